@@ -1,0 +1,1 @@
+"""The command line: argparse at the edge, workflows underneath."""

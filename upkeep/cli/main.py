@@ -1,0 +1,74 @@
+"""``upkeep``: the entry point.
+
+Each command lives in its own module under ``upkeep.cli`` and exposes
+``register(subparsers)``; its handler takes the parsed arguments and returns an
+exit code. ``UpkeepError`` becomes a message and its exit code here, so no
+command prints a traceback for a user's mistake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from upkeep import __version__
+from upkeep.errors import UpkeepError
+from upkeep.exitcodes import ExitCode
+
+# One line per command module; each adds its own sub-commands.
+COMMANDS = (
+    "upkeep.cli.inventory",
+    "upkeep.cli.lab",
+    "upkeep.cli.ping",
+    "upkeep.cli.estimate",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors exit with our USAGE code and one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(ExitCode.USAGE, f"upkeep: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="upkeep",
+        description="Keep client PHP sites healthy: environments, refreshes, PHP updates, "
+        "estimates and monitoring.",
+        epilog="Exit codes: 0 success or nothing to do, 1 the job failed or found problems, "
+        "2 bad input (nothing changed), 3 Nagios UNKNOWN.",
+    )
+    parser.add_argument("--version", action="version", version=f"upkeep {__version__}")
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        help="the operator repository holding inventories/ (default: UPKEEP_ROOT, "
+        "else the current directory or a parent)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    for name in COMMANDS:
+        importlib.import_module(name).register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.handler(args)
+    except UpkeepError as error:
+        for line in error.lines():
+            print(f"upkeep: {line}", file=sys.stderr)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        print("upkeep: interrupted", file=sys.stderr)
+        return int(ExitCode.FAILED)
+    return int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
