@@ -37,10 +37,9 @@ const FIRST = ['Anna', 'Ben', 'Chloé', 'David', 'Emma', 'François', 'Grace', '
     'Katarzyna', 'Liam', 'Mia', 'Noah', 'Olivia', 'Paul', 'Quentin', 'Rosa', 'Søren', 'Zoë'];
 const LAST = ['Müller', 'Smith', 'García', 'Dubois', 'Rossi', 'Nowak', 'Jensen', 'Brown', "O'Neill",
     'Novák', 'Schmidt', 'Martin', 'Kowalski', 'Larsen', 'Fischer', 'Moreau', 'Taylor', 'Weber'];
-const STREETS = ['Hauptstraße', 'Rue de la Paix', 'High Street', 'Calle Mayor', 'Via Roma', 'Main Street',
-    'Bahnhofstraße', 'Kongens Gade'];
-const CITIES = [['10115', 'Berlin', 'Germany'], ['75002', 'Paris', 'France'], ['SW1A 1AA', 'London', 'United Kingdom'],
-    ['28013', 'Madrid', 'Spain'], ['00184', 'Roma', 'Italy'], ['1050', 'København', 'Denmark']];
+const ADDRESSES = [['Hauptstraße', '10115', 'Berlin', 'Germany'], ['Rue de la Paix', '75002', 'Paris', 'France'],
+    ['High Street', 'SW1A 1AA', 'London', 'United Kingdom'], ['Calle Mayor', '28013', 'Madrid', 'Spain'],
+    ['Via Roma', '00184', 'Roma', 'Italy'], ['Kongens Gade', '1050', 'København', 'Denmark']];
 const STATUSES = ['pending', 'paid', 'paid', 'shipped', 'shipped', 'shipped', 'cancelled'];
 const MAIL_DOMAINS = ['example.com', 'example.net', 'example.org'];
 const EPOCH = 1704067200; // 2024-01-01 00:00:00 UTC: dates never depend on "now"
@@ -62,9 +61,15 @@ function ascii_slug(string $text): string
     return preg_replace('/[^a-z]/', '', strtolower(strtr($text, $map)));
 }
 
-function when(int $maxDays): string
+/** A timestamp up to $maxDays after $from (a Unix time). */
+function after(int $from, int $maxDays): int
 {
-    return gmdate('Y-m-d H:i:s', EPOCH + mt_rand(0, $maxDays * 86400));
+    return $from + mt_rand(0, $maxDays * 86400);
+}
+
+function sql_time(int $time): string
+{
+    return gmdate('Y-m-d H:i:s', $time);
 }
 
 /** @return array<string, string> setting name => stored value */
@@ -143,10 +148,11 @@ try {
         $first = pick(FIRST);
         $last = pick(LAST);
         $email = sprintf('%s.%s%d@%s', ascii_slug($first), ascii_slug($last), $id, pick(MAIL_DOMAINS));
-        $created = when(120);
-        $insertUser->execute([$id, "$first $last", $email, $created]);
-        $insertLog->execute([sprintf('user %d signed up as %s from 203.0.113.%d', $id, $email, mt_rand(1, 254)), $created]);
-        $users[$id] = "$first $last";
+        $created = after(EPOCH, 120);
+        $insertUser->execute([$id, "$first $last", $email, sql_time($created)]);
+        $message = sprintf('user %d signed up as %s from 203.0.113.%d', $id, $email, mt_rand(1, 254));
+        $insertLog->execute([$message, sql_time($created)]);
+        $users[$id] = ['name' => "$first $last", 'created' => $created];
     }
 
     $insertOrder = $pdo->prepare(
@@ -154,9 +160,11 @@ try {
     );
     for ($id = 1; $id <= $orderCount; $id++) {
         $userId = mt_rand(1, $userCount);
-        [$postcode, $city, $country] = pick(CITIES);
-        $address = sprintf("%s\n%s %d\n%s %s\n%s", $users[$userId], pick(STREETS), mt_rand(1, 180), $postcode, $city, $country);
-        $insertOrder->execute([$id, $userId, mt_rand(499, 45999), pick(STATUSES), $address, when(365)]);
+        [$street, $postcode, $city, $country] = pick(ADDRESSES);
+        $name = $users[$userId]['name'];
+        $address = sprintf("%s\n%s %d\n%s %s\n%s", $name, $street, mt_rand(1, 180), $postcode, $city, $country);
+        $placed = sql_time(after($users[$userId]['created'], 240));
+        $insertOrder->execute([$id, $userId, mt_rand(499, 45999), pick(STATUSES), $address, $placed]);
     }
 
     $insertSetting = $pdo->prepare('INSERT INTO settings (name, value) VALUES (?, ?)');
