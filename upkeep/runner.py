@@ -1,0 +1,271 @@
+"""Drive pyinfra through its Python API and hand back results as values.
+
+A ``Runner`` owns one pyinfra ``State`` for a set of hosts: it connects over
+SSH (strict host key checking, always), queues operations or packaged deploys,
+runs them and reports, per host and operation, whether anything changed.
+
+    >>> from pyinfra.operations import server
+    >>> with Runner(targets) as runner:                       # doctest: +SKIP
+    ...     result = runner.run_op(server.shell, commands=["true"])
+    >>> result.changed                                        # doctest: +SKIP
+    3
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+from pyinfra.api import Config, Inventory, State
+from pyinfra.api.connect import connect_all, disconnect_all
+from pyinfra.api.deploy import add_deploy
+from pyinfra.api.exceptions import PyinfraError
+from pyinfra.api.facts import get_facts
+from pyinfra.api.host import Host as PyinfraHost
+from pyinfra.api.operation import add_op
+from pyinfra.api.operations import run_ops
+from pyinfra.api.state import BaseStateCallback
+from pyinfra.context import ctx_host, ctx_state
+
+from upkeep import secrets
+from upkeep.errors import ConnectionFailed
+
+# pyinfra logs for its own CLI; through the API its lines would be noise on
+# stderr. Failures reach the caller as values instead.
+logging.getLogger("pyinfra").addHandler(logging.NullHandler())
+logging.getLogger("pyinfra").propagate = False
+
+
+class SshHost(Protocol):
+    """What the runner needs of an inventory host."""
+
+    name: str
+    address: str
+    port: int
+    user: str
+    key: Path | None
+    known_hosts: Path | None
+    sudo: bool
+
+
+@dataclass(frozen=True)
+class Target:
+    """One host of one environment, as the runner will reach it."""
+
+    environment: str
+    host: SshHost
+
+    @property
+    def name(self) -> str:
+        return self.host.name
+
+
+class OpStatus(StrEnum):
+    CHANGED = "changed"
+    NO_CHANGE = "no change"
+    FAILED = "failed"
+    NOT_RUN = "not run"  # an earlier operation on the host failed, or a dry run
+
+
+@dataclass(frozen=True)
+class OpResult:
+    host: str
+    environment: str
+    operation: str
+    status: OpStatus
+    commands: int = 0
+    output: str = ""  # stdout and stderr of a failed operation, secrets redacted
+    will_change: bool | None = None  # what a dry run foresaw
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    host: str
+    environment: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    ops: tuple[OpResult, ...] = ()
+    unreachable: tuple[Unreachable, ...] = ()
+
+    @property
+    def changed(self) -> int:
+        return sum(op.status is OpStatus.CHANGED for op in self.ops)
+
+    @property
+    def failed(self) -> tuple[OpResult, ...]:
+        return tuple(op for op in self.ops if op.status is OpStatus.FAILED)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.unreachable
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "changed": self.changed,
+            "operations": [
+                {
+                    "host": op.host,
+                    "environment": op.environment,
+                    "operation": op.operation,
+                    "status": str(op.status),
+                    "commands": op.commands,
+                    **({"output": op.output} if op.output else {}),
+                    **({"will_change": op.will_change} if op.will_change is not None else {}),
+                }
+                for op in self.ops
+            ],
+            "unreachable": [
+                {"host": u.host, "environment": u.environment, "reason": u.reason}
+                for u in self.unreachable
+            ],
+        }
+
+
+class _ConnectErrors(BaseStateCallback):
+    """Keeps the reason each host could not be reached."""
+
+    def __init__(self) -> None:
+        self.reasons: dict[str, str] = {}
+
+    def host_connect_error(self, state: State, host: PyinfraHost, error: Any) -> None:  # type: ignore[override]
+        self.reasons[host.name] = secrets.redact(str(error))
+
+
+def pyinfra_host_data(target: Target) -> dict[str, Any]:
+    """The pyinfra host data for one target: SSH with its known_hosts, strictly."""
+    host = target.host
+    data: dict[str, Any] = {
+        "ssh_hostname": host.address,
+        "ssh_port": host.port,
+        "ssh_user": host.user,
+        "ssh_strict_host_key_checking": "yes",
+        "ssh_allow_agent": False,
+        "ssh_look_for_keys": False,
+        "_sudo": host.sudo,
+        "upkeep_environment": target.environment,
+    }
+    if host.key is not None:
+        data["ssh_key"] = str(host.key)
+    if host.known_hosts is not None:
+        data["ssh_known_hosts_file"] = str(host.known_hosts)
+    return data
+
+
+class Runner:
+    """A pyinfra state over some targets; use as a context manager.
+
+    ``connect()`` happens on entry; hosts that cannot be reached are recorded
+    in ``unreachable`` (or raise ``ConnectionFailed`` when ``require_all``).
+    """
+
+    def __init__(
+        self,
+        targets: Sequence[Target],
+        *,
+        require_all: bool = True,
+        connect_timeout: int = 15,
+    ) -> None:
+        if not targets:
+            raise ValueError("a Runner needs at least one target")
+        self.targets = {target.name: target for target in targets}
+        self.require_all = require_all
+        self._errors = _ConnectErrors()
+        inventory = Inventory(
+            ([(t.name, pyinfra_host_data(t)) for t in targets], {}),
+        )
+        # FAIL_PERCENT=100: one dead host must not abort the others; we report it.
+        config = Config(CONNECT_TIMEOUT=connect_timeout, FAIL_PERCENT=100)
+        self.state = State(inventory, config)
+        self.state.add_callback_handler(self._errors)
+        self.unreachable: tuple[Unreachable, ...] = ()
+        self._collected: set[str] = set()
+
+    def __enter__(self) -> Runner:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        disconnect_all(self.state)
+
+    # -- connecting -------------------------------------------------------
+    def connect(self) -> tuple[Unreachable, ...]:
+        try:
+            connect_all(self.state)
+        except PyinfraError:
+            pass  # "No hosts remaining!": every host is in failed_hosts, reported below
+        self.unreachable = tuple(
+            Unreachable(
+                host=host.name,
+                environment=self.targets[host.name].environment,
+                reason=self._errors.reasons.get(host.name, "could not connect"),
+            )
+            for host in sorted(self.state.failed_hosts, key=lambda h: h.name)
+        )
+        if self.require_all and self.unreachable:
+            raise ConnectionFailed(
+                "; ".join(f"{u.host} ({u.environment}): {u.reason}" for u in self.unreachable)
+                + " — check the host is up and its entry in known_hosts matches"
+            )
+        return self.unreachable
+
+    # -- facts ------------------------------------------------------------
+    def facts(self, fact: type, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """One fact from every reachable host, by host name."""
+        results = get_facts(self.state, fact, args or None, kwargs or None)
+        return {host.name: value for host, value in results.items()}
+
+    # -- operations -------------------------------------------------------
+    def run_op(
+        self, op: Callable[..., Any], *args: Any, dry_run: bool = False, **kwargs: Any
+    ) -> RunResult:
+        """Queue one pyinfra operation on every reachable host and run it."""
+        add_op(self.state, op, *args, **kwargs)
+        return self._execute(dry_run)
+
+    def run_deploy(
+        self, deploy: Callable[..., Any], *args: Any, dry_run: bool = False, **kwargs: Any
+    ) -> RunResult:
+        """Queue a packaged deploy (``@deploy``) on every reachable host and run it."""
+        add_deploy(self.state, deploy, *args, **kwargs)
+        return self._execute(dry_run)
+
+    def _execute(self, dry_run: bool) -> RunResult:
+        if not dry_run:
+            try:
+                run_ops(self.state)
+            except PyinfraError:
+                pass  # a failing host is recorded per operation below
+        return RunResult(ops=tuple(self._collect(dry_run)), unreachable=self.unreachable)
+
+    def _collect(self, dry_run: bool) -> Iterator[OpResult]:
+        """Results of the operations queued since the last run, in pyinfra's order."""
+        for op_hash in self.state.get_op_order():
+            if op_hash in self._collected:
+                continue
+            self._collected.add(op_hash)
+            name = ", ".join(sorted(self.state.get_op_meta(op_hash).names)) or "operation"
+            for host in self.state.inventory:
+                host_ops = self.state.ops.get(host, {})
+                if op_hash in host_ops:
+                    yield self._result(host, name, host_ops[op_hash].operation_meta, dry_run)
+
+    def _result(self, host: PyinfraHost, name: str, meta: Any, dry_run: bool) -> OpResult:
+        environment = self.targets[host.name].environment
+        if dry_run or not meta.is_complete():
+            with ctx_state.use(self.state), ctx_host.use(host):
+                will_change = bool(meta.will_change)
+            return OpResult(host.name, environment, name, OpStatus.NOT_RUN, will_change=will_change)
+        commands = len(meta._commands or [])
+        if meta.did_error():
+            output = secrets.redact("\n".join((meta.stdout, meta.stderr)).strip())
+            return OpResult(host.name, environment, name, OpStatus.FAILED, commands, output)
+        status = OpStatus.CHANGED if meta.did_change() else OpStatus.NO_CHANGE
+        return OpResult(host.name, environment, name, status, commands)

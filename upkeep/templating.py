@@ -1,0 +1,32 @@
+"""Render the files in templates/ with jinja2.
+
+upkeep runs from its repository (operators fork it), so templates/ sits beside
+the ``upkeep`` package.
+
+    >>> render("lab/demo-inventory.yml.j2", **context)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+REPOSITORY_DIR = TEMPLATES_DIR.parent
+
+
+@cache
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,  # a missing value is a bug, not an empty string
+        keep_trailing_newline=True,
+        autoescape=jinja2.select_autoescape(["html", "html.j2"]),
+    )
+
+
+def render(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)
