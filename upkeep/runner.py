@@ -13,6 +13,7 @@ runs them and reports, per host and operation, whether anything changed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -197,10 +198,9 @@ class Runner:
 
     # -- connecting -------------------------------------------------------
     def connect(self) -> tuple[Unreachable, ...]:
-        try:
+        # "No hosts remaining!" is raised when all fail; each is in failed_hosts anyway.
+        with contextlib.suppress(PyinfraError):
             connect_all(self.state)
-        except PyinfraError:
-            pass  # "No hosts remaining!": every host is in failed_hosts, reported below
         self.unreachable = tuple(
             Unreachable(
                 host=host.name,
@@ -239,10 +239,9 @@ class Runner:
 
     def _execute(self, dry_run: bool) -> RunResult:
         if not dry_run:
-            try:
+            # A failing host is recorded per operation below.
+            with contextlib.suppress(PyinfraError):
                 run_ops(self.state)
-            except PyinfraError:
-                pass  # a failing host is recorded per operation below
         return RunResult(ops=tuple(self._collect(dry_run)), unreachable=self.unreachable)
 
     def _collect(self, dry_run: bool) -> Iterator[OpResult]:

@@ -15,7 +15,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "lab",
         help="a lab of real hosts (containers with systemd and sshd) for the demo project",
         description="Dev, staging and production hosts as containers (Docker Engine or Podman), "
-        "reached over SSH like VMs. Settings: UPKEEP_LAB_NAME, UPKEEP_LAB_SUBNET, UPKEEP_STATE_DIR.",
+        "reached over SSH like VMs. "
+        "Settings: UPKEEP_LAB_NAME, UPKEEP_LAB_SUBNET, UPKEEP_STATE_DIR.",
     )
     actions = parser.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
 

@@ -310,7 +310,7 @@ def status(spec: LabSpec) -> LabReport:
 
 
 def down(spec: LabSpec, *, purge: bool = False, say: Say = lambda _: None) -> LabReport:
-    """Remove every container, network and volume of the lab; with purge, its images and state too."""
+    """Remove the lab's containers, networks and volumes; with purge, its images and state."""
     started = time.monotonic()
     client = engine.connect(spec.state_dir)
     actions = _remove_containers(client, spec)
