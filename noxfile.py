@@ -1,0 +1,64 @@
+"""nox sessions: tests (unit and end-to-end on the lab), lint, typecheck, e2e, bench, demo.
+
+    scripts/bootstrap && .venv/bin/nox -s lint typecheck tests
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "typecheck", "tests"]
+
+PYTHON = None  # the interpreter nox runs under (.venv, made by scripts/bootstrap)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Every test: unit tests, then end-to-end tests on the container lab."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def unit(session: nox.Session) -> None:
+    """Only the tests that need no server."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "not e2e", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def e2e(session: nox.Session) -> None:
+    """Only the end-to-end tests on the container lab."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "e2e", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", "upkeep", "tests", "benchmarks", "noxfile.py", "tasks", "deploys")
+    session.run("ruff", "format", "--check", "upkeep", "tests", "benchmarks", "noxfile.py", "tasks", "deploys")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".[typecheck]")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Measured figures, printed as tables (never asserted)."""
+    session.install("-e", ".[test]")
+    for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The main job on the lab: bring it up and reach every host of the demo project."""
+    session.install("-e", ".")
+    session.run("upkeep", "lab", "up")
+    session.run("upkeep", "inventory", "check")
+    session.run("upkeep", "ping", "demo")

@@ -1,0 +1,69 @@
+"""The end-to-end tests' lab: its own name, subnet, state and operator repository.
+
+It never touches the operator's own lab (``upkeep-lab``): the test lab is
+``upkeep-test`` on 10.89.78.0/24 with its state in a temporary directory. The
+images are shared with the operator's lab, so only the first run builds them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+import pytest
+
+from upkeep import lab
+from upkeep.workspace import Workspace
+
+TEST_LAB_ENV = {"UPKEEP_LAB_NAME": "upkeep-test", "UPKEEP_LAB_SUBNET": "10.89.78.0/24"}
+
+
+@dataclass(frozen=True)
+class RunningLab:
+    spec: lab.LabSpec
+    workspace: Workspace
+    first_up: lab.LabReport
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def lab_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Point upkeep at the test lab for the whole session (and restore after)."""
+    state = tmp_path_factory.mktemp("upkeep-state")
+    env = {**TEST_LAB_ENV, "UPKEEP_STATE_DIR": str(state)}
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    yield env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def operator_repo(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """An operator repository of its own: inventories/ under git, like a fork."""
+    root = tmp_path_factory.mktemp("operator")
+    (root / "inventories").mkdir()
+    repo = git.Repo.init(root, initial_branch="main")
+    (root / "README.md").write_text("operator repository for the end-to-end tests\n")
+    repo.index.add(["README.md"])
+    repo.index.commit("start")
+    return Workspace(root)
+
+
+@pytest.fixture(scope="session")
+def running_lab(lab_env: dict[str, str], operator_repo: Workspace) -> Iterator[RunningLab]:
+    spec = lab.LabSpec.from_env()
+    report = lab.up(spec, operator_repo)
+    yield RunningLab(spec, operator_repo, report)
+    lab.down(spec)  # whatever the tests did, leave nothing of the test lab behind
