@@ -1,0 +1,123 @@
+"""Rules that span several keys: unique hosts, unique addresses, name = file name.
+
+They read the raw YAML data, not the model, so they still report when some
+other part of the file is broken: an operator sees every problem in one go.
+Anything of an unexpected shape is skipped here; the model reports it.
+
+    >>> data = {"project": "demo", "environments": {"production": {"hosts": [
+    ...     {"name": "web", "address": "10.0.0.1"}, {"name": "web", "address": "10.0.0.1"}]}}}
+    >>> [message for _, message in check("demo", data)]  # doctest: +NORMALIZE_WHITESPACE
+    ["host name 'web' is already used at environments.production.hosts[0] (give each host its own name)",
+     'address 10.0.0.1:22 is already used at environments.production.hosts[0] in this environment (remove the duplicate or change the port)']
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from typing import Any
+
+from upkeep.inventory.problems import format_path
+from upkeep.inventory.yamldoc import Path
+
+
+def check(stem: str, data: Any) -> list[tuple[Path, str]]:
+    """Problems as (key path, message); ``stem`` is the file name without suffix."""
+    if not isinstance(data, dict):
+        return []
+    return [*_name_matches_file(stem, data), *_hosts(data), *_domains(data), *_shared(data)]
+
+
+def _name_matches_file(stem: str, data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    name = data.get("project")
+    if isinstance(name, str) and name != stem:
+        yield (
+            ("project",),
+            f"{name!r:.60} does not match the file name {stem!r} (set project: {stem}, "
+            f"or rename the file to {name:.60}.yml)",
+        )
+
+
+def _environments(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    environments = data.get("environments")
+    if isinstance(environments, dict):
+        for name, environment in environments.items():
+            if isinstance(environment, dict):
+                yield name, environment
+
+
+def _hosts(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    names: dict[str, Path] = {}
+    for env_name, environment in _environments(data):
+        hosts = environment.get("hosts")
+        if not isinstance(hosts, list):
+            continue
+        endpoints: dict[tuple[str, int], Path] = {}
+        for index, host in enumerate(hosts):
+            if not isinstance(host, dict):
+                continue
+            path: Path = ("environments", env_name, "hosts", index)
+            name = host.get("name")
+            if isinstance(name, str):
+                if name in names:
+                    yield (
+                        (*path, "name"),
+                        f"host name {name!r:.60} is already used at {format_path(names[name])} "
+                        "(give each host its own name)",
+                    )
+                else:
+                    names[name] = path
+            address, port = host.get("address"), host.get("port", 22)
+            if isinstance(address, str) and isinstance(port, int):
+                endpoint = (_normalise(address), port)
+                if endpoint in endpoints:
+                    yield (
+                        (*path, "address"),
+                        f"address {address:.60}:{port} is already used at "
+                        f"{format_path(endpoints[endpoint])} in this environment "
+                        "(remove the duplicate or change the port)",
+                    )
+                else:
+                    endpoints[endpoint] = path
+
+
+def _normalise(address: str) -> str:
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return address.lower()
+
+
+def _domains(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    seen: dict[str, str] = {}
+    for env_name, environment in _environments(data):
+        domain = environment.get("domain")
+        if not isinstance(domain, str):
+            continue
+        if domain in seen:
+            yield (
+                ("environments", env_name, "domain"),
+                f"{domain!r:.60} is already the domain of {seen[domain]} "
+                "(each environment needs its own domain)",
+            )
+        else:
+            seen[domain] = env_name
+
+
+def _shared(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    paths = data.get("shared_paths")
+    if not isinstance(paths, list):
+        return
+    seen: list[str] = []
+    for index, path in enumerate(paths):
+        if not isinstance(path, str):
+            continue
+        for earlier in seen:
+            if path == earlier or path.startswith(earlier + "/") or earlier.startswith(path + "/"):
+                yield (
+                    ("shared_paths", index),
+                    f"{path!r:.60} overlaps {earlier!r:.60} (shared paths must not "
+                    "contain each other; keep the outer one)",
+                )
+                break
+        seen.append(path)

@@ -1,0 +1,125 @@
+"""Finding and loading inventory files, reporting every problem of a file at once.
+
+    >>> from pathlib import Path
+    >>> from upkeep.workspace import Workspace
+    >>> [p.name for p in discover(Workspace(Path(".")))]  # doctest: +SKIP
+    ['demo.yml']
+    >>> check_files([Path("inventories/demo.yml")])  # doctest: +SKIP
+    []
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from upkeep.errors import InventoryError, UsageError
+from upkeep.inventory import crosscheck, pins, yamldoc
+from upkeep.inventory.files import display, read_text
+from upkeep.inventory.model import Project
+from upkeep.inventory.problems import (
+    Problem,
+    from_document,
+    from_validation,
+    sort_lines,
+)
+from upkeep.workspace import Workspace
+
+SUFFIXES = (".yml", ".yaml")
+
+
+def discover(workspace: Workspace) -> list[Path]:
+    """Every inventory file of the workspace (not the machine-written lock files), sorted."""
+    folder = workspace.inventories
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.suffix in SUFFIXES and path.is_file() and not pins.is_lock_file(path)
+    )
+
+
+def load_file(path: Path) -> Project:
+    """The project in ``path``, or an InventoryError listing every problem in it."""
+    project, problems = _load(path)
+    if project is None:
+        raise InventoryError(sort_lines(problems))
+    return project
+
+
+def load_project(workspace: Workspace, name: str) -> Project:
+    """The project called ``name`` (inventories/<name>.yml), or a UsageError naming the known ones."""
+    candidates = [workspace.inventories / f"{name}{suffix}" for suffix in SUFFIXES]
+    found = [path for path in candidates if path.is_file()] if "/" not in name else []
+    if len(found) > 1:
+        raise UsageError(
+            f"project {name} has two inventories ({found[0].name}, {found[1].name}); keep one"
+        )
+    if not found:
+        known = ", ".join(path.stem for path in discover(workspace)) or "none yet"
+        raise UsageError(
+            f"no project {name!r:.60} in {workspace.inventories} (known projects: {known})"
+        )
+    return load_file(found[0])
+
+
+def check_files(paths: Iterable[Path]) -> list[str]:
+    """Problem lines for the given inventories and their lock files; empty when all are good."""
+    problems: list[Problem] = []
+    stems: dict[str, Path] = {}
+    for path in paths:
+        problems.extend(_load(path)[1])
+        if path.stem in stems:
+            problems.append(
+                Problem(
+                    display(path),
+                    None,
+                    ("project",),
+                    f"project {path.stem} also has {display(stems[path.stem])} (keep one)",
+                )
+            )
+        stems[path.stem] = path
+        lock = pins.lock_path_for(path)
+        if lock.is_file():
+            problems.extend(pins.check_lock_file(lock, path.stem))
+    return sort_lines(problems)
+
+
+def _load(path: Path) -> tuple[Project | None, list[Problem]]:
+    shown = display(path)
+    text, problems = read_text(path)
+    if text is None:
+        return None, problems
+    doc = yamldoc.parse(text)
+    problems = from_document(shown, doc)
+    data = doc.data
+    if data is None and not problems:
+        return None, [Problem(shown, 1, (), "the file is empty (start with 'project: <name>')")]
+    if not isinstance(data, dict):
+        if data is not None:
+            problems.append(
+                Problem(
+                    shown,
+                    doc.line_of(()),
+                    (),
+                    f"expected 'key: value' lines at the top, got a {type(data).__name__} "
+                    "(start with 'project: <name>')",
+                )
+            )
+        return None, problems
+    problems += [
+        Problem(shown, doc.line_of(key_path), key_path, message)
+        for key_path, message in crosscheck.check(path.stem, data)
+    ]
+    source = path.absolute()
+    try:
+        project = Project.model_validate(
+            data, context={"base_dir": source.parent, "source": source}
+        )
+    except ValidationError as error:
+        problems += from_validation(shown, doc, error, Project)
+        return None, problems
+    return (None if problems else project), problems

@@ -1,0 +1,253 @@
+"""The inventory model: what exists, as frozen values.
+
+One ``Project`` per ``inventories/<project>.yml``. Models mirror the YAML key
+for key (unknown keys are errors); every identifier that reaches a shell, SQL
+or nginx is checked by ``upkeep.inventory.identifiers`` on the way in.
+Relative paths are resolved against the inventory file's directory, which the
+loader passes as validation context ``{"base_dir": Path}``.
+
+    >>> from pathlib import Path
+    >>> from upkeep.inventory import load_file
+    >>> project = load_file(Path("inventories/demo.yml"))  # doctest: +SKIP
+    >>> project.environment("staging").hosts[0].address  # doctest: +SKIP
+    '10.89.77.12'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from upkeep.errors import UsageError
+from upkeep.inventory import identifiers as ids
+from upkeep.secrets import SecretRef
+
+
+class EnvName(StrEnum):
+    """The environments a project may have, in promotion order."""
+
+    dev = "dev"
+    staging = "staging"
+    production = "production"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _base_dir(info: ValidationInfo) -> Path | None:
+    context = info.context if isinstance(info.context, dict) else {}
+    base = context.get("base_dir")
+    return base if isinstance(base, Path) else None
+
+
+def _local_path(value: Any, info: ValidationInfo) -> Path | None:
+    """A path on the operator's machine: ~ expanded, relative to the inventory."""
+    if value is None or isinstance(value, Path):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a file path, got {type(value).__name__}")
+    path = Path(ids.local_path(value)).expanduser()
+    base = _base_dir(info)
+    return base / path if base is not None and not path.is_absolute() else path
+
+
+def _ini_text(value: Any) -> Any:
+    """php.ini takes text; YAML gives bools and numbers, rendered the way PHP reads them."""
+    if isinstance(value, bool):
+        return "On" if value else "Off"
+    if isinstance(value, int | float) and value == value and abs(value) != float("inf"):
+        return str(value)
+    if value is None:
+        raise ValueError('no value given (write "" for an empty one)')
+    if isinstance(value, list | dict):
+        raise ValueError("expected one value, not a list or mapping")
+    return value
+
+
+ProjectName = Annotated[str, AfterValidator(ids.project_name)]
+DbName = Annotated[str, AfterValidator(ids.db_name)]
+DbUser = Annotated[str, AfterValidator(ids.db_user)]
+HostName = Annotated[str, AfterValidator(ids.host_name)]
+Address = Annotated[str, AfterValidator(ids.address)]
+SshUser = Annotated[str, AfterValidator(ids.ssh_user)]
+Domain = Annotated[str, AfterValidator(ids.domain)]
+GitRef = Annotated[str, AfterValidator(ids.git_ref)]
+PhpLine = Annotated[str, AfterValidator(ids.php_line)]
+PhpExtension = Annotated[str, AfterValidator(ids.php_extension)]
+IniKey = Annotated[str, AfterValidator(ids.ini_key)]
+IniValue = Annotated[str, BeforeValidator(_ini_text), AfterValidator(ids.ini_value)]
+RelativePath = Annotated[str, AfterValidator(ids.relative_path)]
+DocRoot = Annotated[str, AfterValidator(lambda v: ids.relative_path(v, allow_dot=True))]
+HealthPath = Annotated[str, AfterValidator(ids.health_path)]
+LocalPath = Annotated[Path | None, BeforeValidator(_local_path)]
+Port = Annotated[int, Strict(), Field(ge=1, le=65535)]
+
+
+class App(Model):
+    kind: Literal["generic", "wordpress", "laravel", "symfony"]
+    repository: str  # a git URL, or an absolute local path once loaded
+    docroot: DocRoot = "public"
+    health_path: HealthPath = "/health.php"
+    keep_releases: Annotated[int, Strict(), Field(ge=1, le=50)] = 5
+
+    @field_validator("repository")
+    @classmethod
+    def _resolve_repository(cls, value: str, info: ValidationInfo) -> str:
+        ids.repository(value)
+        if is_git_url(value):
+            return value
+        path = Path(value).expanduser()
+        base = _base_dir(info)
+        return str(base / path if base is not None and not path.is_absolute() else path)
+
+    @property
+    def repository_is_local(self) -> bool:
+        return not is_git_url(self.repository)
+
+
+def is_git_url(value: str) -> bool:
+    """Whether git reads ``value`` as a URL (``scheme://`` or scp-like ``host:path``).
+
+    >>> is_git_url("git@github.com:acme/site.git"), is_git_url("~/src/site")
+    (True, False)
+    """
+    if "://" in value:
+        return True
+    colon = value.find(":")
+    # git's own rule: a colon before any slash makes it host:path.
+    return colon > 0 and "/" not in value[:colon]
+
+
+class Php(Model):
+    line: PhpLine
+    extensions: tuple[PhpExtension, ...] = ()
+    ini: Mapping[IniKey, IniValue] = Field(default_factory=dict, validate_default=True)
+
+    @field_validator("extensions")
+    @classmethod
+    def _no_repeats(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        repeated = sorted({name for name in value if value.count(name) > 1})
+        if repeated:
+            raise ValueError(f"listed more than once: {', '.join(repeated)} (keep one of each)")
+        return value
+
+    @field_validator("ini")
+    @classmethod
+    def _read_only(cls, value: Mapping[str, str]) -> Mapping[str, str]:
+        return MappingProxyType(dict(value))
+
+
+class Database(Model):
+    engine: Literal["mariadb"] = "mariadb"
+    name: DbName
+    user: DbUser
+    password: SecretRef
+    dump_user: DbUser
+    dump_password: SecretRef
+
+
+class Host(Model):
+    name: HostName
+    address: Address
+    port: Port = 22
+    user: SshUser = "upkeep"
+    key: LocalPath = None
+    known_hosts: LocalPath = None
+    sudo: Annotated[bool, Strict()] = True
+
+
+class Environment(Model):
+    domain: Domain
+    tls: Literal["lab", "acme", "manual", "none"]
+    ref: GitRef = "main"
+    hosts: Annotated[tuple[Host, ...], Field(min_length=1)]
+    # Later issues: per-environment overrides of checks / sanitize / sla go
+    # here, under the same keys as the project-level sections.
+
+    # The name is the key under `environments:`, not a YAML field; Project sets it.
+    _name: EnvName | None = PrivateAttr(default=None)
+
+    @property
+    def name(self) -> EnvName:
+        if self._name is None:
+            raise RuntimeError("this Environment was not loaded as part of a Project")
+        return self._name
+
+
+class Project(Model):
+    """One project: its app, PHP, database and environments."""
+
+    name: ProjectName = Field(alias="project")
+    app: App
+    php: Php
+    database: Database
+    shared_paths: tuple[RelativePath, ...] = ()
+    environments: Mapping[EnvName, Environment]
+
+    # ---- Later sections, added by later issues in the same style ------------
+    # checks: Checks = Checks()      # smoke checks per URL
+    # sanitize: Sanitize = Sanitize()  # what a refresh scrubs from production data
+    # sla: Sla = Sla()               # uptime targets and alerting
+    # Each is a frozen Model with defaults (so older inventories stay valid),
+    # and Environment gets an optional override under the same key.
+    # ---------------------------------------------------------------------------
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @field_validator("environments")
+    @classmethod
+    def _production_and_order(
+        cls, value: Mapping[EnvName, Environment]
+    ) -> Mapping[EnvName, Environment]:
+        if EnvName.production not in value:
+            raise ValueError("no production environment (add environments.production)")
+        ordered = {name: value[name] for name in EnvName if name in value}
+        return MappingProxyType(ordered)
+
+    @model_validator(mode="after")
+    def _attach(self, info: ValidationInfo) -> Project:
+        for name, environment in self.environments.items():
+            environment._name = name
+        context = info.context if isinstance(info.context, dict) else {}
+        source = context.get("source")
+        if isinstance(source, Path):
+            self._source = source
+        return self
+
+    @property
+    def source(self) -> Path:
+        """The inventory file this project was loaded from."""
+        if self._source is None:
+            raise RuntimeError("this Project was not loaded from a file")
+        return self._source
+
+    def environment(self, name: str) -> Environment:
+        """The environment called ``name``, or a UsageError naming the ones there are."""
+        for env_name, environment in self.environments.items():
+            if env_name == name:
+                return environment
+        known = ", ".join(self.environments)
+        raise UsageError(f"project {self.name} has no environment {name!r} (it has: {known})")
+
+    def hosts(self) -> Iterator[tuple[EnvName, Host]]:
+        """Every host of the project with its environment, dev first."""
+        for name, environment in self.environments.items():
+            for host in environment.hosts:
+                yield name, host

@@ -1,0 +1,292 @@
+"""Pins: the exact PHP build and git ref each environment runs, written by upkeep.
+
+They live in ``inventories/<project>.lock.yml`` beside the human-written
+inventory, which upkeep never rewrites. Every change is its own git commit of
+that one file, so ``git log inventories/demo.lock.yml`` is the history of what
+ran where, and the operator's other work in progress is never swept in.
+
+    >>> pins = Pins(project="demo")
+    >>> pins = pins.with_env("staging", php_build="8.2.36-1~deb12u1", ref="main@abc1234")
+    >>> pins.environments["staging"].php_build
+    '8.2.36-1~deb12u1'
+    >>> write_pins(workspace, pins, "minor update passed smoke checks")  # doctest: +SKIP
+    '3f1c...'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import yaml
+from pydantic import AfterValidator, ValidationError, field_validator
+
+from upkeep.errors import InventoryError, UpkeepError, UsageError
+from upkeep.inventory import identifiers as ids
+from upkeep.inventory import yamldoc
+from upkeep.inventory.files import display, read_text
+from upkeep.inventory.model import EnvName, Model, ProjectName
+from upkeep.inventory.problems import Problem, from_document, from_validation, sort_lines
+from upkeep.workspace import Workspace
+
+if TYPE_CHECKING:
+    import git
+
+HEADER = "# written by upkeep; change it with upkeep commands, not by hand\n"
+LOCK_SUFFIXES = (".lock.yml", ".lock.yaml")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+def _timestamp(value: str) -> str:
+    if not _TIMESTAMP.fullmatch(value):
+        raise ValueError(f"{value[:40]!r} is not a UTC time like 2024-05-01T12:00:00Z")
+    return value
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP  # "leave this pin as it is" in with_env()
+
+
+class EnvPin(Model):
+    """What one environment runs; None means not pinned yet."""
+
+    php_build: Annotated[str, AfterValidator(ids.php_build)] | None = None
+    ref: Annotated[str, AfterValidator(ids.git_ref)] | None = None
+    updated: Annotated[str, AfterValidator(_timestamp)] | None = None
+
+    def same_as(self, other: EnvPin) -> bool:
+        """Equal apart from when it was written."""
+        return (self.php_build, self.ref) == (other.php_build, other.ref)
+
+
+class Pins(Model):
+    """All pins of one project; environments keyed by name (dev, staging, production)."""
+
+    project: ProjectName
+    environments: Mapping[EnvName, EnvPin] = {}
+
+    @field_validator("environments")
+    @classmethod
+    def _ordered(cls, value: Mapping[EnvName, EnvPin]) -> Mapping[str, EnvPin]:
+        return MappingProxyType({str(name): value[name] for name in EnvName if name in value})
+
+    def get(self, env: str) -> EnvPin:
+        """The pin of ``env``, empty when it has none."""
+        return self.environments.get(env) or EnvPin()
+
+    def with_env(
+        self,
+        env: str,
+        *,
+        php_build: str | None | Literal[_Keep.KEEP] = KEEP,
+        ref: str | None | Literal[_Keep.KEEP] = KEEP,
+    ) -> Pins:
+        """A copy with ``env``'s pins changed (None unpins); ``self`` if nothing changes."""
+        if env not in EnvName.__members__:
+            raise UsageError(f"unknown environment {env!r:.40} (use dev, staging or production)")
+        old = self.get(env)
+        wanted = {
+            "php_build": old.php_build if php_build is KEEP else php_build,
+            "ref": old.ref if ref is KEEP else ref,
+        }
+        try:
+            new = EnvPin.model_validate({**wanted, "updated": _now()})
+        except ValidationError as error:
+            reasons = "; ".join(f"{d['loc'][0]}: {d['msg']}" for d in error.errors())
+            raise UsageError(f"cannot pin {self.project} {env}: {reasons}") from None
+        if new.same_as(old):
+            return self
+        environments = dict(self.environments)
+        if new.php_build is None and new.ref is None:
+            environments.pop(env, None)
+        else:
+            environments[env] = new
+        return Pins.model_validate({"project": self.project, "environments": environments})
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_lock_file(path: Path) -> bool:
+    return path.name.endswith(LOCK_SUFFIXES)
+
+
+def lock_path(workspace: Workspace, project_name: str) -> Path:
+    return workspace.inventories / f"{project_name}.lock.yml"
+
+
+def lock_path_for(inventory: Path) -> Path:
+    """The lock file beside an inventory file."""
+    return inventory.with_name(f"{inventory.stem}.lock.yml")
+
+
+def load_pins(workspace: Workspace, project_name: str) -> Pins:
+    """The project's pins; empty when it has no lock file yet."""
+    path = lock_path(workspace, project_name)
+    if not path.is_file():
+        return Pins(project=project_name)
+    text, problems = read_text(path)
+    pins = None
+    if text is not None:
+        pins, problems = parse(text, display(path), project_name)
+    if pins is None:
+        raise InventoryError(sort_lines(problems))
+    return pins
+
+
+def check_lock_file(path: Path, project_name: str) -> list[Problem]:
+    text, problems = read_text(path)
+    if text is None:
+        return problems
+    return parse(text, display(path), project_name)[1]
+
+
+def parse(text: str, shown: str, project_name: str) -> tuple[Pins | None, list[Problem]]:
+    """Pins from lock-file text, or the problems with it."""
+    doc = yamldoc.parse(text)
+    problems = from_document(shown, doc)
+    if problems:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        return None, [Problem(shown, 1, (), "expected 'project:' and 'environments:' lines")]
+    try:
+        pins = Pins.model_validate(doc.data)
+    except ValidationError as error:
+        return None, from_validation(shown, doc, error, Pins)
+    if pins.project != project_name:
+        return None, [
+            Problem(
+                shown,
+                doc.line_of(("project",)),
+                ("project",),
+                f"{pins.project!r} is not {project_name!r} (this lock file belongs to another "
+                "project; restore it with git)",
+            )
+        ]
+    return pins, []
+
+
+def render(pins: Pins) -> str:
+    """The lock file's text: the header, then plain YAML."""
+    environments = {
+        name: {k: v for k, v in pin.model_dump().items() if v is not None}
+        for name, pin in pins.environments.items()
+    }
+    body = {"project": pins.project, "environments": environments}
+    return HEADER + yaml.safe_dump(body, sort_keys=False, default_flow_style=False)
+
+
+def write_pins(workspace: Workspace, pins: Pins, reason: str) -> str | None:
+    """Write the lock file and commit only it; the commit's sha, or None if nothing changed."""
+    import git
+
+    repo = _repo(workspace)
+    top = Path(str(repo.working_tree_dir)).resolve()
+    path = lock_path(workspace, pins.project).resolve()
+    try:
+        relative = path.relative_to(top).as_posix()
+    except ValueError:
+        raise UsageError(f"{path} is outside the git work tree {top}") from None
+    before = _committed(repo, relative, pins.project)
+    text = render(pins)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        _write_atomically(path, text)
+    try:
+        repo.git.add("--", relative)
+        has_head = repo.head.is_valid()
+        if has_head and not repo.git.diff("--cached", "--name-only", "HEAD", "--", relative):
+            return None
+        message = commit_message(before, pins)
+        if reason.strip():
+            message += "\n\n" + reason.strip()
+        # --only: commit this path alone, whatever else the operator has staged.
+        repo.git.commit("--only", "-m", message, "--", relative)
+    except git.GitCommandError as error:
+        detail = (error.stderr or "").strip().splitlines()
+        raise UpkeepError(
+            f"{relative} was written but could not be committed: "
+            f"{detail[-1] if detail else error} (fix git, then commit it by hand with git commit)"
+        ) from None
+    return repo.head.commit.hexsha
+
+
+def commit_message(before: Pins, after: Pins) -> str:
+    """``pins(demo): staging php 8.2.32-1~deb12u1 -> 8.2.36-1~deb12u1, ref main@abc1234``"""
+    changes = []
+    for env in EnvName:
+        old, new = before.get(env), after.get(env)
+        parts = [
+            _change(label, getattr(old, field), getattr(new, field))
+            for label, field in (("php", "php_build"), ("ref", "ref"))
+            if getattr(old, field) != getattr(new, field)
+        ]
+        if parts:
+            changes.append(f"{env} {', '.join(parts)}")
+    return f"pins({after.project}): {'; '.join(changes) or 'rewrite the lock file'}"
+
+
+def _change(label: str, old: str | None, new: str | None) -> str:
+    if new is None:
+        return f"{label} unpinned (was {old})"
+    return f"{label} {old} -> {new}" if old else f"{label} {new}"
+
+
+def _repo(workspace: Workspace) -> git.Repo:
+    # Imported here: GitPython looks for the git binary on import, and reading
+    # inventories must work without git.
+    try:
+        import git
+    except ImportError:
+        raise UsageError("git is not installed; upkeep commits pins with git") from None
+    try:
+        repo = git.Repo(workspace.root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise UsageError(
+            f"{workspace.root} is not a git repository; upkeep commits pins with git "
+            "(run upkeep from your clone of the operator repository, or git init it)"
+        ) from None
+    except git.GitCommandNotFound:
+        raise UsageError("git is not installed; upkeep commits pins with git") from None
+    if repo.bare or repo.working_tree_dir is None:
+        raise UsageError(f"{workspace.root} is a bare git repository (use a clone with files)")
+    return repo
+
+
+def _committed(repo: git.Repo, relative: str, project_name: str) -> Pins:
+    """The pins as of HEAD, so the commit message describes the commit's own diff."""
+    import git
+
+    empty = Pins(project=project_name)
+    if not repo.head.is_valid():
+        return empty
+    try:
+        text = repo.git.show(f"HEAD:{relative}")
+    except git.GitCommandError:
+        return empty
+    return parse(text, relative, project_name)[0] or empty
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    # A crash mid-write must not leave half a lock file behind.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+

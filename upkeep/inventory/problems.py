@@ -1,0 +1,195 @@
+"""Problem lines: ``FILE:LINE: key.path[0].sub: what is wrong (what to do)``.
+
+Pydantic's errors are turned into such lines here: its ``loc`` tuples become key
+paths, the YAML document gives the line, and its terse messages are reworded
+with a hint.
+
+    >>> str(Problem("inventories/demo.yml", 12, ("environments", "dev", "hosts", 0, "port"),
+    ...             "expected a whole number, got text 'ssh' (write a port number)"))
+    "inventories/demo.yml:12: environments.dev.hosts[0].port: expected a whole number, got text 'ssh' (write a port number)"
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from upkeep.inventory.yamldoc import Document, Path
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {format_path(self.path)}: {self.message}"
+
+
+def format_path(path: Path) -> str:
+    """``("a", "b", 0, "c")`` as ``a.b[0].c``; odd keys quoted: ``php.ini["opcache.jit"]``."""
+    if not path:
+        return "(top level)"
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{part[:60]!r}]".replace("'", '"')
+    return text
+
+
+def sort_lines(problems: Iterable[Problem]) -> list[str]:
+    """Unique problem lines, in file then line order."""
+    unique = {str(p): p for p in problems}
+    ordered = sorted(unique.values(), key=lambda p: (p.file, p.line or 0, format_path(p.path)))
+    return [str(p) for p in ordered]
+
+
+def from_document(file: str, doc: Document) -> list[Problem]:
+    return [Problem(file, line, path, message) for line, path, message in doc.problems]
+
+
+def from_validation(
+    file: str, doc: Document, error: ValidationError, root: type[BaseModel]
+) -> list[Problem]:
+    """One problem per pydantic error, worded for an operator."""
+    problems = []
+    for detail in error.errors(include_url=False):
+        path: Path = tuple(part for part in detail["loc"] if part != "[key]")
+        message = _reword(detail, path, doc, root)
+        problems.append(Problem(file, doc.line_of(path), path, message))
+    return problems
+
+
+def _reword(detail: ErrorDetails, path: Path, doc: Document, root: type[BaseModel]) -> str:
+    kind = detail["type"]
+    value = detail.get("input")
+    key = str(path[-1]) if path else ""
+    ctx = detail.get("ctx") or {}
+    if kind == "missing":
+        parent = format_path(path[:-1]) if len(path) > 1 else "the top level"
+        return f"missing (add '{key}:' under {parent})"
+    if kind == "extra_forbidden":
+        return f"unknown key{_suggest(key, _known_keys(root, path[:-1]))}"
+    if kind == "enum" and "[key]" in detail["loc"]:
+        return f"unknown environment {key!r} (use {ctx.get('expected', 'a known name')})"
+    if kind in ("string_type", "string_sub_type"):
+        return f"expected text, got {_describe(value, doc.raw.get(path))}{_quote_hint(key, doc, path, value)}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number, got {_describe(value, doc.raw.get(path))}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected true or false, got {_describe(value, doc.raw.get(path))}"
+    if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
+        return f"expected a mapping of 'key: value' lines, got {_describe(value, doc.raw.get(path))}"
+    if kind in ("tuple_type", "list_type", "iterable_type"):
+        return f"expected a list ('- item' lines or [a, b]), got {_describe(value, doc.raw.get(path))}"
+    if kind == "too_short":
+        return "empty (give at least one entry)"
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", ""))
+        choices = re.findall(r"'([^']*)'", expected)
+        return f"{_describe(value, doc.raw.get(path))} is not one of {expected}" + (
+            _suggest(str(value), choices) if isinstance(value, str) else ""
+        )
+    if kind == "greater_than_equal":
+        return f"{_describe(value, None)} is too small (use at least {ctx.get('ge')})"
+    if kind == "less_than_equal":
+        return f"{_describe(value, None)} is too large (use at most {ctx.get('le')})"
+    message = detail["msg"]
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    return f"{message} (got {_describe(value, doc.raw.get(path))})"
+
+
+def _describe(value: Any, raw: str | None) -> str:
+    """What YAML made of the value, in words: ``the number 8.2``, ``a list``."""
+    if isinstance(value, bool):
+        return f"the boolean {raw or str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {raw or value}"
+    if isinstance(value, str):
+        return repr(value[:60])
+    if value is None:
+        return "an empty value"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__} {raw or ''}".rstrip()
+
+
+def _quote_hint(key: str, doc: Document, path: Path, value: Any) -> str:
+    raw = doc.raw.get(path)
+    if raw is None or isinstance(value, list | dict) or value is None:
+        return ""
+    label = f"{key}: " if key and not key.isdigit() else ""
+    return f' (quote it: {label}"{raw}")'
+
+
+def _suggest(given: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(given, known, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    if known:
+        return f" (known keys: {', '.join(known)})"
+    return ""
+
+
+def _known_keys(root: type[BaseModel], path: Path) -> list[str]:
+    """The keys the model accepts at ``path``, found by walking the type annotations."""
+    current: Any = root
+    for part in path:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = _field_by_key(current, str(part))
+            if field is None:
+                return []
+            current = field
+        elif typing.get_origin(current) in (tuple, list):
+            current = typing.get_args(current)[0]
+        elif typing.get_origin(current) in (dict, Mapping):
+            current = typing.get_args(current)[1]
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [info.alias or name for name, info in current.model_fields.items()]
+    return []
+
+
+def _field_by_key(model: type[BaseModel], key: str) -> Any:
+    for name, info in model.model_fields.items():
+        if (info.alias or name) == key:
+            return info.annotation
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated[...] and Optional so the walk sees the real type."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            rest = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+            annotation = rest[0] if len(rest) == 1 else annotation
+            if len(rest) != 1:
+                return annotation
+        else:
+            return annotation
