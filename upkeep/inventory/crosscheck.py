@@ -70,10 +70,11 @@ def _hosts(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
             address, port = host.get("address"), host.get("port", 22)
             if isinstance(address, str) and isinstance(port, int):
                 endpoint = (_normalise(address), port)
+                shown = f"[{address:.60}]" if ":" in address else f"{address:.60}"
                 if endpoint in endpoints:
                     yield (
                         (*path, "address"),
-                        f"address {address:.60}:{port} is already used at "
+                        f"address {shown}:{port} is already used at "
                         f"{format_path(endpoints[endpoint])} in this environment "
                         "(remove the duplicate or change the port)",
                     )

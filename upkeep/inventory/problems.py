@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from upkeep.inventory.yamldoc import Document, Path
+from upkeep.secrets import SecretRef
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -42,7 +43,7 @@ class Problem:
 def format_path(path: Path) -> str:
     """``("a", "b", 0, "c")`` as ``a.b[0].c``; odd keys quoted: ``php.ini["opcache.jit"]``."""
     if not path:
-        return "(top level)"
+        return "(file)"
     text = ""
     for part in path:
         if isinstance(part, int):
@@ -73,40 +74,54 @@ def from_validation(
     for detail in error.errors(include_url=False):
         path: Path = tuple(part for part in detail["loc"] if part != "[key]")
         message = _reword(detail, path, doc, root)
-        problems.append(Problem(file, doc.line_of(path), path, message))
+        if message is not None:
+            problems.append(Problem(file, doc.line_of(path), path, message))
     return problems
 
 
-def _reword(detail: ErrorDetails, path: Path, doc: Document, root: type[BaseModel]) -> str:
+def _reword(
+    detail: ErrorDetails, path: Path, doc: Document, root: type[BaseModel]
+) -> str | None:
+    """The error in an operator's words; None for an echo of another error."""
     kind = detail["type"]
     value = detail.get("input")
     key = str(path[-1]) if path else ""
     ctx = detail.get("ctx") or {}
     if kind == "missing":
-        parent = format_path(path[:-1]) if len(path) > 1 else "the top level"
-        return f"missing (add '{key}:' under {parent})"
+        where = f"under {format_path(path[:-1])}" if len(path) > 1 else "at the top level"
+        return f"missing (add '{key}:' {where})"
     if kind == "extra_forbidden":
         return f"unknown key{_suggest(key, _known_keys(root, path[:-1]))}"
+    if _type_at(root, path) is SecretRef and kind in ("model_type", "dict_type"):
+        # Never echo the value: it is most likely the password itself.
+        return (
+            "a secret's value must not be in the inventory (write {secret: NAME} here and "
+            "set the value in UPKEEP_SECRET_NAME or the secrets file)"
+        )
     if kind == "enum" and "[key]" in detail["loc"]:
         return f"unknown environment {key!r} (use {ctx.get('expected', 'a known name')})"
     if kind in ("string_type", "string_sub_type"):
         return f"expected text, got {_describe(value, doc.raw.get(path))}{_quote_hint(key, doc, path, value)}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"expected a whole number, got {_describe(value, doc.raw.get(path))}"
+        hint = " (remove the quotes)" if isinstance(value, str) and value.isdigit() else ""
+        return f"expected a whole number, got {_describe(value, doc.raw.get(path))}{hint}"
     if kind in ("bool_type", "bool_parsing"):
-        return f"expected true or false, got {_describe(value, doc.raw.get(path))}"
+        hint = " (write true or false, without quotes)" if isinstance(value, str) else ""
+        return f"expected true or false, got {_describe(value, doc.raw.get(path))}{hint}"
     if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
         return f"expected a mapping of 'key: value' lines, got {_describe(value, doc.raw.get(path))}"
     if kind in ("tuple_type", "list_type", "iterable_type"):
         return f"expected a list ('- item' lines or [a, b]), got {_describe(value, doc.raw.get(path))}"
     if kind == "too_short":
-        return "empty (give at least one entry)"
+        # Pydantic also says "too short" when the items were there but invalid.
+        given = value if isinstance(value, list | tuple) else ()
+        return None if len(given) >= ctx.get("min_length", 1) else "empty (give at least one entry)"
     if kind == "literal_error":
         expected = str(ctx.get("expected", ""))
         choices = re.findall(r"'([^']*)'", expected)
-        return f"{_describe(value, doc.raw.get(path))} is not one of {expected}" + (
-            _suggest(str(value), choices) if isinstance(value, str) else ""
-        )
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close and isinstance(value, str) else ""
+        return f"{_describe(value, doc.raw.get(path))} is not one of {expected}{hint}"
     if kind == "greater_than_equal":
         return f"{_describe(value, None)} is too small (use at least {ctx.get('ge')})"
     if kind == "less_than_equal":
@@ -151,25 +166,26 @@ def _suggest(given: str, known: list[str]) -> str:
     return ""
 
 
-def _known_keys(root: type[BaseModel], path: Path) -> list[str]:
-    """The keys the model accepts at ``path``, found by walking the type annotations."""
+def _type_at(root: type[BaseModel], path: Path) -> Any:
+    """The annotated type the model expects at ``path``, found by walking the annotations."""
     current: Any = root
     for part in path:
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
-            field = _field_by_key(current, str(part))
-            if field is None:
-                return []
-            current = field
+            current = _field_by_key(current, str(part))
         elif typing.get_origin(current) in (tuple, list):
             current = typing.get_args(current)[0]
         elif typing.get_origin(current) in (dict, Mapping):
             current = typing.get_args(current)[1]
         else:
-            return []
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [info.alias or name for name, info in current.model_fields.items()]
+            return None
+    return _unwrap(current)
+
+
+def _known_keys(root: type[BaseModel], path: Path) -> list[str]:
+    model = _type_at(root, path)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [info.alias or name for name, info in model.model_fields.items()]
     return []
 
 

@@ -1,0 +1,106 @@
+"""``upkeep inventory check|show``: validate inventories, show a resolved project.
+
+    $ upkeep inventory check
+    ok: 1 inventories
+    $ upkeep inventory show demo --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from upkeep.cli.output import print_json
+from upkeep.exitcodes import ExitCode
+from upkeep.inventory import check_files, discover, load_project
+from upkeep.inventory.files import display
+from upkeep.inventory.pins import load_pins
+from upkeep.inventory.view import as_dict
+from upkeep.workspace import find_workspace
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "inventory",
+        help="check inventory files, show a resolved project",
+        description="Inventories live in inventories/<project>.yml; pins beside them in "
+        "<project>.lock.yml.",
+    )
+    sub = parser.add_subparsers(dest="inventory_command", metavar="SUBCOMMAND")
+    sub.required = True
+
+    check = sub.add_parser(
+        "check",
+        help="validate inventories (all of the workspace's by default)",
+        description="Reports every problem as FILE:LINE: key.path: what is wrong (what to do). "
+        "Exit 0 when all are good, 2 otherwise.",
+    )
+    check.add_argument("files", nargs="*", type=Path, metavar="FILE", help="inventory files")
+    check.add_argument("--json", action="store_true", help="print the result as JSON")
+    check.set_defaults(handler=_check)
+
+    show = sub.add_parser(
+        "show",
+        help="print a project as upkeep understands it, pins included",
+        description="Secrets are shown as set or missing, never their value.",
+    )
+    show.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    show.add_argument("--json", action="store_true", help="print the project as JSON")
+    show.set_defaults(handler=_show)
+
+
+def _check(args: argparse.Namespace) -> int:
+    files = list(args.files) or discover(find_workspace(args.root))
+    problems = check_files(files)
+    if args.json:
+        print_json(
+            {"ok": not problems, "files": [display(f) for f in files], "problems": problems}
+        )
+    elif problems:
+        for line in problems:
+            print(f"upkeep: {line}", file=sys.stderr)
+    else:
+        print(f"ok: {len(files)} inventories")
+    return int(ExitCode.USAGE if problems else ExitCode.OK)
+
+
+def _show(args: argparse.Namespace) -> int:
+    workspace = find_workspace(args.root)
+    project = load_project(workspace, args.project)
+    view = as_dict(project, load_pins(workspace, project.name))
+    if args.json:
+        print_json(view)
+    else:
+        print("\n".join(render_text(view)))
+    return int(ExitCode.OK)
+
+
+def render_text(value: Any, indent: int = 0) -> list[str]:
+    """Nested data as indented ``key: value`` lines; short lists on one line."""
+    pad = "  " * indent
+    lines: list[str] = []
+    for key, item in value.items():
+        if isinstance(item, dict):
+            lines.append(f"{pad}{key}:" + ("" if item else " {}"))
+            lines.extend(render_text(item, indent + 1))
+        elif isinstance(item, list) and any(isinstance(x, dict) for x in item):
+            lines.append(f"{pad}{key}:")
+            for entry in item:
+                body = render_text(entry, indent + 2)
+                lines.append(f"{pad}  - {body[0].lstrip()}")
+                lines.extend(body[1:])
+        elif isinstance(item, list):
+            lines.append(f"{pad}{key}: {', '.join(map(str, item)) or '(none)'}")
+        else:
+            lines.append(f"{pad}{key}: {_scalar(item)}")
+    return lines
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
