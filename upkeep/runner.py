@@ -130,6 +130,28 @@ class RunResult:
         }
 
 
+class _Progress(BaseStateCallback):
+    """One line per operation and host as they finish, for long runs."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self.say = say
+
+    def operation_host_success(
+        self, state: State, host: PyinfraHost, op_hash: str, retry_count: int = 0
+    ) -> None:  # type: ignore[override]
+        # Called before pyinfra records the result, so "changed" is not known yet.
+        self.say(f"{host.name}: {_op_name(state, op_hash)}: done")
+
+    def operation_host_error(
+        self, state: State, host: PyinfraHost, op_hash: str, *args: Any
+    ) -> None:  # type: ignore[override]
+        self.say(f"{host.name}: {_op_name(state, op_hash)}: FAILED")
+
+
+def _op_name(state: State, op_hash: str) -> str:
+    return ", ".join(sorted(state.get_op_meta(op_hash).names)) or "operation"
+
+
 class _ConnectErrors(BaseStateCallback):
     """Keeps the reason each host could not be reached."""
 
@@ -165,6 +187,7 @@ class Runner:
 
     ``connect()`` happens on entry; hosts that cannot be reached are recorded
     in ``unreachable`` (or raise ``ConnectionFailed`` when ``require_all``).
+    Facts can be read at any time; operations are queued and run once.
     """
 
     def __init__(
@@ -173,6 +196,7 @@ class Runner:
         *,
         require_all: bool = True,
         connect_timeout: int = 15,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         if not targets:
             raise ValueError("a Runner needs at least one target")
@@ -186,8 +210,11 @@ class Runner:
         config = Config(CONNECT_TIMEOUT=connect_timeout, FAIL_PERCENT=100)
         self.state = State(inventory, config)
         self.state.add_callback_handler(self._errors)
+        if progress is not None:
+            self.state.add_callback_handler(_Progress(progress))
         self.unreachable: tuple[Unreachable, ...] = ()
         self._collected: set[str] = set()
+        self._ran = False
 
     def __enter__(self) -> Runner:
         self.connect()
@@ -238,6 +265,11 @@ class Runner:
         return self._execute(dry_run)
 
     def _execute(self, dry_run: bool) -> RunResult:
+        # pyinfra runs every queued operation of a State, so a State runs once:
+        # a workflow with phases uses one Runner per phase.
+        if self._ran:
+            raise RuntimeError("this Runner already ran its operations; use a new one")
+        self._ran = not dry_run
         if not dry_run:
             # A failing host is recorded per operation below.
             with contextlib.suppress(PyinfraError):
@@ -250,7 +282,7 @@ class Runner:
             if op_hash in self._collected:
                 continue
             self._collected.add(op_hash)
-            name = ", ".join(sorted(self.state.get_op_meta(op_hash).names)) or "operation"
+            name = _op_name(self.state, op_hash)
             for host in self.state.inventory:
                 host_ops = self.state.ops.get(host, {})
                 if op_hash in host_ops:

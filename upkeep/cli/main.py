@@ -22,6 +22,7 @@ COMMANDS = (
     "upkeep.cli.inventory",
     "upkeep.cli.lab",
     "upkeep.cli.ping",
+    "upkeep.cli.provision",
     "upkeep.cli.estimate",
 )
 

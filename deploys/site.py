@@ -1,0 +1,32 @@
+"""The site deploy: what one environment of one project must look like.
+
+Composes the tasks in the order their dependencies need: the host and site
+user, logs, PHP-FPM, MariaDB, the friendly error pages, nginx, then the code.
+upkeep's runner calls ``site(state)``; under the plain pyinfra CLI use
+``UPKEEP_PROJECT=demo pyinfra deploys/inventory.py deploys/site.py``.
+"""
+
+from __future__ import annotations
+
+from pyinfra.api import deploy
+
+from tasks.base import base_host
+from tasks.error_pages import error_pages
+from tasks.logs import logs
+from tasks.mariadb import mariadb
+from tasks.nginx import nginx
+from tasks.php import php_fpm
+from tasks.release import release
+from upkeep.desired import SiteState
+
+
+@deploy("Site")
+def site(state: SiteState, site_url: str) -> None:
+    base_host(state)
+    logs(state)
+    php_fpm(state)
+    mariadb(state)
+    error_pages(state)
+    nginx(state)
+    if state.release is not None:
+        release(state, state.release, site_url)

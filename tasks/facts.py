@@ -1,0 +1,76 @@
+"""Facts of our own: tiny classes with a guarded command, a process() and a default.
+
+>>> ReleaseState().process(["current=releases/20261123-abc", "commit=abc123",
+...                          "release=20261122-def", "release=20261123-abc"])
+ReleaseInfo(current='20261123-abc', commit='abc123', releases=('20261122-def', '20261123-abc'), bad=())
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pyinfra.api import FactBase
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    current: str | None = None  # release id `current` points at
+    commit: str | None = None  # the commit in that release's REVISION
+    releases: tuple[str, ...] = ()  # every release directory, oldest first
+    bad: tuple[str, ...] = ()  # releases marked BAD_RELEASE
+
+
+class ReleaseState(FactBase[ReleaseInfo]):
+    """The Deployer-style release layout under a site's base directory."""
+
+    def command(self, base_dir: str = "/nonexistent") -> str:
+        base = shlex.quote(base_dir)
+        return (
+            f"cd {base} 2>/dev/null || exit 0; "
+            'echo "current=$(readlink current 2>/dev/null)"; '
+            'echo "commit=$(cat current/REVISION 2>/dev/null)"; '
+            'for d in releases/*/; do [ -d "$d" ] || continue; r=${d#releases/}; r=${r%/}; '
+            'echo "release=$r"; [ -e "$d/BAD_RELEASE" ] && echo "bad=$r"; done; true'
+        )
+
+    def default(self) -> ReleaseInfo:  # type: ignore[override]
+        return ReleaseInfo()
+
+    def process(self, output: Iterable[str]) -> ReleaseInfo:  # type: ignore[override]
+        current = commit = None
+        releases: list[str] = []
+        bad: list[str] = []
+        for line in output:
+            key, _, value = line.strip().partition("=")
+            if key == "current" and value:
+                current = value.rstrip("/").rsplit("/", 1)[-1]
+            elif key == "commit" and value:
+                commit = value
+            elif key == "release":
+                releases.append(value)
+            elif key == "bad":
+                bad.append(value)
+        return ReleaseInfo(current, commit, tuple(sorted(releases)), tuple(sorted(bad)))
+
+
+class PhpCandidates(FactBase[tuple[str, ...]]):
+    """The builds of php<line>-fpm the host's package sources offer, as apt lists them."""
+
+    def requires_command(self, line: str = "") -> str:
+        return "apt-cache"
+
+    def command(self, line: str = "8.2") -> str:
+        return f"apt-cache madison php{shlex.quote(line)}-fpm"
+
+    def default(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ()
+
+    def process(self, output: Iterable[str]) -> tuple[str, ...]:  # type: ignore[override]
+        versions = []
+        for line in output:
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) >= 2 and parts[1] and parts[1] not in versions:
+                versions.append(parts[1])
+        return tuple(versions)

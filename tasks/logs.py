@@ -1,0 +1,28 @@
+"""Logs: PHP errors to a file per site, rotated, where checks can read fatal errors."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from pyinfra.api import deploy
+from pyinfra.operations import files
+
+from upkeep.desired import SiteState
+from upkeep.templating import render
+
+
+@deploy("Logs")
+def logs(site: SiteState) -> None:
+    files.directory(name="PHP log directory", path="/var/log/php", group="adm", mode="775")
+    files.file(
+        name=f"PHP error log of {site.site_id}",
+        path=site.php_error_log,
+        user=site.app_user,
+        group="adm",
+        mode="640",
+    )
+    files.put(
+        name=f"Rotate the PHP error log of {site.site_id}",
+        src=StringIO(render("logs/logrotate.j2", site=site)),
+        dest=f"/etc/logrotate.d/upkeep-{site.site_id}",
+    )

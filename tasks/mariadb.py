@@ -1,0 +1,43 @@
+"""MariaDB: the site database, its user with least privilege, a read-only dump user."""
+
+from __future__ import annotations
+
+from pyinfra.api import deploy
+from pyinfra.operations import apt, mysql, systemd
+
+from upkeep.desired import SiteState
+
+# What a PHP application needs to run and migrate its own schema; no GRANT, no FILE.
+SITE_PRIVILEGES = (
+    "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "INDEX", "DROP",
+    "REFERENCES", "CREATE TEMPORARY TABLES", "LOCK TABLES", "CREATE VIEW", "SHOW VIEW",
+    "TRIGGER", "EXECUTE",
+)  # fmt: skip
+# A consistent dump (--single-transaction, routines, triggers, events) and nothing more.
+DUMP_PRIVILEGES = ("SELECT", "SHOW VIEW", "TRIGGER", "EVENT", "LOCK TABLES", "EXECUTE")
+
+
+@deploy("MariaDB")
+def mariadb(site: SiteState) -> None:
+    apt.packages(name="MariaDB server", packages=["mariadb-server", "mariadb-client"])
+    systemd.service(name="MariaDB running", service="mariadb", running=True, enabled=True)
+    # Root reaches MariaDB through its Unix socket (sudo), so no root password exists to leak.
+    mysql.database(
+        name=f"Database {site.db_name}",
+        database=site.db_name,
+        charset="utf8mb4",
+        collate="utf8mb4_unicode_ci",
+    )
+    for user, password, privileges in (
+        (site.db_user, site.db_password, SITE_PRIVILEGES),
+        (site.dump_user, site.dump_password, DUMP_PRIVILEGES),
+    ):
+        if not user:
+            continue
+        mysql.user(name=f"Database user {user}", user=user, password=password)
+        mysql.privileges(
+            name=f"Privileges of {user} on {site.db_name}",
+            user=user,
+            database=site.db_name,
+            privileges=list(privileges),
+        )

@@ -1,0 +1,77 @@
+"""nginx: one HTTPS vhost per environment domain, friendly 5xx pages, $realpath_root."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from pyinfra.api import deploy
+from pyinfra.operations import apt, files, server, systemd
+from pyinfra.operations.util import any_changed
+
+from upkeep.desired import SiteState
+from upkeep.templating import render
+
+
+def tls_paths(site: SiteState) -> tuple[str, str]:
+    """Where the vhost finds its certificate and key, per TLS mode."""
+    if site.tls == "acme":
+        live = f"/etc/letsencrypt/live/{site.domain}"
+        return f"{live}/fullchain.pem", f"{live}/privkey.pem"
+    return f"/etc/ssl/upkeep/{site.domain}.crt", f"/etc/ssl/upkeep/{site.domain}.key"
+
+
+def vhost_text(site: SiteState) -> str:
+    certificate, key = tls_paths(site)
+    uploads = [path.removeprefix(site.docroot + "/") for path in site.shared_paths
+               if path.startswith(site.docroot + "/")]  # fmt: skip
+    return render(
+        "nginx/site.conf.j2", site=site, tls_certificate=certificate, tls_key=key, uploads=uploads
+    )
+
+
+@deploy("nginx")
+def nginx(site: SiteState) -> None:
+    apt.packages(name="nginx", packages=["nginx"], no_recommends=True)
+    changes = [
+        files.link(
+            name="No default nginx site", path="/etc/nginx/sites-enabled/default", present=False
+        ),
+        files.directory(name="ACME challenge directory", path="/var/www/acme", mode="755"),
+    ]
+    if site.tls in ("lab", "manual") and site.certificate is not None:
+        certificate, key = tls_paths(site)
+        changes += [
+            files.directory(name="Certificates", path="/etc/ssl/upkeep", mode="755"),
+            files.put(
+                name=f"Certificate of {site.domain}",
+                src=StringIO(site.certificate.certificate_pem),
+                dest=certificate,
+                mode="644",
+            ),
+            files.put(
+                name=f"Key of {site.domain}",
+                src=StringIO(site.certificate.key_pem),
+                dest=key,
+                mode="600",
+            ),
+        ]
+    available = f"/etc/nginx/sites-available/{site.site_id}.conf"
+    changes += [
+        files.put(name=f"vhost {site.domain}", src=StringIO(vhost_text(site)), dest=available),
+        files.link(
+            name=f"vhost {site.domain} enabled",
+            path=f"/etc/nginx/sites-enabled/{site.site_id}.conf",
+            target=available,
+        ),
+    ]
+    systemd.service(name="nginx running", service="nginx", running=True, enabled=True)
+    # Never reload into a broken config: test it first (the op fails and stops the run).
+    server.shell(
+        name="nginx configuration test", commands=["nginx -t -q"], _if=any_changed(*changes)
+    )
+    systemd.service(
+        name="nginx reloaded (configuration changed)",
+        service="nginx",
+        reloaded=True,
+        _if=any_changed(*changes),
+    )

@@ -1,0 +1,119 @@
+"""The lab's pure pieces: its addresses, keys, demo repository and inventory."""
+
+from __future__ import annotations
+
+import ipaddress
+import stat
+from pathlib import Path
+
+import git
+import pytest
+
+from upkeep.errors import UsageError
+from upkeep.lab import demo
+from upkeep.lab.keys import KeyPair, known_hosts_text, load_or_create
+from upkeep.lab.spec import LabSpec
+from upkeep.runner import Target, pyinfra_host_data
+from upkeep.workspace import Workspace
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _spec(tmp_path: Path, subnet: str = "10.89.77.0/24") -> LabSpec:
+    return LabSpec("upkeep-lab", ipaddress.IPv4Network(subnet), tmp_path / "lab")
+
+
+def test_hosts_get_fixed_addresses_in_the_subnet(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, "10.1.2.0/24")
+    assert [spec.address(r) for r in ("dev", "staging", "production")] == [
+        "10.1.2.11",
+        "10.1.2.12",
+        "10.1.2.13",
+    ]
+    assert spec.gateway == "10.1.2.1"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("UPKEEP_LAB_NAME", "Bad Name", "UPKEEP_LAB_NAME"),
+        ("UPKEEP_LAB_SUBNET", "10.89.77.0/30", "too small"),
+        ("UPKEEP_LAB_SUBNET", "not-a-net", "not an IPv4 network"),
+    ],
+)
+def test_bad_lab_settings_are_usage_errors(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(UsageError, match=message):
+        LabSpec.from_env()
+
+
+def test_keys_are_made_once_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "id_ed25519"
+    first, made = load_or_create(path)
+    again, made_again = load_or_create(path)
+    assert made and not made_again
+    assert first.public_line() == again.public_line()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.with_suffix(".pub").read_text().startswith("ssh-ed25519 ")
+
+
+def test_known_hosts_lists_each_address_with_its_key() -> None:
+    a, b = KeyPair.generate(), KeyPair.generate()
+    text = known_hosts_text({"10.0.0.12": b.public_line(), "10.0.0.11": a.public_line()})
+    assert text.splitlines() == [f"10.0.0.11 {a.public_line()}", f"10.0.0.12 {b.public_line()}"]
+
+
+def test_default_lab_writes_the_committed_demo_inventory(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("UPKEEP_LAB_NAME", "UPKEEP_LAB_SUBNET", "UPKEEP_STATE_DIR", "XDG_STATE_HOME"):
+        monkeypatch.delenv(variable, raising=False)
+    rendered = demo.inventory_text(LabSpec.from_env())
+    assert rendered == (REPO / "inventories" / "demo.yml").read_text()
+
+
+def test_demo_inventory_is_not_rewritten_once_a_person_owns_it(tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    workspace = Workspace(tmp_path / "ops")
+    target = workspace.inventories / "demo.yml"
+    target.parent.mkdir(parents=True)
+    target.write_text("project: demo\n# edited by a person\n")
+    demo._ensure_inventory(spec, target)
+    assert target.read_text() == "project: demo\n# edited by a person\n"
+
+
+def test_demo_repository_is_made_once_then_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "demo-site"
+    made = demo._ensure_repository(target)
+    again = demo._ensure_repository(target)
+    repo = git.Repo(target)
+    assert made is not None and "created" in made
+    assert again is None
+    assert len(list(repo.iter_commits())) == 1
+    assert (target / "public" / "health.php").is_file()
+    assert not repo.is_dirty(untracked_files=True)
+
+
+def test_lab_secrets_are_generated_once_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "secrets.yml"
+    assert demo._ensure_secrets(path) is not None
+    first = path.read_text()
+    assert demo._ensure_secrets(path) is None
+    assert path.read_text() == first
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_pyinfra_host_data_checks_host_keys_strictly(tmp_path: Path) -> None:
+    class Host:
+        name, address, port, user = "web1", "192.0.2.10", 2222, "deploy"
+        key, known_hosts, sudo = tmp_path / "key", tmp_path / "known_hosts", True
+
+    data = pyinfra_host_data(Target("staging", Host()))
+    assert data["ssh_strict_host_key_checking"] == "yes"
+    assert data["ssh_known_hosts_file"] == str(tmp_path / "known_hosts")
+    assert (data["ssh_hostname"], data["ssh_port"], data["ssh_user"]) == (
+        "192.0.2.10",
+        2222,
+        "deploy",
+    )
+    assert data["_sudo"] is True

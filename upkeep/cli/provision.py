@@ -1,0 +1,85 @@
+"""``upkeep provision PROJECT ENV``: make an environment match its desired state."""
+
+from __future__ import annotations
+
+import argparse
+
+from upkeep.cli.output import print_json, progress, table
+from upkeep.exitcodes import ExitCode
+from upkeep.provision.workflow import provision
+from upkeep.runner import OpStatus
+from upkeep.workspace import find_workspace
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "provision",
+        help="make an environment match its desired state (idempotent)",
+        description="Applies deploys/site.py to every host of the environment: base host, "
+        "PHP-FPM at the pinned build, MariaDB, nginx with HTTPS and friendly error pages, "
+        "and the pinned release of the code. Changes only what differs; records the pins.",
+    )
+    parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    parser.add_argument(
+        "environment", nargs="+", help="dev, staging, production, or several; 'all' for every one"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="list what would change; change nothing"
+    )
+    parser.add_argument(
+        "--php-build",
+        metavar="BUILD",
+        help="on a first provision only: the PHP build to pin (a version, 'newest' or 'oldest'; "
+        "default newest)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.set_defaults(handler=_provision)
+
+
+def _provision(args: argparse.Namespace) -> int:
+    workspace = find_workspace(args.root)
+    names = args.environment
+    if names == ["all"]:
+        from upkeep.inventory import load_project
+
+        names = [str(name) for name in load_project(workspace, args.project).environments]
+    results = []
+    for name in names:
+        progress(f"provisioning {args.project} {name}{' (dry run)' if args.dry_run else ''}")
+        results.append(
+            provision(
+                workspace,
+                args.project,
+                name,
+                dry_run=args.dry_run,
+                php_build=args.php_build,
+                say=progress,
+            )
+        )
+    if args.json:
+        print_json([result.to_dict() for result in results])
+    else:
+        for result in results:
+            _print(result)
+    return ExitCode.OK if all(result.ok for result in results) else ExitCode.FAILED
+
+
+def _print(result) -> None:  # type: ignore[no-untyped-def]
+    run = result.run
+    if result.dry_run:
+        rows = [(op.host, op.operation) for op in run.ops if op.will_change]
+        print(
+            f"{result.project} {result.environment}: {len(rows)} operations would change (dry run)"
+        )
+        if rows:
+            print(table(("host", "operation"), rows))
+        return
+    changed = [(op.host, op.operation) for op in run.ops if op.status is OpStatus.CHANGED]
+    print(
+        f"{result.project} {result.environment}: {len(changed)} of {len(run.ops)} operations changed "
+        f"in {result.seconds:.1f} s; PHP {result.php_build}, code {str(result.commit)[:10]}"
+    )
+    if changed:
+        print(table(("host", "changed"), changed))
+    if result.pins_commit:
+        print(f"pins committed: {result.pins_commit[:10]}")

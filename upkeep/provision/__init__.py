@@ -1,0 +1,1 @@
+"""Provision: make an environment match its desired state, changing only what differs."""

@@ -1,0 +1,87 @@
+"""From the inventory and the pins to a ``SiteState`` the tasks can apply.
+
+The control side does what needs the control side: it resolves the release's
+commit and packs it (gitpython), issues the lab certificate and reveals the
+database secrets. Nothing here touches a host.
+"""
+
+from __future__ import annotations
+
+from upkeep import secrets
+from upkeep.desired import Certificate, Release, SiteState
+from upkeep.inventory import Environment, Project
+from upkeep.inventory.pins import EnvPin
+from upkeep.source import Source
+from upkeep.tls import CertificateAuthority, IssuedCertificate
+from upkeep.workspace import Workspace, state_home
+
+RENEW_BEFORE_DAYS = 30
+
+
+def site_url(environment: Environment) -> str:
+    scheme = "http" if environment.tls == "none" else "https"
+    return f"{scheme}://{environment.domain}"
+
+
+def release_for(
+    project: Project, environment: Environment, pin: EnvPin, workspace: Workspace
+) -> Release:
+    """The pinned commit (or, on a first provision, the inventory's ref), packed."""
+    source = Source.open(project.app.repository, workspace.cache)
+    commit = source.resolve(pin.ref or environment.ref)
+    return Release(
+        commit=commit,
+        ref=pin.ref or environment.ref,
+        archive=str(source.archive(commit)),
+        keep_releases=project.app.keep_releases,
+        commands=tuple(getattr(project.app, "commands", ()) or ()),
+    )
+
+
+def lab_certificate(domain: str) -> Certificate:
+    """The lab CA's certificate for ``domain``, kept and reused until it nears expiry."""
+    directory = state_home() / "lab"
+    ca = CertificateAuthority.load_or_create(directory)
+    certs = directory / "certs"
+    crt, key = certs / f"{domain}.crt", certs / f"{domain}.key"
+    if crt.exists() and key.exists():
+        kept = IssuedCertificate(crt.read_bytes(), key.read_bytes())
+        if kept.days_left() > RENEW_BEFORE_DAYS:
+            return Certificate(kept.certificate_pem.decode(), kept.key_pem.decode())
+    issued = ca.issue(domain)
+    certs.mkdir(parents=True, exist_ok=True)
+    key.touch(mode=0o600)
+    key.write_bytes(issued.key_pem)
+    crt.write_bytes(issued.certificate_pem)
+    return Certificate(issued.certificate_pem.decode(), issued.key_pem.decode())
+
+
+def site_state(
+    project: Project,
+    environment: Environment,
+    *,
+    php_build: str,
+    release: Release | None,
+) -> SiteState:
+    database = project.database
+    return SiteState(
+        project=project.name,
+        environment=str(environment.name),
+        domain=environment.domain,
+        tls=environment.tls,
+        app_kind=project.app.kind,
+        docroot=project.app.docroot,
+        health_path=project.app.health_path,
+        php_line=project.php.line,
+        php_build=php_build,
+        php_extensions=tuple(project.php.extensions),
+        php_ini=tuple(sorted(project.php.ini.items())),
+        db_name=database.name,
+        db_user=database.user,
+        db_password=secrets.reveal(database.password),
+        dump_user=database.dump_user,
+        dump_password=secrets.reveal(database.dump_password),
+        shared_paths=tuple(project.shared_paths),
+        release=release,
+        certificate=lab_certificate(environment.domain) if environment.tls == "lab" else None,
+    )
