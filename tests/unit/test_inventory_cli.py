@@ -170,7 +170,7 @@ BROKEN = [
         "ini-key-invalid",
         "    memory_limit: 256M\n",
         "    Memory Limit: 256M\n",
-        '10: php.ini["Memory Limit"]: \'Memory Limit\' is not a php.ini setting name',
+        "10: php.ini[\"Memory Limit\"]: 'Memory Limit' is not a php.ini setting name",
     ),
     (
         "extension-name",
@@ -277,7 +277,9 @@ def test_the_demo_inventory_passes(tmp_path: Path, capsys: pytest.CaptureFixture
     assert capsys.readouterr().out.strip() == "ok: 1 inventories"
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [c[1:] for c in BROKEN], ids=[c[0] for c in BROKEN])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"), [c[1:] for c in BROKEN], ids=[c[0] for c in BROKEN]
+)
 def test_broken_inventory_is_reported_with_line_and_key_path(
     workspace: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str
 ) -> None:
@@ -327,7 +329,11 @@ def test_a_secret_written_inline_is_not_echoed(
 
 def test_check_json(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(workspace, GOOD)
-    write(workspace, GOOD.replace("project: shop", "project: blog").replace("laravel", "cms"), "blog.yml")
+    write(
+        workspace,
+        GOOD.replace("project: shop", "project: blog").replace("laravel", "cms"),
+        "blog.yml",
+    )
     assert main(["--root", str(workspace), "inventory", "check", "--json"]) == 2
     result = json.loads(capsys.readouterr().out)
     assert result["ok"] is False
@@ -350,10 +356,17 @@ def test_check_skips_lock_files_but_validates_them(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(workspace, GOOD)
-    write(workspace, "project: shop\nenvironments:\n  staging:\n    php_build: 'x y'\n", "shop.lock.yml")
+    write(
+        workspace,
+        "project: shop\nenvironments:\n  staging:\n    php_build: 'x y'\n",
+        "shop.lock.yml",
+    )
     assert main(["--root", str(workspace), "inventory", "check"]) == 2
     err = capsys.readouterr().err
-    assert "upkeep: inventories/shop.lock.yml:4: environments.staging.php_build: 'x y' is not a package version" in err
+    assert (
+        "upkeep: inventories/shop.lock.yml:4: environments.staging.php_build: 'x y' is not a "
+        "package version" in err
+    )
 
 
 def test_show_text_merges_pins_and_hides_secrets(
@@ -383,7 +396,9 @@ def test_show_text_merges_pins_and_hides_secrets(
     assert "- name: web-production" in production
 
 
-def test_show_json(workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_json(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(workspace, GOOD)
     monkeypatch.setenv("UPKEEP_SECRETS_FILE", str(workspace / "absent.yml"))
     monkeypatch.setenv("UPKEEP_STATE_DIR", str(workspace / "state"))
@@ -392,7 +407,11 @@ def test_show_json(workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyt
     assert list(view["environments"]) == ["staging", "production"]
     assert view["environments"]["production"]["hosts"][0]["port"] == 2222
     assert view["environments"]["staging"]["ref"] == "main"
-    assert view["environments"]["staging"]["pinned"] == {"ref": None, "php_build": None, "updated": None}
+    assert view["environments"]["staging"]["pinned"] == {
+        "ref": None,
+        "php_build": None,
+        "updated": None,
+    }
     assert view["app"]["docroot"] == "public"
 
 
@@ -409,4 +428,6 @@ def test_show_a_broken_project_lists_its_problems(
 ) -> None:
     write(workspace, GOOD.replace("    tls: acme\n    ref", "    tls: nope\n    ref"))
     assert main(["--root", str(workspace), "inventory", "show", "shop"]) == 2
-    assert "upkeep: inventories/shop.yml:27: environments.production.tls:" in capsys.readouterr().err
+    assert (
+        "upkeep: inventories/shop.yml:27: environments.production.tls:" in capsys.readouterr().err
+    )

@@ -1,8 +1,8 @@
 """``upkeep inventory check|show``: validate inventories, show a resolved project.
 
-    $ upkeep inventory check
-    ok: 1 inventories
-    $ upkeep inventory show demo --json
+$ upkeep inventory check
+ok: 1 inventories
+$ upkeep inventory show demo --json
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from upkeep.inventory.view import as_dict
 from upkeep.workspace import find_workspace
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "inventory",
         help="check inventory files, show a resolved project",
@@ -55,9 +55,7 @@ def _check(args: argparse.Namespace) -> int:
     files = list(args.files) or discover(find_workspace(args.root))
     problems = check_files(files)
     if args.json:
-        print_json(
-            {"ok": not problems, "files": [display(f) for f in files], "problems": problems}
-        )
+        print_json({"ok": not problems, "files": [display(f) for f in files], "problems": problems})
     elif problems:
         for line in problems:
             print(f"upkeep: {line}", file=sys.stderr)

@@ -1,8 +1,8 @@
 """Reading inventory and lock files, and naming them the way an operator would.
 
-    >>> from pathlib import Path
-    >>> read_text(Path("no/such/inventory.yml"))[1][0].message
-    'no such file (check the path)'
+>>> from pathlib import Path
+>>> read_text(Path("no/such/inventory.yml"))[1][0].message
+'no such file (check the path)'
 """
 
 from __future__ import annotations

@@ -126,7 +126,9 @@ def address(value: str) -> str:
         pass
     else:
         if "%" in value:
-            raise ValueError(f"{_show(value)}: a zone index is not supported (use a global address)")
+            raise ValueError(
+                f"{_show(value)}: a zone index is not supported (use a global address)"
+            )
         return value
     problem = _hostname_problem(value.lower())
     if problem:

@@ -1,11 +1,11 @@
 """Finding and loading inventory files, reporting every problem of a file at once.
 
-    >>> from pathlib import Path
-    >>> from upkeep.workspace import Workspace
-    >>> [p.name for p in discover(Workspace(Path(".")))]  # doctest: +SKIP
-    ['demo.yml']
-    >>> check_files([Path("inventories/demo.yml")])  # doctest: +SKIP
-    []
+>>> from pathlib import Path
+>>> from upkeep.workspace import Workspace
+>>> [p.name for p in discover(Workspace(Path(".")))]  # doctest: +SKIP
+['demo.yml']
+>>> check_files([Path("inventories/demo.yml")])  # doctest: +SKIP
+[]
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def load_file(path: Path) -> Project:
 
 
 def load_project(workspace: Workspace, name: str) -> Project:
-    """The project called ``name`` (inventories/<name>.yml), or a UsageError naming the known ones."""
+    """The project in inventories/<name>.yml, or a UsageError naming the known ones."""
     candidates = [workspace.inventories / f"{name}{suffix}" for suffix in SUFFIXES]
     found = [path for path in candidates if path.is_file()] if "/" not in name else []
     if len(found) > 1:

@@ -15,6 +15,7 @@ loader passes as validation context ``{"base_dir": Path}``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -63,9 +64,16 @@ def _local_path(value: Any, info: ValidationInfo) -> Path | None:
         return value
     if not isinstance(value, str):
         raise ValueError(f"expected a file path, got {type(value).__name__}")
-    path = Path(ids.local_path(value)).expanduser()
+    return _resolve(Path(ids.local_path(value)), info)
+
+
+def _resolve(path: Path, info: ValidationInfo) -> Path:
+    """~ expanded, relative to the inventory's directory, ``..`` folded (no symlinks followed)."""
+    path = path.expanduser()
     base = _base_dir(info)
-    return base / path if base is not None and not path.is_absolute() else path
+    if base is not None and not path.is_absolute():
+        path = base / path
+    return Path(os.path.normpath(path)) if path.is_absolute() else path
 
 
 def _ini_text(value: Any) -> Any:
@@ -113,9 +121,7 @@ class App(Model):
         ids.repository(value)
         if is_git_url(value):
             return value
-        path = Path(value).expanduser()
-        base = _base_dir(info)
-        return str(base / path if base is not None and not path.is_absolute() else path)
+        return str(_resolve(Path(value), info))
 
     @property
     def repository_is_local(self) -> bool:

@@ -69,15 +69,24 @@ class EnvPin(Model):
         return (self.php_build, self.ref) == (other.php_build, other.ref)
 
 
+def _env_name(value: str) -> str:
+    if value not in EnvName.__members__:
+        raise ValueError(f"unknown environment {value[:40]!r} (use dev, staging or production)")
+    return value
+
+
+EnvKey = Annotated[str, AfterValidator(_env_name)]
+
+
 class Pins(Model):
     """All pins of one project; environments keyed by name (dev, staging, production)."""
 
     project: ProjectName
-    environments: Mapping[EnvName, EnvPin] = {}
+    environments: Mapping[EnvKey, EnvPin] = {}
 
     @field_validator("environments")
     @classmethod
-    def _ordered(cls, value: Mapping[EnvName, EnvPin]) -> Mapping[str, EnvPin]:
+    def _ordered(cls, value: Mapping[str, EnvPin]) -> Mapping[str, EnvPin]:
         return MappingProxyType({str(name): value[name] for name in EnvName if name in value})
 
     def get(self, env: str) -> EnvPin:
@@ -88,12 +97,12 @@ class Pins(Model):
         self,
         env: str,
         *,
-        php_build: str | None | Literal[_Keep.KEEP] = KEEP,
-        ref: str | None | Literal[_Keep.KEEP] = KEEP,
+        php_build: str | Literal[_Keep.KEEP] | None = KEEP,
+        ref: str | Literal[_Keep.KEEP] | None = KEEP,
     ) -> Pins:
         """A copy with ``env``'s pins changed (None unpins); ``self`` if nothing changes."""
         if env not in EnvName.__members__:
-            raise UsageError(f"unknown environment {env!r:.40} (use dev, staging or production)")
+            raise UsageError(f"unknown environment {env[:40]!r} (use dev, staging or production)")
         old = self.get(env)
         wanted = {
             "php_build": old.php_build if php_build is KEEP else php_build,
@@ -288,5 +297,3 @@ def _write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-

@@ -4,9 +4,9 @@ Pydantic's errors are turned into such lines here: its ``loc`` tuples become key
 paths, the YAML document gives the line, and its terse messages are reworded
 with a hint.
 
-    >>> str(Problem("inventories/demo.yml", 12, ("environments", "dev", "hosts", 0, "port"),
-    ...             "expected a whole number, got text 'ssh' (write a port number)"))
-    "inventories/demo.yml:12: environments.dev.hosts[0].port: expected a whole number, got text 'ssh' (write a port number)"
+    >>> print(Problem("inventories/demo.yml", 12, ("environments", "dev", "hosts", 0, "port"),
+    ...               "too large (use at most 65535)"))
+    inventories/demo.yml:12: environments.dev.hosts[0].port: too large (use at most 65535)
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {format_path(self.path)}: {self.message}"
+        # One problem, one line, whatever a library put in its message.
+        message = " ".join(self.message.split("\n"))
+        return f"{where}: {format_path(self.path)}: {message}"
 
 
 def format_path(path: Path) -> str:
@@ -79,9 +81,7 @@ def from_validation(
     return problems
 
 
-def _reword(
-    detail: ErrorDetails, path: Path, doc: Document, root: type[BaseModel]
-) -> str | None:
+def _reword(detail: ErrorDetails, path: Path, doc: Document, root: type[BaseModel]) -> str | None:
     """The error in an operator's words; None for an echo of another error."""
     kind = detail["type"]
     value = detail.get("input")
@@ -101,7 +101,8 @@ def _reword(
     if kind == "enum" and "[key]" in detail["loc"]:
         return f"unknown environment {key!r} (use {ctx.get('expected', 'a known name')})"
     if kind in ("string_type", "string_sub_type"):
-        return f"expected text, got {_describe(value, doc.raw.get(path))}{_quote_hint(key, doc, path, value)}"
+        hint = _quote_hint(key, doc, path, value)
+        return f"expected text, got {_describe(value, doc.raw.get(path))}{hint}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         hint = " (remove the quotes)" if isinstance(value, str) and value.isdigit() else ""
         return f"expected a whole number, got {_describe(value, doc.raw.get(path))}{hint}"
@@ -109,9 +110,13 @@ def _reword(
         hint = " (write true or false, without quotes)" if isinstance(value, str) else ""
         return f"expected true or false, got {_describe(value, doc.raw.get(path))}{hint}"
     if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
-        return f"expected a mapping of 'key: value' lines, got {_describe(value, doc.raw.get(path))}"
+        return (
+            f"expected a mapping of 'key: value' lines, got {_describe(value, doc.raw.get(path))}"
+        )
     if kind in ("tuple_type", "list_type", "iterable_type"):
-        return f"expected a list ('- item' lines or [a, b]), got {_describe(value, doc.raw.get(path))}"
+        return (
+            f"expected a list ('- item' lines or [a, b]), got {_describe(value, doc.raw.get(path))}"
+        )
     if kind == "too_short":
         # Pydantic also says "too short" when the items were there but invalid.
         given = value if isinstance(value, list | tuple) else ()

@@ -54,7 +54,15 @@ class _TooBig(Exception):
 def parse(text: str) -> Document:
     """Compose ``text`` and walk it; syntax errors end up in ``problems``."""
     doc = Document()
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader checks the characters already here, so this is inside the try.
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, max(error.position, 0)) + 1
+        doc.problems.append(
+            (line, (), f"character {error.character:#06x} is not allowed in YAML (remove it)")
+        )
+        return doc
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -121,7 +129,9 @@ class _Walker:
             problem = getattr(error, "problem", None) or str(error).splitlines()[0]
             self.problem(node, path, f"cannot read this value: {problem} (write it as plain text)")
         except Exception:  # a bad explicit tag such as !!int x: PyYAML raises what it likes
-            self.problem(node, path, f"cannot read {node.value!r:.60} as {node.tag} (remove the tag)")
+            self.problem(
+                node, path, f"cannot read {node.value!r:.60} as {node.tag} (remove the tag)"
+            )
         return None
 
     def mapping(self, node: MappingNode, path: Path, depth: int, active: tuple[int, ...]) -> Any:

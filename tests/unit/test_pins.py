@@ -1,0 +1,178 @@
+"""Pins are written beside the inventory and committed alone, with git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import git
+import pytest
+
+from upkeep.errors import InventoryError, UsageError
+from upkeep.inventory.pins import (
+    HEADER,
+    EnvPin,
+    Pins,
+    commit_message,
+    load_pins,
+    lock_path,
+    write_pins,
+)
+from upkeep.workspace import Workspace
+
+from .test_inventory_cli import GOOD
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> git.Repo:
+    repo = git.Repo.init(tmp_path)
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test Operator")
+        config.set_value("user", "email", "operator@example.invalid")
+        config.set_value("commit", "gpgsign", "false")
+    (tmp_path / "inventories").mkdir()
+    (tmp_path / "inventories" / "shop.yml").write_text(GOOD)
+    (tmp_path / "README").write_text("ops\n")
+    repo.index.add(["inventories/shop.yml", "README"])
+    repo.index.commit("initial")
+    return repo
+
+
+@pytest.fixture
+def workspace(repo: git.Repo) -> Workspace:
+    return Workspace(Path(str(repo.working_tree_dir)))
+
+
+def files_of(commit: git.Commit) -> set[str]:
+    return {str(path) for path in commit.stats.files}
+
+
+def test_no_lock_file_means_empty_pins(workspace: Workspace) -> None:
+    pins = load_pins(workspace, "shop")
+    assert pins == Pins(project="shop")
+    assert pins.get("production") == EnvPin()
+
+
+def test_write_commits_only_the_lock_file(repo: git.Repo, workspace: Workspace) -> None:
+    human = (workspace.inventories / "shop.yml").read_bytes()
+    pins = load_pins(workspace, "shop").with_env(
+        "staging", php_build="8.2.32-1~deb12u1", ref="main@abc1234"
+    )
+
+    sha = write_pins(workspace, pins, "first deploy of staging")
+
+    assert sha == repo.head.commit.hexsha
+    commit = repo.head.commit
+    assert commit.message == (
+        "pins(shop): staging php 8.2.32-1~deb12u1, ref main@abc1234\n\nfirst deploy of staging\n"
+    )
+    assert files_of(commit) == {"inventories/shop.lock.yml"}
+    text = lock_path(workspace, "shop").read_text()
+    assert text.startswith(HEADER)
+    assert load_pins(workspace, "shop") == pins
+    assert (workspace.inventories / "shop.yml").read_bytes() == human
+
+
+def test_a_change_is_described_old_to_new(repo: git.Repo, workspace: Workspace) -> None:
+    first = Pins(project="shop").with_env(
+        "staging", php_build="8.2.32-1~deb12u1", ref="main@abc1234"
+    )
+    write_pins(workspace, first, "deploy")
+    second = load_pins(workspace, "shop").with_env("staging", php_build="8.2.36-1~deb12u1")
+
+    write_pins(workspace, second, "minor update passed smoke checks")
+
+    subject, _, body = str(repo.head.commit.message).partition("\n\n")
+    assert subject == "pins(shop): staging php 8.2.32-1~deb12u1 -> 8.2.36-1~deb12u1"
+    assert body.strip() == "minor update passed smoke checks"
+    assert load_pins(workspace, "shop").get("staging").ref == "main@abc1234"
+
+
+def test_nothing_changed_means_no_commit(repo: git.Repo, workspace: Workspace) -> None:
+    pins = Pins(project="shop").with_env("production", ref="v1.2.0@0123abc")
+    write_pins(workspace, pins, "deploy")
+    head = repo.head.commit.hexsha
+
+    assert write_pins(workspace, load_pins(workspace, "shop"), "again") is None
+    assert write_pins(workspace, pins, "again") is None
+    assert repo.head.commit.hexsha == head
+
+
+def test_setting_the_same_values_keeps_the_pins(workspace: Workspace) -> None:
+    pins = Pins(project="shop").with_env("production", ref="v1.2.0@0123abc")
+    assert pins.with_env("production", ref="v1.2.0@0123abc") is pins
+    assert pins.with_env("production", ref=None) == Pins(project="shop")
+
+
+def test_other_staged_work_is_not_swept_in(repo: git.Repo, workspace: Workspace) -> None:
+    readme = workspace.root / "README"
+    readme.write_text("ops, work in progress\n")
+    repo.index.add(["README"])
+    (workspace.inventories / "shop.yml").write_text(GOOD + "# an edit not yet staged\n")
+
+    write_pins(workspace, Pins(project="shop").with_env("dev", ref="main@abc1234"), "deploy")
+
+    assert files_of(repo.head.commit) == {"inventories/shop.lock.yml"}
+    staged = {d.a_path for d in repo.index.diff("HEAD")}
+    assert staged == {"README"}, "the operator's staged change must stay staged"
+    assert (workspace.inventories / "shop.yml").read_text().endswith("# an edit not yet staged\n")
+    assert repo.head.commit.tree["README"].data_stream.read() == b"ops\n"
+
+
+def test_unpinning_is_described(repo: git.Repo, workspace: Workspace) -> None:
+    before = Pins(project="shop").with_env("dev", php_build="8.2.32-1~deb12u1")
+    after = before.with_env("dev", php_build=None)
+    assert commit_message(before, after) == "pins(shop): dev php unpinned (was 8.2.32-1~deb12u1)"
+
+
+def test_first_commit_of_a_new_repository(tmp_path: Path) -> None:
+    repo = git.Repo.init(tmp_path)
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test Operator")
+        config.set_value("user", "email", "operator@example.invalid")
+    (tmp_path / "inventories").mkdir()
+    pins = Pins(project="shop").with_env("dev", ref="main@abc1234")
+    sha = write_pins(Workspace(tmp_path), pins, "")
+    assert sha == repo.head.commit.hexsha
+    assert repo.head.commit.message == "pins(shop): dev ref main@abc1234\n"
+
+
+def test_not_a_git_repository(tmp_path: Path) -> None:
+    (tmp_path / "inventories").mkdir()
+    with pytest.raises(UsageError, match="is not a git repository"):
+        write_pins(Workspace(tmp_path), Pins(project="shop").with_env("dev", ref="main"), "x")
+    assert not (tmp_path / "inventories" / "shop.lock.yml").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("php_build", "8.2; rm -rf /"), ("php_build", ""), ("ref", "--force"), ("ref", "a b")],
+)
+def test_bad_pin_values_are_refused(field: str, value: str) -> None:
+    with pytest.raises(UsageError, match="cannot pin shop dev"):
+        Pins(project="shop").with_env("dev", **{field: value})
+
+
+def test_unknown_environment_is_refused() -> None:
+    with pytest.raises(UsageError, match="unknown environment 'qa'"):
+        Pins(project="shop").with_env("qa", ref="main")
+
+
+def test_a_broken_lock_file_is_reported_with_lines(workspace: Workspace) -> None:
+    lock_path(workspace, "shop").write_text(
+        "project: shop\nenvironments:\n  prod:\n    ref: main\n  dev:\n    colour: red\n"
+    )
+    with pytest.raises(InventoryError) as caught:
+        load_pins(workspace, "shop")
+    assert any(
+        line.endswith(
+            ":3: environments.prod: unknown environment 'prod' (use dev, staging or production)"
+        )
+        for line in caught.value.problems
+    ), caught.value.problems
+    assert any(":6: environments.dev.colour: unknown key" in line for line in caught.value.problems)
+
+
+def test_a_lock_file_of_another_project_is_refused(workspace: Workspace) -> None:
+    lock_path(workspace, "shop").write_text("project: blog\nenvironments: {}\n")
+    with pytest.raises(InventoryError, match="this lock file belongs to another project"):
+        load_pins(workspace, "shop")
