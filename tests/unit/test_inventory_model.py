@@ -141,6 +141,8 @@ def test_discover_and_load_project(tmp_path: Path) -> None:
         load_project(workspace, "c")
     (folder / "shop.yml").write_text(GOOD)
     assert load_project(workspace, "shop").name == "shop"
+    with pytest.raises(UsageError, match="not a valid project name"):
+        load_project(workspace, "../inventories/shop")
 
 
 def test_two_files_for_one_project(tmp_path: Path) -> None:
@@ -190,3 +192,20 @@ def test_alias_bomb_is_stopped() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
     assert any("aliases" in m for _, _, m in parse("\n".join(lines)).problems)
+
+
+def test_a_project_copies_pickles_and_dumps(shop: Path) -> None:
+    import copy
+    import pickle
+    import warnings
+
+    project = load_file(shop)
+    for clone in (copy.deepcopy(project), pickle.loads(pickle.dumps(project))):
+        assert clone == project
+        assert clone.environment("production").name is EnvName.production
+        assert clone.source == shop.absolute()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pydantic warns when a serialiser does not fit
+        dumped = project.model_dump()
+    assert list(dumped["environments"]) == ["staging", "production"]
+    assert dumped["php"]["ini"] == {"memory_limit": "256M"}

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from upkeep.errors import InventoryError, UsageError
 from upkeep.inventory import crosscheck, pins, yamldoc
+from upkeep.inventory import identifiers as ids
 from upkeep.inventory.files import display, read_text
 from upkeep.inventory.model import Project
 from upkeep.inventory.problems import (
@@ -52,8 +53,12 @@ def load_file(path: Path) -> Project:
 
 def load_project(workspace: Workspace, name: str) -> Project:
     """The project in inventories/<name>.yml, or a UsageError naming the known ones."""
+    try:
+        ids.project_name(name)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     candidates = [workspace.inventories / f"{name}{suffix}" for suffix in SUFFIXES]
-    found = [path for path in candidates if path.is_file()] if "/" not in name else []
+    found = [path for path in candidates if path.is_file()]
     if len(found) > 1:
         raise UsageError(
             f"project {name} has two inventories ({found[0].name}, {found[1].name}); keep one"
@@ -71,6 +76,10 @@ def check_files(paths: Iterable[Path]) -> list[str]:
     problems: list[Problem] = []
     stems: dict[str, Path] = {}
     for path in paths:
+        if pins.is_lock_file(path):  # given by name on the command line
+            project_name = path.name.split(".lock.")[0]
+            problems.extend(pins.check_lock_file(path, project_name))
+            continue
         problems.extend(_load(path)[1])
         if path.stem in stems:
             problems.append(

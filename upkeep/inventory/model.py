@@ -19,8 +19,7 @@ import os
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
-from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +30,7 @@ from pydantic import (
     PrivateAttr,
     Strict,
     ValidationInfo,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -46,6 +46,41 @@ class EnvName(StrEnum):
     dev = "dev"
     staging = "staging"
     production = "production"
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenMap(Mapping[K, V], Generic[K, V]):
+    """A read-only mapping that still copies and pickles (MappingProxyType does not).
+
+    >>> FrozenMap({"a": 1})["a"]
+    1
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[K, V]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return dict(self._data) == other if isinstance(other, Mapping) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._data.items()))
 
 
 class Model(BaseModel):
@@ -157,7 +192,11 @@ class Php(Model):
     @field_validator("ini")
     @classmethod
     def _read_only(cls, value: Mapping[str, str]) -> Mapping[str, str]:
-        return MappingProxyType(dict(value))
+        return FrozenMap(value)
+
+    @field_serializer("ini")
+    def _as_dict(self, value: Mapping[str, str]) -> dict[str, str]:
+        return dict(value)
 
 
 class Database(Model):
@@ -225,7 +264,11 @@ class Project(Model):
         if EnvName.production not in value:
             raise ValueError("no production environment (add environments.production)")
         ordered = {name: value[name] for name in EnvName if name in value}
-        return MappingProxyType(ordered)
+        return FrozenMap(ordered)
+
+    @field_serializer("environments")
+    def _as_dict(self, value: Mapping[EnvName, Environment]) -> dict[str, Any]:
+        return {str(name): environment.model_dump() for name, environment in value.items()}
 
     @model_validator(mode="after")
     def _attach(self, info: ValidationInfo) -> Project:

@@ -22,17 +22,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import yaml
-from pydantic import AfterValidator, ValidationError, field_validator
+from pydantic import AfterValidator, ValidationError, field_serializer, field_validator
 
 from upkeep.errors import InventoryError, UpkeepError, UsageError
 from upkeep.inventory import identifiers as ids
 from upkeep.inventory import yamldoc
 from upkeep.inventory.files import display, read_text
-from upkeep.inventory.model import EnvName, Model, ProjectName
+from upkeep.inventory.model import EnvName, FrozenMap, Model, ProjectName
 from upkeep.inventory.problems import Problem, from_document, from_validation, sort_lines
 from upkeep.workspace import Workspace
 
@@ -87,7 +86,11 @@ class Pins(Model):
     @field_validator("environments")
     @classmethod
     def _ordered(cls, value: Mapping[str, EnvPin]) -> Mapping[str, EnvPin]:
-        return MappingProxyType({str(name): value[name] for name in EnvName if name in value})
+        return FrozenMap({str(name): value[name] for name in EnvName if name in value})
+
+    @field_serializer("environments")
+    def _as_dict(self, value: Mapping[str, EnvPin]) -> dict[str, object]:
+        return {name: pin.model_dump() for name, pin in value.items()}
 
     def get(self, env: str) -> EnvPin:
         """The pin of ``env``, empty when it has none."""
