@@ -55,9 +55,10 @@ class SecretRef(BaseModel):
     @classmethod
     def _valid_name(cls, value: str) -> str:
         if not _NAME.fullmatch(value):
+            # The value is not echoed: a password pasted here by mistake stays out of logs.
             raise ValueError(
-                f"{value[:60]!r} is not a valid secret name (use 1-64 lowercase letters, "
-                "digits and '_')"
+                "not a valid secret name (use 1-64 lowercase letters, digits and '_'; "
+                "the value itself goes in UPKEEP_SECRET_<NAME> or the secrets file)"
             )
         return value
 

@@ -233,7 +233,7 @@ BROKEN = [
         "secret-name-invalid",
         "  password: {secret: shop_db_password}\n",
         "  password: {secret: Shop-Password}\n",
-        "14: database.password.secret: 'Shop-Password' is not a valid secret name",
+        "14: database.password.secret: not a valid secret name",
     ),
     (
         "sudo-not-bool",

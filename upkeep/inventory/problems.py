@@ -12,6 +12,7 @@ with a hint.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import types
 import typing
@@ -38,7 +39,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         # One problem, one line, whatever a library put in its message.
-        message = " ".join(self.message.split("\n"))
+        message = " ".join(self.message.splitlines())
         return f"{where}: {format_path(self.path)}: {message}"
 
 
@@ -53,7 +54,7 @@ def format_path(path: Path) -> str:
         elif _PLAIN_KEY.fullmatch(part):
             text += f".{part}" if text else part
         else:
-            text += f"[{part[:60]!r}]".replace("'", '"')
+            text += f"[{json.dumps(part[:60])}]"
     return text
 
 
@@ -139,6 +140,7 @@ def _reword(detail: ErrorDetails, path: Path, doc: Document, root: type[BaseMode
 
 def _describe(value: Any, raw: str | None) -> str:
     """What YAML made of the value, in words: ``the number 8.2``, ``a list``."""
+    raw = raw[:60] if raw else raw
     if isinstance(value, bool):
         return f"the boolean {raw or str(value).lower()}"
     if isinstance(value, int | float):
@@ -156,10 +158,10 @@ def _describe(value: Any, raw: str | None) -> str:
 
 def _quote_hint(key: str, doc: Document, path: Path, value: Any) -> str:
     raw = doc.raw.get(path)
-    if raw is None or isinstance(value, list | dict) or value is None:
+    if raw is None or isinstance(value, list | dict) or value is None or '"' in raw:
         return ""
     label = f"{key}: " if key and not key.isdigit() else ""
-    return f' (quote it: {label}"{raw}")'
+    return f' (quote it: {label}"{raw[:60]}")'
 
 
 def _suggest(given: str, known: list[str]) -> str:
