@@ -22,6 +22,18 @@ BASE_PACKAGES = (
 )
 
 
+def base_files(site: SiteState) -> dict[str, str]:
+    """The files this task renders, by remote path."""
+    return {
+        "/etc/timezone": f"{site.timezone}\n",
+        "/etc/apt/apt.conf.d/50unattended-upgrades": render(
+            "base/50unattended-upgrades.j2", site=site
+        ),
+        "/etc/apt/apt.conf.d/20auto-upgrades": render("base/20auto-upgrades.j2", site=site),
+        "/etc/needrestart/conf.d/upkeep.conf": render("base/needrestart.conf.j2", site=site),
+    }
+
+
 @deploy("Base host")
 def base_host(site: SiteState) -> None:
     apt.update(name="Refresh package lists", cache_time=3600)
@@ -32,18 +44,8 @@ def base_host(site: SiteState) -> None:
         target=f"/usr/share/zoneinfo/{site.timezone}",
         force=True,
     )
-    files.put(name="Timezone name", src=StringIO(f"{site.timezone}\n"), dest="/etc/timezone")
-    for name in ("50unattended-upgrades", "20auto-upgrades"):
-        files.put(
-            name=f"Unattended upgrades: {name}",
-            src=StringIO(render(f"base/{name}.j2", site=site)),
-            dest=f"/etc/apt/apt.conf.d/{name}",
-        )
-    files.put(
-        name="Restart services whose libraries changed",
-        src=StringIO(render("base/needrestart.conf.j2", site=site)),
-        dest="/etc/needrestart/conf.d/upkeep.conf",
-    )
+    for path, text in base_files(site).items():
+        files.put(name=f"Managed file {path}", src=StringIO(text), dest=path)
     server.group(name=f"Group {site.app_user}", group=site.app_user, system=True)
     server.user(
         name=f"Site user {site.app_user}",

@@ -43,13 +43,17 @@ def page_html(page: ErrorPage, site_name: str) -> str:
     return render("error-pages/page.html.j2", page=page, site_name=site_name)
 
 
+def error_page_files(site: SiteState) -> dict[str, str]:
+    """The files this task renders, by remote path."""
+    return {
+        f"{site.error_pages_dir}/{page.code}.html": page_html(page, site.domain) for page in PAGES
+    }
+
+
 @deploy("Error pages")
 def error_pages(site: SiteState) -> None:
     files.directory(name="Error pages directory", path=site.error_pages_dir, mode="755")
-    for page in PAGES:
+    for path, text in error_page_files(site).items():
         files.put(
-            name=f"Error page {page.code}",
-            src=StringIO(page_html(page, site.domain)),
-            dest=f"{site.error_pages_dir}/{page.code}.html",
-            mode="644",
+            name=f"Error page {path.rsplit('/', 1)[-1]}", src=StringIO(text), dest=path, mode="644"
         )

@@ -74,3 +74,51 @@ class PhpCandidates(FactBase[tuple[str, ...]]):
             if len(parts) >= 2 and parts[1] and parts[1] not in versions:
                 versions.append(parts[1])
         return tuple(versions)
+
+
+class FileChecksums(FactBase[dict[str, str | None]]):
+    """sha256 of each file, None for a file that is missing."""
+
+    def command(self, paths: tuple[str, ...] = ()) -> str:
+        quoted = " ".join(shlex.quote(path) for path in paths) or "/dev/null"
+        return (
+            f'for f in {quoted}; do if [ -f "$f" ]; then sha256sum "$f"; else echo "- $f"; fi; done'
+        )
+
+    def default(self) -> dict[str, str | None]:  # type: ignore[override]
+        return {}
+
+    def process(self, output: Iterable[str]) -> dict[str, str | None]:  # type: ignore[override]
+        sums: dict[str, str | None] = {}
+        for line in output:
+            digest, _, path = line.strip().partition(" ")
+            path = path.strip().lstrip("*")
+            if path:
+                sums[path] = None if digest == "-" else digest
+        return sums
+
+
+class EffectivePhpIni(FactBase[dict[str, str]]):
+    """The php.ini values PHP-FPM starts with (its php.ini and conf.d), as PHP reads them."""
+
+    def requires_command(self, line: str = "8.2") -> str:
+        return f"php{line}"
+
+    def command(self, line: str = "8.2") -> str:
+        q = shlex.quote(line)
+        script = 'foreach (ini_get_all(null, false) as $k => $v) { echo $k, "=", $v, "\\n"; }'
+        return (
+            f"PHP_INI_SCAN_DIR=/etc/php/{q}/fpm/conf.d php{q} -c /etc/php/{q}/fpm/php.ini "
+            f"-r {shlex.quote(script)}"
+        )
+
+    def default(self) -> dict[str, str]:  # type: ignore[override]
+        return {}
+
+    def process(self, output: Iterable[str]) -> dict[str, str]:  # type: ignore[override]
+        values = {}
+        for line in output:
+            key, sep, value = line.partition("=")
+            if sep:
+                values[key.strip()] = value.strip()
+        return values

@@ -11,6 +11,11 @@ from upkeep.desired import SiteState
 from upkeep.templating import render
 
 
+def log_files(site: SiteState) -> dict[str, str]:
+    """The files this task renders, by remote path."""
+    return {f"/etc/logrotate.d/upkeep-{site.site_id}": render("logs/logrotate.j2", site=site)}
+
+
 @deploy("Logs")
 def logs(site: SiteState) -> None:
     files.directory(name="PHP log directory", path="/var/log/php", group="adm", mode="775")
@@ -21,8 +26,5 @@ def logs(site: SiteState) -> None:
         group="adm",
         mode="640",
     )
-    files.put(
-        name=f"Rotate the PHP error log of {site.site_id}",
-        src=StringIO(render("logs/logrotate.j2", site=site)),
-        dest=f"/etc/logrotate.d/upkeep-{site.site_id}",
-    )
+    for path, text in log_files(site).items():
+        files.put(name=f"Managed file {path}", src=StringIO(text), dest=path)

@@ -29,6 +29,15 @@ def vhost_text(site: SiteState) -> str:
     )
 
 
+def vhost_path(site: SiteState) -> str:
+    return f"/etc/nginx/sites-available/{site.site_id}.conf"
+
+
+def nginx_files(site: SiteState) -> dict[str, str]:
+    """The files this task renders, by remote path (certificates aside)."""
+    return {vhost_path(site): vhost_text(site)}
+
+
 @deploy("nginx")
 def nginx(site: SiteState) -> None:
     apt.packages(name="nginx", packages=["nginx"], no_recommends=True)
@@ -55,7 +64,7 @@ def nginx(site: SiteState) -> None:
                 mode="600",
             ),
         ]
-    available = f"/etc/nginx/sites-available/{site.site_id}.conf"
+    available = vhost_path(site)
     changes += [
         files.put(name=f"vhost {site.domain}", src=StringIO(vhost_text(site)), dest=available),
         files.link(

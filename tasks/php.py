@@ -8,6 +8,7 @@ from pyinfra.api import deploy
 from pyinfra.operations import apt, files, systemd
 from pyinfra.operations.util import any_changed
 
+from tasks.operations import file_copied
 from upkeep.desired import SiteState
 from upkeep.templating import render
 
@@ -17,6 +18,30 @@ def php_package_specs(site: SiteState) -> list[str]:
     return [f"{name}={site.php_build}" for name in site.php_packages]
 
 
+def apt_pin_path(site: SiteState) -> str:
+    return f"/etc/apt/preferences.d/upkeep-php{site.php_line}"
+
+
+def php_files(site: SiteState) -> dict[str, str]:
+    """The files this task renders, by remote path."""
+    line = site.php_line
+    ini = render("php/upkeep.ini.j2", site=site)
+    return {
+        f"/etc/php/{line}/fpm/conf.d/90-upkeep.ini": ini,
+        f"/etc/php/{line}/cli/conf.d/90-upkeep.ini": ini,
+        f"/etc/php/{line}/fpm/pool.d/{site.site_id}.conf": render("php/pool.conf.j2", site=site),
+    }
+
+
+def php_ini_pairs(site: SiteState) -> dict[str, str]:
+    """Each php.ini upkeep keeps equal to the package's production defaults."""
+    shipped = f"/usr/lib/php/{site.php_line}/php.ini-production"
+    return {
+        f"/etc/php/{site.php_line}/fpm/php.ini": shipped,
+        f"/etc/php/{site.php_line}/cli/php.ini": f"{shipped}.cli",  # Debian's CLI variant
+    }
+
+
 @deploy("PHP-FPM")
 def php_fpm(site: SiteState) -> None:
     line = site.php_line
@@ -24,7 +49,7 @@ def php_fpm(site: SiteState) -> None:
     pin = files.put(
         name=f"Hold PHP {line} at {site.php_build}",
         src=StringIO(render("php/apt-preferences.j2", site=site)),
-        dest=f"/etc/apt/preferences.d/upkeep-php{line}",
+        dest=apt_pin_path(site),
     )
     packages = apt.packages(
         name=f"PHP {line} packages at {site.php_build}",
@@ -32,19 +57,15 @@ def php_fpm(site: SiteState) -> None:
         no_recommends=True,
         allow_downgrades=True,  # a rollback installs the previous build
     )
-    ini = [
-        files.put(
-            name=f"php.ini overrides ({sapi})",
-            src=StringIO(render("php/upkeep.ini.j2", site=site)),
-            dest=f"/etc/php/{line}/{sapi}/conf.d/90-upkeep.ini",
-        )
-        for sapi in ("fpm", "cli")
+    managed = [
+        files.put(name=f"Managed file {path}", src=StringIO(text), dest=path)
+        for path, text in php_files(site).items()
     ]
-    pool = files.put(
-        name=f"FPM pool {site.site_id}",
-        src=StringIO(render("php/pool.conf.j2", site=site)),
-        dest=f"/etc/php/{line}/fpm/pool.d/{site.site_id}.conf",
-    )
+    # php.ini itself stays the package's production file; our settings live in conf.d.
+    reset = [
+        file_copied(name=f"{path} as the package ships it", src=reference, dest=path)
+        for path, reference in php_ini_pairs(site).items()
+    ]
     default_pool = files.file(
         name="No default FPM pool",
         path=f"/etc/php/{line}/fpm/pool.d/www.conf",
@@ -56,5 +77,5 @@ def php_fpm(site: SiteState) -> None:
         name=f"{service} reloaded (configuration changed)",
         service=service,
         reloaded=True,  # graceful: workers finish their requests on the old config
-        _if=any_changed(pin, packages, *ini, pool, default_pool),
+        _if=any_changed(pin, packages, *managed, *reset, default_pool),
     )

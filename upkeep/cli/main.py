@@ -23,6 +23,7 @@ COMMANDS = (
     "upkeep.cli.lab",
     "upkeep.cli.ping",
     "upkeep.cli.provision",
+    "upkeep.cli.drift",
     "upkeep.cli.estimate",
 )
 

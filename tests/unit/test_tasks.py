@@ -1,0 +1,165 @@
+"""Our facts and operations, pyinfra style (facts in, commands out), and rendered config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from tasks.facts import EffectivePhpIni, FileChecksums, PhpCandidates, ReleaseInfo, ReleaseState
+from tasks.nginx import vhost_text
+from tasks.operations import file_copied
+from tasks.php import php_package_specs
+from tasks.release import previous_release, release_deployed, release_script
+from upkeep.desired import SiteState
+
+from .pyinfra_style import FakeHost, run_operation
+
+MADISON = """\
+ php8.2-fpm | 8.2.36-1~deb12u1 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages
+ php8.2-fpm | 8.2.32-1~deb12u1 | http://deb.debian.org/debian bookworm/main amd64 Packages
+"""
+
+
+def test_php_candidates_fact_reads_apt_cache_madison() -> None:
+    assert PhpCandidates().process(MADISON.splitlines()) == ("8.2.36-1~deb12u1", "8.2.32-1~deb12u1")
+    assert PhpCandidates().process([]) == ()
+
+
+def test_release_state_fact() -> None:
+    info = ReleaseState().process(
+        ["current=releases/b", "commit=c2", "release=a", "release=b", "bad=a", "release=c"]
+    )
+    assert info == ReleaseInfo(current="b", commit="c2", releases=("a", "b", "c"), bad=("a",))
+    assert ReleaseState().process([]) == ReleaseInfo()
+
+
+def test_file_checksums_fact_marks_missing_files() -> None:
+    out = ["abc123  /etc/a.conf", "- /etc/missing.conf"]
+    assert FileChecksums().process(out) == {"/etc/a.conf": "abc123", "/etc/missing.conf": None}
+
+
+def test_effective_php_ini_fact() -> None:
+    assert EffectivePhpIni().process(["memory_limit=256M", "SMTP=localhost", "noise"]) == {
+        "memory_limit": "256M",
+        "SMTP": "localhost",
+    }
+
+
+RELEASE_ARGS = dict(
+    base_dir="/srv/www/demo-staging",
+    user="demo-staging",
+    commit="c0ffee" * 6 + "cafe",
+    archive="/srv/www/demo-staging/.dep/archives/x.tar.gz",
+    release_id="20261123120000",
+    shared_paths=("public/uploads",),
+    keep=3,
+    commands=("php bin/migrate.php",),
+)
+
+
+def test_release_is_a_noop_when_the_commit_is_current() -> None:
+    host = FakeHost({"ReleaseState": ReleaseInfo("r1", RELEASE_ARGS["commit"], ("r1",))})
+    assert run_operation(release_deployed, host, **RELEASE_ARGS) == []
+    assert host.noops and "is current" in host.noops[0]
+
+
+@pytest.mark.parametrize(
+    "info",
+    [
+        ReleaseInfo(),  # first release
+        ReleaseInfo("r1", "0" * 40, ("r1",)),  # another commit is live
+        ReleaseInfo("r1", RELEASE_ARGS["commit"], ("r1",), bad=("r1",)),  # same commit, marked bad
+    ],
+)
+def test_release_is_made_otherwise(info: ReleaseInfo) -> None:
+    commands = run_operation(release_deployed, FakeHost({"ReleaseState": info}), **RELEASE_ARGS)
+    assert len(commands) == 1
+    assert "mv -T" in commands[0] and "20261123120000" in commands[0]
+
+
+def test_previous_release_skips_bad_ones() -> None:
+    info = ReleaseInfo("c", "x", ("a", "b", "c"), bad=("b",))
+    assert previous_release(info) == "a"
+    assert previous_release(ReleaseInfo("a", "x", ("a",))) is None
+
+
+def test_file_copied_copies_only_when_different() -> None:
+    same = FakeHost({"FileChecksums": {"/ref": "1", "/dest": "1"}})
+    differ = FakeHost({"FileChecksums": {"/ref": "1", "/dest": "2"}})
+    assert run_operation(file_copied, same, src="/ref", dest="/dest") == []
+    assert run_operation(file_copied, differ, src="/ref", dest="/dest") == ["cp /ref /dest"]
+
+
+def test_every_php_package_is_pinned_to_the_build() -> None:
+    site = SiteState.example(php_extensions=("mysql", "intl", "ctype", "json"))
+    specs = php_package_specs(site)
+    assert all(spec.endswith("=8.2.32-1~deb12u1") for spec in specs)
+    names = [spec.split("=")[0] for spec in specs]
+    assert "php8.2-mysql" in names and "php8.2-intl" in names and "php8.2-fpm" in names
+    assert "php8.2-ctype" not in names  # built into php8.2-common
+
+
+def test_vhost_uses_realpath_root_and_intercepts_5xx_only() -> None:
+    text = vhost_text(SiteState.example())
+    assert "$realpath_root$fastcgi_script_name" in text
+    assert "fastcgi_intercept_errors on;" in text
+    pages = [line.split()[1] for line in text.splitlines() if line.strip().startswith("error_page")]
+    assert pages == ["500", "502", "503", "504"]
+    assert "listen 443 ssl" in text and "return 301 https://" in text
+    assert "location ^~ /uploads/" in text
+
+
+def test_vhost_without_tls_listens_on_http_only() -> None:
+    text = vhost_text(SiteState.example(tls="none"))
+    assert "listen 443" not in text and "listen 80;" in text
+
+
+# -- the release script itself, run for real by bash in a temporary directory ----
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="runuser and chown need root")
+
+
+def _archive(tmp_path: Path, files: dict[str, str]) -> Path:
+    source = tmp_path / "src"
+    for name, text in files.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    archive = tmp_path / "code.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(source, arcname=".")
+    return archive
+
+
+def _release(tmp_path: Path, release_id: str, commit: str, commands: tuple[str, ...] = ()) -> int:
+    archive = _archive(tmp_path, {"public/index.php": commit, "public/uploads/seed.txt": "seed"})
+    script = release_script(
+        base_dir=str(tmp_path / "site"), user="root", release_id=release_id, commit=commit,
+        archive=str(archive), shared_paths=("public/uploads",), keep=2, commands=commands,
+    )  # fmt: skip
+    return subprocess.run(["bash", "-c", script], capture_output=True).returncode
+
+
+@needs_root
+def test_release_script_switches_current_links_shared_and_prunes(tmp_path: Path) -> None:
+    base = tmp_path / "site"
+    for number in range(1, 4):
+        assert _release(tmp_path, f"2026010{number}", f"commit{number}") == 0
+    assert os.readlink(base / "current") == "releases/20260103"
+    assert (base / "current" / "REVISION").read_text().strip() == "commit3"
+    uploads = base / "current" / "public" / "uploads"
+    assert uploads.is_symlink() and (uploads / "seed.txt").read_text() == "seed"
+    assert sorted(p.name for p in (base / "releases").iterdir()) == ["20260102", "20260103"]
+    assert len((base / ".dep" / "releases.log").read_text().splitlines()) == 3
+
+
+@needs_root
+def test_failed_release_command_marks_bad_and_leaves_current(tmp_path: Path) -> None:
+    base = tmp_path / "site"
+    assert _release(tmp_path, "20260101", "good") == 0
+    assert _release(tmp_path, "20260102", "broken", commands=("exit 3",)) != 0
+    assert os.readlink(base / "current") == "releases/20260101"
+    assert (base / "releases" / "20260102" / "BAD_RELEASE").exists()
+    assert "20260102 broken bad" in (base / ".dep" / "releases.log").read_text()

@@ -1,0 +1,59 @@
+"""``upkeep drift PROJECT``: how environments differ from their desired state and each other."""
+
+from __future__ import annotations
+
+import argparse
+
+from upkeep.cli.output import print_json, progress, table
+from upkeep.drift.compare import DriftReport
+from upkeep.drift.workflow import drift
+from upkeep.exitcodes import ExitCode
+from upkeep.workspace import find_workspace
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "drift",
+        help="compare environments with their desired state and with production",
+        description="Reads facts over SSH (packages, checksums of rendered config, effective "
+        "php.ini, deployed release) and compares them with what provision would make, and each "
+        "environment with production. Domains, TLS and credentials are meant to differ and are "
+        "not drift. Exit 0 in sync, 1 drift, 2 error (e.g. a host unreachable).",
+    )
+    parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(handler=_drift)
+
+
+def _drift(args: argparse.Namespace) -> int:
+    report = drift(find_workspace(args.root), args.project, say=progress)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        _print(report)
+    if report.unreachable:
+        return ExitCode.USAGE
+    return ExitCode.OK if report.in_sync else ExitCode.FAILED
+
+
+def _print(report: DriftReport) -> None:
+    envs = [env for env in report.environments if any(env in row for row in report.matrix.values())]
+    rows = [
+        (aspect, *(values.get(env, "-") for env in envs))
+        for aspect, values in report.matrix.items()
+    ]
+    print(table(("", *envs), rows))
+    print()
+    if report.unreachable:
+        for line in report.unreachable:
+            print(f"unreachable: {line}")
+    if report.in_sync:
+        print(f"{report.project}: in sync")
+        return
+    print(f"{report.project}: {len(report.items)} differences")
+    print(
+        table(
+            ("environment", "host", "what", "expected", "actual"),
+            [(i.environment, i.host, i.aspect, i.expected, i.actual) for i in report.items],
+        )
+    )

@@ -1,0 +1,1 @@
+"""Drift: how environments differ from their desired state and from each other."""

@@ -1,0 +1,122 @@
+"""``upkeep drift``: observe every host of a project, compare, report.
+
+>>> report = drift(workspace, "demo")   # doctest: +SKIP
+>>> report.in_sync                      # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pyinfra.facts.deb import DebPackages
+
+from tasks.facts import EffectivePhpIni, FileChecksums, ReleaseState
+from tasks.managed import managed_files
+from tasks.php import php_ini_pairs
+from upkeep.desired import SiteState
+from upkeep.drift.compare import (
+    DriftItem,
+    DriftReport,
+    Expected,
+    Observed,
+    compare_environments,
+    compare_host,
+    matrix_of,
+    sha256_text,
+)
+from upkeep.inventory import Project, load_project
+from upkeep.inventory.pins import Pins, load_pins
+from upkeep.provision import plan
+from upkeep.runner import Runner, Target
+from upkeep.workspace import Workspace
+
+Say = Callable[[str], None]
+
+
+def expected_state(project: Project, pins: Pins) -> dict[str, tuple[Expected, SiteState] | None]:
+    """Per environment, what it must look like; None for one never provisioned."""
+    wanted: dict[str, tuple[Expected, SiteState] | None] = {}
+    for name, environment in project.environments.items():
+        pin = pins.get(str(name))
+        if not pin.php_build:
+            wanted[str(name)] = None
+            continue
+        site = plan.site_state(project, environment, php_build=pin.php_build, release=None)
+        expected = Expected(
+            environment=str(name),
+            php_build=pin.php_build,
+            php_packages=site.php_packages,
+            files={path: sha256_text(text) for path, text in managed_files(site).items()},
+            commit=pin.ref,
+            file_copies=php_ini_pairs(site),
+        )
+        wanted[str(name)] = (expected, site)
+    return wanted
+
+
+def drift(workspace: Workspace, project_name: str, say: Say = lambda _: None) -> DriftReport:
+    project = load_project(workspace, project_name)
+    pins = load_pins(workspace, project.name)
+    wanted = expected_state(project, pins)
+    targets = [Target(str(env), host) for env, host in project.hosts()]
+    paths = sorted(
+        {path for entry in wanted.values() if entry for path in entry[0].files}
+        | {
+            p
+            for entry in wanted.values()
+            if entry
+            for pair in entry[0].file_copies.items()
+            for p in pair
+        }
+    )
+    base_dirs = {str(env): entry[1].base_dir for env, entry in wanted.items() if entry}
+    observed: list[Observed] = []
+    with Runner(targets, require_all=False) as runner:
+        say(f"reading facts from {len(targets) - len(runner.unreachable)} hosts")
+        packages = runner.facts(DebPackages)
+        sums = runner.facts(FileChecksums, paths=tuple(paths))
+        ini = runner.facts(EffectivePhpIni, line=project.php.line)
+        releases = {
+            target.name: runner.facts(ReleaseState, base_dir=base_dirs[target.environment]).get(
+                target.name
+            )
+            for target in targets
+            if target.environment in base_dirs
+        }
+        unreachable = tuple(f"{u.host} ({u.environment}): {u.reason}" for u in runner.unreachable)
+    for target in targets:
+        if target.name not in packages:
+            continue
+        release = releases.get(target.name)
+        observed.append(
+            Observed(
+                environment=target.environment,
+                host=target.name,
+                packages={
+                    name: sorted(versions)[-1]
+                    for name, versions in (packages[target.name] or {}).items()
+                },
+                checksums=sums.get(target.name) or {},
+                commit=release.commit if release else None,
+                effective_ini=ini.get(target.name) or {},
+            )
+        )
+    items: list[DriftItem] = []
+    for item in observed:
+        entry = wanted.get(item.environment)
+        if entry is None:
+            items.append(
+                DriftItem(item.environment, item.host, "provisioned", "yes", "never (no pins)")
+            )
+            continue
+        items.extend(compare_host(entry[0], item))
+    provisioned = [item for item in observed if wanted.get(item.environment)]
+    items.extend(compare_environments(provisioned, project.php.line))
+    return DriftReport(
+        project=project.name,
+        environments=tuple(str(e) for e in project.environments),
+        items=tuple(items),
+        matrix=matrix_of(observed, project.php.line),
+        unreachable=unreachable,
+    )
