@@ -202,6 +202,17 @@ def relative_path(value: str, *, allow_dot: bool = False) -> str:
     raise ValueError(f"{_show(value)} is not a safe relative path ({why})")
 
 
+def release_command(value: str) -> str:
+    """A shell command the operator wrote for every release: one line, no NUL."""
+    if not value.strip():
+        raise ValueError("an empty command (remove it)")
+    if "\n" in value or "\r" in value or "\0" in value:
+        raise ValueError("a command must be one line (use several list items)")
+    if len(value) > 500:
+        raise ValueError("a command longer than 500 characters (put it in a script in the repository)")
+    return value
+
+
 def repository(value: str) -> str:
     if not value or _CONTROL.search(value) or value.startswith("-") or len(value) > 1024:
         raise ValueError(

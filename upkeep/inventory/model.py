@@ -149,6 +149,8 @@ class App(Model):
     docroot: DocRoot = "public"
     health_path: HealthPath = "/health.php"
     keep_releases: Annotated[int, Strict(), Field(ge=1, le=50)] = 5
+    # Run in each new release as the site user before it goes live (migrations, caches).
+    commands: tuple[Annotated[str, AfterValidator(ids.release_command)], ...] = ()
 
     @field_validator("repository")
     @classmethod

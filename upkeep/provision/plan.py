@@ -34,7 +34,7 @@ def release_for(
         ref=pin.ref or environment.ref,
         archive=str(source.archive(commit)),
         keep_releases=project.app.keep_releases,
-        commands=tuple(getattr(project.app, "commands", ()) or ()),
+        commands=tuple(project.app.commands),
     )
 
 
