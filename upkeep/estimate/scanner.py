@@ -1,0 +1,56 @@
+"""Scan one PHP file: parse it, run every detector, explain its parse errors.
+
+    >>> from upkeep.estimate.catalogue import load_catalogue
+    >>> from upkeep.estimate.matchers import compile_matchers
+    >>> tables = compile_matchers(load_catalogue())
+    >>> scan = scan_source(b"<?php\\n$r = mysql_query($sql);\\n$o->each($a);\\n", tables)
+    >>> [(hit.rule, hit.line, hit.column, hit.name) for hit in scan.hits]
+    [('ext.mysql', 2, 6, 'mysql_query()')]
+"""
+
+from __future__ import annotations
+
+from upkeep.estimate import detect_calls, detect_decls, detect_syntax
+from upkeep.estimate.matchers import Matchers
+from upkeep.estimate.phpast import char_column, parser
+from upkeep.estimate.walker import FileScan, Handler, Walker
+
+# Bump when a detector changes what it reports: it is part of every cache key.
+SCANNER_VERSION = "1"
+
+HANDLERS: dict[str, Handler] = {
+    **detect_calls.HANDLERS,
+    **detect_decls.HANDLERS,
+    **detect_syntax.HANDLERS,
+}
+
+
+def scan_source(source: bytes, matchers: Matchers) -> FileScan:
+    tree = parser().parse(source)
+    walker = Walker(source, matchers, HANDLERS)
+    walker.run(tree.root_node)
+    hits = sorted(set(walker.hits), key=lambda h: (h.line, h.column, h.rule, h.name))
+    lines = source.count(b"\n") + (1 if source and not source.endswith(b"\n") else 0)
+    return FileScan(
+        hits=tuple(hits),
+        facts=tuple(sorted(walker.facts)),
+        lines=lines,
+        parse_errors=_unexplained_errors(walker),
+    )
+
+
+def _unexplained_errors(walker: Walker) -> tuple[tuple[int, int], ...]:
+    """Errors no detector recognised, one per line, outermost error node first."""
+    explained_lines = {line for _, line in walker.explained}
+    explained_bytes = sorted(byte for byte, _ in walker.explained)
+    reported: dict[int, tuple[int, int]] = {}
+    covered_until = -1
+    for start, end, line in sorted(walker.errors, key=lambda e: (e[0], -e[1])):
+        if end <= covered_until and start < covered_until:
+            continue  # nested inside an error already considered
+        covered_until = max(covered_until, end)
+        if line in explained_lines or any(start <= b <= end for b in explained_bytes):
+            continue
+        if line not in reported:
+            reported[line] = (line, char_column(walker.source, start))
+    return tuple(sorted(reported.values()))

@@ -1,0 +1,285 @@
+"""One pass over a file's syntax tree, with the context detectors need.
+
+The walk is iterative (deeply nested expressions would overflow Python's
+stack) and visits nodes in document order. Each node arrives with a ``Ctx``:
+its namespace and ``use`` imports, the class and function around it, and
+whether the innermost ``break`` target is a loop or a switch. Detectors are
+plain functions registered per node type; they record ``Hit``s and project
+``facts`` (functions, constants, classes and methods the file declares).
+
+A hit may depend on the whole project: ``unless`` facts cancel it (a site's
+own ``mysql_query()`` polyfill), an ``only_if`` fact is required for it (a
+static call is only wrong if the class declares that method non-static). The
+resolve step applies them once every file is scanned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from upkeep.estimate.matchers import Matchers
+from upkeep.estimate.phpast import char_column, text
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: str
+    line: int
+    column: int
+    name: str
+    unless: tuple[str, ...] = ()
+    only_if: str | None = None
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """What one file contains, independent of path and of the upgrade range."""
+
+    hits: tuple[Hit, ...]
+    facts: tuple[str, ...]
+    lines: int
+    parse_errors: tuple[tuple[int, int], ...]  # (line, column) of errors no rule explains
+
+
+@dataclass
+class Imports:
+    """``use`` statements of one namespace block: alias (lower case) → qualified name."""
+
+    classes: dict[str, str] = field(default_factory=dict)
+    functions: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    kind: str  # class, interface, trait, enum
+    name: str
+    fqn: str  # lower case
+    has_parent: bool
+    dynamic_ok: bool  # a parent, __set, #[AllowDynamicProperties] or traits: cannot tell
+    declared: frozenset[str]  # property names declared in the class body
+
+
+@dataclass(frozen=True)
+class Ctx:
+    namespace: str = ""  # as written, without leading backslash
+    imports: Imports = field(default_factory=Imports)
+    klass: ClassInfo | None = None
+    has_this: bool = False  # inside a non-static method or a closure within one
+    breakable: str | None = None  # "loop" or "switch": what a bare break/continue targets
+
+    @property
+    def ns_prefix(self) -> str:
+        return f"{self.namespace.lower()}\\" if self.namespace else ""
+
+
+class _Skip:
+    """Returned by a handler that dealt with a node's whole subtree itself."""
+
+
+SKIP = _Skip()
+Handler = Callable[["Walker", Node, Ctx, str], "Ctx | _Skip | None"]
+
+
+class Walker:
+    def __init__(self, source: bytes, matchers: Matchers, handlers: dict[str, Handler]):
+        self.source = source
+        self.m = matchers
+        self.handlers = handlers
+        self.hits: list[Hit] = []
+        self.facts: set[str] = set()
+        self.errors: list[tuple[int, int, int]] = []  # start byte, end byte, start line
+        self.explained: list[tuple[int, int]] = []  # (byte, line) of hits that explain errors
+        self.seen: set[str] = set()  # for detectors that report once per key
+        self.prev_leaf: Node | None = None
+        self.prev_leaf_parent: str = ""
+        self.prev_leaf_node_parent: Node | None = None
+
+    # -- recording ---------------------------------------------------------------
+
+    def hit(
+        self,
+        detector_or_rules: str | tuple[str, ...],
+        node: Node,
+        name: str,
+        *,
+        unless: tuple[str, ...] = (),
+        only_if: str | None = None,
+        explains_error: bool = False,
+    ) -> None:
+        """Record a hit for a detector (by name) or for explicit rule ids."""
+        if isinstance(detector_or_rules, str):
+            rules = self.m.detectors.get(detector_or_rules, ())
+        else:
+            rules = detector_or_rules
+        if not rules:
+            return
+        line = node.start_point[0] + 1
+        column = char_column(self.source, node.start_byte)
+        for rule in rules:
+            self.hits.append(Hit(rule, line, column, name, unless, only_if))
+        if explains_error:
+            self.explained.append((node.start_byte, line))
+
+    def wants(self, detector: str) -> bool:
+        return detector in self.m.detectors
+
+    def excerpt(self, node: Node, limit: int = 60) -> str:
+        value = " ".join(text(node).split())
+        return value if len(value) <= limit else value[: limit - 1] + "…"
+
+    # -- names ---------------------------------------------------------------------
+
+    def resolve_class(self, name: str, ctx: Ctx) -> str:
+        """Fully qualified class name in lower case (``self``/``static``/``parent`` as is)."""
+        lowered = name.lower()
+        if lowered in ("self", "static", "parent"):
+            return lowered
+        if lowered.startswith("\\"):
+            return lowered[1:]
+        if lowered.startswith("namespace\\"):
+            return ctx.ns_prefix + lowered[len("namespace\\") :]
+        first, _, rest = lowered.partition("\\")
+        imported = ctx.imports.classes.get(first)
+        if imported is not None:
+            return f"{imported}\\{rest}" if rest else imported
+        return ctx.ns_prefix + lowered
+
+    def resolve_function(self, name: str, ctx: Ctx) -> tuple[str, str | None]:
+        """(qualified name, global fallback): unqualified calls in a namespace fall back."""
+        lowered = name.lower()
+        if lowered.startswith("\\"):
+            return lowered[1:], None
+        if lowered.startswith("namespace\\"):
+            return ctx.ns_prefix + lowered[len("namespace\\") :], None
+        if "\\" in lowered:
+            first, _, rest = lowered.partition("\\")
+            imported = ctx.imports.classes.get(first)  # namespace aliases live with classes
+            prefix = imported if imported is not None else ctx.ns_prefix + first
+            return f"{prefix}\\{rest}", None
+        imported = ctx.imports.functions.get(lowered)
+        if imported is not None:
+            return imported, None
+        if ctx.namespace:
+            return ctx.ns_prefix + lowered, lowered
+        return lowered, None
+
+    def global_function(self, name: str, ctx: Ctx) -> tuple[str | None, tuple[str, ...]]:
+        """The global function a call reaches (if any) and the facts that would cancel it."""
+        qualified, fallback = self.resolve_function(name, ctx)
+        if fallback is not None:
+            return fallback, (f"function:{qualified}", f"function:{fallback}")
+        if "\\" in qualified:
+            return None, ()
+        return qualified, (f"function:{qualified}",)
+
+    # -- walking -------------------------------------------------------------------
+
+    def run(self, root: Node) -> None:
+        stack: list[tuple[Node, Ctx, str]] = []
+        for node, ctx in reversed(self._top_level(root)):
+            stack.append((node, ctx, "program"))
+        handlers = self.handlers
+        while stack:
+            node, ctx, label = stack.pop()
+            kind = node.type
+            if kind == "ERROR":
+                point = node.start_point
+                self.errors.append((node.start_byte, node.end_byte, point[0] + 1))
+            handler = handlers.get(kind)
+            child_ctx = ctx
+            if handler is not None:
+                outcome = handler(self, node, ctx, label)
+                if outcome is SKIP:
+                    continue
+                if isinstance(outcome, Ctx):
+                    child_ctx = outcome
+            if node.child_count == 0:
+                if node.is_missing:
+                    self.errors.append((node.start_byte, node.end_byte, node.start_point[0] + 1))
+                else:
+                    self.prev_leaf = node
+                    self.prev_leaf_parent = label
+                continue
+            children = node.children
+            labels = _child_labels(node, kind, children)
+            for index in range(len(children) - 1, -1, -1):
+                stack.append((children[index], child_ctx, labels[index]))
+
+    def _top_level(self, root: Node) -> list[tuple[Node, Ctx]]:
+        """Top-level statements with their namespace and imports, in document order."""
+        items: list[tuple[Node, Ctx]] = []
+        current = Ctx()
+        for node in root.children:
+            if node.type == "namespace_definition":
+                name_node = node.child_by_field_name("name")
+                namespace = text(name_node) if name_node is not None else ""
+                body = node.child_by_field_name("body")
+                scoped = Ctx(namespace=namespace, imports=Imports())
+                if body is None:
+                    current = scoped
+                    items.append((node, current))
+                else:
+                    items.append((node, scoped))  # its body is walked with this context
+            else:
+                items.append((node, current))
+        return items
+
+
+def add_imports(node: Node, imports: Imports) -> None:
+    """Record one ``use`` declaration (plain, function, const, or a group)."""
+    kind = "class"
+    for child in node.children:
+        if child.type in ("function", "const"):
+            kind = child.type
+    prefix = ""
+    for child in node.named_children:
+        if child.type == "namespace_name":
+            prefix = text(child).lower().lstrip("\\") + "\\"
+        elif child.type == "namespace_use_clause":
+            _add_clause(child, prefix, kind, imports)
+        elif child.type == "namespace_use_group":
+            for clause in child.named_children:
+                if clause.type == "namespace_use_clause":
+                    _add_clause(clause, prefix, kind, imports)
+
+
+def _add_clause(clause: Node, prefix: str, kind: str, imports: Imports) -> None:
+    for child in clause.children:
+        if child.type in ("function", "const"):
+            kind = child.type
+    target = next((c for c in clause.named_children if c.type in ("name", "qualified_name")), None)
+    if target is None:
+        return
+    qualified = prefix + text(target).lower().lstrip("\\")
+    alias_node = clause.child_by_field_name("alias")
+    alias = text(alias_node).lower() if alias_node is not None else qualified.rsplit("\\", 1)[-1]
+    table = {"class": imports.classes, "function": imports.functions, "const": imports.constants}
+    table[kind][alias] = qualified
+
+
+# Children whose role differs from what their parent's type says.
+def _child_labels(node: Node, kind: str, children: list[Node]) -> list[str]:
+    if kind == "subscript_expression":
+        # after "[" or "{" comes the index; before it, the thing indexed
+        labels = []
+        inside = False
+        for child in children:
+            if child.type in ("[", "{"):
+                inside = True
+            labels.append("subscript_index" if inside else kind)
+        return labels
+    if kind == "const_element":
+        return ["const_name" if i == 0 else kind for i in range(len(children))]
+    if kind == "binary_expression":
+        operator = node.child_by_field_name("operator")
+        if operator is not None and operator.type == "instanceof":
+            return [kind, kind, "instanceof_class"][: len(children)]
+    if kind == "argument":
+        named = node.child_by_field_name("name")
+        if named is not None:
+            return ["argument_name" if c == named else kind for c in children]
+    return [kind] * len(children)
