@@ -6,7 +6,8 @@ import argparse
 
 from upkeep.cli.output import print_json, progress, table
 from upkeep.exitcodes import ExitCode
-from upkeep.provision.workflow import provision
+from upkeep.inventory import load_project
+from upkeep.provision.workflow import ProvisionResult, provision
 from upkeep.runner import OpStatus
 from upkeep.workspace import find_workspace
 
@@ -40,45 +41,32 @@ def _provision(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
     names = args.environment
     if names == ["all"]:
-        from upkeep.inventory import load_project
-
         names = [str(name) for name in load_project(workspace, args.project).environments]
-    results = []
-    for name in names:
-        progress(f"provisioning {args.project} {name}{' (dry run)' if args.dry_run else ''}")
-        results.append(
-            provision(
-                workspace,
-                args.project,
-                name,
-                dry_run=args.dry_run,
-                php_build=args.php_build,
-                say=progress,
-            )
-        )
+    dry = " (dry run)" if args.dry_run else ""
+    progress(f"provisioning {args.project} {', '.join(names)}{dry}")
+    result = provision(
+        workspace, args.project, names, dry_run=args.dry_run, php_build=args.php_build, say=progress
+    )
     if args.json:
-        print_json([result.to_dict() for result in results])
+        print_json(result.to_dict())
     else:
-        for result in results:
-            _print(result)
-    return ExitCode.OK if all(result.ok for result in results) else ExitCode.FAILED
+        _print(result)
+    return ExitCode.OK if result.ok else ExitCode.FAILED
 
 
-def _print(result) -> None:  # type: ignore[no-untyped-def]
+def _print(result: ProvisionResult) -> None:
     run = result.run
+    for outcome in result.environments:
+        print(f"{result.project} {outcome.environment}: PHP {outcome.php_build}, "
+              f"code {str(outcome.commit)[:10]}")  # fmt: skip
     if result.dry_run:
         rows = [(op.host, op.operation) for op in run.ops if op.will_change]
-        print(
-            f"{result.project} {result.environment}: {len(rows)} operations would change (dry run)"
-        )
+        print(f"{len(rows)} operations would change (dry run, nothing changed)")
         if rows:
             print(table(("host", "operation"), rows))
         return
     changed = [(op.host, op.operation) for op in run.ops if op.status is OpStatus.CHANGED]
-    print(
-        f"{result.project} {result.environment}: {len(changed)} of {len(run.ops)} operations changed "
-        f"in {result.seconds:.1f} s; PHP {result.php_build}, code {str(result.commit)[:10]}"
-    )
+    print(f"{len(changed)} of {len(run.ops)} operations changed in {result.seconds:.1f} s")
     if changed:
         print(table(("host", "changed"), changed))
     if result.pins_commit:

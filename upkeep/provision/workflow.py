@@ -1,31 +1,34 @@
-"""``upkeep provision``: a pipeline of named steps for one environment.
+"""``upkeep provision``: a pipeline of named steps over one or more environments.
 
-load → choose the PHP build → plan (code, certificate, secrets) → apply the
-site deploy → record the pins. Every step is idempotent: a second run changes
-nothing on the hosts and commits nothing.
+load → choose each environment's PHP build → plan (code, certificate,
+secrets) → apply the site deploy to every host at once → record the pins.
+Every step is idempotent: a second run changes nothing on the hosts and
+commits nothing. Hosts of all chosen environments run in parallel, each with
+its own environment's desired state.
 
-    >>> result = provision(workspace, "demo", "staging")   # doctest: +SKIP
-    >>> result.run.changed                                  # doctest: +SKIP
+    >>> result = provision(workspace, "demo", ["staging"])   # doctest: +SKIP
+    >>> result.run.changed                                    # doctest: +SKIP
     0
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyinfra import host
 from pyinfra.operations import apt
 
 from deploys.site import site
 from tasks.facts import PhpCandidates
 from upkeep.desired import SiteState
 from upkeep.errors import RunFailed, UsageError
-from upkeep.inventory import Environment, Project, load_project
-from upkeep.inventory.pins import EnvPin, Pins, load_pins, write_pins
+from upkeep.inventory import Project, load_project
+from upkeep.inventory.pins import Pins, load_pins, write_pins
 from upkeep.provision import plan
-from upkeep.runner import Runner, RunResult, Target
+from upkeep.runner import RunResult, Runner, Target
 from upkeep.versions import InvalidBuild, PhpBuild, newest
 from upkeep.workspace import Workspace
 
@@ -33,11 +36,16 @@ Say = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class ProvisionResult:
-    project: str
+class EnvironmentOutcome:
     environment: str
     php_build: str
     commit: str | None
+
+
+@dataclass(frozen=True)
+class ProvisionResult:
+    project: str
+    environments: tuple[EnvironmentOutcome, ...]
     dry_run: bool
     run: RunResult
     pins_commit: str | None = None
@@ -50,11 +58,12 @@ class ProvisionResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "project": self.project,
-            "environment": self.environment,
             "dry_run": self.dry_run,
             "ok": self.ok,
-            "php_build": self.php_build,
-            "commit": self.commit,
+            "environments": [
+                {"environment": e.environment, "php_build": e.php_build, "commit": e.commit}
+                for e in self.environments
+            ],
             "pins_commit": self.pins_commit,
             "seconds": round(self.seconds, 2),
             **self.run.to_dict(),
@@ -67,17 +76,15 @@ class _Provision:
 
     workspace: Workspace
     project_name: str
-    environment_name: str
+    environment_names: Sequence[str]
     dry_run: bool
     php_choice: str | None
     say: Say
     project: Project = field(init=False)
-    environment: Environment = field(init=False)
     pins: Pins = field(init=False)
-    pin: EnvPin = field(init=False)
     targets: list[Target] = field(default_factory=list)
-    php_build: str = ""
-    state: SiteState | None = None
+    php_builds: dict[str, str] = field(default_factory=dict)
+    states: dict[str, SiteState] = field(default_factory=dict)
     run: RunResult | None = None
     pins_commit: str | None = None
 
@@ -85,25 +92,25 @@ class _Provision:
 def provision(
     workspace: Workspace,
     project_name: str,
-    environment_name: str,
+    environment_names: Sequence[str],
     *,
     dry_run: bool = False,
     php_build: str | None = None,
     say: Say = lambda _: None,
 ) -> ProvisionResult:
     started = time.monotonic()
-    run = _Provision(workspace, project_name, environment_name, dry_run, php_build, say)
-    _load(run)
-    run.targets = [Target(environment_name, host) for host in run.environment.hosts]
-    for step in (_choose_php_build, _plan, _apply, _record_pins):
+    run = _Provision(workspace, project_name, environment_names, dry_run, php_build, say)
+    for step in (_load, _choose_php_builds, _plan, _apply, _record_pins):
         step(run)
-    assert run.run is not None and run.state is not None
-    release = run.state.release
+    assert run.run is not None
     return ProvisionResult(
-        project=project_name,
-        environment=environment_name,
-        php_build=run.php_build,
-        commit=release.commit if release else None,
+        project=run.project.name,
+        environments=tuple(
+            EnvironmentOutcome(
+                name, run.php_builds[name], state.release.commit if state.release else None
+            )
+            for name, state in run.states.items()
+        ),
         dry_run=dry_run,
         run=run.run,
         pins_commit=run.pins_commit,
@@ -113,56 +120,45 @@ def provision(
 
 def _load(run: _Provision) -> None:
     run.project = load_project(run.workspace, run.project_name)
-    run.environment = run.project.environment(run.environment_name)
+    names = list(dict.fromkeys(run.environment_names))  # each once, in the order given
+    for name in names:
+        run.project.environment(name)  # a UsageError for an unknown one, before anything runs
+    run.environment_names = names
     run.pins = load_pins(run.workspace, run.project.name)
-    run.pin = run.pins.get(run.environment_name)
+    run.targets = [
+        Target(name, host) for name in names for host in run.project.environment(name).hosts
+    ]
 
 
-def _choose_php_build(run: _Provision) -> None:
-    """The pinned build; on a first provision, one the host's package sources offer."""
-    line = run.project.php.line
-    if run.pin.php_build:
-        if run.php_choice and run.php_choice != run.pin.php_build:
+def _choose_php_builds(run: _Provision) -> None:
+    """The pinned build; on a first provision, one the hosts' package sources offer."""
+    unpinned = []
+    for name in run.environment_names:
+        pinned = run.pins.get(name).php_build
+        if pinned and run.php_choice and run.php_choice != pinned:
             raise UsageError(
-                f"{run.project.name} {run.environment_name} is pinned at PHP {run.pin.php_build}; "
+                f"{run.project.name} {name} is pinned at PHP {pinned}; "
                 "move it with `upkeep update minor`, not --php-build"
             )
-        run.php_build = run.pin.php_build
+        if pinned:
+            run.php_builds[name] = pinned
+        else:
+            unpinned.append(name)
+    if not unpinned:
         return
-    with Runner(run.targets, progress=run.say) as runner:
+    targets = [t for t in run.targets if t.environment in unpinned]
+    with Runner(targets, progress=run.say) as runner:
         if not run.dry_run:
             runner.run_op(apt.update, name="Refresh package lists", cache_time=3600)
-        offered = _builds_offered(runner, line)
-    if not offered:
-        raise UsageError(
-            f"the hosts of {run.environment_name} offer no php{line}-fpm build"
-            + (
-                " yet (their package lists are empty: provision once without --dry-run)"
-                if run.dry_run
-                else ""
-            )
-        )
-    choice = run.php_choice or "newest"
-    if choice == "newest":
-        chosen = newest(offered, line)
-    elif choice == "oldest":
-        chosen = min(b for b in offered if b.line == line)
-    else:
-        chosen = next((b for b in offered if b.text == choice), None)
-        if chosen is None:
-            available = ", ".join(b.text for b in offered)
-            raise UsageError(
-                f"--php-build {choice}: not offered by the hosts (they offer: {available})"
-            )
-    assert chosen is not None
-    run.php_build = chosen.text
-    run.say(
-        f"PHP {line}: first provision picks {chosen.text} (offered: {', '.join(b.text for b in offered)})"
-    )
+        offered = _builds_offered(runner, run.project.php.line)
+    for name in unpinned:
+        chosen = _pick(offered, run.project.php.line, run.php_choice or "newest", name, run.dry_run)
+        run.php_builds[name] = chosen.text
+        run.say(f"{name}: first provision pins PHP {chosen.text}")
 
 
 def _builds_offered(runner: Runner, line: str) -> list[PhpBuild]:
-    """Builds every host of the environment offers (they must agree on one)."""
+    """Builds of the line that every host offers."""
     per_host = runner.facts(PhpCandidates, line=line)
     common: set[str] | None = None
     for versions in per_host.values():
@@ -172,29 +168,50 @@ def _builds_offered(runner: Runner, line: str) -> list[PhpBuild]:
         try:
             builds.append(PhpBuild.parse(text))
         except InvalidBuild:
-            continue  # a build naming scheme we do not pin (e.g. a third-party repository's)
+            continue  # a naming scheme we do not pin (e.g. a third-party repository's)
     return [b for b in builds if b.line == line]
 
 
+def _pick(offered: list[PhpBuild], line: str, choice: str, env: str, dry_run: bool) -> PhpBuild:
+    if not offered:
+        hint = " yet (empty package lists: provision once without --dry-run)" if dry_run else ""
+        raise UsageError(f"the hosts of {env} offer no php{line}-fpm build{hint}")
+    if choice == "newest":
+        chosen = newest(offered, line)
+    elif choice == "oldest":
+        chosen = min(offered)
+    else:
+        chosen = next((b for b in offered if b.text == choice), None)
+    if chosen is None:
+        available = ", ".join(b.text for b in offered)
+        raise UsageError(f"--php-build {choice}: not offered by the hosts (they offer: {available})")
+    return chosen
+
+
 def _plan(run: _Provision) -> None:
-    release = plan.release_for(run.project, run.environment, run.pin, run.workspace)
-    run.state = plan.site_state(
-        run.project, run.environment, php_build=run.php_build, release=release
-    )
-    run.say(f"release: {release.ref} at {release.commit[:10]}; PHP {run.php_build}")
+    for name in run.environment_names:
+        environment = run.project.environment(name)
+        release = plan.release_for(run.project, environment, run.pins.get(name), run.workspace)
+        run.states[name] = plan.site_state(
+            run.project, environment, php_build=run.php_builds[name], release=release
+        )
+        run.say(f"{name}: code {release.commit[:10]}, PHP {run.php_builds[name]}")
 
 
 def _apply(run: _Provision) -> None:
-    assert run.state is not None
+    urls = {name: plan.site_url(run.project.environment(name)) for name in run.states}
+
+    def each_host_its_site() -> None:
+        environment = host.data.upkeep_environment
+        site(run.states[environment], urls[environment])
+
     with Runner(run.targets, progress=run.say) as runner:
-        run.run = runner.run_deploy(
-            site, run.state, plan.site_url(run.environment), dry_run=run.dry_run
-        )
+        run.run = runner.run_deploy(each_host_its_site, dry_run=run.dry_run)
 
 
 def _record_pins(run: _Provision) -> None:
     """Pins follow what is now live; only after a successful, real run."""
-    assert run.run is not None and run.state is not None
+    assert run.run is not None
     if run.dry_run:
         return
     if not run.run.ok:
@@ -204,13 +221,17 @@ def _record_pins(run: _Provision) -> None:
             if failed
             else "hosts unreachable"
         )
-        raise RunFailed(f"provision of {run.project.name} {run.environment_name} failed — {detail}")
-    commit = run.state.release.commit if run.state.release else None
-    pins = run.pins.with_env(run.environment_name, php_build=run.php_build, ref=commit)
-    first = not run.pin.php_build
+        raise RunFailed(f"provision of {run.project.name} failed — {detail}")
+    pins = run.pins
+    first = []
+    for name, state in run.states.items():
+        if not run.pins.get(name).php_build:
+            first.append(name)
+        commit = state.release.commit if state.release else None
+        pins = pins.with_env(name, php_build=run.php_builds[name], ref=commit)
     reason = (
-        f"First provision of {run.project.name} {run.environment_name}: pin what was installed."
+        f"First provision of {run.project.name} {', '.join(first)}: pin what was installed."
         if first
-        else f"Provision of {run.project.name} {run.environment_name}."
+        else f"Provision of {run.project.name} {', '.join(run.states)}."
     )
     run.pins_commit = write_pins(run.workspace, pins, reason)
