@@ -1,0 +1,98 @@
+"""Which files of a checkout are PHP, and which directories are not the site's code.
+
+PHP projects use more extensions than ``.php``: ``.inc`` includes, ``.phtml``
+templates, Drupal's ``.module``/``.install``/``.theme``, CakePHP's ``.ctp``.
+Version-control and editor directories and ``node_modules`` are skipped, and so
+is a ``vendor/`` directory that sits next to a ``composer.json`` (Composer
+manages it; the composer.lock check covers it). A ``vendor/`` without Composer
+is code someone copied in and is scanned.
+
+    >>> tree = discover(Path("tests/fixtures/estimate/corpus"))  # doctest: +SKIP
+    >>> tree.files[:2]  # doctest: +SKIP
+    ('constants.php', 'curly.php')
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from upkeep.estimate.errors import EstimateUsageError
+
+PHP_SUFFIXES = frozenset(
+    {
+        ".php",
+        ".php3",
+        ".php4",
+        ".php5",
+        ".php7",
+        ".php8",
+        ".phtml",
+        ".inc",
+        ".module",
+        ".install",
+        ".theme",
+        ".profile",
+        ".engine",
+        ".ctp",
+    }
+)
+SKIPPED_DIRECTORIES = frozenset({".git", ".hg", ".svn", ".idea", ".vscode", "node_modules"})
+TEST_MARKERS = ("phpunit.xml", "phpunit.xml.dist", "phpunit.dist.xml", "codeception.yml")
+
+
+@dataclass(frozen=True)
+class SourceTree:
+    root: Path
+    files: tuple[str, ...]  # relative POSIX paths, sorted
+    excluded: tuple[str, ...]  # relative directories left out, with the reason
+    has_tests: bool
+
+
+def is_php(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in PHP_SUFFIXES
+
+
+def discover(root: Path) -> SourceTree:
+    """Every PHP file under ``root`` (symbolic links to directories are not followed)."""
+    if not root.is_dir():
+        raise EstimateUsageError(f"{root}: not a directory (give the checkout to estimate)")
+    files: list[str] = []
+    excluded: list[str] = []
+    has_tests = any((root / marker).is_file() for marker in TEST_MARKERS)
+
+    def refuse(error: OSError) -> None:
+        excluded.append(f"{_relative(Path(error.filename or root), root)}/ (unreadable: {error.strerror})")
+
+    for directory, subdirectories, names in os.walk(root, onerror=refuse):
+        here = Path(directory)
+        has_composer = "composer.json" in names
+        kept = []
+        for sub in sorted(subdirectories):
+            relative = _relative(here / sub, root)
+            if sub in SKIPPED_DIRECTORIES:
+                continue
+            if sub == "vendor" and has_composer:
+                excluded.append(f"{relative}/ (managed by Composer)")
+                continue
+            if sub.lower() in ("tests", "test") and _contains_php(here / sub):
+                has_tests = True
+            kept.append(sub)
+        subdirectories[:] = kept
+        for name in names:
+            if is_php(name):
+                files.append(_relative(here / name, root))
+    return SourceTree(root, tuple(sorted(files)), tuple(sorted(excluded)), has_tests)
+
+
+def _relative(path: Path, root: Path) -> str:
+    relative = path.relative_to(root).as_posix()
+    return relative if relative != "." else ""
+
+
+def _contains_php(directory: Path) -> bool:
+    for _, _, names in os.walk(directory):
+        if any(is_php(name) for name in names):
+            return True
+    return False

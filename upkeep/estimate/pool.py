@@ -1,0 +1,144 @@
+"""Scan many files on every core, with a cache keyed by content.
+
+Each worker process builds its own tree-sitter parser and gets the compiled
+matchers once (at start-up), then scans chunks of files. A file's result
+depends only on its bytes, the catalogue and the scanner version, so the
+cache key is the hash of all three; unchanged files cost a read and a hash on
+the next run. Files that cannot be read come back with the reason instead of
+a result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from upkeep.estimate.matchers import Matchers
+from upkeep.estimate.scanner import SCANNER_VERSION, scan_source
+from upkeep.estimate.walker import FileScan, Hit
+
+CHUNK = 32  # files per task: large enough to amortise inter-process traffic
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    path: str
+    scan: FileScan | None
+    error: str | None = None  # why the file could not be read
+    cached: bool = False
+
+
+def cache_salt(catalogue_digest: str) -> str:
+    """What, besides a file's bytes, decides its scan: catalogue, scanner, grammar."""
+    try:
+        grammar = version("tree-sitter-php")
+    except PackageNotFoundError:  # pragma: no cover - always installed with upkeep
+        grammar = "unknown"
+    raw = f"{catalogue_digest}:{SCANNER_VERSION}:{grammar}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _encode(scan: FileScan) -> str:
+    return json.dumps(
+        {
+            "hits": [[h.rule, h.line, h.column, h.name, list(h.unless), h.only_if] for h in scan.hits],
+            "facts": list(scan.facts),
+            "lines": scan.lines,
+            "errors": [list(e) for e in scan.parse_errors],
+        },
+        separators=(",", ":"),
+    )
+
+
+def _decode(raw: str) -> FileScan:
+    data = json.loads(raw)
+    return FileScan(
+        hits=tuple(Hit(r, ln, c, n, tuple(u), o) for r, ln, c, n, u, o in data["hits"]),
+        facts=tuple(data["facts"]),
+        lines=data["lines"],
+        parse_errors=tuple((ln, c) for ln, c in data["errors"]),
+    )
+
+
+# Per-process state, set by _start() in each worker (or directly when jobs == 1).
+_MATCHERS: Matchers | None = None
+_CACHE: Path | None = None
+
+
+def _start(matchers: Matchers, cache: Path | None) -> None:
+    global _MATCHERS, _CACHE
+    _MATCHERS, _CACHE = matchers, cache
+
+
+def _scan_one(root: str, relative: str) -> ScanOutcome:
+    assert _MATCHERS is not None
+    try:
+        with open(os.path.join(root, relative), "rb") as handle:
+            source = handle.read()
+    except OSError as error:
+        return ScanOutcome(relative, None, error.strerror or type(error).__name__)
+    entry: Path | None = None
+    if _CACHE is not None:
+        key = hashlib.blake2b(source, digest_size=20).hexdigest()
+        entry = _CACHE / key[:2] / f"{key}.json"
+        try:
+            return ScanOutcome(relative, _decode(entry.read_text(encoding="utf-8")), cached=True)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # not cached yet (or a damaged entry): scan again
+    scan = scan_source(source, _MATCHERS)
+    if entry is not None:
+        _store(entry, _encode(scan))
+    return ScanOutcome(relative, scan)
+
+
+def _store(entry: Path, payload: str) -> None:
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        # write then rename: a reader in another worker never sees half a file
+        fd, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+        os.replace(temporary, entry)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
+
+
+def _scan_chunk(root: str, paths: Sequence[str]) -> list[ScanOutcome]:
+    return [_scan_one(root, path) for path in paths]
+
+
+def _chunks(paths: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(paths), size):
+        yield paths[start : start + size]
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def scan_files(
+    root: Path,
+    paths: Sequence[str],
+    matchers: Matchers,
+    *,
+    jobs: int,
+    cache: Path | None,
+) -> list[ScanOutcome]:
+    """Scan ``paths`` (relative to ``root``); results come back in the order given."""
+    root_text = str(root)
+    if jobs <= 1 or len(paths) <= CHUNK:
+        _start(matchers, cache)
+        return _scan_chunk(root_text, paths)
+    outcomes: list[ScanOutcome] = []
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=(matchers, cache)) as pool:
+        futures = [pool.submit(_scan_chunk, root_text, chunk) for chunk in _chunks(paths, CHUNK)]
+        for future in futures:
+            outcomes.extend(future.result())
+    return outcomes

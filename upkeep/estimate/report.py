@@ -1,0 +1,241 @@
+"""Render an Estimate: JSON for machines, Markdown and HTML for the client, text for the terminal.
+
+Every renderer is a pure function of the Estimate, so the same scan renders to
+the same bytes. The HTML page is self-contained: inline CSS and an inline SVG
+chart, no script and nothing fetched.
+
+    >>> import tempfile
+    >>> from upkeep.estimate.versions import PhpLine
+    >>> from upkeep.estimate.workflow import Request, run_estimate
+    >>> root = Path(tempfile.mkdtemp())
+    >>> _ = (root / "a.php").write_text("<?php $x = (real) $y;\n")
+    >>> estimate = run_estimate(Request(root, "site", PhpLine(7, 4), PhpLine(8, 0)))
+    >>> print(render_summary(estimate).splitlines()[1])
+      1 PHP files, 1 lines scanned; 1 findings (1 breaking, 0 deprecated) in 1 files
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+import upkeep
+from upkeep.estimate.catalogue import Severity
+from upkeep.estimate.model import Estimate
+
+TEMPLATES = Path(upkeep.__file__).resolve().parent.parent / "templates" / "reports"
+DETAIL_LIMIT = 1000  # findings listed in the Markdown/HTML reports; the JSON has all
+
+
+def to_data(estimate: Estimate) -> dict[str, Any]:
+    """The JSON document: every finding with file, line, column, rule id and message."""
+    effort = estimate.effort
+    return {
+        "format": "upkeep-estimate/1",
+        "source": estimate.source,
+        "project": estimate.project,
+        "ref": estimate.ref,
+        "from": estimate.from_line,
+        "to": estimate.to_line,
+        "steps": list(estimate.steps),
+        "catalogue": {"digest": estimate.catalogue, "rules_applied": estimate.rules_applied},
+        "scan": {
+            "files": estimate.files_scanned,
+            "lines": estimate.lines_scanned,
+            "has_tests": estimate.has_tests,
+            "excluded": list(estimate.excluded),
+        },
+        "summary": {
+            "findings": len(estimate.findings),
+            "breaking": estimate.breaking,
+            "deprecated": estimate.deprecated,
+            "files_with_findings": estimate.files_with_findings,
+            "unreadable_files": len(estimate.unreadable),
+            "parse_problems": len(estimate.parse_problems),
+            "hours": {"low": effort.low, "expected": effort.expected, "high": effort.high},
+        },
+        "effort": {
+            "lines": [
+                {
+                    "category": line.category,
+                    "detail": line.detail,
+                    "low": line.low,
+                    "expected": line.expected,
+                    "high": line.high,
+                }
+                for line in effort.lines
+            ],
+            "top_files": [
+                {"file": f.path, "hours": f.hours, "findings": f.findings, "rules": f.rules}
+                for f in effort.top_files
+            ],
+            "assumptions": [{"item": k, "value": v} for k, v in effort.assumptions],
+        },
+        "composer": {
+            "present": estimate.composer.present,
+            "php": estimate.composer.php_constraint,
+            "platform_php": estimate.composer.platform_php,
+            "locked_packages": estimate.composer.locked_packages,
+            "findings": [
+                {
+                    "kind": f.kind,
+                    "subject": f.subject,
+                    "severity": f.severity.value,
+                    "message": f.message,
+                    "hint": f.hint,
+                }
+                for f in estimate.composer.findings
+            ],
+        },
+        "findings": [
+            {
+                "file": f.path,
+                "line": f.line,
+                "column": f.column,
+                "rule": f.rule,
+                "severity": f.severity.value,
+                "category": f.category,
+                "tier": f.tier.value,
+                "autofix": f.rector,
+                "message": f.message,
+                "hint": f.hint,
+            }
+            for f in estimate.findings
+        ],
+        "unreadable": [{"file": u.path, "reason": u.reason} for u in estimate.unreadable],
+        "parse_problems": [
+            {"file": p.path, "line": p.line, "column": p.column} for p in estimate.parse_problems
+        ],
+        "risks": [
+            {"id": r.id, "since": r.since, "title": r.title, "text": r.text} for r in estimate.risks
+        ],
+    }
+
+
+def render_json(estimate: Estimate) -> str:
+    return json.dumps(to_data(estimate), indent=2, ensure_ascii=False) + "\n"
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    y: int
+    width: float
+    low_x: float
+    high_x: float
+    value: str
+
+
+def chart(estimate: Estimate, width: int = 420) -> tuple[list[Bar], int, float]:
+    """Bars for expected hours per category, with low–high whiskers (SVG units)."""
+    rows = estimate.effort.by_category()
+    scale_max = max((high for _, _, _, high in rows), default=1.0) or 1.0
+    bars = [
+        Bar(
+            label=name,
+            y=index * 28,
+            width=round(expected / scale_max * width, 1),
+            low_x=round(low / scale_max * width, 1),
+            high_x=round(high / scale_max * width, 1),
+            value=f"{expected:g} h",
+        )
+        for index, (name, low, expected, high) in enumerate(rows)
+    ]
+    return bars, len(rows) * 28, scale_max
+
+
+def _by_rule(estimate: Estimate) -> list[dict[str, Any]]:
+    counts = Counter(f.rule for f in estimate.findings)
+    files: dict[str, set[str]] = {}
+    first = {}
+    for finding in estimate.findings:
+        files.setdefault(finding.rule, set()).add(finding.path)
+        first.setdefault(finding.rule, finding)
+    rows = [
+        {
+            "rule": rule,
+            "count": counts[rule],
+            "files": len(files[rule]),
+            "severity": first[rule].severity.value,
+            "category": first[rule].category,
+            "autofix": first[rule].rector,
+            "hint": first[rule].hint,
+        }
+        for rule in counts
+    ]
+    rows.sort(key=lambda r: (r["severity"] != Severity.BREAKS.value, -r["count"], r["rule"]))
+    return rows
+
+
+def _environment(autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["hours"] = lambda value: f"{value:g}"
+    env.filters["md"] = lambda value: str(value).replace("|", "\\|").replace("\n", " ")
+    return env
+
+
+def _context(estimate: Estimate) -> dict[str, Any]:
+    bars, chart_height, scale_max = chart(estimate)
+    details = estimate.findings[:DETAIL_LIMIT]
+    by_file: dict[str, list[Any]] = {}
+    for finding in details:
+        by_file.setdefault(finding.path, []).append(finding)
+    return {
+        "e": estimate,
+        "by_rule": _by_rule(estimate),
+        "by_category": estimate.effort.by_category(),
+        "bars": bars,
+        "chart_height": chart_height,
+        "scale_max": scale_max,
+        "details": sorted(by_file.items()),
+        "omitted": len(estimate.findings) - len(details),
+    }
+
+
+def render_markdown(estimate: Estimate) -> str:
+    return _environment(False).get_template("estimate.md.j2").render(**_context(estimate))
+
+
+def render_html(estimate: Estimate) -> str:
+    return _environment(True).get_template("estimate.html.j2").render(**_context(estimate))
+
+
+def render_summary(estimate: Estimate) -> str:
+    """A few lines for the terminal."""
+    effort = estimate.effort
+    steps = ", ".join(estimate.steps)
+    lines = [
+        f"Estimate for {estimate.source}: PHP {estimate.from_line} → {estimate.to_line} ({steps})",
+        f"  {estimate.files_scanned:,} PHP files, {estimate.lines_scanned:,} lines scanned; "
+        f"{len(estimate.findings):,} findings ({estimate.breaking:,} breaking, "
+        f"{estimate.deprecated:,} deprecated) in {estimate.files_with_findings:,} files",
+    ]
+    extras = []
+    if estimate.composer.present:
+        extras.append(f"{len(estimate.composer.findings)} Composer findings")
+    if estimate.unreadable:
+        extras.append(f"{len(estimate.unreadable)} unreadable files")
+    if estimate.parse_problems:
+        files = len({p.path for p in estimate.parse_problems})
+        extras.append(f"{files} files need manual review (parse errors)")
+    if extras:
+        lines.append("  " + "; ".join(extras))
+    lines.append(
+        f"  Effort: {effort.expected:g} h expected ({effort.low:g}–{effort.high:g} h)"
+    )
+    return "\n".join(lines)
+
+
+RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}

@@ -1,0 +1,183 @@
+"""The estimate as a pipeline of named steps, each taking the last one's result.
+
+    select rules → find files → scan → resolve → read Composer → price → assemble
+
+Every step is a small function from ``Run`` to ``Run`` (a frozen value), so
+the order reads like the issue and a step can be tested on its own.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> _ = (root / "index.php").write_text("<?php echo each($a);\\n")
+    >>> request = Request(root, "site", PhpLine.parse("7.4"), PhpLine.parse("8.2"), jobs=1)
+    >>> estimate = run_estimate(request)
+    >>> [(f.path, f.line, f.rule) for f in estimate.findings]
+    [('index.php', 1, 'function.each')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from upkeep.estimate.catalogue import Catalogue, Severity, load_catalogue
+from upkeep.estimate.composer import check_composer
+from upkeep.estimate.effort import EffortModel, estimate_effort
+from upkeep.estimate.files import SourceTree, discover
+from upkeep.estimate.matchers import compile_matchers
+from upkeep.estimate.model import (
+    ComposerReport,
+    EffortEstimate,
+    Estimate,
+    Finding,
+    ParseProblem,
+    RiskNote,
+    UnreadableFile,
+)
+from upkeep.estimate.pool import ScanOutcome, cache_salt, scan_files
+from upkeep.estimate.resolve import parse_problems, resolve_findings, unreadable_files
+from upkeep.estimate.versions import PhpLine, check_upgrade, steps
+
+
+@dataclass(frozen=True)
+class Request:
+    root: Path  # the checkout to scan
+    source: str  # how the report names it (the --path as given, or project@ref)
+    from_line: PhpLine
+    to_line: PhpLine
+    jobs: int = 1
+    cache: Path | None = None  # directory for per-file scan results; None: no cache
+    project: str | None = None
+    ref: str | None = None
+    model: EffortModel | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    request: Request
+    catalogue: Catalogue | None = None
+    applicable: dict[str, Severity] | None = None
+    tree: SourceTree | None = None
+    outcomes: tuple[ScanOutcome, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    unreadable: tuple[UnreadableFile, ...] = ()
+    problems: tuple[ParseProblem, ...] = ()
+    composer: ComposerReport | None = None
+    effort: EffortEstimate | None = None
+    estimate: Estimate | None = None
+
+
+def select_rules(run: Run) -> Run:
+    request = run.request
+    check_upgrade(request.from_line, request.to_line)
+    catalogue = load_catalogue()
+    return replace(
+        run, catalogue=catalogue, applicable=catalogue.applicable(request.from_line, request.to_line)
+    )
+
+
+def find_files(run: Run) -> Run:
+    return replace(run, tree=discover(run.request.root))
+
+
+def scan(run: Run) -> Run:
+    assert run.catalogue is not None and run.tree is not None
+    cache = run.request.cache
+    if cache is not None:
+        cache = cache / cache_salt(run.catalogue.digest)
+    outcomes = scan_files(
+        run.request.root,
+        run.tree.files,
+        compile_matchers(run.catalogue),
+        jobs=run.request.jobs,
+        cache=cache,
+    )
+    return replace(run, outcomes=tuple(outcomes))
+
+
+def resolve(run: Run) -> Run:
+    assert run.catalogue is not None and run.applicable is not None
+    return replace(
+        run,
+        findings=resolve_findings(run.outcomes, run.catalogue, run.applicable),
+        unreadable=unreadable_files(run.outcomes),
+        problems=parse_problems(run.outcomes),
+    )
+
+
+def read_composer(run: Run) -> Run:
+    assert run.catalogue is not None
+    request = run.request
+    report = check_composer(request.root, request.from_line, request.to_line, run.catalogue)
+    return replace(run, composer=report)
+
+
+def price(run: Run) -> Run:
+    assert run.composer is not None and run.tree is not None
+    request = run.request
+    crossed = len({line.major for line in steps(request.from_line, request.to_line)}
+                  - {request.from_line.major})
+    effort = estimate_effort(
+        run.findings,
+        run.problems,
+        run.composer,
+        lines_of_code=_lines(run.outcomes),
+        has_tests=run.tree.has_tests,
+        majors_crossed=crossed,
+        model=request.model,
+    )
+    return replace(run, effort=effort)
+
+
+def assemble(run: Run) -> Run:
+    assert run.catalogue is not None and run.applicable is not None
+    assert run.tree is not None and run.composer is not None and run.effort is not None
+    request = run.request
+    risks = tuple(
+        RiskNote(r.id, str(r.since), r.title, r.text)
+        for r in run.catalogue.risks_for(request.from_line, request.to_line)
+    )
+    estimate = Estimate(
+        source=request.source,
+        project=request.project,
+        ref=request.ref,
+        from_line=str(request.from_line),
+        to_line=str(request.to_line),
+        steps=tuple(str(line) for line in steps(request.from_line, request.to_line)),
+        catalogue=run.catalogue.digest,
+        rules_applied=len(run.applicable),
+        files_scanned=sum(1 for o in run.outcomes if o.scan is not None),
+        lines_scanned=_lines(run.outcomes),
+        has_tests=run.tree.has_tests,
+        excluded=run.tree.excluded,
+        findings=run.findings,
+        unreadable=run.unreadable,
+        parse_problems=run.problems,
+        composer=run.composer,
+        effort=run.effort,
+        risks=risks,
+    )
+    return replace(run, estimate=estimate)
+
+
+def _lines(outcomes: tuple[ScanOutcome, ...]) -> int:
+    return sum(o.scan.lines for o in outcomes if o.scan is not None)
+
+
+STEPS: tuple[Callable[[Run], Run], ...] = (
+    select_rules,
+    find_files,
+    scan,
+    resolve,
+    read_composer,
+    price,
+    assemble,
+)
+
+
+def run_estimate(request: Request) -> Estimate:
+    run = Run(request)
+    for step in STEPS:
+        run = step(run)
+    assert run.estimate is not None
+    return run.estimate
