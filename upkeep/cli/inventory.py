@@ -76,7 +76,11 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def render_text(value: Any, indent: int = 0) -> list[str]:
-    """Nested data as indented ``key: value`` lines; short lists on one line."""
+    """Nested data as indented ``key: value`` lines; lists of names on one line.
+
+    >>> render_text({"php": {"line": "8.2", "extensions": ["cli", "fpm"]}})
+    ['php:', '  line: 8.2', '  extensions: cli, fpm']
+    """
     pad = "  " * indent
     lines: list[str] = []
     for key, item in value.items():
@@ -89,6 +93,9 @@ def render_text(value: Any, indent: int = 0) -> list[str]:
                 body = render_text(entry, indent + 2)
                 lines.append(f"{pad}  - {body[0].lstrip()}")
                 lines.extend(body[1:])
+        elif isinstance(item, list) and any(" " in str(x) for x in item):
+            lines.append(f"{pad}{key}:")
+            lines.extend(f"{pad}  - {x}" for x in item)
         elif isinstance(item, list):
             lines.append(f"{pad}{key}: {', '.join(map(str, item)) or '(none)'}")
         else:

@@ -209,7 +209,9 @@ def release_command(value: str) -> str:
     if "\n" in value or "\r" in value or "\0" in value:
         raise ValueError("a command must be one line (use several list items)")
     if len(value) > 500:
-        raise ValueError("a command longer than 500 characters (put it in a script in the repository)")
+        raise ValueError(
+            "a command longer than 500 characters (put it in a script in the repository)"
+        )
     return value
 
 

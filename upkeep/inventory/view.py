@@ -32,6 +32,7 @@ def as_dict(project: Project, pins: Pins) -> dict[str, Any]:
             "docroot": app.docroot,
             "health_path": app.health_path,
             "keep_releases": app.keep_releases,
+            "commands": list(app.commands),
         },
         "php": {"line": php.line, "extensions": list(php.extensions), "ini": dict(php.ini)},
         "database": {
