@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from upkeep.estimate.versions import PhpLine, in_range
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     FUNCTION = "function"  # calls to (and callbacks naming) removed/deprecated functions
     EXTENSION = "extension"  # a removed extension, seen through its functions/constants/classes
     CALL = "call"  # a function called in a way that changed (argument count or value)
@@ -49,12 +49,12 @@ class Kind(str, Enum):
     SYNTAX = "syntax"  # language changes found by a named detector
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     BREAKS = "breaks"  # removed or changed within (from, to]: the code fails or misbehaves
     DEPRECATED = "deprecated"  # still works on the target, but logs and will break later
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     TRIVIAL = "trivial"  # mechanical rename or cast
     SMALL = "small"  # a local edit with a little thought
     MEDIUM = "medium"  # needs understanding of the surrounding code
@@ -179,6 +179,7 @@ class Risk:
     since: PhpLine
     title: str
     text: str
+    always: bool = False  # true for risks of every upgrade (server configuration ...)
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,9 @@ class Catalogue:
         return out
 
     def risks_for(self, from_line: PhpLine, to_line: PhpLine) -> tuple[Risk, ...]:
-        return tuple(risk for risk in self.risks if in_range(risk.since, from_line, to_line))
+        return tuple(
+            risk for risk in self.risks if risk.always or in_range(risk.since, from_line, to_line)
+        )
 
     def counts_per_line(self) -> dict[str, dict[str, int]]:
         """For each line, how many rules it deprecates and how many it removes/changes."""
@@ -362,7 +365,9 @@ def _load_file(path: Path) -> tuple[list[Rule], list[Risk]]:
             since = _line(raw.get("since"), where)
             if since is None or not raw.get("id") or not raw.get("title") or not raw.get("text"):
                 raise CatalogueError(f"{where}: needs id, since, title and text")
-            risks.append(Risk(raw["id"], since, raw["title"].strip(), " ".join(raw["text"].split())))
+            text = " ".join(raw["text"].split())
+            always = bool(raw.get("always", False))
+            risks.append(Risk(raw["id"], since, raw["title"].strip(), text, always))
         return [], risks
     line = _line(data.get("line"), path.name)
     if line is None:

@@ -33,6 +33,10 @@ from upkeep.estimate.model import ComposerFinding, ComposerReport
 from upkeep.estimate.versions import PhpLine, in_range
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _read_json(path: Path) -> tuple[Any, str | None]:
     try:
         return json.loads(path.read_text(encoding="utf-8")), None
@@ -47,7 +51,11 @@ def _removed_extensions(
 ) -> dict[str, PhpLine]:
     out = {}
     for rule in catalogue.rules:
-        if rule.kind is Kind.EXTENSION and rule.extension and in_range(rule.removed, from_line, to_line):
+        if (
+            rule.kind is Kind.EXTENSION
+            and rule.extension
+            and in_range(rule.removed, from_line, to_line)
+        ):
             assert rule.removed is not None
             out[rule.extension.lower().replace("-", "_")] = rule.removed
     return out
@@ -95,12 +103,11 @@ def check_composer(
             )
         )
         return ComposerReport(True, None, None, 0, tuple(findings))
-    require = manifest.get("require") if isinstance(manifest.get("require"), dict) else {}
+    require = _mapping(manifest.get("require"))
     php = require.get("php") if isinstance(require.get("php"), str) else None
     if php is not None:
         findings.extend(_php_requirement("composer.json", php, to_line, own=True))
-    config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
-    platform = config.get("platform") if isinstance(config.get("platform"), dict) else {}
+    platform = _mapping(_mapping(manifest.get("config")).get("platform"))
     platform_php = platform.get("php") if isinstance(platform.get("php"), str) else None
     if platform_php is not None:
         findings.extend(_platform(platform_php, to_line))
@@ -202,7 +209,7 @@ def _locked_package(
 ) -> list[ComposerFinding]:
     name = str(package.get("name", "?"))
     owner = f"{name} {package.get('version', '?')}"
-    require = package.get("require") if isinstance(package.get("require"), dict) else {}
+    require = _mapping(package.get("require"))
     findings = []
     php = require.get("php")
     if isinstance(php, str):

@@ -125,17 +125,17 @@ class Interval:
     high: Bound | None = None
 
     def contains(self, version: Version) -> bool:
-        if self.low is not None:
-            if version < self.low.version or (
-                version == self.low.version and not self.low.inclusive
-            ):
-                return False
-        if self.high is not None:
-            if version > self.high.version or (
-                version == self.high.version and not self.high.inclusive
-            ):
-                return False
-        return True
+        if self.low is not None and (
+            version < self.low.version or (version == self.low.version and not self.low.inclusive)
+        ):
+            return False
+        return not (
+            self.high is not None
+            and (
+                version > self.high.version
+                or (version == self.high.version and not self.high.inclusive)
+            )
+        )
 
     def intersect(self, other: Interval) -> Interval | None:
         low = _tighter(self.low, other.low, lower=True)
@@ -272,7 +272,7 @@ def _low_bound(parsed: _Parsed) -> Bound:
 
 def _caret(text: str) -> Interval:
     parsed = _parse_version(text)
-    n1, n2, n3, _ = parsed.numbers
+    n1, n2, _n3, _ = parsed.numbers
     if n1 != 0 or parsed.given < 2:
         position = 1
     elif n2 != 0 or parsed.given < 3:

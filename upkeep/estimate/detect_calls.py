@@ -201,16 +201,18 @@ def on_call(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
         defined = literal_string(args[0])
         if defined:
             namespace, _, constant = defined.lstrip("\\").rpartition("\\")
-            w.facts.add(f"constant:{namespace.lower()}\\{constant}" if namespace else f"constant:{constant}")
+            w.facts.add(
+                f"constant:{namespace.lower()}\\{constant}" if namespace else f"constant:{constant}"
+            )
     if reached in INI_FUNCTIONS and args:
         directive = literal_string(args[0])
         if directive and directive in w.m.ini:
             w.hit(w.m.ini[directive], args[0], directive, unless=unless)
     if reached in RELATIVE_CALLABLE_FUNCTIONS:
         _callbacks(w, args, check_names=reached != "is_callable")
-    if reached in BY_REFERENCE_ARRAY_FUNCTIONS and args:
-        if args[0].type == "variable_name" and text(args[0]) == "$GLOBALS":
-            w.hit("globals-write", node, f"{shown}($GLOBALS)")
+    passes_globals = bool(args) and args[0].type == "variable_name" and text(args[0]) == "$GLOBALS"
+    if reached in BY_REFERENCE_ARRAY_FUNCTIONS and passes_globals:
+        w.hit("globals-write", node, f"{shown}($GLOBALS)")
 
 
 def _callbacks(w: Walker, args: list[Node], *, check_names: bool) -> None:
@@ -338,9 +340,10 @@ def on_variable(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
 
 def on_relative_scope(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
     klass = ctx.klass
-    if klass is not None and klass.kind == "class" and not klass.has_parent:
-        if text(node).lower() == "parent":
-            w.hit("parent-without-parent", node, klass.name)
+    orphan = klass is not None and klass.kind == "class" and not klass.has_parent
+    if orphan and text(node).lower() == "parent":
+        assert klass is not None
+        w.hit("parent-without-parent", node, klass.name)
 
 
 HANDLERS: dict[str, Handler] = {

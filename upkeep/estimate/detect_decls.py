@@ -80,9 +80,9 @@ def _allows_dynamic(node: Node) -> bool:
     for group in attributes.named_children:
         for attribute in group.named_children:
             for part in attribute.named_children:
-                if part.type in ("name", "qualified_name"):
-                    if text(part).lstrip("\\").lower() == "allowdynamicproperties":
-                        return True
+                named = part.type in ("name", "qualified_name")
+                if named and text(part).lstrip("\\").lower() == "allowdynamicproperties":
+                    return True
     return False
 
 
@@ -147,9 +147,9 @@ def _method_node(class_node: Node, name: str) -> Node | None:
 
 def _void_by_reference(w: Walker, node: Node, name: str) -> None:
     returns = node.child_by_field_name("return_type")
-    if returns is not None and text(returns).lower() == "void":
-        if any(child.type == "reference_modifier" for child in node.children):
-            w.hit("void-by-reference", node, name)
+    by_reference = any(child.type == "reference_modifier" for child in node.children)
+    if by_reference and returns is not None and text(returns).lower() == "void":
+        w.hit("void-by-reference", node, name)
 
 
 def on_function(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
@@ -187,7 +187,7 @@ def _nullable(type_node: Node) -> bool:
         return text(type_node).lower() in ("mixed", "null")
     if type_node.type in ("union_type", "disjunctive_normal_form_type"):
         return any(
-            part.type == "primitive_type" and text(part).lower() == "null"
+            (part.type == "primitive_type" and text(part).lower() == "null")
             or part.type == "optional_type"
             for part in type_node.named_children
         )
@@ -220,7 +220,7 @@ def on_parameters(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
             and not _nullable(type_node)
         ):
             w.hit("implicitly-nullable", parameter, name)
-    for index, parameter in enumerate(parameters[:last_required]):
+    for parameter in parameters[: max(last_required, 0)]:
         default = parameter.child_by_field_name("default_value")
         if default is None or parameter.type == "variadic_parameter":
             continue
@@ -230,6 +230,19 @@ def on_parameters(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
             w.hit("optional-before-required", parameter, text(variable) if variable else "?")
 
 
+def _declaration_end(keyword: Node, label: str) -> int | None:
+    """Where the errors caused by a dropped declaration name can reach.
+
+    When the name is a reserved word the parser turns ``class X`` into an
+    error and reads the body that follows as a separate statement; its errors
+    are consequences of the same finding.
+    """
+    if label != "ERROR" or keyword.parent is None:
+        return None
+    following = keyword.parent.next_sibling
+    return following.end_byte if following is not None else keyword.parent.end_byte
+
+
 def on_class_keyword(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
     # A reserved word as class name makes the parser drop the name (or the whole
     # declaration into an error), so read the word that follows the keyword.
@@ -237,7 +250,8 @@ def on_class_keyword(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
         word = identifier_after(w.source, node.end_byte)
         rules = w.m.reserved_class_names.get(word.lower())
         if rules:
-            w.hit(rules, node, word, explains_error=True)
+            end = _declaration_end(node, label)
+            w.hit(rules, node, word, explains_error=True, explains_until=end)
 
 
 def on_function_keyword(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
@@ -245,7 +259,8 @@ def on_function_keyword(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
         word = identifier_after(w.source, node.end_byte)
         rules = w.m.reserved_function_names.get(word.lower())
         if rules:
-            w.hit(rules, node, word, explains_error=True)
+            end = _declaration_end(node, label)
+            w.hit(rules, node, word, explains_error=True, explains_until=end)
 
 
 def on_attributes(w: Walker, node: Node, ctx: Ctx, label: str) -> None:

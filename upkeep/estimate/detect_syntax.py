@@ -17,6 +17,9 @@ from upkeep.estimate.walker import Ctx, Handler, Walker
 
 _STRING_PARTS = frozenset({"encapsed_string", "heredoc_body", "string", "heredoc", "nowdoc"})
 _PRECEDENCE_CHANGED = frozenset({"+", "-", "<<", ">>"})
+_CURLY_OWNERS = frozenset(
+    {"variable_name", "member_access_expression", "nullsafe_member_access_expression"}
+)
 
 
 def on_ternary(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
@@ -67,9 +70,9 @@ def on_subscript(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
 
 
 def on_dynamic_variable(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
-    if label in ("encapsed_string", "heredoc_body"):
-        if any(child.type == "{" for child in node.children):
-            w.hit("dollar-brace-interpolation", node, w.excerpt(node))
+    in_string = label in ("encapsed_string", "heredoc_body")
+    if in_string and any(child.type == "{" for child in node.children):
+        w.hit("dollar-brace-interpolation", node, w.excerpt(node))
 
 
 def _this_property(left: Node) -> str | None:
@@ -144,21 +147,15 @@ def on_open_brace(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
     if before is None:
         return
     owner = w.prev_leaf_parent
-    if before.type == "name" and owner in (
-        "variable_name",
-        "member_access_expression",
-        "nullsafe_member_access_expression",
-    ):
-        pass
-    elif before.type == "]" and owner == "subscript_expression":
-        pass
-    else:
+    after_name = before.type == "name" and owner in _CURLY_OWNERS
+    after_subscript = before.type == "]" and owner == "subscript_expression"
+    if not (after_name or after_subscript):
         return
     start = before.parent or before  # the variable, the whole $obj->prop, or the subscript
     close = w.source.find(b"}", node.end_byte, node.end_byte + 80)
     end = close + 1 if close != -1 else node.end_byte
     shown = " ".join(w.source[start.start_byte : end].decode("utf-8", "replace").split())
-    w.hit("curly-offset", start, shown, explains_error=True)
+    w.hit("curly-offset", start, shown, explains_error=True, explains_until=end)
 
 
 HANDLERS: dict[str, Handler] = {

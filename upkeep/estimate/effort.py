@@ -83,18 +83,28 @@ class EffortModel:
             ("Minutes per rule and file (first + each further finding)", tiers),
             ("Further findings of one rule in one file counted up to", str(self.further_cap)),
             ("Automated by Rector", f"{self.rector_factor:.0%} of the manual time"),
-            ("Low / high range by tier", ", ".join(
-                f"{t.value} ×{self.low[t]:g}–×{self.high[t]:g}" for t in Tier
-            )),
+            (
+                "Low / high range by tier",
+                ", ".join(f"{t.value} ×{self.low[t]:g}–×{self.high[t]:g}" for t in Tier),
+            ),
             ("File the parser could not read", f"{self.parse_problem_minutes:g} min"),
-            ("Composer", "; ".join(f"{k} {v:g} min" for k, v in self.composer_minutes.items())
-             + f"; base {self.dependency_base_hours:g} h + "
-             f"{self.minutes_per_locked_package:g} min per locked package"),
-            ("Rehearsal on staging", f"{self.rehearsal_hours:g} h + "
-             f"{self.rehearsal_per_extra_major:g} h per extra major version crossed"),
-            ("Regression testing", f"{self.testing_base_hours:g} h + "
-             f"{self.testing_hours_per_kloc:g} h per 1,000 lines; ×{self.untested_factor:g} "
-             "without automated tests"),
+            (
+                "Composer",
+                "; ".join(f"{k} {v:g} min" for k, v in self.composer_minutes.items())
+                + f"; base {self.dependency_base_hours:g} h + "
+                f"{self.minutes_per_locked_package:g} min per locked package",
+            ),
+            (
+                "Rehearsal on staging",
+                f"{self.rehearsal_hours:g} h + "
+                f"{self.rehearsal_per_extra_major:g} h per extra major version crossed",
+            ),
+            (
+                "Regression testing",
+                f"{self.testing_base_hours:g} h + "
+                f"{self.testing_hours_per_kloc:g} h per 1,000 lines; ×{self.untested_factor:g} "
+                "without automated tests",
+            ),
         )
 
 
@@ -145,30 +155,52 @@ def estimate_effort(
     for category in sorted(per_category):
         low, expected, high = per_category[category]
         total, breaking, _ = category_counts[category]
-        files = len({path for (path, _), members in groups.items() if members[0].category == category})
+        files = len(
+            {path for (path, _), members in groups.items() if members[0].category == category}
+        )
         detail = f"{total} findings ({breaking} breaking) in {files} files"
-        lines.append(EffortLine(category, detail, *(_tenth(_hours(v)) for v in (low, expected, high))))
+        lines.append(
+            EffortLine(category, detail, *(_tenth(_hours(v)) for v in (low, expected, high)))
+        )
     problem_files = sorted({problem.path for problem in parse_problems})
     if problem_files:
         minutes = model.parse_problem_minutes * len(problem_files)
-        lines.append(_spread("Manual review", f"{len(problem_files)} files with code the parser "
-                             "rejected", _hours(minutes), model.uncertain))
+        lines.append(
+            _spread(
+                "Manual review",
+                f"{len(problem_files)} files with code the parser rejected",
+                _hours(minutes),
+                model.uncertain,
+            )
+        )
     if composer.present:
         minutes = sum(model.composer_minutes.get(f.kind, 30.0) for f in composer.findings)
         base = model.dependency_base_hours + _hours(
             model.minutes_per_locked_package * composer.locked_packages
         )
-        detail = (f"{len(composer.findings)} Composer findings, "
-                  f"{composer.locked_packages} locked packages")
-        lines.append(_spread("Composer dependencies", detail, base + _hours(minutes), model.uncertain))
+        detail = (
+            f"{len(composer.findings)} Composer findings, "
+            f"{composer.locked_packages} locked packages"
+        )
+        lines.append(
+            _spread("Composer dependencies", detail, base + _hours(minutes), model.uncertain)
+        )
     rehearsal = model.rehearsal_hours + model.rehearsal_per_extra_major * max(0, majors_crossed - 1)
-    lines.append(_spread("Rehearsal and rollout", "staging rehearsal, production switch, "
-                         "rollback drill", rehearsal, model.fixed_spread))
+    lines.append(
+        _spread(
+            "Rehearsal and rollout",
+            "staging rehearsal, production switch, rollback drill",
+            rehearsal,
+            model.fixed_spread,
+        )
+    )
     testing = model.testing_base_hours + model.testing_hours_per_kloc * lines_of_code / 1000
     if not has_tests:
         testing *= model.untested_factor
-    test_detail = (f"{lines_of_code:,} lines of PHP, "
-                   f"{'automated tests found' if has_tests else 'no automated tests found'}")
+    test_detail = (
+        f"{lines_of_code:,} lines of PHP, "
+        f"{'automated tests found' if has_tests else 'no automated tests found'}"
+    )
     lines.append(_spread("Regression testing", test_detail, testing, model.fixed_spread))
     top = sorted(per_file.items(), key=lambda item: (-item[1][0], item[0]))[:10]
     top_files = tuple(
@@ -186,5 +218,6 @@ def estimate_effort(
 
 
 def _spread(category: str, detail: str, hours: float, spread: tuple[float, float]) -> EffortLine:
-    return EffortLine(category, detail, _tenth(hours * spread[0]), _tenth(hours),
-                      _tenth(hours * spread[1]))
+    return EffortLine(
+        category, detail, _tenth(hours * spread[0]), _tenth(hours), _tenth(hours * spread[1])
+    )

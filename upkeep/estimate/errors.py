@@ -1,8 +1,8 @@
 """What can go wrong while estimating, as subclasses of upkeep's one hierarchy.
 
-    >>> from upkeep.exitcodes import ExitCode
-    >>> BadVersion("9.9: not a PHP line upkeep knows").exit_code == ExitCode.USAGE
-    True
+>>> from upkeep.exitcodes import ExitCode
+>>> BadVersion("9.9: not a PHP line upkeep knows").exit_code == ExitCode.USAGE
+True
 """
 
 from __future__ import annotations

@@ -63,7 +63,9 @@ def discover(root: Path) -> SourceTree:
     has_tests = any((root / marker).is_file() for marker in TEST_MARKERS)
 
     def refuse(error: OSError) -> None:
-        excluded.append(f"{_relative(Path(error.filename or root), root)}/ (unreadable: {error.strerror})")
+        excluded.append(
+            f"{_relative(Path(error.filename or root), root)}/ (unreadable: {error.strerror})"
+        )
 
     for directory, subdirectories, names in os.walk(root, onerror=refuse):
         here = Path(directory)
@@ -92,7 +94,4 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _contains_php(directory: Path) -> bool:
-    for _, _, names in os.walk(directory):
-        if any(is_php(name) for name in names):
-            return True
-    return False
+    return any(any(is_php(name) for name in names) for _, _, names in os.walk(directory))

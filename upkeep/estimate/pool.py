@@ -48,7 +48,9 @@ def cache_salt(catalogue_digest: str) -> str:
 def _encode(scan: FileScan) -> str:
     return json.dumps(
         {
-            "hits": [[h.rule, h.line, h.column, h.name, list(h.unless), h.only_if] for h in scan.hits],
+            "hits": [
+                [h.rule, h.line, h.column, h.name, list(h.unless), h.only_if] for h in scan.hits
+            ],
             "facts": list(scan.facts),
             "lines": scan.lines,
             "errors": [list(e) for e in scan.parse_errors],
@@ -120,7 +122,9 @@ def _chunks(paths: Sequence[str], size: int) -> Iterable[Sequence[str]]:
 
 
 def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
 
 
 def scan_files(
@@ -137,7 +141,9 @@ def scan_files(
         _start(matchers, cache)
         return _scan_chunk(root_text, paths)
     outcomes: list[ScanOutcome] = []
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=(matchers, cache)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_start, initargs=(matchers, cache)
+    ) as pool:
         futures = [pool.submit(_scan_chunk, root_text, chunk) for chunk in _chunks(paths, CHUNK)]
         for future in futures:
             outcomes.extend(future.result())

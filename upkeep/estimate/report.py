@@ -8,7 +8,7 @@ chart, no script and nothing fetched.
     >>> from upkeep.estimate.versions import PhpLine
     >>> from upkeep.estimate.workflow import Request, run_estimate
     >>> root = Path(tempfile.mkdtemp())
-    >>> _ = (root / "a.php").write_text("<?php $x = (real) $y;\n")
+    >>> _ = (root / "a.php").write_text("<?php $x = (real) $y;\\n")
     >>> estimate = run_estimate(Request(root, "site", PhpLine(7, 4), PhpLine(8, 0)))
     >>> print(render_summary(estimate).splitlines()[1])
       1 PHP files, 1 lines scanned; 1 findings (1 breaking, 0 deprecated) in 1 files
@@ -152,7 +152,7 @@ def chart(estimate: Estimate, width: int = 420) -> tuple[list[Bar], int, float]:
 def _by_rule(estimate: Estimate) -> list[dict[str, Any]]:
     counts = Counter(f.rule for f in estimate.findings)
     files: dict[str, set[str]] = {}
-    first = {}
+    first: dict[str, Any] = {}
     for finding in estimate.findings:
         files.setdefault(finding.rule, set()).add(finding.path)
         first.setdefault(finding.rule, finding)
@@ -232,9 +232,7 @@ def render_summary(estimate: Estimate) -> str:
         extras.append(f"{files} files need manual review (parse errors)")
     if extras:
         lines.append("  " + "; ".join(extras))
-    lines.append(
-        f"  Effort: {effort.expected:g} h expected ({effort.low:g}–{effort.high:g} h)"
-    )
+    lines.append(f"  Effort: {effort.expected:g} h expected ({effort.low:g}–{effort.high:g} h)")
     return "\n".join(lines)
 
 

@@ -1,11 +1,11 @@
 """Scan one PHP file: parse it, run every detector, explain its parse errors.
 
-    >>> from upkeep.estimate.catalogue import load_catalogue
-    >>> from upkeep.estimate.matchers import compile_matchers
-    >>> tables = compile_matchers(load_catalogue())
-    >>> scan = scan_source(b"<?php\\n$r = mysql_query($sql);\\n$o->each($a);\\n", tables)
-    >>> [(hit.rule, hit.line, hit.column, hit.name) for hit in scan.hits]
-    [('ext.mysql', 2, 6, 'mysql_query()')]
+>>> from upkeep.estimate.catalogue import load_catalogue
+>>> from upkeep.estimate.matchers import compile_matchers
+>>> tables = compile_matchers(load_catalogue())
+>>> scan = scan_source(b"<?php\\n$r = mysql_query($sql);\\n$o->each($a);\\n", tables)
+>>> [(hit.rule, hit.line, hit.column, hit.name) for hit in scan.hits]
+[('ext.mysql', 2, 6, 'mysql_query()')]
 """
 
 from __future__ import annotations
@@ -41,15 +41,15 @@ def scan_source(source: bytes, matchers: Matchers) -> FileScan:
 
 def _unexplained_errors(walker: Walker) -> tuple[tuple[int, int], ...]:
     """Errors no detector recognised, one per line, outermost error node first."""
-    explained_lines = {line for _, line in walker.explained}
-    explained_bytes = sorted(byte for byte, _ in walker.explained)
+    explained_lines = {line for _, _, line in walker.explained}
+    ranges = [(start, end) for start, end, _ in walker.explained]
     reported: dict[int, tuple[int, int]] = {}
     covered_until = -1
     for start, end, line in sorted(walker.errors, key=lambda e: (e[0], -e[1])):
         if end <= covered_until and start < covered_until:
             continue  # nested inside an error already considered
         covered_until = max(covered_until, end)
-        if line in explained_lines or any(start <= b <= end for b in explained_bytes):
+        if line in explained_lines or any(start <= e and s <= end for s, e in ranges):
             continue
         if line not in reported:
             reported[line] = (line, char_column(walker.source, start))

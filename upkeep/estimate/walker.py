@@ -92,7 +92,7 @@ class Walker:
         self.hits: list[Hit] = []
         self.facts: set[str] = set()
         self.errors: list[tuple[int, int, int]] = []  # start byte, end byte, start line
-        self.explained: list[tuple[int, int]] = []  # (byte, line) of hits that explain errors
+        self.explained: list[tuple[int, int, int]] = []  # (start, end, line) explained by hits
         self.seen: set[str] = set()  # for detectors that report once per key
         self.prev_leaf: Node | None = None
         self.prev_leaf_parent: str = ""
@@ -109,8 +109,14 @@ class Walker:
         unless: tuple[str, ...] = (),
         only_if: str | None = None,
         explains_error: bool = False,
+        explains_until: int | None = None,
     ) -> None:
-        """Record a hit for a detector (by name) or for explicit rule ids."""
+        """Record a hit for a detector (by name) or for explicit rule ids.
+
+        A hit that ``explains_error`` accounts for parse errors on its line and
+        in its node (or up to byte ``explains_until``): old syntax the grammar
+        rejects is a finding, not an unreadable file.
+        """
         if isinstance(detector_or_rules, str):
             rules = self.m.detectors.get(detector_or_rules, ())
         else:
@@ -122,7 +128,8 @@ class Walker:
         for rule in rules:
             self.hits.append(Hit(rule, line, column, name, unless, only_if))
         if explains_error:
-            self.explained.append((node.start_byte, line))
+            end = max(node.end_byte, explains_until or 0)
+            self.explained.append((node.start_byte, end, line))
 
     def wants(self, detector: str) -> bool:
         return detector in self.m.detectors
@@ -268,9 +275,11 @@ def _child_labels(node: Node, kind: str, children: list[Node]) -> list[str]:
         labels = []
         inside = False
         for child in children:
+            if child.type in ("]", "}"):
+                inside = False
+            labels.append("subscript_index" if inside else kind)
             if child.type in ("[", "{"):
                 inside = True
-            labels.append("subscript_index" if inside else kind)
         return labels
     if kind == "const_element":
         return ["const_name" if i == 0 else kind for i in range(len(children))]

@@ -72,7 +72,9 @@ def select_rules(run: Run) -> Run:
     check_upgrade(request.from_line, request.to_line)
     catalogue = load_catalogue()
     return replace(
-        run, catalogue=catalogue, applicable=catalogue.applicable(request.from_line, request.to_line)
+        run,
+        catalogue=catalogue,
+        applicable=catalogue.applicable(request.from_line, request.to_line),
     )
 
 
@@ -115,8 +117,10 @@ def read_composer(run: Run) -> Run:
 def price(run: Run) -> Run:
     assert run.composer is not None and run.tree is not None
     request = run.request
-    crossed = len({line.major for line in steps(request.from_line, request.to_line)}
-                  - {request.from_line.major})
+    crossed = len(
+        {line.major for line in steps(request.from_line, request.to_line)}
+        - {request.from_line.major}
+    )
     effort = estimate_effort(
         run.findings,
         run.problems,

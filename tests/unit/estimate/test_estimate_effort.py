@@ -1,0 +1,90 @@
+"""The effort model: grouping, automation discount, fixed parts, range."""
+
+from __future__ import annotations
+
+from upkeep.estimate.catalogue import Severity, Tier
+from upkeep.estimate.effort import EffortModel, estimate_effort
+from upkeep.estimate.model import ComposerFinding, ComposerReport, Finding, ParseProblem
+
+NO_COMPOSER = ComposerReport(False, None, None, 0, ())
+
+
+def finding(path="a.php", line=1, rule="ext.mysql", tier=Tier.LARGE, rector=False,
+            category="Removed extensions", severity=Severity.BREAKS) -> Finding:
+    return Finding(path, line, 1, rule, severity, category, tier, rector, "x()", "m", "h")
+
+
+def effort(findings, **kw):
+    options = {"lines_of_code": 1000, "has_tests": True, "majors_crossed": 1}
+    options.update(kw)
+    problems = options.pop("problems", ())
+    composer = options.pop("composer", NO_COMPOSER)
+    return estimate_effort(tuple(findings), tuple(problems), composer, **options)
+
+
+def code_hours(estimate, category="Removed extensions"):
+    return next(line.expected for line in estimate.lines if line.category == category)
+
+
+def test_identical_findings_in_one_file_are_not_multiplied():
+    one = effort([finding()])
+    two_hundred = effort([finding(line=n) for n in range(1, 201)])
+    assert code_hours(one) == 2.0  # 120 minutes for the first
+    # 120 + 20 × 25 (capped) minutes, far below 200 × 2 h
+    assert code_hours(two_hundred) == round((120 + 20 * 25) / 60, 1)
+
+
+def test_the_same_rule_in_two_files_is_two_pieces_of_work():
+    single = effort([finding(path="a.php")])
+    double = effort([finding(path="a.php"), finding(path="b.php")])
+    assert code_hours(double) == 2 * code_hours(single)
+
+
+def test_automated_fixes_cost_less():
+    manual = effort([finding(tier=Tier.SMALL, category="Language and syntax")])
+    rector = effort([finding(tier=Tier.SMALL, category="Language and syntax", rector=True)])
+    assert code_hours(rector, "Language and syntax") < code_hours(manual, "Language and syntax")
+
+
+def test_fixed_parts_scale_with_code_size_and_tests():
+    small = effort([], lines_of_code=1_000, has_tests=True)
+    large = effort([], lines_of_code=100_000, has_tests=True)
+    untested = effort([], lines_of_code=100_000, has_tests=False)
+    testing = {e: next(l for l in e.lines if l.category == "Regression testing").expected
+               for e in (small, large, untested)}
+    assert testing[small] < testing[large] < testing[untested]
+    assert {l.category for l in small.lines} == {"Rehearsal and rollout", "Regression testing"}
+
+
+def test_crossing_two_majors_needs_a_longer_rehearsal():
+    one = effort([], majors_crossed=1)
+    two = effort([], majors_crossed=2)
+    rehearsal = lambda e: next(l for l in e.lines if l.category == "Rehearsal and rollout")  # noqa: E731
+    assert rehearsal(two).expected == rehearsal(one).expected + EffortModel().rehearsal_per_extra_major
+
+
+def test_parse_problems_and_composer_findings_are_priced():
+    composer = ComposerReport(True, "^7.2", None, 40, (
+        ComposerFinding("php-constraint", "composer.json", Severity.BREAKS, "m", "h"),
+        ComposerFinding("locked-package", "a/b 1.0", Severity.BREAKS, "m", "h"),
+    ))
+    estimate = effort([], problems=[ParseProblem("x.php", 2, 1), ParseProblem("x.php", 9, 1)],
+                      composer=composer)
+    lines = {line.category: line for line in estimate.lines}
+    assert lines["Manual review"].expected == 1.0  # one file, 60 minutes
+    # base 1 h + 40 × 2 min + 15 min + 45 min
+    assert lines["Composer dependencies"].expected == round(1 + (80 + 15 + 45) / 60, 1)
+
+
+def test_low_expected_high_are_ordered_and_totals_add_up():
+    estimate = effort([finding(), finding(path="b.php", tier=Tier.TRIVIAL, rule="r",
+                                          category="Functions")])
+    assert estimate.low < estimate.expected < estimate.high
+    total = sum(line.expected for line in estimate.lines)
+    assert abs(estimate.expected - total) <= 0.25
+    assert estimate.top_files[0].path == "a.php"
+
+
+def test_the_model_is_documented_in_the_estimate():
+    items = dict(effort([]).assumptions)
+    assert "large 120+20" in items["Minutes per rule and file (first + each further finding)"]
