@@ -27,7 +27,7 @@ from upkeep.workspace import Workspace, find_workspace
 SUFFIX = {"md": ".md", "html": ".html", "json": ".json"}
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "estimate",
         help="scoped estimate for a major PHP upgrade, from the site's code",
@@ -136,7 +136,12 @@ def _targets(args: argparse.Namespace, workspace: Workspace | None, stem: str) -
         if len(formats) > 1:
             raise EstimateUsageError("--output - (stdout) takes one --format (md, html or json)")
         return {formats[0]: "-"}
-    if output is not None and len(formats) == 1 and not Path(output).is_dir() and not output.endswith("/"):
+    if (
+        output is not None
+        and len(formats) == 1
+        and not Path(output).is_dir()
+        and not output.endswith("/")
+    ):
         return {formats[0]: output}
     if output is not None:
         directory = Path(output)
@@ -159,7 +164,9 @@ def _write(estimate: Estimate, targets: dict[str, str]) -> list[str]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         except OSError as error:
-            raise EstimateUsageError(f"{target}: cannot write the report ({error.strerror})") from None
+            raise EstimateUsageError(
+                f"{target}: cannot write the report ({error.strerror})"
+            ) from None
         written.append(target)
     return written
 

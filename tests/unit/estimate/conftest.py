@@ -24,5 +24,7 @@ def corpus_copy(tmp_path: Path) -> Path:
     return target
 
 
-def request(root: Path, source: str = "site", start: str = "5.6", end: str = "8.4", **kw) -> Request:
+def request(
+    root: Path, source: str = "site", start: str = "5.6", end: str = "8.4", **kw
+) -> Request:
     return Request(root, source, PhpLine.parse(start), PhpLine.parse(end), **kw)

@@ -34,8 +34,18 @@ def test_the_catalogue_is_broad():
     }
     assert len(catalogue.rules) >= 150
     assert len(functions) >= 400
-    for name in ("mysql_query", "ereg", "split", "mcrypt_encrypt", "each", "create_function",
-                 "money_format", "utf8_encode", "utf8_decode", "get_magic_quotes_gpc"):
+    for name in (
+        "mysql_query",
+        "ereg",
+        "split",
+        "mcrypt_encrypt",
+        "each",
+        "create_function",
+        "money_format",
+        "utf8_encode",
+        "utf8_decode",
+        "get_magic_quotes_gpc",
+    ):
         assert name in functions, name
     ini = {n for r in catalogue.rules if r.kind is Kind.INI for n in r.names}
     assert {"track_errors", "mbstring.func_overload", "asp_tags"} <= ini
@@ -85,13 +95,32 @@ def test_the_digest_changes_with_the_files(tmp_path: Path):
     ("rule", "complaint"),
     [
         ("{id: x, kind: function, message: m, hint: h, tier: small, names: [a]}", "deprecated"),
-        ("{id: x, kind: nope, message: m, hint: h, tier: small, removed: '7.0', names: [a]}", "nope"),
-        ("{id: x, kind: syntax, message: m, hint: h, tier: small, removed: '7.0', detector: z}", "detector"),
-        ("{id: x, kind: call, message: m, hint: h, tier: small, removed: '7.0', names: [a]}", "when"),
-        ("{id: x, kind: function, message: m, hint: h, tier: small, removed: '7.1', names: [a]}", "7.0"),
+        (
+            "{id: x, kind: nope, message: m, hint: h, tier: small, removed: '7.0', names: [a]}",
+            "nope",
+        ),
+        (
+            "{id: x, kind: syntax, message: m, hint: h, tier: small, removed: '7.0', detector: z}",
+            "detector",
+        ),
+        (
+            "{id: x, kind: call, message: m, hint: h, tier: small, removed: '7.0', names: [a]}",
+            "when",
+        ),
+        (
+            "{id: x, kind: function, message: m, hint: h, tier: small, removed: '7.1', names: [a]}",
+            "7.0",
+        ),
         ("{id: x, kind: function, message: m, hint: h, tier: small, removed: '7.0'}", "names"),
-        ("{id: x, kind: function, message: m, hint: h, tier: huge, removed: '7.0', names: [a]}", "huge"),
-        ("{id: x, kind: function, message: m, hint: h, tier: small, removed: '7.0', names: [a], typo: 1}", "typo"),
+        (
+            "{id: x, kind: function, message: m, hint: h, tier: huge, removed: '7.0', names: [a]}",
+            "huge",
+        ),
+        (
+            "{id: x, kind: function, message: m, hint: h, tier: small, removed: '7.0', "
+            "names: [a], typo: 1}",
+            "typo",
+        ),
     ],
 )
 def test_bad_rules_are_rejected_with_a_reason(tmp_path: Path, rule: str, complaint: str):

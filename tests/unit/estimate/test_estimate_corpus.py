@@ -54,7 +54,9 @@ def test_parse_problems_are_exactly_the_unexplained_errors():
 
 def test_the_corpus_exercises_every_detector():
     catalogue = load_catalogue()
-    expected_rules = {entry.split()[1] for entries in EXPECTED["findings"].values() for entry in entries}
+    expected_rules = {
+        entry.split()[1] for entries in EXPECTED["findings"].values() for entry in entries
+    }
     detectors = {catalogue.rule(rule).detector for rule in expected_rules} - {None}
     assert detectors == DETECTORS
 
@@ -91,5 +93,8 @@ def test_findings_carry_message_hint_and_position(tmp_path: Path):
     (tmp_path / "a.php").write_text("<?php\n$x = mysql_query('q');\n", encoding="utf-8")
     (finding,) = run_estimate(request(tmp_path)).findings
     assert (finding.path, finding.line, finding.column) == ("a.php", 2, 6)
-    assert finding.message == "mysql_query() belongs to ext/mysql (deprecated in PHP 5.5, removed in 7.0)"
+    assert (
+        finding.message
+        == "mysql_query() belongs to ext/mysql (deprecated in PHP 5.5, removed in 7.0)"
+    )
     assert "mysqli" in finding.hint

@@ -9,8 +9,15 @@ from upkeep.estimate.model import ComposerFinding, ComposerReport, Finding, Pars
 NO_COMPOSER = ComposerReport(False, None, None, 0, ())
 
 
-def finding(path="a.php", line=1, rule="ext.mysql", tier=Tier.LARGE, rector=False,
-            category="Removed extensions", severity=Severity.BREAKS) -> Finding:
+def finding(
+    path="a.php",
+    line=1,
+    rule="ext.mysql",
+    tier=Tier.LARGE,
+    rector=False,
+    category="Removed extensions",
+    severity=Severity.BREAKS,
+) -> Finding:
     return Finding(path, line, 1, rule, severity, category, tier, rector, "x()", "m", "h")
 
 
@@ -50,26 +57,43 @@ def test_fixed_parts_scale_with_code_size_and_tests():
     small = effort([], lines_of_code=1_000, has_tests=True)
     large = effort([], lines_of_code=100_000, has_tests=True)
     untested = effort([], lines_of_code=100_000, has_tests=False)
-    testing = {e: next(l for l in e.lines if l.category == "Regression testing").expected
-               for e in (small, large, untested)}
+    testing = {
+        e: next(line for line in e.lines if line.category == "Regression testing").expected
+        for e in (small, large, untested)
+    }
     assert testing[small] < testing[large] < testing[untested]
-    assert {l.category for l in small.lines} == {"Rehearsal and rollout", "Regression testing"}
+    assert {line.category for line in small.lines} == {
+        "Rehearsal and rollout",
+        "Regression testing",
+    }
 
 
 def test_crossing_two_majors_needs_a_longer_rehearsal():
     one = effort([], majors_crossed=1)
     two = effort([], majors_crossed=2)
-    rehearsal = lambda e: next(l for l in e.lines if l.category == "Rehearsal and rollout")  # noqa: E731
-    assert rehearsal(two).expected == rehearsal(one).expected + EffortModel().rehearsal_per_extra_major
+
+    def rehearsal(estimate):
+        return next(line for line in estimate.lines if line.category == "Rehearsal and rollout")
+
+    assert (
+        rehearsal(two).expected == rehearsal(one).expected + EffortModel().rehearsal_per_extra_major
+    )
 
 
 def test_parse_problems_and_composer_findings_are_priced():
-    composer = ComposerReport(True, "^7.2", None, 40, (
-        ComposerFinding("php-constraint", "composer.json", Severity.BREAKS, "m", "h"),
-        ComposerFinding("locked-package", "a/b 1.0", Severity.BREAKS, "m", "h"),
-    ))
-    estimate = effort([], problems=[ParseProblem("x.php", 2, 1), ParseProblem("x.php", 9, 1)],
-                      composer=composer)
+    composer = ComposerReport(
+        True,
+        "^7.2",
+        None,
+        40,
+        (
+            ComposerFinding("php-constraint", "composer.json", Severity.BREAKS, "m", "h"),
+            ComposerFinding("locked-package", "a/b 1.0", Severity.BREAKS, "m", "h"),
+        ),
+    )
+    estimate = effort(
+        [], problems=[ParseProblem("x.php", 2, 1), ParseProblem("x.php", 9, 1)], composer=composer
+    )
     lines = {line.category: line for line in estimate.lines}
     assert lines["Manual review"].expected == 1.0  # one file, 60 minutes
     # base 1 h + 40 × 2 min + 15 min + 45 min
@@ -77,8 +101,9 @@ def test_parse_problems_and_composer_findings_are_priced():
 
 
 def test_low_expected_high_are_ordered_and_totals_add_up():
-    estimate = effort([finding(), finding(path="b.php", tier=Tier.TRIVIAL, rule="r",
-                                          category="Functions")])
+    estimate = effort(
+        [finding(), finding(path="b.php", tier=Tier.TRIVIAL, rule="r", category="Functions")]
+    )
     assert estimate.low < estimate.expected < estimate.high
     total = sum(line.expected for line in estimate.lines)
     assert abs(estimate.expected - total) <= 0.25

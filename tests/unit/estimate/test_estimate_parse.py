@@ -61,11 +61,26 @@ def test_unreadable_files_appear_in_every_report(tmp_path: Path):
 
 
 def test_php_files_are_found_by_every_extension_php_projects_use(tmp_path: Path):
-    for name in ("a.php", "b.inc", "c.module", "d.phtml", "e.install", "f.theme", "g.php5", "h.txt"):
+    for name in (
+        "a.php",
+        "b.inc",
+        "c.module",
+        "d.phtml",
+        "e.install",
+        "f.theme",
+        "g.php5",
+        "h.txt",
+    ):
         (tmp_path / name).write_text("<?php each($x);\n", encoding="utf-8")
     estimate = run_estimate(request(tmp_path))
     assert sorted({f.path for f in estimate.findings}) == [
-        "a.php", "b.inc", "c.module", "d.phtml", "e.install", "f.theme", "g.php5"
+        "a.php",
+        "b.inc",
+        "c.module",
+        "d.phtml",
+        "e.install",
+        "f.theme",
+        "g.php5",
     ]
 
 

@@ -1,0 +1,220 @@
+"""``upkeep estimate`` through main(): reports, summary, exit codes, PROJECT mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import git
+import pytest
+
+import upkeep.cli.main as cli_main
+from upkeep.exitcodes import ExitCode
+
+from .conftest import FIXTURES
+
+DEMO_INVENTORY = Path(__file__).resolve().parents[3] / "inventories" / "demo.yml"
+
+
+@pytest.fixture(autouse=True)
+def only_estimate(monkeypatch):
+    # main() imports every command module; other commands are other people's work
+    monkeypatch.setattr(cli_main, "COMMANDS", ("upkeep.cli.estimate",))
+    monkeypatch.setenv("XDG_CACHE_HOME", "/nonexistent-cache-should-not-be-used")
+    monkeypatch.delenv("UPKEEP_ROOT", raising=False)
+
+
+def run(argv: list[str]) -> int:
+    try:
+        return cli_main.main(argv)
+    except SystemExit as exit_:  # argparse usage errors
+        return int(exit_.code or 0)
+
+
+def test_path_mode_writes_three_reports_and_a_summary(tmp_path: Path, capsys):
+    out = tmp_path / "out"
+    code = run(
+        [
+            "estimate",
+            "--path",
+            str(FIXTURES / "corpus"),
+            "--from",
+            "5.6",
+            "--to",
+            "8.2",
+            "--output",
+            str(out),
+            "--no-cache",
+        ]
+    )
+    assert code == ExitCode.OK
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "corpus-php5.6-to-8.2.html",
+        "corpus-php5.6-to-8.2.json",
+        "corpus-php5.6-to-8.2.md",
+    ]
+    stdout = capsys.readouterr().out
+    assert "PHP 5.6 → 8.2" in stdout and "Effort:" in stdout and "report:" in stdout
+    data = json.loads((out / "corpus-php5.6-to-8.2.json").read_text(encoding="utf-8"))
+    assert data["from"] == "5.6" and data["to"] == "8.2" and data["findings"]
+
+
+def test_reports_default_to_the_repository_reports_dir(tmp_path: Path, monkeypatch):
+    (tmp_path / "inventories").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code = run(["estimate", "--path", str(FIXTURES / "polyfill"), "--from", "7.4", "--to", "8.0"])
+    assert code == ExitCode.OK
+    assert (tmp_path / "reports" / "estimate" / "polyfill-php7.4-to-8.0.md").is_file()
+    assert list((tmp_path / ".cache" / "estimate" / ".scans").rglob("*.json"))
+
+
+def test_one_format_to_stdout(capsys):
+    code = run(
+        [
+            "estimate",
+            "--path",
+            str(FIXTURES / "polyfill"),
+            "--from",
+            "7.4",
+            "--to",
+            "8.0",
+            "--format",
+            "json",
+            "--output",
+            "-",
+            "--no-cache",
+            "--jobs",
+            "1",
+        ]
+    )
+    assert code == ExitCode.OK
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["findings"][0]["rule"] == "function.create-function"
+    assert "Effort:" in captured.err
+
+
+def test_one_format_to_a_file(tmp_path: Path):
+    target = tmp_path / "quote.md"
+    code = run(
+        [
+            "estimate",
+            "--path",
+            str(FIXTURES / "polyfill"),
+            "--from",
+            "7.4",
+            "--to",
+            "8.0",
+            "--format",
+            "md",
+            "--output",
+            str(target),
+            "--no-cache",
+        ]
+    )
+    assert code == ExitCode.OK
+    assert target.read_text(encoding="utf-8").startswith("# PHP 7.4 → 8.0")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--path", "{corpus}", "--from", "7.4", "--to", "9.1"], "not a line the estimate knows"),
+        (["--path", "{corpus}", "--from", "8.2", "--to", "7.4"], "later line"),
+        (["--path", "{corpus}", "--from", "8.2", "--to", "8.2"], "later line"),
+        (["--path", "{corpus}", "--from", "seven", "--to", "8.2"], "not a PHP line"),
+        (["--path", "/no/such/dir", "--from", "7.4", "--to", "8.2"], "no such directory"),
+        (["--path", "{corpus}", "--to", "8.2"], "--from"),
+        (["demo", "--path", "{corpus}", "--from", "7.4", "--to", "8.2"], "not both"),
+        (["--from", "7.4", "--to", "8.2"], "PROJECT"),
+        (["--path", "{corpus}", "--from", "7.4", "--to", "8.2", "--jobs", "0"], "--jobs"),
+        (["--path", "{corpus}", "--from", "7.4", "--to", "8.2", "--output", "-"], "one --format"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
+    argv = [a.replace("{corpus}", str(FIXTURES / "corpus")) for a in argv]
+    assert run(["estimate", *argv]) == ExitCode.USAGE
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert "Traceback" not in err[0]
+
+
+def test_missing_to_is_a_usage_error(capsys):
+    assert run(["estimate", "--path", ".", "--from", "7.4"]) == ExitCode.USAGE
+
+
+# -- PROJECT mode ---------------------------------------------------------------
+
+
+def _workspace(tmp_path: Path, line: str = "7.4") -> tuple[Path, git.Repo]:
+    repo_dir = tmp_path / "site"
+    repo_dir.mkdir()
+    repo = git.Repo.init(repo_dir)
+    repo.git.checkout("-b", "main")
+    (repo_dir / "index.php").write_text("<?php\necho $s{0};\n", encoding="utf-8")
+    repo.index.add(["index.php"])
+    repo.index.commit("first", author=git.Actor("t", "t@example.org"))
+    root = tmp_path / "ops"
+    (root / "inventories").mkdir(parents=True)
+    text = DEMO_INVENTORY.read_text(encoding="utf-8")
+    text = text.replace("project: demo", "project: shop")
+    text = text.replace(
+        "repository: ~/.local/state/upkeep/lab/demo-site", f"repository: {repo_dir}"
+    )
+    text = text.replace('line: "8.2"', f'line: "{line}"')
+    assert f"repository: {repo_dir}" in text and "project: shop" in text
+    (root / "inventories" / "shop.yml").write_text(text, encoding="utf-8")
+    return root, repo
+
+
+def test_project_mode_scans_production_code_at_its_ref(tmp_path: Path, capsys):
+    root, repo = _workspace(tmp_path)
+    out = tmp_path / "out"
+    code = run(["--root", str(root), "estimate", "shop", "--to", "8.0", "--output", str(out)])
+    assert code == ExitCode.OK, capsys.readouterr().err
+    data = json.loads((out / "shop-php7.4-to-8.0.json").read_text(encoding="utf-8"))
+    commit = repo.head.commit.hexsha[:12]
+    assert data["project"] == "shop" and data["ref"] == commit
+    assert data["source"] == f"shop@{commit}"
+    assert [f["rule"] for f in data["findings"]] == ["syntax.curly-offset"]
+    assert (root / ".cache" / "estimate" / "shop" / "index.php").is_file()
+    assert str(tmp_path) not in (out / "shop-php7.4-to-8.0.md").read_text(encoding="utf-8")
+
+
+def test_project_mode_follows_the_production_pin_and_fetches_again(tmp_path: Path):
+    root, repo = _workspace(tmp_path)
+    out = tmp_path / "out"
+    assert run(["--root", str(root), "estimate", "shop", "--to", "8.0", "--output", str(out)]) == 0
+    # a new release is deployed and pinned: its ref and PHP build drive the next estimate
+    site = Path(repo.working_tree_dir)
+    (site / "index.php").write_text("<?php\n$f = create_function('', '');\n", encoding="utf-8")
+    repo.index.add(["index.php"])
+    repo.index.commit("second", author=git.Actor("t", "t@example.org"))
+    repo.create_tag("release-2")
+    repo.git.reset("--hard", "HEAD~1")  # main moves back: only the pinned tag has the change
+    lock = (
+        "project: shop\nenvironments:\n  production:\n"
+        "    php_build: 7.2.34-1~deb10u1\n    ref: release-2\n"
+    )
+    (root / "inventories" / "shop.lock.yml").write_text(lock, encoding="utf-8")
+    assert run(["--root", str(root), "estimate", "shop", "--to", "8.0", "--output", str(out)]) == 0
+    data = json.loads((out / "shop-php7.2-to-8.0.json").read_text(encoding="utf-8"))
+    assert data["from"] == "7.2"
+    assert data["ref"] == repo.tags["release-2"].commit.hexsha[:12]
+    assert [f["rule"] for f in data["findings"]] == ["function.create-function"]
+
+
+def test_project_mode_errors_are_usage_errors(tmp_path: Path, capsys):
+    root, repo = _workspace(tmp_path)
+    assert run(["--root", str(root), "estimate", "nosuch", "--to", "8.0"]) == ExitCode.USAGE
+    assert "no project 'nosuch'" in capsys.readouterr().err
+    inventory = root / "inventories" / "shop.yml"
+    inventory.write_text(
+        inventory.read_text(encoding="utf-8").replace(
+            str(repo.working_tree_dir), str(tmp_path / "gone")
+        ),
+        encoding="utf-8",
+    )
+    assert run(["--root", str(root), "estimate", "shop", "--to", "8.0"]) == ExitCode.USAGE
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot fetch" in err[0]
