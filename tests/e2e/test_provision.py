@@ -1,0 +1,143 @@
+"""Provision and drift end to end: three environments from nothing, on real hosts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from pyinfra.operations import server
+
+from upkeep.cli.main import main
+from upkeep.drift.workflow import drift
+from upkeep.inventory import load_project
+from upkeep.inventory.pins import load_pins
+from upkeep.provision.workflow import provision
+from upkeep.runner import Runner, Target
+from upkeep.workspace import state_home
+
+from .conftest import RunningLab
+from .web import fetch
+
+ENVIRONMENTS = ["dev", "staging", "production"]
+
+
+def _shell(lab: RunningLab, environment: str, command: str) -> None:
+    project = load_project(lab.workspace, "demo")
+    targets = [Target(environment, host) for host in project.environment(environment).hosts]
+    with Runner(targets) as runner:
+        assert runner.run_op(server.shell, commands=[command]).ok
+
+
+def _get(lab: RunningLab, environment: str, path: str):  # type: ignore[no-untyped-def]
+    env = load_project(lab.workspace, "demo").environment(environment)
+    return fetch(env.hosts[0].address, env.domain, path, state_home() / "lab" / "ca.crt")
+
+
+def _status(lab: RunningLab, environment: str, path: str) -> int:
+    """The HTTP status, or 0 when nothing answers on 443 at all."""
+    try:
+        return int(_get(lab, environment, path).status)
+    except OSError:
+        return 0
+
+
+@pytest.fixture(scope="module")
+def provisioned(running_lab: RunningLab) -> RunningLab:
+    result = provision(running_lab.workspace, "demo", ENVIRONMENTS, php_build="oldest")
+    assert result.ok, result.run.failed
+    assert result.run.changed > 0 and result.pins_commit
+    return running_lab
+
+
+def test_every_environment_serves_the_site_over_https_at_the_pinned_build(
+    provisioned: RunningLab,
+) -> None:
+    pins = load_pins(provisioned.workspace, "demo")
+    for environment in ENVIRONMENTS:
+        build = pins.get(environment).php_build
+        assert build is not None
+        health = _get(provisioned, environment, "/health.php")
+        assert health.status == 200
+        assert health.json()["status"] == "ok" and health.json()["database"] == "ok"
+        assert health.json()["php_version"] == build.split("-")[0]
+        page = _get(provisioned, environment, "/")
+        assert page.status == 200
+        assert 'id="user-count">200<' in page.body  # rows PHP read from MariaDB
+        assert (
+            f'id="site-url">https://{environment if environment != "production" else "www"}.demo.lab<'
+            in page.body
+        )
+
+
+def test_the_application_404_is_not_replaced_by_an_error_page(provisioned: RunningLab) -> None:
+    response = _get(provisioned, "staging", "/no-such-page.php")
+    assert response.status == 404
+    assert "Something went wrong" not in response.body
+
+
+def test_a_second_provision_changes_nothing(provisioned: RunningLab) -> None:
+    result = provision(provisioned.workspace, "demo", ENVIRONMENTS)
+    assert result.ok
+    assert [op.operation for op in result.run.ops if op.status.value == "changed"] == []
+    assert result.pins_commit is None
+
+
+def test_drift_finds_hand_edits_and_provision_removes_them(
+    provisioned: RunningLab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _shell(
+        provisioned,
+        "staging",
+        "sed -i 's/^max_file_uploads = .*/max_file_uploads = 7/' /etc/php/8.2/fpm/php.ini",
+    )
+    newer = "$(apt-cache madison php8.2-cli | awk '{print $3}' | sort -V | tail -1)"
+    _shell(
+        provisioned,
+        "dev",
+        f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades php8.2-cli={newer} php8.2-common={newer} php8.2-readline={newer} php8.2-opcache={newer}",
+    )
+    root = str(provisioned.workspace.root)
+    assert main(["--root", root, "drift", "demo", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    found = {(item["environment"], item["aspect"]) for item in report["drift"]}
+    assert ("staging", "file /etc/php/8.2/fpm/php.ini") in found
+    assert ("dev", "package php8.2-cli") in found
+    assert ("staging≠production", "php.ini max_file_uploads") in found
+
+    dry = provision(provisioned.workspace, "demo", ["staging"], dry_run=True)
+    assert any(op.will_change for op in dry.run.ops)
+    assert not drift(provisioned.workspace, "demo").in_sync  # the dry run changed nothing
+
+    assert provision(provisioned.workspace, "demo", ["dev", "staging"]).ok
+    assert main(["--root", root, "drift", "demo"]) == 0
+    assert "in sync" in capsys.readouterr().out
+
+
+def test_an_interrupted_provision_converges_when_run_again(provisioned: RunningLab) -> None:
+    # Take staging's site apart, start provisioning it, and kill the run midway.
+    _shell(
+        provisioned,
+        "staging",
+        "rm -f /etc/nginx/sites-enabled/demo-staging.conf /etc/php/8.2/fpm/pool.d/demo-staging.conf"
+        " && systemctl stop php8.2-fpm && systemctl reload nginx",
+    )
+    command = [sys.executable, "-m", "upkeep.cli.main", "--root", str(provisioned.workspace.root),
+               "provision", "demo", "staging"]  # fmt: skip
+    child = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    assert child.stderr is not None
+    deadline = time.monotonic() + 120
+    for line in child.stderr:
+        if "PHP-FPM" in line or time.monotonic() > deadline:
+            break
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert _status(provisioned, "staging", "/health.php") != 200  # really left broken
+
+    assert provision(provisioned.workspace, "demo", ["staging"]).ok
+    assert _get(provisioned, "staging", "/health.php").status == 200
+    assert drift(provisioned.workspace, "demo").in_sync
