@@ -24,6 +24,8 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         undefined=jinja2.StrictUndefined,  # a missing value is a bug, not an empty string
         keep_trailing_newline=True,
+        trim_blocks=True,  # a {% tag %} line leaves no blank line behind
+        lstrip_blocks=True,
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
     )
 

@@ -12,7 +12,7 @@ import pytest
 from upkeep.errors import UsageError
 from upkeep.lab import demo
 from upkeep.lab.keys import KeyPair, known_hosts_text, load_or_create
-from upkeep.lab.spec import LabSpec
+from upkeep.lab.spec import LabSpec, Member
 from upkeep.runner import Target, pyinfra_host_data
 from upkeep.workspace import Workspace
 
@@ -25,7 +25,7 @@ def _spec(tmp_path: Path, subnet: str = "10.89.77.0/24") -> LabSpec:
 
 def test_hosts_get_fixed_addresses_in_the_subnet(tmp_path: Path) -> None:
     spec = _spec(tmp_path, "10.1.2.0/24")
-    assert [spec.address(r) for r in ("dev", "staging", "production")] == [
+    assert [spec.address(Member(r)) for r in ("dev", "staging", "production")] == [
         "10.1.2.11",
         "10.1.2.12",
         "10.1.2.13",

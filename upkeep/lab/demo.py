@@ -113,7 +113,10 @@ def inventory_text(spec: LabSpec) -> str:
         repository=_home_relative(spec.demo_repository),
         key=_home_relative(spec.client_key),
         known_hosts=_home_relative(spec.known_hosts),
-        addresses={role: spec.address(role) for role in ROLES},
+        hosts={
+            role: [(spec.host_name(m), spec.address(m)) for m in spec.members() if m.role == role]
+            for role in ROLES
+        },
     )
 
 

@@ -27,7 +27,7 @@ from docker.types import EndpointConfig, IPAMConfig, IPAMPool
 
 from upkeep.errors import LabError
 from upkeep.lab import demo, engine, image, keys
-from upkeep.lab.spec import LABEL, ROLES, LabSpec
+from upkeep.lab.spec import LABEL, LabSpec, Member
 from upkeep.workspace import Workspace
 
 Say = Callable[[str], None]
@@ -64,9 +64,7 @@ class LabReport:
 
     @property
     def healthy(self) -> bool:
-        return len(self.hosts) == len(ROLES) and all(
-            h.state == "running" and h.ssh for h in self.hosts
-        )
+        return bool(self.hosts) and all(h.state == "running" and h.ssh for h in self.hosts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,10 +131,10 @@ def _ensure_keys(run: _Up) -> None:
     _, made = keys.load_or_create(run.spec.client_key)
     run.did("made the lab's SSH client key" if made else None)
     entries = {}
-    for role in ROLES:
-        pair, made = keys.load_or_create(run.spec.host_key(role))
-        run.did(f"made the host key of {role}" if made else None)
-        entries[run.spec.address(role)] = pair.public_line()
+    for member in run.spec.members():
+        pair, made = keys.load_or_create(run.spec.host_key(member))
+        run.did(f"made the host key of {run.spec.host_name(member)}" if made else None)
+        entries[run.spec.address(member)] = pair.public_line()
     text = keys.known_hosts_text(entries)
     known = run.spec.known_hosts
     if not known.exists() or known.read_text() != text:
@@ -194,8 +192,8 @@ def _network_subnets(network: Any) -> set[str]:
 
 def _ensure_containers(run: _Up) -> None:
     assert run.client is not None
-    for role in ROLES:
-        name = run.spec.container_name(role)
+    for member in run.spec.members():
+        name = run.spec.container_name(member)
         container = _get_container(run.client, name)
         if container is not None:
             reason = _why_replace(container, run)
@@ -203,8 +201,8 @@ def _ensure_containers(run: _Up) -> None:
                 continue
             container.remove(force=True, v=True)
             run.did(f"removed {name} ({reason})")
-        _create_host(run, role)
-        run.did(f"started {name} at {run.spec.address(role)}")
+        _create_host(run, member)
+        run.did(f"started {name} at {run.spec.address(member)}")
 
 
 def _why_replace(container: Container, run: _Up) -> str | None:
@@ -223,7 +221,7 @@ def _why_replace(container: Container, run: _Up) -> str | None:
     return None if alive else "its processes were gone"
 
 
-def _create_host(run: _Up, role: str) -> None:
+def _create_host(run: _Up, member: Member) -> None:
     assert run.client is not None
     spec = run.spec
     options: dict[str, Any] = {}
@@ -237,26 +235,26 @@ def _create_host(run: _Up, role: str) -> None:
     try:
         container = run.client.containers.create(
             run.host_image,
-            name=spec.container_name(role),
-            hostname=spec.host_name(role),
-            labels={**spec.labels, f"{LABEL}.role": role},
+            name=spec.container_name(member),
+            hostname=spec.host_name(member),
+            labels={**spec.labels, f"{LABEL}.role": member.role},
             detach=True,
             tmpfs={"/run": "", "/run/lock": "", "/tmp": ""},
             network=spec.network_name,
             networking_config={
-                spec.network_name: EndpointConfig(version="1.41", ipv4_address=spec.address(role))
+                spec.network_name: EndpointConfig(version="1.41", ipv4_address=spec.address(member))
             },
             **options,
         )
-        container.put_archive("/", _ssh_files(spec, role))
+        container.put_archive("/", _ssh_files(spec, member))
         container.start()
     except APIError as error:
-        raise LabError(f"cannot start {spec.container_name(role)}: {error.explanation}") from None
+        raise LabError(f"cannot start {spec.container_name(member)}: {error.explanation}") from None
 
 
-def _ssh_files(spec: LabSpec, role: str) -> bytes:
+def _ssh_files(spec: LabSpec, member: Member) -> bytes:
     """A tar of the host's own key pair and the lab's authorized key."""
-    host_key = keys.KeyPair.load(spec.host_key(role))
+    host_key = keys.KeyPair.load(spec.host_key(member))
     client_key = keys.KeyPair.load(spec.client_key)
     files = [
         ("etc/ssh/ssh_host_ed25519_key", host_key.private_openssh, 0o600, 0),
@@ -284,11 +282,11 @@ def _ssh_files(spec: LabSpec, role: str) -> bytes:
 def _wait_until_booted(run: _Up) -> None:
     assert run.client is not None
     deadline = time.monotonic() + BOOT_TIMEOUT
-    for role in ROLES:
-        container = run.client.containers.get(run.spec.container_name(role))
+    for member in run.spec.members():
+        container = run.client.containers.get(run.spec.container_name(member))
         while True:
             state = _system_state(container)
-            if state in ("running", "degraded") and _ssh_open(run.spec.address(role)):
+            if state in ("running", "degraded") and _ssh_open(run.spec.address(member)):
                 break
             if time.monotonic() > deadline:
                 raise LabError(
@@ -340,8 +338,8 @@ def _remove_containers(client: docker.DockerClient, spec: LabSpec) -> list[str]:
 
 def _inspect(client: docker.DockerClient, spec: LabSpec) -> tuple[LabHost, ...]:
     hosts = []
-    for role in ROLES:
-        name, address = spec.container_name(role), spec.address(role)
+    for member in spec.members():
+        name, address, role = spec.container_name(member), spec.address(member), member.role
         container = _get_container(client, name)
         if container is None:
             hosts.append(LabHost(role, name, address, "missing"))

@@ -25,10 +25,23 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
 
 @dataclass(frozen=True)
+class Member:
+    """One host of the lab: its environment role and its number within it."""
+
+    role: str
+    index: int = 0
+
+    @property
+    def suffix(self) -> str:
+        return f"-{self.index + 1}" if self.index else ""
+
+
+@dataclass(frozen=True)
 class LabSpec:
     name: str
     subnet: ipaddress.IPv4Network
     state_dir: Path
+    hosts_per_environment: int = 1
 
     @classmethod
     def from_env(cls) -> LabSpec:
@@ -41,9 +54,17 @@ class LabSpec:
             subnet = ipaddress.IPv4Network(raw_subnet)
         except ValueError:
             raise UsageError(f"UPKEEP_LAB_SUBNET={raw_subnet!r} is not an IPv4 network") from None
-        if subnet.num_addresses < 16:
-            raise UsageError(f"UPKEEP_LAB_SUBNET={raw_subnet}: too small, use a /28 or larger")
-        return cls(name=name, subnet=subnet, state_dir=state_home() / "lab")
+        raw_count = os.environ.get("UPKEEP_LAB_HOSTS_PER_ENV", "1")
+        if not raw_count.isdigit() or not 1 <= int(raw_count) <= 20:
+            raise UsageError(f"UPKEEP_LAB_HOSTS_PER_ENV={raw_count!r}: use a number from 1 to 20")
+        count = int(raw_count)
+        if subnet.num_addresses < 16 + len(ROLES) * count:
+            raise UsageError(f"UPKEEP_LAB_SUBNET={raw_subnet}: too small for {count} hosts each")
+        return cls(name, subnet, state_home() / "lab", hosts_per_environment=count)
+
+    def members(self) -> tuple[Member, ...]:
+        """Every host of the lab, dev first."""
+        return tuple(Member(role, i) for role in ROLES for i in range(self.hosts_per_environment))
 
     @property
     def labels(self) -> dict[str, str]:
@@ -57,22 +78,23 @@ class LabSpec:
     def gateway(self) -> str:
         return str(self.subnet.network_address + 1)
 
-    def address(self, role: str) -> str:
-        return str(self.subnet.network_address + 11 + ROLES.index(role))
+    def address(self, member: Member) -> str:
+        offset = ROLES.index(member.role) * self.hosts_per_environment + member.index
+        return str(self.subnet.network_address + 11 + offset)
 
-    def container_name(self, role: str) -> str:
-        return f"{self.name}-{role}"
+    def container_name(self, member: Member) -> str:
+        return f"{self.name}-{member.role}{member.suffix}"
 
-    def host_name(self, role: str) -> str:
-        return f"lab-{role}"
+    def host_name(self, member: Member) -> str:
+        return f"lab-{member.role}{member.suffix}"
 
     # Files of the lab's state, outside any repository.
     @property
     def client_key(self) -> Path:
         return self.state_dir / "id_ed25519"
 
-    def host_key(self, role: str) -> Path:
-        return self.state_dir / "host-keys" / f"{role}_ed25519"
+    def host_key(self, member: Member) -> Path:
+        return self.state_dir / "host-keys" / f"{member.role}{member.suffix}_ed25519"
 
     @property
     def known_hosts(self) -> Path:

@@ -1,0 +1,81 @@
+"""Provision on the lab: first run from nothing and a no-op re-run, 3 and 12 hosts.
+
+    python benchmarks/bench_provision.py            # both sizes
+    python benchmarks/bench_provision.py --sizes 1  # three hosts only
+
+Each size gets a lab of its own (``upkeep-bench``, 10.89.79.0/24) with fresh
+containers, provisions dev, staging and production at once, provisions them
+again, prints a table and removes the lab. Wall seconds, measured, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import git
+
+from upkeep import lab
+from upkeep.provision.workflow import provision
+from upkeep.workspace import Workspace
+
+ENVIRONMENTS = ["dev", "staging", "production"]
+
+
+def _operator_repo(root: Path) -> Workspace:
+    (root / "inventories").mkdir(parents=True)
+    repo = git.Repo.init(root, initial_branch="main")
+    (root / "README.md").write_text("benchmark operator repository\n")
+    repo.index.add(["README.md"])
+    repo.index.commit("start")
+    return Workspace(root)
+
+
+def measure(hosts_per_environment: int) -> dict[str, float | int]:
+    with tempfile.TemporaryDirectory(prefix="upkeep-bench-") as tmp:
+        os.environ.update(
+            UPKEEP_LAB_NAME="upkeep-bench",
+            UPKEEP_LAB_SUBNET="10.89.79.0/24",
+            UPKEEP_LAB_HOSTS_PER_ENV=str(hosts_per_environment),
+            UPKEEP_STATE_DIR=str(Path(tmp) / "state"),
+        )
+        spec = lab.LabSpec.from_env()
+        workspace = _operator_repo(Path(tmp) / "operator")
+        lab.down(spec)  # containers of an interrupted earlier run
+        try:
+            started = time.monotonic()
+            lab.up(spec, workspace)
+            lab_seconds = time.monotonic() - started
+            first = provision(workspace, "demo", ENVIRONMENTS, php_build="oldest")
+            again = provision(workspace, "demo", ENVIRONMENTS)
+        finally:
+            lab.down(spec)
+    return {
+        "hosts": len(spec.members()),
+        "lab up s": round(lab_seconds, 1),
+        "first s": round(first.seconds, 1),
+        "first changed": first.run.changed,
+        "again s": round(again.seconds, 1),
+        "again changed": again.run.changed,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[1, 4], help="hosts per environment"
+    )
+    args = parser.parse_args()
+    rows = [measure(size) for size in args.sizes]
+    headers = list(rows[0])
+    print("\nprovision on the lab (wall seconds)")
+    print("  ".join(f"{h:>13}" for h in headers))
+    for row in rows:
+        print("  ".join(f"{row[h]!s:>13}" for h in headers))
+
+
+if __name__ == "__main__":
+    main()
