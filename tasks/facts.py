@@ -35,10 +35,11 @@ class ReleaseState(FactBase[ReleaseInfo]):
             'echo "release=$r"; [ -e "$d/BAD_RELEASE" ] && echo "bad=$r"; done; true'
         )
 
-    def default(self) -> ReleaseInfo:  # type: ignore[override]
+    @staticmethod
+    def default() -> ReleaseInfo:
         return ReleaseInfo()
 
-    def process(self, output: Iterable[str]) -> ReleaseInfo:  # type: ignore[override]
+    def process(self, output: Iterable[str]) -> ReleaseInfo:
         current = commit = None
         releases: list[str] = []
         bad: list[str] = []
@@ -64,10 +65,11 @@ class PhpCandidates(FactBase[tuple[str, ...]]):
     def command(self, line: str = "8.2") -> str:
         return f"apt-cache madison php{shlex.quote(line)}-fpm"
 
-    def default(self) -> tuple[str, ...]:  # type: ignore[override]
+    @staticmethod
+    def default() -> tuple[str, ...]:
         return ()
 
-    def process(self, output: Iterable[str]) -> tuple[str, ...]:  # type: ignore[override]
+    def process(self, output: Iterable[str]) -> tuple[str, ...]:
         versions = []
         for line in output:
             parts = [part.strip() for part in line.split("|")]
@@ -85,10 +87,11 @@ class FileChecksums(FactBase[dict[str, str | None]]):
             f'for f in {quoted}; do if [ -f "$f" ]; then sha256sum "$f"; else echo "- $f"; fi; done'
         )
 
-    def default(self) -> dict[str, str | None]:  # type: ignore[override]
+    @staticmethod
+    def default() -> dict[str, str | None]:
         return {}
 
-    def process(self, output: Iterable[str]) -> dict[str, str | None]:  # type: ignore[override]
+    def process(self, output: Iterable[str]) -> dict[str, str | None]:
         sums: dict[str, str | None] = {}
         for line in output:
             digest, _, path = line.strip().partition(" ")
@@ -112,10 +115,11 @@ class EffectivePhpIni(FactBase[dict[str, str]]):
             f"-r {shlex.quote(script)}"
         )
 
-    def default(self) -> dict[str, str]:  # type: ignore[override]
+    @staticmethod
+    def default() -> dict[str, str]:
         return {}
 
-    def process(self, output: Iterable[str]) -> dict[str, str]:  # type: ignore[override]
+    def process(self, output: Iterable[str]) -> dict[str, str]:
         values = {}
         for line in output:
             key, sep, value = line.partition("=")

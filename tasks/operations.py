@@ -11,7 +11,7 @@ from tasks.facts import FileChecksums
 
 
 @operation()
-def file_copied(src: str, dest: str):  # type: ignore[no-untyped-def]
+def file_copied(src: str, dest: str):
     """``dest`` on the host holds exactly what ``src`` on the host holds."""
     sums = host.get_fact(FileChecksums, paths=(src, dest))
     if sums.get(src) is None:

@@ -90,7 +90,7 @@ def release_deployed(
     shared_paths: tuple[str, ...] = (),
     keep: int = 5,
     commands: tuple[str, ...] = (),
-):  # type: ignore[no-untyped-def]
+):
     """Make ``commit`` the current release, unless it already is."""
     info: ReleaseInfo = host.get_fact(ReleaseState, base_dir=base_dir)
     if info.commit == commit and info.current not in info.bad:
@@ -112,7 +112,7 @@ def previous_release(info: ReleaseInfo) -> str | None:
 
 
 @operation()
-def release_rolled_back(base_dir: str):  # type: ignore[no-untyped-def]
+def release_rolled_back(base_dir: str):
     """Switch `current` back to the previous good release and mark the current one bad."""
     info: ReleaseInfo = host.get_fact(ReleaseState, base_dir=base_dir)
     previous = previous_release(info)

@@ -136,15 +136,15 @@ class _Progress(BaseStateCallback):
     def __init__(self, say: Callable[[str], None]) -> None:
         self.say = say
 
-    def operation_host_success(
+    def operation_host_success(  # type: ignore[override]
         self, state: State, host: PyinfraHost, op_hash: str, retry_count: int = 0
-    ) -> None:  # type: ignore[override]
+    ) -> None:
         # Called before pyinfra records the result, so "changed" is not known yet.
         self.say(f"{host.name}: {_op_name(state, op_hash)}: done")
 
-    def operation_host_error(
+    def operation_host_error(  # type: ignore[override]
         self, state: State, host: PyinfraHost, op_hash: str, *args: Any
-    ) -> None:  # type: ignore[override]
+    ) -> None:
         self.say(f"{host.name}: {_op_name(state, op_hash)}: FAILED")
 
 

@@ -10,10 +10,10 @@ import pytest
 from pyinfra.operations import files
 
 from upkeep import lab
-from upkeep.lab import engine
 from upkeep.cli.main import main
 from upkeep.errors import ConnectionFailed
 from upkeep.inventory import load_project
+from upkeep.lab import engine
 from upkeep.lab.keys import KeyPair, known_hosts_text
 from upkeep.runner import OpStatus, Runner, SshHost, Target
 

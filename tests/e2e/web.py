@@ -22,13 +22,15 @@ class Response:
 
 def fetch(address: str, domain: str, path: str, ca_file: Path, timeout: float = 10) -> Response:
     context = ssl.create_default_context(cafile=str(ca_file))
-    with socket.create_connection((address, 443), timeout=timeout) as raw:
-        with context.wrap_socket(raw, server_hostname=domain) as conn:
-            request = f"GET {path} HTTP/1.1\r\nHost: {domain}\r\nConnection: close\r\n\r\n"
-            conn.sendall(request.encode())
-            chunks = []
-            while chunk := conn.recv(65536):
-                chunks.append(chunk)
+    with (
+        socket.create_connection((address, 443), timeout=timeout) as raw,
+        context.wrap_socket(raw, server_hostname=domain) as conn,
+    ):
+        request = f"GET {path} HTTP/1.1\r\nHost: {domain}\r\nConnection: close\r\n\r\n"
+        conn.sendall(request.encode())
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
     head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
     lines = head.decode("iso-8859-1").split("\r\n")
     headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)

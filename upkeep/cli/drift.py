@@ -11,7 +11,7 @@ from upkeep.exitcodes import ExitCode
 from upkeep.workspace import find_workspace
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "drift",
         help="compare environments with their desired state and with production",

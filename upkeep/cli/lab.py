@@ -10,7 +10,7 @@ from upkeep.exitcodes import ExitCode
 from upkeep.workspace import find_workspace
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "lab",
         help="a lab of real hosts (containers with systemd and sshd) for the demo project",

@@ -9,12 +9,12 @@ from pyinfra.facts.server import Hostname, Kernel, User
 
 from upkeep.cli.output import print_json, table
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import load_project
+from upkeep.inventory import Project, load_project
 from upkeep.runner import Runner, Target
 from upkeep.workspace import find_workspace
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "ping",
         help="reach every host of a project over SSH (strict host keys) and report",
@@ -27,11 +27,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.set_defaults(handler=_ping)
 
 
-def targets_of(project: object, environment: str | None) -> list[Target]:
+def targets_of(project: Project, environment: str | None) -> list[Target]:
     """The runner targets of a project, optionally one environment's only."""
     envs = (
         [project.environment(environment)] if environment else list(project.environments.values())
-    )  # type: ignore[attr-defined]
+    )
     return [Target(str(env.name), host) for env in envs for host in env.hosts]
 
 

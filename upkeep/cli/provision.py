@@ -12,7 +12,7 @@ from upkeep.runner import OpStatus
 from upkeep.workspace import find_workspace
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "provision",
         help="make an environment match its desired state (idempotent)",

@@ -28,7 +28,7 @@ from upkeep.errors import RunFailed, UsageError
 from upkeep.inventory import Project, load_project
 from upkeep.inventory.pins import Pins, load_pins, write_pins
 from upkeep.provision import plan
-from upkeep.runner import RunResult, Runner, Target
+from upkeep.runner import Runner, RunResult, Target
 from upkeep.versions import InvalidBuild, PhpBuild, newest
 from upkeep.workspace import Workspace
 
@@ -184,7 +184,9 @@ def _pick(offered: list[PhpBuild], line: str, choice: str, env: str, dry_run: bo
         chosen = next((b for b in offered if b.text == choice), None)
     if chosen is None:
         available = ", ".join(b.text for b in offered)
-        raise UsageError(f"--php-build {choice}: not offered by the hosts (they offer: {available})")
+        raise UsageError(
+            f"--php-build {choice}: not offered by the hosts (they offer: {available})"
+        )
     return chosen
 
 
@@ -203,7 +205,7 @@ def _apply(run: _Provision) -> None:
 
     def each_host_its_site() -> None:
         environment = host.data.upkeep_environment
-        site(run.states[environment], urls[environment])
+        site(run.states[environment], urls[environment])  # type: ignore[call-arg, arg-type]
 
     with Runner(run.targets, progress=run.say) as runner:
         run.run = runner.run_deploy(each_host_its_site, dry_run=run.dry_run)
