@@ -1,6 +1,6 @@
 """nox sessions: tests (unit and end-to-end on the lab), lint, typecheck, e2e, bench, demo.
 
-    scripts/bootstrap && .venv/bin/nox -s lint typecheck tests
+scripts/bootstrap && .venv/bin/nox -s lint typecheck tests
 """
 
 from __future__ import annotations
@@ -38,7 +38,17 @@ def e2e(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
     session.run("ruff", "check", "upkeep", "tests", "benchmarks", "noxfile.py", "tasks", "deploys")
-    session.run("ruff", "format", "--check", "upkeep", "tests", "benchmarks", "noxfile.py", "tasks", "deploys")
+    session.run(
+        "ruff",
+        "format",
+        "--check",
+        "upkeep",
+        "tests",
+        "benchmarks",
+        "noxfile.py",
+        "tasks",
+        "deploys",
+    )
 
 
 @nox.session(python=PYTHON)
