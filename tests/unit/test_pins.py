@@ -176,3 +176,27 @@ def test_a_lock_file_of_another_project_is_refused(workspace: Workspace) -> None
     lock_path(workspace, "shop").write_text("project: blog\nenvironments: {}\n")
     with pytest.raises(InventoryError, match="this lock file belongs to another project"):
         load_pins(workspace, "shop")
+
+
+def test_a_machine_without_a_git_identity_still_commits_pins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fresh machine: no ~/.gitconfig, no system config, no identity in the repository.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in (
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    root = tmp_path / "ops"
+    (root / "inventories").mkdir(parents=True)
+    repo = git.Repo.init(root)
+    workspace = Workspace(root)
+    sha = write_pins(
+        workspace, Pins(project="demo").with_env("staging", php_build="8.2.32-1~deb12u1"), "first"
+    )
+    assert sha is not None
+    assert repo.head.commit.author.name == "upkeep"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -189,6 +190,18 @@ def parse(text: str, shown: str, project_name: str) -> tuple[Pins | None, list[P
     return pins, []
 
 
+def _fallback_identity(repo: git.Repo) -> dict[str, str]:
+    """The operator's git identity when set; else upkeep's own, so a fresh machine can commit."""
+    reader = repo.config_reader()
+    if reader.has_option("user", "email") and reader.has_option("user", "name"):
+        return {}
+    email = f"upkeep@{socket.gethostname() or 'localhost'}"
+    return {
+        "GIT_AUTHOR_NAME": "upkeep", "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": "upkeep", "GIT_COMMITTER_EMAIL": email,
+    }  # fmt: skip
+
+
 def render(pins: Pins) -> str:
     """The lock file's text: the header, then plain YAML."""
     environments = {
@@ -223,7 +236,8 @@ def write_pins(workspace: Workspace, pins: Pins, reason: str) -> str | None:
         if reason.strip():
             message += "\n\n" + reason.strip()
         # --only: commit this path alone, whatever else the operator has staged.
-        repo.git.commit("--only", "-m", message, "--", relative)
+        with repo.git.custom_environment(**_fallback_identity(repo)):
+            repo.git.commit("--only", "-m", message, "--", relative)
     except git.GitCommandError as error:
         detail = (error.stderr or "").strip().splitlines()
         raise UpkeepError(
