@@ -117,3 +117,9 @@ def test_pyinfra_host_data_checks_host_keys_strictly(tmp_path: Path) -> None:
         "deploy",
     )
     assert data["_sudo"] is True
+
+
+def test_the_demo_repository_is_the_same_commit_on_every_machine(tmp_path: Path) -> None:
+    demo._ensure_repository(tmp_path / "one")
+    demo._ensure_repository(tmp_path / "two")
+    assert git.Repo(tmp_path / "one").head.commit.hexsha == git.Repo(tmp_path / "two").head.commit.hexsha

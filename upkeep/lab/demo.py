@@ -26,6 +26,7 @@ DEMO_SOURCE = REPOSITORY_DIR / "examples" / "demo-site"
 GENERATED_MARKER = "# upkeep-lab: generated"
 SECRET_NAMES = ("demo_db_password", "demo_db_dump_password")
 AUTHOR = git.Actor("upkeep lab", "lab@upkeep.invalid")
+DEMO_DATE = "2026-01-01T00:00:00+00:00"
 
 
 def ensure(spec: LabSpec, workspace: Workspace) -> list[str]:
@@ -78,7 +79,11 @@ def _ensure_repository(target: Path) -> str | None:
     if not created and not repo.is_dirty(index=True, working_tree=False):
         return None
     message = "Demo site" if created else "Demo site: follow examples/demo-site"
-    repo.index.commit(message, author=AUTHOR, committer=AUTHOR)
+    # A fixed date makes the same demo tree the same commit on every machine, so
+    # pins written against one lab still resolve after the lab is made anew.
+    repo.index.commit(
+        message, author=AUTHOR, committer=AUTHOR, author_date=DEMO_DATE, commit_date=DEMO_DATE
+    )
     verb = "created" if created else "updated"
     return f"{verb} the demo site repository {target} at {repo.head.commit.hexsha[:10]}"
 

@@ -135,7 +135,8 @@ def _choose_php_builds(run: _Provision) -> None:
     unpinned = []
     for name in run.environment_names:
         pinned = run.pins.get(name).php_build
-        if pinned and run.php_choice and run.php_choice != pinned:
+        explicit = run.php_choice not in (None, "newest", "oldest")
+        if pinned and explicit and run.php_choice != pinned:
             raise UsageError(
                 f"{run.project.name} {name} is pinned at PHP {pinned}; "
                 "move it with `upkeep update minor`, not --php-build"
