@@ -26,7 +26,7 @@ DEMO_SOURCE = REPOSITORY_DIR / "examples" / "demo-site"
 GENERATED_MARKER = "# upkeep-lab: generated"
 SECRET_NAMES = ("demo_db_password", "demo_db_dump_password")
 AUTHOR = git.Actor("upkeep lab", "lab@upkeep.invalid")
-DEMO_DATE = "2026-01-01T00:00:00+00:00"
+DEMO_DATE = "1767225600 +0000"  # 2026-01-01, in git's own date format
 
 
 def ensure(spec: LabSpec, workspace: Workspace) -> list[str]:
