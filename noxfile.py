@@ -67,8 +67,15 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """The main job on the lab: bring it up and reach every host of the demo project."""
+    """The main job on the lab: hosts up, three environments provisioned, drift, an estimate."""
     session.install("-e", ".")
     session.run("upkeep", "lab", "up")
     session.run("upkeep", "inventory", "check")
     session.run("upkeep", "ping", "demo")
+    # A first provision pins the oldest PHP 8.2 build Debian offers, so a minor
+    # update has somewhere to go; later runs keep whatever is pinned.
+    session.run("upkeep", "provision", "demo", "all", "--php-build", "oldest")
+    session.run("upkeep", "drift", "demo")
+    session.run("upkeep", "estimate", "demo", "--to", "8.4", "--output", "reports/estimate")
+    session.log("reports: reports/estimate/ (Markdown, HTML and JSON of the PHP 8.4 estimate)")
+    session.log("pins: inventories/demo.lock.yml (committed); lab state: ~/.local/state/upkeep/lab")

@@ -8,6 +8,7 @@ upkeep's runner calls ``site(state)``; under the plain pyinfra CLI use
 
 from __future__ import annotations
 
+from pyinfra import is_cli
 from pyinfra.api import deploy
 
 from tasks.base import base_host
@@ -30,3 +31,11 @@ def site(state: SiteState, site_url: str) -> None:
     nginx(state)
     if state.release is not None:
         release(state, state.release, site_url)
+
+
+if is_cli:  # run by the pyinfra CLI with deploys/inventory.py: plan on the control side
+    from pyinfra import host
+
+    from upkeep.provision.plan import pinned_site
+
+    site(*pinned_site(host.data.upkeep_project, host.data.upkeep_environment))

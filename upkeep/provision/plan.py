@@ -85,3 +85,23 @@ def site_state(
         release=release,
         certificate=lab_certificate(environment.domain) if environment.tls == "lab" else None,
     )
+
+
+def pinned_site(project_name: str, environment_name: str) -> tuple[SiteState, str]:
+    """The desired state of an environment at its pins, for the plain pyinfra CLI."""
+    from upkeep.errors import UsageError
+    from upkeep.inventory import load_project
+    from upkeep.inventory.pins import load_pins
+    from upkeep.workspace import find_workspace
+
+    workspace = find_workspace()
+    project = load_project(workspace, project_name)
+    environment = project.environment(environment_name)
+    pin = load_pins(workspace, project.name).get(environment_name)
+    if not pin.php_build:
+        raise UsageError(
+            f"{project.name} {environment_name} has no pins yet: run `upkeep provision` once"
+        )
+    release = release_for(project, environment, pin, workspace)
+    state = site_state(project, environment, php_build=pin.php_build, release=release)
+    return state, site_url(environment)
