@@ -332,10 +332,12 @@ def _bareword(name: str) -> bool:
     return name.islower() and name not in ("true", "false", "null")
 
 
-def on_variable(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
-    rules = w.m.variables.get(text(node)[1:])
-    if rules:
-        w.hit(rules, node, text(node)[1:])
+def on_variable(w: Walker, node: Node, ctx: Ctx, label: str) -> _Skip | None:
+    raw = node.text or b""
+    if raw[1:] in w.variable_names:  # bytes: most variables are not worth decoding
+        name = raw[1:].decode("utf-8", "replace")
+        w.hit(w.m.variables[name], node, name)
+    return SKIP  # its only child is the name, which is no constant or class
 
 
 def on_relative_scope(w: Walker, node: Node, ctx: Ctx, label: str) -> None:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from upkeep.estimate.phpast import identifier_after, text
-from upkeep.estimate.walker import ClassInfo, Ctx, Handler, Walker, add_imports
+from upkeep.estimate.walker import ClassInfo, Ctx, Handler, TokenHandler, Walker, add_imports
 
 _CLASS_KINDS = {
     "class_declaration": "class",
@@ -97,6 +97,11 @@ def on_class_like(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
         if not static:
             w.facts.add(f"method:{fqn}::{method}")
     has_parent = any(child.type == "base_clause" for child in node.children)
+    keyword = next((c for c in node.children if c.type == kind), None)
+    if keyword is not None:
+        # the word after the keyword, not the name field: with a reserved word the
+        # parser may take the next name (class Object extends Foo → "Foo")
+        _reserved_class_name(w, keyword, "")
     interfaces = {
         w.resolve_class(text(part), ctx)
         for clause in node.children
@@ -243,18 +248,22 @@ def _declaration_end(keyword: Node, label: str) -> int | None:
     return following.end_byte if following is not None else keyword.parent.end_byte
 
 
-def on_class_keyword(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
-    # A reserved word as class name makes the parser drop the name (or the whole
-    # declaration into an error), so read the word that follows the keyword.
-    if label in _CLASS_KINDS or label == "ERROR":
-        word = identifier_after(w.source, node.end_byte)
-        rules = w.m.reserved_class_names.get(word.lower())
-        if rules:
-            end = _declaration_end(node, label)
-            w.hit(rules, node, word, explains_error=True, explains_until=end)
+def _reserved_class_name(w: Walker, keyword: Node, label: str) -> None:
+    word = identifier_after(w.source, keyword.end_byte)
+    rules = w.m.reserved_class_names.get(word.lower())
+    if rules:
+        end = _declaration_end(keyword, label)
+        w.hit(rules, keyword, word, explains_error=True, explains_until=end)
 
 
-def on_function_keyword(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
+def on_class_keyword(w: Walker, node: Node, label: str) -> None:
+    # A reserved word as class name can turn the declaration into an error
+    # node; declarations the parser kept are checked by on_class_like.
+    if label == "ERROR":
+        _reserved_class_name(w, node, label)
+
+
+def on_function_keyword(w: Walker, node: Node, label: str) -> None:
     if label in ("function_definition", "ERROR"):
         word = identifier_after(w.source, node.end_byte)
         rules = w.m.reserved_function_names.get(word.lower())
@@ -289,11 +298,13 @@ HANDLERS: dict[str, Handler] = {
     "anonymous_function": on_closure,
     "arrow_function": on_closure,
     "formal_parameters": on_parameters,
+    "attribute_list": on_attributes,
+    "const_declaration": on_const_declaration,
+    "namespace_use_declaration": on_use,
+}
+TOKEN_HANDLERS: dict[str, TokenHandler] = {
     "class": on_class_keyword,
     "interface": on_class_keyword,
     "trait": on_class_keyword,
     "function": on_function_keyword,
-    "attribute_list": on_attributes,
-    "const_declaration": on_const_declaration,
-    "namespace_use_declaration": on_use,
 }

@@ -13,7 +13,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from upkeep.estimate.phpast import text
-from upkeep.estimate.walker import Ctx, Handler, Walker
+from upkeep.estimate.walker import Ctx, Handler, TokenHandler, Walker, previous_token
 
 _STRING_PARTS = frozenset({"encapsed_string", "heredoc_body", "string", "heredoc", "nowdoc"})
 _PRECEDENCE_CHANGED = frozenset({"+", "-", "<<", ">>"})
@@ -138,20 +138,20 @@ def on_continue(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
         w.hit("continue-in-switch", node, "continue")
 
 
-def on_open_brace(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
+def on_open_brace(w: Walker, node: Node, label: str) -> None:
     # $str{0}, $obj->prop{0}, $arr[1]{0}: the grammar no longer knows curly
     # offsets, so a "{" right after a variable, property or subscript is one.
     if label in _STRING_PARTS:
         return
-    before = w.prev_leaf
-    if before is None:
+    before = previous_token(node)
+    if before is None or before.parent is None:
         return
-    owner = w.prev_leaf_parent
+    owner = before.parent.type
     after_name = before.type == "name" and owner in _CURLY_OWNERS
     after_subscript = before.type == "]" and owner == "subscript_expression"
     if not (after_name or after_subscript):
         return
-    start = before.parent or before  # the variable, the whole $obj->prop, or the subscript
+    start = before.parent  # the variable, the whole $obj->prop, or the subscript
     close = w.source.find(b"}", node.end_byte, node.end_byte + 80)
     end = close + 1 if close != -1 else node.end_byte
     shown = " ".join(w.source[start.start_byte : end].decode("utf-8", "replace").split())
@@ -174,5 +174,5 @@ HANDLERS: dict[str, Handler] = {
     "switch_statement": on_switch,
     "switch_block": on_switch_block,
     "continue_statement": on_continue,
-    "{": on_open_brace,
 }
+TOKEN_HANDLERS: dict[str, TokenHandler] = {"{": on_open_brace}

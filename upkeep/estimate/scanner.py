@@ -13,21 +13,25 @@ from __future__ import annotations
 from upkeep.estimate import detect_calls, detect_decls, detect_syntax
 from upkeep.estimate.matchers import Matchers
 from upkeep.estimate.phpast import char_column, parser
-from upkeep.estimate.walker import FileScan, Handler, Walker
+from upkeep.estimate.walker import FileScan, Handler, TokenHandler, Walker
 
 # Bump when a detector changes what it reports: it is part of every cache key.
-SCANNER_VERSION = "1"
+SCANNER_VERSION = "2"
 
 HANDLERS: dict[str, Handler] = {
     **detect_calls.HANDLERS,
     **detect_decls.HANDLERS,
     **detect_syntax.HANDLERS,
 }
+TOKEN_HANDLERS: dict[str, TokenHandler] = {
+    **detect_decls.TOKEN_HANDLERS,
+    **detect_syntax.TOKEN_HANDLERS,
+}
 
 
 def scan_source(source: bytes, matchers: Matchers) -> FileScan:
     tree = parser().parse(source)
-    walker = Walker(source, matchers, HANDLERS)
+    walker = Walker(source, matchers, HANDLERS, TOKEN_HANDLERS)
     walker.run(tree.root_node)
     hits = sorted(set(walker.hits), key=lambda h: (h.line, h.column, h.rule, h.name))
     lines = source.count(b"\n") + (1 if source and not source.endswith(b"\n") else 0)

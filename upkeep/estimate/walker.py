@@ -15,13 +15,16 @@ resolve step applies them once every file is scanned.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import repeat
 
-from tree_sitter import Node
+from tree_sitter import Node, Query, QueryCursor
 
 from upkeep.estimate.matchers import Matchers
-from upkeep.estimate.phpast import char_column, text
+from upkeep.estimate.phpast import char_column, language, text
 
 
 @dataclass(frozen=True)
@@ -82,21 +85,50 @@ class _Skip:
 
 SKIP = _Skip()
 Handler = Callable[["Walker", Node, Ctx, str], "Ctx | _Skip | None"]
+TokenHandler = Callable[["Walker", Node, str], None]  # (walker, token, its parent's type)
+
+
+@lru_cache(maxsize=4)
+def _token_query(tokens: tuple[str, ...]) -> Query:
+    alternatives = " ".join(json.dumps(token) for token in tokens)
+    source = f"(ERROR) @error\n(MISSING) @missing\n[{alternatives}] @token\n"
+    return Query(language(), source)
+
+
+def previous_token(node: Node) -> Node | None:
+    """The token before ``node`` in the source (zero-width MISSING tokens skipped)."""
+    current: Node | None = node
+    while current is not None:
+        sibling = current.prev_sibling
+        if sibling is None:
+            current = current.parent
+            continue
+        while sibling.child_count:
+            sibling = sibling.children[-1]
+        if not sibling.is_missing:
+            return sibling
+        current = sibling
+    return None
 
 
 class Walker:
-    def __init__(self, source: bytes, matchers: Matchers, handlers: dict[str, Handler]):
+    def __init__(
+        self,
+        source: bytes,
+        matchers: Matchers,
+        handlers: dict[str, Handler],
+        token_handlers: dict[str, TokenHandler],
+    ):
         self.source = source
         self.m = matchers
         self.handlers = handlers
+        self.token_handlers = token_handlers
+        self.variable_names = frozenset(name.encode() for name in matchers.variables)
         self.hits: list[Hit] = []
         self.facts: set[str] = set()
         self.errors: list[tuple[int, int, int]] = []  # start byte, end byte, start line
         self.explained: list[tuple[int, int, int]] = []  # (start, end, line) explained by hits
         self.seen: set[str] = set()  # for detectors that report once per key
-        self.prev_leaf: Node | None = None
-        self.prev_leaf_parent: str = ""
-        self.prev_leaf_node_parent: Node | None = None
 
     # -- recording ---------------------------------------------------------------
 
@@ -186,35 +218,49 @@ class Walker:
     # -- walking -------------------------------------------------------------------
 
     def run(self, root: Node) -> None:
+        """Walk the named nodes once, in document order, calling the handlers.
+
+        Punctuation and keywords only matter for old syntax the grammar rejects
+        ($str{0}, reserved words as names), so they are visited only in trees
+        with errors, by a query for exactly those tokens (``token_pass``).
+        """
         stack: list[tuple[Node, Ctx, str]] = []
         for node, ctx in reversed(self._top_level(root)):
             stack.append((node, ctx, "program"))
         handlers = self.handlers
+        pop, extend = stack.pop, stack.extend
         while stack:
-            node, ctx, label = stack.pop()
+            node, ctx, label = pop()
             kind = node.type
-            if kind == "ERROR":
-                point = node.start_point
-                self.errors.append((node.start_byte, node.end_byte, point[0] + 1))
             handler = handlers.get(kind)
-            child_ctx = ctx
             if handler is not None:
                 outcome = handler(self, node, ctx, label)
-                if outcome is SKIP:
-                    continue
-                if isinstance(outcome, Ctx):
-                    child_ctx = outcome
-            if node.child_count == 0:
-                if node.is_missing:
-                    self.errors.append((node.start_byte, node.end_byte, node.start_point[0] + 1))
-                else:
-                    self.prev_leaf = node
-                    self.prev_leaf_parent = label
+                if outcome is not None:
+                    if outcome is SKIP:
+                        continue
+                    ctx = outcome  # type: ignore[assignment]
+            children = node.named_children
+            if not children:
                 continue
-            children = node.children
-            labels = _child_labels(node, kind, children)
-            for index in range(len(children) - 1, -1, -1):
-                stack.append((children[index], child_ctx, labels[index]))
+            count = len(children)
+            if kind in _RELABELLED:
+                labels = _child_labels(node, kind, children)
+                extend(zip(children[::-1], repeat(ctx, count), labels[::-1], strict=True))
+            else:
+                extend(zip(children[::-1], repeat(ctx, count), repeat(kind, count), strict=True))
+        if root.has_error:
+            self.token_pass(root)
+
+    def token_pass(self, root: Node) -> None:
+        """Errors, missing tokens, and the tokens the token handlers look at."""
+        captures = QueryCursor(_token_query(tuple(sorted(self.token_handlers)))).captures(root)
+        for node in captures.get("error", ()):
+            self.errors.append((node.start_byte, node.end_byte, node.start_point[0] + 1))
+        for node in captures.get("missing", ()):
+            self.errors.append((node.start_byte, node.end_byte, node.start_point[0] + 1))
+        for node in captures.get("token", ()):
+            parent = node.parent
+            self.token_handlers[node.type](self, node, parent.type if parent else "")
 
     def _top_level(self, root: Node) -> list[tuple[Node, Ctx]]:
         """Top-level statements with their namespace and imports, in document order."""
@@ -269,15 +315,18 @@ def _add_clause(clause: Node, prefix: str, kind: str, imports: Imports) -> None:
 
 
 # Children whose role differs from what their parent's type says.
+_RELABELLED = frozenset({"subscript_expression", "const_element", "binary_expression", "argument"})
+
+
 def _child_labels(node: Node, kind: str, children: list[Node]) -> list[str]:
     if kind == "subscript_expression":
-        # after "[" or "{" comes the index; before it, the thing indexed
+        # the first child is what is indexed; the index follows (between brackets)
         labels = []
         inside = False
-        for child in children:
+        for position, child in enumerate(children):
             if child.type in ("]", "}"):
                 inside = False
-            labels.append("subscript_index" if inside else kind)
+            labels.append("subscript_index" if inside or (position and child.is_named) else kind)
             if child.type in ("[", "{"):
                 inside = True
         return labels
@@ -286,7 +335,8 @@ def _child_labels(node: Node, kind: str, children: list[Node]) -> list[str]:
     if kind == "binary_expression":
         operator = node.child_by_field_name("operator")
         if operator is not None and operator.type == "instanceof":
-            return [kind, kind, "instanceof_class"][: len(children)]
+            right = node.child_by_field_name("right")
+            return ["instanceof_class" if c == right else kind for c in children]
     if kind == "argument":
         named = node.child_by_field_name("name")
         if named is not None:
