@@ -35,6 +35,7 @@ from upkeep.estimate.model import (
     FileEffort,
     Finding,
     ParseProblem,
+    plural,
 )
 
 
@@ -158,7 +159,7 @@ def estimate_effort(
         files = len(
             {path for (path, _), members in groups.items() if members[0].category == category}
         )
-        detail = f"{total} findings ({breaking} breaking) in {files} files"
+        detail = f"{plural(total, 'finding')} ({breaking:,} breaking) in {plural(files, 'file')}"
         lines.append(
             EffortLine(category, detail, *(_tenth(_hours(v)) for v in (low, expected, high)))
         )
@@ -168,7 +169,7 @@ def estimate_effort(
         lines.append(
             _spread(
                 "Manual review",
-                f"{len(problem_files)} files with code the parser rejected",
+                f"{plural(len(problem_files), 'file')} with code the parser rejected",
                 _hours(minutes),
                 model.uncertain,
             )
@@ -179,8 +180,8 @@ def estimate_effort(
             model.minutes_per_locked_package * composer.locked_packages
         )
         detail = (
-            f"{len(composer.findings)} Composer findings, "
-            f"{composer.locked_packages} locked packages"
+            f"{plural(len(composer.findings), 'Composer finding')}, "
+            f"{plural(composer.locked_packages, 'locked package')}"
         )
         lines.append(
             _spread("Composer dependencies", detail, base + _hours(minutes), model.uncertain)

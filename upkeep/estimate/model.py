@@ -99,7 +99,16 @@ class EffortEstimate:
 
 
 def _round(hours: float) -> float:
-    return round(hours * 2) / 2  # half hours: finer would be false precision
+    return round(hours, 1)
+
+
+def plural(count: int, word: str) -> str:
+    """``1 file``, ``2 files``; counts over 999 get thousands separators.
+
+    >>> plural(1, "finding"), plural(1200, "file")
+    ('1 finding', '1,200 files')
+    """
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ chart, no script and nothing fetched.
     >>> _ = (root / "a.php").write_text("<?php $x = (real) $y;\\n")
     >>> estimate = run_estimate(Request(root, "site", PhpLine(7, 4), PhpLine(8, 0)))
     >>> print(render_summary(estimate).splitlines()[1])
-      1 PHP files, 1 lines scanned; 1 findings (1 breaking, 0 deprecated) in 1 files
+      1 PHP file, 1 line scanned; 1 finding (1 breaking, 0 deprecated) in 1 file
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import jinja2
 
 import upkeep
 from upkeep.estimate.catalogue import Severity
-from upkeep.estimate.model import Estimate
+from upkeep.estimate.model import Estimate, plural
 
 TEMPLATES = Path(upkeep.__file__).resolve().parent.parent / "templates" / "reports"
 DETAIL_LIMIT = 1000  # findings listed in the Markdown/HTML reports; the JSON has all
@@ -182,6 +182,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["hours"] = lambda value: f"{value:g}"
+    env.globals["plural"] = plural
     env.filters["md"] = lambda value: str(value).replace("|", "\\|").replace("\n", " ")
     return env
 
@@ -218,18 +219,19 @@ def render_summary(estimate: Estimate) -> str:
     steps = ", ".join(estimate.steps)
     lines = [
         f"Estimate for {estimate.source}: PHP {estimate.from_line} → {estimate.to_line} ({steps})",
-        f"  {estimate.files_scanned:,} PHP files, {estimate.lines_scanned:,} lines scanned; "
-        f"{len(estimate.findings):,} findings ({estimate.breaking:,} breaking, "
-        f"{estimate.deprecated:,} deprecated) in {estimate.files_with_findings:,} files",
+        f"  {plural(estimate.files_scanned, 'PHP file')}, "
+        f"{plural(estimate.lines_scanned, 'line')} scanned; "
+        f"{plural(len(estimate.findings), 'finding')} ({estimate.breaking:,} breaking, "
+        f"{estimate.deprecated:,} deprecated) in {plural(estimate.files_with_findings, 'file')}",
     ]
     extras = []
     if estimate.composer.present:
-        extras.append(f"{len(estimate.composer.findings)} Composer findings")
+        extras.append(plural(len(estimate.composer.findings), "Composer finding"))
     if estimate.unreadable:
-        extras.append(f"{len(estimate.unreadable)} unreadable files")
+        extras.append(plural(len(estimate.unreadable), "unreadable file"))
     if estimate.parse_problems:
         files = len({p.path for p in estimate.parse_problems})
-        extras.append(f"{files} files need manual review (parse errors)")
+        extras.append(f"{plural(files, 'file')} to review by hand (parse errors)")
     if extras:
         lines.append("  " + "; ".join(extras))
     lines.append(f"  Effort: {effort.expected:g} h expected ({effort.low:g}–{effort.high:g} h)")

@@ -94,3 +94,19 @@ def test_composer_managed_vendor_is_left_out_but_copied_libraries_are_scanned(tm
     estimate = run_estimate(request(site))
     assert [f.path for f in estimate.findings] == ["legacy/vendor/old.php"]
     assert estimate.excluded == ("vendor/ (managed by Composer)",)
+
+
+def test_unqualified_calls_in_a_namespace_fall_back_to_the_global_function(tmp_path: Path):
+    (tmp_path / "a.php").write_text(
+        "<?php\nnamespace App\\Other;\n$x = each($list);\n$y = \\App\\Other\\each($list);\n",
+        encoding="utf-8",
+    )
+    estimate = run_estimate(request(tmp_path))
+    assert [(f.line, f.rule) for f in estimate.findings] == [(3, "function.each")]
+
+
+def test_a_reserved_word_the_parser_replaces_by_the_next_name_is_still_found():
+    # tree-sitter reads `class Object extends Foo` as a class named Foo
+    scan = scan_source(b"<?php\nclass Object extends Foo {}\n", MATCHERS)
+    assert [(h.rule, h.name) for h in scan.hits] == [("syntax.reserved-class-name-72", "Object")]
+    assert scan.parse_errors == ()
