@@ -114,7 +114,8 @@ class CallCondition:
     """When a CALL rule applies: argument count, or what an argument is.
 
     Conditions combine with AND. ``arg_is`` and ``arg_constants`` look at
-    argument ``arg`` (0-based); ``any_arg_string`` at every string literal.
+    argument ``arg`` (0-based), and so does ``arg_string`` (case-insensitive);
+    ``any_arg_string`` looks at every string literal.
     """
 
     args: int | None = None
@@ -123,7 +124,8 @@ class CallCondition:
     arg: int | None = None
     arg_is: str | None = None
     arg_constants: tuple[str, ...] = ()
-    any_arg_string: tuple[str, ...] = ()
+    any_arg_string: tuple[str, ...] = ()  # some string literal argument is one of these
+    arg_string: tuple[str, ...] = ()  # argument ``arg`` is a string literal, one of these
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,7 @@ def _condition(value: Any, where: str) -> CallCondition:
         "arg_is",
         "arg_constants",
         "any_arg_string",
+        "arg_string",
     }
     if unknown:
         raise CatalogueError(f"{where}: unknown 'when' keys {sorted(unknown)}")
@@ -285,9 +288,12 @@ def _condition(value: Any, where: str) -> CallCondition:
         arg_is=arg_is,
         arg_constants=_strings(value.get("arg_constants"), where),
         any_arg_string=tuple(s.lower() for s in _strings(value.get("any_arg_string"), where)),
+        arg_string=tuple(s.lower() for s in _strings(value.get("arg_string"), where)),
     )
-    if (condition.arg_is or condition.arg_constants) and condition.arg is None:
-        raise CatalogueError(f"{where}: arg_is/arg_constants need 'arg' (the argument index)")
+    if (
+        condition.arg_is or condition.arg_constants or condition.arg_string
+    ) and condition.arg is None:
+        raise CatalogueError(f"{where}: arg_is/arg_constants/arg_string need 'arg' (its index)")
     return condition
 
 

@@ -169,6 +169,10 @@ def condition_holds(condition: CallCondition, args: list[Node], certain: bool) -
                 return False
             if text(value).lstrip("\\") not in condition.arg_constants:
                 return False
+        if condition.arg_string:
+            literal = literal_string(value)
+            if literal is None or literal.lower() not in condition.arg_string:
+                return False
     if condition.any_arg_string:
         wanted = set(condition.any_arg_string)
         values = (literal_string(arg) for arg in args)

@@ -110,3 +110,15 @@ def test_a_reserved_word_the_parser_replaces_by_the_next_name_is_still_found():
     scan = scan_source(b"<?php\nclass Object extends Foo {}\n", MATCHERS)
     assert [(h.rule, h.name) for h in scan.hits] == [("syntax.reserved-class-name-72", "Object")]
     assert scan.parse_errors == ()
+
+
+def test_pseudo_encodings_count_only_where_an_encoding_goes():
+    source = (
+        b"<?php\n$a = mb_strlen($s, 'HTML-ENTITIES');\n$b = mb_strpos($uri, 'base64');\n"
+        b"$c = mb_strpos($uri, 'x', 0, 'BASE64');\n"
+    )
+    scan = scan_source(source, MATCHERS)
+    assert [(h.rule, h.line) for h in scan.hits] == [
+        ("call.mbstring-pseudo-encodings-arg1", 2),
+        ("call.mbstring-pseudo-encodings-arg3", 4),
+    ]
