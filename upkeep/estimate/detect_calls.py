@@ -5,6 +5,12 @@ object, a string mentioning ``mysql_query(``, or a namespaced function that
 shadows a removed one are not findings: only calls that reach the global
 function are, and a project that defines the function itself (a polyfill)
 cancels them at resolve time.
+
+    >>> from upkeep.estimate.catalogue import CallCondition
+    >>> from upkeep.estimate.phpast import parser
+    >>> call = parser().parse(b"<?php parse_str($q);").root_node.children[1].children[0]
+    >>> condition_holds(CallCondition(args=1), *call_arguments(call))
+    True
 """
 
 from __future__ import annotations

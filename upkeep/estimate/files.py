@@ -7,9 +7,14 @@ is a ``vendor/`` directory that sits next to a ``composer.json`` (Composer
 manages it; the composer.lock check covers it). A ``vendor/`` without Composer
 is code someone copied in and is scanned.
 
-    >>> tree = discover(Path("tests/fixtures/estimate/corpus"))  # doctest: +SKIP
-    >>> tree.files[:2]  # doctest: +SKIP
-    ('constants.php', 'curly.php')
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for name in ("index.php", "lib.inc", "shop.module", "notes.txt", "vendor/a/b.php"):
+    ...     (root / name).parent.mkdir(parents=True, exist_ok=True)
+    ...     _ = (root / name).write_text("<?php\\n")
+    >>> _ = (root / "composer.json").write_text("{}")
+    >>> discover(root).files, discover(root).excluded
+    (('index.php', 'lib.inc', 'shop.module'), ('vendor/ (managed by Composer)',))
 """
 
 from __future__ import annotations

@@ -6,6 +6,15 @@ depends only on its bytes, the catalogue and the scanner version, so the
 cache key is the hash of all three; unchanged files cost a read and a hash on
 the next run. Files that cannot be read come back with the reason instead of
 a result.
+
+    >>> import tempfile
+    >>> from upkeep.estimate.catalogue import load_catalogue
+    >>> from upkeep.estimate.matchers import compile_matchers
+    >>> root = Path(tempfile.mkdtemp())
+    >>> _ = (root / "a.php").write_text("<?php each($a);\\n")
+    >>> (outcome,) = scan_files(root, ["a.php"], compile_matchers(load_catalogue()), jobs=1, cache=None)
+    >>> outcome.path, [hit.rule for hit in outcome.scan.hits]
+    ('a.php', ['function.each'])
 """
 
 from __future__ import annotations

@@ -11,6 +11,15 @@ A hit may depend on the whole project: ``unless`` facts cancel it (a site's
 own ``mysql_query()`` polyfill), an ``only_if`` fact is required for it (a
 static call is only wrong if the class declares that method non-static). The
 resolve step applies them once every file is scanned.
+
+    >>> from upkeep.estimate.catalogue import load_catalogue
+    >>> from upkeep.estimate.matchers import compile_matchers
+    >>> walker = Walker(b"", compile_matchers(load_catalogue()), {}, {})
+    >>> ctx = Ctx(namespace="App", imports=Imports(functions={"q": "lib\\\\query"}))
+    >>> walker.resolve_function("each", ctx)  # App\\each if the site has one, else each
+    ('app\\\\each', 'each')
+    >>> walker.resolve_function("q", ctx), walker.resolve_class("Model", ctx)
+    (('lib\\\\query', None), 'app\\\\model')
 """
 
 from __future__ import annotations
