@@ -120,6 +120,20 @@ class RiskNote:
 
 
 @dataclass(frozen=True)
+class RuleNote:
+    """A catalogue rule that has findings, as the report explains it."""
+
+    id: str
+    category: str
+    deprecated: str | None
+    removed: str | None
+    tier: Tier
+    rector: bool
+    manual: str  # the PHP manual's migration page, e.g. migration74.deprecated
+    hint: str
+
+
+@dataclass(frozen=True)
 class Estimate:
     source: str  # what was scanned: the --path as given, or project@ref
     project: str | None
@@ -139,6 +153,7 @@ class Estimate:
     composer: ComposerReport
     effort: EffortEstimate
     risks: tuple[RiskNote, ...]
+    rules: tuple[RuleNote, ...] = ()  # the rules behind the findings, by id
 
     @property
     def breaking(self) -> int:

@@ -107,6 +107,19 @@ def to_data(estimate: Estimate) -> dict[str, Any]:
             }
             for f in estimate.findings
         ],
+        "rules": [
+            {
+                "id": r.id,
+                "category": r.category,
+                "deprecated": r.deprecated,
+                "removed": r.removed,
+                "tier": r.tier.value,
+                "autofix": r.rector,
+                "manual": f"https://www.php.net/manual/en/{r.manual}.php",
+                "hint": r.hint,
+            }
+            for r in estimate.rules
+        ],
         "unreadable": [{"file": u.path, "reason": u.reason} for u in estimate.unreadable],
         "parse_problems": [
             {"file": p.path, "line": p.line, "column": p.column} for p in estimate.parse_problems
@@ -156,9 +169,12 @@ def _by_rule(estimate: Estimate) -> list[dict[str, Any]]:
     for finding in estimate.findings:
         files.setdefault(finding.rule, set()).add(finding.path)
         first.setdefault(finding.rule, finding)
+    notes = {note.id: note for note in estimate.rules}
     rows = [
         {
             "rule": rule,
+            "deprecated": notes[rule].deprecated if rule in notes else None,
+            "removed": notes[rule].removed if rule in notes else None,
             "count": counts[rule],
             "files": len(files[rule]),
             "severity": first[rule].severity.value,

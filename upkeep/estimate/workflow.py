@@ -32,6 +32,7 @@ from upkeep.estimate.model import (
     Finding,
     ParseProblem,
     RiskNote,
+    RuleNote,
     UnreadableFile,
 )
 from upkeep.estimate.pool import ScanOutcome, cache_salt, scan_files
@@ -141,6 +142,20 @@ def assemble(run: Run) -> Run:
         RiskNote(r.id, str(r.since), r.title, r.text)
         for r in run.catalogue.risks_for(request.from_line, request.to_line)
     )
+    found = sorted({finding.rule for finding in run.findings})
+    rules = tuple(
+        RuleNote(
+            id=rule.id,
+            category=rule.category,
+            deprecated=str(rule.deprecated) if rule.deprecated else None,
+            removed=str(rule.removed) if rule.removed else None,
+            tier=rule.tier,
+            rector=rule.rector,
+            manual=rule.manual,
+            hint=rule.hint,
+        )
+        for rule in (run.catalogue.rule(rule_id) for rule_id in found)
+    )
     estimate = Estimate(
         source=request.source,
         project=request.project,
@@ -160,6 +175,7 @@ def assemble(run: Run) -> Run:
         composer=run.composer,
         effort=run.effort,
         risks=risks,
+        rules=rules,
     )
     return replace(run, estimate=estimate)
 

@@ -66,3 +66,19 @@ def test_html_escapes_code_excerpts(tmp_path: Path):
     html = render_html(estimate)
     assert "&#39;&lt;b&gt;&#39;" in html
     assert "'<b>'" not in html
+
+
+def test_json_explains_the_rules_behind_the_findings():
+    data = json.loads(render_json(run_estimate(request(FIXTURES / "polyfill"))))
+    assert data["rules"] == [
+        {
+            "id": "function.create-function",
+            "category": "Functions",
+            "deprecated": "7.2",
+            "removed": "8.0",
+            "tier": "medium",
+            "autofix": True,
+            "manual": "https://www.php.net/manual/en/migration72.php",
+            "hint": data["rules"][0]["hint"],
+        }
+    ]
