@@ -1,8 +1,9 @@
 """Facts of our own: tiny classes with a guarded command, a process() and a default.
 
->>> ReleaseState().process(["current=releases/20261123-abc", "commit=abc123",
-...                          "release=20261122-def", "release=20261123-abc"])
-ReleaseInfo(current='20261123-abc', commit='abc123', releases=('20261122-def', '20261123-abc'), bad=())
+>>> info = ReleaseState().process(["current=releases/20261123", "commit=abc123",
+...                                 "release=20261122 def456", "release=20261123 abc123"])
+>>> info.current, info.releases, info.commit_of("20261122")
+('20261123', ('20261122', '20261123'), 'def456')
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ class ReleaseInfo:
     commit: str | None = None  # the commit in that release's REVISION
     releases: tuple[str, ...] = ()  # every release directory, oldest first
     bad: tuple[str, ...] = ()  # releases marked BAD_RELEASE
+    revisions: tuple[tuple[str, str], ...] = ()  # (release, commit) of every release
+
+    def commit_of(self, release: str) -> str | None:
+        return dict(self.revisions).get(release)
 
 
 class ReleaseState(FactBase[ReleaseInfo]):
@@ -32,7 +37,8 @@ class ReleaseState(FactBase[ReleaseInfo]):
             'echo "current=$(readlink current 2>/dev/null)"; '
             'echo "commit=$(cat current/REVISION 2>/dev/null)"; '
             'for d in releases/*/; do [ -d "$d" ] || continue; r=${d#releases/}; r=${r%/}; '
-            'echo "release=$r"; [ -e "$d/BAD_RELEASE" ] && echo "bad=$r"; done; true'
+            'echo "release=$r $(cat "$d/REVISION" 2>/dev/null)"; '
+            '[ -e "$d/BAD_RELEASE" ] && echo "bad=$r"; done; true'
         )
 
     @staticmethod
@@ -43,6 +49,7 @@ class ReleaseState(FactBase[ReleaseInfo]):
         current = commit = None
         releases: list[str] = []
         bad: list[str] = []
+        revisions: list[tuple[str, str]] = []
         for line in output:
             key, _, value = line.strip().partition("=")
             if key == "current" and value:
@@ -50,10 +57,15 @@ class ReleaseState(FactBase[ReleaseInfo]):
             elif key == "commit" and value:
                 commit = value
             elif key == "release":
-                releases.append(value)
+                release, _, revision = value.partition(" ")
+                releases.append(release)
+                if revision:
+                    revisions.append((release, revision))
             elif key == "bad":
                 bad.append(value)
-        return ReleaseInfo(current, commit, tuple(sorted(releases)), tuple(sorted(bad)))
+        return ReleaseInfo(
+            current, commit, tuple(sorted(releases)), tuple(sorted(bad)), tuple(sorted(revisions))
+        )
 
 
 class PhpCandidates(FactBase[tuple[str, ...]]):

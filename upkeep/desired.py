@@ -25,6 +25,15 @@ COMMON_EXTENSIONS = frozenset(
 CORE_PACKAGES = ("fpm", "cli", "common", "opcache", "readline")
 
 
+def site_id(project: str, environment: str) -> str:
+    """The name of a site on its hosts: its user, pool, vhost and directory."""
+    return f"{project}-{environment}"
+
+
+def base_dir(project: str, environment: str) -> str:
+    return f"/srv/www/{site_id(project, environment)}"
+
+
 @dataclass(frozen=True)
 class Release:
     """The code to deploy: a commit of the project's repository, packed by the control side."""
@@ -67,7 +76,7 @@ class SiteState:
 
     @property
     def site_id(self) -> str:
-        return f"{self.project}-{self.environment}"
+        return site_id(self.project, self.environment)
 
     @property
     def app_user(self) -> str:
@@ -75,7 +84,7 @@ class SiteState:
 
     @property
     def base_dir(self) -> str:
-        return f"/srv/www/{self.site_id}"
+        return base_dir(self.project, self.environment)
 
     @property
     def current_dir(self) -> str:

@@ -213,7 +213,6 @@ class Runner:
         if progress is not None:
             self.state.add_callback_handler(_Progress(progress))
         self.unreachable: tuple[Unreachable, ...] = ()
-        self._collected: set[str] = set()
         self._ran = False
 
     def __enter__(self) -> Runner:
@@ -269,7 +268,7 @@ class Runner:
         # a workflow with phases uses one Runner per phase.
         if self._ran:
             raise RuntimeError("this Runner already ran its operations; use a new one")
-        self._ran = not dry_run
+        self._ran = True
         if not dry_run:
             # A failing host is recorded per operation below.
             with contextlib.suppress(PyinfraError):
@@ -277,11 +276,8 @@ class Runner:
         return RunResult(ops=tuple(self._collect(dry_run)), unreachable=self.unreachable)
 
     def _collect(self, dry_run: bool) -> Iterator[OpResult]:
-        """Results of the operations queued since the last run, in pyinfra's order."""
+        """Results of every queued operation, in pyinfra's order."""
         for op_hash in self.state.get_op_order():
-            if op_hash in self._collected:
-                continue
-            self._collected.add(op_hash)
             name = _op_name(self.state, op_hash)
             for host in self.state.inventory:
                 host_ops = self.state.ops.get(host, {})

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import git
 import pytest
 from pyinfra.operations import server
 
@@ -141,3 +142,29 @@ def test_an_interrupted_provision_converges_when_run_again(provisioned: RunningL
     assert provision(provisioned.workspace, "demo", ["staging"]).ok
     assert _get(provisioned, "staging", "/health.php").status == 200
     assert drift(provisioned.workspace, "demo").in_sync
+
+
+def test_deploy_then_rollback_moves_code_and_pins(
+    provisioned: RunningLab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = git.Repo(provisioned.spec.demo_repository)
+    before = load_pins(provisioned.workspace, "demo").get("staging").ref
+    (provisioned.spec.demo_repository / "public" / "version.txt").write_text("v2\n")
+    source.index.add(["public/version.txt"])
+    new_commit = source.index.commit("v2").hexsha
+    root = str(provisioned.workspace.root)
+
+    assert main(["--root", root, "deploy", "demo", "staging", "--ref", "main"]) == 0
+    assert _get(provisioned, "staging", "/version.txt").body == "v2\n"
+    assert load_pins(provisioned.workspace, "demo").get("staging").ref == new_commit
+    assert _get(provisioned, "production", "/version.txt").status == 404  # only staging moved
+
+    capsys.readouterr()
+    assert main(["--root", root, "rollback", "demo", "staging", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["commit"] == before
+    assert _get(provisioned, "staging", "/version.txt").status == 404
+    assert load_pins(provisioned.workspace, "demo").get("staging").ref == before
+    assert drift(provisioned.workspace, "demo").in_sync
+    # Nothing earlier than the first release: a second rollback is refused, nothing changed.
+    assert main(["--root", root, "rollback", "demo", "staging"]) == 2

@@ -31,9 +31,13 @@ def test_php_candidates_fact_reads_apt_cache_madison() -> None:
 
 def test_release_state_fact() -> None:
     info = ReleaseState().process(
-        ["current=releases/b", "commit=c2", "release=a", "release=b", "bad=a", "release=c"]
+        ["current=releases/b", "commit=c2", "release=a c1", "release=b c2", "bad=a", "release=c"]
     )
-    assert info == ReleaseInfo(current="b", commit="c2", releases=("a", "b", "c"), bad=("a",))
+    assert info == ReleaseInfo(
+        current="b", commit="c2", releases=("a", "b", "c"), bad=("a",),
+        revisions=(("a", "c1"), ("b", "c2")),
+    )  # fmt: skip
+    assert info.commit_of("a") == "c1" and info.commit_of("c") is None
     assert ReleaseState().process([]) == ReleaseInfo()
 
 

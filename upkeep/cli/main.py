@@ -24,6 +24,7 @@ COMMANDS = (
     "upkeep.cli.ping",
     "upkeep.cli.provision",
     "upkeep.cli.drift",
+    "upkeep.cli.release",
     "upkeep.cli.estimate",
 )
 

@@ -24,14 +24,20 @@ def site_url(environment: Environment) -> str:
 
 
 def release_for(
-    project: Project, environment: Environment, pin: EnvPin, workspace: Workspace
+    project: Project,
+    environment: Environment,
+    pin: EnvPin,
+    workspace: Workspace,
+    deploy_ref: str | None = None,
 ) -> Release:
-    """The pinned commit (or, on a first provision, the inventory's ref), packed."""
+    """The code to run: ``deploy_ref`` when deploying, else the pinned commit (or, on a
+    first provision, the inventory's ref), packed."""
+    ref = deploy_ref or pin.ref or environment.ref
     source = Source.open(project.app.repository, workspace.cache)
-    commit = source.resolve(pin.ref or environment.ref)
+    commit = source.resolve(ref)
     return Release(
         commit=commit,
-        ref=pin.ref or environment.ref,
+        ref=ref,
         archive=str(source.archive(commit)),
         keep_releases=project.app.keep_releases,
         commands=tuple(project.app.commands),

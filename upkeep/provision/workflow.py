@@ -80,6 +80,7 @@ class _Provision:
     dry_run: bool
     php_choice: str | None
     say: Say
+    deploy_ref: str | None = None
     project: Project = field(init=False)
     pins: Pins = field(init=False)
     targets: list[Target] = field(default_factory=list)
@@ -96,10 +97,14 @@ def provision(
     *,
     dry_run: bool = False,
     php_build: str | None = None,
+    deploy_ref: str | None = None,
     say: Say = lambda _: None,
 ) -> ProvisionResult:
+    """Provision; with ``deploy_ref``, also move the environments to that code (a deploy)."""
     started = time.monotonic()
-    run = _Provision(workspace, project_name, environment_names, dry_run, php_build, say)
+    run = _Provision(
+        workspace, project_name, environment_names, dry_run, php_build, say, deploy_ref
+    )
     for step in (_load, _choose_php_builds, _plan, _apply, _record_pins):
         step(run)
     assert run.run is not None
@@ -194,7 +199,9 @@ def _pick(offered: list[PhpBuild], line: str, choice: str, env: str, dry_run: bo
 def _plan(run: _Provision) -> None:
     for name in run.environment_names:
         environment = run.project.environment(name)
-        release = plan.release_for(run.project, environment, run.pins.get(name), run.workspace)
+        release = plan.release_for(
+            run.project, environment, run.pins.get(name), run.workspace, run.deploy_ref
+        )
         run.states[name] = plan.site_state(
             run.project, environment, php_build=run.php_builds[name], release=release
         )
@@ -232,9 +239,13 @@ def _record_pins(run: _Provision) -> None:
             first.append(name)
         commit = state.release.commit if state.release else None
         pins = pins.with_env(name, php_build=run.php_builds[name], ref=commit)
-    reason = (
-        f"First provision of {run.project.name} {', '.join(first)}: pin what was installed."
-        if first
-        else f"Provision of {run.project.name} {', '.join(run.states)}."
-    )
+    envs = ", ".join(run.states)
+    if run.deploy_ref:
+        reason = f"Deploy of {run.deploy_ref} to {run.project.name} {envs}."
+    elif first:
+        reason = (
+            f"First provision of {run.project.name} {', '.join(first)}: pin what was installed."
+        )
+    else:
+        reason = f"Provision of {run.project.name} {envs}."
     run.pins_commit = write_pins(run.workspace, pins, reason)
