@@ -15,6 +15,7 @@ from upkeep.errors import ConnectionFailed
 from upkeep.inventory import load_project
 from upkeep.lab import engine
 from upkeep.lab.keys import KeyPair, known_hosts_text
+from upkeep.lab.spec import Member
 from upkeep.runner import OpStatus, Runner, SshHost, Target
 
 from .conftest import RunningLab
@@ -116,7 +117,7 @@ def test_status_exit_code_follows_health(
 
 def test_lab_up_replaces_a_host_whose_processes_are_gone(running_lab: RunningLab) -> None:
     client = engine.connect(running_lab.spec.state_dir)
-    client.containers.get(running_lab.spec.container_name("dev")).stop(timeout=5)
+    client.containers.get(running_lab.spec.container_name(Member("dev"))).stop(timeout=5)
     assert main(["lab", "status"]) == 1
     report = lab.up(running_lab.spec, running_lab.workspace)
     assert any("upkeep-test-dev" in action and "exited" in action for action in report.actions)

@@ -122,4 +122,7 @@ def test_pyinfra_host_data_checks_host_keys_strictly(tmp_path: Path) -> None:
 def test_the_demo_repository_is_the_same_commit_on_every_machine(tmp_path: Path) -> None:
     demo._ensure_repository(tmp_path / "one")
     demo._ensure_repository(tmp_path / "two")
-    assert git.Repo(tmp_path / "one").head.commit.hexsha == git.Repo(tmp_path / "two").head.commit.hexsha
+    assert (
+        git.Repo(tmp_path / "one").head.commit.hexsha
+        == git.Repo(tmp_path / "two").head.commit.hexsha
+    )
