@@ -28,7 +28,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
 
 from tree_sitter import Node, Query, QueryCursor
 
@@ -227,38 +226,53 @@ class Walker:
     # -- walking -------------------------------------------------------------------
 
     def run(self, root: Node) -> None:
-        """Walk the named nodes once, in document order, calling the handlers.
+        """Walk the tree once, in document order, calling the handlers.
 
-        Punctuation and keywords only matter for old syntax the grammar rejects
-        ($str{0}, reserved words as names), so they are visited only in trees
-        with errors, by a query for exactly those tokens (``token_pass``).
+        A tree cursor visits every node (tokens included) far more cheaply
+        than asking each node for its children. Punctuation and keywords only
+        matter for old syntax the grammar rejects ($str{0}, reserved words as
+        names), so they are looked at only in trees with errors, by a query
+        for exactly those tokens (``token_pass``).
         """
-        stack: list[tuple[Node, Ctx, str]] = []
-        for node, ctx in reversed(self._top_level(root)):
-            stack.append((node, ctx, "program"))
-        handlers = self.handlers
-        pop, extend = stack.pop, stack.extend
-        while stack:
-            node, ctx, label = pop()
-            kind = node.type
-            handler = handlers.get(kind)
-            if handler is not None:
-                outcome = handler(self, node, ctx, label)
-                if outcome is not None:
-                    if outcome is SKIP:
-                        continue
-                    ctx = outcome  # type: ignore[assignment]
-            children = node.named_children
-            if not children:
-                continue
-            count = len(children)
-            if kind in _RELABELLED:
-                labels = _child_labels(node, kind, children)
-                extend(zip(children[::-1], repeat(ctx, count), labels[::-1], strict=True))
-            else:
-                extend(zip(children[::-1], repeat(ctx, count), repeat(kind, count), strict=True))
+        for node, ctx in self._top_level(root):
+            self._walk(node, ctx, "program")
         if root.has_error:
             self.token_pass(root)
+
+    def _walk(self, top: Node, ctx: Ctx, label: str) -> None:
+        handlers = self.handlers
+        cursor = top.walk()
+        # one frame per open parent: [context for its children, its type, labels, child index]
+        frames: list[list] = []  # type: ignore[type-arg]
+        while True:
+            node = cursor.node
+            assert node is not None
+            kind = node.type
+            handler = handlers.get(kind)
+            descend = True
+            child_ctx = ctx
+            if handler is not None:
+                outcome = handler(self, node, ctx, label)
+                if outcome is SKIP:
+                    descend = False
+                elif outcome is not None:
+                    child_ctx = outcome  # type: ignore[assignment]
+            if descend and cursor.goto_first_child():
+                labels = _child_labels(node, kind, node.children) if kind in _RELABELLED else None
+                frames.append([child_ctx, kind, labels, 0])
+                ctx, label = child_ctx, labels[0] if labels else kind
+                continue
+            while True:
+                if not frames:
+                    return
+                if cursor.goto_next_sibling():
+                    frame = frames[-1]
+                    frame[3] += 1
+                    ctx = frame[0]
+                    label = frame[2][frame[3]] if frame[2] else frame[1]
+                    break
+                cursor.goto_parent()
+                frames.pop()
 
     def token_pass(self, root: Node) -> None:
         """Errors, missing tokens, and the tokens the token handlers look at."""
