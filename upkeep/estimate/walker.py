@@ -28,6 +28,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from tree_sitter import Node, Query, QueryCursor
 
@@ -243,7 +244,7 @@ class Walker:
         handlers = self.handlers
         cursor = top.walk()
         # one frame per open parent: [context for its children, its type, labels, child index]
-        frames: list[list] = []  # type: ignore[type-arg]
+        frames: list[list[Any]] = []
         while True:
             node = cursor.node
             assert node is not None
