@@ -14,6 +14,7 @@ from upkeep.exitcodes import ExitCode
 from .conftest import FIXTURES
 
 DEMO_INVENTORY = Path(__file__).resolve().parents[3] / "inventories" / "demo.yml"
+REAL_COMMANDS = cli_main.COMMANDS
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +30,29 @@ def run(argv: list[str]) -> int:
         return cli_main.main(argv)
     except SystemExit as exit_:  # argparse usage errors
         return int(exit_.code or 0)
+
+
+def test_estimate_is_a_command_of_the_real_entry_point(monkeypatch, capsys):
+    monkeypatch.setattr(cli_main, "COMMANDS", REAL_COMMANDS)
+    assert "upkeep.cli.estimate" in REAL_COMMANDS
+    code = run(
+        [
+            "estimate",
+            "--path",
+            str(FIXTURES / "polyfill"),
+            "--from",
+            "7.4",
+            "--to",
+            "8.0",
+            "--format",
+            "json",
+            "--output",
+            "-",
+            "--no-cache",
+        ]
+    )
+    assert code == ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["to"] == "8.0"
 
 
 def test_path_mode_writes_three_reports_and_a_summary(tmp_path: Path, capsys):
