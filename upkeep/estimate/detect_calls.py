@@ -301,6 +301,8 @@ def _class_used(w: Walker, node: Node, owner: str) -> None:
 
 
 def on_name(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx | _Skip | None:
+    if ctx.string_key and label == "subscript_index":
+        return None
     if label in CONSTANT_CONTEXTS:
         _constant(w, node, text(node), ctx, label)
     elif label in CLASS_CONTEXTS:

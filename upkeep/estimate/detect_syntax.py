@@ -54,9 +54,14 @@ def on_binary(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
             w.hit("concat-precedence", node, f"'{inner.type}'")
 
 
-def on_subscript(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
+def on_subscript(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx | None:
+    if label in ("encapsed_string", "heredoc_body"):
+        before = node.prev_sibling
+        if before is None or before.type != "{":
+            # "$row[id]" (simple interpolation): the key is a string; "{$row[id]}" is code
+            return replace(ctx, string_key=True)
     if not node.children:
-        return
+        return None
     target = node.children[0]
     if target.type == "dynamic_variable_name":
         if not any(child.type == "{" for child in target.children):
@@ -67,6 +72,7 @@ def on_subscript(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
             w.hit("variable-variable-syntax", node, w.excerpt(node))
     elif target.type == "scoped_property_access_expression" and label == "function_call_expression":
         w.hit("variable-variable-syntax", node, w.excerpt(node))
+    return None
 
 
 def on_dynamic_variable(w: Walker, node: Node, ctx: Ctx, label: str) -> None:

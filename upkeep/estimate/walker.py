@@ -82,6 +82,7 @@ class Ctx:
     klass: ClassInfo | None = None
     has_this: bool = False  # inside a non-static method or a closure within one
     breakable: str | None = None  # "loop" or "switch": what a bare break/continue targets
+    string_key: bool = False  # inside "$a[key]": the unquoted key is a string, not a constant
 
     @property
     def ns_prefix(self) -> str:

@@ -122,3 +122,9 @@ def test_pseudo_encodings_count_only_where_an_encoding_goes():
         ("call.mbstring-pseudo-encodings-arg1", 2),
         ("call.mbstring-pseudo-encodings-arg3", 4),
     ]
+
+
+def test_unquoted_keys_in_simple_string_interpolation_are_strings():
+    source = b'<?php\necho "Hi $row[id]";\necho "Hi {$row[id]}";\necho <<<T\n$row[name]\nT;\n'
+    scan = scan_source(source, MATCHERS)
+    assert [(h.rule, h.line, h.name) for h in scan.hits] == [("syntax.bareword-string", 3, "id")]
