@@ -117,6 +117,7 @@ class RiskNote:
     since: str
     title: str
     text: str
+    always: bool = False  # a risk of every upgrade, whatever the lines
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,8 @@ def to_data(estimate: Estimate) -> dict[str, Any]:
             {"file": p.path, "line": p.line, "column": p.column} for p in estimate.parse_problems
         ],
         "risks": [
-            {"id": r.id, "since": r.since, "title": r.title, "text": r.text} for r in estimate.risks
+            {"id": r.id, "since": None if r.always else r.since, "title": r.title, "text": r.text}
+            for r in estimate.risks
         ],
     }
 

@@ -139,7 +139,7 @@ def assemble(run: Run) -> Run:
     assert run.tree is not None and run.composer is not None and run.effort is not None
     request = run.request
     risks = tuple(
-        RiskNote(r.id, str(r.since), r.title, r.text)
+        RiskNote(r.id, str(r.since), r.title, r.text, r.always)
         for r in run.catalogue.risks_for(request.from_line, request.to_line)
     )
     found = sorted({finding.rule for finding in run.findings})
