@@ -19,7 +19,8 @@ def php_package_specs(site: SiteState) -> list[str]:
 
 
 def apt_pin_path(site: SiteState) -> str:
-    return f"/etc/apt/preferences.d/upkeep-php{site.php_line}"
+    # apt reads only files without an extension or ending in .pref ("php8.2" alone has one).
+    return f"/etc/apt/preferences.d/upkeep-php{site.php_line}.pref"
 
 
 def php_files(site: SiteState) -> dict[str, str]:

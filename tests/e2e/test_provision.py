@@ -76,9 +76,20 @@ def test_every_environment_serves_the_site_over_https_at_the_pinned_build(
 
 
 def test_the_application_404_is_not_replaced_by_an_error_page(provisioned: RunningLab) -> None:
-    response = _get(provisioned, "staging", "/no-such-page.php")
+    response = _get(provisioned, "staging", "/no-such-page")
     assert response.status == 404
-    assert "Something went wrong" not in response.body
+    assert "Demo Shop: page not found" in response.body  # the application's own page
+
+
+def test_a_server_error_shows_the_friendly_page(provisioned: RunningLab) -> None:
+    _shell(provisioned, "dev", "systemctl stop php8.2-fpm")
+    try:
+        response = _get(provisioned, "dev", "/")
+        assert response.status == 502
+        assert "We are having a technical hiccup" in response.body
+    finally:
+        _shell(provisioned, "dev", "systemctl start php8.2-fpm")
+    assert _get(provisioned, "dev", "/health.php").status == 200
 
 
 def test_a_second_provision_changes_nothing(provisioned: RunningLab) -> None:
@@ -86,6 +97,21 @@ def test_a_second_provision_changes_nothing(provisioned: RunningLab) -> None:
     assert result.ok
     assert [op.operation for op in result.run.ops if op.status.value == "changed"] == []
     assert result.pins_commit is None
+
+
+def test_a_stray_apt_upgrade_cannot_move_php(provisioned: RunningLab) -> None:
+    # Debian offers a newer 8.2 build (bookworm-security); the pin must hold the old one.
+    _shell(
+        provisioned,
+        "production",
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --only-upgrade php8.2-fpm php8.2-cli",
+    )
+    pinned = load_pins(provisioned.workspace, "demo").get("production").php_build
+    assert pinned is not None
+    assert (
+        _get(provisioned, "production", "/health.php").json()["php_version"] == pinned.split("-")[0]
+    )
+    assert drift(provisioned.workspace, "demo").in_sync
 
 
 def test_drift_finds_hand_edits_and_provision_removes_them(
@@ -157,13 +183,13 @@ def test_deploy_then_rollback_moves_code_and_pins(
     assert main(["--root", root, "deploy", "demo", "staging", "--ref", "main"]) == 0
     assert _get(provisioned, "staging", "/version.txt").body == "v2\n"
     assert load_pins(provisioned.workspace, "demo").get("staging").ref == new_commit
-    assert _get(provisioned, "production", "/version.txt").status == 404  # only staging moved
+    assert _get(provisioned, "production", "/version.txt").body != "v2\n"  # only staging moved
 
     capsys.readouterr()
     assert main(["--root", root, "rollback", "demo", "staging", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["commit"] == before
-    assert _get(provisioned, "staging", "/version.txt").status == 404
+    assert _get(provisioned, "staging", "/version.txt").body != "v2\n"
     assert load_pins(provisioned.workspace, "demo").get("staging").ref == before
     assert drift(provisioned.workspace, "demo").in_sync
     # Nothing earlier than the first release: a second rollback is refused, nothing changed.

@@ -12,7 +12,7 @@ import pytest
 from tasks.facts import EffectivePhpIni, FileChecksums, PhpCandidates, ReleaseInfo, ReleaseState
 from tasks.nginx import vhost_text
 from tasks.operations import file_copied
-from tasks.php import php_package_specs
+from tasks.php import apt_pin_path, php_package_specs
 from tasks.release import previous_release, release_deployed, release_script
 from upkeep.desired import SiteState
 
@@ -167,3 +167,9 @@ def test_failed_release_command_marks_bad_and_leaves_current(tmp_path: Path) -> 
     assert os.readlink(base / "current") == "releases/20260101"
     assert (base / "releases" / "20260102" / "BAD_RELEASE").exists()
     assert "20260102 broken bad" in (base / ".dep" / "releases.log").read_text()
+
+
+def test_the_apt_pin_file_has_a_name_apt_reads() -> None:
+    # apt_preferences(5): no extension, or ".pref"; "upkeep-php8.2" has the extension ".2".
+    name = apt_pin_path(SiteState.example()).rsplit("/", 1)[-1]
+    assert name.endswith(".pref") or "." not in name

@@ -10,6 +10,17 @@ declare(strict_types=1);
 
 require __DIR__ . '/../src/bootstrap.php';
 
+// The front controller: nginx sends unknown paths here. The shop's own 404 page
+// must reach the visitor as it is (nginx replaces only 5xx with its pages).
+$path = parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH) ?: '/';
+if ($path !== '/' && $path !== '/index.php') {
+    http_response_code(404);
+    header('Content-Type: text/html; charset=utf-8');
+    echo "<!doctype html>\n<title>Not found</title>\n<h1>Demo Shop: page not found</h1>\n",
+        '<p>No page at ', htmlspecialchars($path, ENT_QUOTES), ". <a href=\"/\">Back to the shop</a></p>\n";
+    exit;
+}
+
 try {
     $pdo = db();
     $settings = $pdo->query('SELECT name, value FROM settings ORDER BY name')->fetchAll(PDO::FETCH_KEY_PAIR);
