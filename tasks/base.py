@@ -46,9 +46,9 @@ def base_host(site: SiteState) -> None:
     )
     for path, text in base_files(site).items():
         files.put(name=f"Managed file {path}", src=StringIO(text), dest=path)
-    server.group(name=f"Group {site.app_user}", group=site.app_user, system=True)
+    server.group(name="Site group", group=site.app_user, system=True)
     server.user(
-        name=f"Site user {site.app_user}",
+        name="Site user",
         user=site.app_user,
         group=site.app_user,
         home=site.base_dir,

@@ -20,7 +20,7 @@ def log_files(site: SiteState) -> dict[str, str]:
 def logs(site: SiteState) -> None:
     files.directory(name="PHP log directory", path="/var/log/php", group="adm", mode="775")
     files.file(
-        name=f"PHP error log of {site.site_id}",
+        name="PHP error log",
         path=site.php_error_log,
         user=site.app_user,
         group="adm",

@@ -52,13 +52,13 @@ def nginx(site: SiteState) -> None:
         changes += [
             files.directory(name="Certificates", path="/etc/ssl/upkeep", mode="755"),
             files.put(
-                name=f"Certificate of {site.domain}",
+                name="TLS certificate",
                 src=StringIO(site.certificate.certificate_pem),
                 dest=certificate,
                 mode="644",
             ),
             files.put(
-                name=f"Key of {site.domain}",
+                name="TLS key",
                 src=StringIO(site.certificate.key_pem),
                 dest=key,
                 mode="600",
@@ -66,9 +66,9 @@ def nginx(site: SiteState) -> None:
         ]
     available = vhost_path(site)
     changes += [
-        files.put(name=f"vhost {site.domain}", src=StringIO(vhost_text(site)), dest=available),
+        files.put(name="Site vhost", src=StringIO(vhost_text(site)), dest=available),
         files.link(
-            name=f"vhost {site.domain} enabled",
+            name="Site vhost enabled",
             path=f"/etc/nginx/sites-enabled/{site.site_id}.conf",
             target=available,
         ),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -149,7 +150,13 @@ class _Progress(BaseStateCallback):
 
 
 def _op_name(state: State, op_hash: str) -> str:
-    return ", ".join(sorted(state.get_op_meta(op_hash).names)) or "operation"
+    """The operation's name; one operation may carry a name per host (``vhost {domain}``),
+    then the part they share."""
+    names = sorted(state.get_op_meta(op_hash).names)
+    if len(names) <= 1:
+        return names[0] if names else "operation"
+    shared = os.path.commonprefix(names)  # noqa: RUF071 - text, not paths
+    return shared[: shared.rfind(" ") + 1].rstrip() + " …" if " " in shared else names[0]
 
 
 class _ConnectErrors(BaseStateCallback):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +69,23 @@ class Source:
                 self.repo.archive(handle, treeish=commit, format="tar.gz")
             partial.replace(target)  # never leave half an archive under the final name
         return target
+
+    def unpack(self, commit: str, destination: Path) -> Path:
+        """``destination`` holding exactly the commit's tree (made again when the commit changes)."""
+        marker = destination.parent / f"{destination.name}.commit"
+        if destination.is_dir() and marker.is_file() and marker.read_text() == commit:
+            return destination
+        archive = self.archive(commit)
+        if destination.exists():
+            shutil.rmtree(destination)
+        partial = destination.parent / f"{destination.name}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        with tarfile.open(archive) as tar:
+            tar.extractall(partial, filter="data")  # no links or paths out of the tree
+        partial.rename(destination)
+        marker.write_text(commit)
+        return destination
 
 
 def _short(error: Exception) -> str:

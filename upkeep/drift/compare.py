@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 STACK_PACKAGES = ("nginx", "mariadb-server", "openssl")
@@ -55,13 +55,7 @@ class DriftItem:
     actual: str
 
     def to_dict(self) -> dict[str, str]:
-        return {
-            "environment": self.environment,
-            "host": self.host,
-            "aspect": self.aspect,
-            "expected": self.expected,
-            "actual": self.actual,
-        }
+        return asdict(self)
 
 
 def sha256_text(text: str) -> str:

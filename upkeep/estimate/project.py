@@ -2,9 +2,9 @@
 
 The current line is the X.Y of production's pinned PHP build, else the
 project's declared ``php.line``; the code is production's deployed ref (the
-pin, else the inventory's ref), fetched with gitpython into
-``<workspace>/.cache/estimate/<project>`` — cloned once, fetched afterwards,
-checked out detached.
+pin, else the inventory's ref), taken from the repository with
+``upkeep.source`` (cloned once into the cache, fetched afterwards) and unpacked
+into ``<workspace>/.cache/estimate/<project>``.
 
     >>> target = ProjectSource("demo", Path("/tmp/x"), PhpLine(8, 2), "main", "0123456789ab")
     >>> target.label
@@ -16,11 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-
 from upkeep.errors import UsageError
 from upkeep.estimate.errors import BadVersion, SourceUnavailable
 from upkeep.estimate.versions import PhpLine
+from upkeep.source import Source
 from upkeep.workspace import Workspace
 
 
@@ -59,46 +58,15 @@ def production_target(workspace: Workspace, name: str) -> tuple[str, PhpLine, st
     return project.app.repository, current, str(ref)
 
 
-def fetch_checkout(repository: str, ref: str, destination: Path) -> str:
-    """Clone once, fetch afterwards, check ``ref`` out detached; returns the commit."""
-    try:
-        if (destination / ".git").is_dir():
-            repo = git.Repo(destination)
-            origin = repo.remote("origin")
-            if next(iter(origin.urls), None) != repository:
-                origin.set_url(repository)
-            origin.fetch(prune=True, tags=True, force=True)
-        else:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            repo = git.Repo.clone_from(repository, destination, no_checkout=True)
-        commit = _resolve(repo, ref)
-        repo.git.checkout("--force", "--detach", commit)
-        repo.git.clean("-ffdx")  # the cache is ours: leftovers would skew the scan
-    except git.GitCommandError as error:
-        detail = " ".join(str(error.stderr or error).split())[:300]
-        raise SourceUnavailable(
-            f"cannot fetch {ref!r} from {repository}: {detail} "
-            "(check the project's app.repository and the deployed ref)"
-        ) from None
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, OSError) as error:
-        raise SourceUnavailable(
-            f"cannot use {destination} as the checkout of {repository}: {error} "
-            "(delete the directory to start over)"
-        ) from None
-    return commit[:12]
-
-
-def _resolve(repo: git.Repo, ref: str) -> str:
-    for candidate in (f"refs/remotes/origin/{ref}", f"refs/tags/{ref}", ref):
-        try:
-            return str(repo.git.rev_parse("--verify", "--quiet", f"{candidate}^{{commit}}"))
-        except git.GitCommandError:
-            continue
-    raise SourceUnavailable(f"ref {ref!r} is not a branch, tag or commit of the repository")
-
-
 def project_source(workspace: Workspace, name: str) -> ProjectSource:
     repository, current, ref = production_target(workspace, name)
-    checkout = workspace.cache / "estimate" / name
-    commit = fetch_checkout(repository, ref, checkout)
-    return ProjectSource(name, checkout, current, ref, commit)
+    try:
+        source = Source.open(repository, workspace.cache)
+        commit = source.resolve(ref)
+        checkout = source.unpack(commit, workspace.cache / "estimate" / name)
+    except UsageError as error:
+        raise SourceUnavailable(
+            f"cannot fetch {ref!r} from {repository}: {error} "
+            "(check the project's app.repository and the deployed ref)"
+        ) from None
+    return ProjectSource(name, checkout, current, ref, commit[:12])

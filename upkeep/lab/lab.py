@@ -16,7 +16,7 @@ import socket
 import tarfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +44,7 @@ class LabHost:
     ssh: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "role": self.role,
-            "container": self.container,
-            "address": self.address,
-            "state": self.state,
-            "system": self.system,
-            "ssh": self.ssh,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

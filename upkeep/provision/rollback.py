@@ -12,7 +12,7 @@ switches back atomically, and the pin follows with a commit saying why.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from tasks.facts import ReleaseInfo, ReleaseState
@@ -37,14 +37,7 @@ class RollbackResult:
     pins_commit: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "project": self.project,
-            "environment": self.environment,
-            "from_release": self.from_release,
-            "to_release": self.to_release,
-            "commit": self.commit,
-            "pins_commit": self.pins_commit,
-        }
+        return asdict(self)
 
 
 def rollback(
