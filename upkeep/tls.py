@@ -130,3 +130,24 @@ class CertificateAuthority:
         return IssuedCertificate(
             certificate.public_bytes(serialization.Encoding.PEM), _pem_key(key)
         )
+
+
+RENEW_BEFORE_DAYS = 30
+
+
+def lab_certificate(domain: str, directory: Path) -> IssuedCertificate:
+    """The lab CA's certificate for ``domain``, kept in ``directory`` and reused until
+    it nears expiry (so provisioning twice uploads nothing new)."""
+    certs = directory / "certs"
+    crt, key = certs / f"{domain}.crt", certs / f"{domain}.key"
+    if crt.exists() and key.exists():
+        kept = IssuedCertificate(crt.read_bytes(), key.read_bytes())
+        if kept.days_left() > RENEW_BEFORE_DAYS:
+            return kept
+    issued = CertificateAuthority.load_or_create(directory).issue(domain)
+    certs.mkdir(parents=True, exist_ok=True)
+    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(issued.key_pem)
+    crt.write_bytes(issued.certificate_pem)
+    return issued

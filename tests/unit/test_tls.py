@@ -8,7 +8,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from upkeep.tls import CertificateAuthority
+from upkeep.tls import CertificateAuthority, lab_certificate
 
 
 def test_issued_certificate_is_signed_by_the_ca_for_its_domain() -> None:
@@ -38,3 +38,13 @@ def test_ca_is_kept_between_runs(tmp_path: Path) -> None:
     again = CertificateAuthority.load_or_create(tmp_path)
     assert first == again
     assert (tmp_path / "ca.key").stat().st_mode & 0o077 == 0
+
+
+def test_lab_certificates_are_kept_until_they_near_expiry(tmp_path: Path) -> None:
+    first = lab_certificate("www.demo.lab", tmp_path)
+    assert lab_certificate("www.demo.lab", tmp_path) == first  # provisioning twice: same bytes
+    short = CertificateAuthority.load_or_create(tmp_path).issue("www.demo.lab", days=10)
+    (tmp_path / "certs" / "www.demo.lab.crt").write_bytes(short.certificate_pem)
+    renewed = lab_certificate("www.demo.lab", tmp_path)
+    assert renewed.certificate_pem != short.certificate_pem and renewed.days_left() > 80
+    assert (tmp_path / "certs" / "www.demo.lab.key").stat().st_mode & 0o077 == 0

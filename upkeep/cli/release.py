@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from upkeep.cli.output import print_json, progress
+from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
+from upkeep.inventory import load_project
 from upkeep.provision.rollback import rollback
 from upkeep.provision.workflow import provision
 from upkeep.workspace import find_workspace
@@ -39,13 +41,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _deploy(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
     if args.ref is None:
-        from upkeep.inventory import load_project
-
         project = load_project(workspace, args.project)
         refs = {project.environment(name).ref for name in args.environment}
         if len(refs) != 1:
-            progress("the environments name different refs in the inventory; pass --ref")
-            return ExitCode.USAGE
+            raise UsageError(
+                f"{', '.join(args.environment)} name different refs in the inventory; pass --ref"
+            )
         args.ref = refs.pop()
     result = provision(workspace, args.project, args.environment, deploy_ref=args.ref, say=progress)
     if args.json:

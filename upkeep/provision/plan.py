@@ -12,10 +12,8 @@ from upkeep.desired import Certificate, Release, SiteState
 from upkeep.inventory import Environment, Project
 from upkeep.inventory.pins import EnvPin
 from upkeep.source import Source
-from upkeep.tls import CertificateAuthority, IssuedCertificate
+from upkeep.tls import lab_certificate
 from upkeep.workspace import Workspace, state_home
-
-RENEW_BEFORE_DAYS = 30
 
 
 def site_url(environment: Environment) -> str:
@@ -42,24 +40,6 @@ def release_for(
         keep_releases=project.app.keep_releases,
         commands=tuple(project.app.commands),
     )
-
-
-def lab_certificate(domain: str) -> Certificate:
-    """The lab CA's certificate for ``domain``, kept and reused until it nears expiry."""
-    directory = state_home() / "lab"
-    ca = CertificateAuthority.load_or_create(directory)
-    certs = directory / "certs"
-    crt, key = certs / f"{domain}.crt", certs / f"{domain}.key"
-    if crt.exists() and key.exists():
-        kept = IssuedCertificate(crt.read_bytes(), key.read_bytes())
-        if kept.days_left() > RENEW_BEFORE_DAYS:
-            return Certificate(kept.certificate_pem.decode(), kept.key_pem.decode())
-    issued = ca.issue(domain)
-    certs.mkdir(parents=True, exist_ok=True)
-    key.touch(mode=0o600)
-    key.write_bytes(issued.key_pem)
-    crt.write_bytes(issued.certificate_pem)
-    return Certificate(issued.certificate_pem.decode(), issued.key_pem.decode())
 
 
 def site_state(
@@ -89,7 +69,7 @@ def site_state(
         dump_password=secrets.reveal(database.dump_password),
         shared_paths=tuple(project.shared_paths),
         release=release,
-        certificate=lab_certificate(environment.domain) if environment.tls == "lab" else None,
+        certificate=_certificate(environment),
     )
 
 
@@ -111,3 +91,10 @@ def pinned_site(project_name: str, environment_name: str) -> tuple[SiteState, st
     release = release_for(project, environment, pin, workspace)
     state = site_state(project, environment, php_build=pin.php_build, release=release)
     return state, site_url(environment)
+
+
+def _certificate(environment: Environment) -> Certificate | None:
+    if environment.tls != "lab":
+        return None  # acme and manual certificates are placed on the host, not by us
+    issued = lab_certificate(environment.domain, state_home() / "lab")
+    return Certificate(issued.certificate_pem.decode(), issued.key_pem.decode())
