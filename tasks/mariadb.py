@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 from pyinfra.api import deploy
-from pyinfra.operations import apt, mysql, systemd
+from pyinfra.operations import apt, files, mysql, systemd
 
 from upkeep.desired import SiteState
 
@@ -15,6 +17,16 @@ SITE_PRIVILEGES = (
 )  # fmt: skip
 # A consistent dump (--single-transaction, routines, triggers, events) and nothing more.
 DUMP_PRIVILEGES = ("SELECT", "SHOW VIEW", "TRIGGER", "EVENT", "LOCK TABLES", "EXECUTE")
+
+
+def dump_defaults_path(site: SiteState) -> str:
+    """The read-only dump user's client settings: root-only, so a dump never puts the
+    password on a command line."""
+    return f"/etc/upkeep/{site.site_id}-dump.cnf"
+
+
+def dump_defaults_text(site: SiteState) -> str:
+    return f"[client]\nuser={site.dump_user}\npassword={site.dump_password}\n"
 
 
 @deploy("MariaDB")
@@ -40,4 +52,12 @@ def mariadb(site: SiteState) -> None:
             user=user,
             database=site.db_name,
             privileges=list(privileges),
+        )
+    if site.dump_user:
+        files.directory(name="upkeep settings", path="/etc/upkeep", mode="700")
+        files.put(
+            name="Dump user's client settings",
+            src=StringIO(dump_defaults_text(site)),
+            dest=dump_defaults_path(site),
+            mode="600",
         )

@@ -1,0 +1,1 @@
+"""Refresh: clone production into staging (database, files, code) without leaking personal data."""

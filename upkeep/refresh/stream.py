@@ -1,0 +1,155 @@
+"""Pipe a database from one host to another through the control machine, transformed.
+
+The source host dumps and gzips; the control machine inflates, passes the
+dump through the transformer (sanitize, rewrite URLs), deflates and writes it
+to the target host, which inflates and imports. Nothing lands on the control
+machine's disk and the wire carries compressed bytes both ways. Either side
+failing (a dropped SSH connection, a full disk, a dump error) ends the stream
+with ``StreamFailed``; the caller restores the target.
+
+    >>> stats = pipe(source_argv, target_argv, Passthrough(), on_progress=print)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import IO, Protocol
+
+from upkeep import secrets
+from upkeep.errors import UpkeepError
+
+CHUNK = 1 << 20
+GZIP = 31  # zlib's wbits for the gzip container
+
+
+class StreamFailed(UpkeepError):
+    """The stream broke; which side and why is in the message."""
+
+
+class Transform(Protocol):
+    def feed(self, chunk: bytes) -> bytes: ...
+
+    def close(self) -> bytes: ...
+
+
+class Passthrough:
+    """The identity transform: what the raw pipe does."""
+
+    def feed(self, chunk: bytes) -> bytes:
+        return chunk
+
+    def close(self) -> bytes:
+        return b""
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    wire_in: int  # compressed bytes from the source
+    dump_in: int  # the dump as the source wrote it
+    dump_out: int  # the dump as the target imported it
+    wire_out: int  # compressed bytes to the target
+    seconds: float
+
+
+@dataclass
+class _Drain:
+    """Collects a pipe in a thread so neither side can block on a full buffer."""
+
+    stream: IO[bytes]
+    data: bytes = b""
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self._run, daemon=True)
+        thread.start()
+        return thread
+
+    def _run(self) -> None:
+        self.data = self.stream.read()
+
+    def tail(self, limit: int = 600) -> str:
+        return secrets.redact(self.data.decode("utf-8", "replace").strip()[-limit:])
+
+
+def pipe(
+    source_argv: Sequence[str],
+    target_argv: Sequence[str],
+    transform: Transform,
+    on_progress: Callable[[int, int], None] = lambda _in, _out: None,
+) -> StreamStats:
+    """Run both commands and move the dump from one to the other through ``transform``."""
+    started = time.monotonic()
+    # Each end in its own process group, so stopping it stops all it started.
+    source = subprocess.Popen(
+        source_argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    target = subprocess.Popen(
+        target_argv,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert source.stdout and source.stderr and target.stdin and target.stdout and target.stderr
+    drains = [_Drain(source.stderr), _Drain(target.stdout), _Drain(target.stderr)]
+    threads = [drain.start() for drain in drains]
+    inflate = zlib.decompressobj(GZIP)
+    deflate = zlib.compressobj(1, zlib.DEFLATED, GZIP)
+    wire_in = dump_in = dump_out = wire_out = 0
+    broken: str | None = None
+    try:
+        while chunk := source.stdout.read1(CHUNK):  # type: ignore[attr-defined]
+            wire_in += len(chunk)
+            raw = inflate.decompress(chunk)
+            dump_in += len(raw)
+            out = transform.feed(raw)
+            dump_out += len(out)
+            packed = deflate.compress(out)
+            wire_out += len(packed)
+            target.stdin.write(packed)
+            on_progress(dump_in, dump_out)
+        tail = transform.feed(inflate.flush()) + transform.close()
+        dump_out += len(tail)
+        packed = deflate.compress(tail) + deflate.flush()
+        wire_out += len(packed)
+        target.stdin.write(packed)
+    except BrokenPipeError:
+        broken = "the target stopped reading"
+    except zlib.error as error:
+        broken = f"the source sent a broken stream ({error})"
+    except BaseException:
+        # The transformer failed (or we were interrupted): stop both ends, import nothing more.
+        _stop(source)
+        _stop(target)
+        raise
+    finally:
+        try:
+            target.stdin.close()
+        except BrokenPipeError:
+            broken = broken or "the target stopped reading"
+        if broken:
+            _stop(source)
+        source_code, target_code = source.wait(), target.wait()
+        for thread in threads:
+            thread.join(timeout=10)
+    source_err, _, target_err = drains
+    if source_code != 0 and not broken:  # when the target broke, we stopped the source
+        raise StreamFailed(
+            f"the dump on the source failed (exit {source_code}): {source_err.tail()}"
+        )
+    if target_code != 0 or broken:
+        reason = broken or f"exit {target_code}"
+        raise StreamFailed(f"the import on the target failed ({reason}): {target_err.tail()}")
+    return StreamStats(wire_in, dump_in, dump_out, wire_out, time.monotonic() - started)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
