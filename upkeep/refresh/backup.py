@@ -1,0 +1,99 @@
+"""Backups of a refresh's target, taken on the target host before anything changes.
+
+A backup is a directory ``<backups>/<stamp>/`` holding the database dump, a
+hard-linked snapshot of the shared files (cheap: rsync replaces files rather
+than rewriting them, so the snapshot keeps the old content) and a manifest of
+those files. It is written as ``<stamp>.partial`` and renamed when complete,
+so a half-taken backup is never restored. The last ``keep`` stay.
+
+The scripts are plain bash, run by ssh on the host (and locally in tests,
+with the database commands swapped for stand-ins).
+
+    >>> "mv -T" in backup_script(BackupPlan.example(), stamp="20261123T120000Z")
+    True
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+DUMP = "mariadb-dump --single-transaction --quick --routines --triggers --events"
+
+
+@dataclass(frozen=True)
+class BackupPlan:
+    base_dir: str  # the site's directory: shared/ lives there
+    backups_dir: str
+    database: str
+    shared_paths: tuple[str, ...]
+    keep: int = 3
+    dump_command: str = DUMP  # reads the database, writes SQL to stdout
+    load_command: str = "mariadb"  # reads SQL on stdin into the database
+
+    @classmethod
+    def example(cls) -> BackupPlan:
+        return cls(
+            "/srv/www/demo-staging", "/var/backups/upkeep/demo-staging", "demo", ("public/uploads",)
+        )
+
+
+def backup_script(plan: BackupPlan, stamp: str) -> str:
+    q = shlex.quote
+    target = f"{plan.backups_dir}/{stamp}"
+    lines = [
+        "set -euo pipefail",
+        f"partial={q(target + '.partial')}; final={q(target)}; shared={q(plan.base_dir + '/shared')}",
+        'rm -rf "$partial"; mkdir -p "$partial/files"; chmod 700 "$(dirname "$partial")"',
+        f'{plan.dump_command} {q(plan.database)} | gzip -1 > "$partial/database.sql.gz"',
+    ]
+    for path in plan.shared_paths:
+        p = q(path)
+        lines.append(
+            f'if [ -e "$shared/"{p} ]; then mkdir -p "$(dirname "$partial/files/"{p})"; '
+            f'cp -al "$shared/"{p} "$partial/files/"{p}; fi'
+        )
+    lines += [
+        "( cd \"$shared\" 2>/dev/null && find . -type f -printf '%P\\t%s\\n' | LC_ALL=C sort ) "
+        '> "$partial/files.manifest" || true',
+        'mv -T "$partial" "$final"',
+        # keep the newest ones; partial leftovers of a crashed run go too
+        f"rm -rf {q(plan.backups_dir)}/*.partial",
+        f"ls -1 {q(plan.backups_dir)} | LC_ALL=C sort | head -n -{int(plan.keep)} "
+        f'| while read -r old; do rm -rf {q(plan.backups_dir)}/"$old"; done',
+        'echo "$final"',
+    ]
+    return "\n".join(lines)
+
+
+def restore_script(plan: BackupPlan, backup: str) -> str:
+    """Put the database and shared files back exactly as the backup holds them."""
+    q = shlex.quote
+    lines = [
+        "set -euo pipefail",
+        f"backup={q(backup)}; shared={q(plan.base_dir + '/shared')}",
+        'test -f "$backup/database.sql.gz" || { echo "no complete backup at $backup" >&2; exit 3; }',
+        # Tables the failed refresh created would survive a plain load: start from empty.
+        f"{drop_all_tables(plan)}",
+        f'gunzip < "$backup/database.sql.gz" | {plan.load_command} {q(plan.database)}',
+    ]
+    for path in plan.shared_paths:
+        p = q(path)
+        lines.append(
+            f'if [ -e "$backup/files/"{p} ]; then mkdir -p "$shared/"{p}; '
+            f'rsync -a --delete "$backup/files/"{p}/ "$shared/"{p}/; '
+            f'else rm -rf "$shared/"{p}; fi'
+        )
+    return "\n".join(lines)
+
+
+def drop_all_tables(plan: BackupPlan) -> str:
+    db = shlex.quote(plan.database)
+    query = (
+        "SELECT CONCAT('DROP TABLE IF EXISTS `', table_name, '`;') FROM information_schema.tables "
+        f"WHERE table_schema = '{plan.database}'"
+    )
+    return (
+        f"{{ echo 'SET FOREIGN_KEY_CHECKS=0;'; {plan.load_command} -N -B -e {shlex.quote(query)} {db}; }} "
+        f"| {plan.load_command} {db}"
+    )
