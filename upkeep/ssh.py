@@ -17,7 +17,8 @@ KEEPALIVE_SECONDS = 10
 KEEPALIVE_MISSES = 3
 
 
-def ssh_argv(host: SshHost, remote_command: str) -> list[str]:
+def ssh_options(host: SshHost) -> list[str]:
+    """``ssh`` and its options for ``host``, without the destination (rsync's ``-e`` wants this)."""
     argv = [
         "ssh",
         "-p", str(host.port),
@@ -32,4 +33,8 @@ def ssh_argv(host: SshHost, remote_command: str) -> list[str]:
         argv += ["-o", f"UserKnownHostsFile={host.known_hosts}"]
     if host.key is not None:
         argv += ["-i", str(host.key)]
-    return [*argv, f"{host.user}@{host.address}", remote_command]
+    return argv
+
+
+def ssh_argv(host: SshHost, remote_command: str) -> list[str]:
+    return [*ssh_options(host), f"{host.user}@{host.address}", remote_command]
