@@ -1,0 +1,1 @@
+"""Minor PHP updates: discover, stage, promote, roll back."""

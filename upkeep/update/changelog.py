@@ -1,0 +1,78 @@
+"""Security notes from a Debian changelog, between the pinned build and the new one.
+
+The changelog ships inside the package (``/usr/share/doc/<pkg>/changelog.Debian.gz``),
+so a host reads it from the .deb its own mirror serves: no other network needed.
+
+    >>> text = '''php8.2 (8.2.36-1~deb12u1) bookworm-security; urgency=high
+    ...
+    ...   * New upstream version 8.2.36:
+    ...     + [FPM] Fix CVE-2026-129289: PHP-FPM request smuggling.
+    ...
+    ...  -- A Maintainer <a@example.org>  Wed, 18 Nov 2026 21:02:04 +0100
+    ... '''
+    >>> [(e.version, e.urgency, e.cves) for e in parse(text)]
+    [('8.2.36-1~deb12u1', 'high', ('CVE-2026-129289',))]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from upkeep.versions import InvalidBuild, PhpBuild
+
+_HEADER = re.compile(
+    r"^(?P<source>[a-z0-9][a-z0-9+.-]*) \((?P<version>[^)]+)\) (?P<dist>[^;]+);(?P<fields>.*)$"
+)
+_CVE = re.compile(r"CVE-\d{4}-\d{4,}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    version: str
+    distribution: str
+    urgency: str
+    items: tuple[str, ...]  # the entry's lines, joined where they wrap
+    cves: tuple[str, ...]
+
+
+def parse(text: str) -> list[Entry]:
+    """Every entry of a Debian changelog, newest first, as the file has them."""
+    entries: list[Entry] = []
+    header: re.Match[str] | None = None
+    items: list[str] = []
+    for line in text.splitlines():
+        if match := _HEADER.match(line):
+            header, items = match, []
+        elif header is not None and line.startswith(" -- "):
+            entries.append(_entry(header, items))
+            header = None
+        elif header is not None and line.strip():
+            stripped = line.strip()
+            if stripped[:1] in "*+-" and stripped[1:2] == " ":
+                items.append(stripped[2:])
+            elif items:
+                items[-1] += " " + stripped  # a wrapped line continues its item
+    return entries
+
+
+def _entry(header: re.Match[str], items: list[str]) -> Entry:
+    fields = dict(part.strip().split("=", 1) for part in header["fields"].split(",") if "=" in part)
+    cves = tuple(dict.fromkeys(cve for item in items for cve in _CVE.findall(item)))
+    return Entry(
+        header["version"], header["dist"].strip(), fields.get("urgency", ""), tuple(items), cves
+    )
+
+
+def between(entries: list[Entry], pinned: str, offered: str) -> list[Entry]:
+    """The entries an update from ``pinned`` to ``offered`` brings: versions in (pinned, offered]."""
+    low, high = PhpBuild.parse(pinned), PhpBuild.parse(offered)
+    chosen = []
+    for entry in entries:
+        try:
+            version = PhpBuild.parse(entry.version)
+        except InvalidBuild:
+            continue
+        if low < version <= high:
+            chosen.append(entry)
+    return chosen
