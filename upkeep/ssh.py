@@ -1,4 +1,5 @@
-"""The system ssh client, for streams pyinfra does not carry (a dump piped host to host).
+"""The system ssh client, for what pyinfra does not carry: streams host to host, and
+small root scripts whose output a workflow reads.
 
 Same trust as the runner: the host's key, its known_hosts, strict checking,
 never a password prompt; keepalives so a dropped connection ends the stream
@@ -11,6 +12,11 @@ instead of hanging it.
 
 from __future__ import annotations
 
+import shlex
+import subprocess
+
+from upkeep import secrets
+from upkeep.errors import RunFailed
 from upkeep.runner import SshHost
 
 KEEPALIVE_SECONDS = 10
@@ -38,3 +44,25 @@ def ssh_options(host: SshHost) -> list[str]:
 
 def ssh_argv(host: SshHost, remote_command: str) -> list[str]:
     return [*ssh_options(host), f"{host.user}@{host.address}", remote_command]
+
+
+def root_command(script: str) -> str:
+    """``script`` as a remote command line: bash with pipefail, as root."""
+    return "sudo bash -c " + shlex.quote("set -o pipefail\n" + script)
+
+
+def run_root(host: SshHost, script: str, timeout: float = 3600) -> tuple[int, str]:
+    done = subprocess.run(
+        ssh_argv(host, root_command(script)), capture_output=True, text=True, timeout=timeout
+    )
+    return done.returncode, done.stdout + (done.stderr if done.returncode else "")
+
+
+def check_root(host: SshHost, script: str, what: str, timeout: float = 3600) -> str:
+    """Run ``script``; its stdout, or RunFailed saying ``what`` failed on which host."""
+    code, out = run_root(host, script, timeout)
+    if code != 0:
+        raise RunFailed(
+            f"{what} failed on {host.name} (exit {code}): {secrets.redact(out.strip())[-400:]}"
+        )
+    return out

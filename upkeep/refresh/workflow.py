@@ -31,8 +31,7 @@ from upkeep.locks import Lock
 from upkeep.provision.workflow import provision
 from upkeep.refresh import stream
 from upkeep.refresh.backup import BackupPlan, backup_script, drop_all_tables, restore_script
-from upkeep.refresh.remote import check_root, root_command, run_root
-from upkeep.ssh import ssh_argv, ssh_options
+from upkeep.ssh import check_root, root_command, run_root, ssh_argv, ssh_options
 from upkeep.workspace import Workspace
 
 Say = Callable[[str], None]
