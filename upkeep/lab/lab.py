@@ -104,7 +104,7 @@ def up(spec: LabSpec, workspace: Workspace, say: Say = lambda _: None) -> LabRep
         step(run)
     assert run.client is not None
     hosts = _inspect(run.client, spec)
-    unreachable = [h.role for h in hosts if not h.ssh]
+    unreachable = [h.container for h in hosts if not h.ssh]
     if unreachable:
         raise LabError(f"lab hosts booted but sshd does not answer on: {', '.join(unreachable)}")
     return LabReport(
