@@ -35,6 +35,14 @@ _PATH = re.compile(r"[A-Za-z0-9._/-]{1,255}")
 _HEALTH_PATH = re.compile(r"/[A-Za-z0-9._~/-]{0,200}(\?[A-Za-z0-9._~=&-]{0,200})?")
 _DEBIAN_VERSION = re.compile(r"[0-9][A-Za-z0-9.+~:-]{0,63}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\s]")
+# Table and column names as MariaDB writes them unquoted; tables may be fnmatch
+# patterns. No quotes or backticks: a rule's name must never close a quoted one.
+_TABLE_PATTERN = re.compile(r"[A-Za-z0-9_$*?]{1,64}")
+_COLUMN = re.compile(r"[A-Za-z0-9_$]{1,64}")
+_TABLE_PREFIX = re.compile(r"[A-Za-z0-9_$]{0,32}")
+# A value a sanitize rule matches rows by, such as a meta_key (may be a pattern).
+_MATCH_VALUE = re.compile(r"[A-Za-z0-9_$*?.:-]{1,191}")
+_EXCLUDE = re.compile(r"[A-Za-z0-9._/*?-]{1,255}")
 
 
 def _show(value: str) -> str:
@@ -246,4 +254,52 @@ def local_path(value: str) -> str:
     """A file path on the operator's machine (keys, known_hosts): one line, no controls."""
     if not value or _CONTROL.search(value.replace(" ", "")) or value.startswith("-"):
         raise ValueError(f"{_show(value)} is not a usable path (one line, not starting with '-')")
+    return value
+
+
+def table_pattern(value: str) -> str:
+    """A table name, or an fnmatch pattern of them (``*_log``)."""
+    if not _TABLE_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"{_show(value)} is not a table name or pattern (use up to 64 letters, digits, "
+            "'_', '$' and the wildcards '*' and '?'; no quotes)"
+        )
+    return value
+
+
+def column_name(value: str) -> str:
+    if not _COLUMN.fullmatch(value):
+        raise ValueError(
+            f"{_show(value)} is not a column name (use up to 64 letters, digits, '_' and '$'; "
+            "no quotes)"
+        )
+    return value
+
+
+def table_prefix(value: str) -> str:
+    if not _TABLE_PREFIX.fullmatch(value):
+        raise ValueError(
+            f"{_show(value)} is not a table prefix (use up to 32 letters, digits, '_' and '$', "
+            "as in wp-config.php's $table_prefix)"
+        )
+    return value
+
+
+def match_value(value: str) -> str:
+    """A value that rows are matched by (``billing_*``): a short name, maybe a pattern."""
+    if not _MATCH_VALUE.fullmatch(value):
+        raise ValueError(
+            f"{_show(value)} is not a value to match rows by (use up to 191 letters, digits, "
+            "and _ $ . : - with the wildcards '*' and '?')"
+        )
+    return value
+
+
+def exclude_pattern(value: str) -> str:
+    """An rsync exclude pattern for the shared files: no spaces, no option look-alikes."""
+    if value.startswith("-") or not _EXCLUDE.fullmatch(value) or ".." in value.split("/"):
+        raise ValueError(
+            f"{_show(value)} is not a usable exclude pattern (use letters, digits, . _ / - and "
+            "the wildcards '*' and '?'; no spaces, no '..', not starting with '-')"
+        )
     return value

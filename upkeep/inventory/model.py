@@ -15,6 +15,7 @@ loader passes as validation context ``{"base_dir": Path}``.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
@@ -32,6 +33,7 @@ from pydantic import (
     ValidationInfo,
     field_serializer,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -141,6 +143,11 @@ DocRoot = Annotated[str, AfterValidator(lambda v: ids.relative_path(v, allow_dot
 HealthPath = Annotated[str, AfterValidator(ids.health_path)]
 LocalPath = Annotated[Path | None, BeforeValidator(_local_path)]
 Port = Annotated[int, Strict(), Field(ge=1, le=65535)]
+TablePattern = Annotated[str, AfterValidator(ids.table_pattern)]
+ColumnName = Annotated[str, AfterValidator(ids.column_name)]
+TablePrefix = Annotated[str, AfterValidator(ids.table_prefix)]
+MatchValue = Annotated[str, AfterValidator(ids.match_value)]
+ExcludePattern = Annotated[str, AfterValidator(ids.exclude_pattern)]
 
 
 class App(Model):
@@ -220,6 +227,143 @@ class Host(Model):
     sudo: Annotated[bool, Strict()] = True
 
 
+class SanitizeKind(StrEnum):
+    """What a refresh writes into a column instead of production's value."""
+
+    fake_email = "fake_email"  # user-<keyed hash>@example.invalid: unique per address
+    fake_name = "fake_name"  # "First Last" from a built-in list, the same for the same input
+    fake_first_name = "fake_first_name"
+    fake_last_name = "fake_last_name"
+    fixed = "fixed"  # {fixed: VALUE}
+    null = "null"
+    hash = "hash"  # a keyed hash (per-refresh secret) of the value, never the value
+    keep = "keep"  # leave as it is (e.g. to override a preset)
+
+
+_ACTION_WORDS = [kind.value for kind in SanitizeKind if kind is not SanitizeKind.fixed]
+
+
+class SanitizeAction(Model):
+    """One column's action, written ``fake_email`` or ``{fixed: "1 Example Street"}``.
+
+    >>> SanitizeAction.model_validate({"fixed": 0}).value
+    '0'
+    """
+
+    kind: SanitizeKind
+    value: str | None = None  # the fixed value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, data: Any) -> Any:
+        if isinstance(data, SanitizeAction):
+            return data
+        choices = f"use {', '.join(_ACTION_WORDS)} or {{fixed: VALUE}}"
+        if data is None:  # `email: null` is YAML's null: read as the action it names
+            return {"kind": SanitizeKind.null}
+        if isinstance(data, str):
+            if data == "fixed":
+                raise ValueError('fixed needs its value (write {fixed: "VALUE"})')
+            if data not in _ACTION_WORDS:
+                close = difflib.get_close_matches(data, _ACTION_WORDS, n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]!r}?" if close else choices
+                raise ValueError(f"{data[:60]!r} is not a sanitize action ({hint})")
+            return {"kind": data}
+        if isinstance(data, dict) and list(data) == ["fixed"]:
+            value = data["fixed"]
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise ValueError(
+                    "a fixed value must be text or a number (write null as the action to "
+                    'store NULL, or quote it: {fixed: "..."})'
+                )
+            text = str(value)
+            if len(text) > 1000:
+                raise ValueError("a fixed value longer than 1000 characters (shorten it)")
+            return {"kind": SanitizeKind.fixed, "value": text}
+        if isinstance(data, dict):
+            given = ", ".join(map(str, data)) or "nothing"
+            raise ValueError(f"expected {{fixed: VALUE}}, got a mapping of {given}")
+        raise ValueError(f"expected an action ({choices}), got {_what(data)}")
+
+    @model_serializer
+    def _as_yaml(self) -> str | dict[str, str | None]:
+        return {"fixed": self.value} if self.kind is SanitizeKind.fixed else self.kind.value
+
+
+def _what(value: Any) -> str:
+    if value is None:
+        return "an empty value"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {str(value)[:60]!r}"
+
+
+def _one_or_more(value: Any) -> Any:
+    """``meta_key: first_name`` reads as ``meta_key: [first_name]``."""
+    return [value] if isinstance(value, str) else value
+
+
+ColumnActions = Annotated[Mapping[ColumnName, SanitizeAction], Field(min_length=1)]
+MatchValues = Annotated[
+    tuple[MatchValue, ...], BeforeValidator(_one_or_more), Field(min_length=1)
+]
+
+
+def _frozen(value: Mapping[Any, Any]) -> FrozenMap[Any, Any]:
+    return FrozenMap({k: _frozen(v) if isinstance(v, Mapping) else v for k, v in value.items()})
+
+
+class SanitizeRows(Model):
+    """Rows of ``table`` whose ``where`` columns hold one of the values get ``set``.
+
+    For key/value tables (WordPress usermeta): ``where: {meta_key: [billing_*]}``
+    and ``set: {meta_value: {fixed: ""}}``. Values may be fnmatch patterns.
+    """
+
+    table: TablePattern
+    where: Annotated[Mapping[ColumnName, MatchValues], Field(min_length=1)]
+    set: Annotated[Mapping[ColumnName, SanitizeAction], Field(min_length=1)]
+
+    @field_validator("where", "set")
+    @classmethod
+    def _read_only(cls, value: Mapping[str, Any]) -> Mapping[str, Any]:
+        return _frozen(value)
+
+    @field_serializer("where", "set")
+    def _as_dict(self, value: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
+
+
+class Sanitize(Model):
+    """What a refresh scrubs from production's data on its way to staging or dev.
+
+    Empty by default: an inventory without the section refreshes unchanged data
+    (URLs are still rewritten). Rule order: a preset's rules, then these; a
+    later rule for the same column wins, an exact table name over a pattern.
+
+    >>> Sanitize.model_validate({"tables": {"users": {"email": "fake_email"}}}).tables["users"]
+    FrozenMap({'email': SanitizeAction(kind=<SanitizeKind.fake_email: 'fake_email'>, value=None)})
+    """
+
+    preset: Literal["wordpress", "demo"] | None = None
+    table_prefix: TablePrefix = "wp_"  # for the wordpress preset, as in wp-config.php
+    tables: Mapping[TablePattern, ColumnActions] = Field(
+        default_factory=dict, validate_default=True
+    )
+    rows: tuple[SanitizeRows, ...] = ()
+    truncate: tuple[TablePattern, ...] = ()
+    exclude_files: tuple[ExcludePattern, ...] = ()  # rsync excludes for the shared files
+
+    @field_validator("tables")
+    @classmethod
+    def _read_only(cls, value: Mapping[str, Any]) -> Mapping[str, Any]:
+        return _frozen(value)
+
+    @field_serializer("tables")
+    def _as_dict(self, value: Mapping[str, Mapping[str, SanitizeAction]]) -> dict[str, Any]:
+        return {table: dict(columns) for table, columns in value.items()}
+
+
 class Environment(Model):
     domain: Domain
     tls: Literal["lab", "acme", "manual", "none"]
@@ -247,10 +391,10 @@ class Project(Model):
     database: Database
     shared_paths: tuple[RelativePath, ...] = ()
     environments: Mapping[EnvName, Environment]
+    sanitize: Sanitize = Sanitize()  # what a refresh scrubs from production data
 
     # ---- Later sections, added by later issues in the same style ------------
     # checks: Checks = Checks()      # smoke checks per URL
-    # sanitize: Sanitize = Sanitize()  # what a refresh scrubs from production data
     # sla: Sla = Sla()               # uptime targets and alerting
     # Each is a frozen Model with defaults (so older inventories stay valid),
     # and Environment gets an optional override under the same key.
