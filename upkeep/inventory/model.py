@@ -304,9 +304,7 @@ def _one_or_more(value: Any) -> Any:
 
 
 ColumnActions = Annotated[Mapping[ColumnName, SanitizeAction], Field(min_length=1)]
-MatchValues = Annotated[
-    tuple[MatchValue, ...], BeforeValidator(_one_or_more), Field(min_length=1)
-]
+MatchValues = Annotated[tuple[MatchValue, ...], BeforeValidator(_one_or_more), Field(min_length=1)]
 
 
 def _frozen(value: Mapping[Any, Any]) -> FrozenMap[Any, Any]:

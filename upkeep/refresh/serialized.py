@@ -92,17 +92,17 @@ class PhpRef:
 
 
 Value: TypeAlias = (
-    None | bool | int | float | bytes | PhpArray | PhpObject | PhpCustom | PhpEnum | PhpRef
+    bool | int | float | bytes | PhpArray | PhpObject | PhpCustom | PhpEnum | PhpRef | None
 )
 
 
 def looks_serialized(data: bytes) -> bool:
-    """Whether ``data`` starts like a serialized value (cheap; ``loads`` decides).
+    """Whether ``data`` starts and ends like a serialized value (cheap; ``loads`` decides).
 
-    >>> looks_serialized(b'a:0:{}'), looks_serialized(b'a: note')
-    (True, False)
+    >>> looks_serialized(b'a:0:{}'), looks_serialized(b'a: note'), looks_serialized(b'i:5 cats')
+    (True, False, False)
     """
-    return _LOOKS.match(data) is not None
+    return data[-1:] in (b";", b"}") and _LOOKS.match(data) is not None
 
 
 # ---- the walk ----------------------------------------------------------------
@@ -280,10 +280,8 @@ def loads(data: bytes) -> Value:
         if kind == "}":
             opened, items = frames.pop()
             pairs = tuple(zip(items[::2], items[1::2], strict=True))
-            if opened[0] == "a":
-                value = PhpArray(pairs)  # type: ignore[arg-type]
-            else:
-                value = PhpObject(opened[1], pairs)  # type: ignore[arg-type]
+            is_array = opened[0] == "a"
+            value = PhpArray(pairs) if is_array else PhpObject(opened[1], pairs)  # type: ignore[arg-type]
         elif kind == "s":
             value = data[event[1] : event[2]]
         elif kind == "S" or kind == "i" or kind == "b":
@@ -404,9 +402,9 @@ def try_rewrite(data: bytes, replace: Replace, *, keys: bool = True) -> bytes | 
         elif kind == "C":
             _, name, start, stop, head = event
             payload = data[start:stop]
-            new = try_rewrite(payload, replace, keys=keys) if looks_serialized(payload) else None
-            if new is not None and new != payload:
-                out += (data[copied:head], b'C:%d:"%s":%d:{' % (len(name), name, len(new)), new)
+            inner = try_rewrite(payload, replace, keys=keys) if looks_serialized(payload) else None
+            if inner is not None and inner != payload:
+                out += (data[copied:head], b'C:%d:"%s":%d:{' % (len(name), name, len(inner)), inner)
                 copied = stop
     if not out:
         return data

@@ -1,0 +1,250 @@
+"""The transformer in the middle of a refresh's database stream: sanitize, rewrite URLs.
+
+It reads the dump as ``upkeep.refresh.sqldump`` does and plans each table:
+truncated tables lose their rows; tables with sanitize rules have every row
+looked at; in all tables a quoted value holding the source host is rewritten
+(``upkeep.refresh.urls``), inside PHP-serialized data with its lengths
+recomputed (``upkeep.refresh.serialized``). Everything else passes through
+byte for byte, at the cost of a substring test per line.
+
+The layers of one value, outside in: the SQL literal (mysqldump's escaping,
+undone first and redone last) → maybe PHP-serialized (strings rewritten one by
+one, also inside strings that are serialized again) → maybe JSON or HTML text
+(``https:\\/\\/`` spellings included in the URL rules).
+
+No personal value is kept: the report holds counts, and keyed fingerprints
+of the e-mail addresses found in sanitized columns, which
+``upkeep.refresh.leaks`` uses to prove none of them reached the target.
+
+    >>> from upkeep.refresh.sanitize import RuleSet
+    >>> from upkeep.inventory.model import Sanitize
+    >>> rules = RuleSet.from_section(Sanitize.model_validate({"preset": "demo"}))
+    >>> t = Transformer(rules, [("https://www.demo.lab", "https://staging.demo.lab")], b"s" * 32)
+    >>> out = t.feed(b"CREATE TABLE `users` (\\n  `id` int,\\n  `name` text,\\n  `email` text\\n);\\n"
+    ...              b"INSERT INTO `users` VALUES (1,'Ann Lee','ann@example.com');\\n")
+    >>> out.splitlines()[-1]
+    b"INSERT INTO `users` VALUES (1,'... ...','user-...@example.invalid');"
+    >>> t.feed(b"INSERT INTO `settings` VALUES ('url','s:20:\\\\\\"https://www.demo.lab\\\\\\";');\\n")
+    b'INSERT INTO `settings` VALUES (\\'url\\',\\'s:24:\\\\"https://staging.demo.lab\\\\";\\');\\n'
+    >>> report = t.report()
+    >>> report.tables["users"].values_sanitized, report.serialized_rewritten, len(report.email_fingerprints)
+    (2, 1, 1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from upkeep.inventory.model import SanitizeKind
+from upkeep.refresh import serialized
+from upkeep.refresh.fakes import Fakes
+from upkeep.refresh.sanitize import RuleSet, Schema, TableRules
+from upkeep.refresh.sqldump import DumpRewriter, RowFunction, TablePlan, quote, unquote
+from upkeep.refresh.urls import UrlRewriter
+
+
+@dataclass(frozen=True)
+class TableReport:
+    rows_in: int
+    rows_out: int
+    values_sanitized: int
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class TransformReport:
+    """What the transformer did; counts and fingerprints only, never a value."""
+
+    tables: Mapping[str, TableReport]
+    bytes_in: int
+    bytes_out: int
+    values_sanitized: int
+    urls_rewritten: int
+    serialized_rewritten: int  # serialized values with a string changed
+    serialized_failed: int  # values that look serialized but are not valid: left as they were
+    completed: bool  # the dump's "-- Dump completed" line went through
+    email_fingerprints: frozenset[int] = field(repr=False)
+
+    def rows_in(self) -> dict[str, int]:
+        return {name: table.rows_in for name, table in self.tables.items()}
+
+    def rows_out(self) -> dict[str, int]:
+        return {name: table.rows_out for name, table in self.tables.items()}
+
+    @property
+    def truncated(self) -> frozenset[str]:
+        return frozenset(name for name, table in self.tables.items() if table.truncated)
+
+
+@dataclass
+class _Counters:
+    urls: int = 0
+    serialized: int = 0
+    serialized_failed: int = 0
+    sanitized: dict[str, int] = field(default_factory=dict)
+
+
+class Transformer:
+    """``feed`` it the dump in chunks, ``close`` it at the end, then read its ``report``.
+
+    ``salt`` is the refresh's secret (random, at least 16 bytes, never stored
+    with the data): fakes and fingerprints are keyed with it. ``schema``
+    (table → columns, from the source's information_schema) is only needed
+    when the dump has no CREATE TABLE statements.
+    """
+
+    def __init__(
+        self,
+        rules: RuleSet,
+        url_map: Sequence[tuple[str, str]],
+        salt: bytes,
+        *,
+        schema: Schema | None = None,
+    ) -> None:
+        self.rules = rules
+        self._urls = UrlRewriter(url_map)
+        self._fakes = Fakes(salt)
+        self._counters = _Counters()
+        self._seen: set[int] = set()
+        self._truncated: set[str] = set()
+        self._dump = DumpRewriter(self._plan, schema or {})
+
+    def feed(self, chunk: bytes) -> bytes:
+        return self._dump.feed(chunk)
+
+    def close(self) -> bytes:
+        return self._dump.close()
+
+    @property
+    def truncated_tables(self) -> frozenset[str]:
+        """Tables whose rows are dropped: those named in the rules, and those seen so far
+        that a pattern matched (``RuleSet.truncated(tables)`` answers for any list)."""
+        named = {
+            rule.table for rule in self.rules.truncate if not any(c in rule.table for c in "*?[")
+        }
+        return frozenset(named | self._truncated)
+
+    def report(self) -> TransformReport:
+        counts = self._dump.counts()
+        sanitized = self._counters.sanitized
+        tables = {
+            name: TableReport(
+                c.rows_in, c.rows_out, sanitized.get(name, 0), name in self._truncated
+            )
+            for name, c in counts.items()
+        }
+        return TransformReport(
+            tables=MappingProxyType(tables),
+            bytes_in=self._dump.bytes_in,
+            bytes_out=self._dump.bytes_out,
+            values_sanitized=sum(sanitized.values()),
+            urls_rewritten=self._counters.urls,
+            serialized_rewritten=self._counters.serialized,
+            serialized_failed=self._counters.serialized_failed,
+            completed=self._dump.completed,
+            email_fingerprints=frozenset(self._seen),
+        )
+
+    # ---- plans ---------------------------------------------------------------------
+
+    def _plan(self, table: str, columns: tuple[str, ...] | None) -> TablePlan:
+        if self.rules.truncates(table):
+            self._truncated.add(table)
+            return TablePlan(truncate=True)
+        needles = self._urls.needles
+        string = self._rewrite_literal if needles else None
+        rules = self.rules.for_table(table, columns)
+        row = None if rules.empty else self._row_function(rules)
+        return TablePlan(row=row, string=string, needles=needles)
+
+    def _row_function(self, rules: TableRules) -> RowFunction:
+        sanitize = self._sanitize
+        base = {index: (kind, value) for index, kind, value in rules.columns}
+        matches = rules.rows
+        counts = self._counters.sanitized
+        table = rules.table
+        counts.setdefault(table, 0)
+
+        def row(values: list[bytes]) -> bool:
+            actions = base
+            if matches:
+                read: dict[int, bytes | None] = {}  # each where column unquoted once per row
+                for match in matches:
+                    for i, pattern in match.where:
+                        if i not in read:
+                            read[i] = unquote(values[i])
+                        raw = read[i]
+                        if raw is None or pattern.match(raw) is None:
+                            break
+                    else:
+                        if actions is base:
+                            actions = dict(base)
+                        for i, kind, value in match.set:
+                            actions[i] = (kind, value)
+            changed = 0
+            for index, (kind, value) in actions.items():
+                new = sanitize(values[index], kind, value)
+                if new is not None:
+                    values[index] = new
+                    changed += 1
+            if changed:
+                counts[table] += changed
+            return bool(changed)
+
+        return row
+
+    # ---- values --------------------------------------------------------------------
+
+    def _sanitize(self, literal: bytes, kind: SanitizeKind, fixed: str | None) -> bytes | None:
+        """The new literal for one value, or None to keep it (NULL stays NULL)."""
+        if literal == b"NULL" or kind is SanitizeKind.keep:
+            return None
+        raw = unquote(literal)
+        assert raw is not None
+        if b"@" in raw:
+            self._seen.update(self._fakes.fingerprints_in(raw))
+        fakes = self._fakes
+        if kind is SanitizeKind.null:
+            return b"NULL"
+        if kind is SanitizeKind.fixed:
+            new = (fixed or "").encode()
+        elif kind is SanitizeKind.fake_email:
+            new = fakes.email(raw)
+        elif kind is SanitizeKind.fake_name:
+            new = fakes.name(raw)
+        elif kind is SanitizeKind.fake_first_name:
+            new = fakes.first_name(raw)
+        elif kind is SanitizeKind.fake_last_name:
+            new = fakes.last_name(raw)
+        else:  # hash
+            new = fakes.hash(raw)
+        return None if new == raw and literal[:1] == b"'" else quote(new)
+
+    def _rewrite_literal(self, literal: bytes) -> bytes | None:
+        """A quoted value with the source host in it, rewritten; None when nothing changed."""
+        prefix = b""
+        if literal[:1] == b"_":  # _binary '...': the introducer stays
+            cut = literal.index(b"'")
+            prefix, literal = literal[:cut], literal[cut:]
+        raw = unquote(literal)
+        assert raw is not None
+        new = self._rewrite_value(raw)
+        return None if new == raw else prefix + quote(new)
+
+    def _rewrite_value(self, raw: bytes) -> bytes:
+        if serialized.looks_serialized(raw):
+            new = serialized.try_rewrite(raw, self._replace)
+            if new is None:
+                self._counters.serialized_failed += 1
+                return raw
+            if new != raw:
+                self._counters.serialized += 1
+            return new
+        return self._replace(raw)
+
+    def _replace(self, text: bytes) -> bytes:
+        new, count = self._urls.sub(text)
+        self._counters.urls += count
+        return new
