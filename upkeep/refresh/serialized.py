@@ -102,7 +102,14 @@ def looks_serialized(data: bytes) -> bool:
     >>> looks_serialized(b'a:0:{}'), looks_serialized(b'a: note'), looks_serialized(b'i:5 cats')
     (True, False, False)
     """
-    return data[-1:] in (b";", b"}") and _LOOKS.match(data) is not None
+    if _LOOKS.match(data) is None:
+        return False
+    first = data[:1]
+    if first in b"aOC":
+        return data[-1:] == b"}"
+    if first in b"sSE":
+        return data[-2:] == b'";'
+    return data[-1:] == b";"
 
 
 # ---- the walk ----------------------------------------------------------------

@@ -224,7 +224,7 @@ class DumpRewriter:
 
     def __post_init__(self) -> None:
         self._rest = b""
-        self._line = 0  # lines read so far, for messages
+        self._lines_before = 0  # lines before the region being read, for messages
         self._columns: dict[str, tuple[str, ...]] = {}
         self._tables: dict[str, _Table] = {}
         self._creating: tuple[str, list[str]] | None = None
@@ -233,20 +233,19 @@ class DumpRewriter:
     def feed(self, chunk: bytes) -> bytes:
         self.bytes_in += len(chunk)
         data = self._rest + chunk if self._rest else chunk
-        cut = data.rfind(b"\n")
-        if cut < 0:
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
             self._rest = data
             return b""
-        self._rest = data[cut + 1 :]
-        out = self._lines(data[:cut].split(b"\n"))
-        text = b"\n".join(out) + b"\n" if out else b""
-        self.bytes_out += len(text)
-        return text
+        self._rest = data[cut:]
+        out = self._region(data if cut == len(data) else data[:cut])
+        self.bytes_out += len(out)
+        return out
 
     def close(self) -> bytes:
         """The rest of the dump (its last line has no newline, if any is left)."""
         rest, self._rest = self._rest, b""
-        out = b"\n".join(self._lines([rest])) if rest else b""
+        out = self._region(rest + b"\n")[:-1] if rest else b""
         self.bytes_out += len(out)
         return out
 
@@ -254,52 +253,49 @@ class DumpRewriter:
         """Rows read and written per table, in the order the tables came."""
         return {name: RowCounts(t.rows_in, t.rows_out) for name, t in self._tables.items()}
 
-    # ---- lines -----------------------------------------------------------------
+    # ---- statements ------------------------------------------------------------
 
-    def _lines(self, lines: list[bytes]) -> list[bytes]:
+    def _region(self, data: bytes) -> bytes:
+        """Whole lines (``data`` ends with a newline): statements line by line, rows in blocks."""
         out: list[bytes] = []
-        keep = out.append
-        for line in lines:
-            self._line += 1
+        pos, end = 0, len(data)
+        self._data = data
+        while pos < end:
             table = self._inserting
             if table is not None:
-                # The hot path: one row (or many) of the current INSERT.
-                if table.plan.row is None and not table.plan.truncate:
-                    keep(self._pass(table, line))
-                else:
-                    line = self._rows(table, line, 0)
-                    if not table.plan.truncate:
-                        keep(line)
+                # Rows up to the end of the statement (a line ending in ';': a raw
+                # newline is never inside a value) or of what has arrived so far.
+                stop = data.find(b";\n", pos)
+                stop = end if stop < 0 else stop + 2
+                out.append(self._block(table, data[pos:stop], pos))
+                pos = stop
                 continue
+            newline = data.index(b"\n", pos)
+            first = data[pos : pos + 1]
             if self._creating is not None:
-                self._create_line(line)
-                keep(line)
-                continue
-            first = line[:1]
-            if first == b"I" or first == b"R":
-                header = _INSERT.match(line)
+                self._create_line(data[pos:newline])
+            elif first == b"I" or first == b"R":
+                header = _INSERT.match(data, pos, newline)
                 if header is not None:
                     table = self._start_insert(header)
-                    rest = line[header.end() :]
-                    if table.plan.truncate:
-                        if rest:
-                            self._rows(table, rest, header.end())
-                        continue
-                    if rest:
-                        rest = (
-                            self._pass(table, rest)
-                            if table.plan.row is None
-                            else self._rows(table, rest, header.end())
-                        )
-                        line = line[: header.end()] + rest
+                    if not table.plan.truncate:
+                        out.append(data[pos : header.end()])
+                    pos = header.end()
+                    if pos == newline:
+                        if not table.plan.truncate:
+                            out.append(b"\n")
+                        pos += 1
+                    continue
             elif first == b"C":
-                created = _CREATE.match(line)
+                created = _CREATE.match(data, pos, newline)
                 if created is not None:
                     self._creating = (_name(created.group(1)), [])
-            elif first == b"-" and line.startswith(b"-- Dump completed"):
+            elif first == b"-" and data.startswith(b"-- Dump completed", pos):
                 self.completed = True
-            keep(line)
-        return out
+            out.append(data[pos : newline + 1])
+            pos = newline + 1
+        self._lines_before += data.count(b"\n")
+        return b"".join(out)
 
     def _create_line(self, line: bytes) -> None:
         assert self._creating is not None
@@ -335,50 +331,53 @@ class DumpRewriter:
 
     # ---- rows ------------------------------------------------------------------
 
-    def _pass(self, table: _Table, data: bytes) -> bytes:
-        """Rows of a table without row rules: counted; only quoted values with needles change."""
-        if data[-1:] == b";":
+    def _block(self, table: _Table, block: bytes, offset: int) -> bytes:
+        """Whole row lines of one INSERT, the plan applied; the rows counted."""
+        if block[-2:] == b";\n":
             self._inserting = None
-        rows = 1 if b"),(" not in data else count_rows(data)
-        table.rows_in += rows
-        table.rows_out += rows
+        elif block[-2:] != b",\n":
+            self._fail(table, offset + len(block) - 1, "a row line must end in ',' or ';'")
         plan = table.plan
-        if plan.string is not None and any(n in data for n in plan.needles):
-            return self._strings(data, plan)
-        return data
+        if plan.row is None:
+            rows = _count(block)
+            table.rows_in += rows
+            if plan.truncate:
+                return b""
+            table.rows_out += rows
+            if plan.string is not None and any(n in block for n in plan.needles):
+                return self._strings(block, plan)
+            return block
+        return self._rows(table, block, offset)
 
-    def _rows(self, table: _Table, data: bytes, offset: int) -> bytes:
-        """``data`` (tuples, then ',' or ';') with the plan applied; counts the rows."""
+    def _rows(self, table: _Table, block: bytes, offset: int) -> bytes:
+        """Each row through the plan's row function; only changed rows are written anew."""
         plan = table.plan
-        if data[-1:] == b";":
-            self._inserting = None
-        elif data[-1:] != b",":
-            self._fail(table, offset + len(data), "a row line must end in ',' or ';'")
-        if plan.truncate:
-            table.rows_in += count_rows(data)
-            return b""
+        row = plan.row
+        assert row is not None
+        string = plan.string
+        needles = plan.needles if string is not None else ()
+        # Where the next needle is: only rows that reach it can have a URL to rewrite.
+        ahead = _find(block, needles, 0)
         pattern = _row_pattern(table.width) if table.width else None
-        needles = plan.needles
-        touches = bool(needles) and any(n in data for n in needles)
         pieces: list[bytes] = []
-        pos = 0
-        end = len(data) - 1
+        copied = pos = rows = 0
+        end = len(block)
         while pos < end:
             read: Sequence[bytes]
             if pattern is not None:
-                match = pattern.match(data, pos)
+                match = pattern.match(block, pos)
                 if match is None:
-                    self._fail(table, offset + pos, self._why(table, data, pos))
+                    self._fail(table, offset + pos, self._why(table, block, pos))
                 read, stop = match.groups(), match.end()
             else:
                 try:
-                    read, stop = split_row(data, pos)
+                    read, stop = split_row(block, pos)
                 except ValueError as error:
                     self._fail(table, offset + pos, str(error))
             values = list(read)
-            table.rows_in += 1
-            changed = plan.row(values) if plan.row is not None else False
-            if touches and plan.string is not None:
+            changed = row(values)
+            if ahead < stop:
+                assert string is not None
                 for index, literal in enumerate(values):
                     # A value the row function replaced is new data, not production's.
                     if (
@@ -386,20 +385,35 @@ class DumpRewriter:
                         and is_string(literal)
                         and any(n in literal for n in needles)
                     ):
-                        new = plan.string(literal)
+                        new = string(literal)
                         if new is not None:
                             values[index] = new
                             changed = True
-            pieces.append(b"(" + b",".join(values) + b")" if changed else data[pos:stop])
-            table.rows_out += 1
-            separator = data[stop : stop + 1]
-            if separator != b"," and not (separator == b";" and stop == end):
+                ahead = _find(block, needles, stop)
+            if changed:
+                pieces += (block[copied:pos], b"(" + b",".join(values) + b")")
+                copied = stop
+            rows += 1
+            separator = block[stop : stop + 1]
+            if separator == b",":
+                pos = stop + 2 if block[stop + 1 : stop + 2] == b"\n" else stop + 1
+            elif separator == b";" and stop + 2 == end:
+                pos = end
+            else:
                 self._fail(table, offset + stop, "expected ',' between rows or ';' at the end")
-            pos = stop + 1
-        return b",".join(pieces) + data[-1:]
+        table.rows_in += rows
+        table.rows_out += rows
+        if not pieces:
+            return block
+        pieces.append(block[copied:])
+        return b"".join(pieces)
 
-    def _strings(self, line: bytes, plan: TablePlan) -> bytes:
-        """A row line of a table without row rules: only its quoted values with needles change."""
+    def _strings(self, block: bytes, plan: TablePlan) -> bytes:
+        """Rows of a table without row rules: the quoted values with needles change.
+
+        Only the lines that hold a needle are read (quotes are only paired
+        right from the start of a line).
+        """
         assert plan.string is not None
         string = plan.string
         needles = plan.needles
@@ -412,7 +426,22 @@ class DumpRewriter:
                     return new
             return literal
 
-        return _STRINGS.sub(one, line)
+        pieces: list[bytes] = []
+        copied = 0
+        found = _find(block, needles, 0)
+        while found < len(block):
+            start = block.rfind(b"\n", 0, found) + 1
+            stop = block.index(b"\n", found)
+            line = block[start:stop]
+            new = _STRINGS.sub(one, line)
+            if new != line:
+                pieces += (block[copied:start], new)
+                copied = stop
+            found = _find(block, needles, stop)
+        if not pieces:
+            return block
+        pieces.append(block[copied:])
+        return b"".join(pieces)
 
     def _why(self, table: _Table, data: bytes, pos: int) -> str:
         try:
@@ -421,11 +450,30 @@ class DumpRewriter:
             return str(error)
         return f"a row has {len(values)} values, the table has {table.width} columns"
 
-    def _fail(self, table: _Table, column: int, why: str) -> NoReturn:
+    def _fail(self, table: _Table, pos: int, why: str) -> NoReturn:
+        line = self._lines_before + self._data.count(b"\n", 0, pos) + 1
         raise DumpFormatError(
-            f"cannot read the dump at line {self._line}, byte {column} (table {table.name}): "
-            f"{why}; nothing after this point was imported"
+            f"cannot read the dump at line {line} (table {table.name}): {why}; "
+            "stopped before writing that row"
         )
+
+
+def _find(data: bytes, needles: tuple[bytes, ...], start: int) -> int:
+    """Where the first of ``needles`` is from ``start`` on; ``len(data)`` if nowhere."""
+    end = len(data)
+    for needle in needles:
+        found = data.find(needle, start, end)
+        if found >= 0:
+            end = found
+    return end
+
+
+def _count(block: bytes) -> int:
+    """Rows in whole row lines: one per line, more where a line holds several."""
+    rows = block.count(b"\n")
+    if b"),(" in block:
+        rows += _STRINGS.sub(b"", block).count(b"),(")
+    return rows
 
 
 def _name(quoted: bytes) -> str:

@@ -33,7 +33,7 @@ of the e-mail addresses found in sanitized columns, which
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -160,9 +160,12 @@ class Transformer:
         return TablePlan(row=row, string=string, needles=needles)
 
     def _row_function(self, rules: TableRules) -> RowFunction:
-        sanitize = self._sanitize
-        base = {index: (kind, value) for index, kind, value in rules.columns}
-        matches = rules.rows
+        action = self._action
+        base = {index: action(kind, value) for index, kind, value in rules.columns}
+        matches = [
+            (match.where, [(i, action(kind, value)) for i, kind, value in match.set])
+            for match in rules.rows
+        ]
         counts = self._counters.sanitized
         table = rules.table
         counts.setdefault(table, 0)
@@ -171,8 +174,8 @@ class Transformer:
             actions = base
             if matches:
                 read: dict[int, bytes | None] = {}  # each where column unquoted once per row
-                for match in matches:
-                    for i, pattern in match.where:
+                for where, sets in matches:
+                    for i, pattern in where:
                         if i not in read:
                             read[i] = unquote(values[i])
                         raw = read[i]
@@ -181,11 +184,10 @@ class Transformer:
                     else:
                         if actions is base:
                             actions = dict(base)
-                        for i, kind, value in match.set:
-                            actions[i] = (kind, value)
+                        actions.update(sets)
             changed = 0
-            for index, (kind, value) in actions.items():
-                new = sanitize(values[index], kind, value)
+            for index, apply in actions.items():
+                new = apply(values[index])
                 if new is not None:
                     values[index] = new
                     changed += 1
@@ -197,30 +199,50 @@ class Transformer:
 
     # ---- values --------------------------------------------------------------------
 
-    def _sanitize(self, literal: bytes, kind: SanitizeKind, fixed: str | None) -> bytes | None:
-        """The new literal for one value, or None to keep it (NULL stays NULL)."""
-        if literal == b"NULL" or kind is SanitizeKind.keep:
-            return None
-        raw = unquote(literal)
-        assert raw is not None
-        if b"@" in raw:
-            self._seen.update(self._fakes.fingerprints_in(raw))
+    def _action(self, kind: SanitizeKind, fixed: str | None) -> Callable[[bytes], bytes | None]:
+        """One column's action on a literal: its new literal, or None to keep it.
+
+        NULL stays NULL (there is nothing personal in it). Every address in a
+        value that is replaced is fingerprinted first, for the leak check.
+        """
+        seen = self._seen
         fakes = self._fakes
-        if kind is SanitizeKind.null:
-            return b"NULL"
-        if kind is SanitizeKind.fixed:
-            new = (fixed or "").encode()
-        elif kind is SanitizeKind.fake_email:
-            new = fakes.email(raw)
-        elif kind is SanitizeKind.fake_name:
-            new = fakes.name(raw)
-        elif kind is SanitizeKind.fake_first_name:
-            new = fakes.first_name(raw)
-        elif kind is SanitizeKind.fake_last_name:
-            new = fakes.last_name(raw)
-        else:  # hash
-            new = fakes.hash(raw)
-        return None if new == raw and literal[:1] == b"'" else quote(new)
+
+        def keep(literal: bytes) -> bytes | None:
+            return None
+
+        if kind is SanitizeKind.keep:
+            return keep
+        if kind is SanitizeKind.null or kind is SanitizeKind.fixed:
+            replacement = b"NULL" if kind is SanitizeKind.null else quote((fixed or "").encode())
+
+            def constant(literal: bytes) -> bytes | None:
+                if literal == b"NULL" or literal == replacement:
+                    return None
+                if b"@" in literal:
+                    seen.update(fakes.fingerprints_in(unquote(literal) or b""))
+                return replacement
+
+            return constant
+        fake = {
+            SanitizeKind.fake_email: fakes.email,
+            SanitizeKind.fake_name: fakes.name,
+            SanitizeKind.fake_first_name: fakes.first_name,
+            SanitizeKind.fake_last_name: fakes.last_name,
+            SanitizeKind.hash: fakes.hash,
+        }[kind]
+
+        def derived(literal: bytes) -> bytes | None:
+            if literal == b"NULL":
+                return None
+            raw = unquote(literal) or b""
+            if b"@" in raw:
+                seen.update(fakes.fingerprints_in(raw))
+            new = fake(raw)
+            # A fake is plain ASCII (names, hex digits): nothing to escape.
+            return None if new == raw else b"'" + new + b"'"
+
+        return derived
 
     def _rewrite_literal(self, literal: bytes) -> bytes | None:
         """A quoted value with the source host in it, rewritten; None when nothing changed."""
