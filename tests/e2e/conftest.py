@@ -17,6 +17,7 @@ import pytest
 from upkeep import lab
 from upkeep.workspace import Workspace
 
+ENVIRONMENTS = ["dev", "staging", "production"]
 TEST_LAB_ENV = {"UPKEEP_LAB_NAME": "upkeep-test", "UPKEEP_LAB_SUBNET": "10.89.78.0/24"}
 
 
@@ -66,3 +67,14 @@ def running_lab(lab_env: dict[str, str], operator_repo: Workspace) -> Iterator[R
     report = lab.up(spec, operator_repo)
     yield RunningLab(spec, operator_repo, report)
     lab.down(spec)  # whatever the tests did, leave nothing of the test lab behind
+
+
+@pytest.fixture(scope="session")
+def provisioned(running_lab: RunningLab) -> RunningLab:
+    """The test lab with all three environments provisioned from nothing (pinned: oldest PHP)."""
+    from upkeep.provision.workflow import provision
+
+    result = provision(running_lab.workspace, "demo", ENVIRONMENTS, php_build="oldest")
+    assert result.ok, result.run.failed
+    assert result.run.changed > 0 and result.pins_commit
+    return running_lab

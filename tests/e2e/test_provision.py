@@ -11,48 +11,14 @@ import time
 
 import git
 import pytest
-from pyinfra.operations import server
 
 from upkeep.cli.main import main
 from upkeep.drift.workflow import drift
-from upkeep.inventory import load_project
 from upkeep.inventory.pins import load_pins
 from upkeep.provision.workflow import provision
-from upkeep.runner import Runner, Target
-from upkeep.workspace import state_home
 
-from .conftest import RunningLab
-from .web import fetch
-
-ENVIRONMENTS = ["dev", "staging", "production"]
-
-
-def _shell(lab: RunningLab, environment: str, command: str) -> None:
-    project = load_project(lab.workspace, "demo")
-    targets = [Target(environment, host) for host in project.environment(environment).hosts]
-    with Runner(targets) as runner:
-        assert runner.run_op(server.shell, commands=[command]).ok
-
-
-def _get(lab: RunningLab, environment: str, path: str):  # type: ignore[no-untyped-def]
-    env = load_project(lab.workspace, "demo").environment(environment)
-    return fetch(env.hosts[0].address, env.domain, path, state_home() / "lab" / "ca.crt")
-
-
-def _status(lab: RunningLab, environment: str, path: str) -> int:
-    """The HTTP status, or 0 when nothing answers on 443 at all."""
-    try:
-        return int(_get(lab, environment, path).status)
-    except OSError:
-        return 0
-
-
-@pytest.fixture(scope="module")
-def provisioned(running_lab: RunningLab) -> RunningLab:
-    result = provision(running_lab.workspace, "demo", ENVIRONMENTS, php_build="oldest")
-    assert result.ok, result.run.failed
-    assert result.run.changed > 0 and result.pins_commit
-    return running_lab
+from .conftest import ENVIRONMENTS, RunningLab
+from .hosts import get, shell, status
 
 
 def test_every_environment_serves_the_site_over_https_at_the_pinned_build(
@@ -62,11 +28,11 @@ def test_every_environment_serves_the_site_over_https_at_the_pinned_build(
     for environment in ENVIRONMENTS:
         build = pins.get(environment).php_build
         assert build is not None
-        health = _get(provisioned, environment, "/health.php")
+        health = get(provisioned, environment, "/health.php")
         assert health.status == 200
         assert health.json()["status"] == "ok" and health.json()["database"] == "ok"
         assert health.json()["php_version"] == build.split("-")[0]
-        page = _get(provisioned, environment, "/")
+        page = get(provisioned, environment, "/")
         assert page.status == 200
         assert 'id="user-count">200<' in page.body  # rows PHP read from MariaDB
         assert (
@@ -76,20 +42,20 @@ def test_every_environment_serves_the_site_over_https_at_the_pinned_build(
 
 
 def test_the_application_404_is_not_replaced_by_an_error_page(provisioned: RunningLab) -> None:
-    response = _get(provisioned, "staging", "/no-such-page")
+    response = get(provisioned, "staging", "/no-such-page")
     assert response.status == 404
     assert "Demo Shop: page not found" in response.body  # the application's own page
 
 
 def test_a_server_error_shows_the_friendly_page(provisioned: RunningLab) -> None:
-    _shell(provisioned, "dev", "systemctl stop php8.2-fpm")
+    shell(provisioned, "dev", "systemctl stop php8.2-fpm")
     try:
-        response = _get(provisioned, "dev", "/")
+        response = get(provisioned, "dev", "/")
         assert response.status == 502
         assert "We are having a technical hiccup" in response.body
     finally:
-        _shell(provisioned, "dev", "systemctl start php8.2-fpm")
-    assert _get(provisioned, "dev", "/health.php").status == 200
+        shell(provisioned, "dev", "systemctl start php8.2-fpm")
+    assert get(provisioned, "dev", "/health.php").status == 200
 
 
 def test_a_second_provision_changes_nothing(provisioned: RunningLab) -> None:
@@ -101,7 +67,7 @@ def test_a_second_provision_changes_nothing(provisioned: RunningLab) -> None:
 
 def test_a_stray_apt_upgrade_cannot_move_php(provisioned: RunningLab) -> None:
     # Debian offers a newer 8.2 build (bookworm-security); the pin must hold the old one.
-    _shell(
+    shell(
         provisioned,
         "production",
         "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --only-upgrade php8.2-fpm php8.2-cli",
@@ -109,7 +75,7 @@ def test_a_stray_apt_upgrade_cannot_move_php(provisioned: RunningLab) -> None:
     pinned = load_pins(provisioned.workspace, "demo").get("production").php_build
     assert pinned is not None
     assert (
-        _get(provisioned, "production", "/health.php").json()["php_version"] == pinned.split("-")[0]
+        get(provisioned, "production", "/health.php").json()["php_version"] == pinned.split("-")[0]
     )
     assert drift(provisioned.workspace, "demo").in_sync
 
@@ -117,13 +83,13 @@ def test_a_stray_apt_upgrade_cannot_move_php(provisioned: RunningLab) -> None:
 def test_drift_finds_hand_edits_and_provision_removes_them(
     provisioned: RunningLab, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _shell(
+    shell(
         provisioned,
         "staging",
         "sed -i 's/^max_file_uploads = .*/max_file_uploads = 7/' /etc/php/8.2/fpm/php.ini",
     )
     newer = "$(apt-cache madison php8.2-cli | awk '{print $3}' | sort -V | tail -1)"
-    _shell(
+    shell(
         provisioned,
         "dev",
         f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades php8.2-cli={newer} php8.2-common={newer} php8.2-readline={newer} php8.2-opcache={newer}",
@@ -147,7 +113,7 @@ def test_drift_finds_hand_edits_and_provision_removes_them(
 
 def test_an_interrupted_provision_converges_when_run_again(provisioned: RunningLab) -> None:
     # Take staging's site apart, start provisioning it, and kill the run midway.
-    _shell(
+    shell(
         provisioned,
         "staging",
         "rm -f /etc/nginx/sites-enabled/demo-staging.conf /etc/php/8.2/fpm/pool.d/demo-staging.conf"
@@ -163,10 +129,10 @@ def test_an_interrupted_provision_converges_when_run_again(provisioned: RunningL
             break
     child.send_signal(signal.SIGKILL)
     child.wait()
-    assert _status(provisioned, "staging", "/health.php") != 200  # really left broken
+    assert status(provisioned, "staging", "/health.php") != 200  # really left broken
 
     assert provision(provisioned.workspace, "demo", ["staging"]).ok
-    assert _get(provisioned, "staging", "/health.php").status == 200
+    assert get(provisioned, "staging", "/health.php").status == 200
     assert drift(provisioned.workspace, "demo").in_sync
 
 
@@ -181,15 +147,15 @@ def test_deploy_then_rollback_moves_code_and_pins(
     root = str(provisioned.workspace.root)
 
     assert main(["--root", root, "deploy", "demo", "staging", "--ref", "main"]) == 0
-    assert _get(provisioned, "staging", "/version.txt").body == "v2\n"
+    assert get(provisioned, "staging", "/version.txt").body == "v2\n"
     assert load_pins(provisioned.workspace, "demo").get("staging").ref == new_commit
-    assert _get(provisioned, "production", "/version.txt").body != "v2\n"  # only staging moved
+    assert get(provisioned, "production", "/version.txt").body != "v2\n"  # only staging moved
 
     capsys.readouterr()
     assert main(["--root", root, "rollback", "demo", "staging", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["commit"] == before
-    assert _get(provisioned, "staging", "/version.txt").body != "v2\n"
+    assert get(provisioned, "staging", "/version.txt").body != "v2\n"
     assert load_pins(provisioned.workspace, "demo").get("staging").ref == before
     assert drift(provisioned.workspace, "demo").in_sync
     # Nothing earlier than the first release: a second rollback is refused, nothing changed.

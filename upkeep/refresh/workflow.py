@@ -123,6 +123,9 @@ def refresh(
     except (UpkeepError, subprocess.TimeoutExpired) as failure:
         error = secrets.redact(str(failure))
         restored = _restore(run)
+    except BaseException:
+        _restore(run)  # a bug or an interrupt: still put the target back, then let it show
+        raise
     finally:
         lock.release()
     report = RefreshReport(
