@@ -243,8 +243,15 @@ class DumpRewriter:
         return out
 
     def close(self) -> bytes:
-        """The rest of the dump (its last line has no newline, if any is left)."""
+        """The rest of the dump (its last line has no newline, if any is left).
+
+        A dump cut short inside a row (the source failed) ends with the last
+        whole line: half a row must not reach the target, it may be personal
+        data the rules never saw whole. ``completed`` stays False.
+        """
         rest, self._rest = self._rest, b""
+        if self._inserting is not None and not rest.endswith(b";"):
+            rest = b""
         out = self._region(rest + b"\n")[:-1] if rest else b""
         self.bytes_out += len(out)
         return out

@@ -1,0 +1,232 @@
+"""Reading real mariadb-dump output: byte for byte, row by row, value by value."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.unit.refresh.conftest import FIXTURES, REAL_DUMPS, feed_in_pieces
+from upkeep.refresh.sqldump import (
+    DumpFormatError,
+    DumpRewriter,
+    TablePlan,
+    count_rows,
+    quote,
+    split_row,
+    unquote,
+)
+
+# The seed of the demo fixtures (see tests/fixtures/refresh/README.md).
+DEMO_ROWS = {"activity_log": 30, "orders": 60, "settings": 6, "users": 30}
+
+
+def identity(table: str, columns: tuple[str, ...] | None) -> TablePlan:
+    return TablePlan()
+
+
+def rewrite_every_row(table: str, columns: tuple[str, ...] | None) -> TablePlan:
+    """Every row re-encoded from its values, every string looked at: still the same bytes."""
+    return TablePlan(row=lambda values: True, string=lambda literal: None, needles=(b"'",))
+
+
+def run(
+    data: bytes, plan_for=identity, size: int = 1 << 20, **kwargs
+) -> tuple[bytes, DumpRewriter]:  # type: ignore[no-untyped-def]
+    rewriter = DumpRewriter(plan_for, **kwargs)
+    return feed_in_pieces(rewriter, data, size), rewriter
+
+
+@pytest.mark.parametrize("dump", REAL_DUMPS, ids=lambda p: p.name)
+@pytest.mark.parametrize("size", [1, 3, 64, 4096, 1 << 20])
+@pytest.mark.parametrize("plan_for", [identity, rewrite_every_row])
+def test_an_untouched_dump_comes_out_byte_for_byte(dump: Path, size: int, plan_for) -> None:  # type: ignore[no-untyped-def]
+    data = dump.read_bytes()
+    out, rewriter = run(data, plan_for, size)
+    assert out == data
+    assert rewriter.bytes_in == rewriter.bytes_out == len(data)
+    assert rewriter.completed
+
+
+@pytest.mark.parametrize("name", ["demo.sql", "demo-one-row-per-insert.sql"])
+def test_rows_are_counted_per_table(name: str) -> None:
+    _, rewriter = run((FIXTURES / name).read_bytes(), rewrite_every_row)
+    counts = rewriter.counts()
+    assert {table: c.rows_in for table, c in counts.items()} == DEMO_ROWS
+    assert all(c.rows_out == c.rows_in for c in counts.values())
+
+
+def _one_line_per_insert(data: bytes) -> bytes:
+    """MySQL's (and older MariaDB's) layout: all rows of a statement on the INSERT's line."""
+    return re.sub(
+        rb" VALUES\n((?:.*,\n)*.*;\n)",
+        lambda m: b" VALUES " + m.group(1).replace(b",\n(", b",("),
+        data,
+    )
+
+
+def test_many_rows_on_one_line_are_read_too() -> None:
+    data = _one_line_per_insert((FIXTURES / "demo.sql").read_bytes())
+    assert b"INSERT INTO `users` VALUES (1," in data
+    for plan_for in (identity, rewrite_every_row):
+        out, rewriter = run(data, plan_for, 97)
+        assert out == data
+        assert {t: c.rows_in for t, c in rewriter.counts().items()} == DEMO_ROWS
+
+
+def test_columns_come_from_create_table_or_the_column_list() -> None:
+    seen: dict[str, tuple[str, ...] | None] = {}
+
+    def record(table: str, columns: tuple[str, ...] | None) -> TablePlan:
+        seen[table] = columns
+        return TablePlan()
+
+    run((FIXTURES / "edge.sql").read_bytes(), record)
+    run((FIXTURES / "edge-complete-insert.sql").read_bytes(), record)
+    assert seen["odd table"] == (
+        "id", "select", "we`ird", "b", "vb", "bits", "f", "d", "dt", "j", "n", "e", "s", "g",
+    )  # fmt: skip
+    assert seen["wp_options"] == ("option_id", "option_name", "option_value", "autoload")
+
+
+def test_without_create_table_the_schema_names_the_columns() -> None:
+    seen = {}
+    data = b"INSERT INTO `t` VALUES (1,'a');\n"
+    run(data, lambda t, c: seen.setdefault(t, c) and TablePlan(), schema={"t": ["id", "name"]})
+    run(data, lambda t, c: seen.setdefault("none", c) or TablePlan())
+    assert seen == {"t": ("id", "name"), "none": None}
+
+
+def test_every_string_in_the_dumps_is_escaped_exactly_as_mariadb_dump_escapes() -> None:
+    literals = 0
+    for dump in REAL_DUMPS:
+        for line in dump.read_bytes().split(b"\n"):
+            if not line.startswith(b"("):
+                continue
+            values, _ = split_row(line)
+            for literal in values:
+                if literal.startswith(b"'"):
+                    assert quote(unquote(literal)) == literal
+                    literals += 1
+    assert literals > 500
+
+
+def test_hex_blobs_and_escaped_strings_hold_the_same_bytes() -> None:
+    """The same rows dumped with and without --hex-blob decode to the same values."""
+
+    def rows(name: str) -> list[list[bytes | None]]:
+        data = (FIXTURES / name).read_bytes()
+        start = data.index(b"INSERT", data.index(b"Dumping data for table `odd table`"))
+        found = []
+        for line in data[start:].split(b"\n"):
+            if line.endswith(b" VALUES"):
+                continue  # MariaDB's layout: the rows follow, one per line
+            pos = line.find(b"(", line.find(b"VALUES")) if line.startswith(b"INSERT") else 0
+            if not line[pos:].startswith(b"("):
+                break
+            values, _ = split_row(line, pos)
+            found.append([unquote(v) for v in values])
+        return found
+
+    plain, hexed = rows("edge.sql"), rows("edge-complete-insert.sql")
+    assert len(plain) == 3
+    assert plain == hexed
+    assert plain[0][3] == b"\x00\x01\x02\x03\xff'\"\\\n\r\x1a"  # the BLOB as inserted
+
+
+@given(st.binary(max_size=80))
+def test_quote_then_unquote_is_the_identity(raw: bytes) -> None:
+    literal = quote(raw)
+    assert unquote(literal) == raw
+    assert b"\n" not in literal and b"\x00" not in literal
+
+
+@pytest.mark.parametrize(
+    ("literal", "raw"),
+    [
+        (b"'it''s'", b"it's"),  # valid SQL, though mysqldump writes \'
+        (b"'50\\%_\\_'", b"50\\%_\\_"),  # \% and \_ keep their backslash
+        (b"'\\a\\b\\t'", b"a\x08\t"),  # an unknown escape is the byte itself
+        (b"_binary 'x\\0'", b"x\x00"),
+        (b"X'4142'", b"AB"),
+        (b"0x", b""),
+        (b"1e300", b"1e300"),
+        (b"NULL", None),
+    ],
+)
+def test_unquote(literal: bytes, raw: bytes | None) -> None:
+    assert unquote(literal) == raw
+
+
+def test_split_row_and_count_rows_see_through_quoted_text() -> None:
+    line = b"(1,'a),(b','it\\'s',NULL,-1.5e3,0x00FF),(2,'',X'41',_binary 'z',b'0101');"
+    first, stop = split_row(line)
+    assert first == [b"1", b"'a),(b'", b"'it\\'s'", b"NULL", b"-1.5e3", b"0x00FF"]
+    second, _ = split_row(line, stop + 1)
+    assert second == [b"2", b"''", b"X'41'", b"_binary 'z'", b"b'0101'"]
+    assert count_rows(line) == 2
+
+
+def test_truncating_drops_the_rows_and_keeps_everything_else() -> None:
+    data = (FIXTURES / "demo.sql").read_bytes()
+    out, rewriter = run(data, lambda t, c: TablePlan(truncate=t == "activity_log"), 500)
+    assert b"INSERT INTO `activity_log`" not in out
+    assert b"signed up" not in out
+    assert b"CREATE TABLE `activity_log`" in out and b"LOCK TABLES `activity_log` WRITE" in out
+    assert len(out.splitlines()) == len(data.splitlines()) - 31  # the INSERT line and 30 rows
+    assert rewriter.counts()["activity_log"].rows_in == 30
+    assert rewriter.counts()["activity_log"].rows_out == 0
+    assert rewriter.counts()["users"].rows_out == 30
+
+
+def test_a_changed_value_rewrites_only_its_row() -> None:
+    data = (FIXTURES / "demo.sql").read_bytes()
+
+    def plan(table: str, columns: tuple[str, ...] | None) -> TablePlan:
+        if table != "users":
+            return TablePlan()
+        assert columns is not None
+        email = columns.index("email")
+
+        def row(values: list[bytes]) -> bool:
+            if values[0] != b"2":
+                return False
+            values[email] = quote(b"new'one@example.invalid")
+            return True
+
+        return TablePlan(row=row)
+
+    out, _ = run(data, plan, 333)
+    changed = [(a, b) for a, b in zip(data.split(b"\n"), out.split(b"\n"), strict=True) if a != b]
+    assert len(changed) == 1
+    assert changed[0][1].startswith(b"(2,'") and b"'new\\'one@example.invalid'" in changed[0][1]
+
+
+def test_a_row_that_does_not_fit_the_table_stops_the_stream_with_its_line() -> None:
+    data = (FIXTURES / "demo.sql").read_bytes()
+    bad = data.replace(b"(3,'Anna Taylor'", b"(3,'Anna Taylor',42", 1)
+    assert bad != data
+    line = bad[: bad.index(b"(3,'Anna Taylor'")].count(b"\n") + 1
+    with pytest.raises(DumpFormatError, match=rf"line {line} \(table users\): a row has 5 values"):
+        run(bad, rewrite_every_row, 1000)
+    unterminated = data.replace(
+        b"'2024-01-05 09:10:11'),\n(2,'Quentin", b"'2024-01-05 09:10:11')\n(2,'Quentin"
+    )
+    assert unterminated != data
+    line = unterminated[: unterminated.index(b"09:10:11')\n(2,")].count(b"\n") + 1
+    with pytest.raises(DumpFormatError, match=rf"line {line} .*expected ',' between rows"):
+        run(unterminated, rewrite_every_row)
+
+
+@pytest.mark.parametrize("plan_for", [identity, rewrite_every_row])
+def test_a_dump_cut_short_is_not_completed_and_its_half_row_is_held_back(plan_for) -> None:  # type: ignore[no-untyped-def]
+    data = (FIXTURES / "demo.sql").read_bytes()
+    cut = data.index(b"anna.taylor3@example.org','2024")
+    out, rewriter = run(data[:cut], plan_for)
+    assert not rewriter.completed
+    assert out == data[: data.rindex(b"\n", 0, cut) + 1]  # whole lines only
+    _, whole = run(data, plan_for)
+    assert whole.completed
