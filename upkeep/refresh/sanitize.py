@@ -212,8 +212,14 @@ class RuleSet:
                         "right preset and table_prefix?)",
                     )
                 )
+        absent: set[str] = set()  # a missing table is one problem, not one per column
         for rule in self.columns:
-            if rule.origin.strict:
+            if not rule.origin.strict or rule.table in absent:
+                continue
+            if not _tables_of(schema, rule.table):
+                absent.add(rule.table)
+                problems += _missing(schema, rule.table, None, rule.origin.path[:-1])
+            else:
                 problems += _missing(schema, rule.table, rule.column, rule.origin.path)
         for row_rule in self.rows:
             if not row_rule.origin.strict:

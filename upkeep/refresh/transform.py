@@ -262,6 +262,11 @@ class Transformer:
                 self._counters.serialized_failed += 1
                 return raw
             if new != raw:
+                # Read back before it is written: a broken value must never reach the target.
+                # (Few values are rewritten, so the second parse costs little.)
+                if serialized.try_rewrite(new, _same) is None:
+                    self._counters.serialized_failed += 1
+                    return raw
                 self._counters.serialized += 1
             return new
         return self._replace(raw)
@@ -270,3 +275,7 @@ class Transformer:
         new, count = self._urls.sub(text)
         self._counters.urls += count
         return new
+
+
+def _same(text: bytes) -> bytes:
+    return text
