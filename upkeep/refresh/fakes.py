@@ -22,8 +22,12 @@ collations compare them; the same address in two spellings is one person.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 # Local part: no quote at the start, so a SQL literal's own quote is never taken for it.
 EMAIL = re.compile(rb"[A-Za-z0-9_%+-][A-Za-z0-9._%+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -110,3 +114,34 @@ class Fakes:
         digest = self._name.copy()
         digest.update(value.strip())
         return digest.digest()
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """A set of 64-bit fingerprints at 8 bytes each: sorted, packed, searched by halves.
+
+    Two million addresses take 16 MB here, against ~300 MB as a set of ints.
+
+    >>> seen = Fingerprints.of([7, 3, 7])
+    >>> 3 in seen, 5 in seen, len(seen)
+    (True, False, 2)
+    """
+
+    packed: bytes = b""
+
+    @classmethod
+    def of(cls, values: Iterable[int]) -> Fingerprints:
+        return cls(array("Q", sorted(set(values))).tobytes())
+
+    def _view(self) -> memoryview:
+        return memoryview(self.packed).cast("Q")
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, int):
+            return False
+        view = self._view()
+        index = bisect.bisect_left(view, value)
+        return index < len(view) and view[index] == value
+
+    def __len__(self) -> int:
+        return len(self.packed) // 8

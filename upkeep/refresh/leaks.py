@@ -7,9 +7,9 @@ fingerprinted the same way and looked up. A hit means a production address
 survived somewhere (a free-text column, a serialized blob, a table the rules
 missed); the report names the table and how many, never the address.
 
-    >>> from upkeep.refresh.fakes import Fakes
+    >>> from upkeep.refresh.fakes import Fakes, Fingerprints
     >>> salt = b"k" * 16
-    >>> seen = frozenset({Fakes(salt).fingerprint(b"anna@example.com")})
+    >>> seen = Fingerprints.of([Fakes(salt).fingerprint(b"anna@example.com")])
     >>> scanner = LeakScanner(salt, seen)
     >>> scanner.feed(b"INSERT INTO `notes` VALUES (1,'ask ANNA@example.com'),(2,'x@y.example');\\n")
     >>> scanner.close()
@@ -19,7 +19,7 @@ missed); the report names the table and how many, never the address.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from upkeep.refresh.fakes import EMAIL, Fakes
@@ -40,7 +40,7 @@ class LeakReport:
 class LeakScanner:
     """Feed it a dump of the target; ``close`` says where source addresses remain."""
 
-    def __init__(self, salt: bytes, fingerprints: frozenset[int]) -> None:
+    def __init__(self, salt: bytes, fingerprints: Container[int]) -> None:
         self._fakes = Fakes(salt)
         self._fingerprints = fingerprints
         self._rest = b""
@@ -80,7 +80,7 @@ class LeakScanner:
                     self._leaks[self._table] = self._leaks.get(self._table, 0) + 1
 
 
-def scan(chunks: Iterable[bytes], salt: bytes, fingerprints: frozenset[int]) -> LeakReport:
+def scan(chunks: Iterable[bytes], salt: bytes, fingerprints: Container[int]) -> LeakReport:
     """``LeakScanner`` over a whole stream."""
     scanner = LeakScanner(salt, fingerprints)
     for chunk in chunks:

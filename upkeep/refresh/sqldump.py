@@ -460,8 +460,8 @@ class DumpRewriter:
     def _fail(self, table: _Table, pos: int, why: str) -> NoReturn:
         line = self._lines_before + self._data.count(b"\n", 0, pos) + 1
         raise DumpFormatError(
-            f"cannot read the dump at line {line} (table {table.name}): {why}; "
-            "stopped before writing that row"
+            f"cannot read the dump at line {line} (table {table.name}): {why}; stopped before "
+            "writing that row (upkeep reads mariadb-dump's own output: check the dump options)"
         )
 
 

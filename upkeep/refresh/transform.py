@@ -33,16 +33,33 @@ of the e-mail addresses found in sanitized columns, which
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from upkeep.inventory.model import SanitizeKind
+from upkeep.inventory.model import Environment, Project, SanitizeKind
 from upkeep.refresh import serialized
-from upkeep.refresh.fakes import Fakes
+from upkeep.refresh.fakes import Fakes, Fingerprints
 from upkeep.refresh.sanitize import RuleSet, Schema, TableRules
 from upkeep.refresh.sqldump import DumpRewriter, RowFunction, TablePlan, quote, unquote
-from upkeep.refresh.urls import UrlRewriter
+from upkeep.refresh.urls import UrlRewriter, site_url
+
+
+def for_refresh(
+    project: Project,
+    source: Environment,
+    target: Environment,
+    salt: bytes,
+    *,
+    schema: Schema | None = None,
+) -> Transformer:
+    """The transformer of one refresh: the project's rules, the source's URL to the target's.
+
+    Check the rules against the source's schema first (``RuleSet.require``).
+    """
+    url_map = [(site_url(source.domain, source.tls), site_url(target.domain, target.tls))]
+    return Transformer(RuleSet.from_project(project), url_map, salt, schema=schema)
 
 
 @dataclass(frozen=True)
@@ -65,7 +82,7 @@ class TransformReport:
     serialized_rewritten: int  # serialized values with a string changed
     serialized_failed: int  # values that look serialized but are not valid: left as they were
     completed: bool  # the dump's "-- Dump completed" line went through
-    email_fingerprints: frozenset[int] = field(repr=False)
+    email_fingerprints: Fingerprints = field(repr=False)
 
     def rows_in(self) -> dict[str, int]:
         return {name: table.rows_in for name, table in self.tables.items()}
@@ -107,7 +124,8 @@ class Transformer:
         self._urls = UrlRewriter(url_map)
         self._fakes = Fakes(salt)
         self._counters = _Counters()
-        self._seen: set[int] = set()
+        # Packed as they come (8 bytes each; the same address may come often), sorted at the end.
+        self._seen = array("Q")
         self._truncated: set[str] = set()
         self._dump = DumpRewriter(self._plan, schema or {})
 
@@ -144,7 +162,7 @@ class Transformer:
             serialized_rewritten=self._counters.serialized,
             serialized_failed=self._counters.serialized_failed,
             completed=self._dump.completed,
-            email_fingerprints=frozenset(self._seen),
+            email_fingerprints=Fingerprints.of(self._seen),
         )
 
     # ---- plans ---------------------------------------------------------------------
@@ -220,7 +238,7 @@ class Transformer:
                 if literal == b"NULL" or literal == replacement:
                     return None
                 if b"@" in literal:
-                    seen.update(fakes.fingerprints_in(unquote(literal) or b""))
+                    seen.extend(fakes.fingerprints_in(unquote(literal) or b""))
                 return replacement
 
             return constant
@@ -237,7 +255,7 @@ class Transformer:
                 return None
             raw = unquote(literal) or b""
             if b"@" in raw:
-                seen.update(fakes.fingerprints_in(raw))
+                seen.extend(fakes.fingerprints_in(raw))
             new = fake(raw)
             # A fake is plain ASCII (names, hex digits): nothing to escape.
             return None if new == raw else b"'" + new + b"'"

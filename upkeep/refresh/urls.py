@@ -74,6 +74,15 @@ class Site:
         return cls(parts.scheme, parts.netloc, parts.path.rstrip("/"))
 
 
+def site_url(domain: str, tls: str) -> str:
+    """An environment's base URL: https unless its TLS mode is ``none``.
+
+    >>> site_url("staging.demo.lab", "lab"), site_url("dev.demo.lab", "none")
+    ('https://staging.demo.lab', 'http://dev.demo.lab')
+    """
+    return f"{'http' if tls == 'none' else 'https'}://{domain}"
+
+
 class UrlRewriter:
     """Replaces every spelling of each source URL with its target, in one pass.
 

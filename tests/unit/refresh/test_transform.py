@@ -16,13 +16,14 @@ from tests.unit.refresh.conftest import (
     needs_php,
     php_unserialize_check,
 )
+from upkeep.inventory import load_file
 from upkeep.inventory.model import Sanitize
 from upkeep.refresh.fakes import EMAIL, Fakes
 from upkeep.refresh.leaks import LeakReport, scan
 from upkeep.refresh.sanitize import RuleSet
 from upkeep.refresh.serialized import loads, looks_serialized
 from upkeep.refresh.sqldump import DumpFormatError, split_row, unquote
-from upkeep.refresh.transform import Transformer, TransformReport
+from upkeep.refresh.transform import Transformer, TransformReport, for_refresh
 
 URL_MAP = [(SOURCE, TARGET)]
 
@@ -266,3 +267,11 @@ def test_truncated_tables_are_known_before_and_after_the_stream() -> None:
         "page_cache",
         "activity_log",
     }
+
+
+def test_a_refresh_of_the_demo_project_uses_its_inventory_and_domains() -> None:
+    project = load_file(FIXTURES.parents[2] / "inventories" / "demo.yml")
+    t = for_refresh(project, project.environment("production"), project.environment("dev"), SALT)
+    out = feed_in_pieces(t, (FIXTURES / "demo.sql").read_bytes(), 1 << 16)
+    assert b"https://dev.demo.lab/uploads/logo.png" in out and b"www.demo.lab" not in out
+    assert t.report().truncated == {"activity_log"}
