@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import signal
 import subprocess
 import threading
@@ -78,6 +79,62 @@ class _Drain:
         return secrets.redact(self.data.decode("utf-8", "replace").strip()[-limit:])
 
 
+class _Writer:
+    """Compresses and writes to the target in its own thread, so the transform of the
+    next chunk overlaps the import of this one (zlib and pipe writes release the GIL)."""
+
+    def __init__(self, stdin: IO[bytes]) -> None:
+        self.stdin = stdin
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self.deflate = zlib.compressobj(1, zlib.DEFLATED, GZIP)
+        self.wire_out = 0
+        self.failed = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (item := self.queue.get()) is not None:
+                packed = self.deflate.compress(item)
+                self.wire_out += len(packed)
+                self.stdin.write(packed)
+            packed = self.deflate.flush()
+            self.wire_out += len(packed)
+            self.stdin.write(packed)
+            self.stdin.close()
+        except (BrokenPipeError, ValueError, OSError):
+            self.failed = True
+
+    def put(self, data: bytes) -> None:
+        self._enqueue(data)
+
+    def _enqueue(self, item: bytes | None) -> None:
+        # Never wait forever on a full queue whose writer has died.
+        while True:
+            if self.failed or not self.thread.is_alive():
+                raise BrokenPipeError
+            try:
+                self.queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def finish(self) -> None:
+        self._enqueue(None)
+        self.thread.join()
+        if self.failed:
+            raise BrokenPipeError
+
+    def abandon(self) -> None:
+        """Stop without caring what was written: the caller is stopping both ends."""
+        if self.thread.is_alive():
+            with contextlib.suppress(queue.Full):
+                self.queue.put_nowait(None)
+            with contextlib.suppress(OSError, ValueError):
+                self.stdin.close()
+            self.thread.join(timeout=10)
+
+
 def pipe(
     source_argv: Sequence[str],
     target_argv: Sequence[str],
@@ -101,8 +158,8 @@ def pipe(
     drains = [_Drain(source.stderr), _Drain(target.stdout), _Drain(target.stderr)]
     threads = [drain.start() for drain in drains]
     inflate = zlib.decompressobj(GZIP)
-    deflate = zlib.compressobj(1, zlib.DEFLATED, GZIP)
-    wire_in = dump_in = dump_out = wire_out = 0
+    writer = _Writer(target.stdin)
+    wire_in = dump_in = dump_out = 0
     broken: str | None = None
     try:
         while chunk := source.stdout.read1(CHUNK):  # type: ignore[attr-defined]
@@ -111,15 +168,12 @@ def pipe(
             dump_in += len(raw)
             out = transform.feed(raw)
             dump_out += len(out)
-            packed = deflate.compress(out)
-            wire_out += len(packed)
-            target.stdin.write(packed)
+            writer.put(out)
             on_progress(dump_in, dump_out)
         tail = transform.feed(inflate.flush()) + transform.close()
         dump_out += len(tail)
-        packed = deflate.compress(tail) + deflate.flush()
-        wire_out += len(packed)
-        target.stdin.write(packed)
+        writer.put(tail)
+        writer.finish()
     except BrokenPipeError:
         broken = "the target stopped reading"
     except zlib.error as error:
@@ -128,13 +182,11 @@ def pipe(
         # The transformer failed (or we were interrupted): stop both ends, import nothing more.
         _stop(source)
         _stop(target)
+        writer.abandon()
         raise
     finally:
-        try:
-            target.stdin.close()
-        except BrokenPipeError:
-            broken = broken or "the target stopped reading"
         if broken:
+            writer.abandon()
             _stop(source)
         source_code, target_code = source.wait(), target.wait()
         for thread in threads:
@@ -147,7 +199,7 @@ def pipe(
     if target_code != 0 or broken:
         reason = broken or f"exit {target_code}"
         raise StreamFailed(f"the import on the target failed ({reason}): {target_err.tail()}")
-    return StreamStats(wire_in, dump_in, dump_out, wire_out, time.monotonic() - started)
+    return StreamStats(wire_in, dump_in, dump_out, writer.wire_out, time.monotonic() - started)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
