@@ -277,14 +277,18 @@ def test_the_demo_inventory_passes(tmp_path: Path, capsys: pytest.CaptureFixture
     assert capsys.readouterr().out.strip() == "ok: 1 inventories"
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "expected"), [c[1:] for c in BROKEN], ids=[c[0] for c in BROKEN]
-)
-def test_broken_inventory_is_reported_with_line_and_key_path(
-    workspace: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str
+def assert_reported(
+    workspace: Path,
+    capsys: pytest.CaptureFixture[str],
+    good: str,
+    old: str,
+    new: str,
+    expected: str,
 ) -> None:
-    assert old in GOOD, "the case must change the good inventory"
-    write(workspace, GOOD.replace(old, new, 1))
+    """``good`` with ``old`` replaced by ``new`` fails `inventory check` with exit 2 and one
+    problem line starting ``inventories/shop.yml:<expected>`` — the line and the key path."""
+    assert old in good, "the case must change the good inventory"
+    write(workspace, good.replace(old, new, 1))
 
     code = main(["--root", str(workspace), "inventory", "check"])
 
@@ -295,6 +299,15 @@ def test_broken_inventory_is_reported_with_line_and_key_path(
         line.startswith(f"upkeep: inventories/shop.yml:{expected}") for line in err.splitlines()
     ), err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"), [c[1:] for c in BROKEN], ids=[c[0] for c in BROKEN]
+)
+def test_broken_inventory_is_reported_with_line_and_key_path(
+    workspace: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str
+) -> None:
+    assert_reported(workspace, capsys, GOOD, old, new, expected)
 
 
 def test_every_problem_of_a_file_is_reported_at_once(

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.test_inventory_cli import GOOD as BASE
+from tests.unit.test_inventory_cli import assert_reported, write
 from upkeep.cli.main import main
 from upkeep.inventory import load_file
 from upkeep.inventory.model import SanitizeKind
@@ -137,12 +138,6 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def write(workspace: Path, text: str) -> Path:
-    path = workspace / "inventories" / "shop.yml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_the_good_section_passes_and_reads_as_written(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -176,15 +171,4 @@ def test_an_inventory_without_the_section_is_still_valid(workspace: Path) -> Non
 def test_a_broken_section_is_reported_with_line_and_key_path(
     workspace: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str
 ) -> None:
-    assert old in GOOD, "the case must change the good inventory"
-    write(workspace, GOOD.replace(old, new, 1))
-
-    code = main(["--root", str(workspace), "inventory", "check"])
-
-    out, err = capsys.readouterr()
-    assert code == 2
-    assert out == ""
-    assert any(
-        line.startswith(f"upkeep: inventories/shop.yml:{expected}") for line in err.splitlines()
-    ), err
-    assert "Traceback" not in err
+    assert_reported(workspace, capsys, GOOD, old, new, expected)
