@@ -250,14 +250,6 @@ BROKEN = [
 ]
 
 
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "inventories").mkdir()
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("UPKEEP_ROOT", raising=False)
-    return tmp_path
-
-
 def write(workspace: Path, text: str, name: str = "shop.yml") -> Path:
     path = workspace / "inventories" / name
     path.write_text(text, encoding="utf-8")

@@ -130,14 +130,6 @@ BROKEN = [
 ]
 
 
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "inventories").mkdir()
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("UPKEEP_ROOT", raising=False)
-    return tmp_path
-
-
 def test_the_good_section_passes_and_reads_as_written(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
