@@ -1,0 +1,1 @@
+"""Monitoring: checks declared in the inventory, their results, history, incidents, alerts."""
