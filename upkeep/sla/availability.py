@@ -1,0 +1,262 @@
+"""Availability from time, not from counting checks: how much service time the site was down.
+
+    availability = 1 − counted downtime / service time
+
+Counted downtime is the union of the outages (overlapping incidents count
+once) inside the calendar's service hours, less the parts inside maintenance
+windows; those parts are "excused" and reported apart. Maintenance does not
+shrink the service time: the client paid for those hours too. The budget is
+the downtime the target allows over the whole period, ``(1 − target) ×
+service time``; a period still running is measured up to ``now`` (its
+availability is "so far") while its budget stays the whole month's.
+
+Everything is exact: times in microseconds, ratios as fractions, so a
+hand-computed 99.9 % is 99.9 % and not 99.89999.
+
+    >>> from upkeep.sla.calendar import ServiceCalendar
+    >>> cal = ServiceCalendar("Europe/Warsaw")  # 24/7
+    >>> start, end = month_period("2026-02", cal)
+    >>> outage = (dt.datetime(2026, 2, 3, 10, tzinfo=cal.zone), dt.datetime(2026, 2, 3, 10, 40, tzinfo=cal.zone))
+    >>> a = measure(cal, 99.9, start, end, now=end, outages=[outage])
+    >>> a.service, a.allowed, a.downtime        # 28 × 24 h = 672 h; 0.1 % of that is 40 m 19.2 s
+    (datetime.timedelta(days=28), datetime.timedelta(seconds=2419, microseconds=200000), datetime.timedelta(seconds=2400))
+    >>> percent_text(a.percent), a.verdict
+    ('99.900', 'met')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from upkeep.errors import UsageError
+from upkeep.sla.calendar import Interval, ServiceCalendar
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_ZERO = dt.timedelta()
+
+
+# ---- intervals (aware datetimes; results in UTC) -------------------------------
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """The union, as sorted disjoint intervals; touching ones are joined, empty ones dropped."""
+    spans = sorted((a.astimezone(dt.UTC), b.astimezone(dt.UTC)) for a, b in intervals if b > a)
+    merged: list[Interval] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def intersect(left: Iterable[Interval], right: Iterable[Interval]) -> list[Interval]:
+    """Where both cover, as sorted disjoint intervals."""
+    ours, theirs = merge(left), merge(right)
+    found: list[Interval] = []
+    i = j = 0
+    while i < len(ours) and j < len(theirs):
+        a, b = max(ours[i][0], theirs[j][0]), min(ours[i][1], theirs[j][1])
+        if b > a:
+            found.append((a, b))
+        if ours[i][1] < theirs[j][1]:
+            i += 1
+        else:
+            j += 1
+    return found
+
+
+def subtract(left: Iterable[Interval], right: Iterable[Interval]) -> list[Interval]:
+    """``left`` with ``right`` cut out."""
+    holes = merge(right)
+    found: list[Interval] = []
+    for a, b in merge(left):
+        for hole_a, hole_b in holes:
+            if hole_b <= a or hole_a >= b:
+                continue
+            if hole_a > a:
+                found.append((a, hole_a))
+            a = max(a, hole_b)
+            if a >= b:
+                break
+        if a < b:
+            found.append((a, b))
+    return found
+
+
+def clip(intervals: Iterable[Interval], start: dt.datetime, end: dt.datetime) -> list[Interval]:
+    return intersect(intervals, [(start, end)])
+
+
+# ---- periods ---------------------------------------------------------------------
+
+
+def month_period(month: str, calendar: ServiceCalendar) -> Interval:
+    """A ``YYYY-MM`` month as local midnight of its first day to that of the next month's (UTC)."""
+    match = _MONTH.fullmatch(month.strip()) if isinstance(month, str) else None
+    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1970:
+        raise UsageError(f"month {month!r} is not a month such as 2026-11 (YYYY-MM)")
+    year, number = int(match[1]), int(match[2])
+    first = dt.date(year, number, 1)
+    following = dt.date(year + number // 12, number % 12 + 1, 1)
+    return calendar.day_bounds(first)[0], calendar.day_bounds(following)[0]
+
+
+def service_downtime(
+    calendar: ServiceCalendar,
+    outages: Iterable[Interval],
+    maintenance: Iterable[Interval],
+    start: dt.datetime,
+    end: dt.datetime,
+) -> tuple[dt.timedelta, dt.timedelta]:
+    """(counted, excused): outage service time between start and end, outside and inside maintenance."""
+    down = clip(outages, start, end)
+    windows = merge(maintenance)
+    counted = sum((calendar.service_time(a, b) for a, b in subtract(down, windows)), _ZERO)
+    excused = sum((calendar.service_time(a, b) for a, b in intersect(down, windows)), _ZERO)
+    return counted, excused
+
+
+# ---- results -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Day:
+    """One local day of the period."""
+
+    date: dt.date
+    service: dt.timedelta  # the day's service time in the calendar (the whole day's)
+    measured: dt.timedelta  # the part of it up to now
+    downtime: dt.timedelta  # counted
+    excused: dt.timedelta  # inside maintenance
+    closed_reason: str | None  # a holiday's name, "closed", or None
+
+    @property
+    def state(self) -> str:
+        """``closed`` (no service hours that day), ``future`` (not begun by now) or ``open``."""
+        if not self.service:
+            return "closed"
+        return "open" if self.measured else "future"
+
+    @property
+    def percent(self) -> Fraction | None:
+        if not self.measured:
+            return None
+        return 100 * (1 - Fraction(_us(self.downtime), _us(self.measured)))
+
+
+@dataclass(frozen=True)
+class Availability:
+    target: Fraction  # percent, exactly as written (99.9)
+    start: dt.datetime  # the period, UTC
+    end: dt.datetime
+    until: dt.datetime  # measured up to here: the end, or now if sooner
+    service: dt.timedelta  # the whole period's service time: the budget's base
+    measured: dt.timedelta  # service time up to ``until``
+    downtime: dt.timedelta  # counted against the SLA
+    excused: dt.timedelta  # downtime inside maintenance windows
+    days: tuple[Day, ...]
+
+    @property
+    def complete(self) -> bool:
+        return self.until >= self.end
+
+    @property
+    def percent(self) -> Fraction:
+        """Availability so far; 100 when no service time has passed (nothing could be missed)."""
+        if not self.measured:
+            return Fraction(100)
+        return 100 * (1 - Fraction(_us(self.downtime), _us(self.measured)))
+
+    @property
+    def budget(self) -> Fraction:
+        """The downtime the target allows over the whole period, in microseconds, exact."""
+        return _us(self.service) * (100 - self.target) / 100
+
+    @property
+    def allowed(self) -> dt.timedelta:
+        """The budget, rounded down to the microsecond."""
+        return dt.timedelta(microseconds=math.floor(self.budget))
+
+    @property
+    def remaining(self) -> dt.timedelta:
+        """What is left of the budget; negative once it is overspent."""
+        return self.allowed - self.downtime
+
+    @property
+    def verdict(self) -> str:
+        """``met`` or ``missed``; ``on track`` while the period runs within its budget."""
+        if _us(self.downtime) > self.budget:
+            return "missed"  # the month's budget is spent: no later uptime brings it back
+        return "met" if self.complete else "on track"
+
+
+def measure(
+    calendar: ServiceCalendar,
+    target: float | Fraction,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    outages: Iterable[Interval] = (),
+    maintenance: Iterable[Interval] = (),
+) -> Availability:
+    """Availability of the period ``start``–``end`` as known at ``now``, day by day."""
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    until = min(max(now.astimezone(dt.UTC), start), end)
+    down = merge(clip(outages, start, until))
+    windows = merge(maintenance)
+    days = []
+    day = calendar.local_date(start)
+    while True:
+        day_start, day_end = calendar.day_bounds(day)
+        if day_start >= end:
+            break
+        day_start, day_end = max(day_start, start), min(day_end, end)
+        counted, excused = service_downtime(calendar, down, windows, day_start, day_end)
+        days.append(
+            Day(
+                date=day,
+                service=calendar.service_time(day_start, day_end),
+                measured=calendar.service_time(day_start, min(day_end, until)),
+                downtime=counted,
+                excused=excused,
+                closed_reason=calendar.closed_reason(day),
+            )
+        )
+        day += dt.timedelta(days=1)
+    return Availability(
+        target=_exact(target),
+        start=start,
+        end=end,
+        until=until,
+        service=sum((d.service for d in days), _ZERO),
+        measured=sum((d.measured for d in days), _ZERO),
+        downtime=sum((d.downtime for d in days), _ZERO),
+        excused=sum((d.excused for d in days), _ZERO),
+        days=tuple(days),
+    )
+
+
+def percent_text(value: Fraction, places: int = 3) -> str:
+    """Rounded down, so a report never shows more than was achieved: 99.89999 is 99.899.
+
+    >>> percent_text(Fraction(999999, 10000)), percent_text(Fraction(100))
+    ('99.999', '100.000')
+    """
+    scaled = math.floor(value * 10**places)
+    whole, part = divmod(scaled, 10**places)
+    return f"{whole}.{part:0{places}d}"
+
+
+def _exact(target: float | Fraction) -> Fraction:
+    # repr gives the shortest text that reads back as the float: 99.9 is 999/10, exactly.
+    return target if isinstance(target, Fraction) else Fraction(repr(float(target)))
+
+
+def _us(duration: dt.timedelta) -> int:
+    return (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
