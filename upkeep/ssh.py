@@ -16,11 +16,12 @@ import shlex
 import subprocess
 
 from upkeep import secrets
-from upkeep.errors import RunFailed
+from upkeep.errors import ConnectionFailed, RunFailed
 from upkeep.runner import SshHost
 
 KEEPALIVE_SECONDS = 10
 KEEPALIVE_MISSES = 3
+SSH_FAILED = 255  # ssh's own exit code: the connection, not the command, failed
 
 
 def ssh_options(host: SshHost) -> list[str]:
@@ -61,6 +62,11 @@ def run_root(host: SshHost, script: str, timeout: float = 3600) -> tuple[int, st
 def check_root(host: SshHost, script: str, what: str, timeout: float = 3600) -> str:
     """Run ``script``; its stdout, or RunFailed saying ``what`` failed on which host."""
     code, out = run_root(host, script, timeout)
+    if code == SSH_FAILED:
+        raise ConnectionFailed(
+            f"{what} failed: {host.name} ({host.address}) cannot be reached over SSH: "
+            f"{secrets.redact(out.strip())[-300:]}"
+        )
     if code != 0:
         raise RunFailed(
             f"{what} failed on {host.name} (exit {code}): {secrets.redact(out.strip())[-400:]}"

@@ -1,24 +1,41 @@
-"""The refresh workflow's plumbing on the lab: lock, backup, stream, files, code, verify, restore.
+"""Refresh on the lab: production cloned into staging, sanitized, and every fault survived.
 
-These run with the identity transform; sanitizing and URL rewriting are the
-transformer's job and are tested with it.
+The acceptance test runs the real command (`upkeep refresh demo --yes --json`)
+with the demo preset; the fault tests break one thing each — the source's SSH,
+the connection mid-stream, the target's disk, a sanitize rule, the lock — and
+check the same three things every time: a clear error, staging as it was,
+production untouched (and the lock free for the next run).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
-from upkeep.errors import UsageError
+from upkeep.cli.main import main
+from upkeep.errors import ConnectionFailed, UsageError
 from upkeep.inventory import load_project
 from upkeep.locks import Lock, LockHeld
-from upkeep.refresh.stream import Passthrough
+from upkeep.refresh.stream import Passthrough, Transform
+from upkeep.refresh.transform import for_refresh
 from upkeep.refresh.workflow import RefreshFailed, refresh
 from upkeep.ssh import check_root, run_root
 
 from .conftest import RunningLab
+from .hosts import console, get
 
-CHECKSUM = "mariadb-dump --skip-dump-date --single-transaction --skip-comments demo | sha256sum | cut -c1-64"
+CHECKSUM = (
+    "mariadb-dump --skip-dump-date --single-transaction --skip-comments demo "
+    "| sha256sum | cut -c1-64"
+)
 UPLOADS = "/srv/www/demo-{env}/shared/public/uploads"
+FILES = "cd {dir} && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum"
 
 
 def _host(lab: RunningLab, environment: str):  # type: ignore[no-untyped-def]
@@ -29,65 +46,257 @@ def _root(lab: RunningLab, environment: str, script: str) -> str:
     return check_root(_host(lab, environment), script, "test step").strip()
 
 
-def test_refresh_makes_staging_a_copy_of_production_and_leaves_production_alone(
-    provisioned: RunningLab,
+def _checksums(lab: RunningLab) -> tuple[str, str]:
+    return _root(lab, "staging", CHECKSUM), _root(lab, "production", CHECKSUM)
+
+
+def _lock_is_free(lab: RunningLab) -> bool:
+    return (
+        _root(
+            lab, "staging", "test -e /var/lib/upkeep/locks/demo-staging && echo held || echo free"
+        )
+        == "free"
+    )
+
+
+def _cli(lab: RunningLab, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["--root", str(lab.workspace.root), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- acceptance -------------------------------------------------------------------
+def test_refresh_clones_production_into_staging_sanitized_at_the_staging_domain(
+    provisioned: RunningLab, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _root(provisioned, "staging", "mariadb demo -e 'DELETE FROM orders WHERE id > 900'")
+    marker = f"Demo Shop (production copy {int(time.time())})"
     _root(
-        provisioned, "staging", f"echo stale > {UPLOADS.format(env='staging')}/only-on-staging.txt"
+        provisioned,
+        "production",
+        f"mariadb demo -e \"UPDATE settings SET value = '{marker}' WHERE name = 'site_name'\"",
     )
     _root(
         provisioned, "production", f"echo fresh > {UPLOADS.format(env='production')}/new-upload.txt"
     )
-    before = _root(provisioned, "production", CHECKSUM)
+    _root(
+        provisioned, "staging", f"echo stale > {UPLOADS.format(env='staging')}/only-on-staging.txt"
+    )
+    production_emails = _root(
+        provisioned, "production", "mariadb -N -B -e 'SELECT email FROM users' demo"
+    ).split()
+    assert len(production_emails) == 200
+    production_before = _root(provisioned, "production", CHECKSUM)
 
-    report = refresh(provisioned.workspace, "demo", transform_factory=Passthrough)
+    code, out, err = _cli(provisioned, capsys, "refresh", "demo", "--yes", "--json")
 
-    assert [step.name for step in report.steps] == [
-        "lock", "backup", "database", "files", "code", "verify", "smoke",
+    assert code == 0, err
+    report = json.loads(out)
+    assert [step["name"] for step in report["steps"]] == [
+        "check", "lock", "backup", "database", "files", "code", "verify", "smoke",
     ]  # fmt: skip
-    assert report.rows["orders"] == 1000 and report.rows["users"] == 200
-    staging_uploads = _root(provisioned, "staging", f"ls {UPLOADS.format(env='staging')}")
-    assert "new-upload.txt" in staging_uploads and "only-on-staging.txt" not in staging_uploads
-    assert _root(provisioned, "production", CHECKSUM) == before  # only ever read
+    assert report["data"]["values_sanitized"] >= 400  # 200 names and 200 addresses at least
+    assert report["data"]["serialized_rewritten"] > 0 and report["data"]["truncated"] == [
+        "activity_log"
+    ]
+    assert all(Path(path).exists() for path in report["report_files"])
+    # Staging serves production's content, at its own address.
+    home = get(provisioned, "staging", "/")
+    assert home.status == 200 and marker in home.body
+    assert '<span id="site-url">https://staging.demo.lab</span>' in home.body
+    assert re.search(r"Serialized settings: [1-9]\d* ok,\s+0 broken", home.body)
+    # The serialized settings hold the staging URL and still unserialize in PHP itself.
+    checked = json.loads(_root(provisioned, "staging", _UNSERIALIZE))
+    assert checked["serialized"] >= 3 and checked["broken"] == [] and checked["staging_urls"] > 0
+    assert checked["production_urls"] == 0
+    # No production address anywhere in staging's database; the log that named users is empty.
+    staging_dump = _root(provisioned, "staging", "mariadb-dump --skip-comments demo")
+    assert not [email for email in production_emails if email in staging_dump]
+    assert (
+        _root(provisioned, "staging", "mariadb -N -B -e 'SELECT COUNT(*) FROM activity_log' demo")
+        == "0"
+    )
+    # Uploads match, production's data is what it was, the lock is free.
+    uploads = [
+        _root(provisioned, env, FILES.format(dir=UPLOADS.format(env=env)))
+        for env in ("production", "staging")
+    ]
+    assert (
+        uploads[0] == uploads[1]
+        and "new-upload.txt" in uploads[1]
+        and "only-on-staging" not in uploads[1]
+    )
+    assert _root(provisioned, "production", CHECKSUM) == production_before
+    assert _lock_is_free(provisioned)
 
 
-def test_a_second_refresh_is_refused_while_one_holds_the_lock(provisioned: RunningLab) -> None:
+_UNSERIALIZE = r"""cd /srv/www/demo-staging/current && php -r '
+require "src/bootstrap.php";
+$out = ["serialized" => 0, "broken" => [], "staging_urls" => 0, "production_urls" => 0];
+foreach (db()->query("SELECT name, value FROM settings") as $row) {
+    if (!preg_match("/^(a|O|s):\d+:/", $row["value"])) continue;
+    $out["serialized"]++;
+    if (@unserialize($row["value"], ["allowed_classes" => false]) === false) $out["broken"][] = $row["name"];
+    $out["staging_urls"] += substr_count($row["value"], "https://staging.demo.lab");
+    $out["production_urls"] += substr_count($row["value"], "www.demo.lab");
+}
+echo json_encode($out);'"""
+
+
+def test_a_dry_run_shows_each_table_and_changes_nothing(
+    provisioned: RunningLab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _checksums(provisioned)
+    code, out, err = _cli(provisioned, capsys, "refresh", "demo", "--dry-run", "--json")
+    assert code == 0, err
+    plan = json.loads(out)
+    actions = {line["table"]: line["action"] for line in plan["tables"]}
+    assert actions["activity_log"] == "truncate" and actions["settings"] == "copy"
+    assert actions["users"] == "sanitize name: fake_name, email: fake_email"
+    assert plan["url_map"] == [["https://www.demo.lab", "https://staging.demo.lab"]]
+    assert _checksums(provisioned) == before and _lock_is_free(provisioned)
+
+
+def test_without_yes_and_without_a_terminal_it_refuses(
+    provisioned: RunningLab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _cli(provisioned, capsys, "refresh", "demo")
+    assert code == 2 and "without --yes" in err
+
+
+# -- faults -----------------------------------------------------------------------
+@contextlib.contextmanager
+def _bulk_production(lab: RunningLab) -> Iterator[None]:
+    """~30 MB more in production, so a stream lasts long enough to be broken midway."""
+    _root(lab, "production", (
+        "mariadb demo -e 'SET SESSION max_recursive_iterations = 100000; "
+        "CREATE TABLE bulk (id INT PRIMARY KEY, payload TEXT NOT NULL); "
+        "INSERT INTO bulk WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s "
+        "WHERE n < 30000) SELECT n, TO_BASE64(RANDOM_BYTES(768)) FROM s'"
+    ))  # fmt: skip
+    try:
+        yield
+    finally:
+        _root(lab, "production", "mariadb demo -e 'DROP TABLE IF EXISTS bulk'")
+
+
+class _Interrupting:
+    """The project's real transform, with ``action`` run once at the first chunk."""
+
+    def __init__(self, lab: RunningLab, action: str, environment: str) -> None:
+        project = load_project(lab.workspace, "demo")
+        self.inner: Transform = for_refresh(
+            project, project.environment("production"), project.environment("staging"), b"t" * 32
+        )
+        self.lab, self.action, self.environment = lab, action, environment
+        self.done = False
+
+    def feed(self, chunk: bytes) -> bytes:
+        if not self.done:
+            self.done = True
+            console(self.lab, self.environment, self.action)
+            time.sleep(1)
+        return self.inner.feed(chunk)
+
+    def close(self) -> bytes:
+        return self.inner.close()
+
+
+def test_ssh_dropped_mid_stream_restores_staging(provisioned: RunningLab) -> None:
+    with _bulk_production(provisioned):
+        before = _checksums(provisioned)
+        drop = "pkill -KILL -f '[s]shd: upkeep' || true"  # every SSH session to production
+        with pytest.raises(RefreshFailed) as failed:
+            refresh(provisioned.workspace, "demo",
+                    transform_factory=lambda: _Interrupting(provisioned, drop, "production"))  # fmt: skip
+        assert "dump on the source failed" in str(failed.value)
+        assert failed.value.report.restored
+        assert _checksums(provisioned) == before
+    assert _lock_is_free(provisioned)
+
+
+def test_target_disk_full_midway_restores_staging(provisioned: RunningLab) -> None:
+    datadir = "/var/lib/mysql/demo"
+    console(provisioned, "staging", (
+        f"systemctl stop mariadb && mv {datadir} {datadir}.disk && mkdir {datadir} && "
+        f"mount -t tmpfs -o size=128m tmpfs {datadir} && cp -a {datadir}.disk/. {datadir}/ && "
+        f"chown mysql:mysql {datadir} && systemctl start mariadb"
+    ))  # fmt: skip
+    try:
+        with _bulk_production(provisioned):
+            before = _checksums(provisioned)
+            # Once the stream runs, something else takes all but 8 MB: the import cannot fit.
+            fill = f"fallocate -l $(( $(df -B1 --output=avail {datadir} | tail -1) - 8388608 )) {datadir}/filler"
+            with pytest.raises(RefreshFailed) as failed:
+                refresh(provisioned.workspace, "demo",
+                        transform_factory=lambda: _Interrupting(provisioned, fill, "staging"))  # fmt: skip
+            assert "import on the target failed" in str(failed.value)
+            assert failed.value.report.restored
+            assert _checksums(provisioned) == before
+    finally:
+        console(provisioned, "staging", (
+            f"rm -f {datadir}/filler; systemctl stop mariadb && rm -rf {datadir}.disk.new && "
+            f"cp -a {datadir}/. {datadir}.disk/ && umount {datadir} && rmdir {datadir} && "
+            f"mv {datadir}.disk {datadir} && systemctl start mariadb"
+        ))  # fmt: skip
+    assert _lock_is_free(provisioned)
+
+
+def test_an_unreachable_source_is_a_clear_error_and_changes_nothing(
+    provisioned: RunningLab,
+) -> None:
+    before = _root(provisioned, "staging", CHECKSUM)
+    console(
+        provisioned,
+        "production",
+        "systemctl stop ssh.socket ssh.service; pkill -KILL -f '[s]shd: upkeep' || true",
+    )
+    try:
+        with pytest.raises(ConnectionFailed, match=r"production .* cannot be reached over SSH"):
+            refresh(provisioned.workspace, "demo")
+    finally:
+        console(provisioned, "production", "systemctl start ssh.service")
+    assert _root(provisioned, "staging", CHECKSUM) == before and _lock_is_free(provisioned)
+
+
+def test_a_rule_naming_a_missing_column_is_refused_before_anything_changes(
+    provisioned: RunningLab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inventory = provisioned.workspace.root / "inventories" / "demo.yml"
+    original = inventory.read_text()
+    inventory.write_text(
+        original.replace(
+            "  preset: demo", "  preset: demo\n  tables:\n    users: {phone: fake_name}", 1
+        )
+    )
+    assert "phone" in inventory.read_text()
+    before = _checksums(provisioned)
+    try:
+        code, _, err = _cli(provisioned, capsys, "refresh", "demo", "--yes")
+    finally:
+        inventory.write_text(original)
+    assert code == 2
+    assert re.search(r"inventories/demo\.yml:\d+: sanitize\.tables\.users\.phone: .*phone", err), (
+        err
+    )
+    assert _checksums(provisioned) == before and _lock_is_free(provisioned)
+
+
+def test_a_second_refresh_is_refused_while_one_holds_the_lock(
+    provisioned: RunningLab, capsys: pytest.CaptureFixture[str]
+) -> None:
     holder = Lock(
         "/var/lib/upkeep/locks/demo-staging",
         "refresh demo production→staging",
         lambda script: run_root(_host(provisioned, "staging"), script),
     )
-    with holder, pytest.raises(LockHeld, match="locked by refresh demo"):
-        refresh(provisioned.workspace, "demo", transform_factory=Passthrough)
-
-
-def test_a_failure_midway_restores_the_target_and_releases_the_lock(
-    provisioned: RunningLab,
-) -> None:
-    class BreaksMidway(Passthrough):
-        seen = 0
-
-        def feed(self, chunk: bytes) -> bytes:
-            self.seen += len(chunk)
-            if self.seen > 20_000:
-                raise RefreshFailedInTest("a rule went wrong midway")
-            return chunk
-
-    _root(provisioned, "staging", "mariadb demo -e 'DELETE FROM orders WHERE id > 990'")
-    before = _root(provisioned, "staging", CHECKSUM)
-    with pytest.raises(RefreshFailed) as failed:
-        refresh(provisioned.workspace, "demo", transform_factory=BreaksMidway)
-    assert failed.value.report.restored
-    assert _root(provisioned, "staging", CHECKSUM) == before
-    # the lock was released: the next refresh runs
-    assert refresh(provisioned.workspace, "demo", transform_factory=Passthrough).ok
+    with holder:
+        code, _, err = _cli(provisioned, capsys, "refresh", "demo", "--yes")
+        assert code == 1 and "locked by refresh demo production→staging" in err
+        with pytest.raises(LockHeld):
+            refresh(provisioned.workspace, "demo", transform_factory=Passthrough)
+    assert _lock_is_free(provisioned)
 
 
 def test_production_is_never_a_refresh_target(provisioned: RunningLab) -> None:
     with pytest.raises(UsageError, match="never the target"):
         refresh(provisioned.workspace, "demo", source="staging", target="production")
-
-
-class RefreshFailedInTest(UsageError):
-    """An UpkeepError raised from inside the stream, as a broken rule would."""

@@ -25,6 +25,7 @@ COMMANDS = (
     "upkeep.cli.provision",
     "upkeep.cli.drift",
     "upkeep.cli.release",
+    "upkeep.cli.refresh",
     "upkeep.cli.estimate",
 )
 

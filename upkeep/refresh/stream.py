@@ -205,3 +205,44 @@ def pipe(
 def _stop(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+def read(
+    source_argv: Sequence[str],
+    consume: Callable[[bytes], None],
+    on_progress: Callable[[int], None] = lambda _in: None,
+) -> int:
+    """Run ``source_argv`` (writing gzip) and hand its inflated output to ``consume``.
+
+    For reading a host's dump on the control machine without keeping it (the
+    checks after an import). Returns the bytes consumed.
+    """
+    source = subprocess.Popen(
+        source_argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    assert source.stdout and source.stderr
+    errors = _Drain(source.stderr)
+    thread = errors.start()
+    inflate = zlib.decompressobj(GZIP)
+    total = 0
+    try:
+        while chunk := source.stdout.read1(CHUNK):  # type: ignore[attr-defined]
+            raw = inflate.decompress(chunk)
+            total += len(raw)
+            consume(raw)
+            on_progress(total)
+        rest = inflate.flush()
+        total += len(rest)
+        consume(rest)
+    except zlib.error as error:
+        _stop(source)
+        raise StreamFailed(f"the host sent a broken stream ({error})") from error
+    except BaseException:
+        _stop(source)
+        raise
+    finally:
+        code = source.wait()
+        thread.join(timeout=10)
+    if code != 0:
+        raise StreamFailed(f"reading from the host failed (exit {code}): {errors.tail()}")
+    return total

@@ -135,6 +135,10 @@ class Transformer:
     def close(self) -> bytes:
         return self._dump.close()
 
+    def rows_read(self) -> int:
+        """Rows of the dump read so far, for progress."""
+        return sum(counts.rows_in for counts in self._dump.counts().values())
+
     @property
     def truncated_tables(self) -> frozenset[str]:
         """Tables whose rows are dropped: those named in the rules, and those seen so far

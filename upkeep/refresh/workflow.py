@@ -1,23 +1,27 @@
 """``upkeep refresh``: clone production into staging, as a pipeline of named steps.
 
-lock → back up the target → stream the database (transformed) → sync shared
-files → deploy production's commit → verify → smoke → unlock. The source is
-only ever read. Once the backup exists, any failure restores it before the
-error is raised, and the lock is always released.
+check → lock → back up the target → stream the database (sanitized, URLs
+rewritten) → sync shared files → deploy production's commit → verify → smoke
+→ unlock. The source is only ever read: its schema and sizes, its dump and
+its files, all through the read-only dump user or rsync's reading side. The
+check changes nothing, so a bad sanitize rule, an unreachable host or too
+little room on the target stops the run before the lock is even taken. Once
+the backup exists, any failure restores it (and the code the target ran)
+before the error is raised, and the lock is always released.
 
-    >>> report = refresh(workspace, "demo", transform_factory=Passthrough)   # doctest: +SKIP
-    >>> [step.name for step in report.steps]                                # doctest: +SKIP
-    ['lock', 'backup', 'database', 'files', 'code', 'verify', 'smoke']
+    >>> report = refresh(workspace, "demo")                  # doctest: +SKIP
+    >>> [step.name for step in report.steps]                 # doctest: +SKIP
+    ['check', 'lock', 'backup', 'database', 'files', 'code', 'verify', 'smoke']
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import os
 import shlex
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,14 +32,22 @@ from upkeep.errors import RunFailed, UpkeepError, UsageError
 from upkeep.inventory import Environment, Host, Project, load_project
 from upkeep.inventory.pins import load_pins
 from upkeep.locks import Lock
+from upkeep.progress import Meter, Tick
 from upkeep.provision.workflow import provision
-from upkeep.refresh import stream
+from upkeep.refresh import inspect, stream
 from upkeep.refresh.backup import BackupPlan, backup_script, drop_all_tables, restore_script
-from upkeep.ssh import check_root, root_command, run_root, ssh_argv, ssh_options
+from upkeep.refresh.files import rsync
+from upkeep.refresh.sanitize import RuleSet
+from upkeep.refresh.transform import Transformer, TransformReport, for_refresh
+from upkeep.refresh.urls import site_url
+from upkeep.refresh.verify import TargetScan, compare_counts
+from upkeep.smoke import smoke
+from upkeep.ssh import check_root, root_command, run_root, ssh_argv
 from upkeep.workspace import Workspace
 
 Say = Callable[[str], None]
 DUMP_OPTIONS = "--single-transaction --quick --routines --triggers --events"
+LOCK_TTL_SECONDS = 6 * 3600  # longer than any refresh; a crashed one's lock goes stale after
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,20 @@ class StepRecord:
     name: str
     seconds: float
     detail: str
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """What happened to the data on the way; counts only, never a value."""
+
+    tables: int = 0
+    rows: int = 0
+    values_sanitized: int = 0
+    urls_rewritten: int = 0
+    serialized_rewritten: int = 0
+    truncated: tuple[str, ...] = ()
+    addresses_checked: int = 0
+    serialized_checked: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,85 +81,38 @@ class RefreshReport:
     error: str | None = None
     restored: bool = False
     rows: dict[str, int] = field(default_factory=dict)
+    data: DataSummary = DataSummary()
+    source_ref: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-@dataclass
-class _Refresh:
-    workspace: Workspace
-    project: Project
-    source: Environment
-    target: Environment
-    say: Say
-    transform_factory: Callable[[], stream.Transform]
-    db_only: bool
-    files_only: bool
-    steps: list[StepRecord] = field(default_factory=list)
-    backup: str | None = None
-    rows: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def source_host(self) -> Host:
-        return self.source.hosts[0]
-
-    @property
-    def target_host(self) -> Host:
-        return self.target.hosts[0]
-
-    def site_dir(self, environment: Environment) -> str:
-        return base_dir(self.project.name, str(environment.name))
+@dataclass(frozen=True)
+class TablePlanLine:
+    table: str
+    rows: int  # InnoDB's estimate
+    bytes: int
+    action: str  # copy, truncate, or the columns sanitized
 
 
-def refresh(
-    workspace: Workspace,
-    project_name: str,
-    *,
-    source: str = "production",
-    target: str = "staging",
-    transform_factory: Callable[[], stream.Transform] = stream.Passthrough,
-    db_only: bool = False,
-    files_only: bool = False,
-    force_unlock: bool = False,
-    say: Say = lambda _: None,
-) -> RefreshReport:
-    if target == "production":
-        raise UsageError("production is never the target of a refresh (use --to staging or dev)")
-    if source == target:
-        raise UsageError(f"--from and --to are both {source}")
-    project = load_project(workspace, project_name)
-    run = _Refresh(
-        workspace, project, project.environment(source), project.environment(target), say,
-        transform_factory, db_only, files_only,
-    )  # fmt: skip
-    lock = Lock(
-        f"/var/lib/upkeep/locks/{project.name}-{target}",
-        f"refresh {project.name} {source}→{target}",
-        lambda script: run_root(run.target_host, script),
-    )
-    if force_unlock:
-        lock.force_unlock()
-    error: str | None = None
-    restored = False
-    _run_step(run, "lock", lambda: lock.acquire().describe())
-    try:
-        for name, step in _steps(run):
-            _run_step(run, name, step)
-    except (UpkeepError, subprocess.TimeoutExpired) as failure:
-        error = secrets.redact(str(failure))
-        restored = _restore(run)
-    except BaseException:
-        _restore(run)  # a bug or an interrupt: still put the target back, then let it show
-        raise
-    finally:
-        lock.release()
-    report = RefreshReport(
-        project.name, source, target, error is None, tuple(run.steps), error, restored, run.rows
-    )
-    if error is not None:
-        raise RefreshFailed(report)
-    return report
+@dataclass(frozen=True)
+class RefreshPlan:
+    """What a refresh would do, read from both ends (``--dry-run``); nothing changed."""
+
+    project: str
+    source: str
+    target: str
+    url_map: tuple[tuple[str, str], ...]
+    tables: tuple[TablePlanLine, ...]
+    shared_paths: tuple[str, ...]
+    exclude_files: tuple[str, ...]
+    source_ref: str
+    database_bytes: int
+    target_free_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 class RefreshFailed(RunFailed):
@@ -147,17 +126,170 @@ class RefreshFailed(RunFailed):
         )
 
 
+TransformFactory = Callable[[], stream.Transform]
+
+
+@dataclass
+class _Refresh:
+    workspace: Workspace
+    project: Project
+    source: Environment
+    target: Environment
+    say: Say
+    tick: Tick
+    transform_factory: TransformFactory | None  # None: the project's rules (what users get)
+    db_only: bool
+    files_only: bool
+    rules: RuleSet
+    steps: list[StepRecord] = field(default_factory=list)
+    facts: inspect.SourceFacts | None = None
+    source_ref: str = ""
+    target_ref_before: str | None = None  # set once the code step has moved the target
+    backup: str | None = None
+    salt: bytes = field(default_factory=lambda: os.urandom(32))  # this refresh's only
+    transform: TransformReport | None = None
+    dumped: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    data: DataSummary = DataSummary()
+
+    @property
+    def source_host(self) -> Host:
+        return self.source.hosts[0]
+
+    @property
+    def target_host(self) -> Host:
+        return self.target.hosts[0]
+
+    def site_dir(self, environment: Environment) -> str:
+        return base_dir(self.project.name, str(environment.name))
+
+    @property
+    def dump_defaults(self) -> str:
+        """The source's read-only dump user's client settings (written by provision)."""
+        return f"/etc/upkeep/{Path(self.site_dir(self.source)).name}-dump.cnf"
+
+    @property
+    def database(self) -> str:
+        return self.project.database.name
+
+
+def refresh(
+    workspace: Workspace,
+    project_name: str,
+    *,
+    source: str = "production",
+    target: str = "staging",
+    transform_factory: TransformFactory | None = None,
+    db_only: bool = False,
+    files_only: bool = False,
+    force_unlock: bool = False,
+    say: Say = lambda _: None,
+    tick: Tick = lambda _: None,
+) -> RefreshReport:
+    """Refresh ``target`` from ``source``; RefreshFailed (with its report) when it failed.
+
+    ``transform_factory`` replaces the project's sanitize rules and URL rewrite
+    with another transform (tests of the plumbing use the identity).
+    """
+    run = _prepare(
+        workspace, project_name, source, target, db_only, files_only, say, tick, transform_factory
+    )
+    _run_step(run, "check", lambda: _check(run))
+    lock = Lock(
+        f"/var/lib/upkeep/locks/{run.project.name}-{target}",
+        f"refresh {run.project.name} {source}→{target}",
+        lambda script: run_root(run.target_host, script),
+        ttl_seconds=LOCK_TTL_SECONDS,
+    )
+    if force_unlock:
+        lock.force_unlock()
+    error: str | None = None
+    restored = False
+    _run_step(run, "lock", lambda: lock.acquire().describe())
+    try:
+        for name, step in _steps(run):
+            _run_step(run, name, step)
+    except (UpkeepError, subprocess.TimeoutExpired) as failure:
+        error = secrets.redact(str(failure))
+        run.say(f"failed: {error}")
+        restored = _restore(run)
+    except BaseException:
+        _restore(run)  # a bug or an interrupt: still put the target back, then let it show
+        raise
+    finally:
+        lock.release()
+    report = RefreshReport(
+        run.project.name, source, target, error is None, tuple(run.steps), error, restored,
+        run.rows, run.data, run.source_ref,
+    )  # fmt: skip
+    if error is not None:
+        raise RefreshFailed(report)
+    return report
+
+
+def plan(
+    workspace: Workspace,
+    project_name: str,
+    *,
+    source: str = "production",
+    target: str = "staging",
+    db_only: bool = False,
+    files_only: bool = False,
+    say: Say = lambda _: None,
+) -> RefreshPlan:
+    """The dry run: the check, and what each table would go through. Changes nothing."""
+    run = _prepare(
+        workspace, project_name, source, target, db_only, files_only, say, lambda _: None, None
+    )
+    _check(run)
+    facts = run.facts or inspect.SourceFacts({}, {})
+    lines = []
+    if not files_only:
+        for table in sorted(facts.sizes):
+            size = facts.sizes[table]
+            lines.append(TablePlanLine(table, size.rows, size.bytes, _action(run, table)))
+    space = inspect.target_space(run.target_host, run.database)
+    return RefreshPlan(
+        run.project.name, source, target, tuple(_url_map(run)), tuple(lines),
+        () if db_only else tuple(run.project.shared_paths),
+        tuple(run.project.sanitize.exclude_files), run.source_ref,
+        facts.bytes, space.database_free,
+    )  # fmt: skip
+
+
+def _prepare(
+    workspace: Workspace,
+    project_name: str,
+    source: str,
+    target: str,
+    db_only: bool,
+    files_only: bool,
+    say: Say,
+    tick: Tick,
+    transform_factory: TransformFactory | None,
+) -> _Refresh:
+    if target == "production":
+        raise UsageError("production is never the target of a refresh (use --to staging or dev)")
+    if source == target:
+        raise UsageError(f"--from and --to are both {source}")
+    if db_only and files_only:
+        raise UsageError("--db-only and --files-only exclude each other")
+    project = load_project(workspace, project_name)
+    return _Refresh(
+        workspace, project, project.environment(source), project.environment(target), say, tick,
+        transform_factory, db_only, files_only, RuleSet.from_project(project),
+    )  # fmt: skip
+
+
 def _steps(run: _Refresh) -> list[tuple[str, Callable[[], str]]]:
     steps: list[tuple[str, Callable[[], str]]] = [("backup", lambda: _backup(run))]
     if not run.files_only:
         steps.append(("database", lambda: _database(run)))
     if not run.db_only:
         steps.append(("files", lambda: _files(run)))
-    steps += [
-        ("code", lambda: _code(run)),
-        ("verify", lambda: _verify(run)),
-        ("smoke", lambda: _smoke(run)),
-    ]
+    if not run.files_only:
+        steps.append(("code", lambda: _code(run)))
+    steps += [("verify", lambda: _verify(run)), ("smoke", lambda: _smoke(run))]
     return steps
 
 
@@ -172,12 +304,40 @@ def _run_step(run: _Refresh, name: str, step: Callable[[], str]) -> None:
 
 
 # -- the steps ----------------------------------------------------------------
+def _check(run: _Refresh) -> str:
+    """Everything that can be known before changing anything; raises at the first problem."""
+    if not run.files_only:
+        pin = load_pins(run.workspace, run.project.name).get(str(run.source.name))
+        if not pin.ref:
+            raise UsageError(f"{run.source.name} has no deployed commit pinned: provision it first")
+        run.source_ref = pin.ref
+    run.facts = inspect.source_facts(run.source_host, run.database, run.dump_defaults)
+    if not run.facts.columns:
+        raise RunFailed(f"{run.source.name} has no tables in {run.database}: nothing to copy")
+    detail = (
+        f"{len(run.facts.columns)} tables, ~{run.facts.bytes / 1e6:.1f} MB on {run.source.name}"
+    )
+    if run.files_only:
+        return detail
+    if run.transform_factory is None:
+        run.rules.require(run.facts.columns)  # a rule that fits nothing: exit 2, nothing changed
+        detail += ", sanitize rules fit"
+    space = inspect.target_space(run.target_host, run.database)
+    missing = space.shortfall(run.facts)
+    if missing:
+        raise RunFailed(
+            f"{run.target.name} needs about {missing / 1e6:.0f} MB more free space for the "
+            f"database ({space.database_free / 1e6:.0f} MB free where it lives): nothing was changed"
+        )
+    return detail
+
+
 def _backup_plan(run: _Refresh) -> BackupPlan:
     target_dir = run.site_dir(run.target)
     return BackupPlan(
         base_dir=target_dir,
         backups_dir=f"/var/backups/upkeep/{Path(target_dir).name}",
-        database=run.project.database.name,
+        database=run.database,
         shared_paths=tuple(run.project.shared_paths),
     )
 
@@ -190,6 +350,7 @@ def _backup(run: _Refresh) -> str:
 
 
 def _restore(run: _Refresh) -> bool:
+    """Put the target back as the backup holds it, and its code as it was."""
     if run.backup is None:
         return False
     run.say(f"restoring the target from {run.backup}")
@@ -199,33 +360,72 @@ def _restore(run: _Refresh) -> bool:
             f"RESTORE FAILED ({secrets.redact(out.strip())[-300:]}); restore by hand from {run.backup}"
         )
         return False
+    if run.target_ref_before is not None and run.target_ref_before != run.source_ref:
+        try:
+            _deploy(run, run.target_ref_before)
+        except UpkeepError as failure:
+            run.say(f"the database and files are back, but the code is not: {failure}")
+            return False
     return True
 
 
-def _database(run: _Refresh) -> str:
-    database = shlex.quote(run.project.database.name)
-    defaults = f"/etc/upkeep/{Path(run.site_dir(run.source)).name}-dump.cnf"
-    dump = f"mariadb-dump --defaults-extra-file={defaults} {DUMP_OPTIONS} {database} | gzip -1"
-    plan = _backup_plan(run)
-    load = f"{drop_all_tables(plan)} && gunzip | mariadb {database}"
-    last = [0.0]
+def _transform(run: _Refresh) -> stream.Transform:
+    if run.transform_factory is not None:
+        return run.transform_factory()
+    source, target = run.source, run.target
+    return for_refresh(run.project, source, target, run.salt, schema=_schema(run))
 
-    def progress(dump_in: int, dump_out: int) -> None:
-        now = time.monotonic()
-        if now - last[0] >= 2:
-            last[0] = now
-            run.say(f"database: {dump_in / 1e6:.1f} MB read, {dump_out / 1e6:.1f} MB written")
+
+def _schema(run: _Refresh) -> Mapping[str, tuple[str, ...]]:
+    return run.facts.columns if run.facts else {}
+
+
+def _database(run: _Refresh) -> str:
+    database = shlex.quote(run.database)
+    dump = (
+        f"mariadb-dump --defaults-extra-file={shlex.quote(run.dump_defaults)} {DUMP_OPTIONS} "
+        f"{database} | gzip -1"
+    )
+    load = f"{drop_all_tables(_backup_plan(run))} && gunzip | mariadb {database}"
+    transform = _transform(run)
+    meter = Meter("database", total=run.facts.bytes if run.facts else None)
+
+    def progress(dump_in: int, _dump_out: int) -> None:
+        rows = transform.rows_read() if isinstance(transform, Transformer) else None
+        run.tick(meter.line(dump_in, rows))
 
     stats = stream.pipe(
         ssh_argv(run.source_host, root_command(dump)),
         ssh_argv(run.target_host, root_command(load)),
-        run.transform_factory(),
+        transform,
         progress,
     )
-    return (
-        f"{stats.dump_in / 1e6:.1f} MB dumped, {stats.dump_out / 1e6:.1f} MB imported, "
+    if isinstance(transform, Transformer):
+        report = run.transform = transform.report()
+        if not report.completed:
+            raise RunFailed("the dump ended before its last line: the source stopped early")
+        run.dumped = report.rows_in()
+        run.data = DataSummary(
+            tables=len(report.tables),
+            rows=sum(run.dumped.values()),
+            values_sanitized=report.values_sanitized,
+            urls_rewritten=report.urls_rewritten,
+            serialized_rewritten=report.serialized_rewritten,
+            truncated=tuple(sorted(report.truncated)),
+        )
+    rate = stats.dump_in / max(stats.seconds, 1e-9) / 1e6
+    detail = (
+        f"{stats.dump_in / 1e6:.1f} MB dumped ({rate:.1f} MB/s), "
         f"{(stats.wire_in + stats.wire_out) / 1e6:.1f} MB on the wire"
     )
+    if run.transform is not None:
+        detail += (
+            f"; {run.data.rows} rows, {run.data.values_sanitized} values sanitized, "
+            f"{run.data.urls_rewritten} URLs rewritten "
+            f"({run.data.serialized_rewritten} in serialized data), "
+            f"truncated: {', '.join(run.data.truncated) or 'none'}"
+        )
+    return detail
 
 
 def _files(run: _Refresh) -> str:
@@ -233,97 +433,112 @@ def _files(run: _Refresh) -> str:
     mirror = run.workspace.cache / "files" / run.project.name / str(run.source.name)
     source_dir, target_dir = run.site_dir(run.source), run.site_dir(run.target)
     owner = Path(target_dir).name
+    excludes = [f"--exclude={pattern}" for pattern in run.project.sanitize.exclude_files]
+    files = size = 0
     for path in run.project.shared_paths:
         local = mirror / path
         local.mkdir(parents=True, exist_ok=True)
-        _rsync(run.source_host, f":{source_dir}/shared/{path}/", f"{local}/", pull=True)
-        _rsync(run.target_host, f"{local}/", f":{target_dir}/shared/{path}/", owner=owner)
-    return f"{len(run.project.shared_paths)} shared paths synchronised"
-
-
-def _rsync(
-    host: Host, source: str, destination: str, pull: bool = False, owner: str | None = None
-) -> None:
-    remote = f"{host.user}@{host.address}"
-    argv = [
-        "rsync", "-a", "--delete", "--rsync-path=sudo rsync",
-        "-e", " ".join(shlex.quote(part) for part in ssh_options(host)),
-    ]  # fmt: skip
-    if owner:
-        argv.append(f"--chown={owner}:{owner}")
-    argv += [remote + source, destination] if pull else [source, remote + destination]
-    done = subprocess.run(argv, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RunFailed(f"rsync with {host.name} failed: {done.stderr.strip()[-400:]}")
+        run.tick(f"files: fetching {path} from {run.source.name}")
+        rsync(run.source_host, f":{source_dir}/shared/{path}/", f"{local}/", excludes, pull=True)
+        run.tick(f"files: sending {path} to {run.target.name}")
+        stats = rsync(
+            run.target_host, f"{local}/", f":{target_dir}/shared/{path}/", excludes, owner=owner
+        )
+        files += stats[0]
+        size += stats[1]
+    shown = f", excluding {', '.join(run.project.sanitize.exclude_files)}" if excludes else ""
+    return (
+        f"{len(run.project.shared_paths)} shared paths synchronised{shown}: "
+        f"{files} files ({size / 1e6:.1f} MB) sent to {run.target.name}"
+    )
 
 
 def _code(run: _Refresh) -> str:
-    pin = load_pins(run.workspace, run.project.name).get(str(run.source.name))
-    if not pin.ref:
-        raise UsageError(f"{run.source.name} has no deployed commit pinned: provision it first")
+    pins = load_pins(run.workspace, run.project.name)
+    run.target_ref_before = pins.get(str(run.target.name)).ref or run.source_ref
+    _deploy(run, run.source_ref)
+    return f"{run.target.name} runs {run.source_ref[:10]}, as {run.source.name} does"
+
+
+def _deploy(run: _Refresh, ref: str) -> None:
     result = provision(
-        run.workspace,
-        run.project.name,
-        [str(run.target.name)],
-        deploy_ref=pin.ref,
-        say=lambda _: None,
+        run.workspace, run.project.name, [str(run.target.name)], deploy_ref=ref, say=run.tick
     )
     if not result.ok:
-        raise RunFailed(f"deploying {pin.ref[:10]} on {run.target.name} failed")
-    return f"{run.target.name} runs {pin.ref[:10]}, as {run.source.name} does"
-
-
-def _table_counts(host: Host, database: str) -> dict[str, int]:
-    q = shlex.quote(database)
-    script = (
-        f"for t in $(mariadb -N -B -e 'SHOW TABLES' {q}); do "
-        f'printf \'%s\\t\' "$t"; mariadb -N -B -e "SELECT COUNT(*) FROM \\`$t\\`" {q}; done'
-    )
-    out = check_root(host, script, "counting rows")
-    counts = {}
-    for line in out.splitlines():
-        table, _, count = line.partition("\t")
-        if count.strip().isdigit():
-            counts[table] = int(count)
-    return counts
+        raise RunFailed(f"deploying {ref[:10]} on {run.target.name} failed")
 
 
 def _verify(run: _Refresh) -> str:
     if run.files_only:
         return "database not refreshed: nothing to count"
-    database = run.project.database.name
-    source, target = (
-        _table_counts(run.source_host, database),
-        _table_counts(run.target_host, database),
-    )
-    truncated = set(getattr(run.transform_factory(), "truncated_tables", ()) or ())
-    wrong = [
-        f"{table}: {source[table]} on {run.source.name}, {target.get(table)} on {run.target.name}"
-        for table in sorted(source)
-        if table not in truncated and target.get(table) != source[table]
-    ]
+    # What the dump carried, as the transformer counted it; without one (the plumbing's
+    # tests), the source's rows now, read as the dump user.
+    dumped = run.dumped or inspect.table_counts(run.source_host, run.database, run.dump_defaults)
+    target = inspect.table_counts(run.target_host, run.database)
+    truncated = run.rules.truncated(dumped) if run.transform_factory is None else set()
+    wrong = compare_counts(dumped, target, truncated)
     if wrong:
         raise RunFailed("row counts differ: " + "; ".join(wrong))
     run.rows = target
-    return f"{len(source)} tables, {sum(source.values())} rows, counts match"
+    detail = f"{len(target)} tables, {sum(target.values())} rows, counts match"
+    if run.transform is None:
+        return detail
+    scan = TargetScan(run.salt, run.transform.email_fingerprints, run.target.domain)
+    meter = Meter("verify: scanning the target")
+    stream.read(
+        ssh_argv(
+            run.target_host,
+            root_command(
+                f"mariadb-dump --skip-comments --single-transaction --quick "
+                f"{shlex.quote(run.database)} | gzip -1"
+            ),
+        ),
+        scan.feed,
+        lambda done: run.tick(meter.line(done)),
+    )
+    found = scan.close()
+    if not found.leaks.clean:
+        where = ", ".join(f"{table} ({n})" for table, n in sorted(found.leaks.leaks.items()))
+        raise RunFailed(f"source e-mail addresses remain on {run.target.name} in: {where}")
+    if found.serialized_broken:
+        where = ", ".join(f"{t} ({n})" for t, n in sorted(found.serialized_broken.items()))
+        raise RunFailed(f"serialized values on {run.target.name} do not parse in: {where}")
+    run.data = DataSummary(
+        **{
+            **asdict(run.data),
+            "addresses_checked": found.leaks.addresses_checked,
+            "serialized_checked": found.serialized_checked,
+        }
+    )
+    return (
+        f"{detail}; {len(run.transform.email_fingerprints)} source addresses sanitized, none "
+        f"of them among the {found.leaks.addresses_checked} on {run.target.name}; "
+        f"{found.serialized_checked} serialized values naming {run.target.domain} parse"
+    )
 
 
 def _smoke(run: _Refresh) -> str:
-    domain = run.target.domain
-    scheme, port = ("http", 80) if run.target.tls == "none" else ("https", 443)
-    url = f"{scheme}://{domain}{run.project.app.health_path}"
-    script = (
-        f"curl -sk --max-time 20 --resolve {domain}:{port}:127.0.0.1 "
-        f"-o /dev/stdout -w '\\n%{{http_code}}' {shlex.quote(url)}"
-    )
-    out = check_root(run.target_host, script, "the health check").rstrip().rsplit("\n", 1)
-    body, status = (out[0], out[1]) if len(out) == 2 else ("", out[0])
-    if status != "200":
-        raise RunFailed(f"{url} answered {status} after the refresh")
-    try:
-        health = json.loads(body)
-    except ValueError:
-        health = {}
-    if health.get("status") not in (None, "ok"):
-        raise RunFailed(f"{url} says {health.get('status')!r} after the refresh")
-    return f"{url} answers 200"
+    result = smoke(run.project, run.target)
+    if not result.ok:
+        raise RunFailed(
+            f"{run.target.name} fails its smoke checks after the refresh: {result.summary()}"
+        )
+    return result.summary()
+
+
+# -- the dry run's table --------------------------------------------------------
+def _action(run: _Refresh, table: str) -> str:
+    if run.rules.truncates(table):
+        return "truncate"
+    columns = _schema(run).get(table, ())
+    rules = run.rules.for_table(table, columns)
+    names = [f"{columns[index]}: {kind}" for index, kind, _ in rules.columns]
+    if rules.rows:
+        names.append(f"{len(rules.rows)} row rules")
+    return "sanitize " + ", ".join(names) if names else "copy"
+
+
+def _url_map(run: _Refresh) -> list[tuple[str, str]]:
+    return [
+        (site_url(run.source.domain, run.source.tls), site_url(run.target.domain, run.target.tls))
+    ]

@@ -1,4 +1,4 @@
-"""The examples in the refresh transformer's docstrings run and hold."""
+"""The examples in the refresh's docstrings run and hold."""
 
 from __future__ import annotations
 
@@ -9,13 +9,18 @@ import pytest
 
 MODULES = [
     "upkeep.inventory.model",
+    "upkeep.progress",
     "upkeep.refresh.fakes",
+    "upkeep.refresh.files",
+    "upkeep.refresh.inspect",
     "upkeep.refresh.leaks",
     "upkeep.refresh.sanitize",
     "upkeep.refresh.serialized",
     "upkeep.refresh.sqldump",
     "upkeep.refresh.transform",
     "upkeep.refresh.urls",
+    "upkeep.refresh.verify",
+    "upkeep.smoke",
 ]
 
 

@@ -1,0 +1,117 @@
+"""``upkeep refresh PROJECT``: make staging a sanitized copy of production."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from upkeep.cli.output import print_json, table
+from upkeep.errors import UsageError
+from upkeep.exitcodes import ExitCode
+from upkeep.progress import Console
+from upkeep.refresh import report as report_files
+from upkeep.refresh.workflow import RefreshFailed, RefreshPlan, RefreshReport, plan, refresh
+from upkeep.workspace import Workspace, find_workspace
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "refresh",
+        help="clone production's data, files and code into staging, personal data scrubbed",
+        description="Dumps the source database in one consistent snapshot with the read-only "
+        "user, streams it compressed through the control machine, where the inventory's "
+        "sanitize rules scrub personal data and the source's URLs become the target's (inside "
+        "PHP-serialized values too), into the target; syncs the shared files with rsync and "
+        "deploys the commit the source runs. The target is backed up first and restored if "
+        "anything fails; the source is only ever read.",
+        epilog="Exit codes: 0 refreshed; 1 failed (the target restored) or locked by another "
+        "run; 2 bad input or a sanitize rule that does not fit the database (nothing changed).",
+    )
+    parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    parser.add_argument("--from", dest="source", default="production", metavar="ENV",
+                        help="the environment to copy (default: production; only read)")  # fmt: skip
+    parser.add_argument("--to", dest="target", default="staging", metavar="ENV",
+                        help="the environment to replace (default: staging; never production)")  # fmt: skip
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--db-only", action="store_true", help="the database only (and the code)")
+    only.add_argument("--files-only", action="store_true", help="the shared files only")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the rules against the source's tables and show what each table would go "
+        "through; change nothing",
+    )
+    parser.add_argument(
+        "--yes", action="store_true", help="do not ask before replacing the target (for CI)"
+    )
+    parser.add_argument(
+        "--force-unlock",
+        action="store_true",
+        help="remove the target's refresh lock first (when its holder is known to be gone)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.set_defaults(handler=_refresh)
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    workspace = find_workspace(args.root)
+    console = Console()
+    options = dict(
+        source=args.source, target=args.target, db_only=args.db_only, files_only=args.files_only
+    )
+    if args.dry_run:
+        result = plan(workspace, args.project, say=console.say, **options)
+        print_json(result.to_dict()) if args.json else _print_plan(result)
+        return ExitCode.OK
+    _confirm(args)
+    try:
+        report = refresh(
+            workspace, args.project, force_unlock=args.force_unlock, say=console.say,
+            tick=console.tick, **options,
+        )  # fmt: skip
+    except RefreshFailed as failed:
+        _finish(workspace, failed.report, args.json)
+        raise
+    _finish(workspace, report, args.json)
+    return ExitCode.OK
+
+
+def _confirm(args: argparse.Namespace) -> None:
+    if args.yes:
+        return
+    what = f"{args.project} {args.target}'s " + (
+        "database" if args.db_only else "shared files" if args.files_only else "database and files"
+    )
+    if not sys.stdin.isatty():
+        raise UsageError(f"refusing to replace {what} without --yes (no terminal to ask)")
+    answer = input(f"Replace {what} with {args.source}'s (backed up first)? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise UsageError("refresh not confirmed: nothing changed")
+
+
+def _finish(workspace: Workspace, report: RefreshReport, as_json: bool) -> None:
+    paths = report_files.write(report, workspace.reports / "refresh")
+    if as_json:
+        print_json({**report.to_dict(), "report_files": [str(p) for p in paths]})
+        return
+    rows = [(step.name, f"{step.seconds:.1f} s", step.detail) for step in report.steps]
+    print(table(("step", "took", "what happened"), rows))
+    state = "refreshed" if report.ok else "NOT refreshed"
+    print(f"{report.project} {report.target} {state} from {report.source}; report: {paths[1]}")
+
+
+def _print_plan(result: RefreshPlan) -> None:
+    print(f"dry run: refresh {result.project} {result.target} from {result.source} "
+          "(nothing changed)")  # fmt: skip
+    for old, new in result.url_map:
+        print(f"URLs: {old} → {new}")
+    if result.source_ref:
+        print(f"code: {result.source_ref[:10]}, as {result.source} runs")
+    if result.tables:
+        rows = [(t.table, f"~{t.rows}", f"{t.bytes / 1e6:.1f} MB", t.action) for t in result.tables]
+        print(table(("table", "rows", "size", "action"), rows))
+        print(f"database: ~{result.database_bytes / 1e6:.1f} MB; "
+              f"{result.target_free_bytes / 1e6:.0f} MB free on {result.target}")  # fmt: skip
+    for path in result.shared_paths:
+        excluded = f" (excluding {', '.join(result.exclude_files)})" if result.exclude_files else ""
+        print(f"files: shared/{path}{excluded}")
