@@ -134,7 +134,7 @@ class Day:
     measured: dt.timedelta  # the part of it up to now
     downtime: dt.timedelta  # counted
     excused: dt.timedelta  # inside maintenance
-    closed_reason: str | None  # a holiday's name, "closed", or None
+    closed_reason: str | None  # a holiday's name or "closed", on a day that has hours otherwise
 
     @property
     def state(self) -> str:
@@ -225,7 +225,8 @@ def measure(
                 measured=calendar.service_time(day_start, min(day_end, until)),
                 downtime=counted,
                 excused=excused,
-                closed_reason=calendar.closed_reason(day),
+                # A holiday on a Sunday closes nothing a Mon–Fri client had.
+                closed_reason=calendar.closed_reason(day) if calendar.regular_hours(day) else None,
             )
         )
         day += dt.timedelta(days=1)

@@ -130,7 +130,10 @@ def _day_number(name: str, key: str) -> int:
     for names in (DAY_NAMES, _FULL_NAMES):
         if name in names:
             return names.index(name)
-    close = difflib.get_close_matches(name, DAY_NAMES + _FULL_NAMES, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, DAY_NAMES, n=1, cutoff=0.6) or [
+        DAY_NAMES[_FULL_NAMES.index(m)]
+        for m in difflib.get_close_matches(name, _FULL_NAMES, n=1, cutoff=0.6)
+    ]
     hint = f"did you mean {close[0]!r}?" if close else "use mon, tue, wed, thu, fri, sat, sun"
     raise ValueError(f"unknown day {name[:20]!r} in {key[:40]!r} ({hint})")
 
@@ -266,11 +269,13 @@ class ServiceCalendar:
             return str(self._holidays.get(day))
         return "closed" if day in self.closed else None
 
+    def regular_hours(self, day: dt.date) -> DayHours:
+        """The week's hours for that weekday, holidays and closed days aside."""
+        return ((0, DAY),) if self.week is None else self.week[day.weekday()]
+
     def hours(self, day: dt.date) -> DayHours:
         """The day's opening hours, empty on a closed day."""
-        if self.closed_reason(day) is not None:
-            return ()
-        return ((0, DAY),) if self.week is None else self.week[day.weekday()]
+        return () if self.closed_reason(day) is not None else self.regular_hours(day)
 
     def day_bounds(self, day: dt.date) -> Interval:
         """Local midnight to the next local midnight, in UTC."""

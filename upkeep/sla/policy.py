@@ -117,7 +117,7 @@ def _closed_day(value: Any) -> dt.date:
 
 
 def _hours(value: Any) -> Any:
-    if isinstance(value, str) and value.strip() == ALWAYS:
+    if value is None or (isinstance(value, str) and value.strip() == ALWAYS):
         return None
     if isinstance(value, Mapping):
         parse_hours(value)  # every problem now, with the inventory's line

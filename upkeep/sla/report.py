@@ -1,0 +1,385 @@
+"""A month's SLA report for one project: a value, rendered as JSON, Markdown or HTML.
+
+``build_report`` is pure: policy, incidents and maintenance windows in, a
+frozen ``SlaReport`` out, judged as of ``now``. ``render`` turns it into text;
+the HTML is one self-contained page (inline CSS, an inline SVG bar per day, no
+script, nothing fetched) that a client can open from an email.
+
+    >>> from upkeep.sla.policy import SlaPolicy
+    >>> policy = SlaPolicy.model_validate({"target": 99.5, "calendar": {"timezone": "UTC"}})
+    >>> now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    >>> report = build_report(policy, "demo", "2026-11", incidents=[], maintenance=[], now=now)
+    >>> report.availability.verdict, report.to_dict()["availability_percent"]
+    ('met', 100.0)
+    >>> render(report, "md").splitlines()[0]
+    '# SLA report: demo, November 2026'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from upkeep.errors import UsageError
+from upkeep.sla.availability import (
+    Availability,
+    Day,
+    measure,
+    month_period,
+    percent_text,
+    service_downtime,
+)
+from upkeep.sla.calendar import ServiceCalendar
+from upkeep.sla.incidents import Deadline, Incident, Maintenance, deadlines
+from upkeep.sla.policy import SlaPolicy
+from upkeep.templating import render as render_template
+
+FORMATS = ("md", "html", "json")
+FORMAT = "upkeep-sla/1"  # the JSON document's version
+
+
+@dataclass(frozen=True)
+class IncidentLine:
+    """One incident as the month's report sees it."""
+
+    incident: Incident
+    response: Deadline
+    resolution: Deadline
+    downtime: dt.timedelta  # its counted service-time downtime in this month
+    excused: dt.timedelta  # its downtime inside maintenance in this month
+
+
+@dataclass(frozen=True)
+class SlaReport:
+    project: str
+    month: str  # YYYY-MM
+    now: dt.datetime  # the moment the report judges as of (in the calendar's zone)
+    calendar: ServiceCalendar
+    availability: Availability
+    incidents: tuple[IncidentLine, ...]  # those open at some point in the month, by opening
+    maintenance: tuple[Maintenance, ...]  # those overlapping the month
+
+    def local(self, moment: dt.datetime | None) -> dt.datetime | None:
+        return None if moment is None else moment.astimezone(self.calendar.zone)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values: times in ISO 8601 in the calendar's zone, durations in seconds."""
+        a = self.availability
+        return {
+            "format": FORMAT,
+            "project": self.project,
+            "month": self.month,
+            "generated": _iso(self.local(self.now)),
+            "calendar": {
+                "timezone": self.calendar.timezone,
+                "description": self.calendar.describe(),
+                "closed_days": [
+                    {"date": day.date.isoformat(), "reason": day.closed_reason}
+                    for day in a.days
+                    if day.closed_reason is not None
+                ],
+            },
+            "period": {
+                "start": _iso(self.local(a.start)),
+                "end": _iso(self.local(a.end)),
+                "measured_until": _iso(self.local(a.until)),
+                "complete": a.complete,
+            },
+            "target_percent": float(a.target),
+            "availability_percent": float(a.percent),
+            "verdict": a.verdict,
+            "seconds": {
+                "service": a.service.total_seconds(),
+                "measured": a.measured.total_seconds(),
+                "allowed": a.allowed.total_seconds(),
+                "downtime": a.downtime.total_seconds(),
+                "excused": a.excused.total_seconds(),
+                "remaining": a.remaining.total_seconds(),
+            },
+            "days": [_day_dict(day) for day in a.days],
+            "incidents": [self._incident_dict(line) for line in self.incidents],
+            "maintenance": [
+                {
+                    "start": _iso(self.local(m.start)),
+                    "end": _iso(self.local(m.end)),
+                    "reason": m.reason,
+                }
+                for m in self.maintenance
+            ],
+        }
+
+    def _incident_dict(self, line: IncidentLine) -> dict[str, Any]:
+        incident = line.incident
+        return {
+            "id": incident.id,
+            "check": incident.check,
+            "environment": incident.environment,
+            "priority": None if incident.priority is None else str(incident.priority),
+            "summary": incident.summary,
+            "affects_availability": incident.affects_availability,
+            "opened": _iso(self.local(incident.opened)),
+            "responded": _iso(self.local(incident.responded)),
+            "resolved": _iso(self.local(incident.resolved)),
+            "downtime_seconds": line.downtime.total_seconds(),
+            "excused_seconds": line.excused.total_seconds(),
+            "response": self._deadline_dict(line.response),
+            "resolution": self._deadline_dict(line.resolution),
+        }
+
+    def _deadline_dict(self, deadline: Deadline) -> dict[str, Any]:
+        return {
+            "due": _iso(self.local(deadline.due)),
+            "done": _iso(self.local(deadline.done)),
+            "status": deadline.status.value,
+        }
+
+
+def build_report(
+    policy: SlaPolicy,
+    project: str,
+    month: str,
+    incidents: Iterable[Incident],
+    maintenance: Iterable[Maintenance],
+    now: dt.datetime,
+) -> SlaReport:
+    """The SLA of ``project`` over ``month`` (``YYYY-MM`` in the calendar's zone), as of ``now``.
+
+    Pass the incidents of the environments the SLA covers (production, as a
+    rule); every one given is counted.
+    """
+    if not isinstance(now, dt.datetime) or now.utcoffset() is None:
+        raise UsageError(f"the report's now {now!r} has no time zone (give an aware datetime)")
+    calendar = policy.service_calendar
+    start, end = month_period(month, calendar)
+    if now <= start:
+        raise UsageError(
+            f"month {month} has not begun at {now.astimezone(calendar.zone):%Y-%m-%d %H:%M} "
+            f"{calendar.timezone} (ask for this month or an earlier one)"
+        )
+    incidents = list(incidents)
+    windows = [m for m in maintenance if m.end > start and m.start < end]
+    availability = measure(
+        calendar,
+        policy.target,
+        start,
+        end,
+        now,
+        outages=[o for o in (i.outage(now) for i in incidents) if o is not None],
+        maintenance=[m.interval for m in windows],
+    )
+    until = availability.until
+    lines = []
+    for incident in sorted(incidents, key=lambda i: (i.opened, i.id)):
+        if not _in_period(incident, start, until, now):
+            continue
+        outage = incident.outage(now)
+        counted, excused = service_downtime(
+            calendar, [outage] if outage else [], [m.interval for m in windows], start, until
+        )
+        found = deadlines(incident, policy.priorities, calendar, now)
+        lines.append(IncidentLine(incident, found.response, found.resolution, counted, excused))
+    return SlaReport(
+        project=project,
+        month=month.strip(),
+        now=now.astimezone(calendar.zone),
+        calendar=calendar,
+        availability=availability,
+        incidents=tuple(lines),
+        maintenance=tuple(sorted(windows, key=lambda m: (m.start, m.end))),
+    )
+
+
+def _in_period(
+    incident: Incident, start: dt.datetime, until: dt.datetime, now: dt.datetime
+) -> bool:
+    """Open at some moment of the measured period (or opened and closed at once inside it)."""
+    if incident.opened >= until:
+        return False
+    end = incident.resolved if incident.resolved is not None and incident.resolved <= now else now
+    return end > start or incident.opened >= start
+
+
+def render(report: SlaReport, fmt: str) -> str:
+    """The report as ``md``, ``html`` or ``json`` text."""
+    if fmt == "json":
+        return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown report format {fmt!r} (use md, html or json)")
+    return render_template(f"reports/sla.{fmt}.j2", **_context(report))
+
+
+# ---- what the templates show: text made here, so they only lay it out -------------
+
+_HEADLINES = {
+    "met": "Target met.",
+    "missed": "Target missed.",
+    "on track": "On track so far.",
+}
+CHART_HEIGHT = 120  # px of a full bar
+BAR_WIDTH = 18
+BAR_STEP = 24
+MIN_MARK = 3  # px: a minute of downtime stays visible on a day's bar
+
+
+def _context(report: SlaReport) -> dict[str, Any]:
+    a = report.availability
+    first = report.local(a.start)
+    assert first is not None
+    remaining = a.remaining
+    return {
+        "project": report.project,
+        "month": report.month,
+        "month_name": first.strftime("%B %Y"),
+        "generated": _when(report.local(report.now)),
+        "timezone": report.calendar.timezone,
+        "calendar": report.calendar.describe(),
+        "complete": a.complete,
+        "measured_until": _when(report.local(a.until)),
+        "target": f"{float(a.target):g} %",
+        "availability": f"{percent_text(a.percent)} %",
+        "verdict": a.verdict,
+        "headline": _HEADLINES[a.verdict],
+        "service": human(a.service),
+        "measured": human(a.measured),
+        "allowed": human(a.allowed),
+        "used": human(a.downtime),
+        "excused": human(a.excused),
+        "remaining": human(remaining) if remaining >= dt.timedelta() else "none",
+        "overspent": human(-remaining) if remaining < dt.timedelta() else None,
+        "closed_days": [
+            {"date": _date(day.date), "reason": day.closed_reason}
+            for day in a.days
+            if day.closed_reason is not None
+        ],
+        "incidents": [_incident_view(report, line) for line in report.incidents],
+        "shared_downtime": sum((line.downtime for line in report.incidents), dt.timedelta())
+        > a.downtime,
+        "maintenance": [
+            {
+                "start": _when(report.local(m.start)),
+                "end": _when(report.local(m.end)),
+                "reason": m.reason,
+                "reason_md": _md(m.reason),
+            }
+            for m in report.maintenance
+        ],
+        "chart": _chart(a.days),
+    }
+
+
+def _incident_view(report: SlaReport, line: IncidentLine) -> dict[str, Any]:
+    incident = line.incident
+    return {
+        "id": incident.id,
+        "priority": "–" if incident.priority is None else str(incident.priority),
+        "check": incident.check,
+        "environment": incident.environment,
+        "summary": incident.summary,
+        "summary_md": _md(incident.summary),
+        "down": incident.affects_availability,
+        "opened": _when(report.local(incident.opened)),
+        "responded": _when(report.local(line.response.done)),
+        "resolved": _when(report.local(line.resolution.done)),
+        "response_due": _when(report.local(line.response.due)),
+        "resolution_due": _when(report.local(line.resolution.due)),
+        "response_status": line.response.status.value,
+        "resolution_status": line.resolution.status.value,
+        "downtime": human(line.downtime) if incident.affects_availability else "not counted",
+    }
+
+
+def _chart(days: tuple[Day, ...]) -> dict[str, Any]:
+    """One bar per day: green up, red counted downtime, blue maintenance; hatched when closed."""
+    bars = []
+    for index, day in enumerate(days):
+        x = 40 + index * BAR_STEP
+        red = blue = 0
+        if day.state == "open":
+            share = day.measured.total_seconds()
+            red = _mark(day.downtime.total_seconds() / share) if day.downtime else 0
+            blue = _mark(day.excused.total_seconds() / share) if day.excused else 0
+        percent = day.percent
+        if day.state == "closed":
+            title = f"{_date(day.date)}: {day.closed_reason or 'no service hours'}"
+        elif day.state == "future":
+            title = f"{_date(day.date)}: not yet"
+        else:
+            assert percent is not None
+            title = f"{_date(day.date)}: {percent_text(percent)} % available"
+            if day.downtime:
+                title += f", {human(day.downtime)} down"
+            if day.excused:
+                title += f", {human(day.excused)} in maintenance"
+        bars.append(
+            {
+                "x": x,
+                "label_x": x + BAR_WIDTH / 2,
+                "state": day.state,
+                "day": day.date.day,
+                "weekday": day.date.strftime("%a")[0],
+                "title": title,
+                "red": red,
+                "blue": blue,
+                "green": CHART_HEIGHT - red - blue,
+                "minutes": round(day.downtime.total_seconds() / 60) if day.downtime else None,
+            }
+        )
+    return {
+        "bars": bars,
+        "width": 40 + len(days) * BAR_STEP + 10,
+        "height": CHART_HEIGHT,
+        "bar_width": BAR_WIDTH,
+        "top": 20,  # room for the minutes above a bar
+    }
+
+
+def _mark(share: float) -> int:
+    return min(CHART_HEIGHT, max(MIN_MARK, round(share * CHART_HEIGHT)))
+
+
+def human(duration: dt.timedelta) -> str:
+    """A duration for people: ``160 h``, ``9 min 36 s``, ``2 h 5 min``, ``0 min``.
+
+    >>> human(dt.timedelta(seconds=576)), human(dt.timedelta(hours=160, minutes=5))
+    ('9 min 36 s', '160 h 5 min')
+    """
+    seconds = round(duration.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
+    parts.append(f"{seconds} s" if seconds and not hours else "")
+    return " ".join(p for p in parts if p) or "0 min"
+
+
+def _md(text: str) -> str:
+    """Text that stays inside its Markdown table cell."""
+    return " ".join(text.replace("|", "\\|").splitlines())
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return "–" if moment is None else moment.strftime("%a %Y-%m-%d %H:%M")
+
+
+def _date(day: dt.date) -> str:
+    return day.strftime("%a %Y-%m-%d")
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _day_dict(day: Day) -> dict[str, Any]:
+    percent = day.percent
+    return {
+        "date": day.date.isoformat(),
+        "state": day.state,
+        "closed_reason": day.closed_reason,
+        "service_seconds": day.service.total_seconds(),
+        "measured_seconds": day.measured.total_seconds(),
+        "downtime_seconds": day.downtime.total_seconds(),
+        "excused_seconds": day.excused.total_seconds(),
+        "availability_percent": None if percent is None else float(percent),
+    }
