@@ -117,7 +117,7 @@ def human_duration(duration: dt.timedelta) -> str:
     '1d 2h'
     """
     seconds = max(0, int(duration.total_seconds()))
-    parts = []
+    parts: list[str] = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         count, seconds = divmod(seconds, size)
         if count or (parts and len(parts) < 2):

@@ -37,27 +37,28 @@ incident then. Transitions in a window are flagged so alerts stay muted.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from enum import Enum, IntEnum
+from enum import Enum, StrEnum
 
 from upkeep.monitor.result import CheckResult, Status
 
 
-class Priority(IntEnum):
-    """How urgent an incident is; a lower number is more urgent (``min`` is the most)."""
+class Priority(StrEnum):
+    """How urgent an incident is: the SLA's names (upkeep.sla.policy.Priority), P1 first."""
 
-    P1 = 1  # production is down: a CRITICAL result that affects availability
-    P2 = 2  # production has another CRITICAL or an UNKNOWN (a check cannot tell)
-    P3 = 3  # a WARNING anywhere, or any problem outside production
+    P1 = "P1"  # production is down: a CRITICAL result that affects availability
+    P2 = "P2"  # production has another CRITICAL or an UNKNOWN (a check cannot tell)
+    P3 = "P3"  # a WARNING anywhere, or any problem outside production
 
     @property
-    def label(self) -> str:
-        return self.name.lower()
+    def rank(self) -> int:
+        """1 for P1: the lower, the more urgent."""
+        return int(self.value[1:])
 
-    @classmethod
-    def from_label(cls, label: str) -> Priority:
-        return cls[label.upper()]
+    def above(self, other: Priority) -> bool:
+        """Whether this is more urgent than ``other``."""
+        return self.rank < other.rank
 
 
 def priority_of(result: CheckResult) -> Priority | None:
@@ -127,41 +128,13 @@ class Incident:
     def duration(self) -> dt.timedelta | None:
         return None if self.resolved is None else self.resolved - self.opened
 
-    def downtime(
-        self,
-        start: dt.datetime,
-        end: dt.datetime,
-        excluded: Iterable[tuple[dt.datetime, dt.datetime]] = (),
-    ) -> dt.timedelta:
-        """Downtime inside [start, end), minus ``excluded`` intervals (maintenance).
-
-        Counted from ``down_since`` to ``resolved`` (or ``end`` while still open).
-        """
-        if self.down_since is None:
-            return dt.timedelta(0)
-        low = max(start, self.down_since)
-        high = min(end, self.resolved or end)
-        if high <= low:
-            return dt.timedelta(0)
-        total = high - low
-        for cut in merge(excluded):
-            overlap = min(high, cut[1]) - max(low, cut[0])
-            if overlap > dt.timedelta(0):
-                total -= overlap
-        return total
+    @property
+    def outage(self) -> tuple[dt.datetime, dt.datetime | None] | None:
+        """When it kept the site down: ``down_since`` to ``resolved`` (None: still down)."""
+        return None if self.down_since is None else (self.down_since, self.resolved)
 
 
-def merge(
-    intervals: Iterable[tuple[dt.datetime, dt.datetime]],
-) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Intervals sorted, overlapping or touching ones joined, empty ones dropped."""
-    merged: list[tuple[dt.datetime, dt.datetime]] = []
-    for start, end in sorted(i for i in intervals if i[1] > i[0]):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+DEFAULT_POLICY = IncidentPolicy()
 
 
 class Change(Enum):
@@ -246,23 +219,23 @@ def _problem(
     down_at = result.at if is_down(result) else None
     incident = state.incident
     if incident is not None:
-        raised = priority < incident.priority
+        raised = priority.above(incident.priority)
         incident = replace(
             incident,
-            priority=min(priority, incident.priority),
+            priority=priority if raised else incident.priority,
             worst=max(incident.worst, result.status),
             summary=result.summary if raised else incident.summary,
             down_since=incident.down_since or down_at,
         )
-        streak = Streak(ok=False, count=1, since=result.at)
         transition = Transition(Change.ESCALATED, incident, result) if raised else None
-        return replace(state, streak=streak, incident=incident), transition
+        failing = Streak(ok=False, count=1, since=result.at)
+        return replace(state, streak=failing, incident=incident), transition
 
     streak = state.streak
     if streak is None or streak.ok:
         streak = Streak(False, 1, result.at, priority, result.status, result.summary, down_at)
     else:
-        raised = streak.priority is None or priority < streak.priority
+        raised = streak.priority is None or priority.above(streak.priority)
         streak = replace(
             streak,
             count=streak.count + 1,
@@ -294,7 +267,7 @@ def never(result: CheckResult) -> bool:
 
 def replay(
     results: Sequence[CheckResult],
-    policy: IncidentPolicy = IncidentPolicy(),
+    policy: IncidentPolicy = DEFAULT_POLICY,
     in_maintenance: Callable[[CheckResult], bool] = never,
 ) -> list[Transition]:
     """Every transition the results cause, from a fresh start (for tests and what-ifs)."""

@@ -29,7 +29,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from upkeep.monitor.incidents import merge
 from upkeep.monitor.result import CheckResult
 
 Interval = tuple[dt.datetime, dt.datetime]
@@ -245,6 +244,17 @@ class MaintenanceWindow(_Model):
                 )
                 yield _to_utc(opens, zone, earliest=True), _to_utc(closes, zone, earliest=False)
             day += dt.timedelta(days=1)
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Intervals sorted, overlapping or touching ones joined, empty ones dropped."""
+    merged: list[Interval] = []
+    for start, end in sorted(i for i in intervals if i[1] > i[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _aware(value: dt.datetime, name: str) -> None:

@@ -1,0 +1,599 @@
+"""Monitoring's memory: every result, the incidents they opened, and checks' own state, in SQLite.
+
+One file (default ``<state home>/monitor.db``), in WAL mode with a busy
+timeout, so a timer's run and an operator's run can record at the same time:
+each ``record`` is one write transaction that reads a check's state, steps the
+incident machine (``upkeep.monitor.incidents``) and writes it back, so two
+runs never interleave inside one check. The schema is created or migrated on
+open (``PRAGMA user_version``); a newer file than this upkeep knows is refused.
+
+Times are stored as UTC text (``2026-11-23T09:00:00.000000Z``, sortable and
+readable with the sqlite3 shell). Summaries and details pass through
+``upkeep.secrets.redact`` on the way in.
+
+    >>> import tempfile
+    >>> at = lambda minute: dt.datetime(2026, 11, 23, 9, minute, tzinfo=dt.UTC)
+    >>> result = lambda minute, status: CheckResult("demo", "production", "health", status,
+    ...                                             status.name, at=at(minute))
+    >>> with tempfile.TemporaryDirectory() as folder, History(Path(folder) / "m.db") as history:
+    ...     first = history.record([result(0, Status.CRITICAL)])
+    ...     second = history.record([result(5, Status.CRITICAL)])
+    ...     [(t.change.value, t.incident.id, t.incident.opened.minute) for t in first + second]
+    [('opened', 1, 0)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import Any
+
+from upkeep.errors import RunFailed, UsageError
+from upkeep.monitor.incidents import (
+    DEFAULT_POLICY,
+    Change,
+    CheckState,
+    Incident,
+    IncidentPolicy,
+    Priority,
+    Streak,
+    Transition,
+    never,
+    step,
+)
+from upkeep.monitor.result import CheckResult, Metric, Status
+from upkeep.secrets import redact
+from upkeep.workspace import state_home
+
+SCHEMA_VERSION = 1
+_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+# Migration n takes a file from user_version n to n + 1. Statements, not a
+# script: executescript() would commit in the middle of the transaction.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE results (
+            id INTEGER PRIMARY KEY,
+            project TEXT NOT NULL,
+            environment TEXT NOT NULL,
+            check_name TEXT NOT NULL,
+            at TEXT NOT NULL,
+            status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),
+            summary TEXT NOT NULL,
+            seconds REAL NOT NULL,
+            kind TEXT NOT NULL,
+            affects_availability INTEGER NOT NULL,
+            in_maintenance INTEGER NOT NULL,
+            metrics TEXT NOT NULL,
+            details TEXT NOT NULL
+        )""",
+        "CREATE INDEX results_by_check ON results (project, environment, check_name, at)",
+        "CREATE INDEX results_by_time ON results (at)",
+        """CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            project TEXT NOT NULL,
+            environment TEXT NOT NULL,
+            check_name TEXT NOT NULL,
+            priority TEXT NOT NULL,
+            worst INTEGER NOT NULL,
+            summary TEXT NOT NULL,
+            opened TEXT NOT NULL,
+            down_since TEXT,
+            acknowledged TEXT,
+            resolved TEXT
+        )""",
+        "CREATE INDEX incidents_by_time ON incidents (opened, resolved)",
+        "CREATE INDEX incidents_open ON incidents (project, environment) WHERE resolved IS NULL",
+        """CREATE TABLE check_state (
+            project TEXT NOT NULL,
+            environment TEXT NOT NULL,
+            check_name TEXT NOT NULL,
+            last_at TEXT,
+            streak_ok INTEGER,
+            streak_count INTEGER,
+            streak_since TEXT,
+            streak_priority TEXT,
+            streak_worst INTEGER,
+            streak_summary TEXT,
+            streak_down_since TEXT,
+            incident_id INTEGER REFERENCES incidents (id),
+            PRIMARY KEY (project, environment, check_name)
+        )""",
+        """CREATE TABLE kv (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )""",
+    ),
+)
+assert len(_MIGRATIONS) == SCHEMA_VERSION
+
+
+def default_path() -> Path:
+    return state_home() / "monitor.db"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A stored result, with whether it fell in a maintenance window."""
+
+    id: int
+    result: CheckResult
+    in_maintenance: bool
+
+
+PolicyFor = IncidentPolicy | Callable[[CheckResult], IncidentPolicy]
+
+
+class History:
+    """The monitoring database; open it, use it, close it (or use it as a context manager)."""
+
+    def __init__(self, path: Path | None = None, *, busy_timeout: float = 30.0) -> None:
+        self.path = path if path is not None else default_path()
+        self.busy_timeout = busy_timeout
+        self._db = self._open()
+
+    # ---- opening and closing ----------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not self.path.exists():
+                # Created private before SQLite opens it; its -wal and -shm follow suit.
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        except OSError as error:
+            raise UsageError(
+                f"{self.path}: cannot create the monitoring history ({error.strerror}); "
+                "check the directory's permissions or choose another path"
+            ) from None
+        db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")  # WAL keeps it consistent on a crash
+            db.execute("PRAGMA foreign_keys = ON")
+            self._migrate(db)
+        except sqlite3.OperationalError as error:
+            db.close()
+            if _locked(error):
+                raise self._busy() from None
+            raise UsageError(f"{self.path}: cannot open the monitoring history ({error})") from None
+        except sqlite3.DatabaseError as error:
+            db.close()
+            raise UsageError(
+                f"{self.path}: not a monitoring history database ({error}); "
+                "move it aside or choose another path"
+            ) from None
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        if _version(db) == SCHEMA_VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = _version(db)  # another process may have migrated meanwhile
+            if version > SCHEMA_VERSION:
+                raise UsageError(
+                    f"{self.path}: written by a newer upkeep (schema {version}, this one "
+                    f"knows {SCHEMA_VERSION}); upgrade upkeep or choose another path"
+                )
+            for statements in _MIGRATIONS[version:]:
+                for statement in statements:
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return _version(self._db)
+
+    def _busy(self) -> RunFailed:
+        return RunFailed(
+            f"{self.path}: the monitoring history stayed busy for {self.busy_timeout:g}s "
+            "(another upkeep run is writing to it); try again"
+        )
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once so two runs queue instead of deadlocking."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _locked(error):
+                raise self._busy() from None
+            raise
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            self._db.execute("ROLLBACK")
+            if _locked(error):
+                raise self._busy() from None
+            raise
+
+    # ---- recording ----------------------------------------------------------------
+
+    def record(
+        self,
+        results: Sequence[CheckResult],
+        *,
+        policy: PolicyFor = DEFAULT_POLICY,
+        in_maintenance: Callable[[CheckResult], bool] = never,
+    ) -> list[Transition]:
+        """Store every result and return the incident transitions they caused, oldest first.
+
+        ``policy`` gives the thresholds (one for all, or per result: per
+        project, say); ``in_maintenance`` says which results fell in a window.
+        """
+        policy_for = policy if callable(policy) else (lambda _: policy)
+        transitions: list[Transition] = []
+        with self._write() as db:
+            states: dict[tuple[str, str, str], CheckState] = {}
+            for result in sorted(results, key=lambda r: _utc(r.at, "a result's time")):
+                result = _redacted(result)
+                muted = bool(in_maintenance(result))
+                _insert_result(db, result, muted)
+                before = states.get(result.key) or self._load_state(db, result.key)
+                after, transition = step(before, result, policy_for(result), muted)
+                after, transition = _store_incident(db, before, after, transition)
+                states[result.key] = after
+                if transition is not None:
+                    transitions.append(transition)
+            for key, state in states.items():
+                _save_state(db, key, state)
+        return transitions
+
+    def _load_state(self, db: sqlite3.Connection, key: tuple[str, str, str]) -> CheckState:
+        row = db.execute(
+            "SELECT last_at, streak_ok, streak_count, streak_since, streak_priority, "
+            "streak_worst, streak_summary, streak_down_since, incident_id FROM check_state "
+            "WHERE project = ? AND environment = ? AND check_name = ?",
+            key,
+        ).fetchone()
+        if row is None:
+            return CheckState()
+        last_at, ok, count, since, priority, worst, summary, down_since, incident_id = row
+        streak = None
+        if ok is not None:
+            streak = Streak(
+                ok=bool(ok),
+                count=count,
+                since=_time(since),
+                priority=Priority(priority) if priority else None,
+                worst=Status(worst),
+                summary=summary,
+                down_since=_time_or_none(down_since),
+            )
+        incident = self._incident(db, incident_id) if incident_id is not None else None
+        return CheckState(_time_or_none(last_at), streak, incident)
+
+    # ---- queries --------------------------------------------------------------------
+
+    def results(
+        self,
+        project: str,
+        environment: str,
+        check: str,
+        start: dt.datetime,
+        end: dt.datetime,
+    ) -> list[Recorded]:
+        """The check's results with ``start <= at < end``, oldest first."""
+        rows = self._db.execute(
+            "SELECT id, project, environment, check_name, at, status, summary, seconds, kind, "
+            "affects_availability, in_maintenance, metrics, details FROM results "
+            "WHERE project = ? AND environment = ? AND check_name = ? AND at >= ? AND at < ? "
+            "ORDER BY at, id",
+            (project, environment, check, _stamp(start, "start"), _stamp(end, "end")),
+        ).fetchall()
+        return [_recorded(row) for row in rows]
+
+    def open_incidents(
+        self, project: str | None = None, environment: str | None = None
+    ) -> list[Incident]:
+        """Incidents not resolved yet, oldest first."""
+        where, params = _filter(project, environment)
+        return self._incidents(f"resolved IS NULL{where}", params)
+
+    def incidents(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        project: str | None = None,
+        environment: str | None = None,
+    ) -> list[Incident]:
+        """Incidents open at some moment of [start, end) (for the SLA report), oldest first."""
+        where, params = _filter(project, environment)
+        return self._incidents(
+            f"opened < ? AND (resolved IS NULL OR resolved > ?){where}",
+            (_stamp(end, "end"), _stamp(start, "start"), *params),
+        )
+
+    def incident(self, incident_id: int) -> Incident:
+        """The incident with this number, or a UsageError saying which there are."""
+        found = self._incident(self._db, incident_id)
+        if found is None:
+            open_ones = ", ".join(str(i.id) for i in self.open_incidents()[:20]) or "none"
+            raise UsageError(f"no incident {incident_id} in {self.path} (open ones: {open_ones})")
+        return found
+
+    def _incident(self, db: sqlite3.Connection, incident_id: int) -> Incident | None:
+        found = self._incidents("id = ?", (incident_id,), db)
+        return found[0] if found else None
+
+    def _incidents(
+        self, where: str, params: Sequence[Any], db: sqlite3.Connection | None = None
+    ) -> list[Incident]:
+        rows = (db or self._db).execute(
+            "SELECT id, project, environment, check_name, priority, worst, summary, opened, "
+            f"down_since, acknowledged, resolved FROM incidents WHERE {where} ORDER BY opened, id",
+            tuple(params),
+        )
+        return [_incident(row) for row in rows.fetchall()]
+
+    # ---- changes by hand ------------------------------------------------------------
+
+    def acknowledge(self, incident_id: int, at: dt.datetime) -> Incident:
+        """Someone responded (the SLA's first response); the first acknowledgement stays."""
+        stamp = _stamp(at, "at")
+        with self._write() as db:
+            incident = self._incident(db, incident_id)
+            if incident is None:
+                raise UsageError(f"no incident {incident_id} in {self.path}")
+            if at < incident.opened:
+                raise UsageError(
+                    f"incident {incident_id} opened at {_stamp(incident.opened, 'opened')}; "
+                    f"it cannot be acknowledged before that ({stamp})"
+                )
+            if incident.acknowledged is not None:
+                return incident
+            db.execute("UPDATE incidents SET acknowledged = ? WHERE id = ?", (stamp, incident_id))
+        return replace(incident, acknowledged=_time(stamp))
+
+    def prune(self, before: dt.datetime) -> int:
+        """Delete results older than ``before`` (incidents stay); how many went."""
+        with self._write() as db:
+            cursor = db.execute("DELETE FROM results WHERE at < ?", (_stamp(before, "before"),))
+        return cursor.rowcount
+
+    # ---- checks' own memory ---------------------------------------------------------
+
+    def get_state(self, key: str) -> str | None:
+        """What a check stored under ``key`` (a log cursor, say), or None."""
+        row = self._db.execute("SELECT value FROM kv WHERE key = ?", (_key(key),)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_state(self, key: str, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"state {key!r}: the value must be text, got {type(value).__name__}")
+        now = _stamp(dt.datetime.now(dt.UTC), "now")
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO kv (key, value, updated) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+                (_key(key), value, now),
+            )
+
+
+# ---- rows <-> values ----------------------------------------------------------------
+
+
+def _version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _locked(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def _utc(moment: dt.datetime, what: str) -> dt.datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be an aware datetime (with a time zone), got {moment}")
+    return moment.astimezone(dt.UTC)
+
+
+def _stamp(moment: dt.datetime, what: str) -> str:
+    return _utc(moment, what).strftime(_TIME)
+
+
+def _time(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, _TIME).replace(tzinfo=dt.UTC)
+
+
+def _time_or_none(text: str | None) -> dt.datetime | None:
+    return None if text is None else _time(text)
+
+
+def _stamp_or_none(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else _stamp(moment, "time")
+
+
+def _key(key: str) -> str:
+    if not isinstance(key, str) or not key or len(key) > 500:
+        raise ValueError(f"a state key must be text of 1-500 characters, got {key!r:.80}")
+    return key
+
+
+def _filter(project: str | None, environment: str | None) -> tuple[str, list[str]]:
+    where, params = "", list[str]()
+    if project is not None:
+        where, params = where + " AND project = ?", [*params, project]
+    if environment is not None:
+        where, params = where + " AND environment = ?", [*params, environment]
+    return where, params
+
+
+def _redacted(result: CheckResult) -> CheckResult:
+    summary, details = redact(result.summary), tuple(redact(d) for d in result.details)
+    if summary == result.summary and details == result.details:
+        return result
+    return replace(result, summary=summary, details=details)
+
+
+def _insert_result(db: sqlite3.Connection, result: CheckResult, in_maintenance: bool) -> None:
+    metrics = {
+        name: {
+            "value": m.value,
+            "unit": m.unit,
+            "warn": m.warn,
+            "crit": m.crit,
+            "min": m.minimum,
+            "max": m.maximum,
+        }
+        for name, m in result.metrics.items()
+    }
+    db.execute(
+        "INSERT INTO results (project, environment, check_name, at, status, summary, seconds, "
+        "kind, affects_availability, in_maintenance, metrics, details) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            result.project,
+            result.environment,
+            result.check,
+            _stamp(result.at, "a result's time"),
+            int(result.status),
+            result.summary,
+            float(result.seconds),
+            result.kind,
+            int(result.affects_availability),
+            int(in_maintenance),
+            json.dumps(metrics, sort_keys=True),
+            json.dumps(list(result.details)),
+        ),
+    )
+
+
+def _recorded(row: Sequence[Any]) -> Recorded:
+    (id_, project, environment, check, at, status, summary, seconds, kind, affects, muted) = row[
+        :11
+    ]
+    metrics = {
+        name: Metric(m["value"], m["unit"], m["warn"], m["crit"], m["min"], m["max"])
+        for name, m in json.loads(row[11]).items()
+    }
+    result = CheckResult(
+        project=project,
+        environment=environment,
+        check=check,
+        status=Status(status),
+        summary=summary,
+        at=_time(at),
+        seconds=seconds,
+        kind=kind,
+        affects_availability=bool(affects),
+        metrics=MappingProxyType(metrics),
+        details=tuple(json.loads(row[12])),
+    )
+    return Recorded(id_, result, bool(muted))
+
+
+def _incident(row: Sequence[Any]) -> Incident:
+    id_, project, environment, check, priority, worst, summary = row[:7]
+    opened, down_since, acknowledged, resolved = row[7:]
+    return Incident(
+        project=project,
+        environment=environment,
+        check=check,
+        opened=_time(opened),
+        priority=Priority(priority),
+        worst=Status(worst),
+        summary=summary,
+        down_since=_time_or_none(down_since),
+        resolved=_time_or_none(resolved),
+        acknowledged=_time_or_none(acknowledged),
+        id=id_,
+    )
+
+
+def _store_incident(
+    db: sqlite3.Connection,
+    before: CheckState,
+    after: CheckState,
+    transition: Transition | None,
+) -> tuple[CheckState, Transition | None]:
+    """Write what the step changed about the check's incident; give a new one its id."""
+    if transition is not None and transition.change is Change.OPENED:
+        incident = transition.incident
+        cursor = db.execute(
+            "INSERT INTO incidents (project, environment, check_name, priority, worst, summary, "
+            "opened, down_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                incident.project,
+                incident.environment,
+                incident.check,
+                incident.priority.value,
+                int(incident.worst),
+                incident.summary,
+                _stamp(incident.opened, "opened"),
+                _stamp_or_none(incident.down_since),
+            ),
+        )
+        stored = replace(incident, id=cursor.lastrowid)
+        return replace(after, incident=stored), replace(transition, incident=stored)
+    changed = transition.incident if transition is not None else after.incident
+    if changed is not None and changed != before.incident:
+        # Only the machine's own columns: an acknowledgement made meanwhile stays.
+        db.execute(
+            "UPDATE incidents SET priority = ?, worst = ?, summary = ?, down_since = ?, "
+            "resolved = ? WHERE id = ?",
+            (
+                changed.priority.value,
+                int(changed.worst),
+                changed.summary,
+                _stamp_or_none(changed.down_since),
+                _stamp_or_none(changed.resolved),
+                changed.id,
+            ),
+        )
+    return after, transition
+
+
+def _save_state(db: sqlite3.Connection, key: tuple[str, str, str], state: CheckState) -> None:
+    streak = state.streak
+    db.execute(
+        "INSERT OR REPLACE INTO check_state (project, environment, check_name, last_at, "
+        "streak_ok, streak_count, streak_since, streak_priority, streak_worst, streak_summary, "
+        "streak_down_since, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            *key,
+            _stamp_or_none(state.last_at),
+            None if streak is None else int(streak.ok),
+            None if streak is None else streak.count,
+            None if streak is None else _stamp(streak.since, "since"),
+            None if streak is None or streak.priority is None else streak.priority.value,
+            None if streak is None else int(streak.worst),
+            None if streak is None else streak.summary,
+            None if streak is None else _stamp_or_none(streak.down_since),
+            None if state.incident is None else state.incident.id,
+        ),
+    )
