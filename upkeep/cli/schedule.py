@@ -1,0 +1,192 @@
+"""``upkeep schedule PROJECT``: files for scheduled updates, refreshes and checks.
+
+    upkeep schedule demo --timezone Europe/Warsaw --update-at "Tue 06:00" --dry-run
+
+Writes systemd units, a cron file, a GitLab CI file and a GitHub Actions
+workflow to ``<repository>/schedules/PROJECT/`` (or ``--output``). A second
+run rewrites nothing. Exit 0 when the files are right, 2 on bad input (nothing
+written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from pathlib import Path
+
+from upkeep.cli.output import print_json, table
+from upkeep.errors import UsageError
+from upkeep.exitcodes import ExitCode
+from upkeep.schedule import model
+from upkeep.schedule.plan import Request, make_plan
+from upkeep.schedule.render import Plan, possible_names
+from upkeep.schedule.steps import Step, install_steps
+from upkeep.schedule.write import FileOutcome, FileStatus, sync
+from upkeep.workspace import find_workspace
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "schedule",
+        help="write systemd timers, a cron file and CI pipelines for scheduled runs",
+        description="Writes ready-to-install files that run the minor PHP update weekly, the "
+        "staging refresh before it, and the monitoring checks every few minutes: systemd "
+        "services and timers, an /etc/cron.d file, a GitLab CI file and a GitHub Actions "
+        "workflow. Secrets are referenced by name, never written.",
+        epilog="WHEN is 'DAYS HH:MM' in --timezone: a day (Tue), a list (Mon,Thu), a range "
+        "(Mon..Fri) or daily. INTERVAL is minutes dividing an hour (1, 2, 3, 4, 5, 6, 10, 12, "
+        "15, 20, 30) as '5m', or '1h'. Exit codes: 0 files written or already right, "
+        "2 bad input (nothing written).",
+    )
+    parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    parser.add_argument(
+        "--output",
+        metavar="DIR",
+        help="where to write the files (default: schedules/PROJECT in the repository)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="list what would be written; write nothing"
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        default=model.DEFAULT_TIMEZONE,
+        help=f"IANA time zone of the times (default {model.DEFAULT_TIMEZONE})",
+    )
+    update = parser.add_mutually_exclusive_group()
+    update.add_argument(
+        "--update-at",
+        metavar="WHEN",
+        default=model.DEFAULT_UPDATE_AT,
+        help=f"when to run the minor PHP update (default {model.DEFAULT_UPDATE_AT!r})",
+    )
+    update.add_argument(
+        "--no-update", dest="update_at", action="store_const", const=None, help="no update job"
+    )
+    refresh = parser.add_mutually_exclusive_group()
+    refresh.add_argument(
+        "--refresh-at",
+        metavar="WHEN",
+        default=model.DEFAULT_REFRESH_AT,
+        help=f"when to refresh staging from production (default {model.DEFAULT_REFRESH_AT!r})",
+    )
+    refresh.add_argument(
+        "--no-refresh", dest="refresh_at", action="store_const", const=None, help="no refresh job"
+    )
+    check = parser.add_mutually_exclusive_group()
+    check.add_argument(
+        "--check-every",
+        metavar="INTERVAL",
+        default=model.DEFAULT_CHECK_EVERY,
+        help=f"how often to run the checks (default {model.DEFAULT_CHECK_EVERY})",
+    )
+    check.add_argument(
+        "--no-checks", dest="check_every", action="store_const", const=None, help="no check job"
+    )
+    parser.add_argument(
+        "--user",
+        default=model.DEFAULT_USER,
+        help=f"the system user the timers and cron run as (default {model.DEFAULT_USER})",
+    )
+    parser.add_argument(
+        "--repo-dir",
+        metavar="DIR",
+        help="the repository's path on the machine that runs the jobs (default: this one's)",
+    )
+    parser.set_defaults(handler=_schedule)
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    workspace = find_workspace(args.root)
+    output = Path(args.output) if args.output else workspace.root / "schedules" / args.project
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"--output {args.output}: not a directory")
+    request = Request(
+        project=args.project,
+        timezone=args.timezone,
+        update_at=args.update_at,
+        refresh_at=args.refresh_at,
+        check_every=args.check_every,
+        user=args.user,
+        repo_dir=args.repo_dir,
+    )
+    plan = make_plan(workspace, request, year=dt.datetime.now(dt.UTC).year, output=output)
+    outcomes = sync(output, plan.files, possible_names(plan.schedule.project), args.dry_run)
+    steps = install_steps(plan, _shown(output))
+    if args.json:
+        print_json(_as_dict(plan, outcomes, steps, output, args.dry_run))
+    else:
+        _print(plan, outcomes, steps, output, args.dry_run)
+    return ExitCode.OK
+
+
+def _shown(path: Path) -> str:
+    """``path`` as the user would type it from here: relative when below the current directory."""
+    absolute = path.absolute()
+    cwd = Path.cwd()
+    return os.path.relpath(absolute, cwd) if absolute.is_relative_to(cwd) else str(absolute)
+
+
+def _as_dict(
+    plan: Plan, outcomes: list[FileOutcome], steps: list[Step], output: Path, dry_run: bool
+) -> dict[str, object]:
+    return {
+        "project": plan.schedule.project,
+        "dry_run": dry_run,
+        "directory": str(output.absolute()),
+        "schedule": {
+            **plan.schedule.to_dict(),
+            "jobs": [
+                {
+                    "job": entry.job.value,
+                    "when": entry.timing,
+                    "command": ["upkeep", *entry.command.argv(plan.schedule.project)],
+                    "oncalendar": entry.oncalendar,
+                    "cron": entry.cron,
+                    "github_cron_utc": entry.utc_cron,
+                    "github_note": entry.utc_note,
+                }
+                for entry in plan.entries
+            ],
+        },
+        "files": [outcome.to_dict() for outcome in outcomes],
+        "warnings": list(plan.warnings),
+        "next_steps": [step.to_dict() for step in steps],
+    }
+
+
+def _print(
+    plan: Plan, outcomes: list[FileOutcome], steps: list[Step], output: Path, dry_run: bool
+) -> None:
+    s = plan.schedule
+    print(f"{s.project}: times in {s.timezone}, run as {s.user} from {s.repo_dir}")
+    rows = [
+        (entry.job, entry.timing, f"upkeep {entry.argv}", entry.oncalendar)
+        for entry in plan.entries
+    ]
+    print(table(("job", "when", "command", "systemd OnCalendar"), rows))
+    print()
+    changed = sum(outcome.status is not FileStatus.unchanged for outcome in outcomes)
+    summary = f"{changed} of {len(outcomes)} files would change (dry run, nothing written)"
+    if not dry_run:
+        summary = f"{changed} of {len(outcomes)} files written or removed"
+    print(f"files in {_shown(output)}: {summary}")
+    print(
+        table(
+            ("status", "file", "installs to"),
+            [(o.label, o.path.name, o.install) for o in outcomes],
+        )
+    )
+    if plan.warnings:
+        print()
+        print("warnings:")
+        for warning in plan.warnings:
+            print(f"  - {warning}")
+    print()
+    print("next steps:")
+    for step in steps:
+        print(f"  {step.title}:")
+        for command in step.commands:
+            print(f"    {command}")

@@ -1,0 +1,81 @@
+"""From the command's options to the files: validate everything, then render.
+
+Every check happens here, before anything is written, so bad input changes
+nothing.
+
+    >>> from upkeep.workspace import find_workspace
+    >>> request = Request("demo", timezone="Europe/Warsaw", refresh_at=None)
+    >>> plan = make_plan(find_workspace(), request, year=2025)  # doctest: +SKIP
+    >>> [str(when) for _, when in plan.schedule.jobs()]  # doctest: +SKIP
+    ['Tue 06:00', '5m']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from upkeep.errors import UsageError
+from upkeep.inventory import EnvName, Project, load_project
+from upkeep.schedule import model
+from upkeep.schedule.model import Schedule
+from upkeep.schedule.needs import needs_of
+from upkeep.schedule.render import Plan, render
+from upkeep.schedule.zones import check_timezone
+from upkeep.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Request:
+    """The options as given; ``None`` switches a job off."""
+
+    project: str
+    timezone: str = model.DEFAULT_TIMEZONE
+    update_at: str | None = model.DEFAULT_UPDATE_AT
+    refresh_at: str | None = model.DEFAULT_REFRESH_AT
+    check_every: str | None = model.DEFAULT_CHECK_EVERY
+    user: str = model.DEFAULT_USER
+    repo_dir: str | None = None  # default: the workspace's own path
+
+
+def make_schedule(workspace: Workspace, request: Request) -> Schedule:
+    """The validated schedule, or a UsageError naming the option and what is wrong with it."""
+    return _validated(workspace, request)[0]
+
+
+def _validated(workspace: Workspace, request: Request) -> tuple[Schedule, Project]:
+    update = model.parse_weekly(request.update_at, "--update-at") if request.update_at else None
+    refresh = model.parse_weekly(request.refresh_at, "--refresh-at") if request.refresh_at else None
+    check = model.parse_every(request.check_every, "--check-every") if request.check_every else None
+    if update is None and refresh is None and check is None:
+        raise UsageError("nothing to schedule: --no-update, --no-refresh and --no-checks all given")
+    model.check_distinct(update, refresh)
+    timezone = check_timezone(request.timezone)
+    user = model.check_user(request.user)
+    if request.repo_dir is not None:
+        repo_dir = model.check_repo_dir(request.repo_dir)
+    else:
+        repo_dir = model.check_repo_dir(str(workspace.root), "the repository path")
+    project = load_project(workspace, request.project)
+    if refresh is not None and EnvName.staging not in project.environments:
+        raise UsageError(
+            f"project {project.name} has no staging environment to refresh "
+            "(add environments.staging, or pass --no-refresh)"
+        )
+    return Schedule(project.name, timezone, user, repo_dir, update, refresh, check), project
+
+
+def make_plan(
+    workspace: Workspace,
+    request: Request,
+    year: int,
+    home: Path | None = None,
+    output: Path | None = None,
+) -> Plan:
+    """The schedule and its files; ``output`` is where they will go (for the include line)."""
+    schedule, project = _validated(workspace, request)
+    needs = needs_of(project, workspace.root, home or Path.home(), schedule.user)
+    location = None
+    if output is not None and output.resolve().is_relative_to(workspace.root):
+        location = output.resolve().relative_to(workspace.root).as_posix()
+    return render(schedule, needs, year, location)
