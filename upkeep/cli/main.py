@@ -27,6 +27,7 @@ COMMANDS = (
     "upkeep.cli.release",
     "upkeep.cli.refresh",
     "upkeep.cli.estimate",
+    "upkeep.cli.schedule",
 )
 
 
