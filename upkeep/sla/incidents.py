@@ -135,13 +135,18 @@ class IncidentDeadlines:
 def deadlines(
     incident: Incident, priorities: Priorities, calendar: ServiceCalendar, now: dt.datetime
 ) -> IncidentDeadlines:
-    """The incident's response and resolution deadlines, each met, missed or pending."""
+    """The incident's response and resolution deadlines, each met, missed or pending.
+
+    A resolution with no response recorded counts as the response too: a site
+    that recovered (or was fixed) before anyone acknowledged it was answered.
+    """
     promised = priorities.deadlines(incident.priority) if incident.priority else None
+    responded = incident.responded if incident.responded is not None else incident.resolved
     return IncidentDeadlines(
         response=judge(
             incident.opened,
             promised.response if promised else None,
-            incident.responded,
+            responded,
             calendar,
             now,
         ),
