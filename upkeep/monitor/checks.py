@@ -47,6 +47,7 @@ from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 from upkeep.inventory import identifiers as ids
 from upkeep.inventory.model import Model
 from upkeep.monitor.conditions import Condition, ConditionError, parse, parse_duration, parse_path
+from upkeep.monitor.logscan import FATAL, Level
 from upkeep.versions import InvalidBuild, PhpBuild
 
 
@@ -61,13 +62,6 @@ class Priority(StrEnum):
 
 Kind = Literal["http", "tls", "php_build", "services", "disk", "database", "logs", "error_page"]
 KINDS: tuple[str, ...] = get_args(Kind)
-# Levels as upkeep.monitor.logscan names them, most severe first.
-LogLevel = Literal[
-    "emerg", "alert", "crit", "fatal", "parse", "error", "warning", "notice", "deprecated",
-    "info", "debug",
-]  # fmt: skip
-# What the logs check reports by default: what stops a request or the server.
-FATAL_LEVELS: tuple[LogLevel, ...] = ("fatal", "parse", "crit", "alert", "emerg")
 # Our branded error page (templates/error-pages/page.html.j2) carries this; a
 # raw PHP error, nginx's own page or a blank one does not.
 DEFAULT_MARKER = '<div class="code">'
@@ -309,10 +303,10 @@ class LogsCheck(Check):
         tuple[Literal["php", "nginx"], ...], Field(min_length=1), AfterValidator(_no_repeats)
     ] = ("php", "nginx")
     levels: Annotated[
-        tuple[LogLevel, ...],
+        tuple[Level, ...],
         Field(min_length=1),
         AfterValidator(_no_repeats),
-    ] = FATAL_LEVELS
+    ] = FATAL
     ignore: tuple[Glob, ...] = ()  # patterns (* and ?) of messages that are known noise
     status: Literal["warning", "critical"] = "warning"
     affects_availability: ClassVar[bool] = False

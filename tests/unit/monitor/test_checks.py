@@ -13,7 +13,6 @@ from upkeep.inventory.problems import from_validation, sort_lines
 from upkeep.monitor.checks import (
     CHECKS,
     DEFAULT_MARKER,
-    FATAL_LEVELS,
     Checks,
     DatabaseCheck,
     Disabled,
@@ -29,6 +28,7 @@ from upkeep.monitor.checks import (
     effective,
 )
 from upkeep.monitor.conditions import parse
+from upkeep.monitor.logscan import FATAL
 
 
 class Inventory(Model):
@@ -133,7 +133,7 @@ def test_kind_defaults() -> None:
     assert (tls.priority, tls.affects_availability) == (Priority.P2, False)
     logs = CHECKS.validate_python([{"name": "l", "kind": "logs"}])[0]
     assert isinstance(logs, LogsCheck)
-    assert (logs.sources, logs.levels, logs.status) == (("php", "nginx"), FATAL_LEVELS, "warning")
+    assert (logs.sources, logs.levels, logs.status) == (("php", "nginx"), FATAL, "warning")
     page = CHECKS.validate_python([{"name": "e", "kind": "error_page"}])[0]
     assert isinstance(page, ErrorPageCheck)
     assert (page.path, page.marker, page.priority) == (None, DEFAULT_MARKER, Priority.P4)
