@@ -34,7 +34,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from enum import StrEnum
-from functools import cached_property
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import (
@@ -121,7 +121,7 @@ def _hours(value: Any) -> Any:
         return None
     if isinstance(value, Mapping):
         parse_hours(value)  # every problem now, with the inventory's line
-        return FrozenMap({k: tuple(v) if isinstance(v, list) else v for k, v in value.items()})
+        return value
     raise ValueError(f'expected days and hours such as {{mon-fri: "09:00-17:00"}} or {ALWAYS}')
 
 
@@ -140,7 +140,11 @@ Duration = Annotated[
 Percent = Annotated[float, BeforeValidator(_percent)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 HolidaysCode = Annotated[str, AfterValidator(_holidays)]
-Hours = Annotated[Mapping[str, str | tuple[str, ...]] | None, BeforeValidator(_hours)]
+Hours = Annotated[
+    Mapping[str, str | tuple[str, ...]] | None,
+    BeforeValidator(_hours),
+    AfterValidator(lambda value: None if value is None else FrozenMap(value)),  # hashable
+]
 ClosedDay = Annotated[dt.date, BeforeValidator(_closed_day)]
 
 
@@ -215,6 +219,13 @@ class SlaPolicy(Model):
                     )
         return value
 
-    @cached_property
+    @property
     def service_calendar(self) -> ServiceCalendar:
-        return self.calendar.service_calendar()
+        return _service_calendar(self.calendar)
+
+
+@lru_cache(maxsize=64)
+def _service_calendar(calendar: CalendarPolicy) -> ServiceCalendar:
+    # Keyed on the frozen section itself, so a model_copy with another calendar never
+    # sees a stale one; the holidays lookup inside is built once per calendar.
+    return calendar.service_calendar()

@@ -281,7 +281,8 @@ def _incident_view(report: SlaReport, line: IncidentLine) -> dict[str, Any]:
         "summary_md": _md(incident.summary),
         "down": incident.affects_availability,
         "opened": _when(report.local(incident.opened)),
-        "responded": _when(report.local(line.response.done)),
+        "responded": _when(report.local(line.response.done))
+        + (" (resolved)" if line.response.done and incident.responded is None else ""),
         "resolved": _when(report.local(line.resolution.done)),
         "response_due": _when(report.local(line.response.due)),
         "resolution_due": _when(report.local(line.resolution.due)),

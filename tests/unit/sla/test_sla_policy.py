@@ -212,3 +212,15 @@ def test_bad_input_is_one_line_naming_the_place(change: dict[str, str], expected
 
 def test_a_percent_sign_is_fine() -> None:
     assert _load(EXAMPLE.replace("target: 99.9", 'target: "99.95%"')).target == 99.95
+
+
+def test_the_calendar_follows_the_section_it_was_made_from() -> None:
+    business_hours = _load(EXAMPLE)
+    round_the_clock = business_hours.model_copy(
+        update={"calendar": _load(_with(hours="")).calendar}
+    )
+    # 1–3 Dec 2026 (Tue–Thu): 3 × 8 h on business hours, 3 × 24 h round the clock.
+    span = (at(2026, 12, 1), at(2026, 12, 4))
+    assert business_hours.service_calendar.service_time(*span) == hours(24)
+    assert round_the_clock.service_calendar.service_time(*span) == hours(72)
+    assert business_hours.service_calendar is business_hours.service_calendar  # built once
