@@ -3,8 +3,9 @@
 The monitoring history opens and closes incidents; this module only judges
 them. A deadline is counted on the service calendar from the moment the
 incident opened, over the incident as a whole (one that runs into the next
-month keeps the deadlines it started with). Anything stamped after the
-report's ``now`` has not happened yet as far as the report knows.
+month keeps the deadlines it started with); maintenance windows excuse
+downtime but do not stop that clock. Anything stamped after the report's
+``now`` has not happened yet as far as the report knows.
 
     >>> from upkeep.sla.calendar import ServiceCalendar, parse_hours
     >>> cal = ServiceCalendar("Europe/Warsaw", parse_hours({"mon-fri": "09:00-17:00"}))

@@ -92,10 +92,9 @@ def format_duration(duration: dt.timedelta) -> str:
 
 
 def _percent(value: Any) -> float:
-    if isinstance(value, str) and value.strip().endswith("%"):
-        value = value.strip().removesuffix("%").strip()
+    if isinstance(value, str):  # "99.9" and "99.9%" mean what they say
         with contextlib.suppress(ValueError):
-            value = float(value)
+            value = float(value.strip().removesuffix("%"))
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
         raise ValueError(f"expected a percentage such as 99.9, got {value!r}")
     if not 0 < value <= 100:

@@ -188,7 +188,7 @@ def build_report(
         calendar=calendar,
         availability=availability,
         incidents=tuple(lines),
-        maintenance=tuple(sorted(windows, key=lambda m: (m.start, m.end))),
+        maintenance=tuple(sorted(windows, key=lambda m: (m.start, m.end, m.reason))),
     )
 
 

@@ -210,8 +210,9 @@ def test_bad_input_is_one_line_naming_the_place(change: dict[str, str], expected
     assert problems[0].startswith(expected), problems[0]
 
 
-def test_a_percent_sign_is_fine() -> None:
-    assert _load(EXAMPLE.replace("target: 99.9", 'target: "99.95%"')).target == 99.95
+@pytest.mark.parametrize("written", ['"99.95%"', '"99.95"', "99.95 %"])
+def test_a_percent_sign_or_quotes_are_fine(written: str) -> None:
+    assert _load(EXAMPLE.replace("target: 99.9", f"target: {written}")).target == 99.95
 
 
 def test_the_calendar_follows_the_section_it_was_made_from() -> None:
