@@ -111,7 +111,10 @@ def parse_oncalendar(text: str) -> Calendar:
     else:
         minutes = frozenset({_bounded(start, 59)})
     zone = match["zone"] or "UTC"  # systemd reads no zone as the machine's; we always write one
-    zoneinfo.ZoneInfo(zone)  # raises for an unknown zone
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{text!r}: unknown time zone {zone!r}") from None
     return Calendar(days, hours, minutes, zone)
 
 
