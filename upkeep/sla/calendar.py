@@ -112,6 +112,32 @@ def parse_hours(spec: Mapping[str, Any]) -> Week:
     )
 
 
+def format_hours(week: Week) -> dict[str, str | list[str]]:
+    """The inverse of parse_hours, days with the same hours run together.
+
+    >>> format_hours(parse_hours({"mon": "09:00-17:00", "tue-fri": "09:00-17:00"}))
+    {'mon-fri': '09:00-17:00'}
+    """
+    spec: dict[str, str | list[str]] = {}
+    for first, last, hours in _runs(week):
+        key = DAY_NAMES[first] if first == last else f"{DAY_NAMES[first]}-{DAY_NAMES[last]}"
+        ranges = [f"{_clock_text(a)}-{_clock_text(b)}" for a, b in hours]
+        spec[key] = ranges[0] if len(ranges) == 1 else ranges
+    return spec
+
+
+def _runs(week: Week) -> Iterator[tuple[int, int, DayHours]]:
+    """(first day, last day, hours) for each run of open days with the same hours."""
+    day = 0
+    while day < 7:
+        last = day
+        while last + 1 < 7 and week[last + 1] == week[day]:
+            last += 1
+        if week[day]:
+            yield day, last, week[day]
+        day = last + 1
+
+
 def _parse_days(key: Any) -> list[int]:
     if not isinstance(key, str):
         raise ValueError(f"expected a day name such as mon or mon-fri, got {key!r}")
@@ -380,15 +406,9 @@ def _valid_day(hours: Any) -> bool:
 def _describe_week(week: Week) -> str:
     """``Mon–Fri 09:00–17:00; Sat 10:00–14:00``: runs of days with the same hours."""
     parts = []
-    day = 0
-    while day < 7:
-        last = day
-        while last + 1 < 7 and week[last + 1] == week[day]:
-            last += 1
-        if week[day]:
-            days = _TITLES[day] if last == day else f"{_TITLES[day]}–{_TITLES[last]}"
-            parts.append(f"{days} {_clock_range(week[day])}")
-        day = last + 1
+    for first, last, hours in _runs(week):
+        days = _TITLES[first] if first == last else f"{_TITLES[first]}–{_TITLES[last]}"
+        parts.append(f"{days} {_clock_range(hours)}")
     return "; ".join(parts)
 
 

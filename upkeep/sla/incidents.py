@@ -39,7 +39,7 @@ class DeadlineStatus(StrEnum):
 class Incident:
     """One incident, as the monitoring history records it (aware datetimes)."""
 
-    id: str
+    id: str | int
     check: str
     environment: str
     priority: Priority | str | None  # "P1" is read as Priority.P1; None: not triaged, no deadlines
@@ -48,8 +48,11 @@ class Incident:
     resolved: dt.datetime | None = None  # the check passes again
     affects_availability: bool = True  # False: a warning (say, a certificate expiring soon)
     summary: str = ""
+    # When the site went down, if later than it opened (a slow page that then failed).
+    down_since: dt.datetime | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "id", str(self.id))
         where = f"incident {self.id}"
         if self.priority is not None:
             try:
@@ -60,7 +63,7 @@ class Incident:
                 ) from None
             object.__setattr__(self, "priority", priority)
         _aware(self.opened, where, "opened")
-        for name in ("responded", "resolved"):
+        for name in ("responded", "resolved", "down_since"):
             moment = getattr(self, name)
             if moment is None:
                 continue
@@ -70,13 +73,19 @@ class Incident:
                     f"{where}: {name} {moment.isoformat()} is before it opened "
                     f"({self.opened.isoformat()})"
                 )
+        if self.down_since and self.resolved and self.down_since > self.resolved:
+            raise UsageError(
+                f"{where}: down_since {self.down_since.isoformat()} is after it was resolved "
+                f"({self.resolved.isoformat()})"
+            )
 
     def outage(self, now: dt.datetime) -> Interval | None:
         """The time it kept the site down, as known at ``now`` (UTC); None if it did not."""
-        if not self.affects_availability or self.opened >= now:
+        down = self.down_since or self.opened
+        if not self.affects_availability or down >= now:
             return None
         end = self.resolved if self.resolved is not None and self.resolved <= now else now
-        return self.opened.astimezone(dt.UTC), end.astimezone(dt.UTC)
+        return down.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)

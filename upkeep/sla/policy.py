@@ -39,20 +39,33 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
+    ConfigDict,
     PlainSerializer,
     ValidationInfo,
-    field_serializer,
     field_validator,
     model_validator,
 )
 
-from upkeep.inventory.model import FrozenMap, Model
-from upkeep.sla.calendar import ServiceCalendar, holiday_lookup, parse_hours, parse_timezone
+from upkeep.sla.calendar import (
+    ServiceCalendar,
+    Week,
+    format_hours,
+    holiday_lookup,
+    parse_hours,
+    parse_timezone,
+)
 
 _DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?")
 _DAY_UNIT = re.compile(r"\d\s*d")
 ALWAYS = "24/7"
+
+
+class _Model(BaseModel):
+    # upkeep.inventory.model.Model's config (a test keeps them equal); not
+    # imported, because the inventory model imports this module for Project.sla.
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Priority(StrEnum):
@@ -119,7 +132,8 @@ def _hours(value: Any) -> Any:
     if value is None or (isinstance(value, str) and value.strip() == ALWAYS):
         return None
     if isinstance(value, Mapping):
-        parse_hours(value)  # every problem now, with the inventory's line
+        return parse_hours(value)
+    if isinstance(value, tuple):  # already a Week (a model_copy, say)
         return value
     raise ValueError(f'expected days and hours such as {{mon-fri: "09:00-17:00"}} or {ALWAYS}')
 
@@ -140,14 +154,14 @@ Percent = Annotated[float, BeforeValidator(_percent)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 HolidaysCode = Annotated[str, AfterValidator(_holidays)]
 Hours = Annotated[
-    Mapping[str, str | tuple[str, ...]] | None,
+    Week | None,
     BeforeValidator(_hours),
-    AfterValidator(lambda value: None if value is None else FrozenMap(value)),  # hashable
+    PlainSerializer(lambda week: None if week is None else format_hours(week)),
 ]
 ClosedDay = Annotated[dt.date, BeforeValidator(_closed_day)]
 
 
-class Deadlines(Model):
+class Deadlines(_Model):
     """How soon someone answers, and how soon it is fixed, in service time."""
 
     response: Duration
@@ -163,7 +177,7 @@ class Deadlines(Model):
         return self
 
 
-class Priorities(Model):
+class Priorities(_Model):
     P1: Deadlines | None = None
     P2: Deadlines | None = None
     P3: Deadlines | None = None
@@ -175,24 +189,17 @@ class Priorities(Model):
         return value
 
 
-class CalendarPolicy(Model):
+class CalendarPolicy(_Model):
     timezone: TimeZoneName
-    hours: Hours = None  # None: 24/7
+    hours: Hours = None  # parsed; None: 24/7
     holidays: HolidaysCode | None = None
     closed: tuple[ClosedDay, ...] = ()
 
-    @field_serializer("hours")
-    def _as_yaml(self, value: Mapping[str, Any] | None) -> Any:
-        if value is None:
-            return None
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
-
     def service_calendar(self) -> ServiceCalendar:
-        week = parse_hours(self.hours) if self.hours is not None else None
-        return ServiceCalendar(self.timezone, week, self.holidays, frozenset(self.closed))
+        return ServiceCalendar(self.timezone, self.hours, self.holidays, frozenset(self.closed))
 
 
-class SlaPolicy(Model):
+class SlaPolicy(_Model):
     """The ``sla:`` section of a project."""
 
     target: Percent

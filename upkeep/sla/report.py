@@ -121,6 +121,7 @@ class SlaReport:
             "summary": incident.summary,
             "affects_availability": incident.affects_availability,
             "opened": _iso(self.local(incident.opened)),
+            "down_since": _iso(self.local(incident.down_since)),
             "responded": _iso(self.local(incident.responded)),
             "resolved": _iso(self.local(incident.resolved)),
             "downtime_seconds": line.downtime.total_seconds(),

@@ -169,3 +169,29 @@ def test_a_resolution_without_a_response_answers_it() -> None:
     # Resolved Monday 10:00 with no response: the response (due Friday 17:00) was missed.
     late = _judge(_incident(resolved=at(2026, 11, 23, 10)), at(2026, 12, 1))
     assert (late.response.status, late.resolution.status) == (MISSED, MET)
+
+
+def test_downtime_starts_when_the_site_went_down_and_deadlines_when_it_opened() -> None:
+    # A slow page from Mon 23 Nov 10:00 that failed at 10:20 and recovered at 11:00:
+    # 40 min down; P1 resolution still counts from 10:00 → due 14:00.
+    incident = _incident(
+        opened=at(2026, 11, 23, 10),
+        down_since=at(2026, 11, 23, 10, 20),
+        resolved=at(2026, 11, 23, 11),
+    )
+    start, end = incident.outage(at(2026, 12, 1)) or (None, None)
+    assert (start, end) == (at(2026, 11, 23, 10, 20), at(2026, 11, 23, 11))
+    assert _judge(incident, at(2026, 12, 1)).resolution.due == at(2026, 11, 23, 14)
+
+
+def test_the_monitoring_historys_values_map_straight_in() -> None:
+    # Its ids are integers and its priorities its own StrEnum with the same names.
+    from upkeep.monitor.incidents import Priority as MonitorPriority
+
+    incident = Incident(7, "health", "production", MonitorPriority.P2, FRIDAY_1630)
+    assert (incident.id, incident.priority) == ("7", Priority.P2)
+
+
+def test_down_since_after_resolution_is_refused() -> None:
+    with pytest.raises(UsageError, match=r"incident 42: down_since .* is after it was resolved"):
+        _incident(down_since=at(2026, 11, 23, 12), resolved=at(2026, 11, 23, 11))

@@ -9,8 +9,10 @@ import pytest
 from pydantic import ValidationError
 
 from upkeep.inventory import yamldoc
+from upkeep.inventory.model import Model
 from upkeep.inventory.problems import from_validation
-from upkeep.sla.calendar import parse_hours
+from upkeep.sla import policy as policy_module
+from upkeep.sla.calendar import format_hours, parse_hours
 from upkeep.sla.policy import Priority, SlaPolicy, format_duration, parse_duration
 
 from .conftest import at, hours
@@ -225,3 +227,34 @@ def test_the_calendar_follows_the_section_it_was_made_from() -> None:
     assert business_hours.service_calendar.service_time(*span) == hours(24)
     assert round_the_clock.service_calendar.service_time(*span) == hours(72)
     assert business_hours.service_calendar is business_hours.service_calendar  # built once
+
+
+def test_the_models_share_the_inventory_models_config() -> None:
+    # policy.py keeps its own base (the inventory model imports it for Project.sla).
+    assert policy_module._Model.model_config == Model.model_config
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ({"mon-fri": "09:00-17:00"}, {"mon-fri": "09:00-17:00"}),
+        (
+            {
+                "mon": "09:00-17:00",
+                "tue-thu": "09:00-17:00",
+                "friday": ["09:00-12:00", "12:00-15:00"],
+            },
+            {"mon-thu": "09:00-17:00", "fri": "09:00-15:00"},
+        ),
+        (
+            {"sat-sun": ["00:00-06:00", "22:00-24:00"], "wed": "10:00-11:00"},
+            {"wed": "10:00-11:00", "sat-sun": ["00:00-06:00", "22:00-24:00"]},
+        ),
+    ],
+)
+def test_hours_are_written_back_in_one_canonical_form(
+    written: dict[str, Any], canonical: dict[str, Any]
+) -> None:
+    week = parse_hours(written)
+    assert format_hours(week) == canonical
+    assert parse_hours(format_hours(week)) == week
