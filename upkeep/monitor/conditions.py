@@ -197,7 +197,7 @@ class Condition:
     def _matches(self, value: Any) -> bool:
         text = _text(value)
         if self.right.form == "pat":
-            return _glob(self.right.values[0]).fullmatch(text) is not None
+            return glob(self.right.values[0]).fullmatch(text) is not None
         number = _number(value)
         for expected, expected_number in zip(self.right.values, self.right.numbers, strict=True):
             if number is not None and expected_number is not None:
@@ -474,8 +474,12 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    """``*`` and ``?`` only: a body full of brackets must not turn into character classes."""
+def glob(pattern: str) -> re.Pattern[str]:
+    """``*`` and ``?`` only: a body full of brackets must not turn into character classes.
+
+    >>> bool(glob("*[ok]*").fullmatch("status: [ok]")), bool(glob("*[ok]*").fullmatch("o"))
+    (True, False)
+    """
     parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
     return re.compile("".join(parts), re.DOTALL)
 
@@ -483,7 +487,7 @@ def _glob(pattern: str) -> re.Pattern[str]:
 _SECRET_KEY = re.compile(r"pass(word|wd)?|pwd|secret|token|api[_-]?key|auth", re.IGNORECASE)
 _SECRET_PAIR = re.compile(
     r"""(["']?(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|authorization)["']?\s*[:=]\s*)"""
-    r"""("[^"]*"|'[^']*'|[^\s,;&}]+)""",
+    r"""("[^"]*"|'[^']*'|[^\s,;&}()\[\]"']+)""",
     re.IGNORECASE,
 )
 

@@ -43,6 +43,8 @@ class Metric:
     crit: float | None = None
     minimum: float | None = None
     maximum: float | None = None
+    # warn/crit are floors, not ceilings: days left on a certificate, free disk.
+    lower_is_worse: bool = False
 
 
 @dataclass(frozen=True)
