@@ -67,7 +67,12 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """The main job on the lab: hosts up, three environments provisioned, drift, an estimate."""
+    """The main job on the lab: the whole story of keeping a site, end to end.
+
+    Hosts up; dev, staging and production provisioned; drift; staging refreshed
+    from production (sanitized); a minor PHP update taken through staging to
+    production; an estimate of the next major PHP; where the reports are.
+    """
     session.install("-e", ".")
     session.run("upkeep", "lab", "up")
     session.run("upkeep", "inventory", "check")
@@ -76,6 +81,14 @@ def demo(session: nox.Session) -> None:
     # update has somewhere to go; later runs keep whatever is pinned.
     session.run("upkeep", "provision", "demo", "all", "--php-build", "oldest")
     session.run("upkeep", "drift", "demo")
+    session.run("upkeep", "refresh", "demo", "--yes")
+    # 100 = an update is available; 0 = already on the newest build (a second demo).
+    session.run("upkeep", "update", "minor", "demo", "--check", success_codes=[0, 100])
+    session.run("upkeep", "update", "minor", "demo", "--yes")
+    session.run("upkeep", "drift", "demo")
     session.run("upkeep", "estimate", "demo", "--to", "8.4", "--output", "reports/estimate")
-    session.log("reports: reports/estimate/ (Markdown, HTML and JSON of the PHP 8.4 estimate)")
+    session.log("reports:")
+    session.log("  reports/refresh/   the staging refresh (Markdown and JSON)")
+    session.log("  reports/update/    the minor PHP update for the client (Markdown, HTML, JSON)")
+    session.log("  reports/estimate/  the PHP 8.4 estimate (Markdown, HTML and JSON)")
     session.log("pins: inventories/demo.lock.yml (committed); lab state: ~/.local/state/upkeep/lab")

@@ -31,7 +31,16 @@ def php_files(site: SiteState) -> dict[str, str]:
         f"/etc/php/{line}/fpm/conf.d/90-upkeep.ini": ini,
         f"/etc/php/{line}/cli/conf.d/90-upkeep.ini": ini,
         f"/etc/php/{line}/fpm/pool.d/{site.site_id}.conf": render("php/pool.conf.j2", site=site),
+        # Included by php-fpm.conf like the pools; its [global] section applies to the master.
+        f"/etc/php/{line}/fpm/pool.d/00-upkeep-global.conf": render(
+            "php/fpm-global.conf.j2", site=site
+        ),
     }
+
+
+POLICY_RC_D = "/usr/sbin/policy-rc.d"
+# needrestart's apt hook would restart PHP-FPM after the packages change; upkeep reloads it.
+QUIET_APT = {"NEEDRESTART_SUSPEND": "1"}
 
 
 def php_ini_pairs(site: SiteState) -> dict[str, str]:
@@ -46,6 +55,13 @@ def php_ini_pairs(site: SiteState) -> dict[str, str]:
 @deploy("PHP-FPM")
 def php_fpm(site: SiteState) -> None:
     line = site.php_line
+    # Before any package: PHP-FPM is restarted by upkeep alone, gracefully (see the template).
+    files.put(
+        name="Package scripts leave PHP-FPM to upkeep",
+        src=StringIO(render("php/policy-rc.d.j2", site=site)),
+        dest=POLICY_RC_D,
+        mode="755",
+    )
     # The pin comes first so that installing cannot pick another build.
     pin = files.put(
         name=f"Hold PHP {line} at {site.php_build}",
@@ -57,6 +73,7 @@ def php_fpm(site: SiteState) -> None:
         packages=php_package_specs(site),
         no_recommends=True,
         allow_downgrades=True,  # a rollback installs the previous build
+        _env=QUIET_APT,
     )
     managed = [
         files.put(name=f"Managed file {path}", src=StringIO(text), dest=path)

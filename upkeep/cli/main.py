@@ -26,6 +26,7 @@ COMMANDS = (
     "upkeep.cli.drift",
     "upkeep.cli.release",
     "upkeep.cli.refresh",
+    "upkeep.cli.update",
     "upkeep.cli.estimate",
     "upkeep.cli.schedule",
 )

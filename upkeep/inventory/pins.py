@@ -15,6 +15,7 @@ ran where, and the operator's other work in progress is never swept in.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -314,3 +315,22 @@ def _write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def revert_pins(workspace: Workspace, commit: str) -> str:
+    """Undo a pins commit with a revert commit (``git revert``); the new commit's sha."""
+    import git
+
+    repo = _repo(workspace)
+    try:
+        with repo.git.custom_environment(**_fallback_identity(repo)):
+            repo.git.revert("--no-edit", commit)
+    except git.GitCommandError as error:
+        with contextlib.suppress(git.GitCommandError):
+            repo.git.revert("--abort")
+        detail = (error.stderr or "").strip().splitlines()
+        raise UpkeepError(
+            f"the pins commit {commit[:10]} could not be reverted: "
+            f"{detail[-1] if detail else error} (revert it by hand with git revert)"
+        ) from None
+    return repo.head.commit.hexsha

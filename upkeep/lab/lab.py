@@ -204,6 +204,9 @@ def _why_replace(container: Container, run: _Up) -> str | None:
         raise LabError(f"a container named {container.name} exists and is not the lab's; remove it")
     if container.image is None or run.host_image not in container.image.tags:
         return "its image is outdated"
+    added = (container.attrs.get("HostConfig") or {}).get("CapAdd") or []
+    if not any(HOST_CAPABILITY in str(cap) for cap in added):
+        return "it was created without the lab's capabilities"
     if container.status != "running":
         return f"it was {container.status}"
     try:
@@ -214,10 +217,15 @@ def _why_replace(container: Container, run: _Up) -> str | None:
     return None if alive else "its processes were gone"
 
 
+HOST_CAPABILITY = "SYS_ADMIN"
+
+
 def _create_host(run: _Up, member: Member) -> None:
     assert run.client is not None
     spec = run.spec
-    options: dict[str, Any] = {}
+    # Lets a lab host mount filesystems as a real one can (tests fill a small tmpfs to
+    # make a disk full); Docker Engine's privileged mode below includes it.
+    options: dict[str, Any] = {"cap_add": [HOST_CAPABILITY]}
     if not _is_podman(run.client):
         # Docker Engine runs systemd only with these; Podman detects /sbin/init itself.
         options.update(

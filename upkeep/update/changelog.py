@@ -35,6 +35,11 @@ class Entry:
     items: tuple[str, ...]  # the entry's lines, joined where they wrap
     cves: tuple[str, ...]
 
+    def summary(self) -> str:
+        """One line: the version, its urgency and the CVEs it fixes."""
+        fixes = f", fixes {', '.join(self.cves)}" if self.cves else ""
+        return f"{self.version} ({self.distribution}, urgency {self.urgency or 'unknown'}){fixes}"
+
 
 def parse(text: str) -> list[Entry]:
     """Every entry of a Debian changelog, newest first, as the file has them."""

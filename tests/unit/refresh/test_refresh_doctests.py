@@ -21,6 +21,7 @@ MODULES = [
     "upkeep.refresh.urls",
     "upkeep.refresh.verify",
     "upkeep.smoke",
+    "upkeep.update.packages",
 ]
 
 

@@ -1,0 +1,226 @@
+"""The minor PHP update on the lab: 8.2.32 → 8.2.36, staging first, then production.
+
+The lab's environments were first provisioned at the oldest build Debian
+offers, so there is a minor update to take. The tests take it four ways: a
+smoke failure on production after the bump (rolled back), a run killed during
+promotion and aborted (old build), one killed and resumed (new build), and a
+clean run with a request loop against production the whole time (no failed
+request), after which a second run finds nothing to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import git
+import pytest
+
+from upkeep.cli.main import main
+from upkeep.inventory import Environment, Project
+from upkeep.inventory.pins import load_pins, write_pins
+from upkeep.provision.workflow import provision
+from upkeep.smoke import SmokeResult, smoke
+from upkeep.update import workflow
+from upkeep.update.journal import RunState, StepState
+from upkeep.update.proposal import check_for_update
+from upkeep.versions import PhpBuild
+
+from .conftest import RunningLab
+from .hosts import console, get
+
+DATA = "mariadb-dump --skip-dump-date --single-transaction --skip-comments demo | sha256sum | cut -c1-64"
+
+
+@pytest.fixture(scope="module")
+def builds(provisioned: RunningLab) -> tuple[str, str]:
+    """The pinned (old) build and the newest one Debian offers, read from the lab."""
+    pins = load_pins(provisioned.workspace, "demo")
+    old = pins.get("production").php_build
+    assert old is not None and pins.get("staging").php_build == old
+    found = check_for_update(provisioned.workspace, "demo")
+    assert found.proposal.available and found.proposal.offered
+    return old, found.proposal.offered
+
+
+def _served(lab: RunningLab, environment: str) -> str:
+    return str(get(lab, environment, "/health.php").json()["php_version"])
+
+
+def _upstream(build: str) -> str:
+    return str(PhpBuild.parse(build).upstream)
+
+
+def _pinned(lab: RunningLab, environment: str) -> str | None:
+    return load_pins(lab.workspace, "demo").get(environment).php_build
+
+
+def _log(lab: RunningLab) -> list[str]:
+    return [c.summary for c in git.Repo(lab.workspace.root).iter_commits(max_count=30)]
+
+
+def _cli(lab: RunningLab, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["--root", str(lab.workspace.root), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _rearm(lab: RunningLab, old: str) -> None:
+    """Staging and production back on the old build, as a fresh subscription would find them."""
+    pins = load_pins(lab.workspace, "demo")
+    for environment in ("staging", "production"):
+        pins = pins.with_env(environment, php_build=old)
+    write_pins(lab.workspace, pins, "e2e: back to the old build for the next update test")
+    assert provision(lab.workspace, "demo", ["staging", "production"]).ok
+    assert _served(lab, "production") == _upstream(old)
+
+
+def test_check_proposes_the_newer_build_with_its_security_notes(
+    provisioned: RunningLab, builds: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = builds
+    code, out, _ = _cli(provisioned, capsys, "update", "minor", "demo", "--check", "--json")
+    found = json.loads(out)
+    assert code == 100 and found["available"] and found["kind"] == "minor"
+    assert (found["pinned"], found["offered"]) == (old, new)
+    assert found["security"], "the changelog between the two builds has entries"
+
+
+def test_a_smoke_failure_on_production_rolls_it_back(
+    provisioned: RunningLab, builds: tuple[str, str]
+) -> None:
+    old, new = builds
+    data_before = console(provisioned, "production", DATA)
+
+    def breaks_production(project: Project, environment: Environment, build: str) -> SmokeResult:
+        if environment.name == "production" and build == new:
+            console(provisioned, "production", "systemctl stop php8.2-fpm")  # the bump "broke" it
+        return smoke(project, environment, expect_php=build)
+
+    report = workflow.minor(provisioned.workspace, "demo", smoke_check=breaks_production)
+
+    assert report.state is RunState.ROLLED_BACK and not report.ok
+    assert "production fails its smoke checks" in (report.error or "")
+    assert _served(provisioned, "production") == _upstream(old)  # serving, on the old build
+    assert _pinned(provisioned, "production") == old and _pinned(provisioned, "staging") == old
+    assert console(provisioned, "production", DATA) == data_before  # database intact
+    log = _log(provisioned)
+    assert sum(line.startswith("Revert ") for line in log[:3]) == 2  # production's, then staging's
+    assert any(line.startswith("Revert ") and "production" in line for line in log[:3])
+
+
+@contextlib.contextmanager
+def _killed_during_promotion(lab: RunningLab) -> Iterator[None]:
+    """`upkeep update minor demo --yes` in a process of its own, killed (SIGKILL) a few
+    seconds into production's bump: the control machine dying at the worst moment."""
+    journal = workflow.store().path("demo")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "upkeep.cli.main", "--root", str(lab.workspace.root),
+         "update", "minor", "demo", "--yes"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 900
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            if (
+                journal.exists()
+                and '"name": "bump_production",\n      "state": "running"' in journal.read_text()
+            ):
+                time.sleep(4)
+                break
+            time.sleep(0.2)
+        assert process.poll() is None, (
+            f"the run ended before production's bump (exit {process.returncode})"
+        )
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_a_run_killed_during_promotion_then_aborted_ends_on_the_old_build(
+    provisioned: RunningLab, builds: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, _ = builds
+    with _killed_during_promotion(provisioned):
+        code, out, _ = _cli(provisioned, capsys, "update", "status", "demo")
+        assert code == 0 and "stopped during bump_production" in out and "update resume demo" in out
+        code, out, err = _cli(provisioned, capsys, "update", "minor", "demo", "--yes")
+        assert code == 2 and "unfinished" in err  # a new run is refused until this one is settled
+        code, out, err = _cli(provisioned, capsys, "update", "abort", "demo", "--yes", "--json")
+    assert code == 0, err
+    assert json.loads(out)["state"] == "aborted"
+    assert _served(provisioned, "production") == _upstream(old)
+    assert _pinned(provisioned, "production") == old and _pinned(provisioned, "staging") == old
+
+
+def test_a_run_killed_during_promotion_then_resumed_ends_updated(
+    provisioned: RunningLab, builds: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = builds
+    with _killed_during_promotion(provisioned):
+        code, out, err = _cli(provisioned, capsys, "update", "resume", "demo", "--yes", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["state"] == "succeeded"
+    assert [s["state"] for s in report["steps"]] == [str(StepState.DONE)] * len(workflow.STEPS)
+    assert _served(provisioned, "production") == _upstream(new)
+    assert _pinned(provisioned, "production") == new
+    _rearm(provisioned, old)
+
+
+def test_a_minor_update_goes_through_with_production_serving_all_along(
+    provisioned: RunningLab, builds: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = builds
+    failures: list[str] = []
+    requests = 0
+    stop = threading.Event()
+
+    def hammer() -> None:
+        nonlocal requests
+        while not stop.is_set():
+            requests += 1
+            try:
+                response = get(provisioned, "production", "/health.php")
+                if response.status != 200:
+                    failures.append(f"{response.status} {response.body[:80]!r}")
+            except OSError as error:
+                failures.append(repr(error))
+            time.sleep(0.05)
+
+    loop = threading.Thread(target=hammer, daemon=True)
+    loop.start()
+    try:
+        code, out, err = _cli(provisioned, capsys, "update", "minor", "demo", "--yes", "--json")
+    finally:
+        stop.set()
+        loop.join()
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["state"] == "succeeded" and (report["from_build"], report["to_build"]) == (
+        old,
+        new,
+    )
+    assert requests > 100 and failures == [], failures[:5]
+    assert _served(provisioned, "staging") == _served(provisioned, "production") == _upstream(new)
+    log = _log(provisioned)
+    assert any(f"staging php {old} -> {new}" in line for line in log[:2])
+    assert any(f"production php {old} -> {new}" in line for line in log[:2])
+    assert report["production_affected_seconds"] > 0 and all(
+        os.path.exists(p) for p in report["report_files"]
+    )
+    print(f"\nminor update: {requests} requests to production during the run, {len(failures)} failed; "
+          + ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in report["steps"]))  # fmt: skip
+
+    code, out, _ = _cli(provisioned, capsys, "update", "minor", "demo", "--yes", "--json")
+    assert code == 0 and json.loads(out)["state"] == "nothing to do"

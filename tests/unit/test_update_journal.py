@@ -1,0 +1,69 @@
+"""The update's run journal: where a run is, across a crash, on disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from upkeep.errors import UpkeepError
+from upkeep.update.journal import Journal, JournalStore, RunState, StepState
+from upkeep.update.workflow import STEPS
+
+OLD, NEW = "8.2.32-1~deb12u1", "8.2.36-1~deb12u1"
+
+
+def test_a_run_killed_midway_reads_back_stopped_at_its_running_step(tmp_path: Path) -> None:
+    store = JournalStore(tmp_path / "updates")
+    journal = Journal.start("demo", OLD, NEW, STEPS)
+    for name in STEPS[:5]:
+        journal.step(name).begin()
+        journal.step(name).finish(f"{name} done")
+    journal.step("bump_production").begin()
+    journal.facts["production_commit"] = "abc123"
+    store.save(journal)  # ... and here the control machine dies
+
+    again = store.load("demo")
+    assert again is not None and again == journal
+    assert again.state is RunState.RUNNING and not again.state.finished
+    assert again.where() == "stopped during bump_production"
+    assert again.next_step() == "bump_production"  # run again on resume: steps are idempotent
+    assert again.started_step("bump_production") and not again.started_step("smoke_production")
+    assert again.facts["production_commit"] == "abc123"
+
+
+def test_a_failed_step_and_a_finished_run_say_so() -> None:
+    journal = Journal.start("demo", OLD, NEW, STEPS)
+    journal.step("lock").finish("locked")
+    journal.step("refresh_staging").begin()
+    journal.step("refresh_staging").fail("staging unreachable")
+    assert journal.where() == "failed at refresh_staging"
+    journal.end(RunState.ROLLED_BACK, "staging unreachable")
+    assert journal.state.finished
+    assert journal.where().startswith("rolled back at ") and journal.where().endswith(
+        ": staging unreachable"
+    )
+
+
+def test_step_times_come_from_their_stamps() -> None:
+    journal = Journal.start("demo", OLD, NEW, ("lock",))
+    step = journal.step("lock")
+    assert step.seconds is None
+    step.started, step.finished, step.state = (
+        "2026-11-23T10:00:00.000000Z",
+        "2026-11-23T10:01:30.500000Z",
+        StepState.DONE,
+    )
+    assert step.seconds == 90.5
+
+
+def test_the_file_is_replaced_whole_and_a_broken_one_is_a_clear_error(tmp_path: Path) -> None:
+    store = JournalStore(tmp_path)
+    store.save(Journal.start("demo", OLD, NEW, STEPS))
+    assert [p.name for p in tmp_path.iterdir()] == ["demo.json"]  # no temporary left behind
+    assert json.loads(store.path("demo").read_text())["to_build"] == NEW
+    assert store.load("other") is None
+    store.path("demo").write_text('{"run_id": "x"')
+    with pytest.raises(UpkeepError, match=r"demo\.json cannot be read .* move it away"):
+        store.load("demo")

@@ -1,0 +1,65 @@
+"""The minor update's pure pieces: package lists, lines offered, reports for the client."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from upkeep.update.changelog import Entry
+from upkeep.update.journal import Journal, RunState
+from upkeep.update.packages import keep_debs_script, parse_installed, reinstall_script
+from upkeep.update.proposal import other_lines
+from upkeep.update.report import report_of, write
+from upkeep.update.workflow import STEPS
+
+OLD, NEW = "8.2.32-1~deb12u1", "8.2.36-1~deb12u1"
+
+
+def test_only_installed_packages_count_and_every_one_is_kept_at_its_exact_version() -> None:
+    output = "php8.2-fpm\t8.2.32-1~deb12u1\tii \nphp8.2-gd\t8.2.30-1\trc \nphp8.2-cli\t8.2.32-1~deb12u1\tii \n"
+    installed = parse_installed(output)
+    assert installed == {"php8.2-fpm": OLD, "php8.2-cli": OLD}
+    script = keep_debs_script("/var/backups/x/debs", installed)
+    assert (
+        "apt-get download -q 'php8.2-cli=8.2.32-1~deb12u1' 'php8.2-fpm=8.2.32-1~deb12u1'" in script
+    )
+    assert "-eq 2;" in script  # a missing .deb fails the backup, before production is touched
+
+
+def test_the_reinstall_needs_no_network_and_reloads_gracefully() -> None:
+    script = reinstall_script("/var/backups/x/debs", "8.2")
+    assert "dpkg -i /var/backups/x/debs/*.deb" in script and "apt-get" not in script
+    assert "NEEDRESTART_SUSPEND=1" in script and "systemctl reload-or-restart php8.2-fpm" in script
+
+
+def test_other_lines_are_read_from_fpm_package_names_only() -> None:
+    assert other_lines("php8.2-fpm php8.4-fpm php8.3-fpm-dbgsym php-fpm php8.3-cli\n") == [
+        "8.2",
+        "8.4",
+    ]
+
+
+def test_the_client_report_says_what_changed_and_escapes_html(tmp_path: Path) -> None:
+    journal = Journal.start("demo", OLD, NEW, STEPS)
+    for step in journal.steps:
+        step.begin()
+        step.finish(f"{step.name} <ok>")
+    journal.facts.update(production_affected_seconds=41.5, staging_commit="a" * 40,
+                         production_commit="b" * 40,
+                         security=[Entry(NEW, "bookworm-security", "high", (), ("CVE-2026-1",)).summary()])  # fmt: skip
+    journal.end(RunState.SUCCEEDED)
+    report = report_of(journal, "www.demo.lab", (), None)
+    as_json, as_md, as_html = write(report, tmp_path)
+    data = json.loads(as_json.read_text())
+    assert (
+        data["ok"] and data["state"] == "succeeded" and data["production_affected_seconds"] == 41.5
+    )
+    markdown = as_md.read_text()
+    assert f"PHP {OLD} → {NEW} on staging, then production" in markdown
+    assert (
+        "production affected for 42 s" in markdown
+        and "pins: staging aaaaaaaaaa, production bbbbbbbbbb" in markdown
+    )
+    assert "8.2.36-1~deb12u1 (bookworm-security, urgency high), fixes CVE-2026-1" in markdown
+    html = as_html.read_text()
+    assert "bump_production &lt;ok&gt;" in html and "<ok>" not in html

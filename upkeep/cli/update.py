@@ -1,0 +1,154 @@
+"""``upkeep update minor|status|resume|abort PROJECT``: the minor PHP update, staging first."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from upkeep.cli.output import print_json, table
+from upkeep.errors import UsageError
+from upkeep.exitcodes import ExitCode
+from upkeep.progress import Console
+from upkeep.update import workflow
+from upkeep.update.journal import RunState
+from upkeep.update.proposal import UpdateCheck, check_for_update
+from upkeep.update.report import UpdateReport, write
+from upkeep.workspace import Workspace, find_workspace
+
+UPDATE_AVAILABLE = 100  # `--check` found an update (as `dnf check-update` says it)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    update = commands.add_parser(
+        "update",
+        help="move PHP to a newer build on the same line: staging first, then production",
+        description="Minor PHP updates (8.2.32 → 8.2.36): tried on a fresh copy of production "
+        "in staging, smoke-checked, then promoted to production with a backup and automatic "
+        "rollback. A different line (7.4 → 8.2) is the major path: see `upkeep estimate`.",
+    )
+    verbs = update.add_subparsers(dest="verb", metavar="VERB", required=True)
+    minor = verbs.add_parser(
+        "minor",
+        help="find and apply a newer build of the pinned PHP line",
+        description="Reads the builds production's package sources offer, and when a newer "
+        "one on the pinned line exists: lock → refresh staging → bump staging → smoke → back "
+        "up production (database, packages kept on the host) → bump production (graceful "
+        "PHP-FPM reload) → smoke → unlock. Any failure after production was touched puts it "
+        "back from the kept packages and reverts the pins with a revert commit.",
+        epilog=f"Exit codes: 0 updated, or nothing to do; 1 failed (everything put back, or "
+        f"what was not is said); 2 bad input; with --check: 0 no update, {UPDATE_AVAILABLE} "
+        "an update is available.",
+    )
+    minor.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    minor.add_argument("--check", action="store_true",
+                       help="only say whether an update is available, and its security notes")  # fmt: skip
+    _common(minor)
+    minor.set_defaults(handler=_minor)
+    for verb, text in (
+        ("status", "where the last update run is, or where it stopped"),
+        ("resume", "carry on an update run that stopped midway"),
+        ("abort", "undo an update run that stopped midway: everything back on the old build"),
+    ):
+        parser = verbs.add_parser(verb, help=text, description=text[0].upper() + text[1:] + ".")
+        parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
+        _common(parser, confirm=verb != "status")
+        parser.set_defaults(handler={"status": _status, "resume": _resume, "abort": _abort}[verb])
+
+
+def _common(parser: argparse.ArgumentParser, confirm: bool = True) -> None:
+    if confirm:
+        parser.add_argument("--yes", action="store_true",
+                            help="do not ask before changing production (for timers and CI)")  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _minor(args: argparse.Namespace) -> int:
+    workspace = find_workspace(args.root)
+    console = Console()
+    if args.check:
+        found = check_for_update(workspace, args.project, say=console.say)
+        print_json(found.to_dict()) if args.json else _print_check(found)
+        return UPDATE_AVAILABLE if found.proposal.available else ExitCode.OK
+    _confirm(args, "update PHP on staging and then production")
+    report = workflow.minor(workspace, args.project, say=console.say, tick=console.tick)
+    return _finish(workspace, report, args.json)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    workspace = find_workspace(args.root)
+    _confirm(args, "resume the update (production may change)")
+    console = Console()
+    report = workflow.resume(workspace, args.project, say=console.say, tick=console.tick)
+    return _finish(workspace, report, args.json)
+
+
+def _abort(args: argparse.Namespace) -> int:
+    workspace = find_workspace(args.root)
+    _confirm(args, "put staging and production back on the old PHP build")
+    console = Console()
+    report = workflow.abort(workspace, args.project, say=console.say, tick=console.tick)
+    _finish(workspace, report, args.json)
+    # Asked to undo, and undone: success. FAILED means something could not be put back.
+    return ExitCode.OK if report.state is RunState.ABORTED else ExitCode.FAILED
+
+
+def _status(args: argparse.Namespace) -> int:
+    journal = workflow.status(find_workspace(args.root), args.project)
+    if args.json:
+        print_json(journal.to_dict() if journal else None)
+        return ExitCode.OK
+    if journal is None:
+        print(f"{args.project}: no update has run")
+        return ExitCode.OK
+    print(f"{journal.project}: run {journal.run_id}, PHP {journal.from_build} → "
+          f"{journal.to_build}: {journal.where()}")  # fmt: skip
+    rows = [(s.name, str(s.state), f"{s.seconds:.1f} s" if s.seconds is not None else "", s.detail)
+            for s in journal.steps]  # fmt: skip
+    if rows:
+        print(table(("step", "state", "took", "detail"), rows))
+    if not journal.state.finished:
+        print(f"next: `upkeep update resume {journal.project}` or "
+              f"`upkeep update abort {journal.project}`")  # fmt: skip
+    return ExitCode.OK
+
+
+def _confirm(args: argparse.Namespace, what: str) -> None:
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(f"refusing to {what} of {args.project} without --yes (no terminal to ask)")
+    if input(f"{what[0].upper()}{what[1:]} of {args.project}? [y/N] ").strip().lower() not in (
+        "y",
+        "yes",
+    ):
+        raise UsageError("not confirmed: nothing changed")
+
+
+def _finish(workspace: Workspace, report: UpdateReport, as_json: bool) -> int:
+    paths = write(report, workspace.reports / "update") if report.steps else []
+    if as_json:
+        print_json({**report.to_dict(), "report_files": [str(p) for p in paths]})
+    else:
+        print(f"{report.project}: {report.state}: PHP {report.from_build}"
+              + (f" → {report.to_build}" if report.to_build != report.from_build else ""))  # fmt: skip
+        if report.error:
+            print(f"why: {report.error}")
+        rows = [(s.name, s.state, f"{s.seconds:.1f} s" if s.seconds is not None else "", s.detail)
+                for s in report.steps]  # fmt: skip
+        if rows:
+            print(table(("step", "state", "took", "what happened"), rows))
+        if paths:
+            print(f"report: {paths[1]} (also .html, .json)")
+    return ExitCode.OK if report.ok else ExitCode.FAILED
+
+
+def _print_check(found: UpdateCheck) -> None:
+    print(f"{found.project}: {found.proposal.summary()} (read on {found.host})")
+    if found.proposal.available:
+        print("the update would: refresh staging from production, move staging to the new "
+              "build and smoke-check it, back up production and keep its packages, move "
+              "production with a graceful PHP-FPM reload, smoke-check it, roll back on failure")  # fmt: skip
+        for line in [entry.summary() for entry in found.notes]:
+            print(f"  security: {line}")
+        if found.notes_error:
+            print(f"  (no changelog: {found.notes_error})")

@@ -1,0 +1,391 @@
+"""``upkeep update minor``: a newer PHP build on the same line, staging first, then production.
+
+lock → refresh staging from production → bump staging (pin committed,
+staging provisioned) → smoke staging → back up production (database, the
+exact package versions and their .deb files, kept on the host) → bump
+production (pin committed, packages installed, PHP-FPM reloaded gracefully)
+→ smoke production → unlock.
+
+Each step is a function; the journal (``upkeep.update.journal``) is written
+before and after each, so ``resume`` carries on from the step that was
+running and ``abort`` undoes what was done. A failure before production was
+touched puts staging back and leaves production as it was; a failure after
+puts production back from the kept packages (no network), reverts the pins
+with a revert commit and smoke-checks again.
+
+    >>> report = minor(workspace, "demo")            # doctest: +SKIP
+    >>> report.state, report.to_build                # doctest: +SKIP
+    (<RunState.SUCCEEDED: 'succeeded'>, '8.2.36-1~deb12u1')
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from upkeep import secrets
+from upkeep.desired import base_dir
+from upkeep.errors import RunFailed, UpkeepError, UsageError
+from upkeep.inventory import Environment, Project, load_project
+from upkeep.inventory.pins import load_pins, revert_pins, write_pins
+from upkeep.locks import Lock
+from upkeep.progress import Tick
+from upkeep.provision.workflow import provision
+from upkeep.refresh.workflow import refresh
+from upkeep.smoke import SmokeResult, smoke
+from upkeep.ssh import check_root, run_root
+from upkeep.update import packages
+from upkeep.update.journal import Journal, JournalStore, RunState, StepState
+from upkeep.update.proposal import check_for_update
+from upkeep.update.report import UpdateReport, report_of
+from upkeep.workspace import Workspace, state_home
+
+Say = Callable[[str], None]
+Smoke = Callable[[Project, Environment, str], SmokeResult]
+
+STEPS = (
+    "lock",
+    "refresh_staging",
+    "bump_staging",
+    "smoke_staging",
+    "backup_production",
+    "bump_production",
+    "smoke_production",
+    "unlock",
+)
+LOCK_TTL_SECONDS = 4 * 3600
+
+
+def _real_smoke(project: Project, environment: Environment, build: str) -> SmokeResult:
+    return smoke(project, environment, expect_php=build)
+
+
+@dataclass
+class _Update:
+    workspace: Workspace
+    project: Project
+    journal: Journal
+    store: JournalStore
+    say: Say
+    tick: Tick
+    smoke: Smoke
+    lock: Lock | None = None
+    smoke_results: list[SmokeResult] = field(default_factory=list)
+
+    @property
+    def line(self) -> str:
+        return self.project.php.line
+
+    def environment(self, name: str) -> Environment:
+        return self.project.environment(name)
+
+    def save(self) -> None:
+        self.store.save(self.journal)
+
+
+def _site(project: Project) -> str:
+    return project.environment("production").domain
+
+
+def store() -> JournalStore:
+    return JournalStore(state_home() / "updates")
+
+
+def status(workspace: Workspace, project_name: str) -> Journal | None:
+    load_project(workspace, project_name)  # an unknown project is a usage error
+    return store().load(project_name)
+
+
+def minor(
+    workspace: Workspace,
+    project_name: str,
+    *,
+    say: Say = lambda _: None,
+    tick: Tick = lambda _: None,
+    smoke_check: Smoke = _real_smoke,
+) -> UpdateReport:
+    """Run a minor update from the start; a report whatever the outcome (see its state)."""
+    project = load_project(workspace, project_name)
+    journals = store()
+    previous = journals.load(project.name)
+    if previous is not None and not previous.state.finished:
+        raise UsageError(
+            f"an update of {project.name} is unfinished ({previous.where()}): run "
+            f"`upkeep update resume {project.name}` or `upkeep update abort {project.name}`"
+        )
+    found = check_for_update(workspace, project.name, say=say)
+    if not found.proposal.available:
+        journal = Journal.start(project.name, found.proposal.pinned, found.proposal.pinned, ())
+        journal.end(RunState.NOTHING_TO_DO)
+        return report_of(journal, _site(project), (), found)
+    assert found.proposal.offered is not None
+    journal = Journal.start(project.name, found.proposal.pinned, found.proposal.offered, STEPS)
+    journal.facts["security"] = [entry.summary() for entry in found.notes]
+    run = _Update(workspace, project, journal, journals, say, tick, smoke_check)
+    run.save()
+    _drive(run)
+    return report_of(run.journal, _site(project), tuple(run.smoke_results), found)
+
+
+def resume(
+    workspace: Workspace,
+    project_name: str,
+    *,
+    say: Say = lambda _: None,
+    tick: Tick = lambda _: None,
+    smoke_check: Smoke = _real_smoke,
+) -> UpdateReport:
+    """Carry on an unfinished run from the step that did not finish."""
+    run = _unfinished(workspace, project_name, say, tick, smoke_check, "resume")
+    say(f"resuming run {run.journal.run_id}: {run.journal.where()}")
+    _drive(run)
+    return report_of(run.journal, _site(run.project), tuple(run.smoke_results), None)
+
+
+def abort(
+    workspace: Workspace,
+    project_name: str,
+    *,
+    say: Say = lambda _: None,
+    tick: Tick = lambda _: None,
+    smoke_check: Smoke = _real_smoke,
+) -> UpdateReport:
+    """Undo an unfinished run: production and staging back on the build they had."""
+    run = _unfinished(workspace, project_name, say, tick, smoke_check, "abort")
+    say(f"aborting run {run.journal.run_id}: {run.journal.where()}")
+    run.lock = _lock(run)
+    run.lock.acquire()
+    try:
+        _undo(run, RunState.ABORTED, "aborted by the operator")
+    finally:
+        run.lock.release()
+    return report_of(run.journal, _site(run.project), tuple(run.smoke_results), None)
+
+
+def _unfinished(
+    workspace: Workspace, project_name: str, say: Say, tick: Tick, smoke_check: Smoke, verb: str
+) -> _Update:
+    project = load_project(workspace, project_name)
+    journals = store()
+    journal = journals.load(project.name)
+    if journal is None or journal.state.finished:
+        last = f" (the last one {journal.where()})" if journal else ""
+        raise UsageError(f"no unfinished update of {project.name} to {verb}{last}")
+    journal.control = Journal.start(project.name, "", "", ()).control
+    return _Update(workspace, project, journal, journals, say, tick, smoke_check)
+
+
+# -- the driver --------------------------------------------------------------------
+def _drive(run: _Update) -> None:
+    journal = run.journal
+    steps: dict[str, Callable[[_Update], str]] = {
+        "lock": _take_lock,
+        "refresh_staging": _refresh_staging,
+        "bump_staging": _bump_staging,
+        "smoke_staging": _smoke_staging,
+        "backup_production": _backup_production,
+        "bump_production": _bump_production,
+        "smoke_production": _smoke_production,
+        "unlock": _unlock,
+    }
+    try:
+        if journal.done("lock"):  # a resumed run: the lock is taken again (the old one is stale)
+            _take_lock(run)
+        for step in journal.steps:
+            if step.state is StepState.DONE:
+                continue
+            step.begin()
+            run.save()
+            run.say(f"{step.name} …")
+            detail = steps[step.name](run)
+            step.finish(detail)
+            run.save()
+            run.say(f"{step.name}: {detail} ({step.seconds or 0:.1f} s)")
+        journal.end(RunState.SUCCEEDED)
+        run.save()
+    except (UpkeepError, subprocess.TimeoutExpired) as failure:
+        reason = secrets.redact(str(failure))
+        running = next((s for s in journal.steps if s.state is StepState.RUNNING), None)
+        if running is not None:
+            running.fail(reason)
+        run.say(f"failed: {reason}")
+        _undo(run, RunState.ROLLED_BACK, reason)
+    finally:
+        if run.lock is not None:
+            run.lock.release()
+
+
+# -- the steps ----------------------------------------------------------------------
+def _lock(run: _Update) -> Lock:
+    production = run.environment("production").hosts[0]
+    return Lock(
+        f"/var/lib/upkeep/locks/{run.project.name}-update",
+        f"update minor {run.project.name} {run.journal.from_build} → {run.journal.to_build}",
+        lambda script: run_root(production, script),
+        ttl_seconds=LOCK_TTL_SECONDS,
+    )
+
+
+def _take_lock(run: _Update) -> str:
+    run.lock = _lock(run)
+    info = run.lock.acquire()
+    taken = f" ({run.lock.taken_over})" if run.lock.taken_over else ""
+    return info.describe() + taken
+
+
+def _unlock(run: _Update) -> str:
+    if run.lock is not None:
+        run.lock.release()
+        run.lock = None
+    return "lock released"
+
+
+def _refresh_staging(run: _Update) -> str:
+    report = refresh(
+        run.workspace, run.project.name, source="production", target="staging",
+        say=lambda line: run.say(f"  refresh: {line}"), tick=run.tick,
+    )  # fmt: skip
+    return f"staging refreshed from production ({sum(s.seconds for s in report.steps):.0f} s)"
+
+
+def _bump(run: _Update, environment: str, build: str, key: str) -> str:
+    """Pin ``environment`` at ``build`` (one commit) and provision it there."""
+    pins = load_pins(run.workspace, run.project.name)
+    before = pins.get(environment).php_build
+    reason = f"upkeep update minor, run {run.journal.run_id}"
+    commit = write_pins(run.workspace, pins.with_env(environment, php_build=build), reason)
+    if commit is not None:
+        run.journal.facts[key] = commit
+        run.save()
+    _settle_dpkg(run, environment)
+    result = provision(run.workspace, run.project.name, [environment], say=lambda _: None)
+    if not result.ok:
+        failed = result.run.failed[0] if result.run.failed else None
+        where = f" ({failed.host}: {failed.operation})" if failed else ""
+        raise RunFailed(f"provisioning {environment} at PHP {build} failed{where}")
+    return f"{environment} on PHP {build} (was {before}); pins {str(run.journal.facts.get(key, ''))[:10]}"
+
+
+def _settle_dpkg(run: _Update, environment: str) -> None:
+    # A run killed during an install leaves dpkg half-done; finishing it is always safe.
+    for host in run.environment(environment).hosts:
+        check_root(host, "dpkg --configure -a", f"finishing interrupted installs on {host.name}")
+
+
+def _bump_staging(run: _Update) -> str:
+    return _bump(run, "staging", run.journal.to_build, "staging_commit")
+
+
+def _smoke(run: _Update, environment: str, build: str) -> str:
+    result = run.smoke(run.project, run.environment(environment), build)
+    run.smoke_results.append(result)
+    run.journal.facts.setdefault("smoke", []).append(result.to_dict())
+    run.save()
+    if not result.ok:
+        raise RunFailed(f"{environment} fails its smoke checks on PHP {build}: {result.summary()}")
+    return result.summary()
+
+
+def _smoke_staging(run: _Update) -> str:
+    return _smoke(run, "staging", run.journal.to_build)
+
+
+def _backup_production(run: _Update) -> str:
+    production = run.environment("production")
+    site = base_dir(run.project.name, "production").rsplit("/", 1)[-1]
+    directory = f"/var/backups/upkeep/{site}/update-{run.journal.run_id}"
+    database = run.project.database.name
+    kept = {}
+    for host in production.hosts:
+        installed = packages.parse_installed(
+            check_root(host, packages.installed_script(run.line), "listing the PHP packages")
+        )
+        check_root(host, (
+            f"set -euo pipefail; mkdir -p {directory}; chmod 700 {directory}; "
+            f"mariadb-dump --single-transaction --quick --routines --triggers --events {database} "
+            f"| gzip -1 > {directory}/database.sql.gz"
+        ), f"backing up the database on {host.name}")  # fmt: skip
+        check_root(
+            host,
+            packages.keep_debs_script(f"{directory}/debs", installed),
+            f"keeping the PHP packages on {host.name}",
+        )
+        kept[host.name] = installed
+    run.journal.facts.update(backup_dir=directory, packages=kept)
+    count = sum(len(p) for p in kept.values())
+    return f"database and {count} PHP packages ({run.journal.from_build}) kept in {directory}"
+
+
+def _bump_production(run: _Update) -> str:
+    run.journal.facts["production_touched_at"] = time.time()
+    run.save()
+    return _bump(run, "production", run.journal.to_build, "production_commit")
+
+
+def _smoke_production(run: _Update) -> str:
+    detail = _smoke(run, "production", run.journal.to_build)
+    _affected(run)
+    return detail
+
+
+def _affected(run: _Update) -> None:
+    touched = run.journal.facts.get("production_touched_at")
+    if touched is not None:
+        run.journal.facts["production_affected_seconds"] = round(time.time() - touched, 1)
+        run.save()
+
+
+# -- undo ---------------------------------------------------------------------------
+def _undo(run: _Update, state: RunState, reason: str) -> None:
+    """Put production, then staging, back on the builds they had; end the run as ``state``."""
+    journal = run.journal
+    problems = []
+    for environment, step, key in (
+        ("production", "bump_production", "production_commit"),
+        ("staging", "bump_staging", "staging_commit"),
+    ):
+        if not journal.started_step(step):
+            continue
+        try:
+            journal.undo.append(_put_back(run, environment, key))
+        except UpkeepError as failure:
+            problems.append(f"{environment} NOT put back: {secrets.redact(str(failure))}")
+        run.save()
+    if journal.started_step("bump_production"):
+        _affected(run)
+    journal.end(RunState.FAILED if problems else state, "; ".join([reason, *problems]))
+    run.save()
+
+
+def _put_back(run: _Update, environment: str, key: str) -> str:
+    old = run.journal.from_build
+    run.say(f"putting {environment} back on PHP {old}")
+    kept = run.journal.facts.get("backup_dir")
+    if environment == "production" and kept:
+        for host in run.environment(environment).hosts:
+            _settle_dpkg(run, environment)
+            check_root(host, packages.reinstall_script(f"{kept}/debs", run.line),
+                       f"reinstalling PHP {old} from the kept packages on {host.name}")  # fmt: skip
+    pins = load_pins(run.workspace, run.project.name)
+    reverted = ""
+    if pins.get(environment).php_build != old:
+        commit = run.journal.facts.get(key)
+        if commit:
+            reverted = revert_pins(run.workspace, commit)
+        else:  # the pin moved but the run died before noting its commit
+            reverted = write_pins(
+                run.workspace, pins.with_env(environment, php_build=old),
+                f"upkeep update: put {environment} back, run {run.journal.run_id}",
+            ) or ""  # fmt: skip
+    result = provision(run.workspace, run.project.name, [environment], say=lambda _: None)
+    if not result.ok:
+        raise RunFailed(f"provisioning {environment} back at PHP {old} failed")
+    checked = run.smoke(run.project, run.environment(environment), old)
+    run.smoke_results.append(checked)
+    run.journal.facts.setdefault("smoke", []).append(checked.to_dict())
+    if not checked.ok:
+        raise RunFailed(f"{environment} still fails its smoke checks: {checked.summary()}")
+    revert = f", pins reverted in {reverted[:10]}" if reverted else ""
+    return f"{environment} back on PHP {old}{revert}; smoke checks pass"
