@@ -30,11 +30,11 @@ def at(minute: int) -> dt.datetime:
 
 
 def result(
-    minute: int, status: Status, check: str = "health", project: str = "demo", **kw: object
+    minute: int, status: Status, check: str = "health", project: str = "demo"
 ) -> CheckResult:
     return CheckResult(
-        project, "production", check, status, f"{status.name} at {minute}", at=at(minute), **kw
-    )  # type: ignore[arg-type]
+        project, "production", check, status, f"{status.name} at {minute}", at=at(minute)
+    )
 
 
 @pytest.fixture
