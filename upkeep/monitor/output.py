@@ -1,0 +1,93 @@
+"""Check results for people (a table) and for programs (JSON-ready dicts).
+
+Nagios and Prometheus have their own modules (upkeep.monitor.nagios,
+upkeep.monitor.prometheus); all four render the same CheckResult values.
+
+    >>> import datetime as dt
+    >>> at = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
+    >>> print(table([CheckResult("demo", "production", "health", Status.OK, "200 in 41 ms", at,
+    ...                          seconds=0.041, kind="http")]))
+    CHECK   STATUS  SUMMARY       TOOK
+    ------  ------  ------------  -----
+    health  OK      200 in 41 ms  0.04s
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from upkeep.cli.output import table as _table
+from upkeep.monitor.evaluate import worst_status
+from upkeep.monitor.result import CheckResult, Metric, Status
+
+
+def table(results: Sequence[CheckResult]) -> str:
+    """One row per check (with its environment when there are several), then problems' details."""
+    if not results:
+        return "no checks ran"
+    several = len({(r.project, r.environment) for r in results}) > 1
+    projects = len({r.project for r in results}) > 1
+    headers = [*(["PROJECT"] if projects else []), *(["ENVIRONMENT"] if several else [])]
+    headers += ["CHECK", "STATUS", "SUMMARY", "TOOK"]
+    rows = []
+    for r in results:
+        where = [*([r.project] if projects else []), *([r.environment] if several else [])]
+        rows.append([*where, r.check, r.status.name, r.summary, f"{r.seconds:.2f}s"])
+    lines = [_table(headers, rows)]
+    for r in results:
+        if r.status.is_problem and r.details:
+            name = f"{r.environment}/{r.check}" if several else r.check
+            lines.append(f"\n{name}:")
+            lines.extend(f"  {detail}" for detail in r.details)
+    return "\n".join(lines)
+
+
+def result_dict(result: CheckResult) -> dict[str, Any]:
+    """One result as JSON-ready values (non-finite numbers become null)."""
+    return {
+        "project": result.project,
+        "environment": result.environment,
+        "check": result.check,
+        "kind": result.kind,
+        "status": result.status.name,
+        "summary": result.summary,
+        "at": result.at.isoformat(),
+        "seconds": _finite(result.seconds),
+        "affects_availability": result.affects_availability,
+        "metrics": {name: _metric(metric) for name, metric in result.metrics.items()},
+        "details": list(result.details),
+    }
+
+
+def report_dict(results: Sequence[CheckResult]) -> dict[str, Any]:
+    """Every result, with the worst status and a count per status.
+
+    >>> report_dict([])["status"], report_dict([])["counts"]
+    ('OK', {'OK': 0, 'WARNING': 0, 'CRITICAL': 0, 'UNKNOWN': 0})
+    """
+    counts = Counter(r.status for r in results)
+    return {
+        "status": worst_status(r.status for r in results).name,
+        "counts": {status.name: counts.get(status, 0) for status in Status},
+        "results": [result_dict(r) for r in results],
+    }
+
+
+def _metric(metric: Metric) -> dict[str, Any]:
+    return {
+        "value": _finite(metric.value),
+        "unit": metric.unit,
+        "warn": _finite(metric.warn),
+        "crit": _finite(metric.crit),
+        "min": _finite(metric.minimum),
+        "max": _finite(metric.maximum),
+        "lower_is_worse": metric.lower_is_worse,
+    }
+
+
+def _finite(value: float | None) -> float | None:
+    # json.dumps would write NaN and Infinity, which is not JSON.
+    return value if value is not None and math.isfinite(value) else None
