@@ -34,6 +34,8 @@ exception: the check run that caused the alert goes on.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -42,6 +44,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from upkeep.monitor.incidents import Change, IncidentPolicy, Priority, Transition
 from upkeep.notify import Address, Delivery, Notify, Webhook, send_mail
+
+log = logging.getLogger(__name__)
 
 Path = tuple[str | int, ...]
 # The inventory's environment names (pinned to upkeep.inventory.model.EnvName by a test).
@@ -213,14 +217,14 @@ def send(
         if not recipients:
             continue
         if notify is None or notify.mail is None:
-            deliveries.append(
-                Delivery(
-                    "mail",
-                    ", ".join(recipients),
-                    False,
-                    "no SMTP server to send through (add notify.mail to the inventory)",
-                )
+            unsent = Delivery(
+                "mail",
+                ", ".join(recipients),
+                False,
+                "no SMTP server to send through (add notify.mail to the inventory)",
             )
+            log.warning("%s", unsent)
+            deliveries.append(unsent)
             continue
         deliveries.append(send_mail(notify.mail, recipients, alert.subject, alert.text))
     return deliveries
@@ -261,5 +265,6 @@ def _unknown_environments(
     return [
         ((*path, index), f"the project has no {name!r} environment (it has: {names})")
         for index, name in enumerate(listed)
-        if isinstance(name, str) and name not in existing
+        # A name that is no environment at all is the model's to report.
+        if name in typing.get_args(EnvName) and name not in existing
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import doctest
 import json
+import logging
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -251,10 +252,14 @@ def test_the_alerts_section_overrides_where_notify_points(
     assert send([transition], silent, notify) == []
 
 
-def test_recipients_without_a_server_are_a_failed_delivery() -> None:
+def test_recipients_without_a_server_are_a_failed_delivery(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     settings = Alerts.model_validate({"mail": ["oncall@agency.example"]})
     transition = Transition(Change.OPENED, incident(), check_result(5, Status.CRITICAL))
-    (delivery,) = send([transition], settings, None)
+    with caplog.at_level(logging.WARNING, logger="upkeep.monitor.alerts"):
+        (delivery,) = send([transition], settings, None)
+    assert [r.getMessage() for r in caplog.records] == [str(delivery)]
     assert not delivery.ok and delivery.target == "oncall@agency.example"
     assert "no SMTP server to send through (add notify.mail" in delivery.detail
 
@@ -330,7 +335,7 @@ def test_a_broken_section_gets_one_clear_line(old: str, new: str, expected: str)
 
 PROJECT = {
     "environments": {"staging": {}, "production": {}},
-    "alerts": {"mail": ["oncall@example.com"], "environments": ["production", "prod"]},
+    "alerts": {"mail": ["oncall@example.com"], "environments": ["production", "dev", "prod"]},
     "maintenance": [
         {"every": "sun", "environments": ["staging"]},
         {"every": "sat", "environments": ["dev"]},
@@ -346,7 +351,7 @@ def test_crosscheck_finds_what_spans_sections() -> None:
         ),
         (
             ("alerts", "environments", 1),
-            "the project has no 'prod' environment (it has: staging, production)",
+            "the project has no 'dev' environment (it has: staging, production)",
         ),
         (
             ("maintenance", 1, "environments", 0),
