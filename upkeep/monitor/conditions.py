@@ -217,6 +217,7 @@ def evaluate_all(conditions: Sequence[Condition], response: Response) -> list[Ou
 _PLACEHOLDER = re.compile(r"\[([A-Za-z_]+)\]")
 _KEY = re.compile(r"\.([A-Za-z0-9_$@-]+)")
 _INDEX = re.compile(r"\[([0-9]+)\]")
+_RIGHT_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")
 _FUNCTION = re.compile(r"([A-Za-z_]+)\(")
 _OPERATOR = re.compile(r"==|!=|<=|>=|<|>")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
@@ -367,9 +368,12 @@ def _parse_right(text: str, *, times: bool) -> Expected:
             if not all(values):
                 raise ValueError("any() needs values separated by commas, e.g. any(200, 301)")
             return Expected("any", values, tuple(_literal_number(v, times) for v in values))
-    match = _PLACEHOLDER.fullmatch(text)
-    if match and match.group(1).upper() in Placeholder.__members__:
-        raise ValueError("compare with a value, not a placeholder, on the right")
+    if _RIGHT_PLACEHOLDER.fullmatch(text):
+        # Not a literal: a placeholder here would silently never match.
+        raise ValueError(
+            f"{text} on the right reads as a placeholder, and none are filled in there "
+            "(compare with a value; the served PHP build has its own check kind, php_build)"
+        )
     return Expected("value", (text,), (_literal_number(text, times),))
 
 

@@ -72,6 +72,15 @@ def render(results: Sequence[CheckResult], *, name: str = "UPKEEP") -> PluginOut
     return PluginOutput("\n".join(lines) + "\n", int(worst))
 
 
+def usage_error(message: str, *, name: str = "UPKEEP") -> PluginOutput:
+    """Bad input under --nagios: UNKNOWN (3), as the guidelines want; 2 would read as CRITICAL.
+
+    >>> usage_error("no project 'shop' (known: demo)").text
+    "UPKEEP UNKNOWN - no project 'shop' (known: demo)\\n"
+    """
+    return PluginOutput(f"{name} UNKNOWN - {_text(message)}\n", int(Status.UNKNOWN))
+
+
 def _rank(status: Status) -> int:
     return {Status.OK: 0, Status.UNKNOWN: 1, Status.WARNING: 2, Status.CRITICAL: 3}[status]
 
@@ -120,7 +129,7 @@ def perfdatum(label: str, metric: Metric) -> str:
     'time=Us'
     """
     unit, scale = _unit(metric.unit)
-    value = number(metric.value * scale) if math.isfinite(metric.value) else "U"
+    value = _field(metric.value, scale) or "U"
     bound = ":" if metric.lower_is_worse else ""
     fields = [
         f"{value}{unit}",
@@ -135,9 +144,10 @@ def perfdatum(label: str, metric: Metric) -> str:
 
 
 def _field(value: float | None, scale: float, suffix: str = "") -> str:
-    if value is None or not math.isfinite(value):
+    scaled = value * scale if value is not None else math.nan
+    if not math.isfinite(scaled):  # scaling may overflow what was finite
         return ""
-    return f"{number(value * scale)}{suffix}"
+    return f"{number(scaled)}{suffix}"
 
 
 def _unit(unit: str) -> tuple[str, float]:

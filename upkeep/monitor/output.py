@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from upkeep.cli.output import table as _table
+from upkeep.exitcodes import ExitCode
 from upkeep.monitor.evaluate import worst_status
 from upkeep.monitor.result import CheckResult, Metric, Status
 
@@ -43,6 +44,14 @@ def table(results: Sequence[CheckResult]) -> str:
             lines.append(f"\n{name}:")
             lines.extend(f"  {detail}" for detail in r.details)
     return "\n".join(lines)
+
+
+def exit_code(results: Sequence[CheckResult]) -> ExitCode:
+    """For the table and JSON: 0 when every check passed, 1 when any did not (UNKNOWN too).
+
+    With --nagios the plugin's own code applies (upkeep.monitor.nagios.render).
+    """
+    return ExitCode.FAILED if any(r.status.is_problem for r in results) else ExitCode.OK
 
 
 def result_dict(result: CheckResult) -> dict[str, Any]:

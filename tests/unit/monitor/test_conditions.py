@@ -93,7 +93,8 @@ def test_parses(text, placeholder, path, function, op, values) -> None:
         ("has([BODY].a) < 1", "has() is compared with == true or == false"),
         ("count([BODY]) == 1", "unknown function count() on the left (use len() or has())"),
         ("[BODY].a.[0] == 1", "cannot read the path at '.[0] == 1'"),
-        ("[BODY] == [STATUS]", "compare with a value, not a placeholder, on the right"),
+        ("[BODY] == [STATUS]", "[STATUS] on the right reads as a placeholder"),
+        ("[BODY].php == [PHP_BUILD]", "its own check kind, php_build"),
         ("[STATUS] == 200\n[BODY] == x", "more than one line"),
     ],
 )

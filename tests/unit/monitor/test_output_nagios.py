@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from upkeep.monitor.nagios import number, perfdatum, quote_label, render
+from upkeep.monitor.nagios import number, perfdatum, quote_label, render, usage_error
 from upkeep.monitor.result import CheckResult, Metric, Status
 
 AT = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
@@ -96,6 +96,15 @@ def test_all_ok_and_no_perfdata() -> None:
 def test_no_results_is_unknown() -> None:
     out = render([])
     assert (out.text, out.exit_code) == ("UPKEEP UNKNOWN - no checks ran\n", 3)
+
+
+def test_bad_input_is_unknown_on_one_line() -> None:
+    out = usage_error("inventories/demo.yml:12: checks[0].kind: 'htp' is not a kind\nsecond | line")
+    assert out.exit_code == 3
+    assert out.text == (
+        "UPKEEP UNKNOWN - inventories/demo.yml:12: checks[0].kind: 'htp' is not a kind "
+        "second / line\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from upkeep.monitor.output import report_dict, result_dict, table
+from upkeep.exitcodes import ExitCode
+from upkeep.monitor.output import exit_code, report_dict, result_dict, table
 from upkeep.monitor.result import CheckResult, Metric, Status
 
 AT = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
@@ -114,3 +115,10 @@ def test_report_dict_is_strict_json() -> None:
     assert report["results"][1]["metrics"]["n"]["value"] is None
     text = json.dumps(report, allow_nan=False)  # raises on NaN or Infinity
     assert json.loads(text) == report
+
+
+def test_exit_code_outside_nagios() -> None:
+    assert exit_code([]) is ExitCode.OK
+    assert exit_code([result("a", Status.OK, "x")]) is ExitCode.OK
+    for status in (Status.WARNING, Status.CRITICAL, Status.UNKNOWN):
+        assert exit_code([result("a", Status.OK, "x"), result("b", status, "y")]) is ExitCode.FAILED
