@@ -47,7 +47,7 @@ from upkeep.notify import Address, Delivery, Notify, Webhook, send_mail
 
 log = logging.getLogger(__name__)
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]  # a place in the YAML, as upkeep.inventory.yamldoc.Path
 # The inventory's environment names (pinned to upkeep.inventory.model.EnvName by a test).
 EnvName = Literal["dev", "staging", "production"]
 
@@ -230,12 +230,12 @@ def send(
     return deliveries
 
 
-def crosscheck(data: Any) -> list[tuple[Path, str]]:
+def crosscheck(data: Any) -> list[tuple[KeyPath, str]]:
     """Problems across the monitoring sections, from the raw YAML (as the inventory's
     crosscheck does): mail with no server to send it, environments the project lacks."""
     if not isinstance(data, dict):
         return []
-    problems: list[tuple[Path, str]] = []
+    problems: list[tuple[KeyPath, str]] = []
     alerts, notify = data.get("alerts"), data.get("notify")
     if isinstance(alerts, dict):
         has_server = isinstance(notify, dict) and isinstance(notify.get("mail"), dict)
@@ -256,8 +256,8 @@ def crosscheck(data: Any) -> list[tuple[Path, str]]:
 
 
 def _unknown_environments(
-    data: dict[str, Any], path: Path, section: dict[str, Any]
-) -> list[tuple[Path, str]]:
+    data: dict[str, Any], path: KeyPath, section: dict[str, Any]
+) -> list[tuple[KeyPath, str]]:
     listed, existing = section.get("environments"), data.get("environments")
     if not isinstance(listed, list) or not isinstance(existing, dict):
         return []
