@@ -30,7 +30,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any
@@ -461,17 +461,8 @@ def _redacted(result: CheckResult) -> CheckResult:
 
 
 def _insert_result(db: sqlite3.Connection, result: CheckResult, in_maintenance: bool) -> None:
-    metrics = {
-        name: {
-            "value": m.value,
-            "unit": m.unit,
-            "warn": m.warn,
-            "crit": m.crit,
-            "min": m.minimum,
-            "max": m.maximum,
-        }
-        for name, m in result.metrics.items()
-    }
+    # Every Metric field by name, so fields added later round-trip too.
+    metrics = {name: asdict(metric) for name, metric in result.metrics.items()}
     db.execute(
         "INSERT INTO results (project, environment, check_name, at, status, summary, seconds, "
         "kind, affects_availability, in_maintenance, metrics, details) "
@@ -497,9 +488,10 @@ def _recorded(row: Sequence[Any]) -> Recorded:
     (id_, project, environment, check, at, status, summary, seconds, kind, affects, muted) = row[
         :11
     ]
+    known = {f.name for f in fields(Metric)}
     metrics = {
-        name: Metric(m["value"], m["unit"], m["warn"], m["crit"], m["min"], m["max"])
-        for name, m in json.loads(row[11]).items()
+        name: Metric(**{k: v for k, v in stored.items() if k in known})
+        for name, stored in json.loads(row[11]).items()
     }
     result = CheckResult(
         project=project,

@@ -116,7 +116,12 @@ def test_results_come_back_as_they_went_in(history: History) -> None:
         seconds=0.25,
         kind="disk",
         affects_availability=False,
-        metrics=MappingProxyType({"used": Metric(82.0, "%", 80, 90, 0, 100)}),
+        metrics=MappingProxyType(
+            {
+                "used": Metric(82.0, "%", 80, 90, 0, 100),
+                "free": Metric(3.6, "GB", 5, 2, 0, 20, lower_is_worse=True),
+            }
+        ),
         details=("/ 82%", "/var 40%"),
     )
     history.record([rich, result(4, OK, check="disk")], in_maintenance=lambda r: r.status is OK)
