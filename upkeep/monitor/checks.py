@@ -360,7 +360,7 @@ def _entry(value: Any, info: ValidationInfo) -> Check | Disabled:
         raise ValueError(
             f"expected a check ('name:' and 'kind:' lines), got {type(value).__name__}"
         )
-    cls: type[Model]
+    cls: type[Check] | type[Disabled]
     kind = value.get("kind")
     if kind is None:
         if value.get("enabled") is not False:
@@ -393,10 +393,10 @@ def _entry(value: Any, info: ValidationInfo) -> Check | Disabled:
         )
     except ValidationError as error:
         problems += [_again(detail) for detail in error.errors(include_url=False)]
-    if problems:
-        raise ValidationError.from_exception_data("Check", problems)
-    assert isinstance(entry, Check | Disabled)
-    return entry
+    else:
+        if not problems:
+            return entry
+    raise ValidationError.from_exception_data("Check", problems)
 
 
 def _again(detail: ErrorDetails) -> InitErrorDetails:

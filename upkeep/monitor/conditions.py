@@ -36,7 +36,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from upkeep.errors import UsageError
@@ -478,6 +478,7 @@ def _number(value: Any) -> float | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def glob(pattern: str) -> re.Pattern[str]:
     """``*`` and ``?`` only: a body full of brackets must not turn into character classes.
 

@@ -392,4 +392,9 @@ def worst_status(statuses: Iterable[Status]) -> Status:
     >>> worst_status([Status.UNKNOWN, Status.WARNING]).name
     'WARNING'
     """
-    return max(statuses, key=_SEVERITY.__getitem__, default=Status.OK)
+    return max(statuses, key=severity, default=Status.OK)
+
+
+def severity(status: Status) -> int:
+    """How bad a state is, for ordering: OK 0, UNKNOWN 1, WARNING 2, CRITICAL 3."""
+    return _SEVERITY[status]

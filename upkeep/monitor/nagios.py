@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from upkeep.monitor.evaluate import worst_status
+from upkeep.monitor.evaluate import severity, worst_status
 from upkeep.monitor.result import CheckResult, Metric, Status
 
 # The guidelines' units; anything else is converted or dropped (see _unit).
@@ -49,7 +49,7 @@ def render(results: Sequence[CheckResult], *, name: str = "UPKEEP") -> PluginOut
     scoped = _scope(results)
     problems = sorted(
         (r for r in results if r.status is not Status.OK),
-        key=lambda r: -_rank(r.status),
+        key=lambda r: -severity(r.status),
     )
     count = f"{len(results)} check{'s' if len(results) != 1 else ''}"
     if problems:
@@ -79,10 +79,6 @@ def usage_error(message: str, *, name: str = "UPKEEP") -> PluginOutput:
     "UPKEEP UNKNOWN - no project 'shop' (known: demo)\\n"
     """
     return PluginOutput(f"{name} UNKNOWN - {_text(message)}\n", int(Status.UNKNOWN))
-
-
-def _rank(status: Status) -> int:
-    return {Status.OK: 0, Status.UNKNOWN: 1, Status.WARNING: 2, Status.CRITICAL: 3}[status]
 
 
 def _scope(results: Sequence[CheckResult]) -> tuple[bool, bool]:
