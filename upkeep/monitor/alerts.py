@@ -5,7 +5,7 @@ The inventory's ``alerts:`` section (every key optional)::
     alerts:
       failure_threshold: 2          # problem results in a row before an incident opens
       success_threshold: 2          # OK results in a row before it is resolved
-      min_priority: P2              # alert on P1 and P2 incidents (default P3: all)
+      min_priority: P2              # alert on P1 and P2 incidents (default P4: all)
       environments: [production]    # default: every environment
       webhooks:                     # default: notify.webhook
         - url: {secret: slack_alerts_url}
@@ -75,7 +75,7 @@ class Alerts(_Model):
 
     failure_threshold: Threshold = 2
     success_threshold: Threshold = 2
-    min_priority: Annotated[Priority, BeforeValidator(_priority)] = Priority.P3
+    min_priority: Annotated[Priority, BeforeValidator(_priority)] = Priority.P4  # all
     environments: tuple[EnvName, ...] = ()  # empty: all
     webhooks: tuple[Webhook, ...] | None = None  # None: notify.webhook
     mail: tuple[Address, ...] | None = None  # None: notify.mail.to
@@ -141,6 +141,7 @@ _WHAT = {
     Priority.P1: "the site is down",
     Priority.P2: "production needs attention",
     Priority.P3: "worth a look",
+    Priority.P4: "when there is time",
 }
 
 

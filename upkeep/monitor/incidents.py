@@ -50,6 +50,7 @@ class Priority(StrEnum):
     P1 = "P1"  # production is down: a CRITICAL result that affects availability
     P2 = "P2"  # production has another CRITICAL or an UNKNOWN (a check cannot tell)
     P3 = "P3"  # a WARNING anywhere, or any problem outside production
+    P4 = "P4"  # never by the default rule; a check may declare it (the error page)
 
     @property
     def rank(self) -> int:
@@ -62,7 +63,11 @@ class Priority(StrEnum):
 
 
 def priority_of(result: CheckResult) -> Priority | None:
-    """The priority a problem result calls for; None for an OK one."""
+    """The default rule: the priority a problem result calls for; None for an OK one.
+
+    A check's declared priority (the ``checks:`` section) can replace it
+    through ``IncidentPolicy.priority``.
+    """
     if not result.status.is_problem:
         return None
     if result.environment != "production" or result.status is Status.WARNING:
@@ -79,7 +84,7 @@ def is_down(result: CheckResult) -> bool:
 
 @dataclass(frozen=True)
 class IncidentPolicy:
-    """The thresholds against flapping.
+    """The thresholds against flapping, and the rule that gives a problem its priority.
 
     Two problem results in a row open an incident: with a five-minute timer a
     single failure is often a deploy's reload or a network blip, and since the
@@ -90,6 +95,8 @@ class IncidentPolicy:
 
     failure_threshold: int = 2
     success_threshold: int = 2
+    # The priority a problem result calls for (called for problem results only).
+    priority: Callable[[CheckResult], Priority | None] = priority_of
 
     def __post_init__(self) -> None:
         for name in ("failure_threshold", "success_threshold"):
@@ -214,8 +221,9 @@ def _ok(
 def _problem(
     state: CheckState, result: CheckResult, policy: IncidentPolicy
 ) -> tuple[CheckState, Transition | None]:
-    priority = priority_of(result)
-    assert priority is not None  # a problem result always has one
+    priority = policy.priority(result)
+    if priority is None:
+        raise ValueError(f"the priority rule gave no priority for a problem result: {result}")
     down_at = result.at if is_down(result) else None
     incident = state.incident
     if incident is not None:

@@ -138,6 +138,8 @@ def test_human_duration(duration: dt.timedelta, text: str) -> None:
     [
         ({}, "production", Priority.P1, False, True),
         ({}, "staging", Priority.P3, False, True),
+        ({}, "production", Priority.P4, False, True),
+        ({"min_priority": "P3"}, "production", Priority.P4, False, False),
         ({}, "production", Priority.P1, True, False),
         ({"min_priority": "P2"}, "production", Priority.P2, False, True),
         ({"min_priority": "P2"}, "production", Priority.P3, False, False),
@@ -312,7 +314,7 @@ def test_the_yaml_example_loads() -> None:
         (
             "min_priority: P2",
             "min_priority: P5",
-            "demo.yml:4: alerts.min_priority: 'P5' is not a priority (use one of P1, P2, P3)",
+            "demo.yml:4: alerts.min_priority: 'P5' is not a priority (use one of P1, P2, P3, P4)",
         ),
         ("environments: [production]", "environments: [prod]", "alerts.environments[0]"),
         (

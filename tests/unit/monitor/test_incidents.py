@@ -209,13 +209,30 @@ def test_incident_properties() -> None:
     assert incident.is_open and incident.duration is None and incident.outage is None
     assert incident.key == ("demo", "production", "health")
     assert Priority.P1.above(Priority.P2) and not Priority.P3.above(Priority.P2)
-    assert [p.rank for p in Priority] == [1, 2, 3]
+    assert [p.rank for p in Priority] == [1, 2, 3, 4]
 
 
-def test_priorities_are_the_sla_names() -> None:
+def test_priorities_are_the_names_checks_and_the_sla_use() -> None:
+    from upkeep.monitor.checks import Priority as CheckPriority
     from upkeep.sla.policy import Priority as SlaPriority
 
-    assert {p.value for p in Priority} <= {p.value for p in SlaPriority}
+    assert [p.value for p in Priority] == [p.value for p in SlaPriority]
+    assert [p.value for p in Priority] == [p.value for p in CheckPriority]
+
+
+def test_a_declared_priority_can_replace_the_default_rule() -> None:
+    declared = {"health": Priority.P2, "error_page": Priority.P4}
+    policy = IncidentPolicy(priority=lambda r: declared[r.check])
+    (health,) = run([C, C], policy)
+    (page,) = run([C, C], policy, check="error_page")
+    assert (health.incident.priority, page.incident.priority) == (Priority.P2, Priority.P4)
+    # The downtime still follows the results, whatever the priority.
+    assert page.incident.down_since == at(0)
+
+
+def test_a_rule_that_gives_no_priority_for_a_problem_is_a_bug_said_plainly() -> None:
+    with pytest.raises(ValueError, match="the priority rule gave no priority for a problem"):
+        run([C], IncidentPolicy(1, 1, priority=lambda r: None))
 
 
 statuses = st.lists(st.sampled_from([OK, OK, W, C, U]), min_size=1, max_size=40)
