@@ -32,7 +32,9 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     PlainSerializer,
     PlainValidator,
@@ -44,11 +46,19 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
-from upkeep.inventory import identifiers as ids
-from upkeep.inventory.model import Model
 from upkeep.monitor.conditions import Condition, ConditionError, parse, parse_duration, parse_path
 from upkeep.monitor.logscan import FATAL, Level
 from upkeep.versions import InvalidBuild, PhpBuild
+
+
+class Model(BaseModel):
+    """upkeep.inventory.model.Model's settings (frozen, unknown keys refused), repeated.
+
+    The inventory model imports this module for its ``checks:`` sections, so
+    importing the inventory from here would be an import cycle.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Priority(StrEnum):
@@ -67,6 +77,8 @@ KINDS: tuple[str, ...] = get_args(Kind)
 DEFAULT_MARKER = '<div class="code">'
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
+# upkeep.inventory.identifiers.health_path's rule (the app's health_path is one of these).
+_URL_PATH = re.compile(r"/[A-Za-z0-9._~/-]{0,200}(\?[A-Za-z0-9._~=&-]{0,200})?")
 # systemd unit names as systemctl takes them: nothing a shell would read.
 _UNIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9@._:-]{0,99}")
 _ABSOLUTE = re.compile(r"/[A-Za-z0-9._/-]{0,255}")
@@ -77,6 +89,15 @@ def _name(value: str) -> str:
         raise ValueError(
             f"{value[:60]!r} is not a check name (use 1-40 letters, digits, '_', '.' and '-', "
             "starting with a letter or digit)"
+        )
+    return value
+
+
+def _url_path(value: str) -> str:
+    if not _URL_PATH.fullmatch(value) or ".." in value:
+        raise ValueError(
+            f"{value[:60]!r} is not a safe URL path (start with '/', use letters, digits "
+            "and . _ ~ / - only, no '..')"
         )
     return value
 
@@ -161,7 +182,7 @@ Interval = Annotated[int | None, BeforeValidator(_interval)]
 ConditionText = Annotated[
     Condition, PlainValidator(_condition), PlainSerializer(str, return_type=str)
 ]
-UrlPath = Annotated[str, AfterValidator(ids.health_path)]
+UrlPath = Annotated[str, AfterValidator(_url_path)]
 Url = Annotated[str, AfterValidator(_url)]
 Unit = Annotated[str, AfterValidator(_unit)]
 AbsolutePath = Annotated[str, AfterValidator(_absolute)]

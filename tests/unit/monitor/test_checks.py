@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from upkeep.inventory import yamldoc
@@ -397,3 +399,28 @@ def test_fields_left_to_the_environment_are_filled_in() -> None:
 def test_http_conditions_are_parsed_values() -> None:
     check = HttpCheck(name="h", path="/", conditions=(parse("[STATUS] == 200"),))
     assert check.conditions[0].left.placeholder.value == "STATUS"
+
+
+# ---- kept in step with the inventory model -------------------------------------------
+
+
+def test_the_base_has_the_inventory_models_settings() -> None:
+    # Repeated, not imported: the inventory model imports upkeep.monitor.checks.
+    from upkeep.inventory.model import Model as InventoryModel
+    from upkeep.monitor.checks import Model as ChecksModel
+
+    assert ChecksModel.model_config == InventoryModel.model_config
+
+
+@given(st.text(alphabet="/abc.._~-?=&% é", max_size=12))
+def test_url_paths_follow_the_health_path_rule(text: str) -> None:
+    from upkeep.inventory.identifiers import health_path
+    from upkeep.monitor.checks import _url_path
+
+    def verdict(check: Any) -> str:
+        try:
+            return f"ok {check(text)}"
+        except ValueError as error:
+            return f"refused {error}"
+
+    assert verdict(_url_path) == verdict(health_path)
