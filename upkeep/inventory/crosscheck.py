@@ -1,4 +1,5 @@
-"""Rules that span several keys: unique hosts, unique addresses, name = file name.
+"""Rules that span several keys: unique hosts, unique addresses, name = file name, and the
+monitoring sections' own (mail needs a server, windows name existing environments).
 
 They read the raw YAML data, not the model, so they still report when some
 other part of the file is broken: an operator sees every problem in one go.
@@ -20,13 +21,20 @@ from typing import Any
 
 from upkeep.inventory.problems import format_path
 from upkeep.inventory.yamldoc import Path
+from upkeep.monitor import alerts
 
 
 def check(stem: str, data: Any) -> list[tuple[Path, str]]:
     """Problems as (key path, message); ``stem`` is the file name without suffix."""
     if not isinstance(data, dict):
         return []
-    return [*_name_matches_file(stem, data), *_hosts(data), *_domains(data), *_shared(data)]
+    return [
+        *_name_matches_file(stem, data),
+        *_hosts(data),
+        *_domains(data),
+        *_shared(data),
+        *alerts.crosscheck(data),
+    ]
 
 
 def _name_matches_file(stem: str, data: dict[str, Any]) -> Iterator[tuple[Path, str]]:

@@ -39,7 +39,12 @@ from pydantic import (
 
 from upkeep.errors import UsageError
 from upkeep.inventory import identifiers as ids
+from upkeep.monitor.alerts import Alerts
+from upkeep.monitor.checks import Checks
+from upkeep.monitor.maintenance import MaintenanceWindow
+from upkeep.notify import Notify
 from upkeep.secrets import SecretRef
+from upkeep.sla.policy import SlaPolicy
 
 
 class EnvName(StrEnum):
@@ -367,8 +372,9 @@ class Environment(Model):
     tls: Literal["lab", "acme", "manual", "none"]
     ref: GitRef = "main"
     hosts: Annotated[tuple[Host, ...], Field(min_length=1)]
-    # Later issues: per-environment overrides of checks / sanitize / sla go
-    # here, under the same keys as the project-level sections.
+    # Changes the project's checks for this environment only (by name, as the
+    # project's list changes the defaults; see upkeep.monitor.checks).
+    checks: Checks = ()
 
     # The name is the key under `environments:`, not a YAML field; Project sets it.
     _name: EnvName | None = PrivateAttr(default=None)
@@ -390,13 +396,13 @@ class Project(Model):
     shared_paths: tuple[RelativePath, ...] = ()
     environments: Mapping[EnvName, Environment]
     sanitize: Sanitize = Sanitize()  # what a refresh scrubs from production data
-
-    # ---- Later sections, added by later issues in the same style ------------
-    # checks: Checks = Checks()      # smoke checks per URL
-    # sla: Sla = Sla()               # uptime targets and alerting
-    # Each is a frozen Model with defaults (so older inventories stay valid),
-    # and Environment gets an optional override under the same key.
-    # ---------------------------------------------------------------------------
+    # Monitoring: what `upkeep check` watches (on top of the defaults), the SLA
+    # its reports measure, who hears of incidents and when they stay quiet.
+    checks: Checks = ()
+    sla: SlaPolicy | None = None
+    notify: Notify = Notify()
+    alerts: Alerts = Alerts()
+    maintenance: tuple[MaintenanceWindow, ...] = ()
 
     _source: Path | None = PrivateAttr(default=None)
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from upkeep import secrets
-from upkeep.inventory.model import Host, Project
+from upkeep.inventory.model import Environment, Host, Project
 from upkeep.inventory.pins import Pins
+from upkeep.monitor.checks import effective
 
 
 def secret_text(ref: secrets.SecretRef) -> str:
@@ -55,10 +58,42 @@ def as_dict(project: Project, pins: Pins) -> dict[str, Any]:
                     "updated": pins.get(name).updated,
                 },
                 "hosts": [_host(host) for host in env.hosts],
+                "checks": _checks(project, env),
             }
             for name, env in project.environments.items()
         },
+        "sla": _section(project.sla) if project.sla is not None else None,
+        "alerts": _section(project.alerts),
+        "notify": _section(project.notify),
+        "maintenance": [_section(window) for window in project.maintenance],
     }
+
+
+def _checks(project: Project, environment: Environment) -> list[str]:
+    """The checks `upkeep check` runs in this environment, defaults merged in."""
+    checks = effective(
+        project.checks,
+        environment.checks,
+        health_path=project.app.health_path,
+        php_line=project.php.line,
+        https=environment.tls != "none",
+    )
+    return [f"{check.name} ({check.kind}, {check.priority})" for check in checks]
+
+
+def _section(model: BaseModel) -> Any:
+    """A section as YAML would write it, each secret as its name and whether it is set."""
+    return _secrets_named(model.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def _secrets_named(value: Any) -> Any:
+    if isinstance(value, dict):
+        if list(value) == ["secret"] and isinstance(value["secret"], str):
+            return secret_text(secrets.SecretRef(secret=value["secret"]))
+        return {key: _secrets_named(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_secrets_named(item) for item in value]
+    return value
 
 
 def _host(host: Host) -> dict[str, Any]:
