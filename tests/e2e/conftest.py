@@ -18,7 +18,11 @@ from upkeep import lab
 from upkeep.workspace import Workspace
 
 ENVIRONMENTS = ["dev", "staging", "production"]
-TEST_LAB_ENV = {"UPKEEP_LAB_NAME": "upkeep-test", "UPKEEP_LAB_SUBNET": "10.89.78.0/24"}
+# A second checkout can run its own end-to-end tests beside these by naming another lab.
+TEST_LAB_ENV = {
+    "UPKEEP_LAB_NAME": os.environ.get("UPKEEP_TEST_LAB_NAME", "upkeep-test"),
+    "UPKEEP_LAB_SUBNET": os.environ.get("UPKEEP_TEST_LAB_SUBNET", "10.89.78.0/24"),
+}
 
 
 @dataclass(frozen=True)

@@ -120,5 +120,6 @@ def test_lab_up_replaces_a_host_whose_processes_are_gone(running_lab: RunningLab
     client.containers.get(running_lab.spec.container_name(Member("dev"))).stop(timeout=5)
     assert main(["lab", "status"]) == 1
     report = lab.up(running_lab.spec, running_lab.workspace)
-    assert any("upkeep-test-dev" in action and "exited" in action for action in report.actions)
+    dev = running_lab.spec.container_name(Member("dev"))
+    assert any(dev in action and "exited" in action for action in report.actions)
     assert report.healthy

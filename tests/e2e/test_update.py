@@ -219,8 +219,8 @@ def test_a_minor_update_goes_through_with_production_serving_all_along(
     assert report["production_affected_seconds"] > 0 and all(
         os.path.exists(p) for p in report["report_files"]
     )
-    print(f"\nminor update: {requests} requests to production during the run, {len(failures)} failed; "
-          + ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in report["steps"]))  # fmt: skip
-
     code, out, _ = _cli(provisioned, capsys, "update", "minor", "demo", "--yes", "--json")
     assert code == 0 and json.loads(out)["state"] == "nothing to do"
+    print(  # the figures for the closing note
+        f"\nminor update: {requests} requests to production during the run, {len(failures)} failed; "
+          + ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in report["steps"]))  # fmt: skip

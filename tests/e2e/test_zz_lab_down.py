@@ -10,17 +10,18 @@ from .conftest import RunningLab
 
 def test_lab_down_removes_everything_it_made_and_nothing_else(running_lab: RunningLab) -> None:
     client = engine.connect(running_lab.spec.state_dir)
-    decoy = client.volumes.create("upkeep-test-decoy")  # same prefix, not the lab's
+    name = running_lab.spec.name
+    decoy = client.volumes.create(f"{name}-decoy")  # same prefix, not the lab's
     try:
         assert main(["lab", "down"]) == 0
-        label = {"label": "upkeep.lab=upkeep-test"}
+        label = {"label": f"upkeep.lab={name}"}
         assert client.containers.list(all=True, filters=label) == []
         assert client.networks.list(filters=label) == []
         assert client.volumes.list(filters=label) == []
         assert [
-            c.name for c in client.containers.list(all=True) if c.name.startswith("upkeep-test-")
+            c.name for c in client.containers.list(all=True) if c.name.startswith(f"{name}-")
         ] == []
-        assert "upkeep-test-decoy" in [v.name for v in client.volumes.list()]
+        assert f"{name}-decoy" in [v.name for v in client.volumes.list()]
         assert main(["lab", "down"]) == 0  # nothing left: still fine
     finally:
         decoy.remove(force=True)

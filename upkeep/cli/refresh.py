@@ -61,7 +61,10 @@ def _refresh(args: argparse.Namespace) -> int:
     )
     if args.dry_run:
         result = plan(workspace, args.project, say=console.say, **options)
-        print_json(result.to_dict()) if args.json else _print_plan(result)
+        if args.json:
+            print_json(result.to_dict())
+        else:
+            _print_plan(result)
         return ExitCode.OK
     _confirm(args)
     try:

@@ -67,7 +67,10 @@ def _minor(args: argparse.Namespace) -> int:
     console = Console()
     if args.check:
         found = check_for_update(workspace, args.project, say=console.say)
-        print_json(found.to_dict()) if args.json else _print_check(found)
+        if args.json:
+            print_json(found.to_dict())
+        else:
+            _print_check(found)
         return UPDATE_AVAILABLE if found.proposal.available else ExitCode.OK
     _confirm(args, "update PHP on staging and then production")
     report = workflow.minor(workspace, args.project, say=console.say, tick=console.tick)
