@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 import email
 import email.policy
 import email.utils
@@ -27,7 +26,6 @@ from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from pydantic import ValidationError
 
-from upkeep import notify
 from upkeep.inventory import yamldoc
 from upkeep.inventory.model import Model
 from upkeep.inventory.problems import from_validation
@@ -658,8 +656,3 @@ def test_the_models_follow_the_inventory_model() -> None:
     # Not subclasses (the inventory model will import this module), so kept equal by hand.
     for model in (Notify, Webhook, Mail):
         assert model.model_config == Model.model_config
-
-
-def test_docstring_examples() -> None:
-    outcome = doctest.testmod(notify, optionflags=doctest.ELLIPSIS)
-    assert outcome.failed == 0 and outcome.attempted > 0

@@ -2,7 +2,7 @@
 
 >>> spec = LabSpec(name="upkeep-lab", subnet=ipaddress.IPv4Network("10.89.77.0/24"),
 ...                state_dir=Path("/tmp/lab"))
->>> spec.address("staging"), spec.container_name("staging")
+>>> spec.address(Member("staging")), spec.container_name(Member("staging"))
 ('10.89.77.12', 'upkeep-lab-staging')
 """
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 import json
 import logging
 import typing
@@ -371,8 +370,3 @@ def test_crosscheck_finds_what_spans_sections() -> None:
 def test_the_model_follows_the_inventory_model() -> None:
     assert Alerts.model_config == Model.model_config
     assert list(typing.get_args(alerts_module.EnvName)) == [name.value for name in EnvName]
-
-
-def test_docstring_examples() -> None:
-    outcome = doctest.testmod(alerts_module, optionflags=doctest.ELLIPSIS)
-    assert outcome.failed == 0 and outcome.attempted > 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 import sqlite3
 import stat
 import threading
@@ -15,7 +14,6 @@ from types import MappingProxyType
 import pytest
 
 from upkeep.errors import RunFailed, UsageError
-from upkeep.monitor import history as history_module
 from upkeep.monitor.history import SCHEMA_VERSION, History, default_path
 from upkeep.monitor.incidents import Change, IncidentPolicy, Priority
 from upkeep.monitor.result import CheckResult, Metric, Status
@@ -357,8 +355,3 @@ def test_two_runs_recording_at_once_lose_nothing(path: Path) -> None:
         ("a", at(0), at(50)),
         ("b", at(0), at(50)),
     ]
-
-
-def test_docstring_examples() -> None:
-    outcome = doctest.testmod(history_module, optionflags=doctest.ELLIPSIS)
-    assert outcome.failed == 0 and outcome.attempted > 0

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 from collections.abc import Callable, Sequence
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from upkeep.monitor import incidents
 from upkeep.monitor.incidents import (
     DEFAULT_POLICY,
     Change,
@@ -275,8 +273,3 @@ def test_every_incident_starts_and_ends_where_a_full_streak_does(
         assert open_now
     if len(statuses) >= successes and all(s is OK for s in statuses[-successes:]):
         assert not open_now
-
-
-def test_docstring_examples() -> None:
-    outcome = doctest.testmod(incidents, optionflags=doctest.ELLIPSIS)
-    assert outcome.failed == 0 and outcome.attempted > 0

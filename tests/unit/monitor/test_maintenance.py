@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 import typing
 from typing import Any
 
@@ -291,8 +290,3 @@ def test_the_model_follows_the_inventory_model() -> None:
     assert MaintenanceWindow.model_config == Model.model_config
     environments = typing.get_args(maintenance.EnvName)
     assert list(environments) == [name.value for name in EnvName]
-
-
-def test_docstring_examples() -> None:
-    outcome = doctest.testmod(maintenance, optionflags=doctest.ELLIPSIS)
-    assert outcome.failed == 0 and outcome.attempted > 0
