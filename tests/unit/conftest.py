@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Real local HTTP and SMTP servers, for whatever sends webhooks or mail.
+from .local_servers import smtp_server, webhook_server  # noqa: F401
+
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+from upkeep.notify import Notify
 from upkeep.update.changelog import Entry
 from upkeep.update.journal import Journal, RunState
 from upkeep.update.packages import keep_debs_script, parse_installed, reinstall_script
 from upkeep.update.proposal import other_lines
-from upkeep.update.report import report_of, write
+from upkeep.update.report import notify, report_of, write
 from upkeep.update.workflow import STEPS
+
+from .local_servers import SmtpServer, WebhookServer
 
 OLD, NEW = "8.2.32-1~deb12u1", "8.2.36-1~deb12u1"
 
@@ -63,3 +67,30 @@ def test_the_client_report_says_what_changed_and_escapes_html(tmp_path: Path) ->
     assert "8.2.36-1~deb12u1 (bookworm-security, urgency high), fixes CVE-2026-1" in markdown
     html = as_html.read_text()
     assert "bump_production &lt;ok&gt;" in html and "<ok>" not in html
+
+
+def test_the_report_goes_to_the_webhook_and_the_mailbox_the_inventory_names(
+    webhook_server: Callable[..., WebhookServer], smtp_server: Callable[..., SmtpServer]
+) -> None:
+    hook, smtp = webhook_server(), smtp_server()
+    journal = Journal.start("demo", OLD, NEW, STEPS[:1])
+    journal.step("lock").finish("locked")
+    journal.end(RunState.ROLLED_BACK, "production fails its smoke checks")
+    settings = Notify.model_validate({
+        "webhook": {"url": hook.url()},
+        "mail": {"host": "127.0.0.1", "port": smtp.port, "security": "none",
+                 "from": "upkeep <upkeep@agency.example>", "to": ["client@shop.example"]},
+    })  # fmt: skip
+    deliveries = notify(report_of(journal, "www.demo.lab", (), None), settings)
+    assert [d.ok for d in deliveries] == [True, True], deliveries
+    payload = hook.received[0].json()
+    assert (
+        payload["event"] == "update.minor"
+        and payload["state"] == "rolled back"
+        and not payload["ok"]
+    )
+    mail = smtp.inbox.mails[0].message
+    # (a long Subject is folded; unfolded it starts with the folding space)
+    assert mail["Subject"].strip() == f"[upkeep] www.demo.lab: rolled back, PHP {OLD} -> {NEW}"
+    assert "production fails its smoke checks" in mail.get_body(("plain",)).get_content()
+    assert "<!doctype html>" in mail.get_body(("html",)).get_content()

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from upkeep.cli.output import print_json, table
+from upkeep.cli.output import print_json, progress, table
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
+from upkeep.inventory import load_project
 from upkeep.progress import Console
 from upkeep.update import workflow
 from upkeep.update.journal import RunState
 from upkeep.update.proposal import UpdateCheck, check_for_update
-from upkeep.update.report import UpdateReport, write
+from upkeep.update.report import UpdateReport, notify, write
 from upkeep.workspace import Workspace, find_workspace
 
 UPDATE_AVAILABLE = 100  # `--check` found an update (as `dnf check-update` says it)
@@ -129,6 +130,13 @@ def _confirm(args: argparse.Namespace, what: str) -> None:
 
 def _finish(workspace: Workspace, report: UpdateReport, as_json: bool) -> int:
     paths = write(report, workspace.reports / "update") if report.steps else []
+    if report.steps:  # a run happened: tell the people the inventory names
+        settings = load_project(workspace, report.project).notify
+        for delivery in notify(report, settings):
+            state = "sent" if delivery.ok else "NOT sent"
+            progress(
+                f"report {state} by {delivery.channel} to {delivery.target}: {delivery.detail}"
+            )
     if as_json:
         print_json({**report.to_dict(), "report_files": [str(p) for p in paths]})
     else:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from upkeep.notify import Delivery, Notify
 from upkeep.smoke import SmokeResult
 from upkeep.templating import render
 from upkeep.update.journal import Journal, RunState
@@ -98,3 +99,20 @@ def write(report: UpdateReport, directory: Path) -> list[Path]:
     paths[1].write_text(render("reports/update.md.j2", report=report))
     paths[2].write_text(render("reports/update.html.j2", report=report))
     return paths
+
+
+def notify(report: UpdateReport, settings: Notify) -> list[Delivery]:
+    """The report to the project's ``notify:`` webhook (JSON) and mail (text and HTML).
+
+    Sending never fails the update: each delivery comes back as a value to show.
+    """
+    change = (  # ASCII: an arrow in a Subject comes back from some mailers with a space added
+        f"PHP {report.from_build} -> {report.to_build}"
+        if report.to_build != report.from_build
+        else f"PHP {report.from_build}"
+    )
+    subject = f"[upkeep] {report.site}: {report.state}, {change}"
+    payload = {"event": "update.minor", **report.to_dict()}
+    text = render("reports/update.md.j2", report=report)
+    html = render("reports/update.html.j2", report=report)
+    return settings.send(subject, text, payload, html)

@@ -14,7 +14,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.unit import test_notify
-from tests.unit.test_notify import SmtpServer, WebhookServer, free_port, mail_settings
+from tests.unit.local_servers import SmtpServer, WebhookServer, free_port
+from tests.unit.test_notify import mail_settings
 from upkeep.inventory import yamldoc
 from upkeep.inventory.model import EnvName, Model
 from upkeep.inventory.problems import from_validation
@@ -25,9 +26,7 @@ from upkeep.monitor.incidents import Change, Incident, Priority, Transition
 from upkeep.monitor.result import CheckResult, Status
 from upkeep.notify import Notify
 
-# The real servers (and private secrets) of the notify tests.
-webhook_server = test_notify.webhook_server
-smtp_server = test_notify.smtp_server
+# The notify tests' private secrets (the servers' fixtures are in tests/unit/conftest.py).
 private_secrets = test_notify.private_secrets
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
