@@ -29,6 +29,8 @@ COMMANDS = (
     "upkeep.cli.update",
     "upkeep.cli.estimate",
     "upkeep.cli.schedule",
+    "upkeep.cli.check",
+    "upkeep.cli.sla",
 )
 
 

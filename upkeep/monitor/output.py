@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from upkeep.cli.output import table as _table
-from upkeep.exitcodes import ExitCode
 from upkeep.monitor.evaluate import worst_status
 from upkeep.monitor.result import CheckResult, Metric, Status
 
@@ -46,12 +45,16 @@ def table(results: Sequence[CheckResult]) -> str:
     return "\n".join(lines)
 
 
-def exit_code(results: Sequence[CheckResult]) -> ExitCode:
-    """For the table and JSON: 0 when every check passed, 1 when any did not (UNKNOWN too).
+def exit_code(results: Sequence[CheckResult]) -> int:
+    """For the table and JSON too, the plugin's code: the worst state's number (0 OK,
+    1 WARNING, 2 CRITICAL, 3 UNKNOWN), as docs/scheduling.md promises timers and CI.
 
-    With --nagios the plugin's own code applies (upkeep.monitor.nagios.render).
+    >>> import datetime as dt
+    >>> at = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
+    >>> exit_code([CheckResult("demo", "production", "tls", Status.WARNING, "14 days", at)])
+    1
     """
-    return ExitCode.FAILED if any(r.status.is_problem for r in results) else ExitCode.OK
+    return int(worst_status(r.status for r in results))
 
 
 def result_dict(result: CheckResult) -> dict[str, Any]:

@@ -127,21 +127,27 @@ def sample(value: float) -> str:
     return repr(float(value))
 
 
+def check_path(path: Path) -> None:
+    """A UsageError unless ``path`` can be a textfile: a *.prom name in an existing directory
+    (checked before a run, so bad input costs nothing)."""
+    if path.suffix != ".prom":
+        raise UsageError(
+            f"{path}: the textfile collector reads only *.prom files (name it e.g. upkeep.prom)"
+        )
+    if not path.parent.is_dir():
+        raise UsageError(
+            f"{path.parent}: no such directory (create it, or give the collector's directory)"
+        )
+
+
 def write_textfile(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` at once: a temporary file beside it, then os.replace.
 
     The name must end in .prom (the only files the collector reads); the
     temporary one does not, so the collector never picks it up.
     """
-    if path.suffix != ".prom":
-        raise UsageError(
-            f"{path}: the textfile collector reads only *.prom files (name it e.g. upkeep.prom)"
-        )
+    check_path(path)
     directory = path.parent
-    if not directory.is_dir():
-        raise UsageError(
-            f"{directory}: no such directory (create it, or give the collector's directory)"
-        )
     try:
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:

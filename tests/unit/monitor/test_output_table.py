@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from upkeep.exitcodes import ExitCode
 from upkeep.monitor.output import exit_code, report_dict, result_dict, table
 from upkeep.monitor.result import CheckResult, Metric, Status
 
@@ -117,8 +116,11 @@ def test_report_dict_is_strict_json() -> None:
     assert json.loads(text) == report
 
 
-def test_exit_code_outside_nagios() -> None:
-    assert exit_code([]) is ExitCode.OK
-    assert exit_code([result("a", Status.OK, "x")]) is ExitCode.OK
+def test_exit_code_outside_nagios_is_the_plugins_too() -> None:
+    # docs/scheduling.md: `upkeep check` exits 0/1/2/3 in every format (timers and CI read it).
+    assert exit_code([]) == 0
+    assert exit_code([result("a", Status.OK, "x")]) == 0
     for status in (Status.WARNING, Status.CRITICAL, Status.UNKNOWN):
-        assert exit_code([result("a", Status.OK, "x"), result("b", status, "y")]) is ExitCode.FAILED
+        assert exit_code([result("a", Status.OK, "x"), result("b", status, "y")]) == int(status)
+    # A known problem outranks not knowing (max_state_alt).
+    assert exit_code([result("a", Status.UNKNOWN, "x"), result("b", Status.WARNING, "y")]) == 1

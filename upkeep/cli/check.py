@@ -1,0 +1,298 @@
+"""``upkeep check PROJECT [ENV]`` and ``upkeep incident list|ack PROJECT``: monitoring.
+
+``check`` exits as a Nagios plugin does in every format (0 OK, 1 WARNING, 2
+CRITICAL, 3 UNKNOWN; docs/scheduling.md), so timers, cron and CI read it the
+same way. Bad input is one line and exit 2, or with ``--nagios`` the plugin's
+own ``UPKEEP UNKNOWN - ...`` line and exit 3, as the plugin guidelines ask.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from upkeep.cli.output import print_json, table
+from upkeep.errors import UpkeepError, UsageError
+from upkeep.exitcodes import ExitCode
+from upkeep.inventory import load_project
+from upkeep.monitor import nagios, output, prometheus
+from upkeep.monitor.history import History, default_path
+from upkeep.monitor.incidents import Incident, Transition
+from upkeep.monitor.workflow import CheckRun, run_checks
+from upkeep.progress import Console
+from upkeep.workspace import find_workspace
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = commands.add_parser(
+        "check",
+        help="run the monitoring checks of a project's environments; record, alert, report",
+        description="Runs each environment's checks (the defaults and the inventory's checks: "
+        "list): HTTP(S) from here, the certificate's expiry, the PHP build serving the site, "
+        "services, disk, the database as the site user, new fatal errors in the PHP and nginx "
+        "logs and the branded error page, read over SSH. Every result is kept in the history; "
+        "state changes open and close incidents (after the inventory's alerts: thresholds) "
+        "and alert its webhooks and mail, muted in maintenance windows.",
+        epilog="Exit codes, as a Nagios plugin (every format): 0 OK, 1 WARNING, 2 CRITICAL, "
+        "3 UNKNOWN; bad input: 2 (with --nagios: 3 and an UPKEEP UNKNOWN line).",
+    )
+    _nagios_aware(check)
+    check.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    check.add_argument(
+        "environment", nargs="?", help="one environment (default: every environment)"
+    )
+    check.add_argument("--json", action="store_true", help="print the results as JSON")
+    check.add_argument(
+        "--nagios",
+        action="store_true",
+        help="print as a Nagios plugin: one status line with perfdata, a line per check",
+    )
+    check.add_argument(
+        "--prometheus",
+        metavar="FILE",
+        type=Path,
+        help="also write the results as a Prometheus textfile (*.prom, replaced atomically)",
+    )
+    _history_option(check)
+    check.add_argument(
+        "--no-history",
+        action="store_true",
+        help="keep nothing: no results, incidents or alerts (logs are read from where the "
+        "last kept run stopped, without moving on)",
+    )
+    check.add_argument("--no-alerts", action="store_true", help="record, but send no alerts")
+    check.set_defaults(handler=_check)
+
+    incident = commands.add_parser(
+        "incident",
+        help="list a project's incidents, or acknowledge one (the SLA's response)",
+        description="Incidents are opened and resolved by `upkeep check`; acknowledging one "
+        "records that someone responded, which the SLA report judges against the "
+        "priority's response deadline.",
+    )
+    verbs = incident.add_subparsers(dest="verb", metavar="VERB", required=True)
+    listing = verbs.add_parser(
+        "list", help="open incidents (--all: this month's too)", description="Open incidents."
+    )
+    listing.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    listing.add_argument(
+        "--all", action="store_true", help="also the resolved ones of the last 31 days"
+    )
+    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    _history_option(listing)
+    listing.set_defaults(handler=_list)
+    ack = verbs.add_parser(
+        "ack",
+        help="record that someone responded to an incident",
+        description="Record the first response to an incident (now); a second ack keeps the "
+        "first time.",
+    )
+    ack.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    ack.add_argument("id", type=int, help="the incident's number (see `upkeep incident list`)")
+    ack.add_argument("--json", action="store_true", help="print the incident as JSON")
+    _history_option(ack)
+    ack.set_defaults(handler=_ack)
+
+
+def _history_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--history",
+        metavar="PATH",
+        type=Path,
+        help=f"the monitoring history, an SQLite file (default: {_shown(default_path())})",
+    )
+
+
+def _shown(path: Path) -> str:
+    home = Path.home()
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
+
+
+def _nagios_aware(parser: argparse.ArgumentParser) -> None:
+    """Make usage errors under --nagios the plugin's UNKNOWN line (stdout, exit 3)."""
+    base = type(parser)
+
+    class NagiosAware(base):  # type: ignore[valid-type, misc]
+        nagios_asked = False
+
+        def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+            self.nagios_asked = args is not None and "--nagios" in list(args)
+            found, extras = super().parse_known_args(args, namespace)
+            if extras and self.nagios_asked:
+                self.error(f"unrecognized arguments: {' '.join(extras)}")
+            return found, extras
+
+        def error(self, message: str) -> NoReturn:
+            if self.nagios_asked:
+                sys.stdout.write(nagios.usage_error(f"{message} (see {self.prog} --help)").text)
+                raise SystemExit(int(ExitCode.UNKNOWN))
+            super().error(message)
+            raise SystemExit(int(ExitCode.USAGE))  # never reached: error() exits
+
+    parser.__class__ = NagiosAware
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        return _run_check(args)
+    except UpkeepError as error:
+        if not args.nagios:
+            raise
+        sys.stdout.write(nagios.usage_error("; ".join(error.lines())).text)
+        return int(ExitCode.UNKNOWN)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    if args.json and args.nagios:
+        raise UsageError("--json and --nagios are two formats; choose one")
+    if args.no_history and args.history is not None:
+        raise UsageError("--no-history and --history contradict each other; choose one")
+    if args.prometheus is not None:
+        prometheus.check_path(args.prometheus)
+    workspace = find_workspace(args.root)
+    console = Console()
+    done = run_checks(
+        workspace,
+        args.project,
+        [args.environment] if args.environment else [],
+        history_path=args.history,
+        record=not args.no_history,
+        alerts=not args.no_alerts,
+        say=console.say,
+    )
+    if args.prometheus is not None:
+        prometheus.write_textfile(args.prometheus, prometheus.render(done.results))
+    for delivery in done.deliveries:
+        print(f"  … alert {delivery}", file=sys.stderr)
+    if args.nagios:
+        plugin = nagios.render(done.results)
+        sys.stdout.write(plugin.text)
+        return plugin.exit_code
+    if args.json:
+        print_json(_json(done))
+    else:
+        print(output.table(done.results))
+        for line in _transition_lines(done.transitions):
+            print(line)
+        if done.history is None:
+            print("(not recorded: --no-history)")
+    return int(output.exit_code(done.results))
+
+
+def _json(done: CheckRun) -> dict[str, Any]:
+    return {
+        "project": done.project,
+        "environments": list(done.environments),
+        **output.report_dict(done.results),
+        "incidents": [_transition_dict(t) for t in done.transitions],
+        "alerts": [
+            {"channel": d.channel, "target": d.target, "ok": d.ok, "detail": d.detail}
+            for d in done.deliveries
+        ],
+        "history": str(done.history) if done.history else None,
+    }
+
+
+def _transition_lines(transitions: Sequence[Transition]) -> list[str]:
+    lines = []
+    for t in transitions:
+        incident = t.incident
+        muted = " (in a maintenance window: no alert)" if t.in_maintenance else ""
+        lines.append(
+            f"incident #{incident.id} {t.change.value}: {incident.environment} {incident.check} "
+            f"({incident.priority.value}, {incident.worst.name}): {incident.summary}{muted}"
+        )
+    return lines
+
+
+def _transition_dict(t: Transition) -> dict[str, Any]:
+    return {
+        "change": t.change.value,
+        "in_maintenance": t.in_maintenance,
+        **_incident_dict(t.incident),
+    }
+
+
+def _incident_dict(incident: Incident) -> dict[str, Any]:
+    def when(moment: dt.datetime | None) -> str | None:
+        return moment.astimezone(dt.UTC).isoformat() if moment else None
+
+    return {
+        "id": incident.id,
+        "project": incident.project,
+        "environment": incident.environment,
+        "check": incident.check,
+        "priority": incident.priority.value,
+        "worst": incident.worst.name,
+        "summary": incident.summary,
+        "opened": when(incident.opened),
+        "down_since": when(incident.down_since),
+        "acknowledged": when(incident.acknowledged),
+        "resolved": when(incident.resolved),
+        "affects_availability": incident.affects_availability,
+    }
+
+
+def _open_history(args: argparse.Namespace) -> History:
+    path = args.history or default_path()
+    if not path.exists():
+        raise UsageError(f"{path}: no monitoring history yet (run `upkeep check {args.project}`)")
+    return History(path)
+
+
+def _list(args: argparse.Namespace) -> int:
+    project = load_project(find_workspace(args.root), args.project)
+    with _open_history(args) as history:
+        if args.all:
+            now = dt.datetime.now(dt.UTC)
+            found = history.incidents(now - dt.timedelta(days=31), now, project.name)
+        else:
+            found = history.open_incidents(project.name)
+    if args.json:
+        print_json([_incident_dict(i) for i in found])
+        return int(ExitCode.OK)
+    if not found:
+        print(f"{project.name}: no {'incidents' if args.all else 'open incidents'}")
+        return int(ExitCode.OK)
+    rows = [
+        (
+            f"#{i.id}",
+            i.environment,
+            i.check,
+            i.priority.value,
+            i.worst.name,
+            f"{i.opened:%Y-%m-%d %H:%M}",
+            f"{i.acknowledged:%Y-%m-%d %H:%M}" if i.acknowledged else "-",
+            f"{i.resolved:%Y-%m-%d %H:%M}" if i.resolved else "open",
+            i.summary,
+        )
+        for i in found
+    ]
+    headers = ("ID", "ENVIRONMENT", "CHECK", "PRI", "WORST", "OPENED (UTC)", "ACKED", "RESOLVED",
+               "SUMMARY")  # fmt: skip
+    print(table(headers, rows))
+    return int(ExitCode.OK)
+
+
+def _ack(args: argparse.Namespace) -> int:
+    project = load_project(find_workspace(args.root), args.project)
+    with _open_history(args) as history:
+        incident = history.incident(args.id)
+        if incident.project != project.name:
+            raise UsageError(
+                f"incident {args.id} belongs to {incident.project}, not {project.name}"
+            )
+        already = incident.acknowledged is not None
+        incident = history.acknowledge(args.id, dt.datetime.now(dt.UTC))
+    if args.json:
+        print_json(_incident_dict(incident))
+    else:
+        assert incident.acknowledged is not None
+        verb = "was already acknowledged" if already else "acknowledged"
+        print(f"incident #{incident.id} ({incident.environment} {incident.check}) {verb} at "
+              f"{incident.acknowledged:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    return int(ExitCode.OK)

@@ -1,0 +1,123 @@
+"""``upkeep check``'s pipeline: plan → collect → record (incidents) → alert.
+
+Results are kept in the history (every one; incidents open and close from
+them with the project's thresholds), and the transitions are sent to the
+project's webhooks and mail unless a maintenance window mutes them. Without a
+history (``record=False``) nothing is written: log cursors are still read from
+an existing history, so an ad-hoc run reports what is new since the last
+recorded one without swallowing it.
+
+An incident's priority follows the default rule (upkeep.monitor.incidents:
+P1 production down, P2 another production CRITICAL or UNKNOWN, P3 warnings
+and other environments), never more urgent than its check's own priority (its
+kind's default, or the inventory's ``priority:``): a raw PHP error on the
+error page is a P4 however critical its status.
+
+    >>> import datetime as dt
+    >>> from upkeep.monitor.result import CheckResult, Status
+    >>> rule = priority_rule({("production", "error_page"): "P4"})
+    >>> at = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
+    >>> rule(CheckResult("demo", "production", "error_page", Status.CRITICAL, "raw", at))
+    <Priority.P4: 'P4'>
+    >>> rule(CheckResult("demo", "production", "health", Status.CRITICAL, "502", at))
+    <Priority.P1: 'P1'>
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from upkeep.inventory import Project, load_project
+from upkeep.inventory.pins import load_pins
+from upkeep.monitor import alerts as alerting
+from upkeep.monitor import collect, maintenance
+from upkeep.monitor.history import History, default_path
+from upkeep.monitor.incidents import IncidentPolicy, Priority, Transition, priority_of
+from upkeep.monitor.result import CheckResult
+from upkeep.notify import Delivery
+from upkeep.workspace import Workspace
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    project: str
+    environments: tuple[str, ...]
+    results: tuple[CheckResult, ...]
+    transitions: tuple[Transition, ...] = ()
+    deliveries: tuple[Delivery, ...] = ()
+    history: Path | None = None  # where the results were kept; None: not kept
+
+
+def priority_rule(declared: Mapping[tuple[str, str], str]) -> Callable[[CheckResult], Priority | None]:  # fmt: skip
+    """The default rule, capped by each check's priority ((environment, check) -> "P1".."P4")."""
+
+    def rule(result: CheckResult) -> Priority | None:
+        default = priority_of(result)
+        cap = declared.get((result.environment, result.check))
+        if default is None or cap is None:
+            return default
+        ceiling = Priority(str(cap))
+        return ceiling if default.above(ceiling) else default
+
+    return rule
+
+
+def policy_for(project: Project, plans: Sequence[collect.EnvPlan]) -> IncidentPolicy:
+    declared = {
+        (env.environment, check.name): str(check.priority) for env in plans for check in env.checks
+    }
+    return IncidentPolicy(
+        failure_threshold=project.alerts.failure_threshold,
+        success_threshold=project.alerts.success_threshold,
+        priority=priority_rule(declared),
+    )
+
+
+def run_checks(
+    workspace: Workspace,
+    project_name: str,
+    environments: Sequence[str] = (),
+    *,
+    history_path: Path | None = None,
+    record: bool = True,
+    alerts: bool = True,
+    say: Say = lambda _: None,
+) -> CheckRun:
+    """Every check of the environments (all by default), recorded and alerted."""
+    project = load_project(workspace, project_name)
+    names = list(environments) or [str(name) for name in project.environments]
+    for name in names:
+        project.environment(name)  # a UsageError naming the ones there are
+    plans = collect.plan(project, load_pins(workspace, project.name), names)
+    path = history_path or default_path()
+    if not record:
+        if not path.exists():
+            found = collect.collect(plans, collect.NoMemory(), say=say)
+        else:
+            with History(path) as kept:
+                found = collect.collect(plans, kept, say=say)
+        return CheckRun(project.name, tuple(names), found.results)
+    with History(path) as history:
+        found = collect.collect(plans, history, say=say)
+        transitions = history.record(
+            found.results,
+            policy=policy_for(project, plans),
+            in_maintenance=maintenance.checker(project.maintenance),
+        )
+        for key, value in found.cursors.items():
+            history.set_state(key, value)
+    deliveries: list[Delivery] = []
+    if alerts and transitions:
+        deliveries = alerting.send(transitions, project.alerts, project.notify)
+    return CheckRun(
+        project.name,
+        tuple(names),
+        found.results,
+        tuple(transitions),
+        tuple(deliveries),
+        history=path,
+    )

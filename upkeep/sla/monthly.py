@@ -1,0 +1,119 @@
+"""A month's SLA report from the monitoring history: production's incidents and the
+inventory's maintenance windows, judged by upkeep.sla.report.
+
+Only production counts (the SLA is what the client's visitors get); an
+incident that does not affect availability (a certificate expiring, fatal
+errors in the log) is listed with its deadlines but costs no downtime.
+
+    >>> report_path(Path("reports/sla"), "demo", "2026-11", "html")
+    PosixPath('reports/sla/demo-2026-11.html')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from upkeep.errors import UsageError
+from upkeep.inventory import Project
+from upkeep.monitor import incidents as monitor
+from upkeep.monitor.history import History
+from upkeep.monitor.maintenance import MaintenanceWindow
+from upkeep.sla.availability import month_period
+from upkeep.sla.incidents import Incident, Maintenance
+from upkeep.sla.report import FORMATS, SlaReport, build_report, render
+
+ENVIRONMENT = "production"
+
+
+def for_sla(incident: monitor.Incident) -> Incident:
+    """A history incident as the SLA judges it."""
+    assert incident.id is not None, "incidents from the history have ids"
+    return Incident(
+        incident.id,
+        incident.check,
+        incident.environment,
+        incident.priority.value,
+        incident.opened,
+        responded=incident.acknowledged,
+        resolved=incident.resolved,
+        affects_availability=incident.affects_availability,
+        down_since=incident.down_since,
+        summary=incident.summary,
+    )
+
+
+def maintenance_between(
+    windows: Sequence[MaintenanceWindow], environment: str, start: dt.datetime, end: dt.datetime
+) -> list[Maintenance]:
+    """Each window's times in [start, end) for ``environment``, with its reason."""
+    return [
+        Maintenance(a, b, window.reason or ("recurring window" if window.recurring else "window"))
+        for window in windows
+        if window.applies_to(environment)
+        for a, b in window.intervals(start, end)
+    ]
+
+
+def current_month(project: Project, now: dt.datetime) -> str:
+    """This month in the SLA calendar's zone, as YYYY-MM."""
+    if project.sla is None:
+        raise UsageError(_no_sla(project))
+    return now.astimezone(project.sla.service_calendar.zone).strftime("%Y-%m")
+
+
+def monthly_report(
+    project: Project, month: str, history: History | None, now: dt.datetime
+) -> SlaReport:
+    """``project``'s SLA over ``month`` as of ``now`` (no history: no incidents recorded)."""
+    if project.sla is None:
+        raise UsageError(_no_sla(project))
+    policy = project.sla
+    start, end = month_period(month, policy.service_calendar)
+    recorded = history.incidents(start, end, project.name, ENVIRONMENT) if history else []
+    return build_report(
+        policy,
+        project.name,
+        month,
+        incidents=[for_sla(incident) for incident in recorded],
+        maintenance=maintenance_between(project.maintenance, ENVIRONMENT, start, end),
+        now=now,
+    )
+
+
+def _no_sla(project: Project) -> str:
+    return (
+        f"project {project.name} has no sla: section (add target, calendar and priorities to "
+        f"{project.source.name})"
+    )
+
+
+def report_path(directory: Path, project: str, month: str, fmt: str) -> Path:
+    return directory / f"{project}-{month}.{fmt}"
+
+
+def write(report: SlaReport, paths: dict[str, Path]) -> list[Path]:
+    """Each format to its path (format -> path), each file replaced whole."""
+    written = []
+    for fmt, path in paths.items():
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown report format {fmt!r} (use md, html or json)")
+        text = render(report, fmt)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        except OSError as error:
+            raise UsageError(f"{path}: cannot write the report ({error.strerror})") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except OSError as error:
+            Path(temporary).unlink(missing_ok=True)
+            raise UsageError(f"{path}: cannot write the report ({error.strerror})") from None
+        written.append(path)
+    return written
