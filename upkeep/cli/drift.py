@@ -18,7 +18,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Reads facts over SSH (packages, checksums of rendered config, effective "
         "php.ini, deployed release) and compares them with what provision would make, and each "
         "environment with production. Domains, TLS and credentials are meant to differ and are "
-        "not drift. Exit 0 in sync, 1 drift, 2 error (e.g. a host unreachable).",
+        "not drift. A developer environment of the project on this machine (`upkeep dev up`) "
+        "is compared too, as `local`. Exit 0 in sync, 1 drift, 2 error (e.g. a host "
+        "unreachable).",
     )
     parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -47,6 +49,8 @@ def _print(report: DriftReport) -> None:
     if report.unreachable:
         for line in report.unreachable:
             print(f"unreachable: {line}")
+    for line in report.skipped:
+        print(f"not compared: {line}")
     if report.in_sync:
         print(f"{report.project}: in sync")
         return

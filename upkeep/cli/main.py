@@ -31,6 +31,7 @@ COMMANDS = (
     "upkeep.cli.schedule",
     "upkeep.cli.check",
     "upkeep.cli.sla",
+    "upkeep.cli.dev",
 )
 
 

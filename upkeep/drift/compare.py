@@ -14,7 +14,7 @@ is compared with what upkeep would render for that environment.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -98,8 +98,16 @@ def compare_host(expected: Expected, observed: Observed) -> list[DriftItem]:
     return items
 
 
-def compare_environments(observed: Sequence[Observed], php_line: str) -> list[DriftItem]:
-    """Differences of each environment from production in what must be the same everywhere."""
+def compare_environments(
+    observed: Sequence[Observed],
+    php_line: str,
+    deliberate: Mapping[str, Collection[str]] | None = None,
+) -> list[DriftItem]:
+    """Differences of each environment from production in what must be the same everywhere.
+
+    ``deliberate`` names, per environment, aspects meant to differ from production
+    (a developer environment's code and its php.ini for development): not drift there.
+    """
     reference = next((o for o in observed if o.environment == REFERENCE), None)
     if reference is None:
         return []
@@ -108,11 +116,18 @@ def compare_environments(observed: Sequence[Observed], php_line: str) -> list[Dr
         if other.environment == REFERENCE:
             continue
         label = f"{other.environment}≠{REFERENCE}"
+        meant = frozenset((deliberate or {}).get(other.environment, ()))
 
         def drift(
-            aspect: str, want: str, have: str, other: Observed = other, label: str = label
+            aspect: str,
+            want: str,
+            have: str,
+            other: Observed = other,
+            label: str = label,
+            meant: frozenset[str] = meant,
         ) -> None:
-            items.append(DriftItem(label, other.host, aspect, want, have))
+            if aspect not in meant:
+                items.append(DriftItem(label, other.host, aspect, want, have))
 
         ref_php = php_line_packages(reference.packages, php_line)
         other_php = php_line_packages(other.packages, php_line)
@@ -149,6 +164,7 @@ class DriftReport:
     items: tuple[DriftItem, ...]
     matrix: Mapping[str, Mapping[str, str]]  # aspect -> environment -> value
     unreachable: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # environments left out, and why (a stopped dev container)
 
     @property
     def in_sync(self) -> bool:
@@ -162,6 +178,7 @@ class DriftReport:
             "matrix": {aspect: dict(values) for aspect, values in self.matrix.items()},
             "drift": [item.to_dict() for item in self.items],
             "unreachable": list(self.unreachable),
+            "skipped": list(self.skipped),
         }
 
 

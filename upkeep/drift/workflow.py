@@ -1,5 +1,10 @@
 """``upkeep drift``: observe every host of a project, compare, report.
 
+A developer environment of the project on this machine (``upkeep dev up``) is
+compared too, as the ``local`` environment: with its desired state, and with
+production but for what it changes on purpose (its code, its php.ini for
+development). When it is not running it is left out and the report says so.
+
 >>> report = drift(workspace, "demo")   # doctest: +SKIP
 >>> report.in_sync                      # doctest: +SKIP
 True
@@ -15,6 +20,8 @@ from tasks.facts import EffectivePhpIni, FileChecksums, ReleaseState
 from tasks.managed import managed_files
 from tasks.php import php_ini_pairs
 from upkeep.desired import SiteState
+from upkeep.dev.environment import LOCAL
+from upkeep.dev.workflow import local_for_drift
 from upkeep.drift.compare import (
     DriftItem,
     DriftReport,
@@ -43,16 +50,22 @@ def expected_state(project: Project, pins: Pins) -> dict[str, tuple[Expected, Si
             wanted[str(name)] = None
             continue
         site = plan.site_state(project, environment, php_build=pin.php_build, release=None)
-        expected = Expected(
-            environment=str(name),
-            php_build=pin.php_build,
-            php_packages=site.php_packages,
-            files={path: sha256_text(text) for path, text in managed_files(site).items()},
-            commit=pin.ref,
-            file_copies=php_ini_pairs(site),
-        )
-        wanted[str(name)] = (expected, site)
+        wanted[str(name)] = (_expected(str(name), site, pin.ref), site)
     return wanted
+
+
+def _expected(
+    name: str, site: SiteState, commit: str | None, extra_files: dict[str, str] | None = None
+) -> Expected:
+    files = {**managed_files(site), **(extra_files or {})}
+    return Expected(
+        environment=name,
+        php_build=site.php_build,
+        php_packages=site.php_packages,
+        files={path: sha256_text(text) for path, text in sorted(files.items())},
+        commit=commit,
+        file_copies=php_ini_pairs(site),
+    )
 
 
 def drift(workspace: Workspace, project_name: str, say: Say = lambda _: None) -> DriftReport:
@@ -60,6 +73,15 @@ def drift(workspace: Workspace, project_name: str, say: Say = lambda _: None) ->
     pins = load_pins(workspace, project.name)
     wanted = expected_state(project, pins)
     targets = [Target(str(env), host) for env, host in project.hosts()]
+    environments = [str(env) for env in project.environments]
+    local, skipped = local_for_drift(project, pins)
+    deliberate: dict[str, frozenset[str]] = {}
+    if local is not None:
+        # The working copy is the release: no commit is expected of it.
+        wanted[LOCAL] = (_expected(LOCAL, local.site, None, local.extra_files), local.site)
+        targets.append(Target(LOCAL, local.environment.hosts[0]))
+        environments.append(LOCAL)
+        deliberate[LOCAL] = local.deliberate
     paths = sorted(
         {path for entry in wanted.values() if entry for path in entry[0].files}
         | {
@@ -89,6 +111,9 @@ def drift(workspace: Workspace, project_name: str, say: Say = lambda _: None) ->
         if target.name not in packages:
             continue
         release = releases.get(target.name)
+        commit = release.commit if release else None
+        if target.environment == LOCAL and local is not None:
+            commit = local.commit  # the working copy's HEAD, shown beside the others
         observed.append(
             Observed(
                 environment=target.environment,
@@ -98,7 +123,7 @@ def drift(workspace: Workspace, project_name: str, say: Say = lambda _: None) ->
                     for name, versions in (packages[target.name] or {}).items()
                 },
                 checksums=sums.get(target.name) or {},
-                commit=release.commit if release else None,
+                commit=commit,
                 effective_ini=ini.get(target.name) or {},
             )
         )
@@ -112,11 +137,12 @@ def drift(workspace: Workspace, project_name: str, say: Say = lambda _: None) ->
             continue
         items.extend(compare_host(entry[0], item))
     provisioned = [item for item in observed if wanted.get(item.environment)]
-    items.extend(compare_environments(provisioned, project.php.line))
+    items.extend(compare_environments(provisioned, project.php.line, deliberate))
     return DriftReport(
         project=project.name,
-        environments=tuple(str(e) for e in project.environments),
+        environments=tuple(environments),
         items=tuple(items),
         matrix=matrix_of(observed, project.php.line),
         unreachable=unreachable,
+        skipped=(skipped,) if skipped else (),
     )

@@ -141,6 +141,8 @@ class _Refresh:
     db_only: bool
     files_only: bool
     rules: RuleSet
+    outside: bool = False  # the target is not one of the inventory's (a developer's machine)
+    target_url: str | None = None  # the target's base URL, when not its domain's
     steps: list[StepRecord] = field(default_factory=list)
     facts: inspect.SourceFacts | None = None
     source_ref: str = ""
@@ -185,15 +187,25 @@ def refresh(
     force_unlock: bool = False,
     say: Say = lambda _: None,
     tick: Tick = lambda _: None,
+    target_environment: Environment | None = None,
+    target_url: str | None = None,
 ) -> RefreshReport:
     """Refresh ``target`` from ``source``; RefreshFailed (with its report) when it failed.
 
     ``transform_factory`` replaces the project's sanitize rules and URL rewrite
     with another transform (tests of the plumbing use the identity).
+
+    ``target_environment`` is a target outside the inventory, called ``target``
+    (a developer's local environment, ``upkeep.dev``): only its database is
+    refreshed (``db_only``; its code and files are its own), with the same
+    check, backup, sanitizing, verify and smoke. ``target_url`` is its base URL
+    when its domain alone does not say it (``http://localhost:8080``).
     """
     run = _prepare(
-        workspace, project_name, source, target, db_only, files_only, say, tick, transform_factory
-    )
+        workspace, project_name, source, target, db_only, files_only, say, tick, transform_factory,
+        target_environment,
+    )  # fmt: skip
+    run.target_url = target_url
     _run_step(run, "check", lambda: _check(run))
     lock = Lock(
         f"/var/lib/upkeep/locks/{run.project.name}-{target}",
@@ -267,6 +279,7 @@ def _prepare(
     say: Say,
     tick: Tick,
     transform_factory: TransformFactory | None,
+    target_environment: Environment | None = None,
 ) -> _Refresh:
     if target == "production":
         raise UsageError("production is never the target of a refresh (use --to staging or dev)")
@@ -274,10 +287,14 @@ def _prepare(
         raise UsageError(f"--from and --to are both {source}")
     if db_only and files_only:
         raise UsageError("--db-only and --files-only exclude each other")
+    if target_environment is not None and not db_only:
+        raise UsageError(f"{target} is not in the inventory: only its database is refreshed")
     project = load_project(workspace, project_name)
     return _Refresh(
-        workspace, project, project.environment(source), project.environment(target), say, tick,
+        workspace, project, project.environment(source),
+        target_environment or project.environment(target), say, tick,
         transform_factory, db_only, files_only, RuleSet.from_project(project),
+        outside=target_environment is not None,
     )  # fmt: skip
 
 
@@ -287,7 +304,7 @@ def _steps(run: _Refresh) -> list[tuple[str, Callable[[], str]]]:
         steps.append(("database", lambda: _database(run)))
     if not run.db_only:
         steps.append(("files", lambda: _files(run)))
-    if not run.files_only:
+    if not run.files_only and not run.outside:
         steps.append(("code", lambda: _code(run)))
     steps += [("verify", lambda: _verify(run)), ("smoke", lambda: _smoke(run))]
     return steps
@@ -372,6 +389,8 @@ def _restore(run: _Refresh) -> bool:
 def _transform(run: _Refresh) -> stream.Transform:
     if run.transform_factory is not None:
         return run.transform_factory()
+    if run.target_url is not None:
+        return Transformer(run.rules, _url_map(run), run.salt, schema=_schema(run))
     source, target = run.source, run.target
     return for_refresh(run.project, source, target, run.salt, schema=_schema(run))
 
@@ -539,6 +558,5 @@ def _action(run: _Refresh, table: str) -> str:
 
 
 def _url_map(run: _Refresh) -> list[tuple[str, str]]:
-    return [
-        (site_url(run.source.domain, run.source.tls), site_url(run.target.domain, run.target.tls))
-    ]
+    target = run.target_url or site_url(run.target.domain, run.target.tls)
+    return [(site_url(run.source.domain, run.source.tls), target)]

@@ -1,0 +1,165 @@
+"""``upkeep dev up | status | shell | down``: developer environments on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+from upkeep.cli.output import print_json, table
+from upkeep.dev import workflow
+from upkeep.dev.environment import LOCAL
+from upkeep.exitcodes import ExitCode
+from upkeep.progress import Console
+from upkeep.ssh import SSH_FAILED
+from upkeep.workspace import find_workspace
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "dev",
+        help="a developer environment on this machine, shaped like production",
+        description="A container on this machine (Docker Engine or Podman) provisioned with "
+        "the same deploys as production at production's pins, the working copy mounted as the "
+        "current release (edits show on the next request), its database a sanitized copy of "
+        "production's, mail captured, reachable on a localhost port.",
+        epilog="Exit codes: 0 done; 1 the job failed; 2 bad input (nothing changed).",
+    )
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=type(parser))
+    verbs.required = True
+
+    up = verbs.add_parser(
+        "up",
+        help="make (or find) the project's developer environment and print its URL",
+        description="Creates the container if needed, provisions it at production's pins "
+        "(a second run changes nothing), seeds its database once from production through "
+        "the refresh's sanitizer with URLs rewritten to the local address, and prints the URL.",
+    )
+    up.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    up.add_argument(
+        "--path",
+        metavar="WORKING_COPY",
+        help="the working copy to serve (default: the one already in use, else the current "
+        "directory)",
+    )
+    up.add_argument("--json", action="store_true", help="print the result as JSON")
+    up.set_defaults(handler=_up)
+
+    status = verbs.add_parser(
+        "status", help="the developer environments here: URL, PHP build vs production, mail"
+    )
+    status.add_argument("project", nargs="?", help="only this project")
+    status.add_argument("--json", action="store_true", help="print the result as JSON")
+    status.set_defaults(handler=_status)
+
+    shell = verbs.add_parser(
+        "shell",
+        help="a shell in the container at the working copy, as the site's user",
+        description="ssh into the developer environment (upkeep's key, checked host key) as "
+        "the site's user, in the working copy, with the application's settings in the "
+        "environment. With a COMMAND after --, runs it and exits with its code.",
+    )
+    shell.add_argument("project", help="project name")
+    shell.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG...]")
+    shell.set_defaults(handler=_shell)
+
+    down = verbs.add_parser(
+        "down",
+        help="remove the developer environment: container and state (never the working copy)",
+    )
+    down.add_argument("project", help="project name")
+    down.add_argument("--json", action="store_true", help="print the result as JSON")
+    down.set_defaults(handler=_down)
+
+
+def _up(args: argparse.Namespace) -> int:
+    console = Console()
+    result = workflow.up(
+        find_workspace(args.root), args.project, args.path, say=console.say, tick=console.tick
+    )
+    if args.json:
+        print_json(result.to_dict())
+        return ExitCode.OK
+    print(f"{result.project} {LOCAL}: {result.url}")
+    print(
+        f"  PHP {result.php_served} (production's pin {result.php_build}); "
+        f"working copy {result.working_copy}"
+    )
+    if result.seed is not None:
+        seed = result.seed
+        print(
+            f"  database: production's, sanitized: {seed.rows} rows, {seed.values_sanitized} "
+            f"values sanitized, {seed.urls_rewritten} URLs rewritten, truncated: "
+            f"{', '.join(seed.truncated) or 'none'}; none of {seed.addresses_checked} "
+            "addresses is production's"
+        )
+    else:
+        print(f"  database: seeded {result.seeded_at}, kept")
+    print(f"  mail is captured, never sent; shell: upkeep dev shell {result.project}")
+    if result.changed_nothing:
+        print("  nothing changed")
+    else:
+        print(f"  {result.changed} operations changed something ({result.seconds:.0f} s)")
+    return ExitCode.OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    found = workflow.status(find_workspace(args.root), args.project)
+    if args.json:
+        print_json([entry.to_dict() for entry in found])
+        return ExitCode.OK
+    if not found:
+        print("no developer environments on this machine (upkeep dev up PROJECT)")
+        return ExitCode.OK
+    rows = [
+        (
+            entry.project,
+            entry.state,
+            entry.url or "-",
+            _php(entry),
+            "-" if entry.mails is None else entry.mails,
+            entry.working_copy or "-",
+        )
+        for entry in found
+    ]
+    print(
+        table(("project", "state", "url", "php (production's pin)", "mails", "working copy"), rows)
+    )
+    return ExitCode.OK
+
+
+def _php(entry: workflow.DevStatus) -> str:
+    have, pin = entry.php_build or "?", entry.production_pin or "?"
+    if entry.php_matches:
+        return have
+    return f"{have} (pin {pin})" if entry.php_matches is None else f"{have} (≠ {pin})"
+
+
+def _shell(args: argparse.Namespace) -> int:
+    command = list(args.command)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    argv = workflow.shell_argv(
+        find_workspace(args.root), args.project, command, tty=sys.stdin.isatty()
+    )
+    code = subprocess.run(argv, check=False).returncode
+    if code == SSH_FAILED:
+        print(
+            f"upkeep: cannot reach {args.project}'s developer environment over SSH; "
+            f"is it up? (upkeep dev status {args.project})",
+            file=sys.stderr,
+        )
+    return code
+
+
+def _down(args: argparse.Namespace) -> int:
+    console = Console()
+    result = workflow.down(find_workspace(args.root), args.project, say=console.say)
+    if args.json:
+        print_json(result.to_dict())
+    elif result.removed:
+        print(f"{result.project} {LOCAL}: removed ({len(result.removed)} things); "
+              "the working copy is untouched")  # fmt: skip
+    else:
+        print(f"{result.project} {LOCAL}: nothing to remove")
+    return ExitCode.OK
