@@ -538,23 +538,21 @@ def _judge_on_hosts(check: Check, env: EnvPlan, run: Run, reads: HostReads) -> C
 
     parts: list[tuple[str, CheckResult]] = []
     if isinstance(check, ServicesCheck):
-        states = {h.name: reads.units.get(h.name) for h in reachable}
-        parts += [unread(h, "the units' states") for h in reachable if states[h.name] is None]
-        known = {name: value for name, value in states.items() if value is not None}
-        if known:
-            parts.append(("", evaluate_services(check, known, run)))
+        for h in reachable:
+            states = reads.units.get(h.name)
+            if states is None:
+                parts.append(unread(h, "the units' states"))
+            else:
+                parts.append((h.name, evaluate_services(check, {h.name: states}, run)))
     elif isinstance(check, DiskCheck):
-        space: dict[str, DiskSpace] = {}
         for h in reachable:
             disks = reads.disks.get(h.name)
-            value = disks.get(check.path) if disks is not None else None
-            if value is None:
+            space = disks.get(check.path) if disks is not None else None
+            if space is None:
                 what = "free space" if disks is None else f"{check.path} (no such path)"
                 parts.append(unread(h, what))
             else:
-                space[h.name] = value
-        if space:
-            parts.append(("", evaluate_disk(check, space, run)))
+                parts.append((h.name, evaluate_disk(check, {h.name: space}, run)))
     elif isinstance(check, DatabaseCheck):
         for h in reachable:
             probe = reads.databases.get(h.name)
