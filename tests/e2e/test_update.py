@@ -120,7 +120,8 @@ def test_a_smoke_failure_on_production_rolls_it_back(
 def _killed_during_promotion(lab: RunningLab) -> Iterator[None]:
     """`upkeep update minor demo --yes` in a process of its own, killed (SIGKILL) a few
     seconds into production's bump: the control machine dying at the worst moment."""
-    journal = workflow.store().path("demo")
+    store = workflow.store()
+    earlier = store.load("demo")
     process = subprocess.Popen(
         [sys.executable, "-m", "upkeep.cli.main", "--root", str(lab.workspace.root),
          "update", "minor", "demo", "--yes"],
@@ -129,9 +130,16 @@ def _killed_during_promotion(lab: RunningLab) -> Iterator[None]:
     deadline = time.monotonic() + 900
     try:
         while time.monotonic() < deadline and process.poll() is None:
+            journal = store.load("demo")
             if (
-                journal.exists()
-                and '"name": "bump_production",\n      "state": "running"' in journal.read_text()
+                journal is not None
+                and (
+                    earlier is None or journal.run_id != earlier.run_id
+                )  # this run's, not the last
+                and any(
+                    step.name == "bump_production" and step.state is StepState.RUNNING
+                    for step in journal.steps
+                )
             ):
                 time.sleep(4)
                 break
