@@ -222,8 +222,11 @@ def test_a_minor_update_goes_through_with_production_serving_all_along(
     assert requests > 100 and failures == [], failures[:5]
     assert _served(provisioned, "staging") == _served(provisioned, "production") == _upstream(new)
     log = _log(provisioned)
-    assert any(f"staging php {old} -> {new}" in line for line in log[:2])
-    assert any(f"production php {old} -> {new}" in line for line in log[:2])
+    # staging's bump, production's, then the dev server's, which follows production
+    assert [
+        f"{env} php {old} -> {new}" in line
+        for env, line in zip(("dev", "production", "staging"), log[:3], strict=True)
+    ] == [True] * 3
     assert report["production_affected_seconds"] > 0 and all(
         os.path.exists(p) for p in report["report_files"]
     )

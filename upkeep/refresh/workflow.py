@@ -467,8 +467,8 @@ def _files(run: _Refresh) -> str:
         size += stats[1]
     shown = f", excluding {', '.join(run.project.sanitize.exclude_files)}" if excludes else ""
     return (
-        f"{len(run.project.shared_paths)} shared paths synchronised{shown}: "
-        f"{files} files ({size / 1e6:.1f} MB) sent to {run.target.name}"
+        f"{_count(len(run.project.shared_paths), 'shared path')} synchronised{shown}: "
+        f"{_count(files, 'file')} ({size / 1e6:.1f} MB) sent to {run.target.name}"
     )
 
 
@@ -543,6 +543,10 @@ def _smoke(run: _Refresh) -> str:
             f"{run.target.name} fails its smoke checks after the refresh: {result.summary()}"
         )
     return result.summary()
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 # -- the dry run's table --------------------------------------------------------

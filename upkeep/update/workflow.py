@@ -4,7 +4,7 @@ lock → refresh staging from production → bump staging (pin committed,
 staging provisioned) → smoke staging → back up production (database, the
 exact package versions and their .deb files, kept on the host) → bump
 production (pin committed, packages installed, PHP-FPM reloaded gracefully)
-→ smoke production → unlock.
+→ smoke production → bring the shared dev server along → unlock.
 
 Each step is a function; the journal (``upkeep.update.journal``) is written
 before and after each, so ``resume`` carries on from the step that was
@@ -37,7 +37,7 @@ from upkeep.refresh.workflow import refresh
 from upkeep.smoke import SmokeResult, smoke
 from upkeep.ssh import check_root, run_root
 from upkeep.update import packages
-from upkeep.update.journal import Journal, JournalStore, RunState, StepState
+from upkeep.update.journal import Journal, JournalStep, JournalStore, RunState, StepState
 from upkeep.update.proposal import check_for_update
 from upkeep.update.report import UpdateReport, report_of
 from upkeep.workspace import Workspace, state_home
@@ -53,6 +53,7 @@ STEPS = (
     "backup_production",
     "bump_production",
     "smoke_production",
+    "sync_dev",
     "unlock",
 )
 LOCK_TTL_SECONDS = 4 * 3600
@@ -117,8 +118,18 @@ def minor(
         )
     found = check_for_update(workspace, project.name, say=say)
     if not found.proposal.available:
-        journal = Journal.start(project.name, found.proposal.pinned, found.proposal.pinned, ())
+        pinned = found.proposal.pinned
+        journal = Journal.start(project.name, pinned, pinned, ())
+        if _dev_behind(workspace, project, pinned):
+            # Production is current, the dev server is not (an update ran before dev followed).
+            journal.steps.append(JournalStep("sync_dev"))
+            run = _Update(workspace, project, journal, journals, say, tick, smoke_check)
+            step = journal.step("sync_dev")
+            step.begin()
+            step.finish(_sync_dev(run))
         journal.end(RunState.NOTHING_TO_DO)
+        if journal.steps:
+            journals.save(journal)  # _bump saved it while running: say it is finished
         return report_of(journal, _site(project), (), found)
     assert found.proposal.offered is not None
     journal = Journal.start(project.name, found.proposal.pinned, found.proposal.offered, STEPS)
@@ -188,6 +199,7 @@ def _drive(run: _Update) -> None:
         "backup_production": _backup_production,
         "bump_production": _bump_production,
         "smoke_production": _smoke_production,
+        "sync_dev": _sync_dev,
         "unlock": _unlock,
     }
     try:
@@ -247,7 +259,7 @@ def _refresh_staging(run: _Update) -> str:
         run.workspace, run.project.name, source="production", target="staging",
         say=lambda line: run.say(f"  refresh: {line}"), tick=run.tick,
     )  # fmt: skip
-    return f"staging refreshed from production ({sum(s.seconds for s in report.steps):.0f} s)"
+    return f"staging refreshed from production: {report.data.rows} rows, {report.data.values_sanitized} values sanitized"
 
 
 def _bump(run: _Update, environment: str, build: str, key: str) -> str:
@@ -337,6 +349,25 @@ def _affected(run: _Update) -> None:
         run.save()
 
 
+def _dev_behind(workspace: Workspace, project: Project, production_build: str) -> bool:
+    if "dev" not in project.environments:
+        return False
+    return load_pins(workspace, project.name).get("dev").php_build != production_build
+
+
+def _sync_dev(run: _Update) -> str:
+    """The shared dev server follows production, so the three stay in sync (drift agrees).
+
+    Production is done by now: a dev that will not move is reported, never rolled back for.
+    """
+    if "dev" not in run.project.environments:
+        return "no dev environment"
+    try:
+        return _bump(run, "dev", run.journal.to_build, "dev_commit")
+    except UpkeepError as failure:
+        return f"dev NOT moved ({secrets.redact(str(failure))}); run `upkeep provision {run.project.name} dev`"
+
+
 # -- undo ---------------------------------------------------------------------------
 def _undo(run: _Update, state: RunState, reason: str) -> None:
     """Put production, then staging, back on the builds they had; end the run as ``state``."""
@@ -345,6 +376,7 @@ def _undo(run: _Update, state: RunState, reason: str) -> None:
     for environment, step, key in (
         ("production", "bump_production", "production_commit"),
         ("staging", "bump_staging", "staging_commit"),
+        ("dev", "sync_dev", "dev_commit"),
     ):
         if not journal.started_step(step):
             continue
