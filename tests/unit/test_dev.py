@@ -22,6 +22,7 @@ from upkeep.dev.environment import (
     LOCAL,
     LOCAL_INI,
     MAIL_COMMAND,
+    MAIL_DIR,
     env_pairs,
     local_environment,
     local_files,
@@ -204,7 +205,7 @@ def test_mail_from_php_is_captured_as_a_file_and_sent_nowhere(
 ) -> None:
     site = _site(shop)
     assert (
-        render("dev/capture-mail.sh.j2", site=site, mail_dir="/var/mail/upkeep-captured")
+        render("dev/capture-mail.sh.j2", site=site, mail_dir=MAIL_DIR)
         == (local_files(site)[MAIL_COMMAND])
     )
     captured = tmp_path / "captured"

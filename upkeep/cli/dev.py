@@ -100,6 +100,8 @@ def _up(args: argparse.Namespace) -> int:
         print("  nothing changed")
     else:
         print(f"  {result.changed} operations changed something ({result.seconds:.0f} s)")
+        for name in result.changed_operations:
+            print(f"    {name}")
     return ExitCode.OK
 
 

@@ -35,7 +35,9 @@ from upkeep.templating import render
 LOCAL = "local"
 DOMAIN = "localhost"
 RELEASE = "working-copy"
-MAIL_DIR = "/var/mail/upkeep-captured"
+# Not under /var/mail: Debian makes that directory setgid, which a new directory inherits
+# and chmod keeps, so its mode would never match and every provision would change it.
+MAIL_DIR = "/var/spool/upkeep-mail"
 MAIL_COMMAND = "/usr/local/sbin/upkeep-capture-mail"
 # Deliberate differences from production's php.ini, for the local environment only.
 LOCAL_INI = {

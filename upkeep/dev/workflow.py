@@ -75,7 +75,7 @@ from upkeep.lab import engine, image
 from upkeep.lab.lab import _ssh_open
 from upkeep.progress import Tick
 from upkeep.refresh.workflow import refresh
-from upkeep.runner import Runner, Target
+from upkeep.runner import OpStatus, Runner, Target
 from upkeep.ssh import ssh_options
 from upkeep.versions import PhpBuild
 from upkeep.workspace import Workspace
@@ -110,6 +110,7 @@ class DevUpResult:
     commit: str  # production's, for reference: the container runs the working copy
     created: bool
     changed: int  # operations that changed something on the container
+    changed_operations: tuple[str, ...]  # their names
     seeded_at: str | None
     seed: SeedSummary | None = None  # set when this run seeded the database
     actions: tuple[str, ...] = ()
@@ -149,7 +150,7 @@ class _Up:
     created: bool = False
     environment: Environment | None = None
     site: SiteState | None = None
-    changed: int = 0
+    changed: list[str] = field(default_factory=list)
     seed: SeedSummary | None = None
     php_served: str = ""
     actions: list[str] = field(default_factory=list)
@@ -200,7 +201,8 @@ def up(
         php_served=run.php_served,
         commit=run.commit,
         created=run.created,
-        changed=run.changed,
+        changed=len(run.changed),
+        changed_operations=tuple(run.changed),
         seeded_at=state.seeded_at,
         seed=run.seed,
         actions=tuple(run.actions),
@@ -333,7 +335,7 @@ def _provision(run: _Up) -> None:
             f"provisioning {run.project.name} {LOCAL} failed — {detail} "
             f"(the container stays for a look: upkeep dev shell {run.project.name})"
         )
-    run.changed = result.changed
+    run.changed = [op.operation for op in result.ops if op.status is OpStatus.CHANGED]
     run.say(f"provision: {result.changed} operations changed something, PHP {run.php_build}")
 
 
