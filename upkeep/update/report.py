@@ -47,6 +47,7 @@ class UpdateReport:
     production_affected_seconds: float | None
     staging_commit: str | None
     production_commit: str | None
+    dev_commit: str | None = None
     undo: tuple[str, ...] = ()
     security: tuple[str, ...] = ()
     check: dict[str, Any] | None = field(default=None)
@@ -84,6 +85,7 @@ def report_of(
         production_affected_seconds=facts.get("production_affected_seconds"),
         staging_commit=facts.get("staging_commit"),
         production_commit=facts.get("production_commit"),
+        dev_commit=facts.get("dev_commit"),
         undo=tuple(journal.undo),
         security=tuple(facts.get("security", ())),
         check=check.to_dict() if check else None,
