@@ -281,6 +281,31 @@ def test_a_project_without_an_sla_is_one_line_and_2(
     )
 
 
+# ---- the monitoring sections in `upkeep inventory check` ----------------------------------
+
+
+def test_inventory_check_reads_the_monitoring_sections(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = repo / "inventories" / "shop.yml"
+    path.write_text(
+        INVENTORY.replace(
+            "    tls: manual\n    hosts: [{name: shop-staging",
+            "    tls: manual\n    checks: [{name: home, kind: htp}]\n    hosts: [{name: shop-staging",
+        )
+        + "alerts: {mail: [ops@example.com]}\n"
+        + "maintenance: [{every: sun, from: '03:00', to: '04:00', timezone: Europe/Warsow,"
+        + " environments: [dev]}]\n"
+    )
+    code, _, err = run(capsys, "inventory", "check")
+    assert code == 2
+    lines = err.splitlines()
+    assert any("environments.staging.checks[0].kind: 'htp' is not a kind of check (did you mean 'http'?)" in line for line in lines), err  # fmt: skip
+    assert any("alerts.mail: mail recipients but no SMTP server" in line for line in lines), err
+    assert any("maintenance[0].timezone: 'Europe/Warsow' is not an IANA time zone" in line for line in lines), err  # fmt: skip
+    assert any("maintenance[0].environments[0]: the project has no 'dev' environment" in line for line in lines), err  # fmt: skip
+
+
 # ---- bad input ----------------------------------------------------------------------------
 
 
