@@ -116,6 +116,40 @@ def test_a_smoke_failure_on_production_rolls_it_back(
     assert any(line.startswith("Revert ") and "production" in line for line in log[:3])
 
 
+def test_a_staging_failure_stops_the_run_before_production_is_touched(
+    provisioned: RunningLab, builds: tuple[str, str]
+) -> None:
+    old, new = builds
+    repo = git.Repo(provisioned.workspace.root)
+    before = repo.head.commit.hexsha
+
+    def breaks_staging(project: Project, environment: Environment, build: str) -> SmokeResult:
+        if environment.name == "staging" and build == new:
+            console(provisioned, "staging", "systemctl stop php8.2-fpm")
+        return smoke(project, environment, expect_php=build)
+
+    report = workflow.minor(provisioned.workspace, "demo", smoke_check=breaks_staging)
+
+    assert report.state is RunState.ROLLED_BACK and "staging fails its smoke checks" in (
+        report.error or ""
+    )
+    states = {step.name: step.state for step in report.steps}
+    assert states["backup_production"] == states["bump_production"] == str(StepState.PENDING)
+    assert (
+        _served(provisioned, "production") == _upstream(old)
+        and _pinned(provisioned, "production") == old
+    )
+    assert (
+        _served(provisioned, "staging") == _upstream(old) and _pinned(provisioned, "staging") == old
+    )
+    made = [c.summary for c in repo.iter_commits(f"{before}..HEAD")]
+    assert (
+        len(made) == 2
+        and made[1].startswith("pins(demo): staging php")
+        and made[0].startswith("Revert ")
+    )
+
+
 @contextlib.contextmanager
 def _killed_during_promotion(lab: RunningLab) -> Iterator[None]:
     """`upkeep update minor demo --yes` in a process of its own, killed (SIGKILL) a few
