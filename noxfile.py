@@ -71,7 +71,8 @@ def demo(session: nox.Session) -> None:
 
     Hosts up; dev, staging and production provisioned; drift; staging refreshed
     from production (sanitized); a minor PHP update taken through staging to
-    production; an estimate of the next major PHP; where the reports are.
+    production; every check run and this month's SLA report; an estimate of
+    the next major PHP; where the reports are.
     """
     session.install("-e", ".")
     session.run("upkeep", "lab", "up")
@@ -86,9 +87,13 @@ def demo(session: nox.Session) -> None:
     session.run("upkeep", "update", "minor", "demo", "--check", success_codes=[0, 100])
     session.run("upkeep", "update", "minor", "demo", "--yes")
     session.run("upkeep", "drift", "demo")
+    # Every sensor: 0 all OK, 1 a warning (e.g. a certificate due for renewal) is still a demo.
+    session.run("upkeep", "check", "demo", success_codes=[0, 1])
+    session.run("upkeep", "sla", "report", "demo")
     session.run("upkeep", "estimate", "demo", "--to", "8.4", "--output", "reports/estimate")
     session.log("reports:")
     session.log("  reports/refresh/   the staging refresh (Markdown and JSON)")
     session.log("  reports/update/    the minor PHP update for the client (Markdown, HTML, JSON)")
+    session.log("  reports/sla/       this month's SLA report (Markdown, HTML, JSON), from the checks' history")
     session.log("  reports/estimate/  the PHP 8.4 estimate (Markdown, HTML and JSON)")
     session.log("pins: inventories/demo.lock.yml (committed); lab state: ~/.local/state/upkeep/lab")
