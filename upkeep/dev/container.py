@@ -27,7 +27,7 @@ from upkeep.errors import LabError
 from upkeep.lab import keys
 
 # The lab's own checks of a booted host; a developer environment boots the same image.
-from upkeep.lab.lab import HOST_CAPABILITY, _is_podman, _ssh_open, _system_state
+from upkeep.lab.lab import HOST_CAPABILITY, is_podman, ssh_open, system_state
 
 Say = Callable[[str], None]
 BOOT_TIMEOUT = 120.0
@@ -69,7 +69,7 @@ def find(client: docker.DockerClient, name: str) -> Container | None:
 def create(client: docker.DockerClient, spec: ContainerSpec, paths: DevPaths) -> Container:
     """Create and start the container; it boots in the background (see ``wait_until_booted``)."""
     options: dict[str, object] = {"cap_add": [HOST_CAPABILITY]}
-    if not _is_podman(client):
+    if not is_podman(client):
         # Docker Engine runs systemd only with these (as the lab's hosts); Podman needs none.
         options.update(
             privileged=True,
@@ -175,8 +175,8 @@ def wait_until_booted(container: Container, ssh_port: int) -> None:
     """Until systemd has started everything and sshd greets us on the published port."""
     deadline = time.monotonic() + BOOT_TIMEOUT
     while True:
-        state = _system_state(container)
-        if state in ("running", "degraded") and _ssh_open(LOOPBACK, ssh_port):
+        state = system_state(container)
+        if state in ("running", "degraded") and ssh_open(LOOPBACK, ssh_port):
             return
         if time.monotonic() > deadline:
             raise LabError(

@@ -72,7 +72,7 @@ from upkeep.errors import LabError, RunFailed, UpkeepError, UsageError
 from upkeep.inventory import Environment, Project, load_project
 from upkeep.inventory.pins import Pins, load_pins
 from upkeep.lab import engine, image
-from upkeep.lab.lab import _ssh_open
+from upkeep.lab.lab import ssh_open
 from upkeep.progress import Tick
 from upkeep.refresh.workflow import refresh
 from upkeep.runner import OpStatus, Runner, Target
@@ -579,7 +579,7 @@ def local_for_drift(project: Project, pins: Pins) -> tuple[LocalForDrift | None,
         php_build, _ = production_pins(project, pins)
     except UsageError:
         return None, f"{LOCAL}: production has no pins to compare the developer environment with"
-    if not _ssh_open(LOOPBACK, state.ssh_port):
+    if not ssh_open(LOOPBACK, state.ssh_port):
         return None, (
             f"{LOCAL}: the developer environment is not running "
             f"(upkeep dev up {project.name}; upkeep dev down {project.name} to forget it)"

@@ -226,7 +226,7 @@ def _create_host(run: _Up, member: Member) -> None:
     # Lets a lab host mount filesystems as a real one can (tests fill a small tmpfs to
     # make a disk full); Docker Engine's privileged mode below includes it.
     options: dict[str, Any] = {"cap_add": [HOST_CAPABILITY]}
-    if not _is_podman(run.client):
+    if not is_podman(run.client):
         # Docker Engine runs systemd only with these; Podman detects /sbin/init itself.
         options.update(
             privileged=True,
@@ -286,8 +286,8 @@ def _wait_until_booted(run: _Up) -> None:
     for member in run.spec.members():
         container = run.client.containers.get(run.spec.container_name(member))
         while True:
-            state = _system_state(container)
-            if state in ("running", "degraded") and _ssh_open(run.spec.address(member)):
+            state = system_state(container)
+            if state in ("running", "degraded") and ssh_open(run.spec.address(member)):
                 break
             if time.monotonic() > deadline:
                 raise LabError(
@@ -352,8 +352,8 @@ def _inspect(client: docker.DockerClient, spec: LabSpec) -> tuple[LabHost, ...]:
                 name,
                 address,
                 container.status,
-                system=_system_state(container) if running else "down",
-                ssh=running and _ssh_open(address),
+                system=system_state(container) if running else "down",
+                ssh=running and ssh_open(address),
             )
         )
     return tuple(hosts)
@@ -367,12 +367,14 @@ def _get_container(client: docker.DockerClient, name: str) -> Container | None:
         return None
 
 
-def _is_podman(client: docker.DockerClient) -> bool:
+# Shared with the developer environments (upkeep.dev), which run the same host image.
+def is_podman(client: docker.DockerClient) -> bool:
     components = client.version().get("Components") or []
     return any("podman" in (c.get("Name") or "").lower() for c in components)
 
 
-def _system_state(container: Container) -> str:
+def system_state(container: Container) -> str:
+    """systemd's own word for the container: running, degraded, starting, ..."""
     try:
         result = container.exec_run(["systemctl", "is-system-running"])
     except APIError:
@@ -380,7 +382,7 @@ def _system_state(container: Container) -> str:
     return result.output.decode(errors="replace").strip() or "unknown"
 
 
-def _ssh_open(address: str, port: int = 22) -> bool:
+def ssh_open(address: str, port: int = 22) -> bool:
     """Whether sshd greets us (a banner, not just an open port)."""
     try:
         with socket.create_connection((address, port), timeout=2) as conn:
