@@ -11,8 +11,6 @@ whatever carries its labels, and the working copy is never touched.
 
 from __future__ import annotations
 
-import io
-import tarfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,10 +22,9 @@ from docker.models.containers import Container
 
 from upkeep.dev.state import HOME_LABEL, HTTP_PORT, LABEL, LOOPBACK, SSH_PORT, DevPaths
 from upkeep.errors import LabError
-from upkeep.lab import keys
 
 # The lab's own checks of a booted host; a developer environment boots the same image.
-from upkeep.lab.lab import HOST_CAPABILITY, is_podman, ssh_open, system_state
+from upkeep.lab.lab import HOST_CAPABILITY, is_podman, ssh_files, ssh_open, system_state
 
 Say = Callable[[str], None]
 BOOT_TIMEOUT = 120.0
@@ -96,39 +93,12 @@ def create(client: docker.DockerClient, spec: ContainerSpec, paths: DevPaths) ->
             },
             **options,
         )
-        container.put_archive("/", ssh_files(paths))
+        container.put_archive("/", ssh_files(paths.host_key, paths.client_key))
         container.start()
     except APIError as error:
         raise LabError(f"cannot start {spec.name}: {error.explanation}") from None
     container.reload()
     return container
-
-
-def ssh_files(paths: DevPaths) -> bytes:
-    """A tar of the container's own host key pair and upkeep's authorized client key."""
-    host_key = keys.KeyPair.load(paths.host_key)
-    client_key = keys.KeyPair.load(paths.client_key)
-    entries = [
-        ("etc/ssh/ssh_host_ed25519_key", host_key.private_openssh, 0o600, 0),
-        ("etc/ssh/ssh_host_ed25519_key.pub", host_key.public_line().encode() + b"\n", 0o644, 0),
-        (
-            "home/upkeep/.ssh/authorized_keys",
-            client_key.public_line().encode() + b"\n",
-            0o600,
-            1000,
-        ),
-    ]
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        ssh_dir = tarfile.TarInfo("home/upkeep/.ssh")
-        ssh_dir.type, ssh_dir.mode, ssh_dir.uid, ssh_dir.gid = tarfile.DIRTYPE, 0o700, 1000, 1000
-        tar.addfile(ssh_dir)
-        for path, data, mode, owner in entries:
-            info = tarfile.TarInfo(path)
-            info.size, info.mode, info.uid, info.gid = len(data), mode, owner, owner
-            info.mtime = int(time.time())
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 def mounted_working_copy(container: Container, mount: str) -> str | None:

@@ -247,16 +247,17 @@ def _create_host(run: _Up, member: Member) -> None:
             },
             **options,
         )
-        container.put_archive("/", _ssh_files(spec, member))
+        container.put_archive("/", ssh_files(spec.host_key(member), spec.client_key))
         container.start()
     except APIError as error:
         raise LabError(f"cannot start {spec.container_name(member)}: {error.explanation}") from None
 
 
-def _ssh_files(spec: LabSpec, member: Member) -> bytes:
-    """A tar of the host's own key pair and the lab's authorized key."""
-    host_key = keys.KeyPair.load(spec.host_key(member))
-    client_key = keys.KeyPair.load(spec.client_key)
+def ssh_files(host_key_file: Path, client_key_file: Path) -> bytes:
+    """A tar for a host's first boot: its own SSH key pair (so known_hosts is exact from the
+    start) and upkeep's client key as the authorized one (the dev environments' too)."""
+    host_key = keys.KeyPair.load(host_key_file)
+    client_key = keys.KeyPair.load(client_key_file)
     files = [
         ("etc/ssh/ssh_host_ed25519_key", host_key.private_openssh, 0o600, 0),
         ("etc/ssh/ssh_host_ed25519_key.pub", host_key.public_line().encode() + b"\n", 0o644, 0),
