@@ -94,6 +94,8 @@ def demo(session: nox.Session) -> None:
     session.log("reports:")
     session.log("  reports/refresh/   the staging refresh (Markdown and JSON)")
     session.log("  reports/update/    the minor PHP update for the client (Markdown, HTML, JSON)")
-    session.log("  reports/sla/       this month's SLA report (Markdown, HTML, JSON), from the checks' history")
+    session.log(
+        "  reports/sla/       this month's SLA report (Markdown, HTML, JSON), from the checks' history"
+    )
     session.log("  reports/estimate/  the PHP 8.4 estimate (Markdown, HTML and JSON)")
     session.log("pins: inventories/demo.lock.yml (committed); lab state: ~/.local/state/upkeep/lab")

@@ -32,7 +32,15 @@ class RunningLab:
     first_up: lab.LabReport
 
 
+# The lab's own tests replace hosts (a container whose processes are gone), so they run
+# before anything provisions; the lab comes down after everything else.
+FIRST, LAST = "tests/e2e/test_lab.py", "tests/e2e/test_zz_lab_down.py"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(
+        key=lambda item: 0 if FIRST in str(item.fspath) else 2 if LAST in str(item.fspath) else 1
+    )
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
