@@ -16,22 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import git
+from labs import operator_repo
 
 from upkeep import lab
 from upkeep.provision.workflow import provision
-from upkeep.workspace import Workspace
 
 ENVIRONMENTS = ["dev", "staging", "production"]
-
-
-def _operator_repo(root: Path) -> Workspace:
-    (root / "inventories").mkdir(parents=True)
-    repo = git.Repo.init(root, initial_branch="main")
-    (root / "README.md").write_text("benchmark operator repository\n")
-    repo.index.add(["README.md"])
-    repo.index.commit("start")
-    return Workspace(root)
 
 
 def measure(hosts_per_environment: int) -> dict[str, float | int]:
@@ -43,7 +33,7 @@ def measure(hosts_per_environment: int) -> dict[str, float | int]:
             UPKEEP_STATE_DIR=str(Path(tmp) / "state"),
         )
         spec = lab.LabSpec.from_env()
-        workspace = _operator_repo(Path(tmp) / "operator")
+        workspace = operator_repo(Path(tmp) / "operator")
         lab.down(spec)  # containers of an interrupted earlier run
         try:
             started = time.monotonic()

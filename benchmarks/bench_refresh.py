@@ -45,7 +45,6 @@ import argparse
 import contextlib
 import os
 import resource
-import shlex
 import statistics
 import subprocess
 import sys
@@ -61,7 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_provision import _operator_repo  # noqa: E402  (to move to a shared module)
+from labs import operator_repo  # noqa: E402
 
 from upkeep import lab  # noqa: E402
 from upkeep.desired import base_dir  # noqa: E402
@@ -70,7 +69,12 @@ from upkeep.provision.workflow import provision  # noqa: E402
 from upkeep.refresh import inspect, stream  # noqa: E402
 from upkeep.refresh.backup import BackupPlan, drop_all_tables  # noqa: E402
 from upkeep.refresh.transform import Transformer, for_refresh  # noqa: E402
-from upkeep.refresh.workflow import DUMP_OPTIONS, RefreshFailed, refresh  # noqa: E402
+from upkeep.refresh.workflow import (  # noqa: E402
+    RefreshFailed,
+    dump_command,
+    load_command,
+    refresh,
+)
 from upkeep.ssh import check_root, root_command, ssh_argv  # noqa: E402
 from upkeep.workspace import Workspace  # noqa: E402
 
@@ -353,10 +357,7 @@ class Bench:
         return f"/etc/upkeep/{Path(base_dir(self.project.name, 'production')).name}-dump.cnf"
 
     def dump_command(self) -> str:
-        return (
-            f"mariadb-dump --defaults-extra-file={shlex.quote(self.dump_defaults)} "
-            f"{DUMP_OPTIONS} {DATABASE}"
-        )
+        return dump_command(self.dump_defaults, DATABASE)
 
     def empty_staging(self) -> None:
         plan = BackupPlan(base_dir("demo", "staging"), "", DATABASE, ())
@@ -403,7 +404,7 @@ class Bench:
     def stream(self, result: Result, transform: stream.Transform) -> None:
         plan = BackupPlan(base_dir("demo", "staging"), "", DATABASE, ())
         dump = f"{self.dump_command()} | gzip -1"
-        load = f"{drop_all_tables(plan)} && gunzip | mariadb {DATABASE}"
+        load = load_command(plan)
         ticker = Ticker(result.method)
 
         def progress(dump_in: int, dump_out: int) -> None:
@@ -556,7 +557,7 @@ def bench_lab(work_dir: Path, keep: bool) -> Iterator[Workspace]:
     )
     spec = lab.LabSpec.from_env()
     operator = work_dir / "operator"
-    workspace = Workspace(operator) if (operator / ".git").exists() else _operator_repo(operator)
+    workspace = Workspace(operator) if (operator / ".git").exists() else operator_repo(operator)
     try:
         say(f"lab {spec.name} on {spec.subnet} …")
         report = lab.up(spec, workspace, say=lambda line: say(f"  {line}"))

@@ -400,12 +400,8 @@ def _schema(run: _Refresh) -> Mapping[str, tuple[str, ...]]:
 
 
 def _database(run: _Refresh) -> str:
-    database = shlex.quote(run.database)
-    dump = (
-        f"mariadb-dump --defaults-extra-file={shlex.quote(run.dump_defaults)} {DUMP_OPTIONS} "
-        f"{database} | gzip -1"
-    )
-    load = f"{drop_all_tables(_backup_plan(run))} && gunzip | mariadb {database}"
+    dump = f"{dump_command(run.dump_defaults, run.database)} | gzip -1"
+    load = load_command(_backup_plan(run))
     transform = _transform(run)
     meter = Meter("database", total=run.facts.bytes if run.facts else None)
 
@@ -445,6 +441,19 @@ def _database(run: _Refresh) -> str:
             f"truncated: {', '.join(run.data.truncated) or 'none'}"
         )
     return detail
+
+
+def dump_command(defaults_file: str, database: str) -> str:
+    """The source's side: one consistent snapshot of ``database``, as the read-only user."""
+    return (
+        f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} {DUMP_OPTIONS} "
+        f"{shlex.quote(database)}"
+    )
+
+
+def load_command(plan: BackupPlan) -> str:
+    """The target's side: its tables dropped, then the gzipped dump on stdin imported."""
+    return f"{drop_all_tables(plan)} && gunzip | mariadb {shlex.quote(plan.database)}"
 
 
 def _files(run: _Refresh) -> str:
