@@ -112,6 +112,19 @@ def looks_serialized(data: bytes) -> bool:
     return data[-1:] == b";"
 
 
+# A quoted SQL literal that starts as one of _LOOKS does (a looser test: never misses one).
+_STARTS_IN_SQL = re.compile(rb"'(?:[aOCsSEibdrR]:|N;)")
+
+
+def may_be_in(literals: bytes) -> bool:
+    """Whether SQL literals as a dump writes them (a row, say) may hold a serialized value.
+
+    >>> may_be_in(b"(1,'a:1:{i:0;i:5;}')"), may_be_in(b"(1,'<p>note: a</p>')")
+    (True, False)
+    """
+    return _STARTS_IN_SQL.search(literals) is not None
+
+
 # ---- the walk ----------------------------------------------------------------
 # One parser serves loads (which builds values) and rewrite (which only needs
 # where each string is). It records events; containers are tracked on a stack

@@ -68,12 +68,12 @@ _UNESCAPED = {
     b"%": b"\\%",
     b"_": b"\\_",
 }
-# What mysql_real_escape_string (and so mysqldump) escapes.
+# What mysql_real_escape_string (and so mysqldump) escapes; the backslash first (see quote).
 _ESCAPED = {
+    b"\\": b"\\\\",
     b"\x00": b"\\0",
     b"\n": b"\\n",
     b"\r": b"\\r",
-    b"\\": b"\\\\",
     b"'": b"\\'",
     b'"': b'\\"',
     b"\x1a": b"\\Z",
@@ -86,6 +86,8 @@ class DumpFormatError(UpkeepError):
 
 RowFunction = Callable[[list[bytes]], bool]  # edits the literals in place; True when changed
 StringFunction = Callable[[bytes], bytes | None]  # a quoted literal's new literal, or None
+# A row line rewritten whole, or None to have ``string`` called value by value.
+LineFunction = Callable[[bytes], bytes | None]
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class TablePlan:
     row: RowFunction | None = None
     string: StringFunction | None = None
     needles: tuple[bytes, ...] = ()  # ``string`` sees only values that contain one
+    line: LineFunction | None = None  # tried first on a line with a needle (no row function)
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,8 @@ def unquote(literal: bytes) -> bytes | None:
         inner = literal[1:-1]
         if b"\\" not in inner and b"''" not in inner:
             return inner
-        return _UNESCAPE.sub(_unescape_one, inner)
+        common = _unescape_common(inner)
+        return common if common is not None else _UNESCAPE.sub(_unescape_one, inner)
     if literal == b"NULL":
         return None
     if literal[:2] == b"0x":
@@ -128,6 +132,20 @@ def unquote(literal: bytes) -> bytes | None:
     if first == b"_":  # _binary '...'
         return unquote(literal[literal.index(b"'") :])
     return literal
+
+
+def _unescape_common(inner: bytes) -> bytes | None:
+    """``inner`` unescaped when its only escapes are those of plain text (\\' \\" \\n \\r),
+    by four C-speed replaces instead of a call per escape; else None.
+
+    When no backslash is left after them, none escaped a backslash (the first
+    of ``\\\\`` is never replaced), so each began one of those escapes.
+    """
+    if b"''" in inner:
+        return None
+    text = inner.replace(b'\\"', b'"').replace(b"\\'", b"'")
+    text = text.replace(b"\\n", b"\n").replace(b"\\r", b"\r")
+    return None if b"\\" in text else text
 
 
 def _unescape_one(match: re.Match[bytes]) -> bytes:
@@ -147,7 +165,10 @@ def quote(value: bytes | None) -> bytes:
         return b"NULL"
     if _NEEDS_ESCAPE.search(value) is None:
         return b"'" + value + b"'"
-    return b"'" + _NEEDS_ESCAPE.sub(lambda m: _ESCAPED[m.group(0)], value) + b"'"
+    # The backslash first: the other replaces add backslashes that must stay single.
+    for raw, escaped in _ESCAPED.items():
+        value = value.replace(raw, escaped)
+    return b"'" + value + b"'"
 
 
 def is_string(literal: bytes) -> bool:
@@ -440,7 +461,9 @@ class DumpRewriter:
             start = block.rfind(b"\n", 0, found) + 1
             stop = block.index(b"\n", found)
             line = block[start:stop]
-            new = _STRINGS.sub(one, line)
+            new = plan.line(line) if plan.line is not None else None
+            if new is None:
+                new = _STRINGS.sub(one, line)
             if new != line:
                 pieces += (block[copied:start], new)
                 copied = stop

@@ -179,7 +179,8 @@ class Transformer:
         string = self._rewrite_literal if needles else None
         rules = self.rules.for_table(table, columns)
         row = None if rules.empty else self._row_function(rules)
-        return TablePlan(row=row, string=string, needles=needles)
+        line = self._rewrite_line if needles else None
+        return TablePlan(row=row, string=string, needles=needles, line=line)
 
     def _row_function(self, rules: TableRules) -> RowFunction:
         action = self._action
@@ -265,6 +266,18 @@ class Transformer:
             return None if new == raw else b"'" + new + b"'"
 
         return derived
+
+    def _rewrite_line(self, line: bytes) -> bytes | None:
+        """A row line's URLs rewritten without unquoting its values, where that gives what
+        ``_rewrite_literal`` would (no serialized value to parse); else None."""
+        if serialized.may_be_in(line):
+            return None
+        rewritten = self._urls.sub_sql(line)
+        if rewritten is None:
+            return None
+        new, count = rewritten
+        self._counters.urls += count
+        return new
 
     def _rewrite_literal(self, literal: bytes) -> bytes | None:
         """A quoted value with the source host in it, rewritten; None when nothing changed."""

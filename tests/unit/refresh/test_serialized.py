@@ -22,9 +22,11 @@ from upkeep.refresh.serialized import (
     dumps,
     loads,
     looks_serialized,
+    may_be_in,
     rewrite,
     try_rewrite,
 )
+from upkeep.refresh.sqldump import quote
 from upkeep.refresh.urls import UrlRewriter
 
 URLS = UrlRewriter([(SOURCE, TARGET)])
@@ -404,3 +406,10 @@ def test_php_reads_the_demo_sites_settings_after_the_rewrite() -> None:
         (new, dumps(expected(loads(raw), URLS))) for raw, new in zip(stored, rewritten, strict=True)
     )
     assert verdicts == ["ok", "ok", "ok"]
+
+
+@given(values, st.binary(max_size=8))
+def test_a_serialized_value_in_a_row_is_always_noticed(value: Value, before: bytes) -> None:
+    """``may_be_in`` may say yes to plain text; it never says no to a serialized value."""
+    row = b"(1," + quote(before) + b"," + quote(dumps(value)) + b")"
+    assert may_be_in(row)

@@ -230,3 +230,36 @@ def test_a_dump_cut_short_is_not_completed_and_its_half_row_is_held_back(plan_fo
     assert out == data[: data.rindex(b"\n", 0, cut) + 1]  # whole lines only
     _, whole = run(data, plan_for)
     assert whole.completed
+
+
+def mysql_unescape(inner: bytes) -> bytes:
+    """How MySQL reads the inside of a quoted string, byte by byte (the test's own oracle)."""
+    special = {b"0": b"\x00", b"b": b"\x08", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"Z": b"\x1a"}
+    out, i = bytearray(), 0
+    while i < len(inner):
+        byte, following = inner[i : i + 1], inner[i + 1 : i + 2]
+        if byte == b"\\":
+            out += (
+                b"\\" + following
+                if following in (b"%", b"_")
+                else special.get(following, following)
+            )
+            i += 2
+        elif byte == b"'":  # the first of a doubled quote
+            out += b"'"
+            i += 2
+        else:
+            out += byte
+            i += 1
+    return bytes(out)
+
+
+ESCAPED = [b"a", b"n", b"0", b"Z", b"\\\\", b"\\'", b'\\"', b"\\n", b"\\r", b"\\0", b"\\Z",
+           b"\\%", b"\\_", b"\\t", b"\\a", b"''", b"\x00", b"\xc3\xa9"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(ESCAPED), max_size=30))
+def test_unquote_reads_every_escape_as_mysql_does(pieces: list[bytes]) -> None:
+    """The quick way (only the escapes of plain text) and the general way agree with MySQL."""
+    inner = b"".join(pieces)
+    assert unquote(b"'" + inner + b"'") == mysql_unescape(inner)

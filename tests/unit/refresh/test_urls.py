@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.unit.refresh.conftest import SOURCE, TARGET
@@ -119,3 +119,49 @@ def test_no_whole_host_of_the_source_is_left(parts: list[str]) -> None:
     # Joined by a space: glued together ("...labhttps://") they would be one longer name.
     new = SITE(" ".join(parts).encode())
     assert b"www.demo.lab" not in new
+
+
+# ---- the quick ways agree with the pattern of all spellings ------------------------------
+
+FRAGMENTS = [
+    "www.demo.lab", "a.a", "https://", "http://", "//", "\\/\\/", "https:\\/\\/", "%2F%2F",
+    "%2f%2F", "x", ".", "-", "_", "/", " ", "\\", "'", '"', "\n", "\r", ".com", "www.demo.la",
+    "é", ":8443",
+]  # fmt: skip
+MAPS = [
+    [(SOURCE, TARGET)],
+    [("https://a.a", "https://b.a")],  # a host that overlaps itself
+    [("https://www.demo.lab:8443", "https://staging.demo.lab")],
+    [(SOURCE, "http://staging.demo.lab")],  # the scheme changes: the general pattern
+    [(SOURCE, TARGET), ("https://a.a", "https://b.a")],  # two hosts: the general pattern
+]
+text = st.lists(st.sampled_from(FRAGMENTS), max_size=14).map(lambda parts: "".join(parts).encode())
+
+
+def test_one_host_to_another_takes_the_quick_ways() -> None:
+    assert SITE.sub_sql(b"(1,'x')") == (b"(1,'x')", 0)
+    assert UrlRewriter(MAPS[3]).sub_sql(b"(1,'x')") is None
+
+
+@given(st.sampled_from(MAPS), text)
+@example(MAPS[0], b"\\/\\/www.demo.lab %2F%2Fwww.demo.lab %2f%2fwww.demo.lab x//www.demo.lab")
+def test_the_quick_pattern_finds_what_the_pattern_of_all_spellings_finds(
+    url_map: list[tuple[str, str]], data: bytes
+) -> None:
+    rewriter = UrlRewriter(url_map)
+    assert rewriter.sub(data) == rewriter.sub_general(data)
+
+
+@given(st.sampled_from(MAPS), st.lists(text, min_size=1, max_size=3))
+@example(MAPS[0], [b"a\nwww.demo.lab\rwww.demo.lab"])  # written \n and \r in the dump
+@example(MAPS[0], [b"\"www.demo.lab'", b"x'www.demo.lab"])
+def test_rewriting_sql_literals_whole_is_rewriting_each_value(
+    url_map: list[tuple[str, str]], values: list[bytes]
+) -> None:
+    rewriter = UrlRewriter(url_map)
+    row = b"(7," + b",".join(quote(value) for value in values) + b",NULL)"
+    whole = rewriter.sub_sql(row)
+    if whole is not None:  # else the values contain escapes it leaves to ``sub``
+        each = [rewriter.sub(value) for value in values]
+        expected = b"(7," + b",".join(quote(new) for new, _ in each) + b",NULL)"
+        assert whole == (expected, sum(count for _, count in each))
