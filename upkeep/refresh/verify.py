@@ -76,4 +76,8 @@ class TargetScan:
                 self._broken[table] = self._broken.get(table, 0) + 1
             return None
 
-        return TablePlan(string=check, needles=(self._needle,))
+        def line(row: bytes) -> bytes | None:
+            # A row that cannot hold a serialized value needs no look at each value.
+            return None if serialized.may_be_in(row) else row
+
+        return TablePlan(string=check, needles=(self._needle,), line=line)
