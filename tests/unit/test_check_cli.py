@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 
 from upkeep.cli.main import main
+from upkeep.monitor.history import one_recorder
 
 from .local_servers import WebhookServer, free_port
 
@@ -108,6 +111,29 @@ def test_the_history_keeps_every_result_and_opens_incidents_after_the_threshold(
         assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 16
     code, out, _ = run(capsys, "incident", "list", "shop", "--history", str(history))
     assert code == 0 and "health" in out and "P1" in out and "open" in out
+
+
+def test_a_check_waits_while_another_run_records_into_the_history(
+    repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    history = tmp_path / "h.db"
+    holding = threading.Event()
+
+    def other_run() -> None:
+        with one_recorder(history):
+            holding.set()
+            time.sleep(1.0)
+
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    holding.wait(5)
+    started = time.monotonic()
+    code, _, err = run(capsys, "check", "shop", "staging", "--history", str(history))
+    thread.join()
+    assert code == 2 and time.monotonic() - started >= 0.5
+    assert f"is recording into {history}: waiting for it" in err
+    with sqlite3.connect(history) as db:
+        assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 8
 
 
 def test_the_table_says_what_happened_to_incidents(

@@ -1,11 +1,13 @@
 """Monitoring's memory: every result, the incidents they opened, and checks' own state, in SQLite.
 
 One file (default ``<state home>/monitor.db``), in WAL mode with a busy
-timeout, so a timer's run and an operator's run can record at the same time:
-each ``record`` is one write transaction that reads a check's state, steps the
-incident machine (``upkeep.monitor.incidents``) and writes it back, so two
-runs never interleave inside one check. The schema is created or migrated on
-open (``PRAGMA user_version``); a newer file than this upkeep knows is refused.
+timeout. Each ``record`` is one write transaction that reads a check's state,
+steps the incident machine (``upkeep.monitor.incidents``) and writes it back,
+so no two writers interleave inside one check; and whole recording runs (a
+timer's and an operator's) take turns (``one_recorder``), because each reads
+the log cursors first and writes them last. The schema is created or migrated
+on open (``PRAGMA user_version``); a newer file than this upkeep knows is
+refused.
 
 Times are stored as UTC text (``2026-11-23T09:00:00.000000Z``, sortable and
 readable with the sqlite3 shell). Summaries and details pass through
@@ -25,15 +27,17 @@ readable with the sqlite3 shell). Summaries and details pass through
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any
+from typing import IO, Any
 
 from upkeep.errors import RunFailed, UsageError
 from upkeep.monitor.incidents import (
@@ -118,6 +122,53 @@ assert len(_MIGRATIONS) == SCHEMA_VERSION
 
 def default_path() -> Path:
     return state_home() / "monitor.db"
+
+
+@contextmanager
+def one_recorder(
+    path: Path, *, wait_seconds: float = 600.0, say: Callable[[str], None] = lambda _: None
+) -> Iterator[None]:
+    """Recording runs into ``path`` one at a time; a second waits for the first.
+
+    A run reads the log cursors when it starts and writes them when it ends:
+    two at once would both report the same new log lines and count them twice
+    towards an incident. The lock is an flock on a file beside the history,
+    so the kernel drops it when its holder dies and a crashed run blocks nobody.
+    """
+    lock_path = path.with_name(path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as lock:
+        if not _try_lock(lock):
+            holder = _holder(lock)
+            say(f"another check run ({holder}) is recording into {path}: waiting for it")
+            deadline = time.monotonic() + wait_seconds
+            while not _try_lock(lock):
+                if time.monotonic() >= deadline:
+                    raise RunFailed(
+                        f"another check run ({holder}) has been recording into {path} for "
+                        f"over {wait_seconds:.0f} s; not recording alongside it"
+                    )
+                time.sleep(0.2)
+        lock.truncate(0)
+        lock.write(f"pid {os.getpid()}\n")
+        lock.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _try_lock(lock: IO[str]) -> bool:
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _holder(lock: IO[str]) -> str:
+    lock.seek(0)
+    return lock.read().strip() or "pid unknown"
 
 
 @dataclass(frozen=True)

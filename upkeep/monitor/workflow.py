@@ -33,7 +33,7 @@ from upkeep.inventory import Project, load_project
 from upkeep.inventory.pins import load_pins
 from upkeep.monitor import alerts as alerting
 from upkeep.monitor import collect, maintenance
-from upkeep.monitor.history import History, default_path
+from upkeep.monitor.history import History, default_path, one_recorder
 from upkeep.monitor.incidents import IncidentPolicy, Priority, Transition, priority_of
 from upkeep.monitor.result import CheckResult
 from upkeep.notify import Delivery
@@ -101,7 +101,7 @@ def run_checks(
             with History(path) as kept:
                 found = collect.collect(plans, kept, say=say)
         return CheckRun(project.name, tuple(names), found.results)
-    with History(path) as history:
+    with one_recorder(path, say=say), History(path) as history:
         found = collect.collect(plans, history, say=say)
         transitions = history.record(
             found.results,

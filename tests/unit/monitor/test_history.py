@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +16,7 @@ from types import MappingProxyType
 import pytest
 
 from upkeep.errors import RunFailed, UsageError
-from upkeep.monitor.history import SCHEMA_VERSION, History, default_path
+from upkeep.monitor.history import SCHEMA_VERSION, History, default_path, one_recorder
 from upkeep.monitor.incidents import Change, IncidentPolicy, Priority
 from upkeep.monitor.result import CheckResult, Metric, Status
 from upkeep.secrets import SecretRef, reveal
@@ -355,3 +357,56 @@ def test_two_runs_recording_at_once_lose_nothing(path: Path) -> None:
         ("a", at(0), at(50)),
         ("b", at(0), at(50)),
     ]
+
+
+# ---- one recording run at a time --------------------------------------------------------
+
+
+def test_a_second_recording_run_waits_for_the_first(path: Path) -> None:
+    order: list[str] = []
+    said: list[str] = []
+    first_in = threading.Event()
+
+    def first() -> None:
+        with one_recorder(path):
+            first_in.set()
+            time.sleep(0.5)
+            order.append("first done")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_in.wait(5)
+    with one_recorder(path, say=said.append):
+        order.append("second in")
+    thread.join()
+    assert order == ["first done", "second in"]
+    assert said and "is recording into" in said[0] and "pid " in said[0]
+
+
+def test_a_run_that_waits_too_long_says_who_holds_the_history(path: Path) -> None:
+    held = pytest.raises(RunFailed, match=r"another check run \(pid \d+\)")
+    with one_recorder(path), held, one_recorder(path, wait_seconds=0.3):
+        pass
+
+
+def test_a_killed_holder_leaves_the_history_free(path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    with pytest.raises(RunFailed), one_recorder(path, wait_seconds=0.2):
+        pass
+    holder.kill()  # SIGKILL: no clean-up of its own
+    holder.wait()
+    with one_recorder(path, wait_seconds=2):
+        pass
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from upkeep.monitor.history import one_recorder
+with one_recorder(Path(sys.argv[1])):
+    print("holding", flush=True)
+    time.sleep(60)
+"""
