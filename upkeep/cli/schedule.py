@@ -55,36 +55,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=model.DEFAULT_TIMEZONE,
         help=f"IANA time zone of the times (default {model.DEFAULT_TIMEZONE})",
     )
-    update = parser.add_mutually_exclusive_group()
-    update.add_argument(
-        "--update-at",
-        metavar="WHEN",
-        default=model.DEFAULT_UPDATE_AT,
-        help=f"when to run the minor PHP update (default {model.DEFAULT_UPDATE_AT!r})",
-    )
-    update.add_argument(
-        "--no-update", dest="update_at", action="store_const", const=None, help="no update job"
-    )
-    refresh = parser.add_mutually_exclusive_group()
-    refresh.add_argument(
-        "--refresh-at",
-        metavar="WHEN",
-        default=model.DEFAULT_REFRESH_AT,
-        help=f"when to refresh staging from production (default {model.DEFAULT_REFRESH_AT!r})",
-    )
-    refresh.add_argument(
-        "--no-refresh", dest="refresh_at", action="store_const", const=None, help="no refresh job"
-    )
-    check = parser.add_mutually_exclusive_group()
-    check.add_argument(
-        "--check-every",
-        metavar="INTERVAL",
-        default=model.DEFAULT_CHECK_EVERY,
-        help=f"how often to run the checks (default {model.DEFAULT_CHECK_EVERY})",
-    )
-    check.add_argument(
-        "--no-checks", dest="check_every", action="store_const", const=None, help="no check job"
-    )
+    when = f"when to run the minor PHP update (default {model.DEFAULT_UPDATE_AT!r})"
+    _job_option(parser, "--update-at WHEN", model.DEFAULT_UPDATE_AT, when, "--no-update", "update")
+    when = f"when to refresh staging from production (default {model.DEFAULT_REFRESH_AT!r})"
+    _job_option(parser, "--refresh-at WHEN", model.DEFAULT_REFRESH_AT, when, "--no-refresh", "refresh")  # fmt: skip
+    every = f"how often to run the checks (default {model.DEFAULT_CHECK_EVERY})"
+    _job_option(parser, "--check-every INTERVAL", model.DEFAULT_CHECK_EVERY, every, "--no-checks", "check")  # fmt: skip
     parser.add_argument(
         "--user",
         default=model.DEFAULT_USER,
@@ -96,6 +72,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="the repository's path on the machine that runs the jobs (default: this one's)",
     )
     parser.set_defaults(handler=_schedule)
+
+
+def _job_option(
+    parser: argparse.ArgumentParser, usage: str, default: str, help: str, off: str, job: str
+) -> None:
+    """``--X-at WHEN`` (``usage``) and its ``--no-X`` (``off``): the job left out, as None."""
+    flag, metavar = usage.split(" ")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(flag, metavar=metavar, default=default, help=help)
+    dest = flag.removeprefix("--").replace("-", "_")
+    group.add_argument(off, dest=dest, action="store_const", const=None, help=f"no {job} job")
 
 
 def _schedule(args: argparse.Namespace) -> int:
