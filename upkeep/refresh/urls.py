@@ -102,10 +102,12 @@ class UrlRewriter:
     def __init__(self, url_map: Sequence[tuple[str, str]]) -> None:
         spellings: dict[bytes, tuple[bytes, bool]] = {}
         needles: dict[bytes, None] = {}
+        moves: list[tuple[Site, Site]] = []
         for source_url, target_url in url_map:
             source, target = Site.parse(source_url), Site.parse(target_url)
             if source == target:
                 continue
+            moves.append((source, target))
             needles[source.netloc.encode()] = None
             for old, new, in_path in _spellings(source, target):
                 spellings.setdefault(old, (new, in_path))
@@ -113,7 +115,7 @@ class UrlRewriter:
         self.needles: tuple[bytes, ...] = tuple(needles)
         self._table = {old: new for old, (new, _) in spellings.items()}
         self._pattern: re.Pattern[bytes] | None = None
-        self._host_move = _HostMove.of(url_map)
+        self._host_move = _HostMove.of(moves)
         if spellings:
             # Longest first: at one position the most specific spelling wins.
             alternatives = [
@@ -179,12 +181,11 @@ class _HostMove:
     target: bytes
 
     @classmethod
-    def of(cls, url_map: Sequence[tuple[str, str]]) -> _HostMove | None:
-        pairs = [(Site.parse(s), Site.parse(t)) for s, t in url_map]
-        pairs = [(source, target) for source, target in pairs if source != target]
-        if len(pairs) != 1:
+    def of(cls, moves: Sequence[tuple[Site, Site]]) -> _HostMove | None:
+        """The quick pattern for ``moves`` (source and target sites, each a change), if any."""
+        if len(moves) != 1:
             return None
-        source, target = pairs[0]
+        source, target = moves[0]
         if source.path or target.path or source.scheme != target.scheme:
             return None
         host = source.netloc.encode()
