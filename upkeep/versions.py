@@ -1,7 +1,9 @@
-"""PHP builds as Debian names them, compared with ``packaging``.
+"""PHP builds as Debian names them, ordered exactly as dpkg orders them.
 
-A build is the Debian version of the php<line>-* packages: the upstream PHP
-version and Debian's revision. Its line is major.minor.
+A build is the Debian version of the php<line>-* packages: an optional epoch,
+the upstream PHP version and Debian's revision. Its line is the upstream
+version's major.minor. Ordering is python-debian's implementation of dpkg's
+algorithm (epoch first, ``~`` before everything, even the end of the string).
 
     >>> build = PhpBuild.parse("8.2.32-1~deb12u1")
     >>> build.line, str(build.upstream)
@@ -10,18 +12,25 @@ version and Debian's revision. Its line is major.minor.
     True
     >>> build.is_minor_update_to(PhpBuild.parse("8.2.36-1~deb12u1"))
     True
+    >>> PhpBuild.parse("1:8.2.1-1") > PhpBuild.parse("8.2.30-1")  # the epoch wins
+    True
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import total_ordering
+from functools import cached_property, total_ordering
 
-from packaging.version import InvalidVersion, Version
+from debian.debian_support import Version as DebianVersion
 
+# Stricter than Debian's grammar on purpose: a build is also put into apt
+# command lines, and other namings (8.2.40+sury1) are not the builds we pin,
+# so only PHP-shaped versions (major.minor.patch, then a revision) pass.
 _BUILD = re.compile(
-    r"^(?:(?P<epoch>\d+):)?(?P<upstream>\d+\.\d+\.\d+)(?:-(?P<revision>[A-Za-z0-9.+~]+))?$"
+    r"^(?:(?P<epoch>\d+):)?"
+    r"(?P<upstream>\d+\.\d+\.\d+)"
+    r"(?:-(?P<revision>[A-Za-z0-9.+~]+))?$"
 )
 
 
@@ -33,64 +42,54 @@ class InvalidBuild(ValueError):
 @dataclass(frozen=True)
 class PhpBuild:
     text: str
-    upstream: Version
+    upstream: str
     revision: str
+    epoch: int = 0
 
     @classmethod
     def parse(cls, text: str) -> PhpBuild:
-        match = _BUILD.match(text.strip())
+        stripped = text.strip()
+        match = _BUILD.match(stripped)
         if not match:
             raise InvalidBuild(f"{text!r} is not a PHP package version like 8.2.32-1~deb12u1")
         try:
-            upstream = Version(match["upstream"])
-        except InvalidVersion:
-            raise InvalidBuild(f"{text!r}: {match['upstream']!r} is not a version") from None
-        return cls(text.strip(), upstream, match["revision"] or "")
+            DebianVersion(stripped)  # python-debian must accept it too, or it is not a build
+        except ValueError:
+            raise InvalidBuild(f"{text!r} is not a Debian package version") from None
+        return cls(stripped, match["upstream"], match["revision"] or "", int(match["epoch"] or 0))
 
     @property
     def line(self) -> str:
-        return f"{self.upstream.major}.{self.upstream.minor}"
+        """The PHP line: the upstream version's major.minor (``1:8.2.1-1`` is on 8.2)."""
+        major, minor = self.upstream.split(".")[:2]
+        return f"{int(major)}.{int(minor)}"
+
+    @cached_property
+    def _version(self) -> DebianVersion:
+        """python-debian's view of the build, which compares as dpkg does."""
+        return DebianVersion(self.text)
 
     def is_minor_update_to(self, other: PhpBuild) -> bool:
         """Whether ``other`` is newer on the same line (what a subscription covers)."""
         return other.line == self.line and other > self
 
-    def _key(self) -> tuple[Version, tuple[tuple[int, str], ...]]:
-        return self.upstream, _revision_key(self.revision)
-
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, PhpBuild):
             return NotImplemented
-        return self._key() < other._key()
+        return bool(self._version < other._version)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PhpBuild):
             return NotImplemented
-        return self._key() == other._key()
+        return bool(self._version == other._version)
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        # dpkg calls different texts equal (8.2.1 == 0:8.2.1-0), so hash only
+        # what equal builds always share.
+        return hash((self.epoch, self.line))
 
     def __str__(self) -> str:
         return self.text
-
-
-def _revision_key(revision: str) -> tuple[tuple[int, str], ...]:
-    """An ordering for Debian revisions good enough for one package's builds.
-
-    Digits compare as numbers; '~' sorts before anything (1~deb12u1 < 1).
-    """
-    parts = re.findall(r"\d+|~|[^\d~]+", revision)
-    key = []
-    for part in parts:
-        if part == "~":
-            key.append((-1, ""))
-        elif part.isdigit():
-            key.append((1, f"{int(part):010d}"))
-        else:
-            key.append((0, part))
-    key.append((0, ""))  # end of string sorts after '~' and before more text
-    return tuple(key)
 
 
 def newest(builds: list[PhpBuild], line: str) -> PhpBuild | None:

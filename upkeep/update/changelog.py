@@ -19,11 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from debian.changelog import ChangeBlock, Changelog
+
 from upkeep.versions import InvalidBuild, PhpBuild
 
-_HEADER = re.compile(
-    r"^(?P<source>[a-z0-9][a-z0-9+.-]*) \((?P<version>[^)]+)\) (?P<dist>[^;]+);(?P<fields>.*)$"
-)
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}")
 
 
@@ -42,31 +41,32 @@ class Entry:
 
 
 def parse(text: str) -> list[Entry]:
-    """Every entry of a Debian changelog, newest first, as the file has them."""
-    entries: list[Entry] = []
-    header: re.Match[str] | None = None
-    items: list[str] = []
-    for line in text.splitlines():
-        if match := _HEADER.match(line):
-            header, items = match, []
-        elif header is not None and line.startswith(" -- "):
-            entries.append(_entry(header, items))
-            header = None
-        elif header is not None and line.strip():
-            stripped = line.strip()
-            if stripped[:1] in "*+-" and stripped[1:2] == " ":
-                items.append(stripped[2:])
-            elif items:
-                items[-1] += " " + stripped  # a wrapped line continues its item
-    return entries
+    """Every entry of a Debian changelog, newest first, as python-debian reads them.
+
+    Not strict: a changelog is informative, and a line python-debian cannot
+    place must not hide the security notes of the entries around it.
+    """
+    return [_entry(block) for block in Changelog(text, strict=False) if block.version]
 
 
-def _entry(header: re.Match[str], items: list[str]) -> Entry:
-    fields = dict(part.strip().split("=", 1) for part in header["fields"].split(",") if "=" in part)
+def _entry(block: ChangeBlock) -> Entry:
+    items = _items(block.changes())
     cves = tuple(dict.fromkeys(cve for item in items for cve in _CVE.findall(item)))
     return Entry(
-        header["version"], header["dist"].strip(), fields.get("urgency", ""), tuple(items), cves
+        str(block.version), block.distributions or "", block.urgency or "", tuple(items), cves
     )
+
+
+def _items(lines: list[str]) -> list[str]:
+    """The bulleted items (``*``, ``+``, ``-``) of an entry, a wrapped line joined to its item."""
+    items: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped[:1] in "*+-" and stripped[1:2] == " ":
+            items.append(stripped[2:])
+        elif stripped and items:
+            items[-1] += " " + stripped
+    return items
 
 
 def between(entries: list[Entry], pinned: str, offered: str) -> list[Entry]:
