@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from upkeep.errors import RunFailed, UsageError
 from upkeep.monitor.incidents import (
@@ -58,6 +58,8 @@ from upkeep.workspace import state_home
 
 SCHEMA_VERSION = 1
 _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
+_TIME_EXAMPLE = "2026-11-20T16:30:00.000000Z"
+_T = TypeVar("_T")
 
 # Migration n takes a file from user_version n to n + 1. Statements, not a
 # script: executescript() would commit in the middle of the transaction.
@@ -383,12 +385,15 @@ class History:
         project: str | None = None,
         environment: str | None = None,
     ) -> list[Incident]:
-        """Incidents open at some moment of [start, end) (for the SLA report), oldest first."""
+        """Incidents open at some moment of [start, end) (for the SLA report), oldest first.
+
+        The times are compared once read, not as text in SQL: a row whose time
+        does not parse would fall out of a text comparison unseen and make the
+        month look better than it was; read, it is refused naming the row.
+        """
         where, params = _filter(project, environment)
-        return self._incidents(
-            f"opened < ? AND (resolved IS NULL OR resolved > ?){where}",
-            (_stamp(end, "end"), _stamp(start, "start"), *params),
-        )
+        every = self._incidents(f"1 = 1{where}", params)
+        return [i for i in every if i.opened < end and (i.resolved is None or i.resolved > start)]
 
     def incident(self, incident_id: int) -> Incident:
         """The incident with this number, or a UsageError saying which there are."""
@@ -410,7 +415,17 @@ class History:
             f"down_since, acknowledged, resolved FROM incidents WHERE {where} ORDER BY opened, id",
             tuple(params),
         )
-        return [_incident(row) for row in rows.fetchall()]
+        return [self._read_incident(row) for row in rows.fetchall()]
+
+    def _read_incident(self, row: Sequence[Any]) -> Incident:
+        """One row as an incident, or a UsageError naming the row and what is wrong in it."""
+        try:
+            return _incident(row)
+        except BadColumn as error:
+            raise UsageError(
+                f"{self.path}: table incidents, id {row[0]}, {error}; correct or delete that "
+                "row (sqlite3), the history cannot be reported on as it is"
+            ) from None
 
     # ---- changes by hand ------------------------------------------------------------
 
@@ -560,20 +575,35 @@ def _recorded(row: Sequence[Any]) -> Recorded:
     return Recorded(id_, result, bool(muted))
 
 
+class BadColumn(ValueError):
+    """A stored value that does not read as its column's type (the message names both)."""
+
+
+def _column(name: str, text: Any, read: Callable[[Any], _T], wanted: str) -> _T:
+    try:
+        return read(text)
+    except (ValueError, TypeError):
+        raise BadColumn(f"column {name} holds {text!r}, not {wanted}") from None
+
+
 def _incident(row: Sequence[Any]) -> Incident:
     id_, project, environment, check, priority, worst, summary = row[:7]
     opened, down_since, acknowledged, resolved = row[7:]
+
+    def moment(name: str, text: str | None) -> dt.datetime | None:
+        return _column(name, text, _time_or_none, f"a UTC time like {_TIME_EXAMPLE}")
+
     return Incident(
         project=project,
         environment=environment,
         check=check,
-        opened=_time(opened),
-        priority=Priority(priority),
-        worst=Status(worst),
+        opened=_column("opened", opened, _time, f"a UTC time like {_TIME_EXAMPLE}"),
+        priority=_column("priority", priority, Priority, "a priority P1 to P4"),
+        worst=_column("worst", worst, Status, "a check status (0 to 3)"),
         summary=summary,
-        down_since=_time_or_none(down_since),
-        resolved=_time_or_none(resolved),
-        acknowledged=_time_or_none(acknowledged),
+        down_since=moment("down_since", down_since),
+        resolved=moment("resolved", resolved),
+        acknowledged=moment("acknowledged", acknowledged),
         id=id_,
     )
 
