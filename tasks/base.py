@@ -56,10 +56,12 @@ def base_host(site: SiteState) -> None:
         system=True,
         create_home=False,
     )
+    # root's, not the site user's: root-run scripts work in it, and a name the site user
+    # (PHP-FPM, so any vulnerable plugin) could plant there must never steer them.
     files.directory(
         name="Site directory",
         path=site.base_dir,
-        user=site.app_user,
-        group=site.app_user,
+        user="root",
+        group="root",
         mode="755",
     )

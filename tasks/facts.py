@@ -1,18 +1,36 @@
 """Facts of our own: tiny classes with a guarded command, a process() and a default.
 
->>> info = ReleaseState().process(["current=releases/20261123", "commit=abc123",
-...                                 "release=20261122 def456", "release=20261123 abc123"])
->>> info.current, info.releases, info.commit_of("20261122")
-('20261123', ('20261122', '20261123'), 'def456')
+>>> info = ReleaseState().process(["current=releases/20261123000000",
+...                                 "release=20261122000000 " + "d" * 40,
+...                                 "release=20261123000000 " + "a" * 40])
+>>> info.current, info.releases, info.commit == "a" * 40
+('20261123000000', ('20261122000000', '20261123000000'), True)
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pyinfra.api import FactBase
+
+# Our release ids are UTC timestamps, YYYYmmddHHMMSS (tasks.release.new_release_id).
+RELEASE_ID = re.compile(r"[0-9]{14}")
+# A git object name: SHA-1 or SHA-256, lower-case hex.
+COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# The same 14 digits as a shell glob: a name it matches cannot hold a space, a quote or a slash.
+RELEASE_GLOB = "[0-9]" * 14
+
+
+def is_release_id(name: str | None) -> bool:
+    """True for a name that can be one of our release ids (and so is safe in any shell line)."""
+    return name is not None and RELEASE_ID.fullmatch(name) is not None
+
+
+def is_commit(name: str | None) -> bool:
+    return name is not None and COMMIT.fullmatch(name) is not None
 
 
 @dataclass(frozen=True)
@@ -22,23 +40,34 @@ class ReleaseInfo:
     releases: tuple[str, ...] = ()  # every release directory, oldest first
     bad: tuple[str, ...] = ()  # releases marked BAD_RELEASE
     revisions: tuple[tuple[str, str], ...] = ()  # (release, commit) of every release
+    ignored: tuple[str, ...] = ()  # what the host showed that is not ours, shown with repr()
 
     def commit_of(self, release: str) -> str | None:
         return dict(self.revisions).get(release)
 
 
 class ReleaseState(FactBase[ReleaseInfo]):
-    """The Deployer-style release layout under a site's base directory."""
+    """The Deployer-style release layout under a site's base directory.
+
+    Everything here was written where the site user may once have had a hand,
+    so nothing is trusted: only real directories named like our release ids
+    are listed, only ``releases/<id>`` counts as a `current`, only hex as a
+    commit; anything else is kept aside in ``ignored`` and never reaches a
+    command line.
+    """
 
     def command(self, base_dir: str = "/nonexistent") -> str:
         base = shlex.quote(base_dir)
         return (
             f"cd {base} 2>/dev/null || exit 0; "
-            'echo "current=$(readlink current 2>/dev/null)"; '
-            'echo "commit=$(cat current/REVISION 2>/dev/null)"; '
-            'for d in releases/*/; do [ -d "$d" ] || continue; r=${d#releases/}; r=${r%/}; '
-            'echo "release=$r $(cat "$d/REVISION" 2>/dev/null)"; '
-            '[ -e "$d/BAD_RELEASE" ] && echo "bad=$r"; done; true'
+            # One line each, whatever a name holds: newlines in it are dropped.
+            "echo \"current=$(readlink current 2>/dev/null | tr -d '\\n')\"; "
+            f"for d in releases/{RELEASE_GLOB}; do "
+            '[ -d "$d" ] && [ ! -L "$d" ] || continue; r=${d#releases/}; '
+            'rev=; [ -f "$d/REVISION" ] && [ ! -L "$d/REVISION" ] && '
+            "rev=$(head -c 100 \"$d/REVISION\" | tr -d '\\n'); "
+            'echo "release=$r $rev"; '
+            '[ -e "$d/BAD_RELEASE" ] || [ -L "$d/BAD_RELEASE" ] && echo "bad=$r"; done; true'
         )
 
     @staticmethod
@@ -46,26 +75,46 @@ class ReleaseState(FactBase[ReleaseInfo]):
         return ReleaseInfo()
 
     def process(self, output: Iterable[str]) -> ReleaseInfo:
-        current = commit = None
+        current = None
         releases: list[str] = []
         bad: list[str] = []
         revisions: list[tuple[str, str]] = []
+        ignored: list[str] = []
         for line in output:
-            key, _, value = line.strip().partition("=")
+            key, _, value = line.rstrip("\n").partition("=")
             if key == "current" and value:
-                current = value.rstrip("/").rsplit("/", 1)[-1]
-            elif key == "commit" and value:
-                commit = value
+                current = _release_of_current(value)
+                if current is None:
+                    ignored.append(f"current -> {value!r}")
             elif key == "release":
                 release, _, revision = value.partition(" ")
+                if not is_release_id(release):
+                    ignored.append(f"release {release!r}")
+                    continue
                 releases.append(release)
-                if revision:
-                    revisions.append((release, revision))
-            elif key == "bad":
+                if is_commit(revision.strip()):
+                    revisions.append((release, revision.strip()))
+            elif key == "bad" and is_release_id(value):
                 bad.append(value)
+        releases.sort()
+        known = set(releases)
+        if current not in known:
+            current = None
+        commit = dict(revisions).get(current) if current else None
         return ReleaseInfo(
-            current, commit, tuple(sorted(releases)), tuple(sorted(bad)), tuple(sorted(revisions))
+            current,
+            commit,
+            tuple(releases),
+            tuple(sorted(b for b in bad if b in known)),
+            tuple(sorted(revisions)),
+            tuple(ignored),
         )
+
+
+def _release_of_current(target: str) -> str | None:
+    """The release id in `current`'s target, which we always write as ``releases/<id>``."""
+    prefix, _, release = target.partition("/")
+    return release if prefix == "releases" and is_release_id(release) else None
 
 
 class PhpCandidates(FactBase[tuple[str, ...]]):
@@ -138,3 +187,28 @@ class EffectivePhpIni(FactBase[dict[str, str]]):
             if sep:
                 values[key.strip()] = value.strip()
         return values
+
+
+class ReleasesNotRootOwned(FactBase[tuple[str, ...]]):
+    """Release trees that hold anything root does not own, or that others may write.
+
+    Hosts provisioned before releases became root's own (the site user owned
+    them); the next provision hands them to root.
+    """
+
+    def command(self, base_dir: str = "/nonexistent") -> str:
+        base = shlex.quote(base_dir)
+        return (
+            f"cd {base}/releases 2>/dev/null || exit 0; "
+            f"for d in {RELEASE_GLOB}; do "
+            '[ -d "$d" ] && [ ! -L "$d" ] || continue; '
+            'if [ -n "$(find "$d" \\( ! -user root -o ! -group root '
+            '-o \\( ! -type l -perm /022 \\) \\) -print -quit)" ]; then echo "$d"; fi; done; true'
+        )
+
+    @staticmethod
+    def default() -> tuple[str, ...]:
+        return ()
+
+    def process(self, output: Iterable[str]) -> tuple[str, ...]:
+        return tuple(sorted(line.strip() for line in output if is_release_id(line.strip())))

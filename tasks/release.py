@@ -18,13 +18,43 @@ from pyinfra.api import deploy, operation
 from pyinfra.api.exceptions import OperationError
 from pyinfra.operations import files
 
-from tasks.facts import ReleaseInfo, ReleaseState
+from tasks.facts import (
+    RELEASE_GLOB,
+    ReleaseInfo,
+    ReleasesNotRootOwned,
+    ReleaseState,
+    is_commit,
+    is_release_id,
+)
 from upkeep.desired import Release, SiteState
 from upkeep.templating import render
 
 
 def new_release_id(now: dt.datetime | None = None) -> str:
     return (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d%H%M%S")
+
+
+# Bash helpers every root script here starts with. The site user writes only its
+# shared paths, yet a host set up before that rule may still hold what it planted:
+# root never writes through a symlink where a directory of ours belongs.
+GUARDS = r"""refuse() { echo "refusing: $1" >&2; exit 3; }
+real_dir() { [ ! -L "$1" ] || refuse "$1 is a symlink where a directory belongs"; }
+real_path() {  # every component of $2 under $1, none a symlink
+  local path=$1 part; local -a parts; IFS=/ read -ra parts <<< "$2"
+  for part in "${parts[@]}"; do path=$path/$part; real_dir "$path"; done
+}"""
+
+
+def _checked_release_id(release_id: str) -> str:
+    if not is_release_id(release_id):
+        raise OperationError(f"{release_id!r} is not a release id (14 digits, YYYYmmddHHMMSS)")
+    return release_id
+
+
+def _checked_commit(commit: str) -> str:
+    if not is_commit(commit):
+        raise OperationError(f"{commit!r} is not a full git commit id")
+    return commit
 
 
 def release_script(
@@ -38,46 +68,78 @@ def release_script(
     keep: int,
     commands: tuple[str, ...],
 ) -> str:
-    """One bash script that builds a release and, only if all went well, makes it current."""
+    """One bash script, run as root, that builds a release and, only if all went well, makes
+    it current. The release tree is root's, readable by all; the site user runs the release
+    commands in it and writes only to the shared paths, which it owns."""
     q = shlex.quote
+    release_id, commit = _checked_release_id(release_id), _checked_commit(commit)
     rel = f"{base_dir}/releases/{release_id}"
     lines = [
         "set -euo pipefail",
+        "umask 022",
+        GUARDS,
         f"base={q(base_dir)}; rel={q(rel)}",
+        'for d in "$base/releases" "$base/shared" "$base/.dep"; do real_dir "$d"; done',
         'mkdir -p "$base/releases" "$base/shared" "$base/.dep"',
         f'bad() {{ touch "$rel/BAD_RELEASE"; '
         f'echo "$(date -u +%FT%TZ) {release_id} {commit} bad" >> "$base/.dep/releases.log"; }}',
         "trap bad ERR",
-        'rm -rf "$rel"; mkdir -p "$rel"',
-        f'tar -xzf {q(archive)} -C "$rel"',
+        'rm -rf "$rel"; mkdir "$rel"',
+        # Owned by root whatever the archive says, modes under the umask: nobody else writes.
+        f'tar --no-same-owner --no-same-permissions -xzf {q(archive)} -C "$rel"',
     ]
     for path in shared_paths:
-        p = q(path)
-        lines += [
-            # The first release seeds shared/ from the repository's copy, if it has one.
-            f'if [ ! -e "$base/shared/"{p} ]; then mkdir -p "$(dirname "$base/shared/"{p})"; '
-            f'if [ -e "$rel/"{p} ]; then cp -a "$rel/"{p} "$base/shared/"{p}; '
-            f'else mkdir -p "$base/shared/"{p}; fi; chown -R {q(user)}: "$base/shared/"{p}; fi',
-            f'rm -rf "$rel/"{p}; mkdir -p "$(dirname "$rel/"{p})"; ln -s "$base/shared/"{p} "$rel/"{p}',
-        ]
+        lines += _shared_path_lines(path, user)
     lines += [
         'ln -sfn "$base/shared/.env" "$rel/.env"',
         f'echo {q(commit)} > "$rel/REVISION"',
-        f'chown -R {q(user)}: "$rel"',
     ]
     lines += [
         f"runuser -u {q(user)} -- bash -c {q(f'cd {q(rel)} && {command}')}" for command in commands
     ]
     lines += [
         "trap - ERR",
-        f'ln -sfn releases/{q(release_id)} "$base/current.tmp"',
-        'mv -T "$base/current.tmp" "$base/current"',
+        *_switch_current_lines(release_id),
         f'echo "$(date -u +%FT%TZ) {release_id} {commit} ok" >> "$base/.dep/releases.log"',
-        # keep_releases: the newest ones stay, current always among them.
-        f'ls -1 "$base/releases" | sort | head -n -{int(keep)} | while read -r old; do '
-        f'[ "$old" = {q(release_id)} ] || rm -rf "$base/releases/$old"; done',
+        *_prune_lines(release_id, keep),
     ]
     return "\n".join(lines)
+
+
+def _shared_path_lines(path: str, user: str) -> list[str]:
+    """Link one shared path into the release; the first release seeds it from the repository."""
+    q, p = shlex.quote, shlex.quote(path)
+    return [
+        f'real_path "$base/shared" {p}',
+        f'if [ ! -e "$base/shared/"{p} ]; then mkdir -p "$(dirname "$base/shared/"{p})"; '
+        f'if [ -e "$rel/"{p} ]; then cp -a "$rel/"{p} "$base/shared/"{p}; '
+        f'else mkdir "$base/shared/"{p}; fi; chown -R {q(user)}: "$base/shared/"{p}; fi',
+        f'rm -rf "$rel/"{p}; mkdir -p "$(dirname "$rel/"{p})"; ln -s "$base/shared/"{p} "$rel/"{p}',
+    ]
+
+
+def _switch_current_lines(release_id: str) -> list[str]:
+    """`current` switched atomically; whatever sat at current.tmp is removed, never followed."""
+    return [
+        'rm -rf "$base/current.tmp"',
+        f'ln -sn releases/{release_id} "$base/current.tmp"',
+        'mv -T "$base/current.tmp" "$base/current"',
+    ]
+
+
+def _prune_lines(release_id: str, keep: int) -> list[str]:
+    """keep_releases: the newest real release directories stay, the new (current) one always.
+
+    Only names the 14-digit glob matches are seen, so no name read from the host
+    is ever split, parsed or followed; symlinks are neither counted nor removed.
+    """
+    return [
+        "found=()",
+        f'for d in "$base/releases/"{RELEASE_GLOB}; do '
+        '[ -d "$d" ] && [ ! -L "$d" ] && found+=("${d##*/}"); done',
+        f"for ((i = 0; i < ${{#found[@]}} - {int(keep)}; i++)); do "
+        f'[ "${{found[i]}}" = {release_id} ] || rm -rf -- "$base/releases/${{found[i]}}"; done',
+    ]
 
 
 @operation()
@@ -111,38 +173,76 @@ def previous_release(info: ReleaseInfo) -> str | None:
     return older[-1] if older else None
 
 
+def rollback_script(base_dir: str, current: str, previous: str) -> str:
+    """Mark ``current`` bad and switch back to ``previous``: both ids checked, nothing read
+    from the host is interpreted by the shell."""
+    current, previous = _checked_release_id(current), _checked_release_id(previous)
+    return "\n".join(
+        [
+            "set -euo pipefail",
+            GUARDS,
+            f"base={shlex.quote(base_dir)}",
+            f'for d in "$base/releases" "$base/releases/{current}" '
+            f'"$base/releases/{previous}" "$base/.dep"; do real_dir "$d"; done',
+            # a BAD_RELEASE planted as a symlink would make touch create its target
+            f'rm -f "$base/releases/{current}/BAD_RELEASE"',
+            f'touch "$base/releases/{current}/BAD_RELEASE"',
+            *_switch_current_lines(previous),
+            f'echo "$(date -u +%FT%TZ) {previous} rollback-from-{current}" '
+            '>> "$base/.dep/releases.log"',
+        ]
+    )
+
+
 @operation()
 def release_rolled_back(base_dir: str):
     """Switch `current` back to the previous good release and mark the current one bad."""
     info: ReleaseInfo = host.get_fact(ReleaseState, base_dir=base_dir)
+    if info.current is None:
+        raise OperationError(
+            f"`current` under {base_dir} does not point at a release"
+            + (f" (ignored: {', '.join(info.ignored)})" if info.ignored else "")
+        )
+    current = _checked_release_id(info.current)  # a fact made by hand is checked as well
     previous = previous_release(info)
     if previous is None:
         raise OperationError(f"no earlier good release under {base_dir} to roll back to")
-    base = shlex.quote(base_dir)
-    yield (
-        f"touch {base}/releases/{shlex.quote(str(info.current))}/BAD_RELEASE && "
-        f"ln -sfn releases/{shlex.quote(previous)} {base}/current.tmp && "
-        f"mv -T {base}/current.tmp {base}/current && "
-        f'echo "$(date -u +%FT%TZ) {previous} rollback-from-{info.current}" >> {base}/.dep/releases.log'
-    )
+    yield f"bash -c {shlex.quote(rollback_script(base_dir, current, previous))}"
+
+
+@operation()
+def releases_owned_by_root(base_dir: str):
+    """Hand release trees from an older layout (the site user's) to root, read-only to others."""
+    stale: tuple[str, ...] = host.get_fact(ReleasesNotRootOwned, base_dir=base_dir)
+    if not stale:
+        host.noop("every release tree is root's")
+        return
+    for release_id in stale:
+        tree = shlex.quote(f"{base_dir}/releases/{_checked_release_id(release_id)}")
+        # -R without -L/-H never follows a symlink; chmod -R skips them.
+        yield f"test ! -L {tree} && chown -R root:root {tree} && chmod -R go-w {tree}"
 
 
 @deploy("Release")
 def release(site: SiteState, release: Release, site_url: str) -> None:
-    files.directory(
-        name="Shared directory",
-        path=site.shared_dir,
-        user=site.app_user,
-        group=site.app_user,
-        mode="755",
-    )
+    # root's, like the base directory: the site user cannot plant a name root later reads.
+    for name, path in (("Releases", "releases"), ("Shared", "shared"), ("Deploy state", ".dep")):
+        files.directory(
+            name=f"{name} directory",
+            path=f"{site.base_dir}/{path}",
+            user="root",
+            group="root",
+            mode="755",
+        )
+    releases_owned_by_root(name="Release trees are root's", base_dir=site.base_dir)
     files.put(
         name="Environment file (credentials)",
         src=StringIO(render("app/env.j2", site=site, site_url=site_url)),
         dest=f"{site.shared_dir}/.env",
-        user=site.app_user,
+        # readable by the site (PHP-FPM), neither writable nor replaceable by it
+        user="root",
         group=site.app_user,
-        mode="600",
+        mode="640",
     )
     remote_archive = f"{site.base_dir}/.dep/archives/{release.commit}.tar.gz"
     files.put(

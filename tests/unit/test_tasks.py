@@ -30,14 +30,21 @@ def test_php_candidates_fact_reads_apt_cache_madison() -> None:
 
 
 def test_release_state_fact() -> None:
+    a, b, c = "20260101000000", "20260102000000", "20260103000000"
+    c1, c2 = "1" * 40, "2" * 40
     info = ReleaseState().process(
-        ["current=releases/b", "commit=c2", "release=a c1", "release=b c2", "bad=a", "release=c"]
+        [
+            f"current=releases/{b}",
+            f"release={a} {c1}",
+            f"release={b} {c2}",
+            f"bad={a}",
+            f"release={c}",
+        ]
     )
     assert info == ReleaseInfo(
-        current="b", commit="c2", releases=("a", "b", "c"), bad=("a",),
-        revisions=(("a", "c1"), ("b", "c2")),
-    )  # fmt: skip
-    assert info.commit_of("a") == "c1" and info.commit_of("c") is None
+        current=b, commit=c2, releases=(a, b, c), bad=(a,), revisions=((a, c1), (b, c2))
+    )
+    assert info.commit_of(a) == c1 and info.commit_of(c) is None
     assert ReleaseState().process([]) == ReleaseInfo()
 
 
@@ -138,6 +145,7 @@ def _archive(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def _release(tmp_path: Path, release_id: str, commit: str, commands: tuple[str, ...] = ()) -> int:
+    release_id, commit = f"{release_id}000000", commit.encode().hex().ljust(40, "0")  # valid ids
     archive = _archive(tmp_path, {"public/index.php": commit, "public/uploads/seed.txt": "seed"})
     script = release_script(
         base_dir=str(tmp_path / "site"), user="root", release_id=release_id, commit=commit,
@@ -151,11 +159,14 @@ def test_release_script_switches_current_links_shared_and_prunes(tmp_path: Path)
     base = tmp_path / "site"
     for number in range(1, 4):
         assert _release(tmp_path, f"2026010{number}", f"commit{number}") == 0
-    assert os.readlink(base / "current") == "releases/20260103"
-    assert (base / "current" / "REVISION").read_text().strip() == "commit3"
+    assert os.readlink(base / "current") == "releases/20260103000000"
+    assert (base / "current" / "REVISION").read_text().strip() == b"commit3".hex().ljust(40, "0")
     uploads = base / "current" / "public" / "uploads"
     assert uploads.is_symlink() and (uploads / "seed.txt").read_text() == "seed"
-    assert sorted(p.name for p in (base / "releases").iterdir()) == ["20260102", "20260103"]
+    assert sorted(p.name for p in (base / "releases").iterdir()) == [
+        "20260102000000",
+        "20260103000000",
+    ]
     assert len((base / ".dep" / "releases.log").read_text().splitlines()) == 3
 
 
@@ -164,9 +175,10 @@ def test_failed_release_command_marks_bad_and_leaves_current(tmp_path: Path) -> 
     base = tmp_path / "site"
     assert _release(tmp_path, "20260101", "good") == 0
     assert _release(tmp_path, "20260102", "broken", commands=("exit 3",)) != 0
-    assert os.readlink(base / "current") == "releases/20260101"
-    assert (base / "releases" / "20260102" / "BAD_RELEASE").exists()
-    assert "20260102 broken bad" in (base / ".dep" / "releases.log").read_text()
+    assert os.readlink(base / "current") == "releases/20260101000000"
+    assert (base / "releases" / "20260102000000" / "BAD_RELEASE").exists()
+    broken = b"broken".hex().ljust(40, "0")
+    assert f"20260102000000 {broken} bad" in (base / ".dep" / "releases.log").read_text()
 
 
 def test_the_apt_pin_file_has_a_name_apt_reads() -> None:

@@ -69,6 +69,12 @@ def _agreed_previous(infos: dict[str, ReleaseInfo], environment: str) -> tuple[s
     for host, info in infos.items():
         previous = previous_release(info)
         commit = info.commit_of(previous) if previous else None
+        odd_current = [shown for shown in info.ignored if shown.startswith("current")]
+        if odd_current:  # not ours: named (repr'd), never acted on
+            raise UsageError(
+                f"{host} ({environment}): `current` does not point at a release "
+                f"({odd_current[0]}); deploy or provision it first"
+            )
         if info.current is None or previous is None or commit is None:
             raise UsageError(f"{host} ({environment}) has no earlier good release to roll back to")
         seen.add((info.current, previous, commit))

@@ -1,7 +1,10 @@
 """One rsync leg of a refresh's shared files, through the same SSH trust as everything else.
 
-The source is read with ``sudo rsync`` on its side; the target gets the files
-owned by the site's user. ``--delete`` removes what the source no longer has;
+The source is read with ``sudo rsync`` on its side (symlinks are copied as
+symlinks, never followed). On the target the receiving rsync runs *as the
+site's user*, who owns the shared paths: root never writes into a directory
+the site (PHP-FPM) can change under it, so a symlink planted there cannot
+steer a write outside the site. ``--delete`` removes what the source no longer has;
 excluded paths are neither sent nor deleted (rsync protects them unless told
 ``--delete-excluded``), so a staging-only cache survives a refresh.
 
@@ -34,7 +37,7 @@ def rsync(
     """One leg, ``host`` being the remote end; the (files, bytes) it transferred."""
     remote = f"{host.user}@{host.address}"
     argv = [
-        "rsync", "-a", "--delete", "--stats", "--rsync-path=sudo rsync",
+        "rsync", "-a", "--delete", "--stats", f"--rsync-path={remote_rsync(owner)}",
         "-e", " ".join(shlex.quote(part) for part in ssh_options(host)), *excludes,
     ]  # fmt: skip
     if owner:
@@ -44,6 +47,15 @@ def rsync(
     if done.returncode != 0:
         raise RunFailed(f"rsync with {host.name} failed: {done.stderr.strip()[-400:]}")
     return parse_stats(done.stdout)
+
+
+def remote_rsync(owner: str | None) -> str:
+    """The remote side's rsync: as ``owner`` when given (it owns what is written), else root.
+
+    >>> remote_rsync("demo-staging")
+    'sudo -u demo-staging rsync'
+    """
+    return f"sudo -u {shlex.quote(owner)} rsync" if owner else "sudo rsync"
 
 
 def parse_stats(output: str) -> tuple[int, int]:
