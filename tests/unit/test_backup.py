@@ -38,6 +38,7 @@ def site(tmp_path: Path) -> tuple[Path, BackupPlan]:
         keep=2,
         dump_command=f"{fake} dump",
         load_command=f"{fake} load",
+        site_user="root",  # no site user here: the tests run as root
     )
     return tmp_path, plan
 

@@ -6,6 +6,11 @@ than rewriting them, so the snapshot keeps the old content) and a manifest of
 those files. It is written as ``<stamp>.partial`` and renamed when complete,
 so a half-taken backup is never restored. The last ``keep`` stay.
 
+The shared files belong to the site's user (PHP-FPM), who may have planted
+symlinks among them: the backup copies links as links and never follows
+them, and the restore writes into the shared paths *as the site user*, so
+root never writes through anything that user controls.
+
 The scripts are plain bash, run by ssh on the host (and locally in tests,
 with the database commands swapped for stand-ins).
 
@@ -30,6 +35,12 @@ class BackupPlan:
     keep: int = 3
     dump_command: str = DUMP  # reads the database, writes SQL to stdout
     load_command: str = "mariadb"  # reads SQL on stdin into the database
+    site_user: str = ""  # who owns the shared paths; the site id (base_dir's name) by default
+
+    @property
+    def owner(self) -> str:
+        """The user the restore writes the shared files as."""
+        return self.site_user or self.base_dir.rstrip("/").rsplit("/", 1)[-1]
 
     @classmethod
     def example(cls) -> BackupPlan:
@@ -50,6 +61,7 @@ def backup_script(plan: BackupPlan, stamp: str) -> str:
     for path in plan.shared_paths:
         p = q(path)
         lines.append(
+            # cp -a never dereferences (-P): a planted symlink is kept as a symlink
             f'if [ -e "$shared/"{p} ]; then mkdir -p "$(dirname "$partial/files/"{p})"; '
             f'cp -al "$shared/"{p} "$partial/files/"{p}; fi'
         )
@@ -77,14 +89,34 @@ def restore_script(plan: BackupPlan, backup: str) -> str:
         f"{drop_all_tables(plan)}",
         f'gunzip < "$backup/database.sql.gz" | {plan.load_command} {q(plan.database)}',
     ]
+    lines += [
+        f'as_site() {{ runuser -u {q(plan.owner)} -- "$@"; }}',
+        'refuse() { echo "refusing to restore into $1: a symlink where a directory belongs" >&2; '
+        "exit 3; }",
+    ]
     for path in plan.shared_paths:
-        p = q(path)
-        lines.append(
-            f'if [ -e "$backup/files/"{p} ]; then mkdir -p "$shared/"{p}; '
-            f'rsync -a --delete "$backup/files/"{p}/ "$shared/"{p}/; '
-            f'else rm -rf "$shared/"{p}; fi'
-        )
+        lines += _restore_shared_path_lines(path, plan.owner)
     return "\n".join(lines)
+
+
+def _restore_shared_path_lines(path: str, owner: str) -> list[str]:
+    """One shared path back as the backup holds it, written by the site user.
+
+    root only reads the backup (tar); emptying and unpacking run as the site
+    user, who can reach nothing it could not reach anyway. The path's own
+    parents are root's (and checked): no component may be a symlink. A path
+    the backup does not hold is left empty.
+    """
+    q, p = shlex.quote, shlex.quote(path)
+    return [
+        f'd="$shared"; [ ! -L "$d" ] || refuse "$d"; IFS=/ read -ra parts <<< {p}; '
+        'for part in "${parts[@]}"; do d="$d/$part"; [ ! -L "$d" ] || refuse "$d"; done',
+        f'if [ ! -d "$shared/"{p} ]; then mkdir -p "$(dirname "$shared/"{p})"; '
+        f'install -d -o {q(owner)} -g {q(owner)} "$shared/"{p}; fi',
+        f'as_site find "$shared/"{p} -mindepth 1 -delete',
+        f'if [ -d "$backup/files/"{p} ]; then tar -C "$backup/files/"{p} -cf - . '
+        f'| as_site tar -C "$shared/"{p} -xpf -; fi',
+    ]
 
 
 def drop_all_tables(plan: BackupPlan) -> str:
