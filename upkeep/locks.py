@@ -150,7 +150,9 @@ class LockInfo:
     stale_after: int  # seconds without a heartbeat after which this holder counts as gone
 
     @classmethod
-    def new(cls, purpose: str, stale_after: int = int(HEARTBEAT_SECONDS) * 5) -> LockInfo:
+    def new(
+        cls, purpose: str, stale_after: int = round(HEARTBEAT_SECONDS * STALE_AFTER_BEATS)
+    ) -> LockInfo:
         pid = os.getpid()
         return cls(
             token=secrets.token_hex(16),
@@ -344,8 +346,12 @@ def _observed(lock_dir: str, out: str, grace: float) -> LockStatus | None:
     lines = out.split("\n", 3)
     if lines[0] != "held" or len(lines) < 3:
         return None
-    age = int(lines[1])
-    heartbeat_age = age if lines[2] == "-" else int(lines[2])
+    try:
+        age = int(lines[1])
+        heartbeat_age = age if lines[2] == "-" else int(lines[2])
+    except ValueError:
+        said = " ".join(out.split())[:300]
+        raise RunFailed(f"unexpected answer reading the lock {lock_dir}: {said}") from None
     holder = _parse(lines[3] if len(lines) > 3 else "")
     return judge(lock_dir, holder, age, heartbeat_age, grace)
 
