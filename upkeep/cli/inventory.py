@@ -14,8 +14,9 @@ from typing import Any
 
 from upkeep.cli.output import print_json
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import check_files, discover, load_project
+from upkeep.inventory import check_files, load_project
 from upkeep.inventory.files import display
+from upkeep.inventory.loader import named_like_inventories
 from upkeep.inventory.pins import load_pins
 from upkeep.inventory.view import as_dict
 from upkeep.workspace import find_workspace
@@ -52,7 +53,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    files = list(args.files) or discover(find_workspace(args.root))
+    files = list(args.files) or named_like_inventories(find_workspace(args.root))
     problems = check_files(files)
     if args.json:
         print_json({"ok": not problems, "files": [display(f) for f in files], "problems": problems})

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from upkeep.errors import InventoryError, UsageError
 from upkeep.inventory import crosscheck, pins, yamldoc
 from upkeep.inventory import identifiers as ids
-from upkeep.inventory.files import display, read_text
+from upkeep.inventory.files import display, present, read_text
 from upkeep.inventory.model import Project
 from upkeep.inventory.problems import (
     Problem,
@@ -33,13 +33,20 @@ SUFFIXES = (".yml", ".yaml")
 
 def discover(workspace: Workspace) -> list[Path]:
     """Every inventory file of the workspace (not the machine-written lock files), sorted."""
+    return [path for path in named_like_inventories(workspace) if path.is_file()]
+
+
+def named_like_inventories(workspace: Workspace) -> list[Path]:
+    """Everything in inventories/ named like an inventory, files or not, sorted.
+
+    What `inventory check` looks at: a directory or FIFO called shop.yml is
+    then refused by name, not passed over in silence.
+    """
     folder = workspace.inventories
     if not folder.is_dir():
         return []
     return sorted(
-        path
-        for path in folder.iterdir()
-        if path.suffix in SUFFIXES and path.is_file() and not pins.is_lock_file(path)
+        path for path in folder.iterdir() if path.suffix in SUFFIXES and not pins.is_lock_file(path)
     )
 
 
@@ -58,7 +65,7 @@ def load_project(workspace: Workspace, name: str) -> Project:
     except ValueError as error:
         raise UsageError(str(error)) from None
     candidates = [workspace.inventories / f"{name}{suffix}" for suffix in SUFFIXES]
-    found = [path for path in candidates if path.is_file()]
+    found = [path for path in candidates if present(path)]  # read_text refuses non-files
     if len(found) > 1:
         raise UsageError(
             f"project {name} has two inventories ({found[0].name}, {found[1].name}); keep one"
@@ -92,7 +99,7 @@ def check_files(paths: Iterable[Path]) -> list[str]:
             )
         stems[path.stem] = path
         lock = pins.lock_path_for(path)
-        if lock.is_file():
+        if present(lock):
             problems.extend(pins.check_lock_file(lock, path.stem))
     return sort_lines(problems)
 

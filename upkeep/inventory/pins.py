@@ -32,7 +32,7 @@ from pydantic import AfterValidator, ValidationError, field_serializer, field_va
 from upkeep.errors import InventoryError, UpkeepError, UsageError
 from upkeep.inventory import identifiers as ids
 from upkeep.inventory import yamldoc
-from upkeep.inventory.files import display, read_text
+from upkeep.inventory.files import display, present, read_text
 from upkeep.inventory.model import EnvName, FrozenMap, Model, ProjectName
 from upkeep.inventory.problems import Problem, from_document, from_validation, sort_lines
 from upkeep.workspace import Workspace
@@ -148,7 +148,7 @@ def lock_path_for(inventory: Path) -> Path:
 def load_pins(workspace: Workspace, project_name: str) -> Pins:
     """The project's pins; empty when it has no lock file yet."""
     path = lock_path(workspace, project_name)
-    if not path.is_file():
+    if not present(path):  # a directory or FIFO there is refused by read_text, not ignored
         return Pins(project=project_name)
     text, problems = read_text(path)
     pins = None
