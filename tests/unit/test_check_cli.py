@@ -39,6 +39,7 @@ environments:
     domain: staging.shop.test
     tls: manual
     hosts: [{{name: shop-staging, address: 127.0.0.1, port: {SSH_PORT}}}]
+    database: {{name: shop_staging, user: shop_staging, dump_user: shop_staging_dump}}
   production:
     domain: www.shop.test
     tls: manual

@@ -10,7 +10,14 @@ from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.progress import Console
 from upkeep.refresh import report as report_files
-from upkeep.refresh.workflow import RefreshFailed, RefreshPlan, RefreshReport, plan, refresh
+from upkeep.refresh.workflow import (
+    RefreshFailed,
+    RefreshPlan,
+    RefreshReport,
+    plan,
+    refresh,
+    restore,
+)
 from upkeep.workspace import Workspace, find_workspace
 
 
@@ -24,8 +31,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "PHP-serialized values too), into the target; syncs the shared files with rsync and "
         "deploys the commit the source runs. The target is backed up first and restored if "
         "anything fails; the source is only ever read.",
-        epilog="Exit codes: 0 refreshed; 1 failed (the target restored) or locked by another "
-        "run; 2 bad input or a sanitize rule that does not fit the database (nothing changed).",
+        epilog="Exit codes: 0 refreshed; 1 failed (the target restored, or half-refreshed with "
+        "the command that restores it) or locked by another run; 2 bad input, a sanitize rule "
+        "that does not fit the database, or a target database that is the source's own "
+        "(nothing changed).",
     )
     parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
     parser.add_argument("--from", dest="source", default="production", metavar="ENV",
@@ -49,6 +58,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="remove the target's refresh lock first (when its holder is known to be gone)",
     )
+    parser.add_argument(
+        "--restore",
+        metavar="BACKUP",
+        help="instead of refreshing, put the target's database and shared files back from one "
+        "of its backups (the directory a failed refresh names)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=_refresh)
 
@@ -59,6 +74,14 @@ def _refresh(args: argparse.Namespace) -> int:
     options = dict(
         source=args.source, target=args.target, db_only=args.db_only, files_only=args.files_only
     )
+    if args.restore:
+        _confirm(args, f"Put {args.project} {args.target} back as {args.restore} holds it?")
+        done = restore(workspace, args.project, args.target, args.restore, say=console.say)
+        if args.json:
+            print_json({"project": args.project, "target": args.target, "restored": done})
+        else:
+            print(done)
+        return ExitCode.OK
     if args.dry_run:
         result = plan(workspace, args.project, say=console.say, **options)
         if args.json:
@@ -79,7 +102,7 @@ def _refresh(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _confirm(args: argparse.Namespace) -> None:
+def _confirm(args: argparse.Namespace, question: str | None = None) -> None:
     if args.yes:
         return
     what = f"{args.project} {args.target}'s " + (
@@ -87,7 +110,8 @@ def _confirm(args: argparse.Namespace) -> None:
     )
     if not sys.stdin.isatty():
         raise UsageError(f"refusing to replace {what} without --yes (no terminal to ask)")
-    answer = input(f"Replace {what} with {args.source}'s (backed up first)? [y/N] ")
+    question = question or f"Replace {what} with {args.source}'s (backed up first)?"
+    answer = input(f"{question} [y/N] ")
     if answer.strip().lower() not in ("y", "yes"):
         raise UsageError("refresh not confirmed: nothing changed")
 

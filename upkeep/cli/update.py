@@ -9,6 +9,7 @@ from upkeep.cli.output import print_json, progress, table
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import load_project
+from upkeep.locks import Liveness, LockStatus
 from upkeep.progress import Console
 from upkeep.update import workflow
 from upkeep.update.journal import RunState
@@ -43,6 +44,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     minor.add_argument("project", help="project name (inventories/PROJECT.yml)")
     minor.add_argument("--check", action="store_true",
                        help="only say whether an update is available, and its security notes")  # fmt: skip
+    minor.add_argument(
+        "--shared-host",
+        action="store_true",
+        help="staging runs on production's host: update both at once (production backed up "
+        "first; staging is then no separate trial)",
+    )
     _common(minor)
     minor.set_defaults(handler=_minor)
     for verb, text in (
@@ -74,7 +81,9 @@ def _minor(args: argparse.Namespace) -> int:
             _print_check(found)
         return UPDATE_AVAILABLE if found.proposal.available else ExitCode.OK
     _confirm(args, "update PHP on staging and then production")
-    report = workflow.minor(workspace, args.project, say=console.say, tick=console.tick)
+    report = workflow.minor(
+        workspace, args.project, say=console.say, tick=console.tick, shared_host=args.shared_host
+    )
     return _finish(workspace, report, args.json)
 
 
@@ -97,9 +106,15 @@ def _abort(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    journal = workflow.status(find_workspace(args.root), args.project)
+    workspace = find_workspace(args.root)
+    journal = workflow.status(workspace, args.project)
+    unfinished = journal is not None and not journal.state.finished
+    lock = workflow.holder(workspace, args.project) if unfinished else None
     if args.json:
-        print_json(journal.to_dict() if journal else None)
+        data = journal.to_dict() if journal else None
+        if data is not None and unfinished:
+            data["holder"] = _holder_dict(lock)
+        print_json(data)
         return ExitCode.OK
     if journal is None:
         print(f"{args.project}: no update has run")
@@ -110,10 +125,24 @@ def _status(args: argparse.Namespace) -> int:
             for s in journal.steps]  # fmt: skip
     if rows:
         print(table(("step", "state", "took", "detail"), rows))
-    if not journal.state.finished:
+    if unfinished and lock is not None and lock.liveness is Liveness.ALIVE:
+        print(f"running: {lock.describe()}")
+    elif unfinished:
+        gone = lock.describe() if lock else "no run holds production's lock"
+        print(f"not running ({gone})")
         print(f"next: `upkeep update resume {journal.project}` or "
               f"`upkeep update abort {journal.project}`")  # fmt: skip
     return ExitCode.OK
+
+
+def _holder_dict(lock: LockStatus | None) -> dict[str, object] | None:
+    if lock is None:
+        return {"liveness": "none", "holder": None}
+    return {
+        "liveness": str(lock.liveness),
+        "reason": lock.reason,
+        "holder": lock.holder.describe() if lock.holder else None,
+    }
 
 
 def _confirm(args: argparse.Namespace, what: str) -> None:

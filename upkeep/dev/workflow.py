@@ -68,11 +68,13 @@ from upkeep.dev.state import (
 )
 from upkeep.dev.state import load as load_state
 from upkeep.dev.state import save as save_state
+from upkeep.envlocks import environment_lock
 from upkeep.errors import LabError, RunFailed, UpkeepError, UsageError
 from upkeep.inventory import Environment, Project, load_project
 from upkeep.inventory.pins import Pins, load_pins
 from upkeep.lab import engine, image
 from upkeep.lab.lab import ssh_open
+from upkeep.locks import Lock
 from upkeep.progress import Tick
 from upkeep.refresh.workflow import refresh
 from upkeep.runner import OpStatus, Runner, Target
@@ -154,6 +156,7 @@ class _Up:
     seed: SeedSummary | None = None
     php_served: str = ""
     actions: list[str] = field(default_factory=list)
+    lock: Lock | None = None
 
     def did(self, action: str | None) -> None:
         if action:
@@ -177,17 +180,22 @@ def up(
     """Make (or find) the project's developer environment; what it is and what was done."""
     started = time.monotonic()
     run = _Up(workspace, project_name, path, say, tick)
-    for name, step in (
-        ("check", _check),
-        ("image", _image),
-        ("container", _container),
-        ("provision", _provision),
-        ("database", _seed),
-        ("answer", _answer),
-    ):
-        if step is not _check:  # the check is instant; its refusals are one line
-            say(f"{name} …")
-        step(run)
+    try:
+        for name, step in (
+            ("check", _check),
+            ("image", _image),
+            ("container", _container),
+            ("lock", _lock),
+            ("provision", _provision),
+            ("database", _seed),
+            ("answer", _answer),
+        ):
+            if step is not _check:  # the check is instant; its refusals are one line
+                say(f"{name} …")
+            step(run)
+    finally:
+        if run.lock is not None:
+            run.lock.release()
     state = run.current
     return DevUpResult(
         project=run.project.name,
@@ -208,6 +216,13 @@ def up(
         actions=tuple(run.actions),
         seconds=time.monotonic() - started,
     )
+
+
+def _lock(run: _Up) -> None:
+    """The local environment's lock, as every run that changes an environment takes one."""
+    run.environment = _environment(run)
+    run.lock = environment_lock(run.project.name, run.environment, f"dev up {run.project.name}")
+    run.say(f"lock: {run.lock.acquire().describe()}")
 
 
 def _check(run: _Up) -> None:

@@ -1,5 +1,5 @@
-"""Rules that span several keys: unique hosts, unique addresses, name = file name, and the
-monitoring sections' own (mail needs a server, windows name existing environments).
+"""Rules that span several keys: unique hosts, unique addresses, name = file name, one
+database per environment on a shared host, and the monitoring sections' own (mail needs a server, windows name existing environments).
 
 They read the raw YAML data, not the model, so they still report when some
 other part of the file is broken: an operator sees every problem in one go.
@@ -33,6 +33,7 @@ def check(stem: str, data: Any) -> list[tuple[Path, str]]:
         *_hosts(data),
         *_domains(data),
         *_shared(data),
+        *_databases(data),
         *alerts.crosscheck(data),
     ]
 
@@ -131,3 +132,55 @@ def _shared(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
                 )
                 break
         seen.append(path)
+
+
+DATABASE_KEYS = ("name", "user", "dump_user")
+
+
+def _databases(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    """Environments on one host never share a database or its users.
+
+    Site directories, users and pools are named per environment; the database
+    is the project's unless an environment names its own, so two environments
+    on one host would refresh, restore and update each other's data.
+    """
+    project_db = data.get("database")
+    project_db = project_db if isinstance(project_db, dict) else {}
+    seen: dict[tuple[str, str, str], str] = {}  # (address, key, value) -> environment
+    for env_name, environment in _environments(data):
+        own = environment.get("database")
+        own = own if isinstance(own, dict) else {}
+        names = {key: own.get(key, project_db.get(key)) for key in DATABASE_KEYS}
+        clashes: dict[str, list[str]] = {}
+        for address in _addresses(environment):
+            for key, value in names.items():
+                if not isinstance(value, str):
+                    continue
+                other = seen.setdefault((address, key, value), env_name)
+                if other != env_name:
+                    clashes.setdefault(f"{other} on {address}", []).append(f"{key} {value}")
+        for where, shared in clashes.items():
+            yield (
+                ("environments", env_name),
+                f"shares host and database with {where} ({', '.join(shared)}): give "
+                f"{env_name} its own under environments.{env_name}.database (for example "
+                f"name: {_suffixed(names['name'], env_name)}, "
+                f"user: {_suffixed(names['user'], env_name)}, "
+                f"dump_user: {_suffixed(names['dump_user'], env_name)})",
+            )
+
+
+def _addresses(environment: dict[str, Any]) -> set[str]:
+    """The SSH endpoints of an environment's hosts (one address may front several by port)."""
+    hosts = environment.get("hosts")
+    if not isinstance(hosts, list):
+        return set()
+    return {
+        f"{_normalise(host['address'])}:{host.get('port', 22)}"
+        for host in hosts
+        if isinstance(host, dict) and isinstance(host.get("address"), str)
+    }
+
+
+def _suffixed(value: object, env_name: str) -> str:
+    return f"{value}_{env_name}" if isinstance(value, str) else f"<name>_{env_name}"

@@ -222,6 +222,29 @@ class Database(Model):
     dump_password: SecretRef
 
 
+class EnvironmentDatabase(Model):
+    """An environment's own database, where it differs from the project's.
+
+    Needed where two environments share a host: each then keeps its own
+    database and users, and shares nothing but the server's daemons.
+
+    >>> EnvironmentDatabase(name="demo_staging").name
+    'demo_staging'
+    """
+
+    name: DbName | None = None
+    user: DbUser | None = None
+    password: SecretRef | None = None
+    dump_user: DbUser | None = None
+    dump_password: SecretRef | None = None
+
+
+class Backups(Model):
+    """How many backups of each kind stay on a host, per site (refresh, update)."""
+
+    keep: Annotated[int, Strict(), Field(ge=1, le=100)] = 3
+
+
 class Host(Model):
     name: HostName
     address: Address
@@ -372,6 +395,7 @@ class Environment(Model):
     tls: Literal["lab", "acme", "manual", "none"]
     ref: GitRef = "main"
     hosts: Annotated[tuple[Host, ...], Field(min_length=1)]
+    database: EnvironmentDatabase | None = None  # the project's database, unless set here
     # Changes the project's checks for this environment only (by name, as the
     # project's list changes the defaults; see upkeep.monitor.checks).
     checks: Checks = ()
@@ -396,6 +420,7 @@ class Project(Model):
     shared_paths: tuple[RelativePath, ...] = ()
     environments: Mapping[EnvName, Environment]
     sanitize: Sanitize = Sanitize()  # what a refresh scrubs from production data
+    backups: Backups = Backups()  # the newest `keep` of each kind stay; older ones go
     # Monitoring: what `upkeep check` watches (on top of the defaults), the SLA
     # its reports measure, who hears of incidents and when they stay quiet.
     checks: Checks = ()
@@ -444,6 +469,25 @@ class Project(Model):
                 return environment
         known = ", ".join(self.environments)
         raise UsageError(f"project {self.name} has no environment {name!r} (it has: {known})")
+
+    def database_of(self, environment: str) -> Database:
+        """The database ``environment`` uses: the project's, with the environment's own keys."""
+        own = self.environment(environment).database
+        if own is None:
+            return self.database
+        changes = {key: value for key, value in own if value is not None}
+        return self.database.model_copy(update=changes)
+
+    def shared_addresses(self, first: str, second: str) -> tuple[str, ...]:
+        """The hosts (address:port) both environments run on: their PHP build is shared."""
+        if first == second:
+            return ()
+        theirs = {(host.address, host.port) for host in self.environment(second).hosts}
+        return tuple(
+            f"{h.address}:{h.port}"
+            for h in self.environment(first).hosts
+            if (h.address, h.port) in theirs
+        )
 
     def hosts(self) -> Iterator[tuple[EnvName, Host]]:
         """Every host of the project with its environment, dev first."""

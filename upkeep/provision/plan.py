@@ -49,7 +49,7 @@ def site_state(
     php_build: str,
     release: Release | None,
 ) -> SiteState:
-    database = project.database
+    database = project.database_of(str(environment.name))
     return SiteState(
         project=project.name,
         environment=str(environment.name),

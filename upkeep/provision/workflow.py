@@ -24,9 +24,11 @@ from pyinfra.operations import apt
 from deploys.site import site
 from tasks.facts import PhpCandidates
 from upkeep.desired import SiteState
+from upkeep.envlocks import environment_locks, holding
 from upkeep.errors import RunFailed, UsageError
 from upkeep.inventory import Project, load_project
 from upkeep.inventory.pins import Pins, load_pins, write_pins
+from upkeep.locks import Lock
 from upkeep.provision import plan
 from upkeep.runner import Runner, RunResult, Target
 from upkeep.versions import InvalidBuild, PhpBuild, newest
@@ -105,8 +107,10 @@ def provision(
     run = _Provision(
         workspace, project_name, environment_names, dry_run, php_build, say, deploy_ref
     )
-    for step in (_load, _choose_php_builds, _plan, _apply, _record_pins):
-        step(run)
+    _load(run)
+    with holding(_locks(run)):
+        for step in (_choose_php_builds, _one_build_per_host, _plan, _apply, _record_pins):
+            step(run)
     assert run.run is not None
     return ProvisionResult(
         project=run.project.name,
@@ -133,6 +137,31 @@ def _load(run: _Provision) -> None:
     run.targets = [
         Target(name, host) for name in names for host in run.project.environment(name).hosts
     ]
+
+
+def _locks(run: _Provision) -> list[Lock]:
+    """Each environment's lock while it changes (a dry run changes nothing: no lock)."""
+    if run.dry_run:
+        return []
+    verb = "deploy" if run.deploy_ref else "provision"
+    purpose = f"{verb} {run.project.name} {' '.join(run.environment_names)}"
+    return environment_locks(run.project, run.environment_names, purpose)
+
+
+def _one_build_per_host(run: _Provision) -> None:
+    """Environments on one host share its PHP build: never move it under another's pin."""
+    pins = {name: run.pins.get(name).php_build for name in run.project.environments}
+    pins.update(run.php_builds)
+    for name in run.environment_names:
+        for other in run.project.environments:
+            shared = run.project.shared_addresses(name, other)
+            if other == name or not shared or not pins[other] or pins[other] == pins[name]:
+                continue
+            raise UsageError(
+                f"{name} and {other} share host {', '.join(shared)} but pin different PHP "
+                f"builds ({pins[name]} and {pins[other]}); a host has one build: align the "
+                f"pins with `upkeep update minor {run.project.name} --shared-host`"
+            )
 
 
 def _choose_php_builds(run: _Provision) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shlex
 import subprocess
 import time
@@ -28,15 +29,16 @@ from typing import Any
 
 from upkeep import secrets
 from upkeep.desired import base_dir
+from upkeep.envlocks import environment_lock, holding
 from upkeep.errors import RunFailed, UpkeepError, UsageError
 from upkeep.inventory import Environment, Host, Project, load_project
 from upkeep.inventory.pins import load_pins
-from upkeep.locks import Lock
 from upkeep.progress import Meter, Tick
 from upkeep.provision.workflow import provision
 from upkeep.refresh import inspect, stream
 from upkeep.refresh.backup import BackupPlan, backup_script, drop_all_tables, restore_script
 from upkeep.refresh.files import rsync
+from upkeep.refresh.identity import read_identity
 from upkeep.refresh.sanitize import RuleSet
 from upkeep.refresh.transform import Transformer, TransformReport, for_refresh
 from upkeep.refresh.urls import site_url
@@ -46,8 +48,8 @@ from upkeep.ssh import check_root, root_command, run_root, ssh_argv
 from upkeep.workspace import Workspace
 
 Say = Callable[[str], None]
+BACKUP_ID = re.compile(r"\d{8}T\d{6}Z")  # a backup's directory name: when it was taken
 DUMP_OPTIONS = "--single-transaction --quick --routines --triggers --events"
-LOCK_TTL_SECONDS = 6 * 3600  # longer than any refresh; a crashed one's lock goes stale after
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,9 @@ class RefreshReport:
     rows: dict[str, int] = field(default_factory=dict)
     data: DataSummary = DataSummary()
     source_ref: str | None = None
+    backup: str | None = None  # where the target's backup is, on the target's first host
+    target_host: str | None = None
+    restore_failed: bool = False  # the target is half-refreshed: restore it from ``backup``
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,12 +123,23 @@ class RefreshPlan:
 class RefreshFailed(RunFailed):
     def __init__(self, report: RefreshReport) -> None:
         self.report = report
-        restored = (
-            "the target was restored from its backup" if report.restored else "nothing was changed"
-        )
         super().__init__(
-            f"refresh of {report.project} {report.target} failed: {report.error} ({restored})"
+            f"refresh of {report.project} {report.target} failed: {report.error} "
+            f"({outcome(report)})"
         )
+
+
+def outcome(report: RefreshReport) -> str:
+    """What a failed refresh left behind, in words that are true."""
+    if report.restore_failed:
+        return (
+            f"{report.target} is HALF-REFRESHED and its restore failed; its backup is "
+            f"{report.backup} on {report.target_host}: restore it with `upkeep refresh "
+            f"{report.project} --to {report.target} --restore {report.backup}`"
+        )
+    if report.restored:
+        return f"{report.target} was restored from its backup {report.backup}"
+    return "nothing was changed"
 
 
 TransformFactory = Callable[[], stream.Transform]
@@ -171,8 +187,16 @@ class _Refresh:
         return f"/etc/upkeep/{Path(self.site_dir(self.source)).name}-dump.cnf"
 
     @property
-    def database(self) -> str:
-        return self.project.database.name
+    def source_database(self) -> str:
+        return self.project.database_of(str(self.source.name)).name
+
+    @property
+    def target_database(self) -> str:
+        """The target's own database: environments sharing a host each have one."""
+        own = self.target.database
+        if self.outside:  # a developer's environment: the project's database unless it names one
+            return own.name if own and own.name else self.project.database.name
+        return self.project.database_of(str(self.target.name)).name
 
 
 def refresh(
@@ -207,16 +231,13 @@ def refresh(
     )  # fmt: skip
     run.target_url = target_url
     _run_step(run, "check", lambda: _check(run))
-    lock = Lock(
-        f"/var/lib/upkeep/locks/{run.project.name}-{target}",
-        f"refresh {run.project.name} {source}→{target}",
-        lambda script: run_root(run.target_host, script),
-        ttl_seconds=LOCK_TTL_SECONDS,
+    lock = environment_lock(
+        run.project.name, run.target, f"refresh {run.project.name} {source}→{target}"
     )
     if force_unlock:
         lock.force_unlock()
     error: str | None = None
-    restored = False
+    restored = restore_failed = False
     _run_step(run, "lock", lambda: lock.acquire().describe())
     try:
         for name, step in _steps(run):
@@ -225,18 +246,65 @@ def refresh(
         error = secrets.redact(str(failure))
         run.say(f"failed: {error}")
         restored = _restore(run)
+        restore_failed = run.backup is not None and not restored
     except BaseException:
         _restore(run)  # a bug or an interrupt: still put the target back, then let it show
         raise
     finally:
         lock.release()
     report = RefreshReport(
-        run.project.name, source, target, error is None, tuple(run.steps), error, restored,
-        run.rows, run.data, run.source_ref,
-    )  # fmt: skip
+        run.project.name,
+        source,
+        target,
+        error is None,
+        tuple(run.steps),
+        error,
+        restored,
+        run.rows,
+        run.data,
+        run.source_ref,
+        backup=run.backup,
+        target_host=run.target_host.name,
+        restore_failed=restore_failed,
+    )
     if error is not None:
         raise RefreshFailed(report)
     return report
+
+
+def restore(
+    workspace: Workspace,
+    project_name: str,
+    target: str,
+    backup: str,
+    *,
+    say: Say = lambda _: None,
+) -> str:
+    """``refresh --restore``: put ``target``'s database and shared files back from a backup.
+
+    What a half-refreshed target needs when a refresh's own restore failed;
+    the same guards as a refresh: never production, never the source's own
+    database, the target's lock held.
+    """
+    run = _prepare(
+        workspace, project_name, "production", target, False, False, say, lambda _: None, None
+    )
+    backup_plan = _backup_plan(run)
+    name = backup.rstrip("/").rsplit("/", 1)[-1]
+    if backup.rstrip("/") != f"{backup_plan.backups_dir}/{name}" or not BACKUP_ID.fullmatch(name):
+        raise UsageError(
+            f"--restore {backup[:200]!r} is not a backup of {target} (they are "
+            f"{backup_plan.backups_dir}/YYYYMMDDTHHMMSSZ)"
+        )
+    _refuse_same_database(run)
+    lock = environment_lock(run.project.name, run.target, f"restore {run.project.name} {target}")
+    with holding([lock]):
+        say(f"restoring {target} from {backup}")
+        check_root(run.target_host, restore_script(backup_plan, backup), f"restoring {target}")
+    return (
+        f"{target}'s database and shared files are back as {backup} holds them; its code is "
+        f"what its pin says (`upkeep provision {run.project.name} {target}` deploys it)"
+    )
 
 
 def plan(
@@ -260,7 +328,7 @@ def plan(
         for table in sorted(facts.sizes):
             size = facts.sizes[table]
             lines.append(TablePlanLine(table, size.rows, size.bytes, _action(run, table)))
-    space = inspect.target_space(run.target_host, run.database)
+    space = inspect.target_space(run.target_host, run.target_database)
     return RefreshPlan(
         run.project.name, source, target, tuple(_url_map(run)), tuple(lines),
         () if db_only else tuple(run.project.shared_paths),
@@ -328,9 +396,12 @@ def _check(run: _Refresh) -> str:
         if not pin.ref:
             raise UsageError(f"{run.source.name} has no deployed commit pinned: provision it first")
         run.source_ref = pin.ref
-    run.facts = inspect.source_facts(run.source_host, run.database, run.dump_defaults)
+    _refuse_same_database(run)
+    run.facts = inspect.source_facts(run.source_host, run.source_database, run.dump_defaults)
     if not run.facts.columns:
-        raise RunFailed(f"{run.source.name} has no tables in {run.database}: nothing to copy")
+        raise RunFailed(
+            f"{run.source.name} has no tables in {run.source_database}: nothing to copy"
+        )
     detail = (
         f"{len(run.facts.columns)} tables, ~{run.facts.bytes / 1e6:.1f} MB on {run.source.name}"
     )
@@ -339,7 +410,7 @@ def _check(run: _Refresh) -> str:
     if run.transform_factory is None:
         run.rules.require(run.facts.columns)  # a rule that fits nothing: exit 2, nothing changed
         detail += ", sanitize rules fit"
-    space = inspect.target_space(run.target_host, run.database)
+    space = inspect.target_space(run.target_host, run.target_database)
     missing = space.shortfall(run.facts)
     if missing:
         raise RunFailed(
@@ -349,13 +420,29 @@ def _check(run: _Refresh) -> str:
     return detail
 
 
+def _refuse_same_database(run: _Refresh) -> None:
+    """Names can lie (an alias, a copied inventory): ask both servers who they are."""
+    if run.files_only:
+        return
+    source = read_identity(run.source_host, run.source_database)
+    target = read_identity(run.target_host, run.target_database)
+    if source.same_database(target):
+        raise UsageError(
+            f"{run.target.name}'s database is {run.source.name}'s own ({source.describe()}, "
+            f"reached through {run.source_host.address} and {run.target_host.address}): "
+            f"nothing was changed; give {run.target.name} its own database under "
+            f"environments.{run.target.name}.database"
+        )
+
+
 def _backup_plan(run: _Refresh) -> BackupPlan:
     target_dir = run.site_dir(run.target)
     return BackupPlan(
         base_dir=target_dir,
         backups_dir=f"/var/backups/upkeep/{Path(target_dir).name}",
-        database=run.database,
+        database=run.target_database,
         shared_paths=tuple(run.project.shared_paths),
+        keep=run.project.backups.keep,
     )
 
 
@@ -400,7 +487,7 @@ def _schema(run: _Refresh) -> Mapping[str, tuple[str, ...]]:
 
 
 def _database(run: _Refresh) -> str:
-    dump = f"{dump_command(run.dump_defaults, run.database)} | gzip -1"
+    dump = f"{dump_command(run.dump_defaults, run.source_database)} | gzip -1"
     load = load_command(_backup_plan(run))
     transform = _transform(run)
     meter = Meter("database", total=run.facts.bytes if run.facts else None)
@@ -501,8 +588,10 @@ def _verify(run: _Refresh) -> str:
         return "database not refreshed: nothing to count"
     # What the dump carried, as the transformer counted it; without one (the plumbing's
     # tests), the source's rows now, read as the dump user.
-    dumped = run.dumped or inspect.table_counts(run.source_host, run.database, run.dump_defaults)
-    target = inspect.table_counts(run.target_host, run.database)
+    dumped = run.dumped or inspect.table_counts(
+        run.source_host, run.source_database, run.dump_defaults
+    )
+    target = inspect.table_counts(run.target_host, run.target_database)
     truncated = run.rules.truncated(dumped) if run.transform_factory is None else set()
     wrong = compare_counts(dumped, target, truncated)
     if wrong:
@@ -518,7 +607,7 @@ def _verify(run: _Refresh) -> str:
             run.target_host,
             root_command(
                 f"mariadb-dump --skip-comments --single-transaction --quick "
-                f"{shlex.quote(run.database)} | gzip -1"
+                f"{shlex.quote(run.target_database)} | gzip -1"
             ),
         ),
         scan.feed,

@@ -20,6 +20,7 @@ with a revert commit and smoke-checks again.
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import time
 from collections.abc import Callable
@@ -27,15 +28,17 @@ from dataclasses import dataclass, field
 
 from upkeep import secrets
 from upkeep.desired import base_dir
+from upkeep.envlocks import environment_lock, environment_locks
 from upkeep.errors import RunFailed, UpkeepError, UsageError
 from upkeep.inventory import Environment, Project, load_project
 from upkeep.inventory.pins import load_pins, revert_pins, write_pins
-from upkeep.locks import Lock
+from upkeep.locks import Lock, LockStatus
+from upkeep.locks import inspect as inspect_lock
 from upkeep.progress import Tick
 from upkeep.provision.workflow import provision
 from upkeep.refresh.workflow import refresh
 from upkeep.smoke import SmokeResult, smoke
-from upkeep.ssh import check_root, run_root
+from upkeep.ssh import check_root
 from upkeep.update import packages
 from upkeep.update.journal import Journal, JournalStep, JournalStore, RunState, StepState
 from upkeep.update.proposal import check_for_update
@@ -56,7 +59,20 @@ STEPS = (
     "sync_dev",
     "unlock",
 )
-LOCK_TTL_SECONDS = 4 * 3600
+# Staging on production's host: the build is the host's, so staging's bump moves production
+# too. Production is backed up first, and its pin moves with staging's, in one commit.
+UPDATE_BACKUP = "^update-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$"  # update-<run id>, see Journal.start
+SHARED_HOST_STEPS = (
+    "lock",
+    "refresh_staging",
+    "backup_production",
+    "bump_staging",
+    "smoke_staging",
+    "bump_production",
+    "smoke_production",
+    "sync_dev",
+    "unlock",
+)
 
 
 def _real_smoke(project: Project, environment: Environment, build: str) -> SmokeResult:
@@ -72,7 +88,7 @@ class _Update:
     say: Say
     tick: Tick
     smoke: Smoke
-    lock: Lock | None = None
+    locks: list[Lock] = field(default_factory=list)
     smoke_results: list[SmokeResult] = field(default_factory=list)
 
     @property
@@ -84,6 +100,11 @@ class _Update:
 
     def save(self) -> None:
         self.store.save(self.journal)
+
+    @property
+    def shared_host(self) -> bool:
+        """Whether staging runs on production's host (the run was told it may)."""
+        return bool(self.journal.facts.get("shared_host"))
 
 
 def _site(project: Project) -> str:
@@ -99,6 +120,27 @@ def status(workspace: Workspace, project_name: str) -> Journal | None:
     return store().load(project_name)
 
 
+def holder(workspace: Workspace, project_name: str) -> LockStatus | None:
+    """Who holds production's lock now, alive or not (None: nobody): a live run or a dead one."""
+    project = load_project(workspace, project_name)
+    lock = environment_lock(project.name, project.environment("production"), "update status")
+    return inspect_lock(lock.lock_dir, lock.run)
+
+
+def shared_hosts_refusal(project: Project) -> str | None:
+    """Why a minor update cannot treat staging as a separate trial, or None when it can."""
+    if "staging" not in project.environments:
+        return None
+    shared = project.shared_addresses("staging", "production")
+    if not shared:
+        return None
+    return (
+        f"staging and production of {project.name} share host {', '.join(shared)}: a PHP build "
+        "belongs to the host, so staging's bump moves production too and is no separate trial; "
+        "run again with --shared-host to update both at once (production backed up first)"
+    )
+
+
 def minor(
     workspace: Workspace,
     project_name: str,
@@ -106,9 +148,16 @@ def minor(
     say: Say = lambda _: None,
     tick: Tick = lambda _: None,
     smoke_check: Smoke = _real_smoke,
+    shared_host: bool = False,
 ) -> UpdateReport:
-    """Run a minor update from the start; a report whatever the outcome (see its state)."""
+    """Run a minor update from the start; a report whatever the outcome (see its state).
+
+    ``shared_host`` allows staging on production's host (see ``shared_hosts_refusal``).
+    """
     project = load_project(workspace, project_name)
+    refusal = shared_hosts_refusal(project)
+    if refusal and not shared_host:
+        raise UsageError(refusal)
     journals = store()
     previous = journals.load(project.name)
     if previous is not None and not previous.state.finished:
@@ -132,9 +181,12 @@ def minor(
             journals.save(journal)  # _bump saved it while running: say it is finished
         return report_of(journal, _site(project), (), found)
     assert found.proposal.offered is not None
-    journal = Journal.start(project.name, found.proposal.pinned, found.proposal.offered, STEPS)
+    steps = SHARED_HOST_STEPS if refusal else STEPS
+    journal = Journal.start(project.name, found.proposal.pinned, found.proposal.offered, steps)
     journal.facts["security"] = [entry.summary() for entry in found.notes]
+    journal.facts["shared_host"] = refusal is not None
     run = _Update(workspace, project, journal, journals, say, tick, smoke_check)
+    _take_locks(run)  # held by another run: stop here, nothing recorded, nothing to undo
     run.save()
     _drive(run)
     return report_of(run.journal, _site(project), tuple(run.smoke_results), found)
@@ -150,6 +202,7 @@ def resume(
 ) -> UpdateReport:
     """Carry on an unfinished run from the step that did not finish."""
     run = _unfinished(workspace, project_name, say, tick, smoke_check, "resume")
+    _take_locks(run)  # a live run holds them: LockHeld (exit 1) names it, nothing is undone
     say(f"resuming run {run.journal.run_id}: {run.journal.where()}")
     _drive(run)
     return report_of(run.journal, _site(run.project), tuple(run.smoke_results), None)
@@ -165,13 +218,12 @@ def abort(
 ) -> UpdateReport:
     """Undo an unfinished run: production and staging back on the build they had."""
     run = _unfinished(workspace, project_name, say, tick, smoke_check, "abort")
+    _take_locks(run)  # a live run holds them: LockHeld (exit 1) names it, nothing is undone
     say(f"aborting run {run.journal.run_id}: {run.journal.where()}")
-    run.lock = _lock(run)
-    run.lock.acquire()
     try:
         _undo(run, RunState.ABORTED, "aborted by the operator")
     finally:
-        run.lock.release()
+        _release_locks(run)
     return report_of(run.journal, _site(run.project), tuple(run.smoke_results), None)
 
 
@@ -190,9 +242,10 @@ def _unfinished(
 
 # -- the driver --------------------------------------------------------------------
 def _drive(run: _Update) -> None:
+    """Run the journal's steps from the first not done; the locks are already held."""
     journal = run.journal
     steps: dict[str, Callable[[_Update], str]] = {
-        "lock": _take_lock,
+        "lock": _lock,
         "refresh_staging": _refresh_staging,
         "bump_staging": _bump_staging,
         "smoke_staging": _smoke_staging,
@@ -203,8 +256,6 @@ def _drive(run: _Update) -> None:
         "unlock": _unlock,
     }
     try:
-        if journal.done("lock"):  # a resumed run: the lock is taken again (the old one is stale)
-            _take_lock(run)
         for step in journal.steps:
             if step.state is StepState.DONE:
                 continue
@@ -225,33 +276,38 @@ def _drive(run: _Update) -> None:
         run.say(f"failed: {reason}")
         _undo(run, RunState.ROLLED_BACK, reason)
     finally:
-        if run.lock is not None:
-            run.lock.release()
+        _release_locks(run)
 
 
 # -- the steps ----------------------------------------------------------------------
-def _lock(run: _Update) -> Lock:
-    production = run.environment("production").hosts[0]
-    return Lock(
-        f"/var/lib/upkeep/locks/{run.project.name}-update",
-        f"update minor {run.project.name} {run.journal.from_build} → {run.journal.to_build}",
-        lambda script: run_root(production, script),
-        ttl_seconds=LOCK_TTL_SECONDS,
+def _take_locks(run: _Update) -> None:
+    """The lock of every environment the update touches, before anything can change or undo."""
+    purpose = f"update minor {run.project.name} {run.journal.from_build} → {run.journal.to_build}"
+    locks = environment_locks(run.project, list(run.project.environments), purpose)
+    try:
+        for lock in locks:
+            lock.acquire()
+            run.locks.append(lock)
+    except BaseException:
+        _release_locks(run)
+        raise
+
+
+def _release_locks(run: _Update) -> None:
+    while run.locks:
+        run.locks.pop().release()
+
+
+def _lock(run: _Update) -> str:
+    return "; ".join(
+        f"{lock.lock_dir} ({lock.taken_over})" if lock.taken_over else lock.lock_dir
+        for lock in run.locks
     )
 
 
-def _take_lock(run: _Update) -> str:
-    run.lock = _lock(run)
-    info = run.lock.acquire()
-    taken = f" ({run.lock.taken_over})" if run.lock.taken_over else ""
-    return info.describe() + taken
-
-
 def _unlock(run: _Update) -> str:
-    if run.lock is not None:
-        run.lock.release()
-        run.lock = None
-    return "lock released"
+    _release_locks(run)
+    return "locks released"
 
 
 def _refresh_staging(run: _Update) -> str:
@@ -267,9 +323,15 @@ def _bump(run: _Update, environment: str, build: str, key: str) -> str:
     pins = load_pins(run.workspace, run.project.name)
     before = pins.get(environment).php_build
     reason = f"upkeep update minor, run {run.journal.run_id}"
-    commit = write_pins(run.workspace, pins.with_env(environment, php_build=build), reason)
+    moved = pins.with_env(environment, php_build=build)
+    if environment == "staging" and run.shared_host:  # the host's build is production's too
+        moved = moved.with_env("production", php_build=build)
+        run.journal.facts["production_touched_at"] = time.time()
+    commit = write_pins(run.workspace, moved, reason)
     if commit is not None:
         run.journal.facts[key] = commit
+        if environment == "staging" and run.shared_host:
+            run.journal.facts["production_commit"] = commit
         run.save()
     _settle_dpkg(run, environment)
     result = provision(run.workspace, run.project.name, [environment], say=lambda _: None)
@@ -307,8 +369,9 @@ def _smoke_staging(run: _Update) -> str:
 def _backup_production(run: _Update) -> str:
     production = run.environment("production")
     site = base_dir(run.project.name, "production").rsplit("/", 1)[-1]
-    directory = f"/var/backups/upkeep/{site}/update-{run.journal.run_id}"
-    database = run.project.database.name
+    backups = f"/var/backups/upkeep/{site}"
+    directory = f"{backups}/update-{run.journal.run_id}"
+    database = shlex.quote(run.project.database_of("production").name)
     kept = {}
     for host in production.hosts:
         installed = packages.parse_installed(
@@ -324,14 +387,28 @@ def _backup_production(run: _Update) -> str:
             packages.keep_debs_script(f"{directory}/debs", installed),
             f"keeping the PHP packages on {host.name}",
         )
+        check_root(host, prune_script(backups, run.project.backups.keep), "pruning old backups")
         kept[host.name] = installed
     run.journal.facts.update(backup_dir=directory, packages=kept)
     count = sum(len(p) for p in kept.values())
     return f"database and {count} PHP packages ({run.journal.from_build}) kept in {directory}"
 
 
+def prune_script(backups_dir: str, keep: int) -> str:
+    """Only the newest ``keep`` update backups stay (names sort by time; nothing else goes).
+
+    >>> "head -n -3" in prune_script("/var/backups/upkeep/demo-production", 3)
+    True
+    """
+    return (
+        f"cd {shlex.quote(backups_dir)} && "
+        f"ls -1 | grep -E '{UPDATE_BACKUP}' | LC_ALL=C sort | head -n -{int(keep)} | "
+        'while read -r old; do rm -rf -- "$old"; done'
+    )
+
+
 def _bump_production(run: _Update) -> str:
-    run.journal.facts["production_touched_at"] = time.time()
+    run.journal.facts.setdefault("production_touched_at", time.time())
     run.save()
     return _bump(run, "production", run.journal.to_build, "production_commit")
 
@@ -378,17 +455,26 @@ def _undo(run: _Update, state: RunState, reason: str) -> None:
         ("staging", "bump_staging", "staging_commit"),
         ("dev", "sync_dev", "dev_commit"),
     ):
-        if not journal.started_step(step):
+        if not _touched(run, environment, step):
             continue
         try:
             journal.undo.append(_put_back(run, environment, key))
         except UpkeepError as failure:
             problems.append(f"{environment} NOT put back: {secrets.redact(str(failure))}")
         run.save()
-    if journal.started_step("bump_production"):
+    if _touched(run, "production", "bump_production"):
         _affected(run)
     journal.end(RunState.FAILED if problems else state, "; ".join([reason, *problems]))
     run.save()
+
+
+def _touched(run: _Update, environment: str, step: str) -> bool:
+    """Whether the run may have changed ``environment`` (on a shared host, staging's bump did)."""
+    if run.journal.started_step(step):
+        return True
+    return (
+        environment == "production" and run.shared_host and run.journal.started_step("bump_staging")
+    )
 
 
 def _put_back(run: _Update, environment: str, key: str) -> str:

@@ -1,0 +1,62 @@
+"""Every run that changes an environment holds that environment's lock.
+
+One lock per site (project and environment), kept on the environment's first
+host, so runs from any machine see it: provision, deploy, rollback, refresh
+(its target), update (each environment it touches) and ``dev up`` take it.
+Within one process the locks are re-entrant, so an update that refreshes
+staging and provisions it holds staging's lock once, for the whole run.
+Several locks are always taken in the inventory's order (dev, staging,
+production), so two runs never wait for each other in a circle.
+
+    >>> lock_dir("demo", "staging")
+    '/var/lib/upkeep/locks/demo-staging'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from upkeep.desired import site_id
+from upkeep.inventory import Environment, Project
+from upkeep.locks import Lock, environment_lock_dir
+from upkeep.ssh import run_root
+
+
+def lock_dir(project_name: str, environment_name: str) -> str:
+    return environment_lock_dir(site_id(project_name, environment_name))
+
+
+def environment_lock(project_name: str, environment: Environment, purpose: str) -> Lock:
+    """The lock of ``environment``, on its first host, for a run doing ``purpose``."""
+    host = environment.hosts[0]
+    return Lock(
+        lock_dir(project_name, str(environment.name)),
+        purpose,
+        lambda script: run_root(host, script),
+        where=f"{host.address}:{host.port}",
+    )
+
+
+def environment_locks(project: Project, names: Sequence[str], purpose: str) -> list[Lock]:
+    """The locks of the named environments, in the inventory's order."""
+    wanted = set(names)
+    return [
+        environment_lock(project.name, environment, purpose)
+        for name, environment in project.environments.items()
+        if name in wanted
+    ]
+
+
+@contextmanager
+def holding(locks: Sequence[Lock]) -> Iterator[None]:
+    """Hold every lock for the block; a held one stops here (LockHeld) with none kept."""
+    taken: list[Lock] = []
+    try:
+        for lock in locks:
+            lock.acquire()
+            taken.append(lock)
+        yield
+    finally:
+        for lock in reversed(taken):
+            lock.release()
