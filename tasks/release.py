@@ -223,17 +223,35 @@ def releases_owned_by_root(base_dir: str):
         yield f"test ! -L {tree} && chown -R root:root {tree} && chmod -R go-w {tree}"
 
 
+def root_directories(site: SiteState) -> list[str]:
+    """The site's directories only root writes: all but the shared paths themselves.
+
+    >>> root_directories(SiteState.example())[-1]
+    '/srv/www/demo-staging/shared/public'
+    """
+    base = site.base_dir
+    parents = {
+        "/".join(path.split("/")[:depth])
+        for path in site.shared_paths
+        for depth in range(1, path.count("/") + 1)
+    }
+    # a parent that is itself a shared path, or inside one, is the site's
+    owned = tuple(site.shared_paths)
+    parents = {p for p in parents if not any(p == o or p.startswith(o + "/") for o in owned)}
+    return [
+        f"{base}/releases",
+        f"{base}/.dep",
+        f"{base}/.dep/archives",
+        site.shared_dir,
+        *(f"{site.shared_dir}/{parent}" for parent in sorted(parents)),
+    ]
+
+
 @deploy("Release")
 def release(site: SiteState, release: Release, site_url: str) -> None:
     # root's, like the base directory: the site user cannot plant a name root later reads.
-    for name, path in (("Releases", "releases"), ("Shared", "shared"), ("Deploy state", ".dep")):
-        files.directory(
-            name=f"{name} directory",
-            path=f"{site.base_dir}/{path}",
-            user="root",
-            group="root",
-            mode="755",
-        )
+    for path in root_directories(site):
+        files.directory(name=f"{path} is root's", path=path, user="root", group="root", mode="755")
     releases_owned_by_root(name="Release trees are root's", base_dir=site.base_dir)
     files.put(
         name="Environment file (credentials)",
