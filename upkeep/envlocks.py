@@ -22,6 +22,9 @@ from upkeep.inventory import Environment, Project
 from upkeep.locks import Lock, environment_lock_dir
 from upkeep.ssh import run_root
 
+# A lock's scripts are tiny; the heartbeat must not hang on a stalled ssh for long.
+LOCK_SCRIPT_TIMEOUT = 120
+
 
 def lock_dir(project_name: str, environment_name: str) -> str:
     return environment_lock_dir(site_id(project_name, environment_name))
@@ -33,7 +36,7 @@ def environment_lock(project_name: str, environment: Environment, purpose: str) 
     return Lock(
         lock_dir(project_name, str(environment.name)),
         purpose,
-        lambda script: run_root(host, script),
+        lambda script: run_root(host, script, timeout=LOCK_SCRIPT_TIMEOUT),
         where=f"{host.address}:{host.port}",
     )
 

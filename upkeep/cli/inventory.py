@@ -14,7 +14,7 @@ from typing import Any
 
 from upkeep.cli.output import print_json
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import check_files, load_project
+from upkeep.inventory import check_files, load_file, load_project, pins
 from upkeep.inventory.files import display
 from upkeep.inventory.loader import named_like_inventories
 from upkeep.inventory.pins import load_pins
@@ -61,8 +61,19 @@ def _check(args: argparse.Namespace) -> int:
         for line in problems:
             print(f"upkeep: {line}", file=sys.stderr)
     else:
+        for note in _sharing_notes(files):
+            print(f"note: {note}")
         print(f"ok: {len(files)} inventories")
     return int(ExitCode.USAGE if problems else ExitCode.OK)
+
+
+def _sharing_notes(files: list[Path]) -> list[str]:
+    """What environments on one host share (their PHP build), for valid inventories."""
+    notes: list[str] = []
+    for path in files:
+        if not pins.is_lock_file(path):
+            notes += load_file(path).shared_builds()
+    return notes
 
 
 def _show(args: argparse.Namespace) -> int:

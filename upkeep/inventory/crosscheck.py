@@ -147,7 +147,8 @@ def _databases(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
     project_db = data.get("database")
     project_db = project_db if isinstance(project_db, dict) else {}
     seen: dict[tuple[str, str, str], str] = {}  # (address, key, value) -> environment
-    for env_name, environment in _environments(data):
+    # Production keeps its names; the environment beside it is the one asked to change.
+    for env_name, environment in sorted(_environments(data), key=lambda e: e[0] != "production"):
         own = environment.get("database")
         own = own if isinstance(own, dict) else {}
         names = {key: own.get(key, project_db.get(key)) for key in DATABASE_KEYS}

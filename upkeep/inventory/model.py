@@ -489,6 +489,17 @@ class Project(Model):
             if (h.address, h.port) in theirs
         )
 
+    def shared_builds(self) -> list[str]:
+        """One line per pair of environments on one host: they run that host's PHP build."""
+        names = list(self.environments)
+        return [
+            f"{self.name}: {first} and {second} share host {', '.join(shared)} and so its PHP "
+            f"build; `update minor` asks for --shared-host (staging is then no separate trial)"
+            for index, first in enumerate(names)
+            for second in names[index + 1 :]
+            if (shared := self.shared_addresses(first, second))
+        ]
+
     def hosts(self) -> Iterator[tuple[EnvName, Host]]:
         """Every host of the project with its environment, dev first."""
         for name, environment in self.environments.items():

@@ -108,6 +108,7 @@ def provision(
         workspace, project_name, environment_names, dry_run, php_build, say, deploy_ref
     )
     _load(run)
+    _one_build_per_host(run)  # the pins alone may already disagree: refuse before any lock
     with holding(_locks(run)):
         for step in (_choose_php_builds, _one_build_per_host, _plan, _apply, _record_pins):
             step(run)
