@@ -23,6 +23,8 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from upkeep import sqlnames
+
 DUMP = "mariadb-dump --single-transaction --quick --routines --triggers --events"
 
 
@@ -120,12 +122,5 @@ def _restore_shared_path_lines(path: str, owner: str) -> list[str]:
 
 
 def drop_all_tables(plan: BackupPlan) -> str:
-    db = shlex.quote(plan.database)
-    query = (
-        "SELECT CONCAT('DROP TABLE IF EXISTS `', table_name, '`;') FROM information_schema.tables "
-        f"WHERE table_schema = '{plan.database}'"
-    )
-    return (
-        f"{{ echo 'SET FOREIGN_KEY_CHECKS=0;'; {plan.load_command} -N -B -e {shlex.quote(query)} {db}; }} "
-        f"| {plan.load_command} {db}"
-    )
+    # Names quoted by upkeep.sqlnames: a table's name must never run as SQL.
+    return sqlnames.drop_all_tables(plan.database, plan.load_command)

@@ -17,6 +17,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from upkeep import sqlnames
 from upkeep.errors import RunFailed
 from upkeep.inventory import Host
 from upkeep.ssh import check_root
@@ -67,7 +68,8 @@ def source_facts(host: Host, database: str, defaults_file: str) -> SourceFacts:
             defaults_file,
             database,
             "SELECT table_name, column_name FROM information_schema.columns "
-            f"WHERE table_schema = '{database}' ORDER BY table_name, ordinal_position",
+            # DATABASE(): the name is the client's argument, never spliced into SQL.
+            "WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position",
         ),
         f"reading the tables of {database}",
     )
@@ -77,7 +79,7 @@ def source_facts(host: Host, database: str, defaults_file: str) -> SourceFacts:
             defaults_file,
             database,
             "SELECT table_name, data_length + index_length, COALESCE(table_rows, 0) "
-            f"FROM information_schema.tables WHERE table_schema = '{database}' "
+            "FROM information_schema.tables WHERE table_schema = DATABASE() "
             "AND table_type = 'BASE TABLE'",
         ),
         f"reading the sizes of {database}",
@@ -98,20 +100,29 @@ def target_space(host: Host, database: str) -> TargetSpace:
 
 
 def table_counts(host: Host, database: str, defaults: str | None = None) -> dict[str, int]:
-    """Exact rows per base table; as ``defaults``' user (the read-only one on a source)."""
-    q = shlex.quote(database)
-    client = f"mariadb --defaults-extra-file={shlex.quote(defaults)}" if defaults else "mariadb"
-    script = (
-        f"for t in $({client} -N -B -e 'SHOW FULL TABLES WHERE Table_type = \"BASE TABLE\"' {q} "
-        f"| cut -f1); do printf '%s\\t' \"$t\"; "
-        f'{client} -N -B -e "SELECT COUNT(*) FROM \\`$t\\`" {q}; done'
+    """Exact rows per base table; as ``defaults``' user (the read-only one on a source).
+
+    The names are read hex-encoded and the counting SQL is built here with each name
+    quoted (``upkeep.sqlnames``): a table's name is data, never SQL or shell.
+    """
+    listed = check_root(
+        host,
+        sqlnames.mariadb_command(database, sqlnames.BASE_TABLES_SQL, defaults),
+        f"listing the tables of {database}",
     )
-    out = check_root(host, script, "counting rows")
-    counts = {}
-    for line in out.splitlines():
-        table, _, count = line.partition("\t")
-        if count.strip().isdigit():
-            counts[table] = int(count)
+    tables = sqlnames.parse_hex_names(listed)
+    counts: dict[str, int] = {}
+    for start in range(0, len(tables), sqlnames.COUNT_BATCH):
+        batch = tables[start : start + sqlnames.COUNT_BATCH]
+        out = check_root(
+            host,
+            sqlnames.mariadb_command(database, sqlnames.count_rows_sql(batch), defaults),
+            f"counting rows in {database}",
+        )
+        try:
+            counts.update(sqlnames.parse_counts(out, batch))
+        except ValueError as error:
+            raise RunFailed(f"counting rows in {database} on {host.name}: {error}") from None
     return counts
 
 
