@@ -7,6 +7,7 @@ from io import StringIO
 from pyinfra.api import deploy
 from pyinfra.operations import apt, files, mysql, systemd
 
+from tasks.mariadb_users import database_user
 from upkeep.desired import SiteState
 
 # What a PHP application needs to run and migrate its own schema; no GRANT, no FILE.
@@ -26,7 +27,29 @@ def dump_defaults_path(site: SiteState) -> str:
 
 
 def dump_defaults_text(site: SiteState) -> str:
-    return f"[client]\nuser={site.dump_user}\npassword={site.dump_password}\n"
+    """The [client] group, each value quoted as MariaDB's option files read it.
+
+    >>> print(dump_defaults_text(SiteState.example()), end="")
+    [client]
+    user="demo_dump"
+    password="example-dump-password"
+    """
+    return (
+        "[client]\n"
+        f"user={option_value(site.dump_user)}\n"
+        f"password={option_value(site.dump_password)}\n"
+    )
+
+
+def option_value(value: str) -> str:
+    """``value`` for a MariaDB option file: double-quoted, so ``#`` and spaces are text,
+    with ``\\`` and ``"`` backslash-escaped (control characters never reach here: secrets
+    refuse them).
+
+    >>> print(option_value('a"b#c\\\\d e'))
+    "a\\"b#c\\\\d e"
+    """
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @deploy("MariaDB")
@@ -46,7 +69,8 @@ def mariadb(site: SiteState) -> None:
     ):
         if not user:
             continue
-        mysql.user(name=f"Database user {user}", user=user, password=password)
+        # Our own operation: the password stays off command lines, and a rotated one is applied.
+        database_user(name=f"Database user {user}", user=user, password=password)
         mysql.privileges(
             name=f"Privileges of {user} on {site.db_name}",
             user=user,

@@ -92,15 +92,32 @@ def lab_secrets_file() -> Path:
 
 
 def reveal(ref: SecretRef) -> str:
-    """The secret's value, or a UsageError saying how to set it."""
+    """The secret's value, or a UsageError saying how to set it (or why it is refused)."""
     value = _lookup(ref)
     if value is None:
         raise UsageError(
             f"secret {ref.name} is not set (export {ref.env_var}=..., or add "
             f"'{ref.name}: ...' to {secrets_file()} with mode 600)"
         )
+    _refuse_control_characters(ref, value)
     _revealed.add(value)
     return value
+
+
+def _refuse_control_characters(ref: SecretRef, value: str) -> None:
+    """A newline or another control character cannot be written safely into a .env or .cnf
+    line (it would end the line, or be read differently by each reader): refused, with
+    the secret's name and never its value.
+
+    >>> _refuse_control_characters(SecretRef(secret="x"), "tab\\there")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    upkeep.errors.UsageError: secret x contains a control character (tab, newline ...
+    """
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+        raise UsageError(
+            f"secret {ref.name} contains a control character (tab, newline or another "
+            "below 0x20, or DEL); set it again without one"
+        )
 
 
 def status(ref: SecretRef) -> Literal["set", "missing"]:

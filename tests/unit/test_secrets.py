@@ -10,6 +10,7 @@ import pytest
 
 from upkeep import secrets
 from upkeep.errors import UsageError
+from upkeep.exitcodes import ExitCode
 from upkeep.secrets import SecretRef, redact, reveal, status
 
 
@@ -116,3 +117,29 @@ def test_the_reference_never_shows_the_value(monkeypatch: pytest.MonkeyPatch) ->
 def test_secret_names_are_checked(name: str) -> None:
     with pytest.raises(ValueError, match="not a valid secret name"):
         SecretRef(secret=name)
+
+
+# A newline would end the .env or .cnf line and start another setting; tabs, escapes and
+# DEL are read differently by each reader. None of them is a password character.
+@pytest.mark.parametrize("bad", ["line\nbreak", "tab\there", "cr\rhere", "esc\x1b[0m", "del\x7f"])
+@pytest.mark.parametrize("where", ["environment", "file"])
+def test_a_control_character_in_a_secret_is_refused_naming_it_not_its_value(
+    bad: str, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    value = f"start-{bad}-end"
+    if where == "environment":
+        monkeypatch.setenv("UPKEEP_SECRET_SHOP_DB", value)
+    else:
+        escaped = value.encode("unicode_escape").decode("ascii")
+        private_file(secrets.secrets_file(), f'shop_db: "{escaped}"\n')
+    with pytest.raises(UsageError) as caught:
+        reveal(SecretRef(secret="shop_db"))
+    message = str(caught.value)
+    assert "secret shop_db contains a control character" in message
+    assert "start-" not in message and "-end" not in message
+    assert caught.value.exit_code == ExitCode.USAGE
+    assert redact(value) == value  # refused values are never taken in
+    # Quotes, '#', backslashes, shell and non-ASCII are ordinary password characters.
+    ordinary = "a\"b'c #d $(id) `id` \\e ${HOME} é ü"
+    monkeypatch.setenv("UPKEEP_SECRET_SHOP_DB", ordinary)
+    assert reveal(SecretRef(secret="shop_db")) == ordinary

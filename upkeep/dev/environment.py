@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from upkeep import envfile
 from upkeep.desired import SiteState, base_dir
 from upkeep.dev.state import LOOPBACK, DevPaths
 from upkeep.errors import UsageError
@@ -153,7 +154,7 @@ def env_pairs(text: str) -> list[tuple[str, str]]:
     for line in text.splitlines():
         key, sep, value = line.partition("=")
         if sep and not line.lstrip().startswith("#"):
-            pairs.append((key.strip(), value.strip()))
+            pairs.append((key.strip(), envfile.unquote(value.strip())))
     return pairs
 
 

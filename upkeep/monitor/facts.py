@@ -112,6 +112,17 @@ class DatabaseProbe:
     error: str | None = None  # what the client said (no credentials: they never leave the host)
 
 
+# A KEY=VALUE line's value as the application's dotenv reads it (templates/app/env.j2
+# writes it): "double quotes" with backslash escapes, 'single quotes' as written, else
+# as it is. POSIX sh, as pyinfra runs facts; the value is printed, never evaluated.
+_DOTENV_VALUE = (
+    'value() { v=${1#*=}; case "$v" in '
+    '\\"*\\") v=${v#?}; printf %s "${v%?}" | sed \'s/\\\\\\(.\\)/\\1/g\';; '
+    "\\'*\\') v=${v#?}; printf %s \"${v%?}\";; "
+    '*) printf %s "$v";; esac; }; '
+)
+
+
 class SiteDatabase(FactBase[DatabaseProbe | None]):
     """Whether the site's own database user connects and runs ``SELECT 1``.
 
@@ -126,10 +137,11 @@ class SiteDatabase(FactBase[DatabaseProbe | None]):
             'if [ ! -r "$f" ]; then echo "error=no env file at $f (provision the environment)"; '
             "exit 0; fi; "
             "DB_HOST=localhost; DB_PORT=3306; DB_NAME=; DB_USER=; DB_PASSWORD=; "
+            f"{_DOTENV_VALUE}"
             'while IFS= read -r line || [ -n "$line" ]; do case "$line" in '
-            "DB_HOST=*) DB_HOST=${line#*=};; DB_PORT=*) DB_PORT=${line#*=};; "
-            "DB_NAME=*) DB_NAME=${line#*=};; DB_USER=*) DB_USER=${line#*=};; "
-            'DB_PASSWORD=*) DB_PASSWORD=${line#*=};; esac; done < "$f"; '
+            'DB_HOST=*) DB_HOST=$(value "$line");; DB_PORT=*) DB_PORT=$(value "$line");; '
+            'DB_NAME=*) DB_NAME=$(value "$line");; DB_USER=*) DB_USER=$(value "$line");; '
+            'DB_PASSWORD=*) DB_PASSWORD=$(value "$line");; esac; done < "$f"; '
             # As PHP's PDO does: localhost is the socket, anything else TCP on the port.
             'if [ "$DB_HOST" = localhost ]; then set -- -h localhost; '
             'else set -- -h "$DB_HOST" -P "$DB_PORT"; fi; '

@@ -36,9 +36,12 @@ function load_env_file(string $path): array
         [$key, $value] = explode('=', $line, 2);
         $key = trim(preg_replace('/^export\s+/', '', $key));
         $value = trim($value);
-        // Only a matching pair of quotes is stripped, so a password such as
-        // a"b#c survives untouched; '#' inside a value is never a comment.
-        if (strlen($value) >= 2 && ($value[0] === '"' || $value[0] === "'") && $value[-1] === $value[0]) {
+        // As dotenv reads it: in "double quotes" a backslash escapes the next
+        // character (\" \\ \$), in 'single quotes' nothing is escaped, and an
+        // unquoted value is taken as it is; '#' inside a value is never a comment.
+        if (strlen($value) >= 2 && $value[0] === '"' && $value[-1] === '"') {
+            $value = preg_replace('/\\\\(.)/s', '$1', substr($value, 1, -1));
+        } elseif (strlen($value) >= 2 && $value[0] === "'" && $value[-1] === "'") {
             $value = substr($value, 1, -1);
         }
         $values[$key] = $value;
