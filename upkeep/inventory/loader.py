@@ -75,7 +75,13 @@ def load_project(workspace: Workspace, name: str) -> Project:
         raise UsageError(
             f"no project {name!r:.60} in {workspace.inventories} (known projects: {known})"
         )
-    return load_file(found[0])
+    project = load_file(found[0])
+    lock = pins.lock_path_for(found[0])
+    if present(lock):  # its pins must be builds of the project's PHP line
+        problems = pins.check_lock_file(lock, project.name, project.php.line)
+        if problems:
+            raise InventoryError(sort_lines(problems))
+    return project
 
 
 def check_files(paths: Iterable[Path]) -> list[str]:
@@ -87,7 +93,8 @@ def check_files(paths: Iterable[Path]) -> list[str]:
             project_name = path.name.split(".lock.")[0]
             problems.extend(pins.check_lock_file(path, project_name))
             continue
-        problems.extend(_load(path)[1])
+        project, found = _load(path)
+        problems.extend(found)
         if path.stem in stems:
             problems.append(
                 Problem(
@@ -100,7 +107,8 @@ def check_files(paths: Iterable[Path]) -> list[str]:
         stems[path.stem] = path
         lock = pins.lock_path_for(path)
         if present(lock):
-            problems.extend(pins.check_lock_file(lock, path.stem))
+            line = project.php.line if project is not None else None
+            problems.extend(pins.check_lock_file(lock, path.stem, line))
     return sort_lines(problems)
 
 

@@ -21,7 +21,7 @@ import re
 import socket
 import tempfile
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -35,6 +35,7 @@ from upkeep.inventory import yamldoc
 from upkeep.inventory.files import display, present, read_text
 from upkeep.inventory.model import EnvName, FrozenMap, Model, ProjectName
 from upkeep.inventory.problems import Problem, from_document, from_validation, sort_lines
+from upkeep.versions import InvalidBuild, PhpBuild
 from upkeep.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -45,9 +46,24 @@ LOCK_SUFFIXES = (".lock.yml", ".lock.yaml")
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
+# upkeep writes the time it pins; a little later than this machine's clock is
+# another machine's skew, a day later was never written by upkeep.
+_CLOCK_SKEW = timedelta(days=1)
+
+
 def _timestamp(value: str) -> str:
     if not _TIMESTAMP.fullmatch(value):
         raise ValueError(f"{value[:40]!r} is not a UTC time like 2024-05-01T12:00:00Z")
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a date and time that exists (restore the lock file with git)"
+        ) from None
+    if moment > datetime.now(UTC) + _CLOCK_SKEW:
+        raise ValueError(
+            f"{value!r} is in the future (upkeep writes the time it pins; restore the lock file with git)"
+        )
     return value
 
 
@@ -159,15 +175,22 @@ def load_pins(workspace: Workspace, project_name: str) -> Pins:
     return pins
 
 
-def check_lock_file(path: Path, project_name: str) -> list[Problem]:
+def check_lock_file(path: Path, project_name: str, php_line: str | None = None) -> list[Problem]:
+    """The problems of a lock file; with ``php_line``, builds off that line are problems too."""
     text, problems = read_text(path)
     if text is None:
         return problems
-    return parse(text, display(path), project_name)[1]
+    return parse(text, display(path), project_name, php_line)[1]
 
 
-def parse(text: str, shown: str, project_name: str) -> tuple[Pins | None, list[Problem]]:
-    """Pins from lock-file text, or the problems with it."""
+def parse(
+    text: str, shown: str, project_name: str, php_line: str | None = None
+) -> tuple[Pins | None, list[Problem]]:
+    """Pins from lock-file text, or the problems with it.
+
+    With ``php_line`` (the inventory's), a pinned build of another line is a
+    problem: provision would install a build the inventory does not ask for.
+    """
     doc = yamldoc.parse(text)
     problems = from_document(shown, doc)
     if problems:
@@ -188,7 +211,34 @@ def parse(text: str, shown: str, project_name: str) -> tuple[Pins | None, list[P
                 "project; restore it with git)",
             )
         ]
-    return pins, []
+    off_line = _off_line(pins, php_line, shown, doc) if php_line is not None else []
+    return (None, off_line) if off_line else (pins, [])
+
+
+def _off_line(pins: Pins, php_line: str, shown: str, doc: yamldoc.Document) -> list[Problem]:
+    problems = []
+    for env, pin in pins.environments.items():
+        if pin.php_build is None or _line_of(pin.php_build) == php_line:
+            continue
+        key_path = ("environments", env, "php_build")
+        problems.append(
+            Problem(
+                shown,
+                doc.line_of(key_path),
+                key_path,
+                f"{pin.php_build!r} is not a build of PHP {php_line}, the inventory's line "
+                f"(put php.line back, or remove this php_build with git so the next "
+                f"provision pins a {php_line} build)",
+            )
+        )
+    return problems
+
+
+def _line_of(build: str) -> str | None:
+    try:
+        return PhpBuild.parse(build).line
+    except InvalidBuild:
+        return None
 
 
 def _fallback_identity(repo: git.Repo) -> dict[str, str]:

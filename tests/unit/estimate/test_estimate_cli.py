@@ -202,7 +202,7 @@ def test_project_mode_scans_production_code_at_its_ref(tmp_path: Path, capsys):
 
 
 def test_project_mode_follows_the_production_pin_and_fetches_again(tmp_path: Path):
-    root, repo = _workspace(tmp_path)
+    root, repo = _workspace(tmp_path, line="7.2")  # a pin must be on the inventory's line
     out = tmp_path / "out"
     assert run(["--root", str(root), "estimate", "shop", "--to", "8.0", "--output", str(out)]) == 0
     # a new release is deployed and pinned: its ref and PHP build drive the next estimate
