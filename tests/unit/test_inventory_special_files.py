@@ -38,12 +38,15 @@ def run(capsys: pytest.CaptureFixture[str], special: Path, *args: str) -> tuple[
     """``upkeep ARGS`` through main(); fails the test if it is still running after TIMEOUT."""
     capsys.readouterr()
     done: dict[str, int] = {}
+    raised: list[BaseException] = []
 
     def call() -> None:
         try:
             done["code"] = main(list(args))
         except SystemExit as exit_:
             done["code"] = int(exit_.code or 0)
+        except BaseException as error:  # shown in the test's thread, not lost in this one
+            raised.append(error)
 
     thread = threading.Thread(target=call, daemon=True)
     thread.start()
@@ -52,6 +55,8 @@ def run(capsys: pytest.CaptureFixture[str], special: Path, *args: str) -> tuple[
         release(special)
         thread.join(TIMEOUT)
         pytest.fail(f"upkeep {' '.join(args)} still running after {TIMEOUT:g} s ({special})")
+    if raised:
+        raise raised[0]
     out, err = capsys.readouterr()
     return done["code"], out, err
 
