@@ -1,8 +1,10 @@
 """``upkeep rollback``: put the previous good release back on every host of an environment.
 
-lock-free and quick on purpose: it is what an operator reaches for when a
-release misbehaves. The current release is marked BAD_RELEASE, `current`
-switches back atomically, and the pin follows with a commit saying why.
+Quick on purpose: it is what an operator reaches for when a release
+misbehaves. Like every run that changes an environment it holds the
+environment's lock, so it never lands in the middle of a deploy or an
+update. The current release is marked BAD_RELEASE, `current` switches back
+atomically, and the pin follows with a commit saying why.
 
     >>> result = rollback(workspace, "demo", "staging")   # doctest: +SKIP
     >>> result.to_release                                  # doctest: +SKIP
@@ -18,6 +20,7 @@ from typing import Any
 from tasks.facts import ReleaseInfo, ReleaseState
 from tasks.release import previous_release, release_rolled_back
 from upkeep.desired import base_dir
+from upkeep.envlocks import environment_lock
 from upkeep.errors import RunFailed, UsageError
 from upkeep.inventory import load_project
 from upkeep.inventory.pins import load_pins, write_pins
@@ -47,7 +50,10 @@ def rollback(
     environment = project.environment(environment_name)
     directory = base_dir(project.name, environment_name)
     targets = [Target(environment_name, host) for host in environment.hosts]
-    with Runner(targets, progress=say) as runner:
+    lock = environment_lock(
+        project.name, environment, f"rollback {project.name} {environment_name}"
+    )
+    with lock, Runner(targets, progress=say) as runner:
         infos: dict[str, ReleaseInfo] = runner.facts(ReleaseState, base_dir=directory)
         current, previous, commit = _agreed_previous(infos, environment_name)
         result = runner.run_op(release_rolled_back, name="Roll back", base_dir=directory)

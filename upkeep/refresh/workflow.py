@@ -391,12 +391,12 @@ def _run_step(run: _Refresh, name: str, step: Callable[[], str]) -> None:
 # -- the steps ----------------------------------------------------------------
 def _check(run: _Refresh) -> str:
     """Everything that can be known before changing anything; raises at the first problem."""
+    _refuse_same_database(run)
     if not run.files_only:
         pin = load_pins(run.workspace, run.project.name).get(str(run.source.name))
         if not pin.ref:
             raise UsageError(f"{run.source.name} has no deployed commit pinned: provision it first")
         run.source_ref = pin.ref
-    _refuse_same_database(run)
     run.facts = inspect.source_facts(run.source_host, run.source_database, run.dump_defaults)
     if not run.facts.columns:
         raise RunFailed(
