@@ -6,8 +6,8 @@ from io import StringIO
 
 from pyinfra.api import deploy
 from pyinfra.operations import apt, files, server, systemd
-from pyinfra.operations.util import any_changed
 
+from tasks.conditions import after_change
 from upkeep.desired import SiteState
 from upkeep.templating import render
 
@@ -76,11 +76,11 @@ def nginx(site: SiteState) -> None:
     systemd.service(name="nginx running", service="nginx", running=True, enabled=True)
     # Never reload into a broken config: test it first (the op fails and stops the run).
     server.shell(
-        name="nginx configuration test", commands=["nginx -t -q"], _if=any_changed(*changes)
+        name="nginx configuration test", commands=["nginx -t -q"], _if=after_change(*changes)
     )
     systemd.service(
         name="nginx reloaded (configuration changed)",
         service="nginx",
         reloaded=True,
-        _if=any_changed(*changes),
+        _if=after_change(*changes),
     )

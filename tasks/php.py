@@ -6,8 +6,8 @@ from io import StringIO
 
 from pyinfra.api import deploy
 from pyinfra.operations import apt, files, systemd
-from pyinfra.operations.util import any_changed
 
+from tasks.conditions import after_change
 from tasks.operations import file_copied
 from upkeep.desired import SiteState
 from upkeep.templating import render
@@ -95,5 +95,5 @@ def php_fpm(site: SiteState) -> None:
         name=f"{service} reloaded (configuration changed)",
         service=service,
         reloaded=True,  # graceful: workers finish their requests on the old config
-        _if=any_changed(pin, packages, *managed, *reset, default_pool),
+        _if=after_change(pin, packages, *managed, *reset, default_pool),
     )

@@ -33,6 +33,7 @@ from pyinfra.api.operations import run_ops
 from pyinfra.api.state import BaseStateCallback
 from pyinfra.context import ctx_host, ctx_state
 
+from tasks.conditions import foreseen
 from upkeep import secrets
 from upkeep.errors import ConnectionFailed
 
@@ -289,13 +290,16 @@ class Runner:
             for host in self.state.inventory:
                 host_ops = self.state.ops.get(host, {})
                 if op_hash in host_ops:
-                    yield self._result(host, name, host_ops[op_hash].operation_meta, dry_run)
+                    yield self._result(host, name, op_hash, dry_run)
 
-    def _result(self, host: PyinfraHost, name: str, meta: Any, dry_run: bool) -> OpResult:
+    def _result(self, host: PyinfraHost, name: str, op_hash: str, dry_run: bool) -> OpResult:
         environment = self.targets[host.name].environment
+        meta = self.state.ops[host][op_hash].operation_meta
         if dry_run or not meta.is_complete():
+            conditions = self.state.ops[host][op_hash].global_arguments.get("_if")
             with ctx_state.use(self.state), ctx_host.use(host):
-                will_change = bool(meta.will_change)
+                # A reload that only follows a change is no change when nothing else is.
+                will_change = bool(meta.will_change) and foreseen(conditions)
             return OpResult(host.name, environment, name, OpStatus.NOT_RUN, will_change=will_change)
         commands = len(meta._commands or [])
         if meta.did_error():

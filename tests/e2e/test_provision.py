@@ -58,11 +58,20 @@ def test_a_server_error_shows_the_friendly_page(provisioned: RunningLab) -> None
     assert get(provisioned, "dev", "/health.php").status == 200
 
 
-def test_a_second_provision_changes_nothing(provisioned: RunningLab) -> None:
+def test_a_second_provision_changes_nothing(
+    provisioned: RunningLab, capsys: pytest.CaptureFixture[str]
+) -> None:
     result = provision(provisioned.workspace, "demo", ENVIRONMENTS)
     assert result.ok
     assert [op.operation for op in result.run.ops if op.status.value == "changed"] == []
     assert result.pins_commit is None
+    # And a dry run says so: no reload or config test that would only follow a change.
+    dry = provision(provisioned.workspace, "demo", ENVIRONMENTS, dry_run=True)
+    assert [op.operation for op in dry.run.ops if op.will_change] == []
+    capsys.readouterr()
+    root = str(provisioned.workspace.root)
+    assert main(["--root", root, "provision", "demo", "all", "--dry-run"]) == 0
+    assert "demo: nothing to change (dry run)" in capsys.readouterr().out
 
 
 def test_a_stray_apt_upgrade_cannot_move_php(provisioned: RunningLab) -> None:

@@ -61,9 +61,11 @@ def _print(result: ProvisionResult) -> None:
               f"code {str(outcome.commit)[:10]}")  # fmt: skip
     if result.dry_run:
         rows = [(op.host, op.operation) for op in run.ops if op.will_change]
+        if not rows:
+            print(f"{result.project}: nothing to change (dry run)")
+            return
         print(f"{len(rows)} operations would change (dry run, nothing changed)")
-        if rows:
-            print(table(("host", "operation"), rows))
+        print(table(("host", "operation"), rows))
         return
     changed = [(op.host, op.operation) for op in run.ops if op.status is OpStatus.CHANGED]
     print(f"{len(changed)} of {len(run.ops)} operations changed in {result.seconds:.1f} s")

@@ -12,9 +12,9 @@ from io import StringIO
 
 from pyinfra.api import deploy
 from pyinfra.operations import files, systemd
-from pyinfra.operations.util import any_changed
 
 from deploys.site import site as site_deploy
+from tasks.conditions import after_change
 from upkeep.desired import SiteState
 from upkeep.dev.environment import (
     MAIL_COMMAND,
@@ -73,7 +73,7 @@ def local_extras(site: SiteState, site_url: str) -> None:
         name=f"{service} reloaded (local settings changed)",
         service=service,
         reloaded=True,
-        _if=any_changed(*changed),
+        _if=after_change(*changed),
     )
 
 

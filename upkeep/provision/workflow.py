@@ -151,10 +151,12 @@ def _locks(run: _Provision) -> list[Lock]:
 
 def _one_build_per_host(run: _Provision) -> None:
     """Environments on one host share its PHP build: never move it under another's pin."""
-    pins = {name: run.pins.get(name).php_build for name in run.project.environments}
+    pins: dict[str, str | None] = {
+        str(name): run.pins.get(name).php_build for name in run.project.environments
+    }
     pins.update(run.php_builds)
     for name in run.environment_names:
-        for other in run.project.environments:
+        for other in map(str, run.project.environments):
             shared = run.project.shared_addresses(name, other)
             if other == name or not shared or not pins[other] or pins[other] == pins[name]:
                 continue
