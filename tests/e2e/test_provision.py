@@ -11,6 +11,7 @@ import time
 
 import git
 import pytest
+import yaml
 
 from upkeep.cli.main import main
 from upkeep.drift.workflow import drift
@@ -129,7 +130,7 @@ def test_an_interrupted_provision_converges_when_run_again(provisioned: RunningL
         " && systemctl stop php8.2-fpm && systemctl reload nginx",
     )
     command = [sys.executable, "-m", "upkeep.cli.main", "--root", str(provisioned.workspace.root),
-               "provision", "demo", "staging"]  # fmt: skip
+               "--progress", "provision", "demo", "staging"]  # fmt: skip
     child = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     assert child.stderr is not None
     deadline = time.monotonic() + 120
@@ -169,3 +170,50 @@ def test_deploy_then_rollback_moves_code_and_pins(
     assert drift(provisioned.workspace, "demo").in_sync
     # Nothing earlier than the first release: a second rollback is refused, nothing changed.
     assert main(["--root", root, "rollback", "demo", "staging"]) == 2
+
+
+def _forget_pin(lab: RunningLab, environment: str) -> None:
+    """As in a fresh clone whose pins do not know ``environment`` yet."""
+    path = lab.workspace.inventories / "demo.lock.yml"
+    data = yaml.load(path.read_text(), Loader=yaml.BaseLoader)  # every value as written
+    del data["environments"][environment]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_a_first_provision_never_moves_a_running_server_backwards(
+    provisioned: RunningLab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = str(provisioned.workspace.root)
+    oldest = load_pins(provisioned.workspace, "demo").get("dev").php_build
+    assert oldest is not None
+    try:
+        # dev runs the newest build; its pin is forgotten, as in a clone without pins.
+        _forget_pin(provisioned, "dev")
+        assert provision(provisioned.workspace, "demo", ["dev"], php_build="newest").ok
+        newest = load_pins(provisioned.workspace, "demo").get("dev").php_build
+        assert newest is not None and newest != oldest
+        _forget_pin(provisioned, "dev")
+        capsys.readouterr()
+
+        code = main(["--root", root, "provision", "demo", "dev", "--php-build", "oldest"])
+
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert f"runs PHP {newest}, newer than the {oldest} asked for" in err
+        assert "CVE-" in err and "--php-build installed" in err and "--allow-downgrade" in err
+        assert get(provisioned, "dev", "/health.php").json()["php_version"] == newest.split("-")[0]
+        # Adopting what runs pins it and moves nothing.
+        adopted = provision(provisioned.workspace, "demo", ["dev"], php_build="installed")
+        assert (
+            adopted.ok and load_pins(provisioned.workspace, "demo").get("dev").php_build == newest
+        )
+        assert not [
+            op for op in adopted.run.ops if "PHP" in op.operation and op.status.value == "changed"
+        ]
+    finally:
+        # Back where the other tests expect dev: the oldest build, asked for explicitly.
+        _forget_pin(provisioned, "dev")
+        back = provision(
+            provisioned.workspace, "demo", ["dev"], php_build=oldest, allow_downgrade=True
+        )
+        assert back.ok and load_pins(provisioned.workspace, "demo").get("dev").php_build == oldest

@@ -30,8 +30,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--php-build",
         metavar="BUILD",
-        help="on a first provision only: the PHP build to pin (a version, 'newest' or 'oldest'; "
-        "default newest)",
+        help="on a first provision only: the PHP build to pin (a version, 'newest', 'oldest', "
+        "or 'installed' to adopt what the hosts run; default newest)",
+    )
+    parser.add_argument(
+        "--allow-downgrade",
+        action="store_true",
+        help="let a first provision move a host to an older PHP build than it runs (undoing "
+        "its security fixes; refused without this)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=_provision)
@@ -45,7 +51,13 @@ def _provision(args: argparse.Namespace) -> int:
     dry = " (dry run)" if args.dry_run else ""
     progress(f"provisioning {args.project} {', '.join(names)}{dry}")
     result = provision(
-        workspace, args.project, names, dry_run=args.dry_run, php_build=args.php_build, say=progress
+        workspace,
+        args.project,
+        names,
+        dry_run=args.dry_run,
+        php_build=args.php_build,
+        allow_downgrade=args.allow_downgrade,
+        say=progress,
     )
     if args.json:
         print_json(result.to_dict())

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyinfra import host
+from pyinfra.facts.deb import DebPackages
 from pyinfra.operations import apt
 
 from deploys.site import site
@@ -26,11 +27,13 @@ from tasks.facts import PhpCandidates
 from upkeep.desired import SiteState
 from upkeep.envlocks import environment_locks, holding
 from upkeep.errors import RunFailed, UsageError
-from upkeep.inventory import Project, load_project
+from upkeep.inventory import Host, Project, load_project
 from upkeep.inventory.pins import Pins, load_pins, write_pins
 from upkeep.locks import Lock
 from upkeep.provision import plan
 from upkeep.runner import Runner, RunResult, Target
+from upkeep.ssh import run_root
+from upkeep.update import changelog
 from upkeep.versions import InvalidBuild, PhpBuild, newest
 from upkeep.workspace import Workspace
 
@@ -83,6 +86,7 @@ class _Provision:
     php_choice: str | None
     say: Say
     deploy_ref: str | None = None
+    allow_downgrade: bool = False
     project: Project = field(init=False)
     pins: Pins = field(init=False)
     targets: list[Target] = field(default_factory=list)
@@ -100,12 +104,25 @@ def provision(
     dry_run: bool = False,
     php_build: str | None = None,
     deploy_ref: str | None = None,
+    allow_downgrade: bool = False,
     say: Say = lambda _: None,
 ) -> ProvisionResult:
-    """Provision; with ``deploy_ref``, also move the environments to that code (a deploy)."""
+    """Provision; with ``deploy_ref``, also move the environments to that code (a deploy).
+
+    ``php_build`` (a first provision only): a build, ``newest``, ``oldest`` or
+    ``installed`` (adopt what the hosts run). A host already running a newer
+    build than the one chosen keeps it unless ``allow_downgrade``.
+    """
     started = time.monotonic()
     run = _Provision(
-        workspace, project_name, environment_names, dry_run, php_build, say, deploy_ref
+        workspace,
+        project_name,
+        environment_names,
+        dry_run,
+        php_build,
+        say,
+        deploy_ref,
+        allow_downgrade,
     )
     _load(run)
     _one_build_per_host(run)  # the pins alone may already disagree: refuse before any lock
@@ -172,7 +189,7 @@ def _choose_php_builds(run: _Provision) -> None:
     unpinned = []
     for name in run.environment_names:
         pinned = run.pins.get(name).php_build
-        explicit = run.php_choice not in (None, "newest", "oldest")
+        explicit = run.php_choice not in (None, "newest", "oldest", "installed")
         if pinned and explicit and run.php_choice != pinned:
             raise UsageError(
                 f"{run.project.name} {name} is pinned at PHP {pinned}; "
@@ -185,14 +202,76 @@ def _choose_php_builds(run: _Provision) -> None:
     if not unpinned:
         return
     targets = [t for t in run.targets if t.environment in unpinned]
+    line = run.project.php.line
     with Runner(targets, progress=run.say) as runner:
+        running = _builds_running(runner, line)
         if not run.dry_run:
             runner.run_op(apt.update, name="Refresh package lists", cache_time=3600)
-        offered = _builds_offered(runner, run.project.php.line)
+        offered = _builds_offered(runner, line)
     for name in unpinned:
-        chosen = _pick(offered, run.project.php.line, run.php_choice or "newest", name, run.dry_run)
+        hosts = {h.name: running.get(h.name) for h in run.project.environment(name).hosts}
+        if run.php_choice == "installed":
+            chosen = _adopted(hosts, line, name)
+        else:
+            chosen = _pick(offered, line, run.php_choice or "newest", name, run.dry_run)
+            if not run.allow_downgrade:
+                _never_backwards(run, name, chosen, hosts)
         run.php_builds[name] = chosen.text
         run.say(f"{name}: first provision pins PHP {chosen.text}")
+
+
+def _builds_running(runner: Runner, line: str) -> dict[str, PhpBuild | None]:
+    """The php<line>-fpm build each host runs now (None: not installed, or not ours to read)."""
+    running: dict[str, PhpBuild | None] = {}
+    for host_name, installed in runner.facts(DebPackages).items():
+        versions = sorted(installed.get(f"php{line}-fpm") or ())
+        try:
+            running[host_name] = PhpBuild.parse(versions[-1]) if versions else None
+        except InvalidBuild:
+            running[host_name] = None
+    return running
+
+
+def _adopted(hosts: dict[str, PhpBuild | None], line: str, env: str) -> PhpBuild:
+    """``--php-build installed``: the one build every host of ``env`` runs."""
+    builds = {build.text for build in hosts.values() if build is not None}
+    if len(builds) != 1 or None in hosts.values():
+        seen = ", ".join(f"{h}: {b.text if b else 'none'}" for h, b in sorted(hosts.items()))
+        raise UsageError(
+            f"--php-build installed: the hosts of {env} do not run one php{line}-fpm build "
+            f"({seen}); name the build to pin instead"
+        )
+    return PhpBuild.parse(builds.pop())
+
+
+def _never_backwards(
+    run: _Provision, env: str, chosen: PhpBuild, hosts: dict[str, PhpBuild | None]
+) -> None:
+    """A first provision never undoes security fixes a running server already has."""
+    newer = {h: b for h, b in hosts.items() if b is not None and b > chosen}
+    if not newer:
+        return
+    host_name, build = max(newer.items(), key=lambda item: item[1])
+    host = next(h for h in run.project.environment(env).hosts if h.name == host_name)
+    lost = _fixes_between(host, run.project.php.line, chosen, build)
+    raise UsageError(
+        f"{env}: {host_name} runs PHP {build.text}, newer than the {chosen.text} asked for; "
+        f"going back would undo {lost}. Keep what runs with --php-build installed, or pass "
+        "--allow-downgrade to go back anyway"
+    )
+
+
+def _fixes_between(host: Host, line: str, low: PhpBuild, high: PhpBuild) -> str:
+    """The security fixes of the builds in (low, high], from the running build's changelog."""
+    package = f"php{line}-common"
+    code, text = run_root(host, f"zcat /usr/share/doc/{package}/changelog.Debian.gz", timeout=60)
+    entries = changelog.between(changelog.parse(text), low.text, high.text) if code == 0 else []
+    if not entries:
+        return f"the fixes of the releases after {low.text}"
+    cves = [cve for entry in entries for cve in entry.cves]
+    shown = ", ".join(cves[:6]) + (f" and {len(cves) - 6} more" if len(cves) > 6 else "")
+    releases = f"{len(entries)} release{'s' if len(entries) != 1 else ''}"
+    return f"{releases} of fixes ({shown})" if cves else f"{releases} of fixes"
 
 
 def _builds_offered(runner: Runner, line: str) -> list[PhpBuild]:
