@@ -75,6 +75,8 @@ def demo(session: nox.Session) -> None:
     the next major PHP; where the reports are.
     """
     session.install("-e", ".")
+    # Progress lines even when the log is a file or a pipe (as `upkeep --progress` asks).
+    session.env["UPKEEP_PROGRESS"] = "1"
     session.run("upkeep", "lab", "up")
     session.run("upkeep", "inventory", "check")
     session.run("upkeep", "ping", "demo")

@@ -129,7 +129,7 @@ def test_a_check_waits_while_another_run_records_into_the_history(
     thread.start()
     holding.wait(5)
     started = time.monotonic()
-    code, _, err = run(capsys, "check", "shop", "staging", "--history", str(history))
+    code, _, err = run(capsys, "--progress", "check", "shop", "staging", "--history", str(history))
     thread.join()
     assert code == 2 and time.monotonic() - started >= 0.5
     assert f"is recording into {history}: waiting for it" in err

@@ -166,12 +166,13 @@ def _run_check(args: argparse.Namespace) -> int:
     )
     if args.prometheus is not None:
         prometheus.write_textfile(args.prometheus, prometheus.render(done.results))
-    for delivery in done.deliveries:
-        print(f"  … alert {delivery}", file=sys.stderr)
     if args.nagios:
         plugin = nagios.render(done.results)
         sys.stdout.write(plugin.text)
         return plugin.exit_code
+    # What was sent is a result, not progress: said without a terminal too (not under --nagios).
+    for delivery in done.deliveries:
+        print(f"  … alert {delivery}", file=sys.stderr)
     if args.json:
         print_json(_json(done))
     else:

@@ -13,7 +13,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from upkeep import __version__
+from upkeep import __version__, progress
 from upkeep.errors import UpkeepError
 from upkeep.exitcodes import ExitCode
 
@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the operator repository holding inventories/ (default: UPKEEP_ROOT, "
         "else the current directory or a parent)",
     )
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="progress lines on stderr even without a terminal, e.g. in a CI log "
+        f"(or {progress.VARIABLE}=1; {progress.VARIABLE}=0: none; default: only on a terminal; "
+        "never with check --nagios)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     for name in COMMANDS:
@@ -68,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        # A Nagios plugin's output is its status line alone: monitoring systems that
+        # merge the streams read the first line they get as the status.
+        progress.configure(args.progress, muted=getattr(args, "nagios", False))
         code = args.handler(args)
     except UpkeepError as error:
         for line in error.lines():
@@ -76,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("upkeep: interrupted", file=sys.stderr)
         return int(ExitCode.FAILED)
+    finally:
+        progress.configure(False, {})  # the next command (in this process) decides afresh
     return int(code)
 
 

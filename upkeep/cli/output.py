@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from upkeep.progress import wanted
+
 
 def print_json(value: Any) -> None:
     json.dump(value, sys.stdout, indent=2, sort_keys=False, default=str)
@@ -14,8 +16,12 @@ def print_json(value: Any) -> None:
 
 
 def progress(message: str) -> None:
-    """A progress line for long steps, on stderr so stdout stays parseable."""
-    print(f"  … {message}", file=sys.stderr, flush=True)
+    """A progress line for long steps, on stderr so stdout stays parseable.
+
+    Only where someone reads it: a terminal, or ``--progress`` (``upkeep.progress.wanted``).
+    """
+    if wanted(sys.stderr):
+        print(f"  … {message}", file=sys.stderr, flush=True)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
