@@ -90,7 +90,9 @@ def database_user(user: str, password: str, hostname: str = "localhost"):
 
     Nothing runs when MariaDB already stores this password's hash. Otherwise the SQL,
     holding the hash only, is uploaded to a root-only file (pyinfra sends a StringIO over
-    SFTP: no command line carries it), fed to ``mariadb`` on stdin and removed.
+    SFTP: no command line carries it), fed to ``mariadb`` on stdin and removed. With sudo,
+    pyinfra stages an upload in /tmp as the SSH user for a moment: one more reason the
+    file holds the hash and never the password.
     """
     wanted = native_password_hash(password)
     account = host.get_fact(AccountFact, user=user, hostname=hostname)
