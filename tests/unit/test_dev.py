@@ -11,6 +11,7 @@ import stat
 import subprocess
 from pathlib import Path
 
+import git
 import pytest
 
 from tasks.php import php_files
@@ -23,12 +24,14 @@ from upkeep.dev.environment import (
     LOCAL_INI,
     MAIL_COMMAND,
     MAIL_DIR,
+    checkout_dir,
     env_pairs,
     local_environment,
     local_files,
     local_ini_paths,
     local_site,
     mount_path,
+    own_checkout,
     pool_env_path,
     pool_env_text,
     production_pins,
@@ -461,3 +464,43 @@ def test_refresh_into_an_environment_outside_the_inventory_is_database_only(
     env = local_environment(project_of(shop), 40222, DevPaths.of("shop"))
     with pytest.raises(UsageError, match="only its database"):
         refresh(shop, "shop", target=LOCAL, target_environment=env)
+
+
+# -- a working copy of upkeep's own --------------------------------------------------
+def test_without_a_path_dev_up_checks_out_productions_commit_once(
+    workspace: Path, state_home: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    (site / "public").mkdir(parents=True)
+    repo = git.Repo.init(site, initial_branch="main")
+    (site / "public" / "index.php").write_text("<?php echo 'production';\n")
+    repo.index.add(["public/index.php"])
+    production = repo.index.commit("what production runs").hexsha
+    (site / "public" / "index.php").write_text("<?php echo 'not yet released';\n")
+    repo.index.add(["public/index.php"])
+    repo.index.commit("main moved on")
+    text = INVENTORY.replace("git@example.com:acme/shop.git", str(site))
+    (workspace / "inventories" / "shop.yml").write_text(text)
+    project = load_project(Workspace(workspace), "shop")
+
+    path, action = own_checkout(project, production)
+
+    assert path == checkout_dir("shop") and path.is_relative_to(state_home)
+    assert action == f"checked out shop at production's {production[:10]} into {path}"
+    assert git.Repo(path).head.commit.hexsha == production
+    assert (path / "public" / "index.php").read_text() == "<?php echo 'production';\n"
+    assert project_working_copy(project, path) == path  # served as any working copy
+    # A second `dev up` keeps the developer's edits.
+    (path / "public" / "index.php").write_text("<?php echo 'my edit';\n")
+    assert own_checkout(project, production) == (path, None)
+    assert (path / "public" / "index.php").read_text() == "<?php echo 'my edit';\n"
+
+
+def test_a_repository_that_cannot_be_checked_out_is_one_line(
+    workspace: Path, state_home: Path, tmp_path: Path
+) -> None:
+    text = INVENTORY.replace("git@example.com:acme/shop.git", str(tmp_path / "no-such-repo"))
+    (workspace / "inventories" / "shop.yml").write_text(text)
+    with pytest.raises(UsageError, match="cannot check out .*no-such-repo at 0123456789"):
+        own_checkout(load_project(Workspace(workspace), "shop"), COMMIT)
+    assert not checkout_dir("shop").exists()

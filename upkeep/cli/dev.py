@@ -39,8 +39,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     up.add_argument(
         "--path",
         metavar="WORKING_COPY",
-        help="the working copy to serve (default: the one already in use, else the current "
-        "directory)",
+        help="your working copy to serve (default: the one already in use, else a checkout "
+        "of the project's repository at production's commit that upkeep makes once, under "
+        "~/.local/state/upkeep/checkouts/PROJECT, and says where)",
     )
     up.add_argument("--json", action="store_true", help="print the result as JSON")
     up.set_defaults(handler=_up)

@@ -23,7 +23,11 @@ commit, the same database name and user. What differs, and why:
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
+
+import git
 
 from upkeep import envfile
 from upkeep.desired import SiteState, base_dir
@@ -32,6 +36,7 @@ from upkeep.errors import UsageError
 from upkeep.inventory import Environment, Host, Project
 from upkeep.inventory.pins import Pins
 from upkeep.templating import render
+from upkeep.workspace import state_home
 
 LOCAL = "local"
 DOMAIN = "localhost"
@@ -175,6 +180,36 @@ def pool_env_text(site: SiteState, site_url: str) -> str:
 def shell_rc_path(site: SiteState) -> str:
     # Beside the error check's trigger: root's directory, readable by the site's user.
     return f"{site.base_dir}/upkeep/shell.bashrc"
+
+
+def checkout_dir(project_name: str) -> Path:
+    """Where ``dev up`` without ``--path`` keeps its own working copy of the project.
+
+    Beside, not inside, the environment's state: ``dev down`` removes the
+    state and never a working copy (it holds the developer's edits).
+    """
+    return state_home() / "checkouts" / project_name
+
+
+def own_checkout(project: Project, commit: str) -> tuple[Path, str | None]:
+    """A working copy of the project's repository at ``commit`` (production's), made once.
+
+    What was done, or None when it was there already (a later ``dev up`` keeps
+    whatever the developer did to it).
+    """
+    target = checkout_dir(project.name)
+    if (target / ".git").exists():
+        return target, None
+    try:
+        repo = git.Repo.clone_from(os.path.expanduser(project.app.repository), target)
+        repo.git.checkout(commit, detach=True)
+    except git.GitCommandError as error:
+        shutil.rmtree(target, ignore_errors=True)
+        raise UsageError(
+            f"cannot check out {project.app.repository} at {commit[:10]} into {target}: "
+            f"{str(error).strip().splitlines()[-1][:200]}"
+        ) from None
+    return target, f"checked out {project.name} at production's {commit[:10]} into {target}"
 
 
 def project_working_copy(project: Project, given: str | Path) -> Path:
