@@ -43,7 +43,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--output",
         metavar="DIR",
-        help="where to write the files (default: schedules/PROJECT in the repository)",
+        help="where to write the files (default: schedules/PROJECT in the repository; "
+        "not - : they are several files, see them with --dry-run --json)",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="list what would be written; write nothing"
@@ -86,6 +87,11 @@ def _job_option(
 
 
 def _schedule(args: argparse.Namespace) -> int:
+    if args.output == "-":  # stdout elsewhere; here it cannot hold a directory of files
+        raise UsageError(
+            "--output -: schedule writes several files (systemd units, a cron file, CI "
+            "pipelines), not one for stdout; give a directory, or list them with --dry-run"
+        )
     workspace = find_workspace(args.root)
     output = Path(args.output) if args.output else workspace.root / "schedules" / args.project
     if output.exists() and not output.is_dir():

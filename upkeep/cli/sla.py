@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
+from typing import TextIO
 
 from upkeep.cli.output import print_json
 from upkeep.errors import UsageError
@@ -13,8 +15,10 @@ from upkeep.inventory import load_project
 from upkeep.monitor.history import History, default_path
 from upkeep.sla.availability import percent_text
 from upkeep.sla.monthly import current_month, monthly_report, report_path, write
-from upkeep.sla.report import FORMATS, human
+from upkeep.sla.report import FORMATS, SlaReport, human, render
 from upkeep.workspace import find_workspace
+
+STDOUT = "-"  # --output -: the report on stdout
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,9 +49,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     report.add_argument(
         "--output",
         metavar="PATH",
-        type=Path,
-        help="a file (its suffix, or --format, says the format) or a directory "
-        "(default: reports/sla/, files PROJECT-YYYY-MM.md/.html/.json)",
+        help="a file (its suffix, or --format, says the format), a directory "
+        "(default: reports/sla/, files PROJECT-YYYY-MM.md/.html/.json), or - for stdout "
+        "(with --format; the summary then goes to stderr)",
     )
     report.add_argument(
         "--history",
@@ -60,6 +64,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _report(args: argparse.Namespace) -> int:
+    to_stdout = _stdout_asked(args)  # before any reading: bad usage changes nothing
     workspace = find_workspace(args.root)
     project = load_project(workspace, args.project)
     now = dt.datetime.now(dt.UTC)
@@ -72,14 +77,19 @@ def _report(args: argparse.Namespace) -> int:
             report = monthly_report(project, month, history, now)
     else:
         report = monthly_report(project, month, None, now)
+    if to_stdout:
+        sys.stdout.write(render(report, args.format))
+        _print_summary(project.name, report, sys.stderr)
+        return int(ExitCode.OK)
+    output = Path(args.output) if args.output is not None else None
     chosen = args.format
-    if chosen is None and args.output is not None and args.output.suffix[1:] in FORMATS:
-        chosen = args.output.suffix[1:]  # --output report.html: that one file
+    if chosen is None and output is not None and output.suffix[1:] in FORMATS:
+        chosen = output.suffix[1:]  # --output report.html: that one file
     formats = [chosen] if chosen else list(FORMATS)
-    if args.output is not None and chosen:
-        targets = {chosen: args.output}
+    if output is not None and chosen:
+        targets = {chosen: output}
     else:
-        directory = args.output or workspace.reports / "sla"
+        directory = output or workspace.reports / "sla"
         if directory.exists() and not directory.is_dir():
             raise UsageError(f"{directory}: not a directory (with --format, --output is a file)")
         targets = {fmt: report_path(directory, project.name, report.month, fmt) for fmt in formats}
@@ -87,19 +97,42 @@ def _report(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**report.to_dict(), "report_files": [str(p) for p in written]})
         return int(ExitCode.OK)
+    _print_summary(project.name, report, sys.stdout)
+    for written_path in written:
+        print(f"report: {written_path}")
+    return int(ExitCode.OK)
+
+
+def _stdout_asked(args: argparse.Namespace) -> bool:
+    """``--output -``: the one report on stdout; refused (exit 2) when that cannot be one text."""
+    if args.output != STDOUT:
+        return False
+    if args.format is None:
+        raise UsageError("--output - (stdout) takes one format: add --format md, html or json")
+    if args.json:
+        raise UsageError("--output - and --json both print on stdout; choose one")
+    return True
+
+
+def _print_summary(name: str, report: SlaReport, stream: TextIO) -> None:
+    """The month in a line, then a line per incident."""
     a = report.availability
     so_far = "" if a.complete else " so far"
+    available = (  # a month nobody watched has no availability to state
+        f"{percent_text(a.percent)} % available{so_far}"
+        if a.percent is not None
+        else f"no service time observed{so_far}"
+    )
     print(
-        f"{project.name} {report.month}: {percent_text(a.percent)} % available{so_far} "
+        f"{name} {report.month}: {available} "
         f"(target {float(a.target):g} %: {a.verdict}); downtime {human(a.downtime)} of "
         f"{human(a.allowed)} allowed; {len(report.incidents)} incident"
-        f"{'s' if len(report.incidents) != 1 else ''}"
+        f"{'s' if len(report.incidents) != 1 else ''}",
+        file=stream,
     )
     for line in report.incidents:
         i = line.incident
         print(f"  #{i.id} {i.priority} {i.check}: response {line.response.status.value}, "
               f"resolution {line.resolution.status.value}; downtime "
-              f"{human(line.downtime) if i.affects_availability else 'not counted'}")  # fmt: skip
-    for written_path in written:
-        print(f"report: {written_path}")
-    return int(ExitCode.OK)
+              f"{human(line.downtime) if i.affects_availability else 'not counted'}",
+              file=stream)  # fmt: skip

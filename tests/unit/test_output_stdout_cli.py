@@ -1,0 +1,118 @@
+"""``--output -`` means stdout, through the CLI's main():
+
+- ``sla report --format F --output -`` prints that report (the same text the file gets)
+  and writes no file, its summary going to stderr; without one format, or with
+  ``--json`` (stdout twice), it is refused: one line, exit 2, nothing written;
+- ``schedule --output -`` is refused (exit 2, nothing written): it writes a
+  directory of files, which stdout cannot hold.
+
+(``estimate --output -`` already worked; tests/unit/estimate/test_estimate_cli.py.)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from upkeep.cli.main import main
+
+INVENTORY = """\
+project: shop
+app: {kind: generic, repository: /srv/git/shop}
+php: {line: "8.2"}
+database: {name: shop, user: shop, password: {secret: shop_db}, dump_user: shop_dump,
+           dump_password: {secret: shop_dump}}
+sla:
+  target: 99.5
+  calendar: {timezone: UTC}
+  priorities:
+    P1: {response: 30m, resolution: 4h}
+environments:
+  staging:
+    domain: staging.shop.test
+    tls: manual
+    hosts: [{name: shop-staging, address: 127.0.0.1}]
+    database: {name: shop_staging, user: shop_staging, dump_user: shop_staging_dump}
+  production:
+    domain: www.shop.test
+    tls: manual
+    hosts: [{name: shop-production, address: 127.0.0.1}]
+"""
+
+MONTH = ("--month", "2026-11")
+
+
+@pytest.fixture
+def repo(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("UPKEEP_STATE_DIR", str(tmp_path / "state"))  # no history: no incidents
+    (workspace / "inventories" / "shop.yml").write_text(INVENTORY)
+    return workspace
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as done:
+        code = int(done.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_sla_report_output_dash_prints_the_report_and_writes_nothing(
+    repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    before = files(repo)
+    code, out, err = run(capsys, "sla", "report", "shop", *MONTH, "--format", fmt, "--output", "-")
+    assert code == 0
+    assert files(repo) == before  # no file named "-", no reports/ directory
+    assert err.startswith("shop 2026-11: ") and "target 99.5 %" in err  # the summary, aside
+
+    as_file = tmp_path / f"one.{fmt}"
+    code, _, _ = run(capsys, "sla", "report", "shop", *MONTH, "--output", str(as_file))
+    assert code == 0
+    if fmt == "json":  # the same report, but for the moment each was generated
+        printed, written = json.loads(out), json.loads(as_file.read_text())
+        assert printed.pop("generated") and written.pop("generated")
+        assert printed == written and printed["month"] == "2026-11"
+    else:
+        assert out == as_file.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--output", "-"], "--output - (stdout) takes one format: add --format md, html or json"),
+        (
+            ["--format", "json", "--output", "-", "--json"],
+            "--output - and --json both print on stdout; choose one",
+        ),
+    ],
+)
+def test_sla_report_output_dash_needs_one_text_for_stdout(
+    repo: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    before = files(repo)
+    code, out, err = run(capsys, "sla", "report", "shop", *MONTH, *args)
+    assert (code, out, err) == (2, "", f"upkeep: {message}\n")
+    assert files(repo) == before
+
+
+def test_schedule_output_dash_is_refused_and_writes_nothing(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = files(repo)
+    code, out, err = run(capsys, "schedule", "shop", "--output", "-")
+    assert code == 2 and out == ""
+    assert err == (
+        "upkeep: --output -: schedule writes several files (systemd units, a cron file, CI "
+        "pipelines), not one for stdout; give a directory, or list them with --dry-run\n"
+    )
+    assert files(repo) == before and not (repo / "-").exists()
