@@ -371,6 +371,23 @@ class History:
         ).fetchall()
         return [_recorded(row) for row in rows]
 
+    def watched(
+        self, project: str, environment: str, start: dt.datetime, end: dt.datetime
+    ) -> list[dt.datetime]:
+        """When a result could see the site down and gave a verdict, ``start <= at < end``.
+
+        These are the moments the SLA counts as observation
+        (upkeep.sla.availability.observations): results of checks whose
+        failure is downtime (the site's HTTP checks, services, the database),
+        OK, WARNING or CRITICAL; an UNKNOWN ("could not check") watched nothing.
+        """
+        rows = self._db.execute(
+            "SELECT DISTINCT at FROM results WHERE project = ? AND environment = ? "
+            "AND affects_availability = 1 AND status != ? AND at >= ? AND at < ? ORDER BY at",
+            (project, environment, int(Status.UNKNOWN), _stamp(start, "start"), _stamp(end, "end")),
+        ).fetchall()
+        return [_column("at", row[0], _time, f"a UTC time like {_TIME_EXAMPLE}") for row in rows]
+
     def open_incidents(
         self, project: str | None = None, environment: str | None = None
     ) -> list[Incident]:

@@ -1,14 +1,25 @@
-"""Availability from time, not from counting checks: how much service time the site was down.
+"""Availability from time, not from counting checks: how much watched service time the site was down.
 
-    availability = 1 − counted downtime / service time
+    availability = 1 − counted downtime / observed service time
+
+Only time somebody watched is vouched for. A moment is *observed* when a
+check result about the site's availability (``observations``: any result
+that can see downtime and gave a verdict, not UNKNOWN) came at most
+``OBSERVATION_GAP`` (15 minutes: three runs of the usual 5-minute timer)
+before it: each such result observes the time from itself to the next one,
+for at most that long. Service time nobody observed (before monitoring
+began, while the timer was stopped) is reported as *unobserved*, counts
+neither as up nor as down, and a period with no observed time gets no
+verdict (``not observed``) instead of "met".
 
 Counted downtime is the union of the outages (overlapping incidents count
-once) inside the calendar's service hours, less the parts inside maintenance
-windows; those parts are "excused" and reported apart. Maintenance does not
-shrink the service time: the client paid for those hours too. The budget is
-the downtime the target allows over the whole period, ``(1 − target) ×
-service time``; a period still running is measured up to ``now`` (its
-availability is "so far") while its budget stays the whole month's.
+once) inside the calendar's service hours and inside observed time, less the
+parts inside maintenance windows; those parts are "excused" and reported
+apart. Maintenance does not shrink the service time: the client paid for
+those hours too. The budget is the downtime the target allows, ``(1 −
+target) ×`` the period's service time less what went unobserved; a period
+still running is measured up to ``now`` (its availability is "so far") while
+its budget counts the rest of the period as if it will be observed.
 
 Everything is exact: times in microseconds, ratios as fractions, so a
 hand-computed 99.9 % is 99.9 % and not 99.89999.
@@ -22,11 +33,19 @@ hand-computed 99.9 % is 99.9 % and not 99.89999.
     (datetime.timedelta(days=28), datetime.timedelta(seconds=2419, microseconds=200000), datetime.timedelta(seconds=2400))
     >>> percent_text(a.percent), a.verdict
     ('99.900', 'met')
+
+Watched only from the 3rd: two days unobserved, the outage measured against 26 days.
+
+    >>> watched = [(dt.datetime(2026, 2, 3, tzinfo=cal.zone), end)]
+    >>> a = measure(cal, 99.9, start, end, now=end, outages=[outage], observed=watched)
+    >>> a.observed, a.unobserved, percent_text(a.percent)
+    (datetime.timedelta(days=26), datetime.timedelta(days=2), '99.893')
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Iterable
@@ -38,6 +57,9 @@ from upkeep.sla.calendar import Interval, ServiceCalendar
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _ZERO = dt.timedelta()
+# How long one check result vouches for the site: three runs of the usual 5-minute timer,
+# so one slow or lost run leaves no hole, while a stopped timer shows within the quarter hour.
+OBSERVATION_GAP = dt.timedelta(minutes=15)
 
 
 # ---- intervals (aware datetimes; results in UTC) -------------------------------
@@ -93,6 +115,20 @@ def clip(intervals: Iterable[Interval], start: dt.datetime, end: dt.datetime) ->
     return intersect(intervals, [(start, end)])
 
 
+def observations(
+    moments: Iterable[dt.datetime], gap: dt.timedelta = OBSERVATION_GAP
+) -> list[Interval]:
+    """The time the results at ``moments`` watched: each to the next one, at most ``gap`` long.
+
+    >>> at = lambda minute: dt.datetime(2026, 11, 23, 9, minute, tzinfo=dt.UTC)
+    >>> [(a.minute, b.minute) for a, b in observations([at(0), at(5), at(40)])]
+    [(0, 20), (40, 55)]
+    """
+    times = sorted({moment.astimezone(dt.UTC) for moment in moments})
+    ends = [min(after, moment + gap) for moment, after in itertools.pairwise(times)]
+    return merge(zip(times, [*ends, *(t + gap for t in times[-1:])], strict=True))
+
+
 # ---- periods ---------------------------------------------------------------------
 
 
@@ -135,19 +171,27 @@ class Day:
     downtime: dt.timedelta  # counted
     excused: dt.timedelta  # inside maintenance
     closed_reason: str | None  # a holiday's name or "closed", on a day that has hours otherwise
+    observed: dt.timedelta  # the part of ``measured`` a check result watched
+
+    @property
+    def unobserved(self) -> dt.timedelta:
+        """Service time up to now that no check result watched."""
+        return self.measured - self.observed
 
     @property
     def state(self) -> str:
-        """``closed`` (no service hours that day), ``future`` (not begun by now) or ``open``."""
+        """``closed`` (no service hours that day), ``future`` (not begun by now),
+        ``unobserved`` (begun, but nothing watched it) or ``open``."""
         if not self.service:
             return "closed"
-        return "open" if self.measured else "future"
+        if not self.measured:
+            return "future"
+        return "open" if self.observed else "unobserved"
 
     @property
     def percent(self) -> Fraction | None:
-        if not self.measured:
-            return None
-        return 100 * (1 - Fraction(_us(self.downtime), _us(self.measured)))
+        """Availability over the observed part of the day; None when nothing was observed."""
+        return _percent(self.downtime, self.observed)
 
 
 @dataclass(frozen=True)
@@ -156,27 +200,32 @@ class Availability:
     start: dt.datetime  # the period, UTC
     end: dt.datetime
     until: dt.datetime  # measured up to here: the end, or now if sooner
-    service: dt.timedelta  # the whole period's service time: the budget's base
+    service: dt.timedelta  # the whole period's service time
     measured: dt.timedelta  # service time up to ``until``
     downtime: dt.timedelta  # counted against the SLA
     excused: dt.timedelta  # downtime inside maintenance windows
     days: tuple[Day, ...]
+    observed: dt.timedelta  # the part of ``measured`` a check result watched
 
     @property
     def complete(self) -> bool:
         return self.until >= self.end
 
     @property
-    def percent(self) -> Fraction:
-        """Availability so far; 100 when no service time has passed (nothing could be missed)."""
-        if not self.measured:
-            return Fraction(100)
-        return 100 * (1 - Fraction(_us(self.downtime), _us(self.measured)))
+    def unobserved(self) -> dt.timedelta:
+        """Service time up to ``until`` that no check result watched: vouched for neither way."""
+        return self.measured - self.observed
+
+    @property
+    def percent(self) -> Fraction | None:
+        """Availability over the observed service time so far; None when none was observed."""
+        return _percent(self.downtime, self.observed)
 
     @property
     def budget(self) -> Fraction:
-        """The downtime the target allows over the whole period, in microseconds, exact."""
-        return _us(self.service) * (100 - self.target) / 100
+        """The downtime the target allows, in microseconds, exact: its share of the period's
+        service time less what went unobserved (the rest of a running period counts as watched)."""
+        return _us(self.service - self.unobserved) * (100 - self.target) / 100
 
     @property
     def allowed(self) -> dt.timedelta:
@@ -190,7 +239,10 @@ class Availability:
 
     @property
     def verdict(self) -> str:
-        """``met`` or ``missed``; ``on track`` while the period runs within its budget."""
+        """``met`` or ``missed``; ``on track`` while the period runs within its budget;
+        ``not observed`` when no check result watched any of it (no verdict either way)."""
+        if not self.observed:
+            return "not observed"
         if _us(self.downtime) > self.budget:
             return "missed"  # the month's budget is spent: no later uptime brings it back
         return "met" if self.complete else "on track"
@@ -204,11 +256,18 @@ def measure(
     now: dt.datetime,
     outages: Iterable[Interval] = (),
     maintenance: Iterable[Interval] = (),
+    observed: Iterable[Interval] | None = None,
 ) -> Availability:
-    """Availability of the period ``start``–``end`` as known at ``now``, day by day."""
+    """Availability of the period ``start``–``end`` as known at ``now``, day by day.
+
+    ``observed``: the time check results watched (``observations``); outages
+    count only inside it. None means all of it was watched (pure what-ifs and
+    tests); the monthly report always passes the history's.
+    """
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     until = min(max(now.astimezone(dt.UTC), start), end)
-    down = merge(clip(outages, start, until))
+    watched = clip([(start, until)] if observed is None else observed, start, until)
+    down = intersect(clip(outages, start, until), watched)
     windows = merge(maintenance)
     days = []
     day = calendar.local_date(start)
@@ -227,6 +286,10 @@ def measure(
                 excused=excused,
                 # A holiday on a Sunday closes nothing a Mon–Fri client had.
                 closed_reason=calendar.closed_reason(day) if calendar.regular_hours(day) else None,
+                observed=sum(
+                    (calendar.service_time(a, b) for a, b in clip(watched, day_start, day_end)),
+                    _ZERO,
+                ),
             )
         )
         day += dt.timedelta(days=1)
@@ -240,6 +303,7 @@ def measure(
         downtime=sum((d.downtime for d in days), _ZERO),
         excused=sum((d.excused for d in days), _ZERO),
         days=tuple(days),
+        observed=sum((d.observed for d in days), _ZERO),
     )
 
 
@@ -252,6 +316,12 @@ def percent_text(value: Fraction, places: int = 3) -> str:
     scaled = math.floor(value * 10**places)
     whole, part = divmod(scaled, 10**places)
     return f"{whole}.{part:0{places}d}"
+
+
+def _percent(downtime: dt.timedelta, observed: dt.timedelta) -> Fraction | None:
+    if not observed:
+        return None
+    return 100 * (1 - Fraction(_us(downtime), _us(observed)))
 
 
 def _exact(target: float | Fraction) -> Fraction:

@@ -50,6 +50,9 @@ class Incident:
     summary: str = ""
     # When the site went down, if later than it opened (a slow page that then failed).
     down_since: dt.datetime | None = None
+    # Checks that failed only because of this one (the site down takes its certificate
+    # check with it): one line each, shown under it, costing no time of their own.
+    consequences: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", str(self.id))

@@ -4,6 +4,8 @@ inventory's maintenance windows, judged by upkeep.sla.report.
 Only production counts (the SLA is what the client's visitors get); an
 incident that does not affect availability (a certificate expiring, fatal
 errors in the log) is listed with its deadlines but costs no downtime.
+Only time production's results watched is vouched for
+(upkeep.sla.availability.observations); without a history none was.
 
     >>> report_path(Path("reports/sla"), "demo", "2026-11", "html")
     PosixPath('reports/sla/demo-2026-11.html')
@@ -22,7 +24,7 @@ from upkeep.inventory import Project
 from upkeep.monitor import incidents as monitor
 from upkeep.monitor.history import History
 from upkeep.monitor.maintenance import MaintenanceWindow
-from upkeep.sla.availability import month_period
+from upkeep.sla.availability import OBSERVATION_GAP, month_period, observations
 from upkeep.sla.incidents import Incident, Maintenance
 from upkeep.sla.report import FORMATS, SlaReport, build_report, render
 
@@ -74,6 +76,10 @@ def monthly_report(
     policy = project.sla
     start, end = month_period(month, policy.service_calendar)
     recorded = history.incidents(start, end, project.name, ENVIRONMENT) if history else []
+    # A result just before the month still watches its first minutes.
+    moments = (
+        history.watched(project.name, ENVIRONMENT, start - OBSERVATION_GAP, end) if history else []
+    )
     return build_report(
         policy,
         project.name,
@@ -81,6 +87,7 @@ def monthly_report(
         incidents=[for_sla(incident) for incident in recorded],
         maintenance=maintenance_between(project.maintenance, ENVIRONMENT, start, end),
         now=now,
+        observed=observations(moments),
     )
 
 

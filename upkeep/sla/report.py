@@ -8,11 +8,19 @@ script, nothing fetched) that a client can open from an email.
     >>> from upkeep.sla.policy import SlaPolicy
     >>> policy = SlaPolicy.model_validate({"target": 99.5, "calendar": {"timezone": "UTC"}})
     >>> now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-    >>> report = build_report(policy, "demo", "2026-11", incidents=[], maintenance=[], now=now)
+    >>> watched = [(dt.datetime(2026, 11, 1, tzinfo=dt.UTC), now)]
+    >>> report = build_report(policy, "demo", "2026-11", incidents=[], maintenance=[], now=now,
+    ...                       observed=watched)
     >>> report.availability.verdict, report.to_dict()["availability_percent"]
     ('met', 100.0)
     >>> render(report, "md").splitlines()[0]
     '# SLA report: demo, November 2026'
+
+A month no check result watched gets no verdict:
+
+    >>> blind = build_report(policy, "demo", "2026-11", [], [], now=now, observed=[])
+    >>> blind.availability.verdict, blind.to_dict()["availability_percent"]
+    ('not observed', None)
 """
 
 from __future__ import annotations
@@ -25,14 +33,17 @@ from typing import Any
 
 from upkeep.errors import UsageError
 from upkeep.sla.availability import (
+    OBSERVATION_GAP,
     Availability,
     Day,
+    intersect,
     measure,
+    merge,
     month_period,
     percent_text,
     service_downtime,
 )
-from upkeep.sla.calendar import ServiceCalendar
+from upkeep.sla.calendar import Interval, ServiceCalendar
 from upkeep.sla.incidents import Deadline, Incident, Maintenance, deadlines
 from upkeep.sla.policy import SlaPolicy
 from upkeep.templating import render as render_template
@@ -89,11 +100,14 @@ class SlaReport:
                 "complete": a.complete,
             },
             "target_percent": float(a.target),
-            "availability_percent": float(a.percent),
+            "availability_percent": None if a.percent is None else float(a.percent),
             "verdict": a.verdict,
+            "observation": {"max_gap_seconds": OBSERVATION_GAP.total_seconds()},
             "seconds": {
                 "service": a.service.total_seconds(),
                 "measured": a.measured.total_seconds(),
+                "observed": a.observed.total_seconds(),
+                "unobserved": a.unobserved.total_seconds(),
                 "allowed": a.allowed.total_seconds(),
                 "downtime": a.downtime.total_seconds(),
                 "excused": a.excused.total_seconds(),
@@ -119,6 +133,7 @@ class SlaReport:
             "environment": incident.environment,
             "priority": None if incident.priority is None else str(incident.priority),
             "summary": incident.summary,
+            "consequences": list(incident.consequences),
             "affects_availability": incident.affects_availability,
             "opened": _iso(self.local(incident.opened)),
             "down_since": _iso(self.local(incident.down_since)),
@@ -145,11 +160,13 @@ def build_report(
     incidents: Iterable[Incident],
     maintenance: Iterable[Maintenance],
     now: dt.datetime,
+    observed: Iterable[Interval] | None = None,
 ) -> SlaReport:
     """The SLA of ``project`` over ``month`` (``YYYY-MM`` in the calendar's zone), as of ``now``.
 
     Pass the incidents of the environments the SLA covers (production, as a
-    rule); every one given is counted.
+    rule); every one given is counted, inside ``observed``: the time check
+    results watched (upkeep.sla.availability.observations; None: all of it).
     """
     if not isinstance(now, dt.datetime) or now.utcoffset() is None:
         raise UsageError(f"the report's now {now!r} has no time zone (give an aware datetime)")
@@ -162,6 +179,7 @@ def build_report(
         )
     incidents = list(incidents)
     windows = [m for m in maintenance if m.end > start and m.start < end]
+    watched = None if observed is None else merge(observed)
     availability = measure(
         calendar,
         policy.target,
@@ -170,6 +188,7 @@ def build_report(
         now,
         outages=[o for o in (i.outage(now) for i in incidents) if o is not None],
         maintenance=[m.interval for m in windows],
+        observed=watched,
     )
     until = availability.until
     lines = []
@@ -177,8 +196,13 @@ def build_report(
         if not _in_period(incident, start, until, now):
             continue
         outage = incident.outage(now)
+        down = [outage] if outage else []
         counted, excused = service_downtime(
-            calendar, [outage] if outage else [], [m.interval for m in windows], start, until
+            calendar,
+            down if watched is None else intersect(down, watched),
+            [m.interval for m in windows],
+            start,
+            until,
         )
         found = deadlines(incident, policy.priorities, calendar, now)
         lines.append(IncidentLine(incident, found.response, found.resolution, counted, excused))
@@ -218,6 +242,7 @@ _HEADLINES = {
     "met": "Target met.",
     "missed": "Target missed.",
     "on track": "On track so far.",
+    "not observed": "Not observed: no check result watched this month, so no verdict.",
 }
 CHART_HEIGHT = 120  # px of a full bar
 BAR_WIDTH = 18
@@ -240,11 +265,15 @@ def _context(report: SlaReport) -> dict[str, Any]:
         "complete": a.complete,
         "measured_until": _when(report.local(a.until)),
         "target": f"{float(a.target):g} %",
-        "availability": f"{percent_text(a.percent)} %",
+        "availability": "not observed" if a.percent is None else f"{percent_text(a.percent)} %",
         "verdict": a.verdict,
         "headline": _HEADLINES[a.verdict],
         "service": human(a.service),
         "measured": human(a.measured),
+        "observed": human(a.observed),
+        "unobserved": human(a.unobserved) if a.unobserved else None,
+        "unobserved_days": _unobserved_days(a.days),
+        "gap": human(OBSERVATION_GAP),
         "allowed": human(a.allowed),
         "used": human(a.downtime),
         "excused": human(a.excused),
@@ -280,6 +309,8 @@ def _incident_view(report: SlaReport, line: IncidentLine) -> dict[str, Any]:
         "environment": incident.environment,
         "summary": incident.summary,
         "summary_md": _md(incident.summary),
+        "consequences": list(incident.consequences),
+        "consequences_md": _md("; ".join(incident.consequences)),
         "down": incident.affects_availability,
         "opened": _when(report.local(incident.opened)),
         "responded": _when(report.local(line.response.done))
@@ -293,21 +324,41 @@ def _incident_view(report: SlaReport, line: IncidentLine) -> dict[str, Any]:
     }
 
 
+def _unobserved_days(days: tuple[Day, ...]) -> str:
+    """The days with unobserved service time, as runs: ``Sun 2026-11-01 – Thu 2026-11-05``."""
+    runs: list[list[dt.date]] = []
+    for day in days:
+        if not day.unobserved:
+            continue
+        if runs and (day.date - runs[-1][-1]).days == 1:
+            runs[-1].append(day.date)
+        else:
+            runs.append([day.date])
+    return ", ".join(
+        _date(run[0]) if len(run) == 1 else f"{_date(run[0])} – {_date(run[-1])}" for run in runs
+    )
+
+
 def _chart(days: tuple[Day, ...]) -> dict[str, Any]:
-    """One bar per day: green up, red counted downtime, blue maintenance; hatched when closed."""
+    """One bar per day: green up, red counted downtime, blue maintenance, grey unobserved;
+    hatched when closed."""
     bars = []
     for index, day in enumerate(days):
         x = 40 + index * BAR_STEP
-        red = blue = 0
+        red = blue = grey = 0
         if day.state == "open":
             share = day.measured.total_seconds()
             red = _mark(day.downtime.total_seconds() / share) if day.downtime else 0
             blue = _mark(day.excused.total_seconds() / share) if day.excused else 0
+            grey = _mark(day.unobserved.total_seconds() / share) if day.unobserved else 0
+            grey = min(grey, CHART_HEIGHT - red - blue)
         percent = day.percent
         if day.state == "closed":
             title = f"{_date(day.date)}: {day.closed_reason or 'no service hours'}"
         elif day.state == "future":
             title = f"{_date(day.date)}: not yet"
+        elif day.state == "unobserved":
+            title = f"{_date(day.date)}: not observed ({human(day.unobserved)} of service time)"
         else:
             assert percent is not None
             title = f"{_date(day.date)}: {percent_text(percent)} % available"
@@ -315,6 +366,8 @@ def _chart(days: tuple[Day, ...]) -> dict[str, Any]:
                 title += f", {human(day.downtime)} down"
             if day.excused:
                 title += f", {human(day.excused)} in maintenance"
+            if day.unobserved:
+                title += f", {human(day.unobserved)} not observed"
         bars.append(
             {
                 "x": x,
@@ -325,7 +378,8 @@ def _chart(days: tuple[Day, ...]) -> dict[str, Any]:
                 "title": title,
                 "red": red,
                 "blue": blue,
-                "green": CHART_HEIGHT - red - blue,
+                "grey": grey,
+                "green": CHART_HEIGHT - red - blue - grey,
                 "minutes": round(day.downtime.total_seconds() / 60) if day.downtime else None,
             }
         )
@@ -381,6 +435,8 @@ def _day_dict(day: Day) -> dict[str, Any]:
         "closed_reason": day.closed_reason,
         "service_seconds": day.service.total_seconds(),
         "measured_seconds": day.measured.total_seconds(),
+        "observed_seconds": day.observed.total_seconds(),
+        "unobserved_seconds": day.unobserved.total_seconds(),
         "downtime_seconds": day.downtime.total_seconds(),
         "excused_seconds": day.excused.total_seconds(),
         "availability_percent": None if percent is None else float(percent),

@@ -8,6 +8,7 @@ writes no report.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -45,9 +46,20 @@ def repo(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
 
 
 def history_with(path: Path, *incidents: tuple[str, str | None, str | None]) -> Path:
-    """A real monitoring history holding these incidents: (opened, resolved, acknowledged)."""
+    """A real monitoring history holding these incidents: (opened, resolved, acknowledged),
+    and a health result every 15 minutes of November 2026, so all of it was observed."""
     History(path).close()  # the schema, as upkeep check creates it
     with sqlite3.connect(path) as db:
+        start = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        db.executemany(
+            "INSERT INTO results (project, environment, check_name, at, status, summary, "
+            "seconds, kind, affects_availability, in_maintenance, metrics, details) "
+            "VALUES ('shop', 'production', 'health', ?, 0, 'ok', 0, 'http', 1, 0, '{}', '[]')",
+            [
+                ((start + dt.timedelta(minutes=15 * n)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),)
+                for n in range(30 * 24 * 4)
+            ],
+        )
         for opened, resolved, acknowledged in incidents:
             db.execute(
                 "INSERT INTO incidents (project, environment, check_name, priority, worst, "
