@@ -48,7 +48,8 @@ def test_the_client_report_says_what_changed_and_escapes_html(tmp_path: Path) ->
     for step in journal.steps:
         step.begin()
         step.finish(f"{step.name} <ok>")
-    journal.facts.update(production_affected_seconds=41.5, staging_commit="a" * 40,
+    journal.facts.update(production_touched_at=1796545864.0, production_affected_seconds=41.5,
+                         staging_commit="a" * 40,
                          production_commit="b" * 40,
                          security=[Entry(NEW, "bookworm-security", "high", (), ("CVE-2026-1",)).summary()])  # fmt: skip
     journal.end(RunState.SUCCEEDED)
@@ -61,8 +62,8 @@ def test_the_client_report_says_what_changed_and_escapes_html(tmp_path: Path) ->
     markdown = as_md.read_text()
     assert f"PHP {OLD} → {NEW} on staging, then production" in markdown
     assert (
-        "production affected for 42 s" in markdown
-        and "pins: staging aaaaaaaaaa, production bbbbbbbbbb" in markdown
+        "between 2026-12-06 08:31:04 and 08:31:45 UTC (42 s, from the start" in markdown
+        and "Pins: staging aaaaaaaaaa, production bbbbbbbbbb" in markdown
     )
     assert "8.2.36-1~deb12u1 (bookworm-security, urgency high), fixes CVE-2026-1" in markdown
     html = as_html.read_text()
