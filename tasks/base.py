@@ -55,6 +55,7 @@ def base_host(site: SiteState) -> None:
         shell="/usr/sbin/nologin",
         system=True,
         create_home=False,
+        ensure_home=False,  # pyinfra would hand the home (the site directory) to the user
     )
     # root's, not the site user's: root-run scripts work in it, and a name the site user
     # (PHP-FPM, so any vulnerable plugin) could plant there must never steer them.

@@ -31,6 +31,9 @@ OUTSIDE = (
     "find /etc /etc/cron.d /root -maxdepth 1 -printf '%p %y %U %G %m\\n' | LC_ALL=C sort; "
     "sha256sum /etc/passwd /etc/shadow /etc/sudoers /root/.bashrc"
 )
+# A directory's name cannot hold a slash: the payload writes a file named pwned wherever it runs.
+ODD = "x;touch pwned"
+NO_PWNED = "find / -xdev -name pwned | head -1; test ! -e /tmp/pwned && echo clean"
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +102,7 @@ def test_the_site_directory_is_roots_and_only_shared_paths_are_the_sites(lab: Ru
 def test_the_site_user_cannot_plant_where_root_works(lab: RunningLab) -> None:
     attempts = {
         "a link among the releases": "ln -s /etc releases/20990101000000",
-        "an odd release name": "mkdir 'releases/x;touch /tmp/pwned'",
+        "an odd release name": f"mkdir 'releases/{ODD}'",
         "a current.tmp link": "ln -s /etc current.tmp",
         "a new current": "ln -sfn /etc current",
         "the env file replaced by a link": "ln -sf /etc/shadow shared/.env",
@@ -134,7 +137,7 @@ def planted(lab: RunningLab) -> Iterator[None]:
     root(
         lab,
         "staging",
-        f"cd {site} && mkdir 'releases/x;touch /tmp/pwned' releases/19990101000000 && "
+        f"cd {site} && mkdir 'releases/{ODD}' releases/19990101000000 && "
         "ln -s /etc releases/20000101000000 && ln -s /etc current.tmp",
     )
     yield
@@ -145,7 +148,7 @@ def planted(lab: RunningLab) -> Iterator[None]:
             environment,
             f"cd {where} && rm -f etc-link root-link shadow && (test ! -L 2024 || rm 2024)",
         )
-    odd = "'releases/x;touch /tmp/pwned' releases/19990101000000 releases/20000101000000"
+    odd = f"'releases/{ODD}' releases/19990101000000 releases/20000101000000"
     root(lab, "staging", f"cd {site} && rm -rf {odd} current.tmp")
 
 
@@ -167,7 +170,7 @@ def test_deploy_rollback_and_file_refresh_never_reach_outside_the_site(
 
     for environment in ENVIRONMENTS:
         assert root(lab, environment, OUTSIDE) == before[environment], environment
-        assert root(lab, environment, "test ! -e /tmp/pwned && echo clean") == "clean"
+        assert root(lab, environment, NO_PWNED) == "clean"
     uploads = f"{SITE.format(env='staging')}/shared/public/uploads"
     # the refresh wrote as the site user: its links arrived as links, nothing is root's
     assert root(lab, "staging", f"find {uploads} ! -user demo-staging") == ""
@@ -182,22 +185,24 @@ def test_deploy_rollback_and_file_refresh_never_reach_outside_the_site(
     assert get(lab, "staging", "/health.php").status == 200
     # the odd entries planted before were left alone, never run or followed
     listing = root(lab, "staging", f"ls -1 {SITE.format(env='staging')}/releases")
-    assert "x;touch /tmp/pwned" in listing.splitlines()
+    assert ODD in listing.splitlines()
 
 
 def test_a_current_that_is_not_a_release_is_refused_by_rollback(
     lab: RunningLab, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # As the site user could arrange it on the old layout: a release directory whose name is
+    # shell, and `current` pointing at it (the old rollback echoed that name into a root shell).
     site = SITE.format(env="staging")
     was = root(lab, "staging", f"readlink {site}/current")
-    odd = "releases/x;touch /tmp/pwned"
-    root(lab, "staging", f"ln -sfn {shlex.quote(odd)} {site}/current")
+    odd = shlex.quote(f"{site}/releases/x$(touch pwned)")
+    root(lab, "staging", f"mkdir {odd} && ln -sfn {odd} {site}/current")
     try:
         assert main(["--root", str(lab.workspace.root), "rollback", "demo", "staging"]) == 2
         assert "does not point at a release" in capsys.readouterr().err
-        assert root(lab, "staging", "test ! -e /tmp/pwned && echo clean") == "clean"
+        assert root(lab, "staging", NO_PWNED) == "clean"
     finally:
-        root(lab, "staging", f"ln -sfn {shlex.quote(was)} {site}/current")
+        root(lab, "staging", f"ln -sfn {shlex.quote(was)} {site}/current && rm -rf {odd}")
 
 
 def test_an_old_layout_is_converted_by_the_next_provision_and_then_left_alone(
