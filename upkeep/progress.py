@@ -69,6 +69,11 @@ def configure(flag: bool, environ: Mapping[str, str] = os.environ, *, muted: boo
     _policy.muted = False
 
 
+def muted() -> bool:
+    """Whether this command's output must be its own alone (a Nagios plugin's run)."""
+    return _policy.muted
+
+
 def wanted(stream: TextIO) -> bool:
     """Whether progress lines belong on ``stream``: muted never, asked always, else a terminal."""
     if _policy.muted:

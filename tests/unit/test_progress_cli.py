@@ -136,3 +136,24 @@ def test_a_bad_progress_variable_is_one_line_and_exit_2(
     # A Nagios plugin's run does not read it: its output is the status line whatever it says.
     code, out, err = run(capsys, "check", "shop", "staging", "--nagios", "--no-history")
     assert code == 2 and out.startswith("UPKEEP CRITICAL") and err == ""
+
+
+def test_a_notice_of_what_was_done_stays_without_a_terminal_but_not_under_nagios(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # e.g. `update minor` saying its report was NOT sent by mail: a cron log must keep it.
+    from upkeep import progress
+    from upkeep.cli.output import notice
+
+    monkeypatch.delenv("UPKEEP_PROGRESS", raising=False)
+    progress.configure(False)
+    notice("report NOT sent by mail to client@shop.example: connection refused")
+    assert capsys.readouterr().err == (
+        "  … report NOT sent by mail to client@shop.example: connection refused\n"
+    )
+    progress.configure(False, muted=True)
+    try:
+        notice("report sent by webhook")
+        assert capsys.readouterr().err == ""
+    finally:
+        progress.configure(False, {})

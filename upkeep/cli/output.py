@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from upkeep.progress import wanted
+from upkeep.progress import muted, wanted
 
 
 def print_json(value: Any) -> None:
@@ -21,6 +21,16 @@ def progress(message: str) -> None:
     Only where someone reads it: a terminal, or ``--progress`` (``upkeep.progress.wanted``).
     """
     if wanted(sys.stderr):
+        print(f"  … {message}", file=sys.stderr, flush=True)
+
+
+def notice(message: str) -> None:
+    """A line about what the command did beside its output (a report sent or not), on stderr.
+
+    Not progress: a log keeps it without a terminal; only a muted run (``check --nagios``)
+    drops it, its output being the plugin's alone.
+    """
+    if not muted():
         print(f"  … {message}", file=sys.stderr, flush=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from upkeep.cli.output import print_json, progress, table
+from upkeep.cli.output import notice, print_json, table
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import load_project
@@ -163,9 +163,7 @@ def _finish(workspace: Workspace, report: UpdateReport, as_json: bool) -> int:
         settings = load_project(workspace, report.project).notify
         for delivery in notify(report, settings):
             state = "sent" if delivery.ok else "NOT sent"
-            progress(
-                f"report {state} by {delivery.channel} to {delivery.target}: {delivery.detail}"
-            )
+            notice(f"report {state} by {delivery.channel} to {delivery.target}: {delivery.detail}")
     if as_json:
         print_json({**report.to_dict(), "report_files": [str(p) for p in paths]})
     else:
