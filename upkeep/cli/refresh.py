@@ -119,7 +119,14 @@ def _confirm(args: argparse.Namespace, question: str | None = None) -> None:
 def _finish(workspace: Workspace, report: RefreshReport, as_json: bool) -> None:
     paths = report_files.write(report, workspace.reports / "refresh")
     if as_json:
-        print_json({**report.to_dict(), "report_files": [str(p) for p in paths]})
+        counts = report_files.row_counts(report)
+        print_json(
+            {
+                **report.to_dict(),
+                "row_counts": counts.to_dict(report.source, report.target) if counts else None,
+                "report_files": [str(p) for p in paths],
+            }
+        )
         return
     rows = [(step.name, f"{step.seconds:.1f} s", step.detail) for step in report.steps]
     print(table(("step", "took", "what happened"), rows))

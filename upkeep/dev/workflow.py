@@ -234,12 +234,15 @@ def _check(run: _Up) -> None:
     )
     run.paths = DevPaths.of(run.project.name)
     run.state = load_state(run.paths)
-    if run.path is None and run.state is None:  # a working copy of upkeep's own, made once
+    given: str | Path
+    if run.path is not None:
+        given = run.path
+    elif run.state is not None:
+        given = run.state.working_copy
+    else:  # a working copy of upkeep's own, made once
         given, action = own_checkout(run.project, run.commit)
         run.did(action)
         run.say(f"working copy: {given}")
-    else:
-        given = run.path if run.path is not None else run.state.working_copy  # type: ignore[union-attr]
     run.working_copy = project_working_copy(run.project, given)
     if run.state and Path(run.state.working_copy) != run.working_copy:
         raise UsageError(

@@ -85,6 +85,7 @@ class RefreshReport:
     rows: dict[str, int] = field(default_factory=dict)
     data: DataSummary = DataSummary()
     source_ref: str | None = None
+    dumped: dict[str, int] = field(default_factory=dict)  # rows per table in the dump
     backup: str | None = None  # where the target's backup is, on the target's first host
     target_host: str | None = None
     restore_failed: bool = False  # the target is half-refreshed: restore it from ``backup``
@@ -263,6 +264,7 @@ def refresh(
         run.rows,
         run.data,
         run.source_ref,
+        dumped=run.dumped,
         backup=run.backup,
         target_host=run.target_host.name,
         restore_failed=restore_failed,
