@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from upkeep.cli.output import print_json, progress, table
+from upkeep.cli.output import print_json, table
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import load_project
+from upkeep.progress import Console
 from upkeep.provision.workflow import ProvisionResult, provision
 from upkeep.runner import OpStatus
 from upkeep.workspace import find_workspace
@@ -49,7 +50,8 @@ def _provision(args: argparse.Namespace) -> int:
     if names == ["all"]:
         names = [str(name) for name in load_project(workspace, args.project).environments]
     dry = " (dry run)" if args.dry_run else ""
-    progress(f"provisioning {args.project} {', '.join(names)}{dry}")
+    console = Console()
+    console.say(f"provisioning {args.project} {', '.join(names)}{dry}")
     result = provision(
         workspace,
         args.project,
@@ -57,7 +59,8 @@ def _provision(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         php_build=args.php_build,
         allow_downgrade=args.allow_downgrade,
-        say=progress,
+        say=console.say,
+        tick=console.tick,  # each operation: redrawn on a terminal, now and then in a log
     )
     if args.json:
         print_json(result.to_dict())

@@ -8,6 +8,7 @@ from upkeep.cli.output import print_json, progress
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import load_project
+from upkeep.progress import Console
 from upkeep.provision.rollback import rollback
 from upkeep.provision.workflow import provision
 from upkeep.workspace import find_workspace
@@ -48,7 +49,15 @@ def _deploy(args: argparse.Namespace) -> int:
                 f"{', '.join(args.environment)} name different refs in the inventory; pass --ref"
             )
         args.ref = refs.pop()
-    result = provision(workspace, args.project, args.environment, deploy_ref=args.ref, say=progress)
+    console = Console()
+    result = provision(
+        workspace,
+        args.project,
+        args.environment,
+        deploy_ref=args.ref,
+        say=console.say,
+        tick=console.tick,
+    )
     if args.json:
         print_json(result.to_dict())
     else:

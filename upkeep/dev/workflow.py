@@ -350,7 +350,7 @@ def _provision(run: _Up) -> None:
     run.environment = _environment(run)
     run.site = _site(run)
     host = run.environment.hosts[0]
-    with Runner([Target(LOCAL, host)], progress=run.say) as runner:
+    with Runner([Target(LOCAL, host)], progress=run.tick) as runner:
         result = runner.run_deploy(dev_site, run.site, run.current.url)
     if not result.ok:
         failed = result.failed[0] if result.failed else None

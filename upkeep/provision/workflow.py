@@ -30,6 +30,7 @@ from upkeep.errors import RunFailed, UsageError
 from upkeep.inventory import Host, Project, load_project
 from upkeep.inventory.pins import Pins, load_pins, write_pins
 from upkeep.locks import Lock
+from upkeep.progress import Tick
 from upkeep.provision import plan
 from upkeep.runner import Runner, RunResult, Target
 from upkeep.ssh import run_root
@@ -85,6 +86,7 @@ class _Provision:
     dry_run: bool
     php_choice: str | None
     say: Say
+    tick: Tick
     deploy_ref: str | None = None
     allow_downgrade: bool = False
     project: Project = field(init=False)
@@ -106,6 +108,7 @@ def provision(
     deploy_ref: str | None = None,
     allow_downgrade: bool = False,
     say: Say = lambda _: None,
+    tick: Tick = lambda _: None,
 ) -> ProvisionResult:
     """Provision; with ``deploy_ref``, also move the environments to that code (a deploy).
 
@@ -121,6 +124,7 @@ def provision(
         dry_run,
         php_build,
         say,
+        tick,
         deploy_ref,
         allow_downgrade,
     )
@@ -203,7 +207,7 @@ def _choose_php_builds(run: _Provision) -> None:
         return
     targets = [t for t in run.targets if t.environment in unpinned]
     line = run.project.php.line
-    with Runner(targets, progress=run.say) as runner:
+    with Runner(targets, progress=run.tick) as runner:
         running = _builds_running(runner, line)
         if not run.dry_run:
             runner.run_op(apt.update, name="Refresh package lists", cache_time=3600)
@@ -326,7 +330,7 @@ def _apply(run: _Provision) -> None:
         environment = host.data.upkeep_environment
         site(run.states[environment], urls[environment])  # type: ignore[call-arg, arg-type]
 
-    with Runner(run.targets, progress=run.say) as runner:
+    with Runner(run.targets, progress=run.tick) as runner:
         run.run = runner.run_deploy(each_host_its_site, dry_run=run.dry_run)
 
 
