@@ -21,7 +21,7 @@ from upkeep.exitcodes import ExitCode
 from upkeep.inventory import load_project
 from upkeep.monitor import nagios, output, prometheus
 from upkeep.monitor.history import History, default_path
-from upkeep.monitor.incidents import Incident, Transition
+from upkeep.monitor.incidents import Consequence, Incident, Transition
 from upkeep.monitor.workflow import CheckRun, run_checks
 from upkeep.progress import Console
 from upkeep.workspace import find_workspace
@@ -218,10 +218,15 @@ def _transition_dict(t: Transition) -> dict[str, Any]:
     }
 
 
-def _incident_dict(incident: Incident) -> dict[str, Any]:
-    def when(moment: dt.datetime | None) -> str | None:
-        return moment.astimezone(dt.UTC).isoformat() if moment else None
+def _when(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.UTC).isoformat() if moment else None
 
+
+def _incident_dict(
+    incident: Incident, consequences: Sequence[Consequence] | None = None
+) -> dict[str, Any]:
+    """The incident as JSON; with ``consequences`` (from the history), those under it too."""
+    listed = {} if consequences is None else {"consequences": _consequence_dicts(consequences)}
     return {
         "id": incident.id,
         "project": incident.project,
@@ -230,12 +235,27 @@ def _incident_dict(incident: Incident) -> dict[str, Any]:
         "priority": incident.priority.value,
         "worst": incident.worst.name,
         "summary": incident.summary,
-        "opened": when(incident.opened),
-        "down_since": when(incident.down_since),
-        "acknowledged": when(incident.acknowledged),
-        "resolved": when(incident.resolved),
+        "opened": _when(incident.opened),
+        "down_since": _when(incident.down_since),
+        "acknowledged": _when(incident.acknowledged),
+        "resolved": _when(incident.resolved),
         "affects_availability": incident.affects_availability,
+        "details": list(incident.details),
+        **listed,
     }
+
+
+def _consequence_dicts(consequences: Sequence[Consequence]) -> list[dict[str, Any]]:
+    return [
+        {
+            "check": c.check,
+            "worst": c.worst.name,
+            "first": _when(c.first),
+            "last": _when(c.last),
+            "summary": c.summary,
+        }
+        for c in consequences
+    ]
 
 
 def _open_history(args: argparse.Namespace) -> History:
@@ -253,30 +273,40 @@ def _list(args: argparse.Namespace) -> int:
             found = history.incidents(now - dt.timedelta(days=31), now, project.name)
         else:
             found = history.open_incidents(project.name)
+        # Checks that failed only because of an incident's check are listed under it.
+        under = {i.id: history.consequences(i) for i in found}
     if args.json:
-        print_json([_incident_dict(i) for i in found])
+        print_json([_incident_dict(i, under[i.id]) for i in found])
         return int(ExitCode.OK)
     if not found:
         print(f"{project.name}: no {'incidents' if args.all else 'open incidents'}")
         return int(ExitCode.OK)
-    rows = [
-        (
-            f"#{i.id}",
-            i.environment,
-            i.check,
-            i.priority.value,
-            i.worst.name,
-            f"{i.opened:%Y-%m-%d %H:%M}",
-            f"{i.acknowledged:%Y-%m-%d %H:%M}" if i.acknowledged else "-",
-            f"{i.resolved:%Y-%m-%d %H:%M}" if i.resolved else "open",
-            i.summary,
+    rows: list[tuple[str, ...]] = []
+    for i in found:
+        rows.append(
+            (
+                f"#{i.id}",
+                i.environment,
+                i.check,
+                i.priority.value,
+                i.worst.name,
+                f"{i.opened:%Y-%m-%d %H:%M}",
+                f"{i.acknowledged:%Y-%m-%d %H:%M}" if i.acknowledged else "-",
+                f"{i.resolved:%Y-%m-%d %H:%M}" if i.resolved else "open",
+                i.summary,
+            )
         )
-        for i in found
-    ]
+        rows += [_consequence_row(c) for c in under[i.id]]
     headers = ("ID", "ENVIRONMENT", "CHECK", "PRI", "WORST", "OPENED (UTC)", "ACKED", "RESOLVED",
                "SUMMARY")  # fmt: skip
     print(table(headers, rows))
     return int(ExitCode.OK)
+
+
+def _consequence_row(c: Consequence) -> tuple[str, ...]:
+    """A consequence as a row under its incident's: no incident of its own, so no id."""
+    first = f"{c.first:%Y-%m-%d %H:%M}"
+    return ("", "", f"└ {c.check}", "", c.worst.name, first, "", "", f"because of it: {c.summary}")
 
 
 def _ack(args: argparse.Namespace) -> int:

@@ -66,6 +66,7 @@ def _result(
     metrics: Mapping[str, Metric] | None = None,
     details: Sequence[str] = (),
     affects_availability: bool | None = None,
+    headline: str = "",
 ) -> CheckResult:
     affects = check.affects_availability if affects_availability is None else affects_availability
     return CheckResult(
@@ -80,6 +81,7 @@ def _result(
         affects_availability=affects,
         metrics=MappingProxyType(dict(metrics or {})),
         details=tuple(one_line(line, 300) for line in details),
+        headline=one_line(headline),
     )
 
 
@@ -93,9 +95,12 @@ def one_line(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def could_not_check(check: Check, reason: str, run: Run) -> CheckResult:
-    """UNKNOWN: the facts could not be read (no SSH, a command failed), so no verdict."""
-    return _result(check, run, Status.UNKNOWN, f"could not check: {reason}")
+def could_not_check(check: Check, reason: str, run: Run, *, headline: str = "") -> CheckResult:
+    """UNKNOWN: the facts could not be read (no SSH, a command failed), so no verdict.
+
+    ``headline``: the same in words, when ``reason`` is a tool's own output.
+    """
+    return _result(check, run, Status.UNKNOWN, f"could not check: {reason}", headline=headline)
 
 
 # ---- http -------------------------------------------------------------------------
@@ -107,7 +112,14 @@ def evaluate_http(check: HttpCheck, response: Response, run: Run) -> CheckResult
     if response.response_time_ms is not None:
         metrics["time"] = Metric(round(response.response_time_ms / 1000, 6), "s", minimum=0)
     if response.error is not None:
-        return _result(check, run, Status.CRITICAL, f"no response: {response.error}")
+        where = check.url or check.path or "/"
+        return _result(
+            check,
+            run,
+            Status.CRITICAL,
+            f"no response: {response.error}",
+            headline=f"the site does not answer on {where}",
+        )
     outcomes = evaluate_all(check.conditions, response)
     failed = [outcome for outcome in outcomes if not outcome.ok]
     if failed:
@@ -301,7 +313,11 @@ def evaluate_database(
     if reachable:
         return _result(check, run, Status.OK, "the site user connects")
     return _result(
-        check, run, Status.CRITICAL, f"the site user cannot connect: {error or 'no reason given'}"
+        check,
+        run,
+        Status.CRITICAL,
+        f"the site user cannot connect: {error or 'no reason given'}",
+        headline="the site's database user cannot connect to the database",
     )
 
 
@@ -361,7 +377,13 @@ def evaluate_error_page(check: ErrorPageCheck, response: Response, run: Run) -> 
     non-5xx status (caches and search engines would keep the error page).
     """
     if response.error is not None or response.status is None:
-        return could_not_check(check, f"no response: {response.error or 'no status'}", run)
+        # response.error is curl's own message on the host ("curl: (7) Failed to connect ...").
+        return could_not_check(
+            check,
+            f"no response: {response.error or 'no status'}",
+            run,
+            headline="the error page could not be fetched on the host",
+        )
     status, body = response.status, response.text
     raw = _RAW_PHP.search(body)
     if raw is not None:

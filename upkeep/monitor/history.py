@@ -40,10 +40,13 @@ from types import MappingProxyType, TracebackType
 from typing import IO, Any, TypeVar
 
 from upkeep.errors import RunFailed, UsageError
+from upkeep.monitor.causes import attribute
+from upkeep.monitor.evaluate import severity
 from upkeep.monitor.incidents import (
     DEFAULT_POLICY,
     Change,
     CheckState,
+    Consequence,
     Incident,
     IncidentPolicy,
     Priority,
@@ -56,7 +59,7 @@ from upkeep.monitor.result import CheckResult, Metric, Status
 from upkeep.secrets import redact
 from upkeep.workspace import state_home
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 _TIME_EXAMPLE = "2026-11-20T16:30:00.000000Z"
 _T = TypeVar("_T")
@@ -117,6 +120,16 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             value TEXT NOT NULL,
             updated TEXT NOT NULL
         )""",
+    ),
+    # One outage, one incident: a result names the check it follows from (upkeep.monitor.causes)
+    # and its words for an incident's title; an incident keeps the raw output apart.
+    (
+        "ALTER TABLE results ADD COLUMN headline TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE results ADD COLUMN cause TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX results_by_cause ON results (project, environment, cause, at) "
+        "WHERE cause != ''",
+        "ALTER TABLE incidents ADD COLUMN details TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE check_state ADD COLUMN streak_details TEXT",
     ),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
@@ -308,12 +321,14 @@ class History:
 
         ``policy`` gives the thresholds (one for all, or per result: per
         project, say); ``in_maintenance`` says which results fell in a window.
+        Consequences of a more basic failure in the same run are marked first
+        (upkeep.monitor.causes): they open no incident of their own.
         """
         policy_for = policy if callable(policy) else (lambda _: policy)
         transitions: list[Transition] = []
         with self._write() as db:
             states: dict[tuple[str, str, str], CheckState] = {}
-            for result in sorted(results, key=lambda r: _utc(r.at, "a result's time")):
+            for result in sorted(attribute(results), key=lambda r: _utc(r.at, "a result's time")):
                 result = _redacted(result)
                 muted = bool(in_maintenance(result))
                 _insert_result(db, result, muted)
@@ -330,13 +345,13 @@ class History:
     def _load_state(self, db: sqlite3.Connection, key: tuple[str, str, str]) -> CheckState:
         row = db.execute(
             "SELECT last_at, streak_ok, streak_count, streak_since, streak_priority, "
-            "streak_worst, streak_summary, streak_down_since, incident_id FROM check_state "
-            "WHERE project = ? AND environment = ? AND check_name = ?",
+            "streak_worst, streak_summary, streak_down_since, incident_id, streak_details "
+            "FROM check_state WHERE project = ? AND environment = ? AND check_name = ?",
             key,
         ).fetchone()
         if row is None:
             return CheckState()
-        last_at, ok, count, since, priority, worst, summary, down_since, incident_id = row
+        last_at, ok, count, since, priority, worst, summary, down_since, incident_id = row[:9]
         streak = None
         if ok is not None:
             streak = Streak(
@@ -347,6 +362,7 @@ class History:
                 worst=Status(worst),
                 summary=summary,
                 down_since=_time_or_none(down_since),
+                details=tuple(json.loads(row[9] or "[]")),
             )
         incident = self._incident(db, incident_id) if incident_id is not None else None
         return CheckState(_time_or_none(last_at), streak, incident)
@@ -364,7 +380,7 @@ class History:
         """The check's results with ``start <= at < end``, oldest first."""
         rows = self._db.execute(
             "SELECT id, project, environment, check_name, at, status, summary, seconds, kind, "
-            "affects_availability, in_maintenance, metrics, details FROM results "
+            "affects_availability, in_maintenance, metrics, details, headline, cause FROM results "
             "WHERE project = ? AND environment = ? AND check_name = ? AND at >= ? AND at < ? "
             "ORDER BY at, id",
             (project, environment, check, _stamp(start, "start"), _stamp(end, "end")),
@@ -387,6 +403,33 @@ class History:
             (project, environment, int(Status.UNKNOWN), _stamp(start, "start"), _stamp(end, "end")),
         ).fetchall()
         return [_column("at", row[0], _time, f"a UTC time like {_TIME_EXAMPLE}") for row in rows]
+
+    def consequences(self, incident: Incident) -> list[Consequence]:
+        """The checks that failed only because of ``incident``'s check while it was open,
+        in the order they first did (upkeep.monitor.causes)."""
+        rows = self._db.execute(
+            "SELECT check_name, at, status, summary, headline FROM results "
+            "WHERE project = ? AND environment = ? AND cause = ? AND at >= ? "
+            "AND (? IS NULL OR at < ?) ORDER BY at, id",
+            (
+                incident.project,
+                incident.environment,
+                incident.check,
+                _stamp(incident.opened, "opened"),
+                _stamp_or_none(incident.resolved),
+                _stamp_or_none(incident.resolved),
+            ),
+        ).fetchall()
+        found: dict[str, Consequence] = {}
+        for check, at, status, summary, headline in rows:
+            moment, status = _time(at), Status(status)
+            seen = found.get(check)
+            worst = (
+                status if seen is None or severity(status) > severity(seen.worst) else seen.worst
+            )
+            first = moment if seen is None else seen.first
+            found[check] = Consequence(check, worst, first, moment, headline or summary)
+        return list(found.values())
 
     def open_incidents(
         self, project: str | None = None, environment: str | None = None
@@ -429,7 +472,8 @@ class History:
     ) -> list[Incident]:
         rows = (db or self._db).execute(
             "SELECT id, project, environment, check_name, priority, worst, summary, opened, "
-            f"down_since, acknowledged, resolved FROM incidents WHERE {where} ORDER BY opened, id",
+            f"down_since, acknowledged, resolved, details FROM incidents WHERE {where} "
+            "ORDER BY opened, id",
             tuple(params),
         )
         return [self._read_incident(row) for row in rows.fetchall()]
@@ -548,8 +592,8 @@ def _insert_result(db: sqlite3.Connection, result: CheckResult, in_maintenance: 
     metrics = {name: asdict(metric) for name, metric in result.metrics.items()}
     db.execute(
         "INSERT INTO results (project, environment, check_name, at, status, summary, seconds, "
-        "kind, affects_availability, in_maintenance, metrics, details) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "kind, affects_availability, in_maintenance, metrics, details, headline, cause) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             result.project,
             result.environment,
@@ -563,6 +607,8 @@ def _insert_result(db: sqlite3.Connection, result: CheckResult, in_maintenance: 
             int(in_maintenance),
             json.dumps(metrics, sort_keys=True),
             json.dumps(list(result.details)),
+            result.headline,
+            result.cause,
         ),
     )
 
@@ -588,8 +634,17 @@ def _recorded(row: Sequence[Any]) -> Recorded:
         affects_availability=bool(affects),
         metrics=MappingProxyType(metrics),
         details=tuple(json.loads(row[12])),
+        headline=row[13],
+        cause=row[14],
     )
     return Recorded(id_, result, bool(muted))
+
+
+def _lines(text: Any) -> tuple[str, ...]:
+    lines = json.loads(text)
+    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+        raise ValueError(f"not a list of text: {text!r}")
+    return tuple(lines)
 
 
 class BadColumn(ValueError):
@@ -605,7 +660,7 @@ def _column(name: str, text: Any, read: Callable[[Any], _T], wanted: str) -> _T:
 
 def _incident(row: Sequence[Any]) -> Incident:
     id_, project, environment, check, priority, worst, summary = row[:7]
-    opened, down_since, acknowledged, resolved = row[7:]
+    opened, down_since, acknowledged, resolved, details = row[7:]
 
     def moment(name: str, text: str | None) -> dt.datetime | None:
         return _column(name, text, _time_or_none, f"a UTC time like {_TIME_EXAMPLE}")
@@ -622,6 +677,7 @@ def _incident(row: Sequence[Any]) -> Incident:
         resolved=moment("resolved", resolved),
         acknowledged=moment("acknowledged", acknowledged),
         id=id_,
+        details=_column("details", details, _lines, "a JSON list of text"),
     )
 
 
@@ -636,7 +692,7 @@ def _store_incident(
         incident = transition.incident
         cursor = db.execute(
             "INSERT INTO incidents (project, environment, check_name, priority, worst, summary, "
-            "opened, down_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "opened, down_since, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 incident.project,
                 incident.environment,
@@ -646,6 +702,7 @@ def _store_incident(
                 incident.summary,
                 _stamp(incident.opened, "opened"),
                 _stamp_or_none(incident.down_since),
+                json.dumps(list(incident.details)),
             ),
         )
         stored = replace(incident, id=cursor.lastrowid)
@@ -655,13 +712,14 @@ def _store_incident(
         # Only the machine's own columns: an acknowledgement made meanwhile stays.
         db.execute(
             "UPDATE incidents SET priority = ?, worst = ?, summary = ?, down_since = ?, "
-            "resolved = ? WHERE id = ?",
+            "resolved = ?, details = ? WHERE id = ?",
             (
                 changed.priority.value,
                 int(changed.worst),
                 changed.summary,
                 _stamp_or_none(changed.down_since),
                 _stamp_or_none(changed.resolved),
+                json.dumps(list(changed.details)),
                 changed.id,
             ),
         )
@@ -673,7 +731,8 @@ def _save_state(db: sqlite3.Connection, key: tuple[str, str, str], state: CheckS
     db.execute(
         "INSERT OR REPLACE INTO check_state (project, environment, check_name, last_at, "
         "streak_ok, streak_count, streak_since, streak_priority, streak_worst, streak_summary, "
-        "streak_down_since, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "streak_down_since, incident_id, streak_details) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             *key,
             _stamp_or_none(state.last_at),
@@ -685,5 +744,6 @@ def _save_state(db: sqlite3.Connection, key: tuple[str, str, str], state: CheckS
             None if streak is None else streak.summary,
             None if streak is None else _stamp_or_none(streak.down_since),
             None if state.incident is None else state.incident.id,
+            None if streak is None else json.dumps(list(streak.details)),
         ),
     )

@@ -19,6 +19,13 @@ restarts a pending streak) nor raises an open incident's priority; an OK
 result counts as usual, so work finished inside the window resolves the
 incident then. Transitions in a window are flagged so alerts stay muted.
 
+A *consequence* (a result whose ``cause`` names a more basic failure in the
+same run, upkeep.monitor.causes) is treated the same way when its check has
+no open incident: it opens none of its own, and is listed under its root's
+incident instead (``Consequence``). An incident's title (``summary``) says
+what is wrong in words; a check's raw output (a curl error, say) goes to its
+``details``.
+
     >>> at = lambda minute: dt.datetime(2026, 11, 23, 9, minute, tzinfo=dt.UTC)
     >>> down = lambda minute: CheckResult("demo", "production", "health", Status.CRITICAL,
     ...                                   "502 Bad Gateway", at=at(minute))
@@ -41,6 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 
+from upkeep.monitor.causes import attribute
 from upkeep.monitor.result import CheckResult, Status
 
 
@@ -113,11 +121,12 @@ class Incident:
     opened: dt.datetime  # the first problem result of the streak that opened it
     priority: Priority  # the most urgent reached while open
     worst: Status
-    summary: str  # of the result that set the priority (or opened it)
+    summary: str  # the title: what is wrong, of the result that set the priority (or opened it)
     down_since: dt.datetime | None = None  # first CRITICAL result that affects availability
     resolved: dt.datetime | None = None  # first OK result of the streak that resolved it
     acknowledged: dt.datetime | None = None  # first response (for the SLA)
     id: int | None = None  # given by the history when stored
+    details: tuple[str, ...] = ()  # what that result's check said (raw tool output included)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -142,6 +151,21 @@ class Incident:
 
 
 DEFAULT_POLICY = IncidentPolicy()
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """A check that failed only because of an incident's check, and when (from the history)."""
+
+    check: str
+    worst: Status
+    first: dt.datetime  # its first result attributed to the incident
+    last: dt.datetime  # its latest
+    summary: str  # what its latest such result said
+
+    def describe(self) -> str:
+        """One line: ``certificate UNKNOWN: could not check: no answer``."""
+        return f"{self.check} {self.worst.name}: {self.summary}"
 
 
 class Change(Enum):
@@ -169,6 +193,7 @@ class Streak:
     worst: Status = Status.OK
     summary: str = ""
     down_since: dt.datetime | None = None
+    details: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,7 +221,7 @@ def step(
     state = replace(state, last_at=result.at)
     if not result.status.is_problem:
         return _ok(state, result, policy, in_maintenance)
-    if in_maintenance:
+    if in_maintenance or (result.cause and state.incident is None):
         # Never counts towards an incident, but it is not an OK either.
         return replace(state, streak=None), None
     return _problem(state, result, policy)
@@ -232,7 +257,8 @@ def _problem(
             incident,
             priority=priority if raised else incident.priority,
             worst=max(incident.worst, result.status),
-            summary=result.summary if raised else incident.summary,
+            summary=result.title if raised else incident.summary,
+            details=result.raw if raised else incident.details,
             down_since=incident.down_since or down_at,
         )
         transition = Transition(Change.ESCALATED, incident, result) if raised else None
@@ -241,7 +267,9 @@ def _problem(
 
     streak = state.streak
     if streak is None or streak.ok:
-        streak = Streak(False, 1, result.at, priority, result.status, result.summary, down_at)
+        streak = Streak(
+            False, 1, result.at, priority, result.status, result.title, down_at, result.raw
+        )
     else:
         raised = streak.priority is None or priority.above(streak.priority)
         streak = replace(
@@ -249,8 +277,9 @@ def _problem(
             count=streak.count + 1,
             priority=priority if raised else streak.priority,
             worst=max(streak.worst, result.status),
-            summary=result.summary if raised else streak.summary,
+            summary=result.title if raised else streak.summary,
             down_since=streak.down_since or down_at,
+            details=result.raw if raised else streak.details,
         )
     if streak.count < policy.failure_threshold:
         return replace(state, streak=streak), None
@@ -264,6 +293,7 @@ def _problem(
         worst=streak.worst,
         summary=streak.summary,
         down_since=streak.down_since,
+        details=streak.details,
     )
     return replace(state, streak=streak, incident=opened), Transition(Change.OPENED, opened, result)
 
@@ -278,10 +308,11 @@ def replay(
     policy: IncidentPolicy = DEFAULT_POLICY,
     in_maintenance: Callable[[CheckResult], bool] = never,
 ) -> list[Transition]:
-    """Every transition the results cause, from a fresh start (for tests and what-ifs)."""
+    """Every transition the results cause, from a fresh start (for tests and what-ifs),
+    consequences marked as the history marks them."""
     states: dict[tuple[str, str, str], CheckState] = {}
     transitions = []
-    for result in sorted(results, key=lambda r: r.at):
+    for result in sorted(attribute(results), key=lambda r: r.at):
         state, transition = step(
             states.get(result.key, CheckState()), result, policy, in_maintenance(result)
         )

@@ -35,7 +35,8 @@ def table(results: Sequence[CheckResult]) -> str:
     rows = []
     for r in results:
         where = [*([r.project] if projects else []), *([r.environment] if several else [])]
-        rows.append([*where, r.check, r.status.name, r.summary, f"{r.seconds:.2f}s"])
+        summary = f"{r.summary} (because {r.cause} failed)" if r.cause else r.summary
+        rows.append([*where, r.check, r.status.name, summary, f"{r.seconds:.2f}s"])
     lines = [_table(headers, rows)]
     for r in results:
         if r.status.is_problem and r.details:
@@ -66,6 +67,8 @@ def result_dict(result: CheckResult) -> dict[str, Any]:
         "kind": result.kind,
         "status": result.status.name,
         "summary": result.summary,
+        "headline": result.headline or None,
+        "cause": result.cause or None,  # the check whose failure this one follows from
         "at": result.at.isoformat(),
         "seconds": _finite(result.seconds),
         "affects_availability": result.affects_availability,

@@ -61,6 +61,22 @@ class CheckResult:
     affects_availability: bool = True
     metrics: Mapping[str, Metric] = field(default_factory=lambda: MappingProxyType({}))
     details: tuple[str, ...] = ()  # further lines (the fatal errors found, say)
+    # What is wrong in words, for an incident's title, when the summary is a tool's own
+    # output ("curl: (7) ..."); "" when the summary already says it.
+    headline: str = ""
+    # The check whose failure in the same run this one follows from (upkeep.monitor.causes):
+    # it opens no incident of its own and is listed under that check's. "": its own.
+    cause: str = ""
+
+    @property
+    def title(self) -> str:
+        """What an incident opened by this result is called: the headline, else the summary."""
+        return self.headline or self.summary
+
+    @property
+    def raw(self) -> tuple[str, ...]:
+        """What the check said besides its title: kept in an incident's details."""
+        return (self.summary, *self.details) if self.headline else self.details
 
     @property
     def key(self) -> tuple[str, str, str]:

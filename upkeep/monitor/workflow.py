@@ -13,6 +13,10 @@ and other environments), never more urgent than its check's own priority (its
 kind's default, or the inventory's ``priority:``): a raw PHP error on the
 error page is a P4 however critical its status.
 
+A check that fails only because a more basic one did in the same run (the
+site down takes its certificate check with it) is that one's consequence
+(upkeep.monitor.causes): it opens no incident of its own.
+
     >>> import datetime as dt
     >>> from upkeep.monitor.result import CheckResult, Status
     >>> rule = priority_rule({("production", "error_page"): "P4"})
@@ -33,6 +37,7 @@ from upkeep.inventory import Project, load_project
 from upkeep.inventory.pins import load_pins
 from upkeep.monitor import alerts as alerting
 from upkeep.monitor import collect, maintenance
+from upkeep.monitor.causes import attribute
 from upkeep.monitor.history import History, default_path, one_recorder
 from upkeep.monitor.incidents import IncidentPolicy, Priority, Transition, priority_of
 from upkeep.monitor.result import CheckResult
@@ -100,11 +105,12 @@ def run_checks(
         else:
             with History(path) as kept:
                 found = collect.collect(plans, kept, say=say)
-        return CheckRun(project.name, tuple(names), found.results)
+        return CheckRun(project.name, tuple(names), attribute(found.results))
     with one_recorder(path, say=say), History(path) as history:
         found = collect.collect(plans, history, say=say)
+        results = attribute(found.results)  # the history marks them the same way
         transitions = history.record(
-            found.results,
+            results,
             policy=policy_for(project, plans),
             in_maintenance=maintenance.checker(project.maintenance),
         )
@@ -116,7 +122,7 @@ def run_checks(
     return CheckRun(
         project.name,
         tuple(names),
-        found.results,
+        results,
         tuple(transitions),
         tuple(deliveries),
         history=path,

@@ -31,8 +31,10 @@ from upkeep.sla.report import FORMATS, SlaReport, build_report, render
 ENVIRONMENT = "production"
 
 
-def for_sla(incident: monitor.Incident) -> Incident:
-    """A history incident as the SLA judges it."""
+def for_sla(
+    incident: monitor.Incident, consequences: Sequence[monitor.Consequence] = ()
+) -> Incident:
+    """A history incident as the SLA judges it, with the checks that failed because of it."""
     assert incident.id is not None, "incidents from the history have ids"
     return Incident(
         incident.id,
@@ -45,6 +47,7 @@ def for_sla(incident: monitor.Incident) -> Incident:
         affects_availability=incident.affects_availability,
         down_since=incident.down_since,
         summary=incident.summary,
+        consequences=tuple(c.describe() for c in consequences),
     )
 
 
@@ -84,7 +87,10 @@ def monthly_report(
         policy,
         project.name,
         month,
-        incidents=[for_sla(incident) for incident in recorded],
+        incidents=[
+            for_sla(incident, history.consequences(incident) if history else ())
+            for incident in recorded
+        ],
         maintenance=maintenance_between(project.maintenance, ENVIRONMENT, start, end),
         now=now,
         observed=observations(moments),

@@ -83,6 +83,8 @@ def test_result_dict() -> None:
         "kind": "tls",
         "status": "WARNING",
         "summary": "expires in 8d",
+        "headline": None,
+        "cause": None,
         "at": "2026-11-23T09:00:00+00:00",
         "seconds": 0.2,
         "affects_availability": False,
