@@ -4,13 +4,15 @@
 
 Only time somebody watched is vouched for. A moment is *observed* when a
 check result about the site's availability (``observations``: any result
-that can see downtime and gave a verdict, not UNKNOWN) came at most
-``OBSERVATION_GAP`` (15 minutes: three runs of the usual 5-minute timer)
-before it: each such result observes the time from itself to the next one,
-for at most that long. Service time nobody observed (before monitoring
-began, while the timer was stopped) is reported as *unobserved*, counts
-neither as up nor as down, and a period with no observed time gets no
-verdict (``not observed``) instead of "met".
+that can see downtime and gave a verdict, not UNKNOWN) came shortly before
+it: each such result observes the time from itself to the next one, for at
+most twice the usual spacing of the results (the check interval: a late or
+lost run leaves no hole), never less than ``OBSERVATION_GAP`` (15 minutes)
+nor more than ``LONGEST_GAP`` (2 hours, twice the longest interval ``upkeep
+schedule`` writes); ``observation_gap`` says which. Service time nobody
+observed (before monitoring began, while the timer was stopped) is reported
+as *unobserved*, counts neither as up nor as down, and a period with no
+observed time gets no verdict (``not observed``) instead of "met".
 
 Counted downtime is the union of the outages (overlapping incidents count
 once) inside the calendar's service hours and inside observed time, less the
@@ -57,9 +59,10 @@ from upkeep.sla.calendar import Interval, ServiceCalendar
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _ZERO = dt.timedelta()
-# How long one check result vouches for the site: three runs of the usual 5-minute timer,
-# so one slow or lost run leaves no hole, while a stopped timer shows within the quarter hour.
+# How long one check result vouches for the site at least (three runs of the usual 5-minute
+# timer) and at most (twice the hourly one, the longest `upkeep schedule` writes).
 OBSERVATION_GAP = dt.timedelta(minutes=15)
+LONGEST_GAP = dt.timedelta(hours=2)
 
 
 # ---- intervals (aware datetimes; results in UTC) -------------------------------
@@ -113,6 +116,23 @@ def subtract(left: Iterable[Interval], right: Iterable[Interval]) -> list[Interv
 
 def clip(intervals: Iterable[Interval], start: dt.datetime, end: dt.datetime) -> list[Interval]:
     return intersect(intervals, [(start, end)])
+
+
+def observation_gap(moments: Iterable[dt.datetime]) -> dt.timedelta:
+    """How long one result vouches for: twice the usual (median) spacing of the results,
+    within ``OBSERVATION_GAP`` and ``LONGEST_GAP``.
+
+    >>> first = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    >>> every = lambda minutes: [first + n * dt.timedelta(minutes=minutes) for n in range(9)]
+    >>> [str(observation_gap(every(minutes))) for minutes in (5, 30, 240)]
+    ['0:15:00', '1:00:00', '2:00:00']
+    """
+    times = sorted({moment.astimezone(dt.UTC) for moment in moments})
+    spacings = sorted(after - moment for moment, after in itertools.pairwise(times))
+    if not spacings:
+        return OBSERVATION_GAP
+    usual = spacings[len(spacings) // 2]
+    return min(LONGEST_GAP, max(OBSERVATION_GAP, 2 * usual))
 
 
 def observations(

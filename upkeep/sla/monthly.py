@@ -5,7 +5,8 @@ Only production counts (the SLA is what the client's visitors get); an
 incident that does not affect availability (a certificate expiring, fatal
 errors in the log) is listed with its deadlines but costs no downtime.
 Only time production's results watched is vouched for
-(upkeep.sla.availability.observations); without a history none was.
+(upkeep.sla.availability.observations, each result for at most twice the
+month's usual spacing of results); without a history none was.
 
     >>> report_path(Path("reports/sla"), "demo", "2026-11", "html")
     PosixPath('reports/sla/demo-2026-11.html')
@@ -24,7 +25,7 @@ from upkeep.inventory import Project
 from upkeep.monitor import incidents as monitor
 from upkeep.monitor.history import History
 from upkeep.monitor.maintenance import MaintenanceWindow
-from upkeep.sla.availability import OBSERVATION_GAP, month_period, observations
+from upkeep.sla.availability import LONGEST_GAP, month_period, observation_gap, observations
 from upkeep.sla.incidents import Incident, Maintenance
 from upkeep.sla.report import FORMATS, SlaReport, build_report, render
 
@@ -81,8 +82,9 @@ def monthly_report(
     recorded = history.incidents(start, end, project.name, ENVIRONMENT) if history else []
     # A result just before the month still watches its first minutes.
     moments = (
-        history.watched(project.name, ENVIRONMENT, start - OBSERVATION_GAP, end) if history else []
+        history.watched(project.name, ENVIRONMENT, start - LONGEST_GAP, end) if history else []
     )
+    gap = observation_gap(moments)
     return build_report(
         policy,
         project.name,
@@ -93,7 +95,8 @@ def monthly_report(
         ],
         maintenance=maintenance_between(project.maintenance, ENVIRONMENT, start, end),
         now=now,
-        observed=observations(moments),
+        observed=observations(moments, gap),
+        observation_gap=gap,
     )
 
 

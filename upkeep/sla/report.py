@@ -72,6 +72,7 @@ class SlaReport:
     availability: Availability
     incidents: tuple[IncidentLine, ...]  # those open at some point in the month, by opening
     maintenance: tuple[Maintenance, ...]  # those overlapping the month
+    observation_gap: dt.timedelta = OBSERVATION_GAP  # how long one result vouched for at most
 
     def local(self, moment: dt.datetime | None) -> dt.datetime | None:
         return None if moment is None else moment.astimezone(self.calendar.zone)
@@ -102,7 +103,7 @@ class SlaReport:
             "target_percent": float(a.target),
             "availability_percent": None if a.percent is None else float(a.percent),
             "verdict": a.verdict,
-            "observation": {"max_gap_seconds": OBSERVATION_GAP.total_seconds()},
+            "observation": {"max_gap_seconds": self.observation_gap.total_seconds()},
             "seconds": {
                 "service": a.service.total_seconds(),
                 "measured": a.measured.total_seconds(),
@@ -161,12 +162,14 @@ def build_report(
     maintenance: Iterable[Maintenance],
     now: dt.datetime,
     observed: Iterable[Interval] | None = None,
+    observation_gap: dt.timedelta = OBSERVATION_GAP,
 ) -> SlaReport:
     """The SLA of ``project`` over ``month`` (``YYYY-MM`` in the calendar's zone), as of ``now``.
 
     Pass the incidents of the environments the SLA covers (production, as a
     rule); every one given is counted, inside ``observed``: the time check
-    results watched (upkeep.sla.availability.observations; None: all of it).
+    results watched (upkeep.sla.availability.observations; None: all of it),
+    each for at most ``observation_gap`` (what the report says it was).
     """
     if not isinstance(now, dt.datetime) or now.utcoffset() is None:
         raise UsageError(f"the report's now {now!r} has no time zone (give an aware datetime)")
@@ -214,6 +217,7 @@ def build_report(
         availability=availability,
         incidents=tuple(lines),
         maintenance=tuple(sorted(windows, key=lambda m: (m.start, m.end, m.reason))),
+        observation_gap=observation_gap,
     )
 
 
@@ -273,7 +277,7 @@ def _context(report: SlaReport) -> dict[str, Any]:
         "observed": human(a.observed),
         "unobserved": human(a.unobserved) if a.unobserved else None,
         "unobserved_days": _unobserved_days(a.days),
-        "gap": human(OBSERVATION_GAP),
+        "gap": human(report.observation_gap),
         "allowed": human(a.allowed),
         "used": human(a.downtime),
         "excused": human(a.excused),

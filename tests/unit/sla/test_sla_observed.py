@@ -152,7 +152,8 @@ def test_a_month_watched_from_the_6th_is_measured_over_the_watched_part_24_7(
     assert "| Service time observed | 600 h |" in md
     assert "| Service time not observed | 120 h |" in md
     assert "Not observed: 120 h of service time (Sun 2026-11-01 – Thu 2026-11-05)" in md
-    assert "## How this is counted" in md and "for at most 15 min" in md
+    assert "## How this is counted" in md
+    assert "for at most 20 min this month" in md  # twice the results' 10-minute spacing
 
     html = files["html"]
     assert chart_days(html, "unobserved") == [1, 2, 3, 4, 5]
@@ -216,3 +217,19 @@ def test_without_any_history_the_month_is_not_observed(
     assert (data["verdict"], data["availability_percent"]) == ("not observed", None)
     assert data["seconds"]["unobserved"] == 576_000.0
     assert "Target met" not in files["md"]
+
+
+def test_checks_every_30_minutes_watch_the_whole_month(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`upkeep schedule --check-every 30m`: each result vouches for up to an hour (twice the
+    spacing), so a month checked every half hour is all observed, not half of it."""
+    path = tmp_path / "monitor.db"
+    first = dt.datetime(2026, 11, 1, tzinfo=WARSAW)
+    with History(path) as kept:
+        kept.record([health(first + dt.timedelta(minutes=30 * n)) for n in range(30 * 48)])
+    inventory(workspace, ALWAYS, 99.9)
+    data = json.loads(report(capsys, tmp_path / "out", "2026-11", "--history", str(path))["json"])
+    assert (data["seconds"]["observed"], data["seconds"]["unobserved"]) == (2_592_000.0, 0.0)
+    assert data["observation"] == {"max_gap_seconds": 3600.0}
+    assert (data["availability_percent"], data["verdict"]) == (100.0, "met")
