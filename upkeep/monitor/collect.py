@@ -530,7 +530,11 @@ def _judge_on_hosts(check: Check, env: EnvPlan, run: Run, reads: HostReads) -> C
     for host in env.hosts:
         if host.name in reads.unreachable:
             why = f"{host.name} cannot be reached over SSH ({reads.unreachable[host.name]})"
-            missing.append((host.name, could_not_check(check, one_line(why, 160), run)))
+            # In words for an incident's title; the SSH client's own text stays in details.
+            words = f"{host.name} cannot be reached over SSH"
+            missing.append(
+                (host.name, could_not_check(check, one_line(why, 160), run, headline=words))
+            )
     reachable = [h for h in env.hosts if h.name not in reads.unreachable]
 
     def unread(host: Host, what: str) -> tuple[str, CheckResult]:
@@ -621,6 +625,8 @@ def combine(check: Check, run: Run, parts: Sequence[tuple[str, CheckResult]]) ->
         summary = f"{leading[0][1].summary} (on all {len(parts)} hosts)"
     else:
         summary = "; ".join(named(host, r.summary) for host, r in leading)
+    worded = any(r.headline for _, r in leading)
+    headline = "; ".join(named(host, r.title) for host, r in leading) if worded else ""
     details = [named(host, r.summary) for host, r in parts]
     details += [named(host, d) for host, r in leading for d in r.details]
     metrics = {
@@ -640,4 +646,5 @@ def combine(check: Check, run: Run, parts: Sequence[tuple[str, CheckResult]]) ->
         affects_availability=any(r.affects_availability for _, r in leading),
         metrics=MappingProxyType(metrics),
         details=tuple(one_line(d, 300) for d in details),
+        headline=one_line(headline),
     )
