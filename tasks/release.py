@@ -5,6 +5,12 @@ unpacks it into a new release, links the shared paths and the env file, runs
 the project's release commands as the site user, then switches `current` with
 ``mv -T``. A release whose commands fail is marked BAD_RELEASE and never goes
 live; `current` only ever points at a complete release.
+
+Everything here is root's except the shared paths: the site user (PHP-FPM,
+so any vulnerable plugin) reads the code and the env file and writes only
+its uploads, caches and sessions. Root scripts take nothing the host shows
+on trust: release ids are 14 digits or ignored, a symlink where a directory
+belongs is refused, and no name read from the host reaches a shell unchecked.
 """
 
 from __future__ import annotations

@@ -218,3 +218,33 @@ def test_an_old_layout_is_converted_by_the_next_provision_and_then_left_alone(
     second = provision(lab.workspace, "demo", ["staging"])
     assert second.ok
     assert [op.operation for op in second.run.ops if op.status.value == "changed"] == []
+
+
+def test_a_backup_restore_writes_the_shared_files_as_the_site_user(
+    lab: RunningLab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = str(lab.workspace.root)
+    # a file refresh backs staging up first: that backup is the one put back
+    assert main(["--root", workspace, "refresh", "demo", "--files-only", "--yes"]) == 0
+    backups = root(lab, "staging", "ls -1d /var/backups/upkeep/demo-staging/2* | tail -1")
+    uploads = f"{SITE.format(env='staging')}/shared/public/uploads"
+    before = root(lab, "staging", OUTSIDE)
+    # after the backup the site user puts a link to /etc where the backup holds a directory
+    planted = f"rm -rf {uploads}/2024 && ln -s /etc {uploads}/2024 && ln -s /root {uploads}/late"
+    assert as_site(lab, "staging", planted) == 0
+    assert main(["--root", workspace, "refresh", "demo", "--restore", backups, "--yes"]) == 0
+    capsys.readouterr()
+    assert root(lab, "staging", OUTSIDE) == before
+    assert root(lab, "staging", NO_PWNED) == "clean"
+    assert root(lab, "staging", f"find {uploads} ! -user demo-staging") == ""
+    assert (
+        root(
+            lab,
+            "staging",
+            f"test ! -e {uploads}/late && test ! -L {uploads}/2024 && "
+            f"test -f {uploads}/2024/05/product-1.png && echo restored",
+        )
+        == "restored"
+    )
+    _expect_layout(lab, "staging")
+    assert get(lab, "staging", "/health.php").status == 200
