@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from upkeep.cli.main import main
 from upkeep.monitor.history import one_recorder
 
+from .cli import run_cli as run
 from .local_servers import WebhookServer, free_port
 
 SSH_PORT = free_port()  # nothing listens there: SSH is refused at once
@@ -52,17 +52,6 @@ def repo(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     monkeypatch.setenv("UPKEEP_STATE_DIR", str(tmp_path / "state"))
     (workspace / "inventories" / "shop.yml").write_text(INVENTORY)
     return workspace
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """The exit code (argparse's own errors exit from inside main), stdout and stderr."""
-    capsys.readouterr()
-    try:
-        code = main(list(args))
-    except SystemExit as done:
-        code = int(done.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def check_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:

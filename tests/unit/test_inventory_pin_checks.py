@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from upkeep.cli.main import main
-
+from .cli import run_cli as run
 from .test_inventory_cli import GOOD, write  # GOOD is on PHP 8.2
 
 LOCK = "project: shop\nenvironments:\n  staging:\n    php_build: 8.2.36-1~deb12u1\n  production:\n"
@@ -65,16 +64,6 @@ def shop(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("UPKEEP_STATE_DIR", str(workspace / "state"))
     write(workspace, GOOD)
     return workspace
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        code = main(list(args))
-    except SystemExit as done:
-        code = int(done.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from upkeep.cli.main import main
+from .cli import run_cli as run
 
 INVENTORY = """\
 project: shop
@@ -49,16 +49,6 @@ def repo(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     monkeypatch.setenv("UPKEEP_STATE_DIR", str(tmp_path / "state"))  # no history: no incidents
     (workspace / "inventories" / "shop.yml").write_text(INVENTORY)
     return workspace
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        code = main(list(args))
-    except SystemExit as done:
-        code = int(done.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def files(root: Path) -> list[str]:

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from upkeep.cli.main import main
-
+from .cli import run_cli as run
 from .local_servers import free_port
 
 SSH_PORT = free_port()  # nothing listens there: SSH is refused at once
@@ -54,17 +53,6 @@ def repo(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     monkeypatch.delenv("UPKEEP_PROGRESS", raising=False)
     (workspace / "inventories" / "shop.yml").write_text(INVENTORY)
     return workspace
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """The exit code, stdout and stderr of one command (stderr is no terminal)."""
-    capsys.readouterr()
-    try:
-        code = main(list(args))
-    except SystemExit as done:
-        code = int(done.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_check_nagios_prints_the_plugin_output_alone(
