@@ -73,6 +73,10 @@ def test_a_second_provision_changes_nothing(
     root = str(provisioned.workspace.root)
     assert main(["--root", root, "provision", "demo", "all", "--dry-run"]) == 0
     assert "demo: nothing to change (dry run)" in capsys.readouterr().out
+    # A log (progress asked, no terminal) gets a line per step, not one per operation.
+    assert main(["--root", root, "--progress", "provision", "demo", "all"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert 3 <= len(lines) < 20, lines  # 3 hosts x ~60 operations would be ~180
 
 
 def test_a_stray_apt_upgrade_cannot_move_php(provisioned: RunningLab) -> None:
