@@ -4,7 +4,8 @@ On production the site's own user could create ``x`;DROP DATABASE mysql;#``; the
 refresh counts and drops staging's tables as MariaDB's root, so a name spliced
 into SQL or a shell line would drop staging's ``mysql`` database. Two refreshes
 in a row: the first counts the odd tables on staging (verify), the second also
-drops them there before loading (the import's first step).
+drops them there before loading (the import's first step). Afterwards the test
+drops them again on both sides.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from .conftest import RunningLab
 
 ODD_TABLES = {
     "x`;DROP DATABASE mysql;#": 3,
+    # No space, so even a shell loop's word splitting keeps it whole: the SQL it carries.
+    "y`;DROP/**/DATABASE/**/mysql;#": 4,
     'it\'s a "table" $(id) \\ é': 2,
 }
 
@@ -66,10 +69,11 @@ def test_a_refresh_copies_tables_named_like_sql_and_runs_none_of_it(
     for attempt in ("first", "second"):
         code = main([*root, "refresh", "demo", "--yes", "--json"])
         out, err = capsys.readouterr()
+        # First what a name spliced into SQL would have done, then the refresh's own word.
+        assert _has_mysql_database(odd_tables, "staging"), f"after the {attempt} refresh"
         assert code == 0, f"{attempt} refresh: {err[-800:]}"
         verify = next(s for s in json.loads(out)["steps"] if s["name"] == "verify")
         assert "counts match" in json.dumps(verify), verify
-        assert _has_mysql_database(odd_tables, "staging"), f"after the {attempt} refresh"
         for table, rows in ODD_TABLES.items():
             assert _rows(odd_tables, "staging", table) == rows, (attempt, table)
     assert _has_mysql_database(odd_tables, "production")
