@@ -48,20 +48,21 @@ def local_extras(site: SiteState, site_url: str) -> None:
             mode="600",
         )
     )
+    # As on the servers: root's, so the site user can read its settings but not replace them.
     files.directory(
         name="Shared directory",
         path=site.shared_dir,
-        user=site.app_user,
-        group=site.app_user,
+        user="root",
+        group="root",
         mode="755",
     )
     files.put(
         name="Environment file for the shell (credentials)",
         src=StringIO(env_file_text(site, site_url)),
         dest=f"{site.shared_dir}/.env",
-        user=site.app_user,
+        user="root",
         group=site.app_user,
-        mode="600",
+        mode="640",
     )
     files.link(
         name="The working copy is the current release",
