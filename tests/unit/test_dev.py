@@ -501,6 +501,6 @@ def test_a_repository_that_cannot_be_checked_out_is_one_line(
 ) -> None:
     text = INVENTORY.replace("git@example.com:acme/shop.git", str(tmp_path / "no-such-repo"))
     (workspace / "inventories" / "shop.yml").write_text(text)
-    with pytest.raises(UsageError, match="cannot check out .*no-such-repo at 0123456789"):
+    with pytest.raises(UsageError, match=r"cannot check out .*no-such-repo at 0123456789"):
         own_checkout(load_project(Workspace(workspace), "shop"), COMMIT)
     assert not checkout_dir("shop").exists()
