@@ -106,6 +106,7 @@ def twin(provisioned: RunningLab) -> Iterator[RunningLab]:
     assert result.ok, result.run.failed
     yield provisioned
     path.unlink()
+    (provisioned.workspace.inventories / "twin.lock.yml").unlink(missing_ok=True)
 
 
 def test_staging_beside_production_has_its_own_database_and_a_refresh_leaves_production_be(
