@@ -61,7 +61,6 @@ STEPS = (
 )
 # Staging on production's host: the build is the host's, so staging's bump moves production
 # too. Production is backed up first, and its pin moves with staging's, in one commit.
-UPDATE_BACKUP = "^update-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$"  # update-<run id>, see Journal.start
 SHARED_HOST_STEPS = (
     "lock",
     "refresh_staging",
@@ -392,6 +391,9 @@ def _backup_production(run: _Update) -> str:
     run.journal.facts.update(backup_dir=directory, packages=kept)
     count = sum(len(p) for p in kept.values())
     return f"database and {count} PHP packages ({run.journal.from_build}) kept in {directory}"
+
+
+UPDATE_BACKUP = "^update-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$"  # update-<run id>, see Journal.start
 
 
 def prune_script(backups_dir: str, keep: int) -> str:
