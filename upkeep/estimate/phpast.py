@@ -11,6 +11,8 @@ process boundaries) and reused for every file that process scans.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from functools import lru_cache
 
 import tree_sitter_php
@@ -112,6 +114,61 @@ def identifier_after(source: bytes, offset: int) -> str:
 
 
 def char_column(source: bytes, byte_offset: int) -> int:
-    """1-based column in characters (tree-sitter counts bytes)."""
+    """1-based column in characters (tree-sitter counts bytes).
+
+    Counts from the start of the line: fine for one position, quadratic for
+    every node of a long line; a scan uses ``ColumnIndex`` instead.
+    """
     line_start = source.rfind(b"\n", 0, byte_offset) + 1
     return len(source[line_start:byte_offset].decode("utf-8", "replace")) + 1
+
+
+# UTF-8 continuation bytes: a line's characters are its bytes minus these.
+_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+class ColumnIndex:
+    """Character columns of byte offsets in one source, without rescanning lines.
+
+    Line starts are found once and bisected; continuation bytes are counted
+    once per block, so a column costs at most one block's count however long
+    the line (a 5 MB one-line file has a million nodes).
+
+        >>> source = "<?php\\n$€ = 'é'; each($a);".encode()
+        >>> ColumnIndex(source).column(19), char_column(source, 19)  # each(
+        (11, 11)
+    """
+
+    BLOCK = 4096
+
+    def __init__(self, source: bytes):
+        self.source = source
+        self.line_starts = [0] + [m.end() for m in re.finditer(b"\n", source)]
+        self.ascii = source.isascii()
+        self.before_block: list[int] = []  # continuation bytes before each block
+        if not self.ascii:
+            total = 0
+            for start in range(0, len(source), self.BLOCK):
+                self.before_block.append(total)
+                total += self._count(start, start + self.BLOCK)
+
+    def _count(self, start: int, end: int) -> int:
+        part = self.source[start:end]
+        return len(part) - len(part.translate(None, _CONTINUATION))
+
+    def _continuations_before(self, offset: int) -> int:
+        block = offset // self.BLOCK
+        if block >= len(self.before_block):
+            block = len(self.before_block) - 1
+        start = block * self.BLOCK
+        return self.before_block[block] + self._count(start, offset)
+
+    def column(self, byte_offset: int) -> int:
+        """1-based column in characters of ``byte_offset``."""
+        line_start = self.line_starts[bisect_right(self.line_starts, byte_offset) - 1]
+        width = byte_offset - line_start
+        if not self.ascii:
+            width -= self._continuations_before(byte_offset) - self._continuations_before(
+                line_start
+            )
+        return width + 1

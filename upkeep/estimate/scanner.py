@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from upkeep.estimate import detect_calls, detect_decls, detect_syntax
 from upkeep.estimate.matchers import Matchers
-from upkeep.estimate.phpast import char_column, parser
+from upkeep.estimate.phpast import parser
 from upkeep.estimate.walker import FileScan, Handler, TokenHandler, Walker
 
 # Bump when a detector changes what it reports: it is part of every cache key.
@@ -56,5 +56,5 @@ def _unexplained_errors(walker: Walker) -> tuple[tuple[int, int], ...]:
         if line in explained_lines or any(start <= e and s <= end for s, e in ranges):
             continue
         if line not in reported:
-            reported[line] = (line, char_column(walker.source, start))
+            reported[line] = (line, walker.columns.column(start))
     return tuple(sorted(reported.values()))

@@ -33,7 +33,7 @@ from typing import Any
 from tree_sitter import Node, Query, QueryCursor
 
 from upkeep.estimate.matchers import Matchers
-from upkeep.estimate.phpast import char_column, language, text
+from upkeep.estimate.phpast import ColumnIndex, language, text
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,7 @@ class Walker:
         token_handlers: dict[str, TokenHandler],
     ):
         self.source = source
+        self.columns = ColumnIndex(source)
         self.m = matchers
         self.handlers = handlers
         self.token_handlers = token_handlers
@@ -166,7 +167,7 @@ class Walker:
         if not rules:
             return
         line = node.start_point[0] + 1
-        column = char_column(self.source, node.start_byte)
+        column = self.columns.column(node.start_byte)
         for rule in rules:
             self.hits.append(Hit(rule, line, column, name, unless, only_if))
         if explains_error:
