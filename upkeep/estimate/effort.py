@@ -7,12 +7,20 @@ edit, not 200 pieces of work:
     group minutes = first[tier] + further[tier] × min(count − 1, further_cap)
 
 A rule Rector fixes automatically costs ``rector_factor`` of that (a run and a
-review). Each tier has a low/high spread around the expected figure; large
-work is the least certain. Then come the fixed parts: files the parser could
-not read (someone reads them), Composer (each blocking package is an update
-with a changelog to read), a rehearsal on staging (more when the upgrade
-crosses a major version), and regression testing scaled by the size of the
-code and doubled when the project has no automated tests.
+review), and those hours are shown apart from the manual ones, with the cost
+of setting Rector up once. Each tier has a low/high spread around the
+expected figure; large work is the least certain.
+
+Bundled third-party libraries (see ``libraries``) are not priced finding by
+finding: each is one line, "upgrade or replace", with its own hours, and its
+code is left out of the testing effort. Behaviour a scan cannot see (8.0
+string-to-number comparison, 8.1 null to internal parameters, 8.2 dynamic
+properties on objects of unknown type) carries a stated contingency. Then come
+the fixed parts: files the parser could not read (someone reads them),
+Composer (each blocking package is an update with a changelog to read), a
+rehearsal on staging (more when the upgrade crosses a major version), and
+regression testing scaled by the size of the application's own code and
+doubled when it has no automated tests.
 
     >>> from upkeep.estimate.catalogue import Tier
     >>> model = EffortModel()
@@ -28,6 +36,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from upkeep.estimate.catalogue import Severity, Tier
+from upkeep.estimate.libraries import Library
 from upkeep.estimate.model import (
     ComposerReport,
     EffortEstimate,
@@ -43,12 +52,45 @@ def _tiers(trivial: float, small: float, medium: float, large: float) -> dict[Ti
     return {Tier.TRIVIAL: trivial, Tier.SMALL: small, Tier.MEDIUM: medium, Tier.LARGE: large}
 
 
+AUTOMATED = "Automated fixes (Rector)"
+LIBRARY = "Bundled library"
+CONTINGENCY = "Runtime-risk contingency"
+
+
+@dataclass(frozen=True)
+class Contingency:
+    """Hours held back for a behaviour change no scan can see: base + per 1,000 own lines."""
+
+    title: str
+    base_hours: float
+    hours_per_kloc: float
+
+    def hours(self, application_lines: int) -> float:
+        return self.base_hours + self.hours_per_kloc * application_lines / 1000
+
+    def rule(self) -> str:
+        return f"{self.base_hours:g} h + {self.hours_per_kloc:g} h per 1,000 application lines"
+
+
+def _contingencies() -> dict[str, Contingency]:
+    return {
+        "string-number-comparison": Contingency("8.0 string to number comparison", 2.0, 0.1),
+        "null-to-internal-parameters": Contingency(
+            "8.1 null passed to internal function parameters", 2.0, 0.1
+        ),
+        "dynamic-properties-unseen": Contingency(
+            "8.2 dynamic properties where the type is unknown", 1.0, 0.05
+        ),
+    }
+
+
 @dataclass(frozen=True)
 class EffortModel:
     first: dict[Tier, float] = field(default_factory=lambda: _tiers(5, 15, 45, 120))
     further: dict[Tier, float] = field(default_factory=lambda: _tiers(1, 3, 10, 20))
     further_cap: int = 25
     rector_factor: float = 0.3
+    rector_setup_hours: float = 2.0  # install Rector, pick the rule sets, first dry run
     low: dict[Tier, float] = field(default_factory=lambda: _tiers(0.8, 0.7, 0.6, 0.5))
     high: dict[Tier, float] = field(default_factory=lambda: _tiers(1.5, 1.8, 2.0, 2.5))
     parse_problem_minutes: float = 60.0  # per file with code the parser rejected
@@ -63,6 +105,11 @@ class EffortModel:
     )
     dependency_base_hours: float = 1.0  # composer update and lockfile review
     minutes_per_locked_package: float = 2.0
+    library_hours: float = 4.0  # find a release for the target line, swap it in, adapt calls
+    library_check_hours: float = 0.5  # a library with no findings: confirm it runs
+    library_hours_per_kloc: float = 0.05  # larger libraries have more API to adapt to
+    library_cap_hours: float = 12.0
+    contingencies: dict[str, Contingency] = field(default_factory=_contingencies)
     rehearsal_hours: float = 4.0  # staging rehearsal, production switch, rollback drill
     rehearsal_per_extra_major: float = 2.0  # 5.6 → 8.x crosses two majors
     testing_base_hours: float = 2.0
@@ -76,6 +123,13 @@ class EffortModel:
         minutes = self.first[tier] + self.further[tier] * further
         return minutes * (self.rector_factor if rector else 1.0)
 
+    def library_line_hours(self, library_lines: int, findings: int) -> float:
+        """One library: upgrade or replace it when it has findings, else confirm it runs."""
+        if findings == 0:
+            return self.library_check_hours
+        hours = self.library_hours + self.library_hours_per_kloc * library_lines / 1000
+        return min(hours, self.library_cap_hours)
+
     def assumptions(self) -> tuple[tuple[str, str], ...]:
         tiers = ", ".join(
             f"{tier.value} {self.first[tier]:g}+{self.further[tier]:g}" for tier in Tier
@@ -83,7 +137,11 @@ class EffortModel:
         return (
             ("Minutes per rule and file (first + each further finding)", tiers),
             ("Further findings of one rule in one file counted up to", str(self.further_cap)),
-            ("Automated by Rector", f"{self.rector_factor:.0%} of the manual time"),
+            (
+                "Automated by Rector",
+                f"{self.rector_factor:.0%} of the manual time, "
+                f"+ {self.rector_setup_hours:g} h to set Rector up once",
+            ),
             (
                 "Low / high range by tier",
                 ", ".join(f"{t.value} ×{self.low[t]:g}–×{self.high[t]:g}" for t in Tier),
@@ -96,6 +154,13 @@ class EffortModel:
                 f"{self.minutes_per_locked_package:g} min per locked package",
             ),
             (
+                "Bundled library (upgrade or replace)",
+                f"{self.library_hours:g} h + {self.library_hours_per_kloc:g} h per 1,000 of its "
+                f"lines, at most {self.library_cap_hours:g} h; {self.library_check_hours:g} h "
+                "when it has no findings; its code is not in the testing effort",
+            ),
+            *((f"Contingency: {c.title}", c.rule()) for c in self.contingencies.values()),
+            (
                 "Rehearsal on staging",
                 f"{self.rehearsal_hours:g} h + "
                 f"{self.rehearsal_per_extra_major:g} h per extra major version crossed",
@@ -103,8 +168,8 @@ class EffortModel:
             (
                 "Regression testing",
                 f"{self.testing_base_hours:g} h + "
-                f"{self.testing_hours_per_kloc:g} h per 1,000 lines; ×{self.untested_factor:g} "
-                "without automated tests",
+                f"{self.testing_hours_per_kloc:g} h per 1,000 lines of the application's own "
+                f"code; ×{self.untested_factor:g} without automated tests",
             ),
         )
 
@@ -121,6 +186,90 @@ def _half(hours: float) -> float:
     return round(hours * 2) / 2
 
 
+Groups = dict[tuple[str, str], list[Finding]]
+
+
+def _group(findings: tuple[Finding, ...]) -> Groups:
+    """One rule in one file is one piece of work."""
+    groups: Groups = defaultdict(list)
+    for finding in findings:
+        groups[(finding.path, finding.rule)].append(finding)
+    return groups
+
+
+def _code_lines(groups: Groups, model: EffortModel) -> list[EffortLine]:
+    """Manual work by category; everything Rector fixes on one line of its own."""
+    totals: dict[str, list[float]] = {}
+    counts: dict[str, list[int]] = {}
+    files: dict[str, set[str]] = defaultdict(set)
+    for (path, _rule), members in sorted(groups.items()):
+        first = members[0]
+        category = AUTOMATED if first.rector else first.category
+        minutes = model.group_minutes(first.tier, len(members), rector=first.rector)
+        entry = totals.setdefault(category, [0.0, 0.0, 0.0])
+        entry[0] += minutes * model.low[first.tier]
+        entry[1] += minutes
+        entry[2] += minutes * model.high[first.tier]
+        count = counts.setdefault(category, [0, 0])
+        count[0] += len(members)
+        count[1] += sum(1 for f in members if f.severity is Severity.BREAKS)
+        files[category].add(path)
+    lines = []
+    for category in sorted(totals, key=lambda name: (name == AUTOMATED, name)):
+        low, expected, high = (_hours(v) for v in totals[category])
+        total, breaking = counts[category]
+        detail = (
+            f"{plural(total, 'finding')} ({breaking:,} breaking) "
+            f"in {plural(len(files[category]), 'file')}"
+        )
+        if category == AUTOMATED:
+            setup = model.rector_setup_hours
+            low, expected, high = low + setup, expected + setup, high + setup
+            detail += f", + {setup:g} h to set Rector up"
+        lines.append(EffortLine(category, detail, _tenth(low), _tenth(expected), _tenth(high)))
+    return lines
+
+
+def _library_lines(
+    libraries: tuple[Library, ...],
+    findings: tuple[Finding, ...],
+    file_lines: dict[str, int],
+    model: EffortModel,
+) -> list[EffortLine]:
+    """One "upgrade or replace" line per bundled library, with its own hours."""
+    lines = []
+    for library in libraries:
+        members = set(library.files)
+        found = [f for f in findings if f.path in members]
+        breaking = sum(1 for f in found if f.severity is Severity.BREAKS)
+        size = sum(file_lines.get(path, 0) for path in library.files)
+        hours = model.library_line_hours(size, len(found))
+        where = ", ".join(library.paths[:3]) + (" …" if len(library.paths) > 3 else "")
+        verb = "Upgrade or replace" if found else "Confirm it runs:"
+        detail = (
+            f"{verb} {library.name} ({where}; {plural(len(library.files), 'file')}, "
+            f"{plural(size, 'line')}; {plural(len(found), 'finding')}, {breaking:,} breaking; "
+            f"found by {library.evidence})"
+        )
+        lines.append(_spread(LIBRARY, detail, hours, model.uncertain))
+    return lines
+
+
+def _contingency_lines(
+    runtime_risks: tuple[str, ...], application_lines: int, model: EffortModel
+) -> list[EffortLine]:
+    lines = []
+    for risk in runtime_risks:
+        contingency = model.contingencies.get(risk)
+        if contingency is None:
+            continue
+        detail = f"{contingency.title}: {contingency.rule()} (only testing finds it)"
+        lines.append(
+            _spread(CONTINGENCY, detail, contingency.hours(application_lines), model.uncertain)
+        )
+    return lines
+
+
 def estimate_effort(
     findings: tuple[Finding, ...],
     parse_problems: tuple[ParseProblem, ...],
@@ -130,39 +279,21 @@ def estimate_effort(
     has_tests: bool,
     majors_crossed: int,
     model: EffortModel | None = None,
+    libraries: tuple[Library, ...] = (),
+    file_lines: dict[str, int] | None = None,
+    runtime_risks: tuple[str, ...] = (),
 ) -> EffortEstimate:
+    """Price the findings; ``lines_of_code`` counts the application's own code only.
+
+    Findings in a bundled library's files go to that library's one line;
+    ``file_lines`` (file → lines) sizes the libraries.
+    """
     model = model or EffortModel()
-    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for finding in findings:
-        groups[(finding.path, finding.rule)].append(finding)
-    per_category: dict[str, list[float]] = {}
-    category_counts: dict[str, list[int]] = {}
-    per_file: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for (path, _rule), members in sorted(groups.items()):
-        first = members[0]
-        minutes = model.group_minutes(first.tier, len(members), rector=first.rector)
-        totals = per_category.setdefault(first.category, [0.0, 0.0, 0.0])
-        totals[0] += minutes * model.low[first.tier]
-        totals[1] += minutes
-        totals[2] += minutes * model.high[first.tier]
-        counts = category_counts.setdefault(first.category, [0, 0, 0])
-        counts[0] += len(members)
-        counts[1] += sum(1 for f in members if f.severity is Severity.BREAKS)
-        entry = per_file[path]
-        entry[0] += minutes
-        entry[1] += len(members)
-        entry[2] += 1
-    lines: list[EffortLine] = []
-    for category in sorted(per_category):
-        low, expected, high = per_category[category]
-        total, breaking, _ = category_counts[category]
-        files = len(
-            {path for (path, _), members in groups.items() if members[0].category == category}
-        )
-        detail = f"{plural(total, 'finding')} ({breaking:,} breaking) in {plural(files, 'file')}"
-        lines.append(
-            EffortLine(category, detail, *(_tenth(_hours(v)) for v in (low, expected, high)))
-        )
+    in_library = {path for library in libraries for path in library.files}
+    own = tuple(f for f in findings if f.path not in in_library)
+    groups = _group(own)
+    lines = _code_lines(groups, model)
+    lines.extend(_library_lines(libraries, findings, file_lines or {}, model))
     problem_files = sorted({problem.path for problem in parse_problems})
     if problem_files:
         minutes = model.parse_problem_minutes * len(problem_files)
@@ -186,6 +317,7 @@ def estimate_effort(
         lines.append(
             _spread("Composer dependencies", detail, base + _hours(minutes), model.uncertain)
         )
+    lines.extend(_contingency_lines(runtime_risks, lines_of_code, model))
     rehearsal = model.rehearsal_hours + model.rehearsal_per_extra_major * max(0, majors_crossed - 1)
     lines.append(
         _spread(
@@ -199,23 +331,39 @@ def estimate_effort(
     if not has_tests:
         testing *= model.untested_factor
     test_detail = (
-        f"{lines_of_code:,} lines of PHP, "
+        f"{lines_of_code:,} lines of the application's own PHP, "
         f"{'automated tests found' if has_tests else 'no automated tests found'}"
     )
     lines.append(_spread("Regression testing", test_detail, testing, model.fixed_spread))
-    top = sorted(per_file.items(), key=lambda item: (-item[1][0], item[0]))[:10]
-    top_files = tuple(
-        FileEffort(path, _tenth(_hours(minutes)), int(count), int(rules))
-        for path, (minutes, count, rules) in top
-    )
     return EffortEstimate(
         low=_half(sum(line.low for line in lines)),
         expected=_half(sum(line.expected for line in lines)),
         high=_half(sum(line.high for line in lines)),
         lines=tuple(lines),
-        top_files=top_files,
+        top_files=_top_files(groups, model),
         assumptions=model.assumptions(),
     )
+
+
+def _top_files(groups: Groups, model: EffortModel) -> tuple[FileEffort, ...]:
+    per_file: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for (path, _rule), members in groups.items():
+        first = members[0]
+        entry = per_file[path]
+        entry[0] += model.group_minutes(first.tier, len(members), rector=first.rector)
+        entry[1] += len(members)
+        entry[2] += 1
+    top = sorted(per_file.items(), key=lambda item: (-item[1][0], item[0]))[:10]
+    return tuple(
+        FileEffort(path, _tenth(_hours(minutes)), int(count), int(rules))
+        for path, (minutes, count, rules) in top
+    )
+
+
+def split_hours(effort: EffortEstimate) -> tuple[float, float]:
+    """(automatable, manual) expected hours: Rector's line against everything else."""
+    automated = sum(line.expected for line in effort.lines if line.category == AUTOMATED)
+    return _tenth(automated), _tenth(effort.expected - automated)
 
 
 def _spread(category: str, detail: str, hours: float, spread: tuple[float, float]) -> EffortLine:

@@ -5,7 +5,8 @@ matchers once (at start-up), then scans chunks of files. A file's result
 depends only on its bytes, the catalogue and the scanner version, so the
 cache key is the hash of all three; unchanged files cost a read and a hash on
 the next run. Files that cannot be read come back with the reason instead of
-a result.
+a result: only regular files are opened (a FIFO named ``x.php`` would block
+the scan forever), and binary data named ``.php`` is "not PHP text".
 
     >>> import tempfile
     >>> from upkeep.estimate.catalogue import load_catalogue
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -29,11 +31,13 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from upkeep.estimate.libraries import header_library
 from upkeep.estimate.matchers import Matchers
 from upkeep.estimate.scanner import SCANNER_VERSION, scan_source
 from upkeep.estimate.walker import FileScan, Hit
 
 CHUNK = 32  # files per task: large enough to amortise inter-process traffic
+BINARY_SNIFF = 1024  # a NUL byte this early means binary data, not PHP text
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class ScanOutcome:
     scan: FileScan | None
     error: str | None = None  # why the file could not be read
     cached: bool = False
+    library: str | None = None  # the bundled library its header names, if any
 
 
 def cache_salt(catalogue_digest: str) -> str:
@@ -58,7 +63,8 @@ def _encode(scan: FileScan) -> str:
     return json.dumps(
         {
             "hits": [
-                [h.rule, h.line, h.column, h.name, list(h.unless), h.only_if] for h in scan.hits
+                [h.rule, h.line, h.column, h.name, list(h.unless), h.only_if, h.review, h.review_if]
+                for h in scan.hits
             ],
             "facts": list(scan.facts),
             "lines": scan.lines,
@@ -71,7 +77,7 @@ def _encode(scan: FileScan) -> str:
 def _decode(raw: str) -> FileScan:
     data = json.loads(raw)
     return FileScan(
-        hits=tuple(Hit(r, ln, c, n, tuple(u), o) for r, ln, c, n, u, o in data["hits"]),
+        hits=tuple(Hit(r, ln, c, n, tuple(u), *rest) for r, ln, c, n, u, *rest in data["hits"]),
         facts=tuple(data["facts"]),
         lines=data["lines"],
         parse_errors=tuple((ln, c) for ln, c in data["errors"]),
@@ -88,25 +94,66 @@ def _start(matchers: Matchers, cache: Path | None) -> None:
     _MATCHERS, _CACHE = matchers, cache
 
 
+class NotPhpText(Exception):
+    """A file that is not something PHP would read as source (binary data, a FIFO ...)."""
+
+
+def is_not_text(reason: str | None) -> bool:
+    """Whether an outcome's error says the file is not PHP text (rather than unreadable)."""
+    return reason is not None and reason.startswith(("not PHP text", "not a regular file"))
+
+
+def read_regular(path: str) -> bytes:
+    """The bytes of a regular file; anything else is refused without blocking.
+
+    ``O_NONBLOCK`` makes opening a FIFO return at once; ``fstat`` on the open
+    descriptor then refuses it (no race between a check and the open).
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise NotPhpText("not a regular file")
+        return handle.read()
+
+
+def check_text(source: bytes) -> None:
+    """Refuse binary data: a NUL byte in the first KB, or bytes that are neither UTF-8 nor PHP.
+
+    Legacy PHP is often Latin-1, so undecodable UTF-8 alone is not enough: such
+    a file is binary only when it has no PHP open tag either.
+    """
+    if b"\0" in source[:BINARY_SNIFF]:
+        raise NotPhpText("not PHP text (binary data)")
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError:
+        if b"<?" not in source:
+            raise NotPhpText("not PHP text (not UTF-8 and no PHP open tag)") from None
+
+
 def _scan_one(root: str, relative: str) -> ScanOutcome:
     assert _MATCHERS is not None
     try:
-        with open(os.path.join(root, relative), "rb") as handle:
-            source = handle.read()
+        source = read_regular(os.path.join(root, relative))
+        check_text(source)
     except OSError as error:
         return ScanOutcome(relative, None, error.strerror or type(error).__name__)
+    except NotPhpText as error:
+        return ScanOutcome(relative, None, str(error))
+    library = header_library(source)
     entry: Path | None = None
     if _CACHE is not None:
         key = hashlib.blake2b(source, digest_size=20).hexdigest()
         entry = _CACHE / key[:2] / f"{key}.json"
         try:
-            return ScanOutcome(relative, _decode(entry.read_text(encoding="utf-8")), cached=True)
+            scan = _decode(entry.read_text(encoding="utf-8"))
+            return ScanOutcome(relative, scan, cached=True, library=library)
         except (OSError, ValueError, KeyError, TypeError):
             pass  # not cached yet (or a damaged entry): scan again
     scan = scan_source(source, _MATCHERS)
     if entry is not None:
         _store(entry, _encode(scan))
-    return ScanOutcome(relative, scan)
+    return ScanOutcome(relative, scan, library=library)
 
 
 def _store(entry: Path, payload: str) -> None:

@@ -1,6 +1,6 @@
 """The estimate as a pipeline of named steps, each taking the last one's result.
 
-    select rules → find files → scan → resolve → read Composer → price → assemble
+    select rules → find files → scan → find libraries → resolve → read Composer → price → assemble
 
 Every step is a small function from ``Run`` to ``Run`` (a frozen value), so
 the order reads like the issue and a step can be tested on its own.
@@ -23,7 +23,9 @@ from pathlib import Path
 from upkeep.estimate.catalogue import Catalogue, Severity, load_catalogue
 from upkeep.estimate.composer import check_composer
 from upkeep.estimate.effort import EffortModel, estimate_effort
+from upkeep.estimate.errors import EstimateUsageError
 from upkeep.estimate.files import SourceTree, discover
+from upkeep.estimate.libraries import Library, find_libraries
 from upkeep.estimate.matchers import compile_matchers
 from upkeep.estimate.model import (
     ComposerReport,
@@ -34,8 +36,9 @@ from upkeep.estimate.model import (
     RiskNote,
     RuleNote,
     UnreadableFile,
+    plural,
 )
-from upkeep.estimate.pool import ScanOutcome, cache_salt, scan_files
+from upkeep.estimate.pool import ScanOutcome, cache_salt, is_not_text, scan_files
 from upkeep.estimate.resolve import parse_problems, resolve_findings, unreadable_files
 from upkeep.estimate.versions import PhpLine, check_upgrade, steps
 
@@ -60,6 +63,7 @@ class Run:
     applicable: dict[str, Severity] | None = None
     tree: SourceTree | None = None
     outcomes: tuple[ScanOutcome, ...] = ()
+    libraries: tuple[Library, ...] = ()
     findings: tuple[Finding, ...] = ()
     unreadable: tuple[UnreadableFile, ...] = ()
     problems: tuple[ParseProblem, ...] = ()
@@ -80,7 +84,11 @@ def select_rules(run: Run) -> Run:
 
 
 def find_files(run: Run) -> Run:
-    return replace(run, tree=discover(run.request.root))
+    """Every PHP file; a tree without one is refused rather than priced at the fixed parts."""
+    tree = discover(run.request.root)
+    if not tree.files:
+        raise EstimateUsageError(f"no PHP files under {run.request.root}: nothing to estimate")
+    return replace(run, tree=tree)
 
 
 def scan(run: Run) -> Run:
@@ -96,6 +104,26 @@ def scan(run: Run) -> Run:
         cache=cache,
     )
     return replace(run, outcomes=tuple(outcomes))
+
+
+def refuse_unreadable(run: Run) -> Run:
+    """PHP-named files that are all binary data leave nothing to estimate either.
+
+    A file that could not be opened may still be PHP, so it is reported, not refused.
+    """
+    if all(o.scan is None and is_not_text(o.error) for o in run.outcomes):
+        raise EstimateUsageError(
+            f"no PHP files under {run.request.root}: nothing to estimate "
+            f"({plural(len(run.outcomes), 'file')} named like PHP, none PHP text)"
+        )
+    return run
+
+
+def libraries(run: Run) -> Run:
+    """Bundled third-party code, by Composer metadata, path or file header."""
+    assert run.tree is not None
+    headers = {o.path: o.library for o in run.outcomes if o.library is not None}
+    return replace(run, libraries=find_libraries(run.request.root, run.tree.files, headers))
 
 
 def resolve(run: Run) -> Run:
@@ -122,14 +150,21 @@ def price(run: Run) -> Run:
         {line.major for line in steps(request.from_line, request.to_line)}
         - {request.from_line.major}
     )
+    assert run.catalogue is not None
+    file_lines = {o.path: o.scan.lines for o in run.outcomes if o.scan is not None}
+    in_library = {path for library in run.libraries for path in library.files}
+    risks = run.catalogue.risks_for(request.from_line, request.to_line)
     effort = estimate_effort(
         run.findings,
         run.problems,
         run.composer,
-        lines_of_code=_lines(run.outcomes),
-        has_tests=run.tree.has_tests,
+        lines_of_code=sum(n for path, n in file_lines.items() if path not in in_library),
+        has_tests=_own_tests(run.tree, run.libraries),
         majors_crossed=crossed,
         model=request.model,
+        libraries=run.libraries,
+        file_lines=file_lines,
+        runtime_risks=tuple(risk.id for risk in risks if not risk.always),
     )
     return replace(run, effort=effort)
 
@@ -167,7 +202,7 @@ def assemble(run: Run) -> Run:
         rules_applied=len(run.applicable),
         files_scanned=sum(1 for o in run.outcomes if o.scan is not None),
         lines_scanned=_lines(run.outcomes),
-        has_tests=run.tree.has_tests,
+        has_tests=_own_tests(run.tree, run.libraries),
         excluded=run.tree.excluded,
         findings=run.findings,
         unreadable=run.unreadable,
@@ -180,6 +215,13 @@ def assemble(run: Run) -> Run:
     return replace(run, estimate=estimate)
 
 
+def _own_tests(tree: SourceTree, libraries: tuple[Library, ...]) -> bool:
+    """Tests of the application itself: a bundled library's tests/ do not test the site."""
+    roots = [path for library in libraries for path in library.paths if path.endswith("/")]
+    own = [d for d in tree.test_directories if not any(d.startswith(r) for r in roots)]
+    return tree.test_config or bool(own)
+
+
 def _lines(outcomes: tuple[ScanOutcome, ...]) -> int:
     return sum(o.scan.lines for o in outcomes if o.scan is not None)
 
@@ -188,6 +230,8 @@ STEPS: tuple[Callable[[Run], Run], ...] = (
     select_rules,
     find_files,
     scan,
+    refuse_unreadable,
+    libraries,
     resolve,
     read_composer,
     price,
