@@ -52,6 +52,9 @@ class Kind(StrEnum):
 class Severity(StrEnum):
     BREAKS = "breaks"  # removed or changed within (from, to]: the code fails or misbehaves
     DEPRECATED = "deprecated"  # still works on the target, but logs and will break later
+    # someone must look: the project's declarations disagree (two copies of a
+    # class), or the change only matters if the code relies on the old behaviour
+    REVIEW = "review"
 
 
 class Tier(StrEnum):
@@ -103,10 +106,18 @@ DETECTORS = frozenset(
         "bareword-string",
         "relative-callable",
         "void-by-reference",
+        "preg-e-modifier",
+        "func-get-args-modified",
+        "this-outside-object",
+        "break-outside-loop",
+        "global-indirect-variable",
     }
 )
 
-_ARG_KINDS = frozenset({"string", "true", "false", "null", "array", "integer", "negative"})
+# "expression": anything but a literal (a variable, a call, a property ...); "any": no check
+_ARG_KINDS = frozenset(
+    {"string", "true", "false", "null", "array", "integer", "negative", "expression", "any"}
+)
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,9 @@ class CallCondition:
 
     Conditions combine with AND. ``arg_is`` and ``arg_constants`` look at
     argument ``arg`` (0-based), and so does ``arg_string`` (case-insensitive);
-    ``any_arg_string`` looks at every string literal.
+    ``any_arg_string`` looks at every string literal; ``args_are`` gives the
+    kind of each leading argument. A rule may list several conditions
+    (``when: [...]``): any one of them is enough.
     """
 
     args: int | None = None
@@ -126,6 +139,7 @@ class CallCondition:
     arg_constants: tuple[str, ...] = ()
     any_arg_string: tuple[str, ...] = ()  # some string literal argument is one of these
     arg_string: tuple[str, ...] = ()  # argument ``arg`` is a string literal, one of these
+    args_are: tuple[str, ...] = ()  # kinds of arguments 0, 1, ... (see _ARG_KINDS)
 
 
 @dataclass(frozen=True)
@@ -143,7 +157,7 @@ class Rule:
     constants: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()
     extension: str | None = None
-    when: CallCondition | None = None
+    when: tuple[CallCondition, ...] = ()  # any one of them
     detector: str | None = None
 
     @property
@@ -274,12 +288,16 @@ def _condition(value: Any, where: str) -> CallCondition:
         "arg_constants",
         "any_arg_string",
         "arg_string",
+        "args_are",
     }
     if unknown:
         raise CatalogueError(f"{where}: unknown 'when' keys {sorted(unknown)}")
     arg_is = value.get("arg_is")
     if arg_is is not None and arg_is not in _ARG_KINDS:
         raise CatalogueError(f"{where}: arg_is must be one of {sorted(_ARG_KINDS)}")
+    args_are = _strings(value.get("args_are"), where)
+    if not set(args_are) <= _ARG_KINDS:
+        raise CatalogueError(f"{where}: args_are kinds must be among {sorted(_ARG_KINDS)}")
     condition = CallCondition(
         args=value.get("args"),
         min_args=value.get("min_args"),
@@ -289,12 +307,24 @@ def _condition(value: Any, where: str) -> CallCondition:
         arg_constants=_strings(value.get("arg_constants"), where),
         any_arg_string=tuple(s.lower() for s in _strings(value.get("any_arg_string"), where)),
         arg_string=tuple(s.lower() for s in _strings(value.get("arg_string"), where)),
+        args_are=args_are,
     )
     if (
         condition.arg_is or condition.arg_constants or condition.arg_string
     ) and condition.arg is None:
         raise CatalogueError(f"{where}: arg_is/arg_constants/arg_string need 'arg' (its index)")
     return condition
+
+
+def _conditions(value: Any, where: str) -> tuple[CallCondition, ...]:
+    """One ``when`` mapping, or a list of them (alternatives)."""
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        if not value:
+            raise CatalogueError(f"{where}: 'when' lists no condition")
+        return tuple(_condition(item, where) for item in value)
+    return (_condition(value, where),)
 
 
 def _rule(raw: Any, page: str, line: PhpLine, where: str) -> Rule:
@@ -326,7 +356,7 @@ def _rule(raw: Any, page: str, line: PhpLine, where: str) -> Rule:
         constants=_strings(raw.get("constants"), where),
         classes=_strings(raw.get("classes"), where),
         extension=raw.get("extension"),
-        when=_condition(raw["when"], where) if "when" in raw else None,
+        when=_conditions(raw.get("when"), where),
         detector=raw.get("detector"),
     )
     _check_rule(rule, line, where)
@@ -347,7 +377,7 @@ def _check_rule(rule: Rule, line: PhpLine, where: str) -> None:
         raise CatalogueError(f"{where}: only syntax rules name a detector")
     if rule.kind is Kind.EXTENSION and not rule.extension:
         raise CatalogueError(f"{where}: an extension rule names its extension")
-    if rule.kind is Kind.CALL and rule.when is None:
+    if rule.kind is Kind.CALL and not rule.when:
         raise CatalogueError(f"{where}: a call rule says 'when' it applies")
     if rule.kind not in (Kind.SYNTAX, Kind.EXTENSION) and not rule.names:
         raise CatalogueError(f"{where}: lists no names to look for")

@@ -15,6 +15,8 @@ cancels them at resolve time.
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from upkeep.estimate.catalogue import CallCondition
@@ -22,6 +24,29 @@ from upkeep.estimate.phpast import STRING_TYPES, call_arguments, literal_string,
 from upkeep.estimate.walker import SKIP, Ctx, Handler, Walker, _Skip
 
 INI_FUNCTIONS = frozenset({"ini_set", "ini_get", "ini_restore", "ini_alter"})
+# Functions whose pattern may carry the /e modifier (removed in PHP 7.0).
+PREG_E_FUNCTIONS = frozenset({"preg_replace", "preg_filter"})
+# Functions that read the arguments a function was called with (current values since 7.0).
+ARGUMENT_INSPECTORS = frozenset(
+    {"func_get_args", "func_get_arg", "debug_backtrace", "debug_print_backtrace"}
+)
+# Literal values: anything else is an "expression" for a call condition.
+_LITERALS = frozenset(
+    {
+        "string",
+        "encapsed_string",
+        "heredoc",
+        "nowdoc",
+        "integer",
+        "float",
+        "boolean",
+        "null",
+        "array_creation_expression",
+        "name",  # a constant: its value is a literal somewhere
+        "qualified_name",
+        "class_constant_access_expression",
+    }
+)
 
 # Functions taking a callable: a string naming a function there is a call to it.
 CALLBACK_FUNCTIONS = frozenset(
@@ -139,6 +164,10 @@ def _is(node: Node, kind: str) -> bool:
         return node.type == "array_creation_expression"
     if kind == "integer":
         return node.type == "integer"
+    if kind == "expression":
+        return node.type not in _LITERALS
+    if kind == "any":
+        return True
     if kind == "negative":
         if node.type == "unary_op_expression" and text(node).lstrip().startswith("-"):
             operand = node.named_children[-1] if node.named_children else None
@@ -150,7 +179,8 @@ def _is(node: Node, kind: str) -> bool:
 def condition_holds(condition: CallCondition, args: list[Node], certain: bool) -> bool:
     """Whether a call's arguments meet a CALL rule's condition (see CallCondition)."""
     positional = (
-        condition.args is not None
+        bool(condition.args_are)
+        or condition.args is not None
         or condition.min_args is not None
         or condition.max_args is not None
         or condition.arg is not None
@@ -179,6 +209,11 @@ def condition_holds(condition: CallCondition, args: list[Node], certain: bool) -
             literal = literal_string(value)
             if literal is None or literal.lower() not in condition.arg_string:
                 return False
+    if condition.args_are:
+        if len(args) < len(condition.args_are):
+            return False
+        if not all(_is(arg, kind) for arg, kind in zip(args, condition.args_are, strict=False)):
+            return False
     if condition.any_arg_string:
         wanted = set(condition.any_arg_string)
         values = (literal_string(arg) for arg in args)
@@ -200,10 +235,14 @@ def on_call(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
     if rules:
         w.hit(rules, node, f"{shown}()", unless=unless)
     conditional = w.m.calls.get(reached)
-    needs_args = conditional or reached in INI_FUNCTIONS or reached in RELATIVE_CALLABLE_FUNCTIONS
-    if not (needs_args or reached in BY_REFERENCE_ARRAY_FUNCTIONS or reached == "define"):
+    needs_args = conditional or reached in _LOOKS_AT_ARGUMENTS
+    if not needs_args:
         return
     args, certain = call_arguments(node)
+    if reached in PREG_E_FUNCTIONS and args and _has_e_modifier(args[0]):
+        w.hit("preg-e-modifier", node, f"{shown}()", unless=unless)
+    if reached in ARGUMENT_INSPECTORS:
+        _inspects_arguments(w, node, ctx, f"{shown}()", args)
     for rule, condition in conditional or ():
         if condition_holds(condition, args, certain):
             w.hit((rule,), node, f"{shown}()", unless=unless)
@@ -217,12 +256,95 @@ def on_call(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
     if reached in INI_FUNCTIONS and args:
         directive = literal_string(args[0])
         if directive and directive in w.m.ini:
-            w.hit(w.m.ini[directive], args[0], directive, unless=unless)
+            # restoring a setting that no longer exists does nothing: worth a look, no break
+            restore = reached == "ini_restore"
+            w.hit(w.m.ini[directive], args[0], directive, unless=unless, review=restore)
     if reached in RELATIVE_CALLABLE_FUNCTIONS:
         _callbacks(w, args, check_names=reached != "is_callable")
     passes_globals = bool(args) and args[0].type == "variable_name" and text(args[0]) == "$GLOBALS"
     if reached in BY_REFERENCE_ARRAY_FUNCTIONS and passes_globals:
         w.hit("globals-write", node, f"{shown}($GLOBALS)")
+
+
+_LOOKS_AT_ARGUMENTS = (
+    INI_FUNCTIONS
+    | RELATIVE_CALLABLE_FUNCTIONS
+    | BY_REFERENCE_ARRAY_FUNCTIONS
+    | PREG_E_FUNCTIONS
+    | ARGUMENT_INSPECTORS
+    | {"define"}
+)
+_CLOSING_DELIMITER = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_TEXT = frozenset({"string_content", "escape_sequence"})
+_MODIFIERS = re.compile(r"[a-zA-Z\s]*")
+
+
+def _literal_end(node: Node, last: bool) -> str | None:
+    """The literal text a string expression starts (or ends) with, if it is known.
+
+    For ``'/x/e'`` both ends are the whole string; ``"/$x/e"`` and
+    ``'/' . $x . '/e'`` start with '/' and end with '/e'; a variable has none.
+    """
+    if node.type in STRING_TYPES:
+        whole = literal_string(node)
+        if whole is not None:
+            return whole
+        children = node.named_children
+        if not children:
+            return None
+        edge = children[-1] if last else children[0]
+        # raw text: escapes do not occur in delimiters and modifiers
+        return text(edge) if edge.type in _TEXT else None
+    if node.type == "binary_expression":
+        operator = node.child_by_field_name("operator")
+        side = node.child_by_field_name("right" if last else "left")
+        if operator is None or operator.type != "." or side is None:
+            return None
+        return _literal_end(side, last)
+    if node.type == "parenthesized_expression" and node.named_children:
+        return _literal_end(node.named_children[0], last)
+    return None
+
+
+def _pattern_has_e(head: str, tail: str, whole: bool) -> bool:
+    """Whether a PCRE pattern (its first and last literal text) ends in modifiers with e."""
+    head = head.lstrip()  # PCRE skips leading blanks before the delimiter
+    if whole:
+        tail = head
+    if not head or head[0].isalnum() or head[0] == "\\":
+        return False
+    closing = _CLOSING_DELIMITER.get(head[0], head[0])
+    end = tail.rfind(closing)
+    if end < (1 if whole else 0):  # in a whole pattern, not the opening delimiter itself
+        return False
+    modifiers = tail[end + 1 :]
+    return "e" in modifiers and _MODIFIERS.fullmatch(modifiers) is not None
+
+
+def _has_e_modifier(pattern: Node) -> bool:
+    """Whether preg_replace's pattern (a string or an array of them) uses /e."""
+    if pattern.type == "array_creation_expression":
+        elements = [e for e in pattern.named_children if e.type == "array_element_initializer"]
+        return any(_has_e_modifier(e.named_children[-1]) for e in elements if e.named_children)
+    head, tail = _literal_end(pattern, last=False), _literal_end(pattern, last=True)
+    if head is None or tail is None:
+        return False  # a pattern built elsewhere: its modifiers cannot be seen
+    return _pattern_has_e(head, tail, whole=literal_string(pattern) is not None)
+
+
+def _inspects_arguments(w: Walker, node: Node, ctx: Ctx, shown: str, args: list[Node]) -> None:
+    """func_get_args() and friends after a parameter changed see the new value since 7.0."""
+    scope = ctx.scope
+    if scope is None or not scope.changed:
+        return
+    watched = scope.parameters
+    if shown == "func_get_arg()" and args and args[0].type == "integer":
+        position = int(text(args[0]), 0)
+        watched = scope.parameters[position : position + 1]
+    changed = [p for p in watched if scope.changed.get(p, node.end_byte) <= node.start_byte]
+    if changed:
+        name = f"{shown} after {changed[0]} changed"
+        w.hit("func-get-args-modified", node, name, review=True)  # matters if the old value is used
 
 
 def _callbacks(w: Walker, args: list[Node], *, check_names: bool) -> None:
@@ -269,7 +391,13 @@ def on_scoped_call(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
         and owner != klass.fqn
     )
     if no_instance or unrelated:
-        w.hit("static-call-to-instance-method", node, shown, only_if=f"method:{owner}::{method}")
+        w.hit(
+            "static-call-to-instance-method",
+            node,
+            shown,
+            only_if=f"method:{owner}::{method}",
+            review_if=f"static-method:{owner}::{method}",  # two copies disagree
+        )
 
 
 def on_class_constant(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
@@ -346,10 +474,58 @@ def _bareword(name: str) -> bool:
 
 def on_variable(w: Walker, node: Node, ctx: Ctx, label: str) -> _Skip | None:
     raw = node.text or b""
-    if raw[1:] in w.variable_names:  # bytes: most variables are not worth decoding
+    if raw[1:] in w.variable_names and not _assigned(node, label):
+        # bytes: most variables are not worth decoding; assigning one is no use of it
         name = raw[1:].decode("utf-8", "replace")
         w.hit(w.m.variables[name], node, name)
+    elif raw == b"$this":
+        _this(w, node, ctx, label)
     return SKIP  # its only child is the name, which is no constant or class
+
+
+def _assigned(node: Node, label: str) -> bool:
+    """Whether the variable is the target of a plain ``=`` (written, not read)."""
+    parent = node.parent
+    return (
+        label == "assignment_expression"
+        and parent is not None
+        and parent.child_by_field_name("left") == node
+    )
+
+
+_NO_THIS = frozenset({"function", "static-method", "static-closure"})
+_GUARDS = frozenset({"isset", "empty"})
+
+
+def _this(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
+    """$this where no object can be: an Error since PHP 7.1 (was null with a notice)."""
+    if label == "argument" and _guarded(node):
+        return  # isset($this): the hybrid static/instance method idiom, fine
+    if _in_error(node):
+        return  # the parser lost the class around it: the context cannot be trusted
+    scope = ctx.scope
+    if scope is None:
+        if ctx.klass is None:
+            w.library_only.append(("this-outside-object", node, "$this at file level"))
+    elif scope.kind in _NO_THIS:
+        w.hit("this-outside-object", node, f"$this in {scope.title}")
+
+
+def _in_error(node: Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "ERROR":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _guarded(node: Node) -> bool:
+    call = node.parent.parent.parent if node.parent and node.parent.parent else None
+    if call is None or call.type != "function_call_expression":
+        return False
+    function = call.child_by_field_name("function")
+    return function is not None and text(function).lower() in _GUARDS
 
 
 def on_relative_scope(w: Walker, node: Node, ctx: Ctx, label: str) -> None:

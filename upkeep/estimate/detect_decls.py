@@ -13,7 +13,15 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from upkeep.estimate.phpast import identifier_after, text
-from upkeep.estimate.walker import ClassInfo, Ctx, Handler, TokenHandler, Walker, add_imports
+from upkeep.estimate.walker import (
+    ClassInfo,
+    Ctx,
+    Handler,
+    Scope,
+    TokenHandler,
+    Walker,
+    add_imports,
+)
 
 _CLASS_KINDS = {
     "class_declaration": "class",
@@ -94,8 +102,9 @@ def on_class_like(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
     w.facts.add(f"class:{fqn}")
     methods, declared, uses_traits = _members(node.child_by_field_name("body"))
     for method, static in methods.items():
-        if not static:
-            w.facts.add(f"method:{fqn}::{method}")
+        # another copy of the class (vendored twice) may disagree: resolve
+        # then says "review" for a static call rather than "breaks"
+        w.facts.add(f"{'static-method' if static else 'method'}:{fqn}::{method}")
     has_parent = any(child.type == "base_clause" for child in node.children)
     keyword = next((c for c in node.children if c.type == kind), None)
     if keyword is not None:
@@ -167,7 +176,8 @@ def on_function(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
         if name.lower() == "assert" and ctx.namespace:
             w.hit("namespaced-assert", node, f"{ctx.namespace}\\{name}")
         _void_by_reference(w, node, name)
-    return replace(ctx, klass=None, has_this=False, breakable=None)
+    scope = _scope(node, "function", f"function {text(name_node) if name_node else '?'}()")
+    return replace(ctx, klass=None, has_this=False, breakable=None, scope=scope)
 
 
 def on_method(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
@@ -175,14 +185,36 @@ def on_method(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
     name_node = node.child_by_field_name("name")
     if name_node is not None:
         _void_by_reference(w, node, text(name_node))
-    return replace(ctx, has_this=not static, breakable=None)
+    owner = ctx.klass.name if ctx.klass is not None else "?"
+    method = f"{owner}::{text(name_node) if name_node else '?'}()"
+    scope = (
+        _scope(node, "static-method", f"static method {method}")
+        if static
+        else _scope(node, "method", f"method {method}")
+    )
+    return replace(ctx, has_this=not static, breakable=None, scope=scope)
 
 
 def on_closure(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
     static = node.child_by_field_name("static_modifier") is not None or any(
         child.type == "static_modifier" for child in node.children
     )
-    return replace(ctx, has_this=ctx.has_this and not static, breakable=None)
+    scope = (
+        _scope(node, "static-closure", "static closure")
+        if static
+        else _scope(node, "closure", "closure")
+    )
+    return replace(ctx, has_this=ctx.has_this and not static, breakable=None, scope=scope)
+
+
+def _scope(node: Node, kind: str, title: str) -> Scope:
+    parameters = node.child_by_field_name("parameters")
+    names = tuple(
+        text(variable)
+        for parameter in (parameters.named_children if parameters is not None else ())
+        if (variable := parameter.child_by_field_name("name")) is not None
+    )
+    return Scope(kind, title, names)
 
 
 def _nullable(type_node: Node) -> bool:

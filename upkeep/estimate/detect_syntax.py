@@ -13,13 +13,10 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from upkeep.estimate.phpast import text
-from upkeep.estimate.walker import Ctx, Handler, TokenHandler, Walker, previous_token
+from upkeep.estimate.repair import offset_owner
+from upkeep.estimate.walker import Ctx, Handler, TokenHandler, Walker
 
-_STRING_PARTS = frozenset({"encapsed_string", "heredoc_body", "string", "heredoc", "nowdoc"})
 _PRECEDENCE_CHANGED = frozenset({"+", "-", "<<", ">>"})
-_CURLY_OWNERS = frozenset(
-    {"variable_name", "member_access_expression", "nullsafe_member_access_expression"}
-)
 
 
 def on_ternary(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
@@ -68,7 +65,8 @@ def on_subscript(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx | None:
             w.hit("variable-variable-syntax", node, w.excerpt(node))
     elif target.type in ("member_access_expression", "nullsafe_member_access_expression"):
         member = target.child_by_field_name("name")
-        if member is not None and member.type == "variable_name":
+        braced = any(child.type == "{" for child in target.children)  # same in 5.x and 7
+        if member is not None and member.type == "variable_name" and not braced:
             w.hit("variable-variable-syntax", node, w.excerpt(node))
     elif target.type == "scoped_property_access_expression" and label == "function_call_expression":
         w.hit("variable-variable-syntax", node, w.excerpt(node))
@@ -96,10 +94,32 @@ def _this_property(left: Node) -> str | None:
     return text(member)
 
 
+def _changes_parameter(ctx: Ctx, target: Node | None, until: int) -> None:
+    """Note that a parameter of the function around changes (from byte ``until`` on)."""
+    scope = ctx.scope
+    while target is not None and target.type == "subscript_expression" and target.children:
+        target = target.children[0]  # $param['k'] = ... changes $param too
+    if scope is None or target is None or target.type != "variable_name":
+        return
+    name = text(target)
+    if name in scope.parameters and name not in scope.changed:
+        scope.changed[name] = until  # the right-hand side is evaluated before the change
+
+
+def on_update(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
+    _changes_parameter(ctx, node.child_by_field_name("argument"), node.end_byte)
+
+
+def on_unset(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
+    for target in node.named_children:
+        _changes_parameter(ctx, target, node.end_byte)
+
+
 def on_assignment(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
     left = node.child_by_field_name("left")
     if left is None:
         return
+    _changes_parameter(ctx, left, node.end_byte)
     if left.type == "variable_name":
         variable = text(left)
         if variable == "$this":
@@ -136,7 +156,14 @@ def on_switch_block(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
         w.hit("multiple-default", extra, "default")
 
 
+def on_break(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
+    if ctx.breakable is None:  # a compile error since 7.0, even where never reached
+        w.hit("break-outside-loop", node, "break")
+
+
 def on_continue(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
+    if ctx.breakable is None:
+        w.hit("break-outside-loop", node, "continue")
     if ctx.breakable != "switch":
         return
     levels = node.named_children[0] if node.named_children else None
@@ -144,20 +171,37 @@ def on_continue(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
         w.hit("continue-in-switch", node, "continue")
 
 
+_INDIRECT_ACCESS = (b"->", b"[", b"::", b"{")
+
+
+def on_global(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
+    # PHP 5 read `global $$x->y` as `global ${$x->y}`; PHP 7 allows only simple
+    # variables there, and the grammar stops after `$$x`
+    children = node.children
+    for position, child in enumerate(children):
+        if child.type != "dynamic_variable_name" or any(c.type == "{" for c in child.children):
+            continue
+        rest = w.source[child.end_byte : child.end_byte + 2].lstrip()
+        if not rest.startswith(_INDIRECT_ACCESS):
+            continue
+        following = children[position + 1] if position + 1 < len(children) else None
+        if following is not None and following.type == "ERROR":
+            until = following.end_byte
+        elif node.next_sibling is not None:  # the parser ended the statement early
+            until = node.next_sibling.end_byte
+        else:
+            until = node.end_byte
+        written = w.source[child.start_byte : until].decode("utf-8", "replace")
+        shown = " ".join(written.split(",")[0].split()).rstrip(";")
+        w.hit("global-indirect-variable", child, shown, explains_error=True, explains_until=until)
+
+
 def on_open_brace(w: Walker, node: Node, label: str) -> None:
-    # $str{0}, $obj->prop{0}, $arr[1]{0}: the grammar no longer knows curly
-    # offsets, so a "{" right after a variable, property or subscript is one.
-    if label in _STRING_PARTS:
+    # $str{0}, $obj->prop{0}, $arr[1]{0} that the repair could not rewrite
+    # (no closing brace found): the grammar no longer knows curly offsets
+    start = offset_owner(node)  # the variable, the whole $obj->prop, or the subscript
+    if start is None:
         return
-    before = previous_token(node)
-    if before is None or before.parent is None:
-        return
-    owner = before.parent.type
-    after_name = before.type == "name" and owner in _CURLY_OWNERS
-    after_subscript = before.type == "]" and owner == "subscript_expression"
-    if not (after_name or after_subscript):
-        return
-    start = before.parent  # the variable, the whole $obj->prop, or the subscript
     close = w.source.find(b"}", node.end_byte, node.end_byte + 80)
     end = close + 1 if close != -1 else node.end_byte
     shown = " ".join(w.source[start.start_byte : end].decode("utf-8", "replace").split())
@@ -180,5 +224,9 @@ HANDLERS: dict[str, Handler] = {
     "switch_statement": on_switch,
     "switch_block": on_switch_block,
     "continue_statement": on_continue,
+    "break_statement": on_break,
+    "global_declaration": on_global,
+    "update_expression": on_update,
+    "unset_statement": on_unset,
 }
 TOKEN_HANDLERS: dict[str, TokenHandler] = {"{": on_open_brace}

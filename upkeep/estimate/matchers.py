@@ -62,9 +62,8 @@ def compile_matchers(catalogue: Catalogue) -> Matchers:
             for name in rule.classes:
                 classes[name.lstrip("\\").lower()].append(rule.id)
         elif rule.kind is Kind.CALL:
-            assert rule.when is not None
             for name in rule.names:
-                calls[name.lower()].append((rule.id, rule.when))
+                calls[name.lower()].extend((rule.id, condition) for condition in rule.when)
         elif rule.kind is Kind.INI:
             for name in rule.names:
                 ini[name].append(rule.id)

@@ -163,6 +163,10 @@ class ColumnIndex:
         start = block * self.BLOCK
         return self.before_block[block] + self._count(start, offset)
 
+    def line(self, byte_offset: int) -> int:
+        """1-based line of ``byte_offset``."""
+        return bisect_right(self.line_starts, byte_offset)
+
     def column(self, byte_offset: int) -> int:
         """1-based column in characters of ``byte_offset``."""
         line_start = self.line_starts[bisect_right(self.line_starts, byte_offset) - 1]

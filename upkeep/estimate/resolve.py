@@ -49,6 +49,8 @@ def resolve_findings(
                 continue
             if hit.only_if is not None and hit.only_if not in facts:
                 continue
+            if hit.review or (hit.review_if is not None and hit.review_if in facts):
+                severity = Severity.REVIEW
             rule = catalogue.rule(hit.rule)
             findings.append(
                 Finding(

@@ -13,10 +13,11 @@ from __future__ import annotations
 from upkeep.estimate import detect_calls, detect_decls, detect_syntax
 from upkeep.estimate.matchers import Matchers
 from upkeep.estimate.phpast import parser
+from upkeep.estimate.repair import repair
 from upkeep.estimate.walker import FileScan, Handler, TokenHandler, Walker
 
 # Bump when a detector changes what it reports: it is part of every cache key.
-SCANNER_VERSION = "3"
+SCANNER_VERSION = "4"
 
 HANDLERS: dict[str, Handler] = {
     **detect_calls.HANDLERS,
@@ -30,8 +31,13 @@ TOKEN_HANDLERS: dict[str, TokenHandler] = {
 
 
 def scan_source(source: bytes, matchers: Matchers) -> FileScan:
-    tree = parser().parse(source)
+    # legacy syntax the grammar does not know is rewritten (same length) and
+    # reported as written; the walk then sees the classes and functions whole
+    _, tree, repairs = repair(source, parser().parse(source))
     walker = Walker(source, matchers, HANDLERS, TOKEN_HANDLERS)
+    for found in repairs:
+        if found.detector is not None:
+            walker.hit_at(found.detector, found.start, found.shown)
     walker.run(tree.root_node)
     hits = sorted(set(walker.hits), key=lambda h: (h.line, h.column, h.rule, h.name))
     lines = source.count(b"\n") + (1 if source and not source.endswith(b"\n") else 0)

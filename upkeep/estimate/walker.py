@@ -44,6 +44,8 @@ class Hit:
     name: str
     unless: tuple[str, ...] = ()
     only_if: str | None = None
+    review: bool = False  # a finding to look at, never a certain break
+    review_if: str | None = None  # ... or only when the project declares this fact too
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,21 @@ class ClassInfo:
     declared: frozenset[str]  # property names declared in the class body
 
 
+@dataclass
+class Scope:
+    """The function, method or closure around a node, as far as the walk has seen it.
+
+    ``kind`` says where ``$this`` can come from: ``method`` and ``closure``
+    (bound to an object, or bindable later) have one; ``function``,
+    ``static-method`` and ``static-closure`` never do.
+    """
+
+    kind: str
+    title: str  # how a finding names it: "static method Foo::bar()"
+    parameters: tuple[str, ...]  # names with the $
+    changed: dict[str, int] = field(default_factory=dict)  # parameter → end byte of 1st change
+
+
 @dataclass(frozen=True)
 class Ctx:
     namespace: str = ""  # as written, without leading backslash
@@ -83,6 +100,7 @@ class Ctx:
     has_this: bool = False  # inside a non-static method or a closure within one
     breakable: str | None = None  # "loop" or "switch": what a bare break/continue targets
     string_key: bool = False  # inside "$a[key]": the unquoted key is a string, not a constant
+    scope: Scope | None = None  # the function around the node; None at file level
 
     @property
     def ns_prefix(self) -> str:
@@ -140,6 +158,9 @@ class Walker:
         self.errors: list[tuple[int, int, int]] = []  # start byte, end byte, start line
         self.explained: list[tuple[int, int, int]] = []  # (start, end, line) explained by hits
         self.seen: set[str] = set()  # for detectors that report once per key
+        # hits that hold only in a library file (one declaring a class or a
+        # function), not in a template that a method may include
+        self.library_only: list[tuple[str, Node, str]] = []
 
     # -- recording ---------------------------------------------------------------
 
@@ -151,6 +172,8 @@ class Walker:
         *,
         unless: tuple[str, ...] = (),
         only_if: str | None = None,
+        review: bool = False,
+        review_if: str | None = None,
         explains_error: bool = False,
         explains_until: int | None = None,
     ) -> None:
@@ -169,16 +192,24 @@ class Walker:
         line = node.start_point[0] + 1
         column = self.columns.column(node.start_byte)
         for rule in rules:
-            self.hits.append(Hit(rule, line, column, name, unless, only_if))
+            self.hits.append(Hit(rule, line, column, name, unless, only_if, review, review_if))
         if explains_error:
             end = max(node.end_byte, explains_until or 0)
             self.explained.append((node.start_byte, end, line))
+
+    def hit_at(self, detector: str, offset: int, name: str) -> None:
+        """Record a hit for a construct the tree no longer shows (it was repaired)."""
+        for rule in self.m.detectors.get(detector, ()):
+            line, column = self.columns.line(offset), self.columns.column(offset)
+            self.hits.append(Hit(rule, line, column, name))
 
     def wants(self, detector: str) -> bool:
         return detector in self.m.detectors
 
     def excerpt(self, node: Node, limit: int = 60) -> str:
-        value = " ".join(text(node).split())
+        """The node's code as written (before any repair), on one line."""
+        written = self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+        value = " ".join(written.split())
         return value if len(value) <= limit else value[: limit - 1] + "…"
 
     # -- names ---------------------------------------------------------------------
@@ -239,6 +270,9 @@ class Walker:
         """
         for node, ctx in self._top_level(root):
             self._walk(node, ctx, "program")
+        if any(fact.startswith(("class:", "function:")) for fact in self.facts):
+            for detector, node, name in self.library_only:
+                self.hit(detector, node, name)
         if root.has_error:
             self.token_pass(root)
 

@@ -1,0 +1,164 @@
+"""Legacy syntax the grammar no longer knows, rewritten before the rules run.
+
+tree-sitter-php reads PHP 8. After a construct it does not know, its error
+recovery can lose the rest of a class: the methods after ``$s{0}`` become
+functions of no class, a PHP 4 constructor further down is missed and the
+file is billed as "manual review". So, while a tree has errors, the
+constructs below are rewritten at the same byte length (every line and
+column stays true) and the source is parsed again:
+
+- curly-brace offsets ``$s{$i}`` become ``$s[$i]`` (a finding: removed in 8.0);
+- a constant named like a keyword (``SELF``, ``PARENT``), valid PHP the
+  grammar misreads, becomes a plain name of the same length (no finding).
+
+Brackets are matched on the grammar's own tokens, never on raw text.
+
+    >>> source = b"<?php class A { function f($s) { return $s{0}; } function A() {} }"
+    >>> fixed, tree, repairs = repair(source, parser().parse(source))
+    >>> fixed[source.index(b"{0") :][:3], tree.root_node.has_error
+    (b'[0]', False)
+    >>> [(r.detector, r.shown) for r in repairs]
+    [('curly-offset', '$s{0}')]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node, Query, QueryCursor, Tree
+
+from upkeep.estimate.phpast import language, parser
+from upkeep.estimate.walker import previous_token
+
+MAX_ROUNDS = 4  # a repair can reveal another one; each round re-parses the file
+MAX_OFFSET_BYTES = 400  # an offset expression longer than this is not one
+
+_STRING_PARTS = frozenset({"encapsed_string", "heredoc_body", "string", "heredoc", "nowdoc"})
+_CURLY_OWNERS = frozenset(
+    {"variable_name", "member_access_expression", "nullsafe_member_access_expression"}
+)
+_KEYWORD_CONSTANTS = frozenset({"self", "parent"})
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One rewritten construct: where it starts, as written, and what it is."""
+
+    detector: str | None  # the finding it is (None: valid PHP the grammar misreads)
+    start: int  # byte offset of the construct in the original source
+    shown: str  # the construct as written
+
+
+@dataclass(frozen=True)
+class _Edit:
+    offset: int
+    replacement: bytes  # as long as the bytes it replaces
+    repair: Repair | None = None
+
+
+def repair(source: bytes, tree: Tree) -> tuple[bytes, Tree, list[Repair]]:
+    """The repaired source, its tree, and what was rewritten (in document order)."""
+    repairs: list[Repair] = []
+    for _ in range(MAX_ROUNDS):
+        if not tree.root_node.has_error:
+            break
+        edits = _curly_offsets(source, tree.root_node) + _keyword_constants(tree.root_node)
+        if not edits:
+            break
+        patched = bytearray(source)
+        for edit in edits:
+            patched[edit.offset : edit.offset + len(edit.replacement)] = edit.replacement
+            if edit.repair is not None:
+                repairs.append(edit.repair)
+        source = bytes(patched)
+        tree = parser().parse(source)
+    repairs.sort(key=lambda r: r.start)
+    return source, tree, repairs
+
+
+_QUERY_SOURCE = '"{" @brace\n["self" "parent"] @keyword\n'
+
+
+def _tokens(root: Node, capture: str) -> list[Node]:
+    query = Query(language(), _QUERY_SOURCE)
+    return list(QueryCursor(query).captures(root).get(capture, ()))
+
+
+def next_token(node: Node) -> Node | None:
+    """The token after ``node`` in the source (zero-width MISSING tokens skipped)."""
+    current: Node | None = node
+    while current is not None:
+        sibling = current.next_sibling
+        if sibling is None:
+            current = current.parent
+            continue
+        while sibling.child_count:
+            sibling = sibling.children[0]
+        if not sibling.is_missing:
+            return sibling
+        current = sibling
+    return None
+
+
+def offset_owner(brace: Node) -> Node | None:
+    """What a ``{`` indexes, if it opens a curly-brace offset (``$s{0}``, ``$a[1]{0}``)."""
+    parent = brace.parent
+    if parent is not None and parent.type in _STRING_PARTS:
+        return None
+    before = previous_token(brace)
+    if before is None or before.parent is None:
+        return None
+    owner = before.parent.type
+    after_name = before.type == "name" and owner in _CURLY_OWNERS
+    after_subscript = before.type == "]" and owner == "subscript_expression"
+    return before.parent if after_name or after_subscript else None
+
+
+def _closing_brace(brace: Node) -> Node | None:
+    """The ``}`` that closes ``brace``, counting the grammar's brace tokens."""
+    depth = 0
+    token = next_token(brace)
+    while token is not None and token.start_byte - brace.end_byte <= MAX_OFFSET_BYTES:
+        if token.type == "{":
+            depth += 1
+        elif token.type == "}":
+            if depth == 0:
+                return token
+            depth -= 1
+        elif token.type == ";":
+            return None  # a statement ended: this was no offset
+        token = next_token(token)
+    return None
+
+
+def _curly_offsets(source: bytes, root: Node) -> list[_Edit]:
+    edits: list[_Edit] = []
+    for brace in _tokens(root, "brace"):
+        owner = offset_owner(brace)
+        if owner is None:
+            continue
+        close = _closing_brace(brace)
+        if close is None or source[close.start_byte : close.end_byte] != b"}":
+            continue
+        shown = source[owner.start_byte : close.end_byte].decode("utf-8", "replace")
+        found = Repair("curly-offset", owner.start_byte, " ".join(shown.split()))
+        edits.append(_Edit(brace.start_byte, b"[", found))
+        edits.append(_Edit(close.start_byte, b"]"))
+    return edits
+
+
+def _keyword_constants(root: Node) -> list[_Edit]:
+    """``SELF`` or ``PARENT`` used as a constant: the grammar only knows ``self::``."""
+    edits: list[_Edit] = []
+    for keyword in _tokens(root, "keyword"):
+        parent = keyword.parent
+        if parent is not None and parent.type == "relative_scope":
+            parent = parent.parent  # `== SELF)`: read as the start of `self::`
+        following = next_token(keyword)
+        if parent is None or parent.type != "ERROR":
+            continue
+        if following is not None and following.type == "::":
+            continue
+        width = keyword.end_byte - keyword.start_byte
+        edits.append(_Edit(keyword.start_byte, b"_" * width))
+    return edits
