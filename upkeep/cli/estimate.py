@@ -1,30 +1,44 @@
 """``upkeep estimate``: a scoped estimate for a major PHP upgrade, from the code.
 
-    upkeep estimate PROJECT --to 8.2
-    upkeep estimate --path DIR --from 7.4 --to 8.2 [--format md|html|json] [--output FILE|DIR]
+    upkeep estimate PROJECT --to 8.2 [--json]
+    upkeep estimate --path DIR --from 7.4 --to 8.2 [--json] [--format md|html|json] [--output FILE|DIR]
 
-Reports go to ``<repository>/reports/estimate/`` (or ``--output``); a short
-summary goes to stdout. Exit 0 when the reports were written, 2 on bad input.
+PROJECT mode writes its reports to ``<repository>/reports/estimate/`` (or
+``--output``). ``--path`` mode scans any checkout and writes reports only
+where ``--output`` says, never into the current directory unasked; its scan
+cache lives in the user's cache directory (``$XDG_CACHE_HOME/upkeep``, else
+``~/.cache/upkeep``). ``--json`` prints the JSON report on stdout, like every
+other command's ``--json``; the summary and progress then go to stderr.
+Exit 0 when the estimate was made, 2 on bad input (nothing written).
+
+The scanner (tree-sitter), the report templates (jinja2) and the inventory
+are imported inside the handler, so ``upkeep estimate --help`` and a small
+scan start fast.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
+import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from upkeep.errors import UsageError
 from upkeep.estimate.errors import EstimateUsageError
-from upkeep.estimate.model import Estimate
-from upkeep.estimate.pool import default_jobs
-from upkeep.estimate.report import RENDERERS, render_summary
-from upkeep.estimate.versions import PhpLine, check_upgrade
-from upkeep.estimate.workflow import Request, run_estimate
 from upkeep.exitcodes import ExitCode
 from upkeep.workspace import Workspace, find_workspace
 
+if TYPE_CHECKING:
+    from upkeep.estimate.model import Estimate
+    from upkeep.estimate.report import ReportHeader
+    from upkeep.estimate.versions import PhpLine
+    from upkeep.estimate.workflow import Request
+
 SUFFIX = {"md": ".md", "html": ".html", "json": ".json"}
+FULL_VERSION = re.compile(r"\s*(\d+)\.(\d+)\.\d+\s*")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Scan a project's PHP code and Composer files for what breaks on a "
         "later PHP line, and price the work (low / expected / high hours).",
         epilog="PROJECT mode takes the current line from production's pinned PHP build and "
-        "scans production's deployed ref; --path scans any checkout.",
+        "scans production's deployed ref; --path scans any checkout and writes reports only "
+        "with --output (its cache goes to $XDG_CACHE_HOME/upkeep, else ~/.cache/upkeep).",
     )
     parser.add_argument("project", nargs="?", metavar="PROJECT", help="a project of the inventory")
     parser.add_argument("--path", metavar="DIR", help="scan this checkout instead of a project")
@@ -42,10 +57,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--from",
         dest="from_line",
         metavar="X.Y",
-        help="the PHP line the code runs on now (required with --path)",
+        help="the PHP line the code runs on now (required with --path; 7.4.33 reads as 7.4)",
     )
     parser.add_argument(
         "--to", dest="to_line", metavar="X.Y", required=True, help="the target PHP line"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the JSON report on stdout (the summary goes to stderr)",
     )
     parser.add_argument(
         "--format",
@@ -76,38 +96,64 @@ def _workspace(args: argparse.Namespace, required: bool) -> Workspace | None:
         return None
 
 
+def parse_line(text: str) -> PhpLine:
+    """A PHP line from ``8.2`` or a full version such as ``8.2.1`` (read as its line)."""
+    from upkeep.estimate.versions import PhpLine
+
+    full = FULL_VERSION.fullmatch(text)
+    return PhpLine.parse(f"{full.group(1)}.{full.group(2)}" if full else text)
+
+
+def _default_jobs(args: argparse.Namespace) -> int:
+    if args.jobs is None:
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    if args.jobs < 1:
+        raise EstimateUsageError(f"--jobs must be at least 1 (got {args.jobs})")
+    return int(args.jobs)
+
+
+def _checkout(path: str) -> Path:
+    root = Path(path).expanduser()
+    if root.is_dir():
+        return root
+    if root.exists():
+        raise EstimateUsageError(
+            f"{path}: not a directory (--path wants the checkout's directory, not one file)"
+        )
+    raise EstimateUsageError(f"{path}: no such directory")
+
+
 def _request(args: argparse.Namespace) -> tuple[Request, Workspace | None, str]:
+    from upkeep.estimate.versions import check_upgrade
+    from upkeep.estimate.workflow import Request
+
     if args.project and args.path:
         raise EstimateUsageError("give either PROJECT or --path DIR, not both")
     if not args.project and not args.path:
         raise EstimateUsageError("give a PROJECT of the inventory or --path DIR to scan")
-    jobs = default_jobs() if args.jobs is None else args.jobs
-    if jobs < 1:
-        raise EstimateUsageError(f"--jobs must be at least 1 (got {args.jobs})")
-    to_line = PhpLine.parse(args.to_line)
+    jobs = _default_jobs(args)
+    to_line = parse_line(args.to_line)
     if args.path:
         if not args.from_line:
             raise EstimateUsageError("--path needs --from X.Y (the PHP line the code runs on now)")
-        from_line = PhpLine.parse(args.from_line)
+        from_line = parse_line(args.from_line)
         check_upgrade(from_line, to_line)
-        root = Path(args.path).expanduser()
-        if not root.is_dir():
-            raise EstimateUsageError(f"{args.path}: no such directory")
-        workspace = _workspace(args, required=False)
-        cache = None if args.no_cache else _cache_dir(workspace)
+        root = _checkout(args.path)
+        cache = None if args.no_cache else user_cache_dir()
+        # the directory's name, not the operator's absolute path, names it in a report
         name = root.resolve().name or "site"
-        request = Request(root, args.path, from_line, to_line, jobs=jobs, cache=cache)
-        return request, workspace, name
+        request = Request(root, name, from_line, to_line, jobs=jobs, cache=cache)
+        return request, None, name
     from upkeep.estimate.project import project_source
 
     workspace = _workspace(args, required=True)
     assert workspace is not None
     if args.from_line:
-        PhpLine.parse(args.from_line)  # bad input is reported before any fetching
+        parse_line(args.from_line)  # bad input is reported before any fetching
     source = project_source(workspace, args.project)
-    from_line = PhpLine.parse(args.from_line) if args.from_line else source.current
+    from_line = parse_line(args.from_line) if args.from_line else source.current
     check_upgrade(from_line, to_line)
-    cache = None if args.no_cache else _cache_dir(workspace)
+    cache = None if args.no_cache else workspace.cache / "estimate" / ".scans"
     request = Request(
         source.checkout,
         source.label,
@@ -121,41 +167,69 @@ def _request(args: argparse.Namespace) -> tuple[Request, Workspace | None, str]:
     return request, workspace, args.project
 
 
-def _cache_dir(workspace: Workspace | None) -> Path:
-    if workspace is not None:
-        return workspace.cache / "estimate" / ".scans"
+def user_cache_dir() -> Path:
+    """Where ``--path`` scans are cached: the user's cache directory, never the checkout."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "upkeep" / "estimate"
 
 
 def _targets(args: argparse.Namespace, workspace: Workspace | None, stem: str) -> dict[str, str]:
-    """Format → where to write it ("-" is stdout)."""
+    """Format → where to write it ("-" is stdout); empty when nothing was asked for."""
     formats = ["md", "html", "json"] if args.format == "all" else [args.format]
     output = args.output
     if output == "-":
+        if args.json:
+            raise EstimateUsageError("--json already prints the JSON on stdout; drop --output -")
         if len(formats) > 1:
             raise EstimateUsageError("--output - (stdout) takes one --format (md, html or json)")
         return {formats[0]: "-"}
+    targets = {"json": "-"} if args.json else {}
     if (
         output is not None
         and len(formats) == 1
         and not Path(output).is_dir()
         and not output.endswith("/")
     ):
-        return {formats[0]: output}
+        return {**targets, formats[0]: output}
     if output is not None:
         directory = Path(output)
     elif workspace is not None:
         directory = workspace.reports / "estimate"
     else:
-        directory = Path("reports") / "estimate"
-    return {fmt: str(directory / f"{stem}{SUFFIX[fmt]}") for fmt in formats}
+        return targets  # --path without --output: nothing lands in the current directory
+    files = {fmt: str(directory / f"{stem}{SUFFIX[fmt]}") for fmt in formats}
+    if args.json:
+        return {"json": "-", **{fmt: path for fmt, path in files.items() if fmt != "json"}}
+    return files
 
 
-def _write(estimate: Estimate, targets: dict[str, str]) -> list[str]:
+def report_header(request: Request, name: str) -> ReportHeader:
+    """What the client's copy says about itself: whose, what, when, made by which upkeep."""
+    from upkeep import __version__
+    from upkeep.estimate.report import ReportHeader
+
+    return ReportHeader(
+        project=name,
+        title=f"PHP {request.from_line} → {request.to_line} upgrade estimate for {name}",
+        date=_today(),
+        upkeep_version=__version__,
+    )
+
+
+def _today() -> str:
+    """Today, or the date reproducible builds fix with SOURCE_DATE_EPOCH."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
+    return dt.date.today().isoformat()
+
+
+def _write(estimate: Estimate, header: ReportHeader, targets: dict[str, str]) -> list[str]:
+    from upkeep.estimate.report import RENDERERS
+
     written = []
     for fmt, target in targets.items():
-        text = RENDERERS[fmt](estimate)
+        text = RENDERERS[fmt](estimate, header)
         if target == "-":
             sys.stdout.write(text)
             continue
@@ -172,14 +246,22 @@ def _write(estimate: Estimate, targets: dict[str, str]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from upkeep.cli.output import progress
+    from upkeep.estimate.report import render_summary
+    from upkeep.estimate.workflow import run_estimate
+
     request, workspace, name = _request(args)
     stem = f"{name}-php{request.from_line}-to-{request.to_line}"
     targets = _targets(args, workspace, stem)
+    progress(f"estimate: scanning {name} for PHP {request.from_line} → {request.to_line}")
     estimate = run_estimate(request)
-    written = _write(estimate, targets)
-    summary = render_summary(estimate)
+    written = _write(estimate, report_header(request, name), targets)
     stream = sys.stderr if "-" in targets.values() else sys.stdout
-    print(summary, file=stream)
+    print(render_summary(estimate), file=stream)
     for target in written:
         print(f"  report: {target}", file=stream)
+    if not targets:
+        print(
+            "  no report written: give --output DIR (Markdown, HTML, JSON) or --json", file=stream
+        )
     return int(ExitCode.OK)

@@ -42,7 +42,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitCode.USAGE, f"upkeep: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _only_module(argv: Sequence[str]) -> str | None:
+    """The one command module ``argv`` needs, when its command is named like its module.
+
+    Importing every command module costs most of a second (pyinfra, docker,
+    the inventory model); a run needs only its own. ``None`` (help, a typo, a
+    command named otherwise) loads them all, so usage and errors stay complete.
+    """
+    words = iter(argv)
+    for word in words:
+        if word == "--root":
+            next(words, None)
+        elif not word.startswith("-"):
+            module = f"upkeep.cli.{word}"
+            return module if module in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="upkeep",
         description="Keep client PHP sites healthy: environments, refreshes, PHP updates, "
@@ -66,14 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    for name in COMMANDS:
+    for name in (only,) if only else COMMANDS:
         importlib.import_module(name).register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_only_module(arguments))
+    args = parser.parse_args(arguments)
     try:
         # A Nagios plugin's output is its status line alone: monitoring systems that
         # merge the streams read the first line they get as the status.

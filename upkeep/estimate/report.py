@@ -1,8 +1,10 @@
 """Render an Estimate: JSON for machines, Markdown and HTML for the client, text for the terminal.
 
-Every renderer is a pure function of the Estimate, so the same scan renders to
-the same bytes. The HTML page is self-contained: inline CSS and an inline SVG
-chart, no script and nothing fetched.
+Every renderer is a pure function of the Estimate and a ``ReportHeader`` (the
+client-facing title, project, date and the versions that made it), so the
+same scan renders to the same bytes. The HTML page is self-contained: inline
+CSS and an inline SVG chart, no script and nothing fetched; printed (to a PDF
+for the client), its collapsed sections open.
 
     >>> import tempfile
     >>> from upkeep.estimate.versions import PhpLine
@@ -20,23 +22,56 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 import upkeep
 from upkeep.estimate.catalogue import Severity
+from upkeep.estimate.effort import split_hours
 from upkeep.estimate.model import Estimate, plural
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = Path(upkeep.__file__).resolve().parent.parent / "templates" / "reports"
 DETAIL_LIMIT = 1000  # findings listed in the Markdown/HTML reports; the JSON has all
 
 
-def to_data(estimate: Estimate) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReportHeader:
+    """What a client's copy says about itself. Without a date, none is printed."""
+
+    project: str
+    title: str
+    date: str | None = None  # ISO date the report was made
+    upkeep_version: str = upkeep.__version__
+
+    @classmethod
+    def of(cls, estimate: Estimate) -> ReportHeader:
+        """The header an estimate implies: its project (or source), no date."""
+        project = estimate.project or estimate.source
+        title = f"PHP {estimate.from_line} → {estimate.to_line} upgrade estimate for {project}"
+        return cls(project, title)
+
+
+def catalogue_version(estimate: Estimate) -> str:
+    """The rule catalogue's version: the first 12 hex digits of its digest."""
+    return estimate.catalogue[:12]
+
+
+def to_data(estimate: Estimate, header: ReportHeader | None = None) -> dict[str, Any]:
     """The JSON document: every finding with file, line, column, rule id and message."""
+    header = header or ReportHeader.of(estimate)
     effort = estimate.effort
+    automatable, manual = split_hours(effort)
     return {
         "format": "upkeep-estimate/1",
+        "report": {
+            "title": header.title,
+            "project": header.project,
+            "date": header.date,
+            "upkeep_version": header.upkeep_version,
+            "catalogue_version": catalogue_version(estimate),
+        },
         "source": estimate.source,
         "project": estimate.project,
         "ref": estimate.ref,
@@ -57,7 +92,13 @@ def to_data(estimate: Estimate) -> dict[str, Any]:
             "files_with_findings": estimate.files_with_findings,
             "unreadable_files": len(estimate.unreadable),
             "parse_problems": len(estimate.parse_problems),
-            "hours": {"low": effort.low, "expected": effort.expected, "high": effort.high},
+            "hours": {
+                "low": effort.low,
+                "expected": effort.expected,
+                "high": effort.high,
+                "automatable": automatable,
+                "manual": manual,
+            },
         },
         "effort": {
             "lines": [
@@ -131,8 +172,8 @@ def to_data(estimate: Estimate) -> dict[str, Any]:
     }
 
 
-def render_json(estimate: Estimate) -> str:
-    return json.dumps(to_data(estimate), indent=2, ensure_ascii=False) + "\n"
+def render_json(estimate: Estimate, header: ReportHeader | None = None) -> str:
+    return json.dumps(to_data(estimate, header), indent=2, ensure_ascii=False) + "\n"
 
 
 @dataclass(frozen=True)
@@ -190,6 +231,8 @@ def _by_rule(estimate: Estimate) -> list[dict[str, Any]]:
 
 
 def _environment(autoescape: bool) -> jinja2.Environment:
+    import jinja2  # only the Markdown and HTML reports need it: --json starts faster
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=autoescape,
@@ -201,17 +244,33 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     env.filters["hours"] = lambda value: f"{value:g}"
     env.globals["plural"] = plural
     env.filters["md"] = lambda value: str(value).replace("|", "\\|").replace("\n", " ")
+    env.filters["sentence"] = sentence
     return env
 
 
-def _context(estimate: Estimate) -> dict[str, Any]:
+def sentence(text: object) -> str:
+    """Text ending in one full stop, whether or not it brought its own.
+
+    >>> sentence("needs PHP 7"), sentence("see the code findings.")
+    ('needs PHP 7.', 'see the code findings.')
+    """
+    words = str(text).rstrip()
+    return words if words.endswith((".", "!", "?")) else f"{words}."
+
+
+def _context(estimate: Estimate, header: ReportHeader | None) -> dict[str, Any]:
     bars, chart_height, scale_max = chart(estimate)
+    automatable, manual = split_hours(estimate.effort)
     details = estimate.findings[:DETAIL_LIMIT]
     by_file: dict[str, list[Any]] = {}
     for finding in details:
         by_file.setdefault(finding.path, []).append(finding)
     return {
         "e": estimate,
+        "header": header or ReportHeader.of(estimate),
+        "catalogue_version": catalogue_version(estimate),
+        "automatable": automatable,
+        "manual": manual,
         "by_rule": _by_rule(estimate),
         "by_category": estimate.effort.by_category(),
         "bars": bars,
@@ -222,12 +281,14 @@ def _context(estimate: Estimate) -> dict[str, Any]:
     }
 
 
-def render_markdown(estimate: Estimate) -> str:
-    return _environment(False).get_template("estimate.md.j2").render(**_context(estimate))
+def render_markdown(estimate: Estimate, header: ReportHeader | None = None) -> str:
+    template = _environment(False).get_template("estimate.md.j2")
+    return template.render(**_context(estimate, header))
 
 
-def render_html(estimate: Estimate) -> str:
-    return _environment(True).get_template("estimate.html.j2").render(**_context(estimate))
+def render_html(estimate: Estimate, header: ReportHeader | None = None) -> str:
+    template = _environment(True).get_template("estimate.html.j2")
+    return template.render(**_context(estimate, header))
 
 
 def render_summary(estimate: Estimate) -> str:
@@ -251,7 +312,11 @@ def render_summary(estimate: Estimate) -> str:
         extras.append(f"{plural(files, 'file')} to review by hand (parse errors)")
     if extras:
         lines.append("  " + "; ".join(extras))
-    lines.append(f"  Effort: {effort.expected:g} h expected ({effort.low:g}–{effort.high:g} h)")
+    automatable, manual = split_hours(effort)
+    lines.append(
+        f"  Effort: {effort.expected:g} h expected ({effort.low:g}–{effort.high:g} h): "
+        f"{automatable:g} h automatable, {manual:g} h manual"
+    )
     return "\n".join(lines)
 
 

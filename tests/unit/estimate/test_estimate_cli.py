@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import git
@@ -17,9 +19,10 @@ DEMO_INVENTORY = Path(__file__).resolve().parents[3] / "inventories" / "demo.yml
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", "/nonexistent-cache-should-not-be-used")
+def isolated(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     monkeypatch.delenv("UPKEEP_ROOT", raising=False)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 
 def run(argv: list[str]) -> int:
@@ -80,13 +83,18 @@ def test_path_mode_writes_three_reports_and_a_summary(tmp_path: Path, capsys):
     assert data["from"] == "5.6" and data["to"] == "8.2" and data["findings"]
 
 
-def test_reports_default_to_the_repository_reports_dir(tmp_path: Path, monkeypatch):
-    (tmp_path / "inventories").mkdir()
-    monkeypatch.chdir(tmp_path)
+def test_path_mode_writes_nothing_into_the_current_directory_unasked(
+    tmp_path: Path, monkeypatch, capsys
+):
+    here = tmp_path / "ops"
+    (here / "inventories").mkdir(parents=True)  # even inside an operator repository
+    monkeypatch.chdir(here)
     code = run(["estimate", "--path", str(FIXTURES / "polyfill"), "--from", "7.4", "--to", "8.0"])
     assert code == ExitCode.OK
-    assert (tmp_path / "reports" / "estimate" / "polyfill-php7.4-to-8.0.md").is_file()
-    assert list((tmp_path / ".cache" / "estimate" / ".scans").rglob("*.json"))
+    assert sorted(p.name for p in here.iterdir()) == ["inventories"]
+    assert "no report written: give --output DIR" in capsys.readouterr().out
+    # the scan cache is the user's, under $XDG_CACHE_HOME/upkeep
+    assert list((tmp_path / "user-cache" / "upkeep" / "estimate").rglob("*.json"))
 
 
 def test_one_format_to_stdout(capsys):
@@ -149,14 +157,90 @@ def test_one_format_to_a_file(tmp_path: Path):
         (["--from", "7.4", "--to", "8.2"], "PROJECT"),
         (["--path", "{corpus}", "--from", "7.4", "--to", "8.2", "--jobs", "0"], "--jobs"),
         (["--path", "{corpus}", "--from", "7.4", "--to", "8.2", "--output", "-"], "one --format"),
+        (
+            ["--path", "{corpus}/syntax.php", "--from", "7.4", "--to", "8.2"],
+            "not a directory (--path wants the checkout's directory, not one file)",
+        ),
+        (["--path", "{empty}", "--from", "7.4", "--to", "8.2"], "no PHP files under "),
+        (
+            ["--path", "{corpus}", "--from", "7.4", "--to", "8.2", "--json", "--output", "-"],
+            "--json",
+        ),
+        (["--path", "{corpus}", "--from", "7.4.1.2", "--to", "8.2"], "not a PHP line"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
-    argv = [a.replace("{corpus}", str(FIXTURES / "corpus")) for a in argv]
+def test_bad_input_is_one_line_and_exit_2(argv, message, capsys, tmp_path: Path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "README.txt").write_text("no code here\n", encoding="utf-8")
+    argv = [
+        a.replace("{corpus}", str(FIXTURES / "corpus")).replace("{empty}", str(tmp_path / "empty"))
+        for a in argv
+    ]
     assert run(["estimate", *argv]) == ExitCode.USAGE
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
     assert "Traceback" not in err[0]
+
+
+def test_json_prints_the_report_on_stdout_and_the_summary_on_stderr(
+    tmp_path: Path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    argv = ["estimate", "--path", str(FIXTURES / "polyfill"), "--from", "7.4", "--to", "8.0"]
+    assert run([*argv, "--json", "--no-cache"]) == ExitCode.OK
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["findings"][0]["rule"] == "function.create-function"
+    assert "Effort:" in captured.err and "Effort:" not in captured.out
+    assert list(tmp_path.iterdir()) == []  # nothing written beside it
+
+
+def test_json_with_output_also_writes_the_other_reports(tmp_path: Path, capsys):
+    argv = ["estimate", "--path", str(FIXTURES / "polyfill"), "--from", "7.4", "--to", "8.0"]
+    assert run([*argv, "--json", "--output", str(tmp_path / "out")]) == ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["to"] == "8.0"
+    assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".html", ".md"]
+
+
+def test_full_versions_are_read_as_their_line(capsys):
+    argv = ["estimate", "--path", str(FIXTURES / "polyfill"), "--from", "7.4.33", "--to", "8.0.1"]
+    assert run([*argv, "--json", "--no-cache"]) == ExitCode.OK
+    data = json.loads(capsys.readouterr().out)
+    assert (data["from"], data["to"]) == ("7.4", "8.0")
+
+
+def test_reports_name_the_project_never_the_operators_absolute_path(tmp_path: Path):
+    checkout = tmp_path / "clients" / "acme-shop"
+    checkout.mkdir(parents=True)
+    (checkout / "index.php").write_text("<?php echo $s{0};\n", encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["estimate", "--path", str(checkout), "--from", "7.4", "--to", "8.0"]
+    assert run([*argv, "--output", str(out), "--no-cache"]) == ExitCode.OK
+    for report in out.iterdir():
+        text = report.read_text(encoding="utf-8")
+        assert str(tmp_path) not in text, report.name
+        assert "acme-shop" in text
+    data = json.loads((out / "acme-shop-php7.4-to-8.0.json").read_text(encoding="utf-8"))
+    assert data["source"] == "acme-shop"
+    assert data["report"]["project"] == "acme-shop"
+
+
+def test_estimate_help_loads_neither_the_scanner_nor_other_commands():
+    """Startup: only the estimate command's own light modules (no timing asserted)."""
+    probe = (
+        "import sys\n"
+        "from upkeep.cli.main import main\n"
+        "try:\n"
+        "    main(['estimate', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('tree_sitter', 'jinja2', 'pyinfra', 'docker', 'pydantic', 'paramiko',\n"
+        "         'upkeep.inventory', 'upkeep.lab', 'upkeep.estimate.scanner')\n"
+        "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stderr.strip() == "[]"
+    assert "--json" in done.stdout
 
 
 def test_missing_to_is_a_usage_error(capsys):
@@ -192,6 +276,9 @@ def test_project_mode_scans_production_code_at_its_ref(tmp_path: Path, capsys):
     out = tmp_path / "out"
     code = run(["--root", str(root), "estimate", "shop", "--to", "8.0", "--output", str(out)])
     assert code == ExitCode.OK, capsys.readouterr().err
+    # without --output, PROJECT mode files its reports in the repository's reports/
+    assert run(["--root", str(root), "estimate", "shop", "--to", "8.0"]) == ExitCode.OK
+    assert (root / "reports" / "estimate" / "shop-php7.4-to-8.0.html").is_file()
     data = json.loads((out / "shop-php7.4-to-8.0.json").read_text(encoding="utf-8"))
     commit = repo.head.commit.hexsha[:12]
     assert data["project"] == "shop" and data["ref"] == commit

@@ -11,6 +11,7 @@ import pytest
 
 from upkeep.estimate.errors import EstimateUsageError
 from upkeep.estimate.libraries import find_libraries, header_library
+from upkeep.estimate.model import Estimate
 from upkeep.estimate.workflow import run_estimate
 
 from .conftest import request
@@ -141,7 +142,7 @@ def test_only_binary_files_is_nothing_to_estimate(tmp_path: Path):
 def test_a_fifo_named_php_is_left_out_and_does_not_hang_the_scan(tmp_path: Path):
     write(tmp_path, {"index.php": OLD})
     os.mkfifo(tmp_path / "x.php")
-    result: dict[str, object] = {}
+    result: dict[str, Estimate] = {}
     worker = threading.Thread(
         target=lambda: result.update(estimate=run_estimate(request(tmp_path))), daemon=True
     )

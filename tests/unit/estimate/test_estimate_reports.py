@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
-from upkeep.estimate.report import render_html, render_json, render_markdown, to_data
+from upkeep.estimate.report import (
+    ReportHeader,
+    render_html,
+    render_json,
+    render_markdown,
+    to_data,
+)
 from upkeep.estimate.workflow import run_estimate
 
 from .conftest import FIXTURES, request
@@ -82,3 +89,69 @@ def test_json_explains_the_rules_behind_the_findings():
             "hint": data["rules"][0]["hint"],
         }
     ]
+
+
+# -- a report a client can receive ------------------------------------------------
+
+
+def _header() -> ReportHeader:
+    return ReportHeader(
+        project="Acme Shop",
+        title="PHP 5.6 → 8.4 upgrade estimate for Acme Shop",
+        date="2026-12-06",
+        upkeep_version="9.8.7",
+    )
+
+
+def test_reports_carry_title_project_date_and_versions():
+    estimate = run_estimate(request(FIXTURES / "corpus"))
+    header = _header()
+    markdown, html = render_markdown(estimate, header), render_html(estimate, header)
+    data = json.loads(render_json(estimate, header))
+    version = estimate.catalogue[:12]
+    assert markdown.startswith("# PHP 5.6 → 8.4 upgrade estimate for Acme Shop\n")
+    assert "- Date: 2026-12-06\n" in markdown
+    assert f"- Prepared with: upkeep 9.8.7, rule catalogue {version}\n" in markdown
+    assert "<title>PHP 5.6 → 8.4 upgrade estimate for Acme Shop</title>" in html
+    assert "<dt>Date</dt><dd>2026-12-06</dd>" in html
+    assert f"upkeep 9.8.7, rule catalogue {version}" in html
+    assert data["report"] == {
+        "title": "PHP 5.6 → 8.4 upgrade estimate for Acme Shop",
+        "project": "Acme Shop",
+        "date": "2026-12-06",
+        "upkeep_version": "9.8.7",
+        "catalogue_version": version,
+    }
+
+
+def test_reports_give_automatable_and_manual_hours():
+    estimate = run_estimate(request(FIXTURES / "corpus"))
+    hours = json.loads(render_json(estimate))["summary"]["hours"]
+    assert hours["automatable"] > 0 and hours["manual"] > 0
+    assert abs(hours["automatable"] + hours["manual"] - hours["expected"]) < 0.05
+    assert f"{hours['automatable']:g} h with Rector" in render_markdown(estimate)
+
+
+def test_html_prints_with_every_collapsed_section_open():
+    html = render_html(run_estimate(request(FIXTURES / "corpus")))
+    assert "<details>" in html  # collapsed on screen ...
+    print_css = html[html.index("@media print") : html.index("</style>")]
+    assert "details::details-content" in print_css  # ... open on paper
+    assert "content-visibility: visible" in print_css
+
+
+def test_no_sentences_run_together(tmp_path: Path):
+    """Template whitespace control must not glue sentences ("corpus.Changes", "fixed..")."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "index.php").write_text("<?php\n$r = mysql_query($q);\n", encoding="utf-8")
+    (root / "composer.json").write_text(
+        '{"require": {"php": "^5.6", "ext-mcrypt": "*"}}', encoding="utf-8"
+    )
+    estimate = run_estimate(request(root, source="site"))
+    html = render_html(estimate, _header())
+    body = html[html.index("<body>") :]
+    text = re.sub(r"<[^>]+>", " ", body)
+    assert not re.search(r"[a-z)]\.[A-Z]", re.sub(r"<[^>]+>", "", body.split("<h2>")[0]))
+    assert not re.search(r"[^.]\.\.(?!\.)", text)
+    assert not re.search(r"[^.]\.\.(?!\.)", render_markdown(estimate, _header()))
