@@ -14,7 +14,7 @@ column stays true) and the source is parsed again:
 Brackets are matched on the grammar's own tokens, never on raw text.
 
     >>> source = b"<?php class A { function f($s) { return $s{0}; } function A() {} }"
-    >>> fixed, tree, repairs = repair(source, parser().parse(source))
+    >>> fixed, tree, repairs = repair(source)
     >>> fixed[source.index(b"{0") :][:3], tree.root_node.has_error
     (b'[0]', False)
     >>> [(r.detector, r.shown) for r in repairs]
@@ -24,6 +24,7 @@ Brackets are matched on the grammar's own tokens, never on raw text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tree_sitter import Node, Query, QueryCursor, Tree
 
@@ -56,13 +57,20 @@ class _Edit:
     repair: Repair | None = None
 
 
-def repair(source: bytes, tree: Tree) -> tuple[bytes, Tree, list[Repair]]:
-    """The repaired source, its tree, and what was rewritten (in document order)."""
+def repair(source: bytes) -> tuple[bytes, Tree, list[Repair]]:
+    """Parse, repairing while there are errors: the source, its tree, what was rewritten.
+
+    A tree is dropped before the next parse: an error-laden tree of a large
+    file is the largest thing a scan holds.
+    """
     repairs: list[Repair] = []
+    tree = parser().parse(source)
     for _ in range(MAX_ROUNDS):
         if not tree.root_node.has_error:
             break
-        edits = _curly_offsets(source, tree.root_node) + _keyword_constants(tree.root_node)
+        tokens = _tokens(tree.root_node)
+        edits = _curly_offsets(source, tokens["brace"]) + _keyword_constants(tokens["keyword"])
+        del tokens
         if not edits:
             break
         patched = bytearray(source)
@@ -71,17 +79,21 @@ def repair(source: bytes, tree: Tree) -> tuple[bytes, Tree, list[Repair]]:
             if edit.repair is not None:
                 repairs.append(edit.repair)
         source = bytes(patched)
+        del tree, edits
         tree = parser().parse(source)
     repairs.sort(key=lambda r: r.start)
     return source, tree, repairs
 
 
-_QUERY_SOURCE = '"{" @brace\n["self" "parent"] @keyword\n'
+@lru_cache(maxsize=1)
+def _query() -> Query:
+    return Query(language(), '"{" @brace\n["self" "parent"] @keyword\n')
 
 
-def _tokens(root: Node, capture: str) -> list[Node]:
-    query = Query(language(), _QUERY_SOURCE)
-    return list(QueryCursor(query).captures(root).get(capture, ()))
+def _tokens(root: Node) -> dict[str, list[Node]]:
+    """The tokens a repair looks at, by kind (one query over the tree)."""
+    captures = QueryCursor(_query()).captures(root)
+    return {kind: list(captures.get(kind, ())) for kind in ("brace", "keyword")}
 
 
 def next_token(node: Node) -> Node | None:
@@ -131,9 +143,9 @@ def _closing_brace(brace: Node) -> Node | None:
     return None
 
 
-def _curly_offsets(source: bytes, root: Node) -> list[_Edit]:
+def _curly_offsets(source: bytes, braces: list[Node]) -> list[_Edit]:
     edits: list[_Edit] = []
-    for brace in _tokens(root, "brace"):
+    for brace in braces:
         owner = offset_owner(brace)
         if owner is None:
             continue
@@ -147,10 +159,10 @@ def _curly_offsets(source: bytes, root: Node) -> list[_Edit]:
     return edits
 
 
-def _keyword_constants(root: Node) -> list[_Edit]:
+def _keyword_constants(keywords: list[Node]) -> list[_Edit]:
     """``SELF`` or ``PARENT`` used as a constant: the grammar only knows ``self::``."""
     edits: list[_Edit] = []
-    for keyword in _tokens(root, "keyword"):
+    for keyword in keywords:
         parent = keyword.parent
         if parent is not None and parent.type == "relative_scope":
             parent = parent.parent  # `== SELF)`: read as the start of `self::`

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from upkeep.estimate import detect_calls, detect_decls, detect_syntax
 from upkeep.estimate.matchers import Matchers
-from upkeep.estimate.phpast import parser
 from upkeep.estimate.repair import repair
 from upkeep.estimate.walker import FileScan, Handler, TokenHandler, Walker
 
@@ -33,7 +32,7 @@ TOKEN_HANDLERS: dict[str, TokenHandler] = {
 def scan_source(source: bytes, matchers: Matchers) -> FileScan:
     # legacy syntax the grammar does not know is rewritten (same length) and
     # reported as written; the walk then sees the classes and functions whole
-    _, tree, repairs = repair(source, parser().parse(source))
+    _, tree, repairs = repair(source)
     walker = Walker(source, matchers, HANDLERS, TOKEN_HANDLERS)
     for found in repairs:
         if found.detector is not None:

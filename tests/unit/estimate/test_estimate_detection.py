@@ -106,7 +106,7 @@ class Legacy
 def test_a_class_after_a_curly_offset_is_read_whole_after_repair():
     tree = parser().parse(LEGACY_CLASS)
     assert tree.root_node.has_error
-    fixed, repaired, repairs = repair(LEGACY_CLASS, tree)
+    fixed, repaired, repairs = repair(LEGACY_CLASS)
     assert len(fixed) == len(LEGACY_CLASS) and not repaired.root_node.has_error
     assert [r.shown for r in repairs] == ["$s{0}", "$s{strlen($s) - 1}", "$s{1}"]
     scan = scan_source(LEGACY_CLASS, MATCHERS)
