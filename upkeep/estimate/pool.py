@@ -196,11 +196,26 @@ def scan_files(
     if jobs <= 1 or len(paths) <= CHUNK:
         _start(matchers, cache)
         return _scan_chunk(root_text, paths)
-    outcomes: list[ScanOutcome] = []
+    by_path: dict[str, ScanOutcome] = {}
     with ProcessPoolExecutor(
         max_workers=jobs, initializer=_start, initargs=(matchers, cache)
     ) as pool:
-        futures = [pool.submit(_scan_chunk, root_text, chunk) for chunk in _chunks(paths, CHUNK)]
+        futures = [
+            pool.submit(_scan_chunk, root_text, chunk)
+            for chunk in _chunks(largest_first(root, paths), CHUNK)
+        ]
         for future in futures:
-            outcomes.extend(future.result())
-    return outcomes
+            by_path.update((outcome.path, outcome) for outcome in future.result())
+    return [by_path[path] for path in paths]
+
+
+def largest_first(root: Path, paths: Sequence[str]) -> list[str]:
+    """The biggest files first, so no worker is left alone with a large one at the end."""
+
+    def size(path: str) -> int:
+        try:
+            return os.stat(os.path.join(root, path)).st_size
+        except OSError:
+            return 0
+
+    return sorted(paths, key=lambda path: (-size(path), path))
