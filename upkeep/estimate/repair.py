@@ -34,7 +34,10 @@ from upkeep.estimate.walker import previous_token
 MAX_ROUNDS = 4  # a repair can reveal another one; each round re-parses the file
 MAX_OFFSET_BYTES = 400  # an offset expression longer than this is not one
 
-_STRING_PARTS = frozenset({"encapsed_string", "heredoc_body", "string", "heredoc", "nowdoc"})
+# Where a "{" after a variable is no offset: interpolation, PHP 8.4 property hooks
+_NOT_OFFSETS = frozenset(
+    {"encapsed_string", "heredoc_body", "string", "heredoc", "nowdoc", "property_hook_list"}
+)
 _CURLY_OWNERS = frozenset(
     {"variable_name", "member_access_expression", "nullsafe_member_access_expression"}
 )
@@ -115,7 +118,7 @@ def next_token(node: Node) -> Node | None:
 def offset_owner(brace: Node) -> Node | None:
     """What a ``{`` indexes, if it opens a curly-brace offset (``$s{0}``, ``$a[1]{0}``)."""
     parent = brace.parent
-    if parent is not None and parent.type in _STRING_PARTS:
+    if parent is not None and parent.type in _NOT_OFFSETS:
         return None
     before = previous_token(brace)
     if before is None or before.parent is None:

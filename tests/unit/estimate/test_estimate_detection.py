@@ -122,6 +122,12 @@ def test_a_class_after_a_curly_offset_is_read_whole_after_repair():
     assert [(h.rule, h.line, h.column) for h in unclosed.hits] == [("syntax.curly-offset", 2, 6)]
 
 
+def test_a_property_hook_is_no_curly_offset_even_in_a_file_with_errors():
+    source = b"<?php\nclass A {\n    public string $name { get => $this->x; }\n}\n$a = ;\n"
+    scan = scan_source(source, MATCHERS)
+    assert (scan.hits, scan.parse_errors) == ((), ((5, 4),))
+
+
 def test_review_marks_survive_the_scan_cache():
     scan = scan_source(b"<?php\nini_restore('track_errors');\n", MATCHERS)
     assert [h.review for h in scan.hits] == [True]
