@@ -343,8 +343,7 @@ def _inspects_arguments(w: Walker, node: Node, ctx: Ctx, shown: str, args: list[
         watched = scope.parameters[position : position + 1]
     changed = [p for p in watched if scope.changed.get(p, node.end_byte) <= node.start_byte]
     if changed:
-        name = f"{shown} after {changed[0]} changed"
-        w.hit("func-get-args-modified", node, name, review=True)  # matters if the old value is used
+        w.hit("func-get-args-modified", node, f"{shown} after {changed[0]} changed")
 
 
 def _callbacks(w: Walker, args: list[Node], *, check_names: bool) -> None:

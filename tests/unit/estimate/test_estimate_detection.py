@@ -60,14 +60,6 @@ def test_restoring_a_removed_ini_setting_is_a_review_setting_it_breaks(tmp_path:
     ]
 
 
-def test_func_get_args_after_a_change_is_a_review(tmp_path: Path):
-    _write(
-        tmp_path,
-        {"a.php": "<?php\nfunction f($a) {\n    $a = 2;\n    return func_get_args();\n}\n"},
-    )
-    assert _found(tmp_path) == [("a.php", 4, "syntax.func-get-args-modified", "review")]
-
-
 def test_function_names_are_shown_with_one_pair_of_parentheses(tmp_path: Path):
     _write(
         tmp_path,
