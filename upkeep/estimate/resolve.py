@@ -2,7 +2,10 @@
 
 A hit is kept when its rule counts for (from, to], none of its ``unless``
 facts is declared anywhere in the project, and its ``only_if`` fact (if any)
-is. Findings come out sorted by path, line, column and rule.
+is. A kept hit is a *review* rather than a break when it says so (restoring a
+setting that no longer exists) or when the project also declares its
+``review_if`` fact (two copies of a class, one declaring the method static).
+Findings come out sorted by path, line, column and rule.
 
     >>> from upkeep.estimate.walker import FileScan, Hit
     >>> from upkeep.estimate.pool import ScanOutcome
