@@ -306,7 +306,9 @@ def render_summary(estimate: Estimate) -> str:
     if estimate.composer.present:
         extras.append(plural(len(estimate.composer.findings), "Composer finding"))
     if estimate.unreadable:
-        extras.append(plural(len(estimate.unreadable), "unreadable file"))
+        extras.append(
+            f"{plural(len(estimate.unreadable), 'file')} not read as PHP (listed, not priced)"
+        )
     if estimate.parse_problems:
         files = len({p.path for p in estimate.parse_problems})
         extras.append(f"{plural(files, 'file')} to review by hand (parse errors)")
