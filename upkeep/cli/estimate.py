@@ -173,8 +173,11 @@ def user_cache_dir() -> Path:
     return Path(base) / "upkeep" / "estimate"
 
 
-def _targets(args: argparse.Namespace, workspace: Workspace | None, stem: str) -> dict[str, str]:
-    """Format → where to write it ("-" is stdout); empty when nothing was asked for."""
+Targets = list[tuple[str, str]]  # (format, where to write it: a path, or "-" for stdout)
+
+
+def _targets(args: argparse.Namespace, workspace: Workspace | None, stem: str) -> Targets:
+    """Every report to write; empty when nothing was asked for."""
     formats = ["md", "html", "json"] if args.format == "all" else [args.format]
     output = args.output
     if output == "-":
@@ -182,25 +185,22 @@ def _targets(args: argparse.Namespace, workspace: Workspace | None, stem: str) -
             raise EstimateUsageError("--json already prints the JSON on stdout; drop --output -")
         if len(formats) > 1:
             raise EstimateUsageError("--output - (stdout) takes one --format (md, html or json)")
-        return {formats[0]: "-"}
-    targets = {"json": "-"} if args.json else {}
+        return [(formats[0], "-")]
+    stdout: Targets = [("json", "-")] if args.json else []
     if (
         output is not None
         and len(formats) == 1
         and not Path(output).is_dir()
         and not output.endswith("/")
     ):
-        return {**targets, formats[0]: output}
+        return [*stdout, (formats[0], output)]
     if output is not None:
         directory = Path(output)
     elif workspace is not None:
         directory = workspace.reports / "estimate"
     else:
-        return targets  # --path without --output: nothing lands in the current directory
-    files = {fmt: str(directory / f"{stem}{SUFFIX[fmt]}") for fmt in formats}
-    if args.json:
-        return {"json": "-", **{fmt: path for fmt, path in files.items() if fmt != "json"}}
-    return files
+        return stdout  # --path without --output: nothing lands in the current directory
+    return [*stdout, *((fmt, str(directory / f"{stem}{SUFFIX[fmt]}")) for fmt in formats)]
 
 
 def report_header(request: Request, name: str) -> ReportHeader:
@@ -224,11 +224,11 @@ def _today() -> str:
     return dt.date.today().isoformat()
 
 
-def _write(estimate: Estimate, header: ReportHeader, targets: dict[str, str]) -> list[str]:
+def _write(estimate: Estimate, header: ReportHeader, targets: Targets) -> list[str]:
     from upkeep.estimate.report import RENDERERS
 
     written = []
-    for fmt, target in targets.items():
+    for fmt, target in targets:
         text = RENDERERS[fmt](estimate, header)
         if target == "-":
             sys.stdout.write(text)
@@ -256,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
     progress(f"estimate: scanning {name} for PHP {request.from_line} → {request.to_line}")
     estimate = run_estimate(request)
     written = _write(estimate, report_header(request, name), targets)
-    stream = sys.stderr if "-" in targets.values() else sys.stdout
+    stream = sys.stderr if any(target == "-" for _, target in targets) else sys.stdout
     print(render_summary(estimate), file=stream)
     for target in written:
         print(f"  report: {target}", file=stream)

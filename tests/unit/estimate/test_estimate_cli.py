@@ -199,7 +199,7 @@ def test_json_with_output_also_writes_the_other_reports(tmp_path: Path, capsys):
     argv = ["estimate", "--path", str(FIXTURES / "polyfill"), "--from", "7.4", "--to", "8.0"]
     assert run([*argv, "--json", "--output", str(tmp_path / "out")]) == ExitCode.OK
     assert json.loads(capsys.readouterr().out)["to"] == "8.0"
-    assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".html", ".md"]
+    assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".html", ".json", ".md"]
 
 
 def test_full_versions_are_read_as_their_line(capsys):
