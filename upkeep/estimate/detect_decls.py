@@ -1,9 +1,11 @@
 """Detectors for declarations: classes, functions, methods and their parameters.
 
-They also set the context below them (the class being declared, whether
-``$this`` exists) and record what the project declares, so calls elsewhere can
-be checked against it: ``function:app\\mysql_query``, ``class:app\\report``,
-``method:app\\report::render`` (non-static methods only).
+They also set the context below them (the class being declared, the
+function and its parameters, whether ``$this`` exists) and record what the
+project declares, so calls elsewhere can be checked against it:
+``function:app\\mysql_query``, ``class:app\\report``,
+``method:app\\report::render`` (a non-static method) and
+``static-method:app\\report::create`` (a static one).
 """
 
 from __future__ import annotations
