@@ -156,3 +156,30 @@ def test_a_fifo_named_php_is_left_out_and_does_not_hang_the_scan(tmp_path: Path)
     estimate = result["estimate"]
     assert "x.php (not a regular file: a FIFO)" in estimate.excluded
     assert [f.path for f in estimate.findings][:1] == ["index.php"]
+
+
+def test_the_scan_itself_refuses_a_fifo_without_blocking(tmp_path: Path):
+    """A file that turns into a FIFO after the listing: opened non-blocking, then refused."""
+    from upkeep.estimate.catalogue import load_catalogue
+    from upkeep.estimate.matchers import compile_matchers
+    from upkeep.estimate.pool import scan_files
+
+    os.mkfifo(tmp_path / "late.php")
+    matchers = compile_matchers(load_catalogue())
+    outcomes: list = []
+    worker = threading.Thread(
+        target=lambda: outcomes.extend(
+            scan_files(tmp_path, ["late.php"], matchers, jobs=1, cache=None)
+        ),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=60)
+    if worker.is_alive():
+        with open(tmp_path / "late.php", "wb"):
+            pass
+        worker.join(timeout=10)
+        pytest.fail("the scan blocked on a FIFO")
+    assert [(o.path, o.scan, o.error) for o in outcomes] == [
+        ("late.php", None, "not a regular file")
+    ]
