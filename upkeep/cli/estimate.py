@@ -24,7 +24,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from upkeep.errors import UsageError
 from upkeep.estimate.errors import EstimateUsageError
@@ -225,24 +225,31 @@ def _today() -> str:
 
 
 def _write(estimate: Estimate, header: ReportHeader, targets: Targets) -> list[str]:
-    from upkeep.estimate.report import RENDERERS
-
     written = []
     for fmt, target in targets:
-        text = RENDERERS[fmt](estimate, header)
         if target == "-":
-            sys.stdout.write(text)
+            _render(estimate, header, fmt, sys.stdout)
             continue
         path = Path(target)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            with path.open("w", encoding="utf-8") as stream:
+                _render(estimate, header, fmt, stream)
         except OSError as error:
             raise EstimateUsageError(
                 f"{target}: cannot write the report ({error.strerror})"
             ) from None
         written.append(target)
     return written
+
+
+def _render(estimate: Estimate, header: ReportHeader, fmt: str, stream: TextIO) -> None:
+    from upkeep.estimate.report import RENDERERS, write_json
+
+    if fmt == "json":  # streamed: a large tree's JSON is never whole in memory
+        write_json(estimate, header, stream)
+    else:
+        stream.write(RENDERERS[fmt](estimate, header))
 
 
 def run(args: argparse.Namespace) -> int:

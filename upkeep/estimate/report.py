@@ -22,7 +22,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import upkeep
 from upkeep.estimate.catalogue import Severity
@@ -174,6 +174,19 @@ def to_data(estimate: Estimate, header: ReportHeader | None = None) -> dict[str,
 
 def render_json(estimate: Estimate, header: ReportHeader | None = None) -> str:
     return json.dumps(to_data(estimate, header), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_json(estimate: Estimate, header: ReportHeader | None, stream: TextIO) -> None:
+    """``render_json``'s bytes, written piece by piece.
+
+    Tens of thousands of findings make a JSON text of tens of MB, and the
+    indenting encoder holds every piece of it until it joins them: streamed,
+    neither the pieces nor the text are ever whole in memory.
+    """
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
+    for chunk in encoder.iterencode(to_data(estimate, header)):
+        stream.write(chunk)
+    stream.write("\n")
 
 
 @dataclass(frozen=True)

@@ -155,3 +155,14 @@ def test_no_sentences_run_together(tmp_path: Path):
     assert not re.search(r"[a-z)]\.[A-Z]", re.sub(r"<[^>]+>", "", body.split("<h2>")[0]))
     assert not re.search(r"[^.]\.\.(?!\.)", text)
     assert not re.search(r"[^.]\.\.(?!\.)", render_markdown(estimate, _header()))
+
+
+def test_streamed_json_is_the_rendered_json(corpus_copy: Path):
+    import io
+
+    from upkeep.estimate.report import write_json
+
+    estimate = run_estimate(request(corpus_copy, source="corpus"))
+    stream = io.StringIO()
+    write_json(estimate, _header(), stream)
+    assert stream.getvalue() == render_json(estimate, _header())
