@@ -389,7 +389,9 @@ def _check_rule(rule: Rule, line: PhpLine, where: str) -> None:
 
 def _load_file(path: Path) -> tuple[list[Rule], list[Risk]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader when PyYAML has it: every estimate reads this at start-up
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except (OSError, yaml.YAMLError) as error:
         raise CatalogueError(f"{path.name}: cannot be read ({error})") from None
     if not isinstance(data, dict):
