@@ -136,6 +136,9 @@ def _composer_roots(root: Path, directories: set[str]) -> dict[str, tuple[str, s
 
 
 def _json(path: Path) -> Any:
+    """A JSON document, or None; only a regular file is opened (a FIFO would block)."""
+    if not path.is_file():
+        return None
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):

@@ -183,3 +183,23 @@ def test_the_scan_itself_refuses_a_fifo_without_blocking(tmp_path: Path):
     assert [(o.path, o.scan, o.error) for o in outcomes] == [
         ("late.php", None, "not a regular file")
     ]
+
+
+def test_a_fifo_named_composer_json_below_the_root_does_not_hang(tmp_path: Path):
+    write(tmp_path, {"index.php": OLD, "lib/feeds/Feed.php": OLD})
+    os.mkfifo(tmp_path / "lib" / "feeds" / "composer.json")
+    found: list = []
+    worker = threading.Thread(
+        target=lambda: found.extend(
+            find_libraries(tmp_path, ("index.php", "lib/feeds/Feed.php"), {})
+        ),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=60)
+    if worker.is_alive():
+        with open(tmp_path / "lib" / "feeds" / "composer.json", "w"):
+            pass
+        worker.join(timeout=10)
+        pytest.fail("reading a FIFO named composer.json blocked")
+    assert found == []
