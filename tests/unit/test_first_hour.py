@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_the_readme_says_where_the_upkeep_command_is_and_bootstrap_puts_it_there() -> None:
     head = (REPO / "README.md").read_text().split("\n## ", 1)[0]
     assert "`.venv/bin/upkeep`" in head and "source .venv/bin/activate" in head
-    assert ".venv/bin/python -m pip install" in (REPO / "scripts" / "bootstrap").read_text()
+    assert "pip_install -e ." in (REPO / "scripts" / "bootstrap").read_text()
     command = REPO / ".venv" / "bin" / "upkeep"
     if not (REPO / ".venv").is_dir():
         pytest.fail("no .venv: the tests run after scripts/bootstrap (README, CI)")

@@ -69,6 +69,25 @@ def _provision(args: argparse.Namespace) -> int:
     return ExitCode.OK if result.ok else ExitCode.FAILED
 
 
+LISTED = 20  # changed operations shown one by one; more are counted per task
+
+
+def by_task(changed: list[tuple[str, str]]) -> list[tuple[str, int, int]]:
+    """(task, operations changed, hosts) in the order tasks ran; a task is the deploy
+    section an operation belongs to ("Site | PHP-FPM | ..." is PHP-FPM's).
+
+    >>> by_task([("a", "Site | PHP-FPM | pool"), ("b", "Site | PHP-FPM | pool"), ("a", "x")])
+    [('PHP-FPM', 2, 2), ('x', 1, 1)]
+    """
+    counts: dict[str, tuple[int, set[str]]] = {}
+    for host, operation in changed:
+        parts = operation.split(" | ")
+        task = parts[1] if len(parts) > 2 else parts[0]
+        count, hosts = counts.get(task, (0, set()))
+        counts[task] = (count + 1, hosts | {host})
+    return [(task, count, len(hosts)) for task, (count, hosts) in counts.items()]
+
+
 def _print(result: ProvisionResult) -> None:
     run = result.run
     for outcome in result.environments:
@@ -84,7 +103,10 @@ def _print(result: ProvisionResult) -> None:
         return
     changed = [(op.host, op.operation) for op in run.ops if op.status is OpStatus.CHANGED]
     print(f"{len(changed)} of {len(run.ops)} operations changed in {result.seconds:.1f} s")
-    if changed:
+    if len(changed) > LISTED:  # a first provision: by task, not a line per operation and host
+        print(table(("task", "operations changed", "hosts"), by_task(changed)))
+        print("(--json lists every operation)")
+    elif changed:
         print(table(("host", "changed"), changed))
     if result.pins_commit:
         print(f"pins committed: {result.pins_commit[:10]}")
