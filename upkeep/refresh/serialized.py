@@ -139,7 +139,9 @@ def _walk(data: bytes) -> list[_Event]:
     stack: list[list[int]] = []  # [items left (keys and values), kind: 0 array / 1 object]
     pos = 0
     end = len(data)
-    slots = 0  # values numbered as PHP does for r:/R: (keys and references are not)
+    # Values numbered as PHP's unserializer does for r:/R:: every value but keys and R:
+    # references; an r: (object) reference takes a number once it has pointed back.
+    slots = 0
     while True:
         is_key = bool(stack) and stack[-1][0] % 2 == 0
         if pos >= end:
@@ -192,6 +194,8 @@ def _walk(data: bytes) -> list[_Event]:
             index = int(m.group(2))
             if not 1 <= index <= slots:
                 raise SerializedError(f"reference to value {index}, which is not there yet")
+            if kind == b"r":
+                slots += 1
             events.append(("r", m.group(1).decode(), index))
             pos = m.end()
         else:

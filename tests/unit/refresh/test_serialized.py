@@ -239,13 +239,17 @@ values = st.recursive(leaves, _containers, max_leaves=25)
 
 def with_references(value: Value, rng: random.Random) -> Value:
     """``value`` with some values swapped for r:/R: references to earlier ones, as PHP numbers them."""
-    slots: list[Value] = []  # PHP's value numbering: every value that is not a key or a reference
+    # PHP's value numbering (var_push in its unserializer): every value that is not a key
+    # and not an R: reference, so an r: (object) reference takes a number of its own.
+    slots: list[Value] = []
 
     def walk(node: Value, top: bool) -> Value:
         if not top and slots and rng.random() < 0.15:
             objects = [i + 1 for i, v in enumerate(slots) if isinstance(v, PhpObject)]
             if objects and rng.random() < 0.5:
-                return PhpRef("r", rng.choice(objects))
+                target = rng.choice(objects)
+                slots.append(slots[target - 1])  # numbered too: the same object again
+                return PhpRef("r", target)
             return PhpRef("R", rng.randrange(1, len(slots) + 1))
         slots.append(node)
         if isinstance(node, PhpArray):
@@ -413,3 +417,21 @@ def test_a_serialized_value_in_a_row_is_always_noticed(value: Value, before: byt
     """``may_be_in`` may say yes to plain text; it never says no to a serialized value."""
     row = b"(1," + quote(before) + b"," + quote(dumps(value)) + b")"
     assert may_be_in(row)
+
+
+# What PHP 8.2's own serialize() wrote for $o->a = $x; $o->b = $x; $o->c = new stdClass;
+# $o->d = $o->c: the r: reference in b takes a number of its own, so d points at 4.
+PHP_NUMBERED = (
+    b'O:8:"stdClass":4:{s:1:"a";O:8:"stdClass":0:{}s:1:"b";r:2;'
+    b's:1:"c";O:8:"stdClass":0:{}s:1:"d";r:4;}'
+)
+
+
+def test_an_object_reference_is_numbered_as_php_numbers_it() -> None:
+    assert loads(PHP_NUMBERED).properties[3] == (b"d", PhpRef("r", 4))
+    assert rewrite(PHP_NUMBERED, URLS) == PHP_NUMBERED
+    # R: references take no number; an r: never points at itself (PHP refuses both).
+    with pytest.raises(SerializedError, match="not there yet"):
+        loads(b'O:8:"stdClass":1:{s:1:"a";r:2;}')
+    with pytest.raises(SerializedError, match="not there yet"):
+        loads(b"a:2:{i:0;i:1;i:1;R:3;}")
