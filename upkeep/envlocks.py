@@ -51,15 +51,30 @@ def environment_locks(project: Project, names: Sequence[str], purpose: str) -> l
     ]
 
 
-@contextmanager
-def holding(locks: Sequence[Lock]) -> Iterator[None]:
-    """Hold every lock for the block; a held one stops here (LockHeld) with none kept."""
+def acquire_all(locks: Sequence[Lock]) -> list[Lock]:
+    """Take every lock, in order; a held one stops here (LockHeld) with none kept."""
     taken: list[Lock] = []
     try:
         for lock in locks:
             lock.acquire()
             taken.append(lock)
+    except BaseException:
+        release_all(taken)
+        raise
+    return taken
+
+
+def release_all(locks: list[Lock]) -> None:
+    """Release what ``acquire_all`` took, the last taken first (the list ends empty)."""
+    while locks:
+        locks.pop().release()
+
+
+@contextmanager
+def holding(locks: Sequence[Lock]) -> Iterator[None]:
+    """Hold every lock for the block; a held one stops here (LockHeld) with none kept."""
+    taken = acquire_all(locks)
+    try:
         yield
     finally:
-        for lock in reversed(taken):
-            lock.release()
+        release_all(taken)

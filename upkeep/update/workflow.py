@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from upkeep import secrets
 from upkeep.desired import base_dir
-from upkeep.envlocks import environment_lock, environment_locks
+from upkeep.envlocks import acquire_all, environment_lock, environment_locks, release_all
 from upkeep.errors import RunFailed, UpkeepError, UsageError
 from upkeep.inventory import Environment, Project, load_project
 from upkeep.inventory.pins import load_pins, revert_pins, write_pins
@@ -282,19 +282,11 @@ def _drive(run: _Update) -> None:
 def _take_locks(run: _Update) -> None:
     """The lock of every environment the update touches, before anything can change or undo."""
     purpose = f"update minor {run.project.name} {run.journal.from_build} → {run.journal.to_build}"
-    locks = environment_locks(run.project, list(run.project.environments), purpose)
-    try:
-        for lock in locks:
-            lock.acquire()
-            run.locks.append(lock)
-    except BaseException:
-        _release_locks(run)
-        raise
+    run.locks = acquire_all(environment_locks(run.project, list(run.project.environments), purpose))
 
 
 def _release_locks(run: _Update) -> None:
-    while run.locks:
-        run.locks.pop().release()
+    release_all(run.locks)
 
 
 def _lock(run: _Update) -> str:
