@@ -97,11 +97,28 @@ def say(line: str) -> None:
 
 
 # -- the dataset ----------------------------------------------------------------
-FIRST = [("Anna", "anna"), ("Ben", "ben"), ("Chloé", "chloe"), ("David", "david"),
-         ("Emma", "emma"), ("François", "francois"), ("Søren", "soren"), ("Zoë", "zoe"),
-         ("Liam", "liam"), ("Mia", "mia")]  # fmt: skip
-LAST = [("Müller", "mueller"), ("Smith", "smith"), ("García", "garcia"), ("O'Neill", "oneill"),
-        ("Novák", "novak"), ("Jensen", "jensen"), ("Weber", "weber"), ("Rossi", "rossi")]  # fmt: skip
+FIRST = [
+    ("Anna", "anna"),
+    ("Ben", "ben"),
+    ("Chloé", "chloe"),
+    ("David", "david"),
+    ("Emma", "emma"),
+    ("François", "francois"),
+    ("Søren", "soren"),
+    ("Zoë", "zoe"),
+    ("Liam", "liam"),
+    ("Mia", "mia"),
+]
+LAST = [
+    ("Müller", "mueller"),
+    ("Smith", "smith"),
+    ("García", "garcia"),
+    ("O'Neill", "oneill"),
+    ("Novák", "novak"),
+    ("Jensen", "jensen"),
+    ("Weber", "weber"),
+    ("Rossi", "rossi"),
+]
 DOMAINS = ["example.com", "mail.example", "post.example", "shop.example"]
 STREETS = ["Hauptstraße", "Rue de la Paix", "High Street", "Calle Mayor", "Via Roma"]
 CITIES = ["10115 Berlin", "75002 Paris", "SW1A 1AA London", "28013 Madrid", "00184 Roma"]
@@ -244,11 +261,18 @@ def generate(host: Host, data: Dataset) -> None:
     ).split()
     u0, o0 = int(offsets[0]), int(offsets[1])
     values = {
-        "u0": u0, "o0": o0, "users": data.users, "url": URL, "paragraphs": data.paragraphs,
-        "name": _name("k"), "email": _email("k"), "status": _elt("seq", STATUSES),
-        "street": _elt("seq", STREETS), "city": _elt("seq DIV 5", CITIES),
+        "u0": u0,
+        "o0": o0,
+        "users": data.users,
+        "url": URL,
+        "paragraphs": data.paragraphs,
+        "name": _name("k"),
+        "email": _email("k"),
+        "status": _elt("seq", STATUSES),
+        "street": _elt("seq", STREETS),
+        "city": _elt("seq DIV 5", CITIES),
         "country": _elt("seq DIV 5", COUNTRIES),
-    }  # fmt: skip
+    }
     plan = [
         ("users", USERS, data.users),
         ("orders", ORDERS, data.orders),
@@ -436,7 +460,9 @@ class Bench:
         production = self.project.environment("production")
         staging = self.project.environment("staging")
         schema = inspect.source_facts(self.source, DATABASE, self.dump_defaults).columns
-        self.stream(result, for_refresh(self.project, production, staging, os.urandom(32), schema=schema))  # fmt: skip
+        self.stream(
+            result, for_refresh(self.project, production, staging, os.urandom(32), schema=schema)
+        )
 
     # c. the whole refresh, as the operator runs it
     def whole_refresh(self, result: Result) -> None:
@@ -474,11 +500,13 @@ class Bench:
         dumped = time.monotonic()
         ticker("dumped on production", force=True)
         _pipe_commands(
-            ssh_argv(self.source, root_command(f"tar -C {Path(MYDUMPER_DIR).parent} -cf - "
-                                               f"{Path(MYDUMPER_DIR).name}")),
+            ssh_argv(
+                self.source,
+                root_command(f"tar -C {Path(MYDUMPER_DIR).parent} -cf - {Path(MYDUMPER_DIR).name}"),
+            ),
             ssh_argv(self.target, root_command(f"tar -C {Path(MYDUMPER_DIR).parent} -xf -")),
             lambda piped: ticker(f"{piped / 1e6:.0f} MB of files moved"),
-        )  # fmt: skip
+        )
         moved = time.monotonic()
         ticker("moved to staging", force=True)
         check_root(

@@ -53,18 +53,35 @@ STATEMENT_BYTES = 1 << 20  # mariadb-dump starts a new INSERT near net_buffer_le
 
 def _header() -> bytes:
     tables = {
-        "users": ["`id` int NOT NULL", "`name` varchar(191) NOT NULL",
-                  "`email` varchar(191) NOT NULL", "`created_at` datetime NOT NULL"],
-        "orders": ["`id` int NOT NULL", "`user_id` int NOT NULL", "`total_cents` int NOT NULL",
-                   "`status` varchar(20) NOT NULL", "`shipping_address` text NOT NULL",
-                   "`created_at` datetime NOT NULL"],
-        "activity_log": ["`id` int NOT NULL", "`message` text NOT NULL",
-                         "`created_at` datetime NOT NULL"],
+        "users": [
+            "`id` int NOT NULL",
+            "`name` varchar(191) NOT NULL",
+            "`email` varchar(191) NOT NULL",
+            "`created_at` datetime NOT NULL",
+        ],
+        "orders": [
+            "`id` int NOT NULL",
+            "`user_id` int NOT NULL",
+            "`total_cents` int NOT NULL",
+            "`status` varchar(20) NOT NULL",
+            "`shipping_address` text NOT NULL",
+            "`created_at` datetime NOT NULL",
+        ],
+        "activity_log": [
+            "`id` int NOT NULL",
+            "`message` text NOT NULL",
+            "`created_at` datetime NOT NULL",
+        ],
         "settings": ["`name` varchar(191) NOT NULL", "`value` longtext NOT NULL"],
-        "products": ["`id` int NOT NULL", "`sku` varchar(20) NOT NULL", "`title` text NOT NULL",
-                     "`description` text NOT NULL", "`image` text NOT NULL",
-                     "`price_cents` int NOT NULL"],
-    }  # fmt: skip
+        "products": [
+            "`id` int NOT NULL",
+            "`sku` varchar(20) NOT NULL",
+            "`title` text NOT NULL",
+            "`description` text NOT NULL",
+            "`image` text NOT NULL",
+            "`price_cents` int NOT NULL",
+        ],
+    }
     out = [
         b"-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB (synthetic, for benchmarks)\n"
         b"/*!40101 SET NAMES utf8mb4 */;\n"

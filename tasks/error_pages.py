@@ -36,22 +36,37 @@ class ErrorPage:
 
 
 PAGES = (
-    ErrorPage("500", "Something went wrong on our side",
-              "The page could not be shown because of an error on the server.",
-              "We have been notified. Please try again in a few minutes."),
-    ErrorPage("502", "We are having a technical hiccup",
-              "The site's application is not answering right now.",
-              "We have been notified and are on it. Please try again shortly."),
-    ErrorPage("503", "Temporarily unavailable",
-              "The site cannot serve your request at the moment.",
-              "Please try again in a few minutes."),
-    ErrorPage("504", "This is taking too long",
-              "The site did not answer in time.",
-              "Please try again in a moment."),
-    ErrorPage("maintenance", "Down for scheduled maintenance",
-              "We are updating the site to keep it fast and secure.",
-              "It will be back in a few minutes. Thank you for your patience."),
-)  # fmt: skip
+    ErrorPage(
+        "500",
+        "Something went wrong on our side",
+        "The page could not be shown because of an error on the server.",
+        "We have been notified. Please try again in a few minutes.",
+    ),
+    ErrorPage(
+        "502",
+        "We are having a technical hiccup",
+        "The site's application is not answering right now.",
+        "We have been notified and are on it. Please try again shortly.",
+    ),
+    ErrorPage(
+        "503",
+        "Temporarily unavailable",
+        "The site cannot serve your request at the moment.",
+        "Please try again in a few minutes.",
+    ),
+    ErrorPage(
+        "504",
+        "This is taking too long",
+        "The site did not answer in time.",
+        "Please try again in a moment.",
+    ),
+    ErrorPage(
+        "maintenance",
+        "Down for scheduled maintenance",
+        "We are updating the site to keep it fast and secure.",
+        "It will be back in a few minutes. Thank you for your patience.",
+    ),
+)
 
 
 def page_html(page: ErrorPage, site_name: str) -> str:

@@ -12,10 +12,22 @@ from upkeep.desired import SiteState
 
 # What a PHP application needs to run and migrate its own schema; no GRANT, no FILE.
 SITE_PRIVILEGES = (
-    "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "INDEX", "DROP",
-    "REFERENCES", "CREATE TEMPORARY TABLES", "LOCK TABLES", "CREATE VIEW", "SHOW VIEW",
-    "TRIGGER", "EXECUTE",
-)  # fmt: skip
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "CREATE",
+    "ALTER",
+    "INDEX",
+    "DROP",
+    "REFERENCES",
+    "CREATE TEMPORARY TABLES",
+    "LOCK TABLES",
+    "CREATE VIEW",
+    "SHOW VIEW",
+    "TRIGGER",
+    "EXECUTE",
+)
 # A consistent dump (--single-transaction, routines, triggers, events) and nothing more.
 DUMP_PRIVILEGES = ("SELECT", "SHOW VIEW", "TRIGGER", "EVENT", "LOCK TABLES", "EXECUTE")
 

@@ -22,8 +22,11 @@ def tls_paths(site: SiteState) -> tuple[str, str]:
 
 def vhost_text(site: SiteState) -> str:
     certificate, key = tls_paths(site)
-    uploads = [path.removeprefix(site.docroot + "/") for path in site.shared_paths
-               if path.startswith(site.docroot + "/")]  # fmt: skip
+    uploads = [
+        path.removeprefix(site.docroot + "/")
+        for path in site.shared_paths
+        if path.startswith(site.docroot + "/")
+    ]
     return render(
         "nginx/site.conf.j2", site=site, tls_certificate=certificate, tls_key=key, uploads=uploads
     )

@@ -165,9 +165,15 @@ def release_deployed(
         host.noop(f"release {info.current} at {commit[:10]} is current")
         return
     script = release_script(
-        base_dir=base_dir, user=user, release_id=release_id, commit=commit, archive=archive,
-        shared_paths=shared_paths, keep=keep, commands=commands,
-    )  # fmt: skip
+        base_dir=base_dir,
+        user=user,
+        release_id=release_id,
+        commit=commit,
+        archive=archive,
+        shared_paths=shared_paths,
+        keep=keep,
+        commands=commands,
+    )
     yield f"bash -c {shlex.quote(script)}"
 
 

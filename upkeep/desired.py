@@ -16,11 +16,26 @@ from dataclasses import dataclass, field
 # Extensions compiled into php<line>-common: no package of their own.
 COMMON_EXTENSIONS = frozenset(
     {
-        "calendar", "ctype", "exif", "ffi", "fileinfo", "ftp", "gettext", "iconv", "json",
-        "pdo", "phar", "posix", "shmop", "sockets", "sysvmsg", "sysvsem", "sysvshm",
+        "calendar",
+        "ctype",
+        "exif",
+        "ffi",
+        "fileinfo",
+        "ftp",
+        "gettext",
+        "iconv",
+        "json",
+        "pdo",
+        "phar",
+        "posix",
+        "shmop",
+        "sockets",
+        "sysvmsg",
+        "sysvsem",
+        "sysvshm",
         "tokenizer",
     }
-)  # fmt: skip
+)
 # Packages every site gets, whatever the inventory lists.
 CORE_PACKAGES = ("fpm", "cli", "common", "opcache", "readline")
 

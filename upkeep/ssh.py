@@ -28,14 +28,21 @@ def ssh_options(host: SshHost) -> list[str]:
     """``ssh`` and its options for ``host``, without the destination (rsync's ``-e`` wants this)."""
     argv = [
         "ssh",
-        "-p", str(host.port),
-        "-o", "BatchMode=yes",
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", f"ServerAliveInterval={KEEPALIVE_SECONDS}",
-        "-o", f"ServerAliveCountMax={KEEPALIVE_MISSES}",
-        "-o", "ConnectTimeout=15",
-        "-o", "IdentitiesOnly=yes",
-    ]  # fmt: skip
+        "-p",
+        str(host.port),
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        f"ServerAliveInterval={KEEPALIVE_SECONDS}",
+        "-o",
+        f"ServerAliveCountMax={KEEPALIVE_MISSES}",
+        "-o",
+        "ConnectTimeout=15",
+        "-o",
+        "IdentitiesOnly=yes",
+    ]
     if host.known_hosts is not None:
         argv += ["-o", f"UserKnownHostsFile={host.known_hosts}"]
     if host.key is not None:

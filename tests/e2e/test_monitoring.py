@@ -309,15 +309,27 @@ def test_bad_input_under_nagios_is_unknown(
 ) -> None:
     code, out = upkeep(lab, capsys, "check", "demo", "qa", "--nagios")
     assert code == 3
-    assert out == "UPKEEP UNKNOWN - project demo has no environment 'qa' (it has: dev, staging, production)\n"  # fmt: skip
+    assert (
+        out
+        == "UPKEEP UNKNOWN - project demo has no environment 'qa' (it has: dev, staging, production)\n"
+    )
 
 
 def test_a_prometheus_textfile(
     lab: RunningLab, capsys: pytest.CaptureFixture[str], history: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "upkeep.prom"
-    code, _ = upkeep(lab, capsys, "check", "demo", "staging", "--prometheus", str(path),
-                     "--history", str(history))  # fmt: skip
+    code, _ = upkeep(
+        lab,
+        capsys,
+        "check",
+        "demo",
+        "staging",
+        "--prometheus",
+        str(path),
+        "--history",
+        str(history),
+    )
     text = path.read_text()
     assert code in (0, 1)  # staging's logs may still hold nginx's words from the outage
     assert (
@@ -334,16 +346,30 @@ def test_the_months_sla_report_over_that_history(
     lab: RunningLab, capsys: pytest.CaptureFixture[str], history: Path, tmp_path: Path
 ) -> None:
     listed = json.loads(
-        upkeep(lab, capsys, "incident", "list", "demo", "--all", "--json", "--history",
-               str(history))[1]
-    )  # fmt: skip
+        upkeep(
+            lab, capsys, "incident", "list", "demo", "--all", "--json", "--history", str(history)
+        )[1]
+    )
     certificate = next(i for i in listed if i["check"] == "certificate")
-    code, out = upkeep(lab, capsys, "incident", "ack", "demo", str(certificate["id"]),
-                       "--history", str(history))  # fmt: skip
+    code, out = upkeep(
+        lab, capsys, "incident", "ack", "demo", str(certificate["id"]), "--history", str(history)
+    )
     assert code == 0 and f"incident #{certificate['id']}" in out
     month_text = f"{dt.datetime.now(ZoneInfo('Europe/Warsaw')):%Y-%m}"  # the SLA's calendar
-    code, out = upkeep(lab, capsys, "sla", "report", "demo", "--month", month_text,
-                       "--history", str(history), "--output", str(tmp_path), "--json")  # fmt: skip
+    code, out = upkeep(
+        lab,
+        capsys,
+        "sla",
+        "report",
+        "demo",
+        "--month",
+        month_text,
+        "--history",
+        str(history),
+        "--output",
+        str(tmp_path),
+        "--json",
+    )
     assert code == 0
     report = json.loads(out)
     assert report["format"] == "upkeep-sla/1" and report["month"] == month_text

@@ -92,8 +92,15 @@ def test_refresh_clones_production_into_staging_sanitized_at_the_staging_domain(
     assert code == 0, err
     report = json.loads(out)
     assert [step["name"] for step in report["steps"]] == [
-        "check", "lock", "backup", "database", "files", "code", "verify", "smoke",
-    ]  # fmt: skip
+        "check",
+        "lock",
+        "backup",
+        "database",
+        "files",
+        "code",
+        "verify",
+        "smoke",
+    ]
     assert report["data"]["values_sanitized"] >= 400  # 200 names and 200 addresses at least
     assert report["data"]["serialized_rewritten"] > 0 and report["data"]["truncated"] == [
         "activity_log"
@@ -167,12 +174,16 @@ def test_without_yes_and_without_a_terminal_it_refuses(
 @contextlib.contextmanager
 def _bulk_production(lab: RunningLab) -> Iterator[None]:
     """~30 MB more in production, so a stream lasts long enough to be broken midway."""
-    _root(lab, "production", (
-        "mariadb demo -e 'SET SESSION max_recursive_iterations = 100000; "
-        "CREATE TABLE bulk (id INT PRIMARY KEY, payload TEXT NOT NULL); "
-        "INSERT INTO bulk WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s "
-        "WHERE n < 30000) SELECT n, TO_BASE64(RANDOM_BYTES(768)) FROM s'"
-    ))  # fmt: skip
+    _root(
+        lab,
+        "production",
+        (
+            "mariadb demo -e 'SET SESSION max_recursive_iterations = 100000; "
+            "CREATE TABLE bulk (id INT PRIMARY KEY, payload TEXT NOT NULL); "
+            "INSERT INTO bulk WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s "
+            "WHERE n < 30000) SELECT n, TO_BASE64(RANDOM_BYTES(768)) FROM s'"
+        ),
+    )
     try:
         yield
     finally:
@@ -206,8 +217,11 @@ def test_ssh_dropped_mid_stream_restores_staging(provisioned: RunningLab) -> Non
         before = _checksums(provisioned)
         drop = "pkill -KILL -f '[s]shd: upkeep' || true"  # every SSH session to production
         with pytest.raises(RefreshFailed) as failed:
-            refresh(provisioned.workspace, "demo",
-                    transform_factory=lambda: _Interrupting(provisioned, drop, "production"))  # fmt: skip
+            refresh(
+                provisioned.workspace,
+                "demo",
+                transform_factory=lambda: _Interrupting(provisioned, drop, "production"),
+            )
         assert "dump on the source failed" in str(failed.value)
         assert failed.value.report.restored
         assert _checksums(provisioned) == before
@@ -216,28 +230,39 @@ def test_ssh_dropped_mid_stream_restores_staging(provisioned: RunningLab) -> Non
 
 def test_target_disk_full_midway_restores_staging(provisioned: RunningLab) -> None:
     datadir = "/var/lib/mysql/demo"
-    console(provisioned, "staging", (
-        f"systemctl stop mariadb && mv {datadir} {datadir}.disk && mkdir {datadir} && "
-        f"mount -t tmpfs -o size=128m tmpfs {datadir} && cp -a {datadir}.disk/. {datadir}/ && "
-        f"chown mysql:mysql {datadir} && systemctl start mariadb"
-    ))  # fmt: skip
+    console(
+        provisioned,
+        "staging",
+        (
+            f"systemctl stop mariadb && mv {datadir} {datadir}.disk && mkdir {datadir} && "
+            f"mount -t tmpfs -o size=128m tmpfs {datadir} && cp -a {datadir}.disk/. {datadir}/ && "
+            f"chown mysql:mysql {datadir} && systemctl start mariadb"
+        ),
+    )
     try:
         with _bulk_production(provisioned):
             before = _checksums(provisioned)
             # Once the stream runs, something else takes all but 8 MB: the import cannot fit.
             fill = f"fallocate -l $(( $(df -B1 --output=avail {datadir} | tail -1) - 8388608 )) {datadir}/filler"
             with pytest.raises(RefreshFailed) as failed:
-                refresh(provisioned.workspace, "demo",
-                        transform_factory=lambda: _Interrupting(provisioned, fill, "staging"))  # fmt: skip
+                refresh(
+                    provisioned.workspace,
+                    "demo",
+                    transform_factory=lambda: _Interrupting(provisioned, fill, "staging"),
+                )
             assert "import on the target failed" in str(failed.value)
             assert failed.value.report.restored
             assert _checksums(provisioned) == before
     finally:
-        console(provisioned, "staging", (
-            f"rm -f {datadir}/filler; systemctl stop mariadb && rm -rf {datadir}.disk.new && "
-            f"cp -a {datadir}/. {datadir}.disk/ && umount {datadir} && rmdir {datadir} && "
-            f"mv {datadir}.disk {datadir} && systemctl start mariadb"
-        ))  # fmt: skip
+        console(
+            provisioned,
+            "staging",
+            (
+                f"rm -f {datadir}/filler; systemctl stop mariadb && rm -rf {datadir}.disk.new && "
+                f"cp -a {datadir}/. {datadir}.disk/ && umount {datadir} && rmdir {datadir} && "
+                f"mv {datadir}.disk {datadir} && systemctl start mariadb"
+            ),
+        )
     assert _lock_is_free(provisioned)
 
 

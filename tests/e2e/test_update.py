@@ -157,10 +157,21 @@ def _killed_during_promotion(lab: RunningLab) -> Iterator[None]:
     store = workflow.store()
     earlier = store.load("demo")
     process = subprocess.Popen(
-        [sys.executable, "-m", "upkeep.cli.main", "--root", str(lab.workspace.root),
-         "update", "minor", "demo", "--yes"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "upkeep.cli.main",
+            "--root",
+            str(lab.workspace.root),
+            "update",
+            "minor",
+            "demo",
+            "--yes",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 900
     try:
         while time.monotonic() < deadline and process.poll() is None:
@@ -268,4 +279,5 @@ def test_a_minor_update_goes_through_with_production_serving_all_along(
     assert code == 0 and json.loads(out)["state"] == "nothing to do"
     print(  # the figures for the closing note
         f"\nminor update: {requests} requests to production during the run, {len(failures)} failed; "
-          + ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in report["steps"]))  # fmt: skip
+        + ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in report["steps"])
+    )

@@ -69,9 +69,15 @@ def test_a_site_that_does_not_answer_is_critical_and_its_hosts_unknown(
     assert code == 2  # CRITICAL: Nagios's numbering, in every format
     results = {r["check"]: r for r in report["results"]}
     assert list(results) == [
-        "health", "certificate", "php_build", "services", "disk", "database", "logs",
+        "health",
+        "certificate",
+        "php_build",
+        "services",
+        "disk",
+        "database",
+        "logs",
         "error_page",
-    ]  # fmt: skip
+    ]
     assert results["health"]["status"] == "CRITICAL"
     assert results["health"]["summary"] == "no response: connection refused"
     assert results["certificate"]["status"] == "UNKNOWN"
@@ -135,8 +141,10 @@ def test_the_table_says_what_happened_to_incidents(
     code, out, _ = run(capsys, "check", "shop", "staging", "--history", history)
     assert code == 2
     assert out.splitlines()[0].split() == ["CHECK", "STATUS", "SUMMARY", "TOOK"]
-    assert any(line.startswith("incident #") and "opened: staging health (P3, CRITICAL)" in line
-               for line in out.splitlines())  # fmt: skip
+    assert any(
+        line.startswith("incident #") and "opened: staging health (P3, CRITICAL)" in line
+        for line in out.splitlines()
+    )
 
 
 def test_nagios_output_follows_the_plugin_guidelines(
@@ -145,12 +153,20 @@ def test_nagios_output_follows_the_plugin_guidelines(
     code, out, _ = run(capsys, "check", "shop", "staging", "--nagios", "--no-history")
     lines = out.splitlines()
     assert code == 2
-    assert lines[0].startswith("UPKEEP CRITICAL - shop staging: 8 of 8 checks failing; health CRITICAL: ")  # fmt: skip
+    assert lines[0].startswith(
+        "UPKEEP CRITICAL - shop staging: 8 of 8 checks failing; health CRITICAL: "
+    )
     assert "|" not in lines[0]  # nothing measured: no perfdata at all
     assert [line.split("]")[0] + "]" for line in lines[1:9]] == [
-        "[CRITICAL]", "[UNKNOWN]", "[UNKNOWN]", "[UNKNOWN]", "[UNKNOWN]", "[UNKNOWN]",
-        "[UNKNOWN]", "[UNKNOWN]",
-    ]  # fmt: skip
+        "[CRITICAL]",
+        "[UNKNOWN]",
+        "[UNKNOWN]",
+        "[UNKNOWN]",
+        "[UNKNOWN]",
+        "[UNKNOWN]",
+        "[UNKNOWN]",
+        "[UNKNOWN]",
+    ]
 
 
 def test_no_history_writes_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -163,10 +179,15 @@ def test_a_prometheus_textfile_beside_the_table(
     repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = tmp_path / "upkeep.prom"
-    code, out, _ = run(capsys, "check", "shop", "staging", "--no-history", "--prometheus", str(path))  # fmt: skip
+    code, out, _ = run(
+        capsys, "check", "shop", "staging", "--no-history", "--prometheus", str(path)
+    )
     text = path.read_text()
     assert code == 2 and "CHECK" in out
-    assert 'upkeep_check_status{project="shop",environment="staging",check="health",kind="http"} 2' in text  # fmt: skip
+    assert (
+        'upkeep_check_status{project="shop",environment="staging",check="health",kind="http"} 2'
+        in text
+    )
     assert oct(path.stat().st_mode & 0o777) == "0o644"
 
 
@@ -252,7 +273,9 @@ def test_acknowledging_an_incident_keeps_the_first_response(
 ) -> None:
     history = tmp_path / "h.db"
     number = _two_runs(capsys, history)
-    code, out, _ = run(capsys, "incident", "ack", "shop", str(number), "--history", str(history), "--json")  # fmt: skip
+    code, out, _ = run(
+        capsys, "incident", "ack", "shop", str(number), "--history", str(history), "--json"
+    )
     first = json.loads(out)["acknowledged"]
     assert code == 0 and first
     code, out, _ = run(capsys, "incident", "ack", "shop", str(number), "--history", str(history))
@@ -268,8 +291,19 @@ def test_the_sla_report_lists_productions_incidents(
     number = _two_runs(capsys, history)
     month = f"{dt.datetime.now(dt.UTC):%Y-%m}"
     out_dir = tmp_path / "reports"
-    code, out, _ = run(capsys, "sla", "report", "shop", "--month", month, "--history",
-                       str(history), "--output", str(out_dir), "--json")  # fmt: skip
+    code, out, _ = run(
+        capsys,
+        "sla",
+        "report",
+        "shop",
+        "--month",
+        month,
+        "--history",
+        str(history),
+        "--output",
+        str(out_dir),
+        "--json",
+    )
     assert code == 0
     report = json.loads(out)
     health = next(i for i in report["incidents"] if i["check"] == "health")
@@ -277,10 +311,22 @@ def test_the_sla_report_lists_productions_incidents(
     assert health["affects_availability"] and health["downtime_seconds"] > 0
     assert report["seconds"]["downtime"] > 0  # 24/7 UTC: the minutes it was down count
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        f"shop-{month}.html", f"shop-{month}.json", f"shop-{month}.md",
-    ]  # fmt: skip
-    code, out, _ = run(capsys, "sla", "report", "shop", "--month", month, "--history",
-                       str(history), "--output", str(tmp_path / "one.html"))  # fmt: skip
+        f"shop-{month}.html",
+        f"shop-{month}.json",
+        f"shop-{month}.md",
+    ]
+    code, out, _ = run(
+        capsys,
+        "sla",
+        "report",
+        "shop",
+        "--month",
+        month,
+        "--history",
+        str(history),
+        "--output",
+        str(tmp_path / "one.html"),
+    )
     assert code == 0 and (tmp_path / "one.html").read_text().startswith("<!DOCTYPE html>")
 
 
@@ -317,10 +363,20 @@ def test_inventory_check_reads_the_monitoring_sections(
     code, _, err = run(capsys, "inventory", "check")
     assert code == 2
     lines = err.splitlines()
-    assert any("environments.staging.checks[0].kind: 'htp' is not a kind of check (did you mean 'http'?)" in line for line in lines), err  # fmt: skip
+    assert any(
+        "environments.staging.checks[0].kind: 'htp' is not a kind of check (did you mean 'http'?)"
+        in line
+        for line in lines
+    ), err
     assert any("alerts.mail: mail recipients but no SMTP server" in line for line in lines), err
-    assert any("maintenance[0].timezone: 'Europe/Warsow' is not an IANA time zone" in line for line in lines), err  # fmt: skip
-    assert any("maintenance[0].environments[0]: the project has no 'dev' environment" in line for line in lines), err  # fmt: skip
+    assert any(
+        "maintenance[0].timezone: 'Europe/Warsow' is not an IANA time zone" in line
+        for line in lines
+    ), err
+    assert any(
+        "maintenance[0].environments[0]: the project has no 'dev' environment" in line
+        for line in lines
+    ), err
 
 
 # ---- bad input ----------------------------------------------------------------------------
@@ -353,18 +409,28 @@ def test_bad_input_is_one_line_and_exit_2(
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (["check", "nope", "--nagios"],
-         "UPKEEP UNKNOWN - no project 'nope' in {inventories} (known projects: shop)"),
-        (["check", "shop", "qa", "--nagios"],
-         "UPKEEP UNKNOWN - project shop has no environment 'qa' (it has: staging, production)"),
-        (["check", "shop", "--nagios", "--json"],
-         "UPKEEP UNKNOWN - --json and --nagios are two formats; choose one"),
-        (["check", "shop", "--nagios", "--bogus"],
-         "UPKEEP UNKNOWN - unrecognized arguments: --bogus (see upkeep check --help)"),
-        (["check", "--nagios"],
-         "UPKEEP UNKNOWN - the following arguments are required: project (see upkeep check --help)"),
+        (
+            ["check", "nope", "--nagios"],
+            "UPKEEP UNKNOWN - no project 'nope' in {inventories} (known projects: shop)",
+        ),
+        (
+            ["check", "shop", "qa", "--nagios"],
+            "UPKEEP UNKNOWN - project shop has no environment 'qa' (it has: staging, production)",
+        ),
+        (
+            ["check", "shop", "--nagios", "--json"],
+            "UPKEEP UNKNOWN - --json and --nagios are two formats; choose one",
+        ),
+        (
+            ["check", "shop", "--nagios", "--bogus"],
+            "UPKEEP UNKNOWN - unrecognized arguments: --bogus (see upkeep check --help)",
+        ),
+        (
+            ["check", "--nagios"],
+            "UPKEEP UNKNOWN - the following arguments are required: project (see upkeep check --help)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_under_nagios_is_unknown_on_stdout_and_exit_3(
     repo: Path, capsys: pytest.CaptureFixture[str], args: list[str], line: str
 ) -> None:

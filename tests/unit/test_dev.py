@@ -132,8 +132,15 @@ def test_the_local_site_is_productions_but_for_credentials_and_address(
         project, project.environment("production"), php_build=BUILD, release=None
     )
     local = local_site(project, local_environment(project, 40222, DevPaths.of("shop")), BUILD, "pw")
-    different = {"environment", "domain", "tls", "db_password", "dump_user", "dump_password",
-                 "certificate"}  # fmt: skip
+    different = {
+        "environment",
+        "domain",
+        "tls",
+        "db_password",
+        "dump_user",
+        "dump_password",
+        "certificate",
+    }
     same = {f.name for f in dataclasses.fields(production)} - different
     assert {n: getattr(local, n) for n in same} == {n: getattr(production, n) for n in same}
     assert (local.environment, local.domain, local.tls) == ("local", "localhost", "none")
@@ -279,9 +286,14 @@ def test_state_round_trips_privately(state_home: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "[]", '{"project": "shop"}', '{"surprise": 1}',
-     '{"project": "shop", "container": "c", "working_copy": "/w", "http_port": 0, "ssh_port": 2}'],
-)  # fmt: skip
+    [
+        "",
+        "[]",
+        '{"project": "shop"}',
+        '{"surprise": 1}',
+        '{"project": "shop", "container": "c", "working_copy": "/w", "http_port": 0, "ssh_port": 2}',
+    ],
+)
 def test_a_broken_state_file_is_a_usage_error(state_home: Path, text: str) -> None:
     paths = DevPaths.of("shop")
     paths.root.mkdir(parents=True)
@@ -334,14 +346,16 @@ def test_known_hosts_line_names_the_port_as_ssh_looks_it_up() -> None:
 def test_ports_are_read_back_from_the_engine_on_the_loopback_address_only() -> None:
     ports = {
         "80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "40123"}],
-        "22/tcp": [{"HostIp": "0.0.0.0", "HostPort": "2222"},
-                   {"HostIp": "127.0.0.1", "HostPort": "40222"}],
+        "22/tcp": [
+            {"HostIp": "0.0.0.0", "HostPort": "2222"},
+            {"HostIp": "127.0.0.1", "HostPort": "40222"},
+        ],
         "53/udp": [{"HostIp": "127.0.0.1", "HostPort": "5353"}],
         "443/tcp": None,
         "8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}],
         "9000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "70000"}],
         "bogus": [{"HostIp": "127.0.0.1", "HostPort": "1"}],
-    }  # fmt: skip
+    }
     assert parse_ports(ports) == {80: 40123, 22: 40222}
     assert parse_ports(None) == {} == parse_ports({})
     assert parse_ports({"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "80"}]}) == {}

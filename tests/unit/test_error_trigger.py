@@ -79,10 +79,20 @@ def test_the_trigger_prints_a_raw_php_error_and_logs_nothing(tmp_path: Path) -> 
     script.write_text(trigger_php(SITE))
     log = tmp_path / "error.log"
     done = subprocess.run(
-        ["php", "-d", "log_errors=1", "-d", f"error_log={log}", "-d", "display_errors=0",
-         str(script)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            "php",
+            "-d",
+            "log_errors=1",
+            "-d",
+            f"error_log={log}",
+            "-d",
+            "display_errors=0",
+            str(script),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert not log.exists() or log.read_text() == ""  # the logs check never sees the probes
     # Should nginx ever stop replacing it, the check sees raw PHP output and says CRITICAL.

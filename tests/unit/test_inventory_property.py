@@ -20,12 +20,42 @@ from upkeep.inventory.pins import parse as parse_pins
 from .test_inventory_cli import GOOD
 
 KNOWN_KEYS = [
-    "project", "app", "kind", "repository", "docroot", "health_path", "keep_releases", "php",
-    "line", "extensions", "ini", "database", "engine", "name", "user", "password", "secret",
-    "dump_user", "dump_password", "shared_paths", "environments", "dev", "staging",
-    "production", "domain", "tls", "ref", "hosts", "address", "port", "key", "known_hosts",
-    "sudo", "php_build", "updated",
-]  # fmt: skip
+    "project",
+    "app",
+    "kind",
+    "repository",
+    "docroot",
+    "health_path",
+    "keep_releases",
+    "php",
+    "line",
+    "extensions",
+    "ini",
+    "database",
+    "engine",
+    "name",
+    "user",
+    "password",
+    "secret",
+    "dump_user",
+    "dump_password",
+    "shared_paths",
+    "environments",
+    "dev",
+    "staging",
+    "production",
+    "domain",
+    "tls",
+    "ref",
+    "hosts",
+    "address",
+    "port",
+    "key",
+    "known_hosts",
+    "sudo",
+    "php_build",
+    "updated",
+]
 
 scalars = (
     st.none()

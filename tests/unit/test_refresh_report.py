@@ -14,10 +14,16 @@ NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 
 def test_a_successful_refresh_lists_its_steps_and_rows(tmp_path: Path) -> None:
     report = RefreshReport(
-        "demo", "production", "staging", True,
-        (StepRecord("backup", 1.25, "target backed up"), StepRecord("database", 3.5, "0.1 MB dumped")),
+        "demo",
+        "production",
+        "staging",
+        True,
+        (
+            StepRecord("backup", 1.25, "target backed up"),
+            StepRecord("database", 3.5, "0.1 MB dumped"),
+        ),
         rows={"users": 200, "orders": 1000},
-    )  # fmt: skip
+    )
     as_json, as_markdown = write(report, tmp_path, now=NOW)
     assert as_json.name == "demo-staging-20261123T120000Z.json"
     assert json.loads(as_json.read_text())["steps"][1]["name"] == "database"

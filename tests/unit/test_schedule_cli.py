@@ -128,13 +128,18 @@ def test_json_holds_the_schedule_files_and_steps(
         capsys,
         "shop",
         "--json",
-        "--timezone", "America/New_York",
-        "--update-at", "Mon..Fri 21:00",
+        "--timezone",
+        "America/New_York",
+        "--update-at",
+        "Mon..Fri 21:00",
         "--no-refresh",
-        "--check-every", "10m",
-        "--user", "ops",
-        "--repo-dir", "/srv/agency-ops",
-    )  # fmt: skip
+        "--check-every",
+        "10m",
+        "--user",
+        "ops",
+        "--repo-dir",
+        "/srv/agency-ops",
+    )
     assert code == 0
     result = json.loads(out)
     schedule = result["schedule"]

@@ -148,9 +148,15 @@ def _release(tmp_path: Path, release_id: str, commit: str, commands: tuple[str, 
     release_id, commit = f"{release_id}000000", commit.encode().hex().ljust(40, "0")  # valid ids
     archive = _archive(tmp_path, {"public/index.php": commit, "public/uploads/seed.txt": "seed"})
     script = release_script(
-        base_dir=str(tmp_path / "site"), user="root", release_id=release_id, commit=commit,
-        archive=str(archive), shared_paths=("public/uploads",), keep=2, commands=commands,
-    )  # fmt: skip
+        base_dir=str(tmp_path / "site"),
+        user="root",
+        release_id=release_id,
+        commit=commit,
+        archive=str(archive),
+        shared_paths=("public/uploads",),
+        keep=2,
+        commands=commands,
+    )
     return subprocess.run(["bash", "-c", script], capture_output=True).returncode
 
 

@@ -48,10 +48,13 @@ def test_the_client_report_says_what_changed_and_escapes_html(tmp_path: Path) ->
     for step in journal.steps:
         step.begin()
         step.finish(f"{step.name} <ok>")
-    journal.facts.update(production_touched_at=1796545864.0, production_affected_seconds=41.5,
-                         staging_commit="a" * 40,
-                         production_commit="b" * 40,
-                         security=[Entry(NEW, "bookworm-security", "high", (), ("CVE-2026-1",)).summary()])  # fmt: skip
+    journal.facts.update(
+        production_touched_at=1796545864.0,
+        production_affected_seconds=41.5,
+        staging_commit="a" * 40,
+        production_commit="b" * 40,
+        security=[Entry(NEW, "bookworm-security", "high", (), ("CVE-2026-1",)).summary()],
+    )
     journal.end(RunState.SUCCEEDED)
     report = report_of(journal, "www.demo.lab", (), None)
     as_json, as_md, as_html = write(report, tmp_path)
@@ -77,11 +80,18 @@ def test_the_report_goes_to_the_webhook_and_the_mailbox_the_inventory_names(
     journal = Journal.start("demo", OLD, NEW, STEPS[:1])
     journal.step("lock").finish("locked")
     journal.end(RunState.ROLLED_BACK, "production fails its smoke checks")
-    settings = Notify.model_validate({
-        "webhook": {"url": hook.url()},
-        "mail": {"host": "127.0.0.1", "port": smtp.port, "security": "none",
-                 "from": "upkeep <upkeep@agency.example>", "to": ["client@shop.example"]},
-    })  # fmt: skip
+    settings = Notify.model_validate(
+        {
+            "webhook": {"url": hook.url()},
+            "mail": {
+                "host": "127.0.0.1",
+                "port": smtp.port,
+                "security": "none",
+                "from": "upkeep <upkeep@agency.example>",
+                "to": ["client@shop.example"],
+            },
+        }
+    )
     deliveries = notify(report_of(journal, "www.demo.lab", (), None), settings)
     assert [d.ok for d in deliveries] == [True, True], deliveries
     payload = hook.received[0].json()

@@ -297,8 +297,17 @@ def _list(args: argparse.Namespace) -> int:
             )
         )
         rows += [_consequence_row(c) for c in under[i.id]]
-    headers = ("ID", "ENVIRONMENT", "CHECK", "PRI", "WORST", "OPENED (UTC)", "ACKED", "RESOLVED",
-               "SUMMARY")  # fmt: skip
+    headers = (
+        "ID",
+        "ENVIRONMENT",
+        "CHECK",
+        "PRI",
+        "WORST",
+        "OPENED (UTC)",
+        "ACKED",
+        "RESOLVED",
+        "SUMMARY",
+    )
     print(table(headers, rows))
     return int(ExitCode.OK)
 
@@ -324,6 +333,8 @@ def _ack(args: argparse.Namespace) -> int:
     else:
         assert incident.acknowledged is not None
         verb = "was already acknowledged" if already else "acknowledged"
-        print(f"incident #{incident.id} ({incident.environment} {incident.check}) {verb} at "
-              f"{incident.acknowledged:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+        print(
+            f"incident #{incident.id} ({incident.environment} {incident.check}) {verb} at "
+            f"{incident.acknowledged:%Y-%m-%d %H:%M} UTC"
+        )
     return int(ExitCode.OK)

@@ -161,8 +161,10 @@ def _down(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_dict())
     elif result.removed:
-        print(f"{result.project} {LOCAL}: removed ({len(result.removed)} things); "
-              "the working copy is untouched")  # fmt: skip
+        print(
+            f"{result.project} {LOCAL}: removed ({len(result.removed)} things); "
+            "the working copy is untouched"
+        )
     else:
         print(f"{result.project} {LOCAL}: nothing to remove")
     return ExitCode.OK

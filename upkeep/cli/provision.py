@@ -91,8 +91,10 @@ def by_task(changed: list[tuple[str, str]]) -> list[tuple[str, int, int]]:
 def _print(result: ProvisionResult) -> None:
     run = result.run
     for outcome in result.environments:
-        print(f"{result.project} {outcome.environment}: PHP {outcome.php_build}, "
-              f"code {str(outcome.commit)[:10]}")  # fmt: skip
+        print(
+            f"{result.project} {outcome.environment}: PHP {outcome.php_build}, "
+            f"code {str(outcome.commit)[:10]}"
+        )
     if result.dry_run:
         rows = [(op.host, op.operation) for op in run.ops if op.will_change]
         if not rows:

@@ -37,10 +37,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "(nothing changed).",
     )
     parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
-    parser.add_argument("--from", dest="source", default="production", metavar="ENV",
-                        help="the environment to copy (default: production; only read)")  # fmt: skip
-    parser.add_argument("--to", dest="target", default="staging", metavar="ENV",
-                        help="the environment to replace (default: staging; never production)")  # fmt: skip
+    parser.add_argument(
+        "--from",
+        dest="source",
+        default="production",
+        metavar="ENV",
+        help="the environment to copy (default: production; only read)",
+    )
+    parser.add_argument(
+        "--to",
+        dest="target",
+        default="staging",
+        metavar="ENV",
+        help="the environment to replace (default: staging; never production)",
+    )
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--db-only", action="store_true", help="the database only (and the code)")
     only.add_argument("--files-only", action="store_true", help="the shared files only")
@@ -92,9 +102,13 @@ def _refresh(args: argparse.Namespace) -> int:
     _confirm(args)
     try:
         report = refresh(
-            workspace, args.project, force_unlock=args.force_unlock, say=console.say,
-            tick=console.tick, **options,
-        )  # fmt: skip
+            workspace,
+            args.project,
+            force_unlock=args.force_unlock,
+            say=console.say,
+            tick=console.tick,
+            **options,
+        )
     except RefreshFailed as failed:
         _finish(workspace, failed.report, args.json)
         raise
@@ -135,8 +149,9 @@ def _finish(workspace: Workspace, report: RefreshReport, as_json: bool) -> None:
 
 
 def _print_plan(result: RefreshPlan) -> None:
-    print(f"dry run: refresh {result.project} {result.target} from {result.source} "
-          "(nothing changed)")  # fmt: skip
+    print(
+        f"dry run: refresh {result.project} {result.target} from {result.source} (nothing changed)"
+    )
     for old, new in result.url_map:
         print(f"URLs: {old} → {new}")
     if result.source_ref:
@@ -144,8 +159,10 @@ def _print_plan(result: RefreshPlan) -> None:
     if result.tables:
         rows = [(t.table, f"~{t.rows}", f"{t.bytes / 1e6:.1f} MB", t.action) for t in result.tables]
         print(table(("table", "rows", "size", "action"), rows))
-        print(f"database: ~{result.database_bytes / 1e6:.1f} MB; "
-              f"{result.target_free_bytes / 1e6:.0f} MB free on {result.target}")  # fmt: skip
+        print(
+            f"database: ~{result.database_bytes / 1e6:.1f} MB; "
+            f"{result.target_free_bytes / 1e6:.0f} MB free on {result.target}"
+        )
     for path in result.shared_paths:
         excluded = f" (excluding {', '.join(result.exclude_files)})" if result.exclude_files else ""
         print(f"files: shared/{path}{excluded}")

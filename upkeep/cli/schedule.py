@@ -59,9 +59,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     when = f"when to run the minor PHP update (default {model.DEFAULT_UPDATE_AT!r})"
     _job_option(parser, "--update-at WHEN", model.DEFAULT_UPDATE_AT, when, "--no-update", "update")
     when = f"when to refresh staging from production (default {model.DEFAULT_REFRESH_AT!r})"
-    _job_option(parser, "--refresh-at WHEN", model.DEFAULT_REFRESH_AT, when, "--no-refresh", "refresh")  # fmt: skip
+    _job_option(
+        parser, "--refresh-at WHEN", model.DEFAULT_REFRESH_AT, when, "--no-refresh", "refresh"
+    )
     every = f"how often to run the checks (default {model.DEFAULT_CHECK_EVERY})"
-    _job_option(parser, "--check-every INTERVAL", model.DEFAULT_CHECK_EVERY, every, "--no-checks", "check")  # fmt: skip
+    _job_option(
+        parser, "--check-every INTERVAL", model.DEFAULT_CHECK_EVERY, every, "--no-checks", "check"
+    )
     parser.add_argument(
         "--user",
         default=model.DEFAULT_USER,

@@ -132,7 +132,9 @@ def _print_summary(name: str, report: SlaReport, stream: TextIO) -> None:
     )
     for line in report.incidents:
         i = line.incident
-        print(f"  #{i.id} {i.priority} {i.check}: response {line.response.status.value}, "
-              f"resolution {line.resolution.status.value}; downtime "
-              f"{human(line.downtime) if i.affects_availability else 'not counted'}",
-              file=stream)  # fmt: skip
+        print(
+            f"  #{i.id} {i.priority} {i.check}: response {line.response.status.value}, "
+            f"resolution {line.resolution.status.value}; downtime "
+            f"{human(line.downtime) if i.affects_availability else 'not counted'}",
+            file=stream,
+        )

@@ -42,8 +42,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "an update is available.",
     )
     minor.add_argument("project", help="project name (inventories/PROJECT.yml)")
-    minor.add_argument("--check", action="store_true",
-                       help="only say whether an update is available, and its security notes")  # fmt: skip
+    minor.add_argument(
+        "--check",
+        action="store_true",
+        help="only say whether an update is available, and its security notes",
+    )
     minor.add_argument(
         "--shared-host",
         action="store_true",
@@ -65,8 +68,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _common(parser: argparse.ArgumentParser, confirm: bool = True) -> None:
     if confirm:
-        parser.add_argument("--yes", action="store_true",
-                            help="do not ask before changing production (for timers and CI)")  # fmt: skip
+        parser.add_argument(
+            "--yes",
+            action="store_true",
+            help="do not ask before changing production (for timers and CI)",
+        )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -119,10 +125,14 @@ def _status(args: argparse.Namespace) -> int:
     if journal is None:
         print(f"{args.project}: no update has run")
         return ExitCode.OK
-    print(f"{journal.project}: run {journal.run_id}, PHP {journal.from_build} → "
-          f"{journal.to_build}: {journal.where()}")  # fmt: skip
-    rows = [(s.name, str(s.state), f"{s.seconds:.1f} s" if s.seconds is not None else "", s.detail)
-            for s in journal.steps]  # fmt: skip
+    print(
+        f"{journal.project}: run {journal.run_id}, PHP {journal.from_build} → "
+        f"{journal.to_build}: {journal.where()}"
+    )
+    rows = [
+        (s.name, str(s.state), f"{s.seconds:.1f} s" if s.seconds is not None else "", s.detail)
+        for s in journal.steps
+    ]
     if rows:
         print(table(("step", "state", "took", "detail"), rows))
     if unfinished and lock is not None and lock.liveness is Liveness.ALIVE:
@@ -130,8 +140,10 @@ def _status(args: argparse.Namespace) -> int:
     elif unfinished:
         gone = lock.describe() if lock else "no run holds production's lock"
         print(f"not running ({gone})")
-        print(f"next: `upkeep update resume {journal.project}` or "
-              f"`upkeep update abort {journal.project}`")  # fmt: skip
+        print(
+            f"next: `upkeep update resume {journal.project}` or "
+            f"`upkeep update abort {journal.project}`"
+        )
     return ExitCode.OK
 
 
@@ -167,12 +179,16 @@ def _finish(workspace: Workspace, report: UpdateReport, as_json: bool) -> int:
     if as_json:
         print_json({**report.to_dict(), "report_files": [str(p) for p in paths]})
     else:
-        print(f"{report.project}: {report.state}: PHP {report.from_build}"
-              + (f" → {report.to_build}" if report.to_build != report.from_build else ""))  # fmt: skip
+        print(
+            f"{report.project}: {report.state}: PHP {report.from_build}"
+            + (f" → {report.to_build}" if report.to_build != report.from_build else "")
+        )
         if report.error:
             print(f"why: {report.error}")
-        rows = [(s.name, s.state, f"{s.seconds:.1f} s" if s.seconds is not None else "", s.detail)
-                for s in report.steps]  # fmt: skip
+        rows = [
+            (s.name, s.state, f"{s.seconds:.1f} s" if s.seconds is not None else "", s.detail)
+            for s in report.steps
+        ]
         if rows:
             print(table(("step", "state", "took", "what happened"), rows))
         if paths:
@@ -183,9 +199,11 @@ def _finish(workspace: Workspace, report: UpdateReport, as_json: bool) -> int:
 def _print_check(found: UpdateCheck) -> None:
     print(f"{found.project}: {found.proposal.summary()} (read on {found.host})")
     if found.proposal.available:
-        print("the update would: refresh staging from production, move staging to the new "
-              "build and smoke-check it, back up production and keep its packages, move "
-              "production with a graceful PHP-FPM reload, smoke-check it, roll back on failure")  # fmt: skip
+        print(
+            "the update would: refresh staging from production, move staging to the new "
+            "build and smoke-check it, back up production and keep its packages, move "
+            "production with a graceful PHP-FPM reload, smoke-check it, roll back on failure"
+        )
         for line in [entry.summary() for entry in found.notes]:
             print(f"  security: {line}")
         if found.notes_error:

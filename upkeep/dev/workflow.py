@@ -285,9 +285,15 @@ def _container(run: _Up) -> None:
     else:
         http_port, ssh_port = _ports_for(run.state)
         spec = box.ContainerSpec(
-            name, run.project.name, home, run.host_image, run.working_copy, mount, http_port,
+            name,
+            run.project.name,
+            home,
+            run.host_image,
+            run.working_copy,
+            mount,
+            http_port,
             ssh_port,
-        )  # fmt: skip
+        )
         run.say(f"starting {name} from {run.host_image}")
         container = box.create(run.client, spec, run.paths)
         run.created = True
@@ -491,10 +497,16 @@ def _status_of(
         pass  # the project left the inventory: its environment is still listed, to remove
     if container is None:
         return DevStatus(
-            name, state.container if state else "-", "missing", None,
-            state.working_copy if state else None, None, pin, None,
+            name,
+            state.container if state else "-",
+            "missing",
+            None,
+            state.working_copy if state else None,
+            None,
+            pin,
+            None,
             state.seeded_at if state else None,
-        )  # fmt: skip
+        )
     running = box.alive(container)
     ports = parse_ports((container.attrs.get("NetworkSettings") or {}).get("Ports"))
     php_build = mails = None

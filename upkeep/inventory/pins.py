@@ -248,9 +248,11 @@ def _fallback_identity(repo: git.Repo) -> dict[str, str]:
         return {}
     email = f"upkeep@{socket.gethostname() or 'localhost'}"
     return {
-        "GIT_AUTHOR_NAME": "upkeep", "GIT_AUTHOR_EMAIL": email,
-        "GIT_COMMITTER_NAME": "upkeep", "GIT_COMMITTER_EMAIL": email,
-    }  # fmt: skip
+        "GIT_AUTHOR_NAME": "upkeep",
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": "upkeep",
+        "GIT_COMMITTER_EMAIL": email,
+    }
 
 
 def render(pins: Pins) -> str:

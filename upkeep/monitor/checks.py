@@ -497,9 +497,9 @@ def effective(
     (php_build's path, services' units) are filled in. Without ``https`` the
     certificate check is dropped (there is no certificate to look at).
     """
-    merged: dict[str, Check | Disabled] = {c.name: c for c in default_checks(
-        health_path=health_path, php_line=php_line
-    )}  # fmt: skip
+    merged: dict[str, Check | Disabled] = {
+        c.name: c for c in default_checks(health_path=health_path, php_line=php_line)
+    }
     if not https:
         del merged["certificate"]
     for layer in (project, environment):

@@ -264,9 +264,11 @@ def _start_requests(
             return
         kind, address, target = key
         if kind == "get":
-            call = partial(web.fetch, target, address=address or None, timeout=timeout, ca_file=ca_file)  # fmt: skip
+            call = partial(
+                web.fetch, target, address=address or None, timeout=timeout, ca_file=ca_file
+            )
         else:
-            call = partial(web.certificate, address, 443, target, timeout=timeout, ca_file=ca_file)  # fmt: skip
+            call = partial(web.certificate, address, 443, target, timeout=timeout, ca_file=ca_file)
         futures[key] = pool.submit(_timed, call)
 
     for env in plans:
@@ -320,7 +322,9 @@ def _read_hosts(plans: Sequence[EnvPlan], memory: Memory, say: Say) -> HostReads
         reads.unreachable = {u.host: u.reason for u in runner.unreachable}
         reads.unreachable.update(_not_connected(runner, reads.unreachable))
 
-        def ask(name: str, fact: type[FactBase[Any]], kwargs: dict[str, dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+        def ask(
+            name: str, fact: type[FactBase[Any]], kwargs: dict[str, dict[str, Any]]
+        ) -> dict[str, Any]:
             started = time.monotonic()
             asked = {host: value for host, value in kwargs.items() if host not in reads.unreachable}
             found = facts_per_host(runner, fact, asked, reads.unreachable)
@@ -328,10 +332,14 @@ def _read_hosts(plans: Sequence[EnvPlan], memory: Memory, say: Say) -> HostReads
             return found
 
         units = {
-            host: {"units": tuple(sorted({u for c in env.of_kind(ServicesCheck) for u in c.units or ()}))}
+            host: {
+                "units": tuple(
+                    sorted({u for c in env.of_kind(ServicesCheck) for u in c.units or ()})
+                )
+            }
             for host, env in by_host.items()
             if env.of_kind(ServicesCheck)
-        }  # fmt: skip
+        }
         reads.units = ask("services", host_facts.UnitStates, units) if units else {}
         disks = {
             host: {"paths": tuple(sorted({c.path for c in env.of_kind(DiskCheck)}))}
@@ -498,26 +506,43 @@ def _judge(
         if check.url:
             answer, took = fetched[("get", "", url)]
             return evaluate_http(check, answer.response, replace(run, seconds=took))
-        return combine(check, run, [
-            (host.name, evaluate_http(check, answer.response, replace(run, seconds=took)))
-            for host in env.hosts
-            for answer, took in [fetched[("get", host.address, url)]]
-        ])  # fmt: skip
+        return combine(
+            check,
+            run,
+            [
+                (host.name, evaluate_http(check, answer.response, replace(run, seconds=took)))
+                for host in env.hosts
+                for answer, took in [fetched[("get", host.address, url)]]
+            ],
+        )
     if isinstance(check, PhpBuildCheck):
         url = env.url(check.path or "/")
-        return combine(check, run, [
-            (host.name, evaluate_php_build(check, answer.response, replace(run, seconds=took), pin=env.pin))
-            for host in env.hosts
-            for answer, took in [fetched[("get", host.address, url)]]
-        ])  # fmt: skip
+        return combine(
+            check,
+            run,
+            [
+                (
+                    host.name,
+                    evaluate_php_build(
+                        check, answer.response, replace(run, seconds=took), pin=env.pin
+                    ),
+                )
+                for host in env.hosts
+                for answer, took in [fetched[("get", host.address, url)]]
+            ],
+        )
     if isinstance(check, TlsCheck):
         if not env.https:
             return could_not_check(check, "the site is plain HTTP (tls: none): no certificate", run)
-        return combine(check, run, [
-            (host.name, judge_certificate(check, answer, replace(run, seconds=took)))
-            for host in env.hosts
-            for answer, took in [fetched[("tls", host.address, env.domain)]]
-        ])  # fmt: skip
+        return combine(
+            check,
+            run,
+            [
+                (host.name, judge_certificate(check, answer, replace(run, seconds=took)))
+                for host in env.hosts
+                for answer, took in [fetched[("tls", host.address, env.domain)]]
+            ],
+        )
     return _judge_on_hosts(check, env, replace(run, seconds=_seconds_of(check, reads)), reads)
 
 
@@ -563,7 +588,9 @@ def _judge_on_hosts(check: Check, env: EnvPlan, run: Run, reads: HostReads) -> C
             if probe is None:
                 parts.append(unread(h, "the database probe"))
             else:
-                parts.append((h.name, evaluate_database(check, probe.reachable, run, error=probe.error)))  # fmt: skip
+                parts.append(
+                    (h.name, evaluate_database(check, probe.reachable, run, error=probe.error))
+                )
     elif isinstance(check, LogsCheck):
         entries: list[Entry] = []
         for h in reachable:

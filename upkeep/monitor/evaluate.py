@@ -159,7 +159,9 @@ def evaluate_tls(
     on = f"on {not_after.astimezone(dt.UTC):%Y-%m-%d}"
     if left <= dt.timedelta(0):
         summary = f"expired {human_duration(-left)} ago, {on}: browsers refuse the site"
-        return _result(check, run, Status.CRITICAL, summary, metrics=metrics, affects_availability=True)  # fmt: skip
+        return _result(
+            check, run, Status.CRITICAL, summary, metrics=metrics, affects_availability=True
+        )
     when = f"expires in {human_duration(left)}, {on}"
     if days <= tiers.critical:
         status, summary = Status.CRITICAL, f"{when} (critical at {tiers.critical} days)"
@@ -349,7 +351,7 @@ def evaluate_logs(check: LogsCheck, entries: Sequence[Entry], run: Run) -> Check
     top = ranked[0][0]
     entries_word = "entry" if len(found) == 1 else "entries"
     problems_word = "problem" if len(groups) == 1 else "problems"
-    summary = f"{len(found)} new {entries_word} ({len(groups)} {problems_word}): {top.level}: {top.message}"  # fmt: skip
+    summary = f"{len(found)} new {entries_word} ({len(groups)} {problems_word}): {top.level}: {top.message}"
     details = [
         f"{len(group)}× {group[0].level} [{group[0].fingerprint}] {group[0].message}"
         for group in ranked[:_DETAIL_LINES]

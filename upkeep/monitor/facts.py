@@ -245,9 +245,12 @@ class LocalGet(FactBase[LocalResponse | None]):
         return "curl"
 
     def command(
-        self, url: str = "http://localhost/", domain: str = "localhost", port: int = 80,
+        self,
+        url: str = "http://localhost/",
+        domain: str = "localhost",
+        port: int = 80,
         timeout: float = 10.0,
-    ) -> str:  # fmt: skip
+    ) -> str:
         return (
             "t=$(mktemp) && e=$(mktemp) || exit 0; "
             f"w=$(curl -sS -k --max-time {float(timeout):g} --resolve "

@@ -35,9 +35,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Most severe first. The PHP ones are PHP's own words, nginx's "warn" is "warning".
 Level = Literal[
-    "emerg", "alert", "crit", "fatal", "parse", "error", "warning", "notice", "deprecated",
-    "info", "debug",
-]  # fmt: skip
+    "emerg",
+    "alert",
+    "crit",
+    "fatal",
+    "parse",
+    "error",
+    "warning",
+    "notice",
+    "deprecated",
+    "info",
+    "debug",
+]
 LEVELS: tuple[Level, ...] = get_args(Level)
 # What stops a request or the server: what the logs check reports by default.
 FATAL: tuple[Level, ...] = ("fatal", "parse", "crit", "alert", "emerg")
@@ -84,7 +93,13 @@ _PHP_LEVELS: dict[str, Level] = {
     "strict standards": "notice",
     "deprecated": "deprecated",
 }
-_FPM_LEVELS: dict[str, Level] = {"DEBUG": "debug", "NOTICE": "notice", "WARNING": "warning", "ERROR": "error", "ALERT": "alert"}  # fmt: skip
+_FPM_LEVELS: dict[str, Level] = {
+    "DEBUG": "debug",
+    "NOTICE": "notice",
+    "WARNING": "warning",
+    "ERROR": "error",
+    "ALERT": "alert",
+}
 _NGINX_LEVELS: dict[str, Level] = {"warn": "warning", **{level: level for level in LEVELS}}
 
 

@@ -54,8 +54,14 @@ _FAMILIES: tuple[tuple[str, str, Callable[[CheckResult], float]], ...] = (
 _METRIC = "upkeep_check_metric"
 _METRIC_HELP = "A number the check measured; its name and unit are labels."
 # Base units, as Prometheus prefers: seconds and bytes.
-_SCALE = {"ms": ("s", 1e-3), "us": ("s", 1e-6), "KB": ("B", 1024.0), "MB": ("B", 1024.0**2),
-          "GB": ("B", 1024.0**3), "TB": ("B", 1024.0**4)}  # fmt: skip
+_SCALE = {
+    "ms": ("s", 1e-3),
+    "us": ("s", 1e-6),
+    "KB": ("B", 1024.0),
+    "MB": ("B", 1024.0**2),
+    "GB": ("B", 1024.0**3),
+    "TB": ("B", 1024.0**4),
+}
 
 
 def render(results: Sequence[CheckResult]) -> str:

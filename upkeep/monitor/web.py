@@ -69,9 +69,14 @@ class _Connection(http.client.HTTPSConnection):
     """HTTPS to ``address`` with ``server_name`` in SNI (http.client would send the address)."""
 
     def __init__(
-        self, address: str, port: int, server_name: str, *, timeout: float,
+        self,
+        address: str,
+        port: int,
+        server_name: str,
+        *,
+        timeout: float,
         context: ssl.SSLContext,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__(address, port, timeout=timeout, context=context)
         self.server_name = server_name
         self.tls = context

@@ -57,7 +57,9 @@ class CheckRun:
     history: Path | None = None  # where the results were kept; None: not kept
 
 
-def priority_rule(declared: Mapping[tuple[str, str], str]) -> Callable[[CheckResult], Priority | None]:  # fmt: skip
+def priority_rule(
+    declared: Mapping[tuple[str, str], str],
+) -> Callable[[CheckResult], Priority | None]:
     """The default rule, capped by each check's priority ((environment, check) -> "P1".."P4")."""
 
     def rule(result: CheckResult) -> Priority | None:

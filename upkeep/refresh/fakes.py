@@ -32,18 +32,58 @@ from dataclasses import dataclass
 # Local part: no quote at the start, so a SQL literal's own quote is never taken for it.
 EMAIL = re.compile(rb"[A-Za-z0-9_%+-][A-Za-z0-9._%+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
-# fmt: off
 FIRST_NAMES = (
-    b"Alex", b"Billie", b"Casey", b"Dana", b"Eli", b"Frankie", b"Gale", b"Harper",
-    b"Indy", b"Jamie", b"Kai", b"Lee", b"Morgan", b"Noel", b"Oakley", b"Parker",
-    b"Quinn", b"Reese", b"Sam", b"Taylor", b"Uli", b"Val", b"Wren", b"Yael",
+    b"Alex",
+    b"Billie",
+    b"Casey",
+    b"Dana",
+    b"Eli",
+    b"Frankie",
+    b"Gale",
+    b"Harper",
+    b"Indy",
+    b"Jamie",
+    b"Kai",
+    b"Lee",
+    b"Morgan",
+    b"Noel",
+    b"Oakley",
+    b"Parker",
+    b"Quinn",
+    b"Reese",
+    b"Sam",
+    b"Taylor",
+    b"Uli",
+    b"Val",
+    b"Wren",
+    b"Yael",
 )
 LAST_NAMES = (
-    b"Archer", b"Baker", b"Carter", b"Dalton", b"Ellis", b"Fisher", b"Garner", b"Hayes",
-    b"Irwin", b"Jensen", b"Keller", b"Lane", b"Mason", b"Nolan", b"Owens", b"Porter",
-    b"Quill", b"Reed", b"Sawyer", b"Turner", b"Upton", b"Vance", b"Walker", b"Young",
+    b"Archer",
+    b"Baker",
+    b"Carter",
+    b"Dalton",
+    b"Ellis",
+    b"Fisher",
+    b"Garner",
+    b"Hayes",
+    b"Irwin",
+    b"Jensen",
+    b"Keller",
+    b"Lane",
+    b"Mason",
+    b"Nolan",
+    b"Owens",
+    b"Porter",
+    b"Quill",
+    b"Reed",
+    b"Sawyer",
+    b"Turner",
+    b"Upton",
+    b"Vance",
+    b"Walker",
+    b"Young",
 )
-# fmt: on
 MIN_SECRET = 16
 
 

@@ -37,9 +37,15 @@ def rsync(
     """One leg, ``host`` being the remote end; the (files, bytes) it transferred."""
     remote = f"{host.user}@{host.address}"
     argv = [
-        "rsync", "-a", "--delete", "--stats", f"--rsync-path={remote_rsync(owner)}",
-        "-e", " ".join(shlex.quote(part) for part in ssh_options(host)), *excludes,
-    ]  # fmt: skip
+        "rsync",
+        "-a",
+        "--delete",
+        "--stats",
+        f"--rsync-path={remote_rsync(owner)}",
+        "-e",
+        " ".join(shlex.quote(part) for part in ssh_options(host)),
+        *excludes,
+    ]
     if owner:
         argv.append(f"--chown={owner}:{owner}")
     argv += [remote + source, destination] if pull else [source, remote + destination]

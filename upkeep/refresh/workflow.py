@@ -227,9 +227,17 @@ def refresh(
     when its domain alone does not say it (``http://localhost:8080``).
     """
     run = _prepare(
-        workspace, project_name, source, target, db_only, files_only, say, tick, transform_factory,
+        workspace,
+        project_name,
+        source,
+        target,
+        db_only,
+        files_only,
+        say,
+        tick,
+        transform_factory,
         target_environment,
-    )  # fmt: skip
+    )
     run.target_url = target_url
     _run_step(run, "check", lambda: _check(run))
     lock = environment_lock(
@@ -332,11 +340,17 @@ def plan(
             lines.append(TablePlanLine(table, size.rows, size.bytes, _action(run, table)))
     space = inspect.target_space(run.target_host, run.target_database)
     return RefreshPlan(
-        run.project.name, source, target, tuple(_url_map(run)), tuple(lines),
+        run.project.name,
+        source,
+        target,
+        tuple(_url_map(run)),
+        tuple(lines),
         () if db_only else tuple(run.project.shared_paths),
-        tuple(run.project.sanitize.exclude_files), run.source_ref,
-        facts.bytes, space.database_free,
-    )  # fmt: skip
+        tuple(run.project.sanitize.exclude_files),
+        run.source_ref,
+        facts.bytes,
+        space.database_free,
+    )
 
 
 def _prepare(
@@ -361,11 +375,18 @@ def _prepare(
         raise UsageError(f"{target} is not in the inventory: only its database is refreshed")
     project = load_project(workspace, project_name)
     return _Refresh(
-        workspace, project, project.environment(source),
-        target_environment or project.environment(target), say, tick,
-        transform_factory, db_only, files_only, RuleSet.from_project(project),
+        workspace,
+        project,
+        project.environment(source),
+        target_environment or project.environment(target),
+        say,
+        tick,
+        transform_factory,
+        db_only,
+        files_only,
+        RuleSet.from_project(project),
         outside=target_environment is not None,
-    )  # fmt: skip
+    )
 
 
 def _steps(run: _Refresh) -> list[tuple[str, Callable[[], str]]]:

@@ -192,9 +192,11 @@ def _units(schedule: Schedule, entry: Entry, context: dict[str, object]) -> list
     }
     target = "/etc/systemd/system"
     return [
-        GeneratedFile(f"{unit}.service", _render("service.j2", unit_context), f"{target}/{unit}.service"),
+        GeneratedFile(
+            f"{unit}.service", _render("service.j2", unit_context), f"{target}/{unit}.service"
+        ),
         GeneratedFile(f"{unit}.timer", _render("timer.j2", unit_context), f"{target}/{unit}.timer"),
-    ]  # fmt: skip
+    ]
 
 
 def _warnings(

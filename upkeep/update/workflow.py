@@ -303,9 +303,13 @@ def _unlock(run: _Update) -> str:
 
 def _refresh_staging(run: _Update) -> str:
     report = refresh(
-        run.workspace, run.project.name, source="production", target="staging",
-        say=lambda line: run.say(f"  refresh: {line}"), tick=run.tick,
-    )  # fmt: skip
+        run.workspace,
+        run.project.name,
+        source="production",
+        target="staging",
+        say=lambda line: run.say(f"  refresh: {line}"),
+        tick=run.tick,
+    )
     return f"staging refreshed from production: {report.data.rows} rows, {report.data.values_sanitized} values sanitized"
 
 
@@ -368,11 +372,15 @@ def _backup_production(run: _Update) -> str:
         installed = packages.parse_installed(
             check_root(host, packages.installed_script(run.line), "listing the PHP packages")
         )
-        check_root(host, (
-            f"set -euo pipefail; mkdir -p {directory}; chmod 700 {directory}; "
-            f"mariadb-dump --single-transaction --quick --routines --triggers --events {database} "
-            f"| gzip -1 > {directory}/database.sql.gz"
-        ), f"backing up the database on {host.name}")  # fmt: skip
+        check_root(
+            host,
+            (
+                f"set -euo pipefail; mkdir -p {directory}; chmod 700 {directory}; "
+                f"mariadb-dump --single-transaction --quick --routines --triggers --events {database} "
+                f"| gzip -1 > {directory}/database.sql.gz"
+            ),
+            f"backing up the database on {host.name}",
+        )
         check_root(
             host,
             packages.keep_debs_script(f"{directory}/debs", installed),
@@ -478,8 +486,11 @@ def _put_back(run: _Update, environment: str, key: str) -> str:
     if environment == "production" and kept:
         for host in run.environment(environment).hosts:
             _settle_dpkg(run, environment)
-            check_root(host, packages.reinstall_script(f"{kept}/debs", run.line),
-                       f"reinstalling PHP {old} from the kept packages on {host.name}")  # fmt: skip
+            check_root(
+                host,
+                packages.reinstall_script(f"{kept}/debs", run.line),
+                f"reinstalling PHP {old} from the kept packages on {host.name}",
+            )
     pins = load_pins(run.workspace, run.project.name)
     reverted = ""
     if pins.get(environment).php_build != old:
@@ -487,10 +498,14 @@ def _put_back(run: _Update, environment: str, key: str) -> str:
         if commit:
             reverted = revert_pins(run.workspace, commit)
         else:  # the pin moved but the run died before noting its commit
-            reverted = write_pins(
-                run.workspace, pins.with_env(environment, php_build=old),
-                f"upkeep update: put {environment} back, run {run.journal.run_id}",
-            ) or ""  # fmt: skip
+            reverted = (
+                write_pins(
+                    run.workspace,
+                    pins.with_env(environment, php_build=old),
+                    f"upkeep update: put {environment} back, run {run.journal.run_id}",
+                )
+                or ""
+            )
     result = provision(run.workspace, run.project.name, [environment], say=lambda _: None)
     if not result.ok:
         raise RunFailed(f"provisioning {environment} back at PHP {old} failed")

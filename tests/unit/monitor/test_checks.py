@@ -245,29 +245,47 @@ checks:
         ),
         ("{name: h, kind: http, path: /, conditions: []}", "empty (give at least one entry)"),
         ("{name: h, kind: http, path: /}", "missing (add 'conditions:' under checks[0])"),
-        ("{name: h, kind: http, url: 'ftp://a.example/', conditions: ['[STATUS] == 200']}", "is not an http:// or https:// URL"),
-        ("{name: h, kind: http, url: 'https://u:p@a.example/', conditions: ['[STATUS] == 200']}", "put no credentials in a check URL"),
+        (
+            "{name: h, kind: http, url: 'ftp://a.example/', conditions: ['[STATUS] == 200']}",
+            "is not an http:// or https:// URL",
+        ),
+        (
+            "{name: h, kind: http, url: 'https://u:p@a.example/', conditions: ['[STATUS] == 200']}",
+            "put no credentials in a check URL",
+        ),
         ("{name: h, kind: http, path: /../etc, conditions: ['[STATUS] == 200']}", "no '..'"),
-        ("{name: h, kind: http, path: /, conditions: ['[STATUS] == 200'], timeout: 600}", "is too large (use at most 120"),
+        (
+            "{name: h, kind: http, path: /, conditions: ['[STATUS] == 200'], timeout: 600}",
+            "is too large (use at most 120",
+        ),
         ("{name: 'my check', kind: tls}", "'my check' is not a check name"),
         ("{kind: tls}", "missing (add 'name:' under checks[0])"),
         ("{name: c, kind: tls, priority: P5}", "P5"),
         ("{name: c, kind: tls, tiers: {warning: 0}}", "too small (use at least 1)"),
-        ("{name: c, kind: tls, tiers: {notice: 10}}", "notice (10 days) must be at least warning (14 days)"),
+        (
+            "{name: c, kind: tls, tiers: {notice: 10}}",
+            "notice (10 days) must be at least warning (14 days)",
+        ),
         ("{name: c, kind: tls, interval: 2s}", "'2s' is out of range (use between 10s and 1d)"),
         ("{name: d, kind: disk, path: var}", "'var' is not an absolute path"),
         ("{name: d, kind: disk, warning: 120}", "less than 100"),
         ("{name: p, kind: php_build, expected: 'eight'}", "'eight' is not a PHP package version"),
         ("{name: p, kind: php_build, field: 'a..b'}", "'a..b' is not a JSON path"),
         ("{name: e, kind: error_page, marker: ' '}", "the marker must be one line"),
-        ("{name: l, kind: logs, sources: [php, apache]}", "'apache' is not one of 'php' or 'nginx'"),
-        ("{name: x, enabled: false, path: /}", "unknown key for a switched-off check (write only name and enabled: false)"),
+        (
+            "{name: l, kind: logs, sources: [php, apache]}",
+            "'apache' is not one of 'php' or 'nginx'",
+        ),
+        (
+            "{name: x, enabled: false, path: /}",
+            "unknown key for a switched-off check (write only name and enabled: false)",
+        ),
         ("{name: x, enabled: 'no'}", "missing (add 'kind:'"),
         ("{name: c, kind: tls, enabled: 'no'}", "expected true or false"),
         ("{name: x, kind: 7}", "'7' is not a kind of check (use one of http, tls"),
         ("just-a-name", "expected a check ('name:' and 'kind:' lines), got str"),
     ],
-)  # fmt: skip
+)
 def test_one_problem_each(entry: str, message: str) -> None:
     found = problems(f"checks:\n  - {entry}\n")
     assert len(found) == 1, found
@@ -379,8 +397,16 @@ def test_layers_replace_add_and_switch_off_by_name() -> None:
 
 def test_a_check_switched_off_by_its_own_flag_is_left_out() -> None:
     project = CHECKS.validate_python(
-        [{"name": "home", "kind": "http", "path": "/", "conditions": ["[STATUS] == 200"], "enabled": False}]
-    )  # fmt: skip
+        [
+            {
+                "name": "home",
+                "kind": "http",
+                "path": "/",
+                "conditions": ["[STATUS] == 200"],
+                "enabled": False,
+            }
+        ]
+    )
     assert "home" not in names(effective(project, (), health_path="/h", php_line="8.2"))
 
 

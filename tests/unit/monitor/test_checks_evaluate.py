@@ -64,7 +64,10 @@ def test_a_result_carries_the_run_and_the_check() -> None:
 
 def test_could_not_check_is_unknown() -> None:
     result = could_not_check(DiskCheck(name="disk"), "ssh: connection refused", RUN)
-    assert (result.status, result.summary) == (Status.UNKNOWN, "could not check: ssh: connection refused")  # fmt: skip
+    assert (result.status, result.summary) == (
+        Status.UNKNOWN,
+        "could not check: ssh: connection refused",
+    )
 
 
 def test_one_line() -> None:
@@ -162,7 +165,9 @@ def test_an_expired_certificate_is_downtime() -> None:
 
 
 def test_tls_custom_tiers_and_no_notice() -> None:
-    check = one({"name": "c", "kind": "tls", "tiers": {"notice": None, "warning": 21, "critical": 3}})  # fmt: skip
+    check = one(
+        {"name": "c", "kind": "tls", "tiers": {"notice": None, "warning": 21, "critical": 3}}
+    )
     assert isinstance(check, TlsCheck)
     assert evaluate_tls(check, AT + dt.timedelta(days=25), RUN).summary == (
         "expires in 25d 0h, on 2026-12-18"
@@ -228,13 +233,27 @@ GIB = 2**30
 
 @pytest.mark.parametrize(
     ("free", "status"),
-    [(40, Status.OK), (10, Status.OK), (9.99, Status.WARNING), (5, Status.WARNING), (4.9, Status.CRITICAL), (0, Status.CRITICAL)],
-)  # fmt: skip
+    [
+        (40, Status.OK),
+        (10, Status.OK),
+        (9.99, Status.WARNING),
+        (5, Status.WARNING),
+        (4.9, Status.CRITICAL),
+        (0, Status.CRITICAL),
+    ],
+)
 def test_disk_tiers(free: float, status: Status) -> None:
-    result = evaluate_disk(DiskCheck(name="disk"), {"web": DiskSpace(int(free * GIB), 100 * GIB)}, RUN)  # fmt: skip
+    result = evaluate_disk(
+        DiskCheck(name="disk"), {"web": DiskSpace(int(free * GIB), 100 * GIB)}, RUN
+    )
     assert result.status is status
     metric = result.metrics["free"]
-    assert (metric.value, metric.unit, metric.warn, metric.crit) == (pytest.approx(free, abs=0.01), "%", 10, 5)  # fmt: skip
+    assert (metric.value, metric.unit, metric.warn, metric.crit) == (
+        pytest.approx(free, abs=0.01),
+        "%",
+        10,
+        5,
+    )
     assert (metric.minimum, metric.maximum, metric.lower_is_worse) == (0, 100, True)
     assert result.metrics["free_bytes"].maximum == 100 * GIB
     assert not result.affects_availability
@@ -250,7 +269,12 @@ def test_disk_several_hosts_show_the_worst() -> None:
     result = evaluate_disk(DiskCheck(name="disk"), space, RUN)
     assert result.status is Status.CRITICAL
     assert result.summary == "web-2: 3.0 % free on / (3.0 GiB of 100.0 GiB)"
-    assert set(result.metrics) == {"web-1 free", "web-1 free_bytes", "web-2 free", "web-2 free_bytes"}  # fmt: skip
+    assert set(result.metrics) == {
+        "web-1 free",
+        "web-1 free_bytes",
+        "web-2 free",
+        "web-2 free_bytes",
+    }
     assert len(result.details) == 2
 
 
@@ -344,7 +368,10 @@ ENTRIES = scan(LOG, Cursor(1, 0)).entries
 
 def test_logs_nothing_new() -> None:
     result = evaluate_logs(LogsCheck(name="logs"), (), RUN)
-    assert (result.status, result.summary) == (Status.OK, "no new fatal/parse/crit/alert/emerg entries")  # fmt: skip
+    assert (result.status, result.summary) == (
+        Status.OK,
+        "no new fatal/parse/crit/alert/emerg entries",
+    )
     assert result.metrics["entries"].value == 0
 
 
@@ -422,7 +449,9 @@ BRANDED = (
     ],
 )
 def test_error_page(status: int, body: str, verdict: Status, phrase: str) -> None:
-    result = evaluate_error_page(ErrorPageCheck(name="error_page"), Response(status=status, body=body), RUN)  # fmt: skip
+    result = evaluate_error_page(
+        ErrorPageCheck(name="error_page"), Response(status=status, body=body), RUN
+    )
     assert result.status is verdict
     assert phrase in result.summary
     assert not result.affects_availability

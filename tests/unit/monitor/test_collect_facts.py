@@ -41,12 +41,21 @@ def sh(command: str, env: dict[str, str] | None = None) -> list[str]:
 
 def test_unit_states_from_systemctl_show_blocks() -> None:
     output = [
-        "unit=nginx", "ActiveState=active", "LoadState=loaded",
-        "unit=php8.2-fpm", "LoadState=loaded", "ActiveState=inactive",
-        "unit=mariadb", "LoadState=loaded", "ActiveState=failed",
-        "unit=ghost", "LoadState=not-found", "ActiveState=inactive",
-        "unit=cron", "Failed to connect to bus: Host is down",
-    ]  # fmt: skip
+        "unit=nginx",
+        "ActiveState=active",
+        "LoadState=loaded",
+        "unit=php8.2-fpm",
+        "LoadState=loaded",
+        "ActiveState=inactive",
+        "unit=mariadb",
+        "LoadState=loaded",
+        "ActiveState=failed",
+        "unit=ghost",
+        "LoadState=not-found",
+        "ActiveState=inactive",
+        "unit=cron",
+        "Failed to connect to bus: Host is down",
+    ]
     assert UnitStates().process(output) == {
         "nginx": "active",
         "php8.2-fpm": "inactive",

@@ -92,6 +92,7 @@ def test_site_paths_are_the_sites_own() -> None:
 def test_a_plan_per_environment_with_its_effective_checks(project: Project) -> None:
     pins = Pins(project="demo").with_env("staging", php_build="8.2.32-1~deb12u1", ref="abc")
     staging, production = plan(project, pins, ["staging", "production"])
+    # a replaced check moves to where the inventory writes it
     assert [c.name for c in staging.checks] == [
         "health",
         "certificate",
@@ -101,7 +102,7 @@ def test_a_plan_per_environment_with_its_effective_checks(project: Project) -> N
         "logs",
         "home",
         "disk",
-    ]  # fmt: skip  (a replaced check moves to where the inventory writes it)
+    ]
     disk = next(c for c in staging.checks if isinstance(c, DiskCheck))
     assert (disk.path, disk.warning) == ("/srv", 20)  # the project's replaces the default
     assert staging.pin == "8.2.32-1~deb12u1" and production.pin is None
@@ -158,7 +159,10 @@ def test_the_worst_host_decides_and_each_is_named() -> None:
 
 def test_all_hosts_ok_is_said_once() -> None:
     result = combine(HTTP, RUN, [("web1", _http(200)), ("web2", _http(200, 12))])
-    assert (result.status, result.summary) == (Status.OK, "200 in 40 ms, 1 condition met (on all 2 hosts)")  # fmt: skip
+    assert (result.status, result.summary) == (
+        Status.OK,
+        "200 in 40 ms, 1 condition met (on all 2 hosts)",
+    )
 
 
 # ---- host checks from what the hosts said -------------------------------------------------
@@ -288,7 +292,14 @@ def test_one_endless_line_does_not_stop_the_cursor_for_good() -> None:
 
 def test_cursors_round_trip_and_bad_ones_read_as_a_first_look() -> None:
     assert load_cursor(dump_cursor(Cursor(42, 1000))) == Cursor(42, 1000)
-    for junk in (None, "", "[]", '{"inode": 1}', '{"inode": "1", "offset": 2}', '{"inode": 1, "offset": -5}'):  # fmt: skip
+    for junk in (
+        None,
+        "",
+        "[]",
+        '{"inode": 1}',
+        '{"inode": "1", "offset": 2}',
+        '{"inode": 1, "offset": -5}',
+    ):
         assert load_cursor(junk) is None
     assert cursor_key("demo", "dev", "web1", "/var/log/x") == "logs:demo:dev:web1:/var/log/x"
 

@@ -47,12 +47,33 @@ def ok(text: str, response: Response) -> bool:
         ("[BODY][0] != x", Placeholder.BODY, (0,), None, Op.NE, ("x",)),
         ("len([BODY].items) <= 5", Placeholder.BODY, ("items",), "len", Op.LE, ("5",)),
         ("has([BODY].errors) == false", Placeholder.BODY, ("errors",), "has", Op.EQ, ("false",)),
-        ("[CERTIFICATE_EXPIRATION] > 48h", Placeholder.CERTIFICATE_EXPIRATION, (), None, Op.GT, ("48h",)),
-        ("[STATUS] == any(200, 301 ,302)", Placeholder.STATUS, (), None, Op.EQ, ("200", "301", "302")),
+        (
+            "[CERTIFICATE_EXPIRATION] > 48h",
+            Placeholder.CERTIFICATE_EXPIRATION,
+            (),
+            None,
+            Op.GT,
+            ("48h",),
+        ),
+        (
+            "[STATUS] == any(200, 301 ,302)",
+            Placeholder.STATUS,
+            (),
+            None,
+            Op.EQ,
+            ("200", "301", "302"),
+        ),
         ("  [STATUS]!=500  ", Placeholder.STATUS, (), None, Op.NE, ("500",)),
-        ("[BODY].message == all good, thanks", Placeholder.BODY, ("message",), None, Op.EQ, ("all good, thanks",)),
+        (
+            "[BODY].message == all good, thanks",
+            Placeholder.BODY,
+            ("message",),
+            None,
+            Op.EQ,
+            ("all good, thanks",),
+        ),
     ],
-)  # fmt: skip
+)
 def test_parses(text, placeholder, path, function, op, values) -> None:
     condition = parse(text)
     assert condition.left.placeholder is placeholder
@@ -254,8 +275,16 @@ def test_mask_secrets_forms() -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("800ms", 0.8), ("30s", 30), ("5m", 300), ("1h30m", 5400), ("72h", 259200), ("30d", 2592000), ("1.5s", 1.5)],
-)  # fmt: skip
+    [
+        ("800ms", 0.8),
+        ("30s", 30),
+        ("5m", 300),
+        ("1h30m", 5400),
+        ("72h", 259200),
+        ("30d", 2592000),
+        ("1.5s", 1.5),
+    ],
+)
 def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text).total_seconds() == pytest.approx(seconds)
 

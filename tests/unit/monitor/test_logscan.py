@@ -47,7 +47,7 @@ FPM = (
     '[23-Nov-2026 10:00:04] WARNING: [pool demo] child 123 said into stderr: "#0 {main}"\n'
     "[23-Nov-2026 10:00:06] WARNING: [pool demo] server reached pm.max_children setting (5), consider raising it\n"
     "[23-Nov-2026 10:00:07] NOTICE: ready to handle connections\n"
-)  # fmt: skip
+)
 
 START = Cursor(inode=11, offset=0)
 
@@ -270,7 +270,9 @@ def test_the_same_problem_has_the_same_fingerprint() -> None:
     c = fingerprint("fatal", "Uncaught Exception:  boom in /srv/www/d/releases/1/x.php:1")
     assert a == b == c
     memory = fingerprint("fatal", "Allowed memory size of 134217728 bytes exhausted (tried 20480)")
-    assert memory == fingerprint("fatal", "Allowed memory size of 268435456 bytes exhausted (tried 65536)")  # fmt: skip
+    assert memory == fingerprint(
+        "fatal", "Allowed memory size of 268435456 bytes exhausted (tried 65536)"
+    )
 
 
 def test_different_problems_have_different_fingerprints() -> None:

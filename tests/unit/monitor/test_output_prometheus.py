@@ -229,14 +229,18 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(UsageError, match=r"upkeep.prom: cannot write it \(No space left on device\)"):  # fmt: skip
+    with pytest.raises(
+        UsageError, match=r"upkeep.prom: cannot write it \(No space left on device\)"
+    ):
         write_textfile(target, "new\n")
     assert target.read_text() == "old\n"
     assert os.listdir(tmp_path) == ["upkeep.prom"]
 
 
 def test_only_prom_files_in_an_existing_directory(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match=r"reads only \*\.prom files \(name it e\.g\. upkeep\.prom\)"):  # fmt: skip
+    with pytest.raises(
+        UsageError, match=r"reads only \*\.prom files \(name it e\.g\. upkeep\.prom\)"
+    ):
         write_textfile(tmp_path / "upkeep.txt", "x 1\n")
     with pytest.raises(UsageError, match="no such directory"):
         write_textfile(tmp_path / "missing" / "upkeep.prom", "x 1\n")

@@ -20,11 +20,21 @@ from upkeep.refresh.sqldump import DumpFormatError
 
 REPO = Path(__file__).resolve().parents[3]
 WP = {
-    "wp_users": ["ID", "user_login", "user_pass", "user_nicename", "user_email", "user_url",
-                 "user_registered", "user_activation_key", "user_status", "display_name"],
+    "wp_users": [
+        "ID",
+        "user_login",
+        "user_pass",
+        "user_nicename",
+        "user_email",
+        "user_url",
+        "user_registered",
+        "user_activation_key",
+        "user_status",
+        "display_name",
+    ],
     "wp_usermeta": ["umeta_id", "user_id", "meta_key", "meta_value"],
     "wp_options": ["option_id", "option_name", "option_value", "autoload"],
-}  # fmt: skip
+}
 DEMO = {
     "users": ["id", "name", "email", "created_at"],
     "orders": ["id", "user_id", "total_cents", "status", "shipping_address", "created_at"],
@@ -139,15 +149,39 @@ def test_rules_for_a_table_need_its_columns() -> None:
 
 
 BROKEN_AGAINST_DEMO = [
-    ({"tables": {"user": {"email": "fake_email"}}}, "sanitize.tables.user: no table user in the database (did you mean 'users'?)"),
-    ({"tables": {"users": {"emial": "fake_email"}}}, "sanitize.tables.users.emial: table users has no column emial (did you mean 'email'?)"),
-    ({"tables": {"*_archive": {"email": "null"}}}, "sanitize.tables[\"*_archive\"]: no table in the database matches '*_archive'"),
-    ({"tables": {"*s": {"email": "null"}}}, "sanitize.tables[\"*s\"].email: no column email in orders, settings (matched by '*s')"),
-    ({"truncate": ["activity_logs"]}, "sanitize.truncate[0]: no table activity_logs in the database (did you mean 'activity_log'?)"),
-    ({"rows": [{"table": "settings", "where": {"key": "x"}, "set": {"value": "null"}}]}, "sanitize.rows[0].where.key: table settings has no column key"),
-    ({"rows": [{"table": "settings", "where": {"name": "x"}, "set": {"valeu": "null"}}]}, "sanitize.rows[0].set.valeu: table settings has no column valeu (did you mean 'value'?)"),
-    ({"rows": [{"table": "setting", "where": {"name": "x"}, "set": {"value": "null"}}]}, "sanitize.rows[0].table: no table setting in the database (did you mean 'settings'?)"),
-]  # fmt: skip
+    (
+        {"tables": {"user": {"email": "fake_email"}}},
+        "sanitize.tables.user: no table user in the database (did you mean 'users'?)",
+    ),
+    (
+        {"tables": {"users": {"emial": "fake_email"}}},
+        "sanitize.tables.users.emial: table users has no column emial (did you mean 'email'?)",
+    ),
+    (
+        {"tables": {"*_archive": {"email": "null"}}},
+        "sanitize.tables[\"*_archive\"]: no table in the database matches '*_archive'",
+    ),
+    (
+        {"tables": {"*s": {"email": "null"}}},
+        "sanitize.tables[\"*s\"].email: no column email in orders, settings (matched by '*s')",
+    ),
+    (
+        {"truncate": ["activity_logs"]},
+        "sanitize.truncate[0]: no table activity_logs in the database (did you mean 'activity_log'?)",
+    ),
+    (
+        {"rows": [{"table": "settings", "where": {"key": "x"}, "set": {"value": "null"}}]},
+        "sanitize.rows[0].where.key: table settings has no column key",
+    ),
+    (
+        {"rows": [{"table": "settings", "where": {"name": "x"}, "set": {"valeu": "null"}}]},
+        "sanitize.rows[0].set.valeu: table settings has no column valeu (did you mean 'value'?)",
+    ),
+    (
+        {"rows": [{"table": "setting", "where": {"name": "x"}, "set": {"value": "null"}}]},
+        "sanitize.rows[0].table: no table setting in the database (did you mean 'settings'?)",
+    ),
+]
 
 
 @pytest.mark.parametrize(("section", "problem"), BROKEN_AGAINST_DEMO)
@@ -264,5 +298,12 @@ def test_addresses_are_found_in_text(text: bytes, found: list[bytes]) -> None:
 
 def test_every_kind_has_a_word_in_the_inventory() -> None:
     assert {kind.value for kind in SanitizeKind} == {
-        "fake_email", "fake_name", "fake_first_name", "fake_last_name", "fixed", "null", "hash", "keep",
-    }  # fmt: skip
+        "fake_email",
+        "fake_name",
+        "fake_first_name",
+        "fake_last_name",
+        "fixed",
+        "null",
+        "hash",
+        "keep",
+    }

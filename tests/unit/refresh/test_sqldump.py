@@ -87,8 +87,21 @@ def test_columns_come_from_create_table_or_the_column_list() -> None:
     run((FIXTURES / "edge.sql").read_bytes(), record)
     run((FIXTURES / "edge-complete-insert.sql").read_bytes(), record)
     assert seen["odd table"] == (
-        "id", "select", "we`ird", "b", "vb", "bits", "f", "d", "dt", "j", "n", "e", "s", "g",
-    )  # fmt: skip
+        "id",
+        "select",
+        "we`ird",
+        "b",
+        "vb",
+        "bits",
+        "f",
+        "d",
+        "dt",
+        "j",
+        "n",
+        "e",
+        "s",
+        "g",
+    )
     assert seen["wp_options"] == ("option_id", "option_name", "option_value", "autoload")
 
 
@@ -254,8 +267,26 @@ def mysql_unescape(inner: bytes) -> bytes:
     return bytes(out)
 
 
-ESCAPED = [b"a", b"n", b"0", b"Z", b"\\\\", b"\\'", b'\\"', b"\\n", b"\\r", b"\\0", b"\\Z",
-           b"\\%", b"\\_", b"\\t", b"\\a", b"''", b"\x00", b"\xc3\xa9"]  # fmt: skip
+ESCAPED = [
+    b"a",
+    b"n",
+    b"0",
+    b"Z",
+    b"\\\\",
+    b"\\'",
+    b'\\"',
+    b"\\n",
+    b"\\r",
+    b"\\0",
+    b"\\Z",
+    b"\\%",
+    b"\\_",
+    b"\\t",
+    b"\\a",
+    b"''",
+    b"\x00",
+    b"\xc3\xa9",
+]
 
 
 @given(st.lists(st.sampled_from(ESCAPED), max_size=30))

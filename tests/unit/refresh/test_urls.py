@@ -124,10 +124,32 @@ def test_no_whole_host_of_the_source_is_left(parts: list[str]) -> None:
 # ---- the quick ways agree with the pattern of all spellings ------------------------------
 
 FRAGMENTS = [
-    "www.demo.lab", "a.a", "https://", "http://", "//", "\\/\\/", "https:\\/\\/", "%2F%2F",
-    "%2f%2F", "x", ".", "-", "_", "/", " ", "\\", "'", '"', "\n", "\r", ".com", "www.demo.la",
-    "é", ":8443", "demo.lab",
-]  # fmt: skip
+    "www.demo.lab",
+    "a.a",
+    "https://",
+    "http://",
+    "//",
+    "\\/\\/",
+    "https:\\/\\/",
+    "%2F%2F",
+    "%2f%2F",
+    "x",
+    ".",
+    "-",
+    "_",
+    "/",
+    " ",
+    "\\",
+    "'",
+    '"',
+    "\n",
+    "\r",
+    ".com",
+    "www.demo.la",
+    "é",
+    ":8443",
+    "demo.lab",
+]
 SCHEME_CHANGE = [(SOURCE, "http://staging.demo.lab")]  # the general pattern
 MAPS = [
     [(SOURCE, TARGET)],

@@ -23,7 +23,12 @@ def _scan(dump: bytes, fingerprints: Fingerprints | None = None) -> TargetScan:
 
 
 def test_counts_match_when_truncated_tables_are_empty_and_the_rest_equal() -> None:
-    assert compare_counts({"users": 200, "activity_log": 50}, {"users": 200, "activity_log": 0}, {"activity_log"}) == []  # fmt: skip
+    assert (
+        compare_counts(
+            {"users": 200, "activity_log": 50}, {"users": 200, "activity_log": 0}, {"activity_log"}
+        )
+        == []
+    )
 
 
 def test_counts_name_every_table_that_differs_and_tables_on_one_side_only() -> None:
@@ -66,8 +71,10 @@ def test_the_transformers_output_passes_the_scan_and_a_source_address_does_not()
     assert clean.leaks.clean and clean.leaks.addresses_checked == 2
     assert clean.serialized_checked == 1 and not clean.serialized_broken
     # The same address reaching the target in a column no rule covered is a leak.
-    leaked = _scan(out + b"INSERT INTO `notes` VALUES (1,'write to Bo@Example.com');\n",
-                   report.email_fingerprints).close()  # fmt: skip
+    leaked = _scan(
+        out + b"INSERT INTO `notes` VALUES (1,'write to Bo@Example.com');\n",
+        report.email_fingerprints,
+    ).close()
     assert leaked.leaks.leaks == {"notes": 1}
 
 

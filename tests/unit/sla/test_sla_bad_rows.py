@@ -74,8 +74,19 @@ def history_with(path: Path, *incidents: tuple[str, str | None, str | None]) -> 
 def report(capsys: pytest.CaptureFixture[str], history: Path, out: Path) -> tuple[int, str, str]:
     capsys.readouterr()
     try:
-        code = main(["sla", "report", "shop", "--month", "2026-11", "--history", str(history),
-                     "--output", str(out)])  # fmt: skip
+        code = main(
+            [
+                "sla",
+                "report",
+                "shop",
+                "--month",
+                "2026-11",
+                "--history",
+                str(history),
+                "--output",
+                str(out),
+            ]
+        )
     except SystemExit as done:
         code = int(done.code or 0)
     captured = capsys.readouterr()
