@@ -66,7 +66,7 @@ from upkeep import lab  # noqa: E402
 from upkeep.desired import base_dir  # noqa: E402
 from upkeep.inventory import Host, Project, load_project  # noqa: E402
 from upkeep.provision.workflow import provision  # noqa: E402
-from upkeep.refresh import inspect, stream  # noqa: E402
+from upkeep.refresh import preflight, stream  # noqa: E402
 from upkeep.refresh.backup import BackupPlan, drop_all_tables  # noqa: E402
 from upkeep.refresh.transform import Transformer, for_refresh  # noqa: E402
 from upkeep.refresh.workflow import (  # noqa: E402
@@ -388,7 +388,7 @@ class Bench:
         check_root(self.target, drop_all_tables(plan), "emptying staging's database")
 
     def staging_rows(self) -> int:
-        return sum(inspect.table_counts(self.target, DATABASE).values())
+        return sum(preflight.table_counts(self.target, DATABASE).values())
 
     def measure(self, method: str, run: Callable[[Result], None]) -> Result:
         self.empty_staging()
@@ -459,7 +459,7 @@ class Bench:
     def transformed(self, result: Result) -> None:
         production = self.project.environment("production")
         staging = self.project.environment("staging")
-        schema = inspect.source_facts(self.source, DATABASE, self.dump_defaults).columns
+        schema = preflight.source_facts(self.source, DATABASE, self.dump_defaults).columns
         self.stream(
             result, for_refresh(self.project, production, staging, os.urandom(32), schema=schema)
         )
@@ -618,7 +618,7 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
         )
         say(f"generating {data.rows:,} rows on production (~{args.mb} MB of dump; {data.marker}) …")
         generate(bench.source, data)
-        production_rows = sum(inspect.table_counts(bench.source, DATABASE).values())
+        production_rows = sum(preflight.table_counts(bench.source, DATABASE).values())
         say(f"production holds {production_rows:,} rows in {DATABASE}")
         if "mydumper" in args.methods:
             install_mydumper(bench)

@@ -5,7 +5,7 @@ secret not set): they return a failed ``Delivery`` saying why, and log it, so
 whoever sends (an alert, an update report) carries on. What they show never
 holds a secret: a webhook is shown as its scheme and host only (Slack and
 Discord put the token in the path, others in the query), and every detail is
-passed through ``upkeep.secrets.redact``.
+passed through ``upkeep.credentials.redact``.
 
 The inventory's ``notify:`` section says where to send::
 
@@ -64,8 +64,8 @@ from pydantic import (
 )
 
 from upkeep import __version__
+from upkeep.credentials import SecretRef, redact, reveal
 from upkeep.errors import UpkeepError
-from upkeep.secrets import SecretRef, redact, reveal
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from pyinfra.api.state import BaseStateCallback
 from pyinfra.context import ctx_host, ctx_state
 
 from tasks.conditions import foreseen
-from upkeep import secrets
+from upkeep import credentials
 from upkeep.errors import ConnectionFailed
 
 # pyinfra logs for its own CLI; through the API its lines would be noise on
@@ -167,7 +167,7 @@ class _ConnectErrors(BaseStateCallback):
         self.reasons: dict[str, str] = {}
 
     def host_connect_error(self, state: State, host: PyinfraHost, error: Any) -> None:  # type: ignore[override]
-        self.reasons[host.name] = secrets.redact(str(error))
+        self.reasons[host.name] = credentials.redact(str(error))
 
 
 def pyinfra_host_data(target: Target) -> dict[str, Any]:
@@ -303,7 +303,7 @@ class Runner:
             return OpResult(host.name, environment, name, OpStatus.NOT_RUN, will_change=will_change)
         commands = len(meta._commands or [])
         if meta.did_error():
-            output = secrets.redact("\n".join((meta.stdout, meta.stderr)).strip())
+            output = credentials.redact("\n".join((meta.stdout, meta.stderr)).strip())
             return OpResult(host.name, environment, name, OpStatus.FAILED, commands, output)
         status = OpStatus.CHANGED if meta.did_change() else OpStatus.NO_CHANGE
         return OpResult(host.name, environment, name, status, commands)

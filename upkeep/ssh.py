@@ -15,7 +15,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 
-from upkeep import secrets
+from upkeep import credentials
 from upkeep.errors import ConnectionFailed, RunFailed
 from upkeep.runner import SshHost
 
@@ -72,10 +72,10 @@ def check_root(host: SshHost, script: str, what: str, timeout: float = 3600) -> 
     if code == SSH_FAILED:
         raise ConnectionFailed(
             f"{what} failed: {host.name} ({host.address}) cannot be reached over SSH: "
-            f"{secrets.redact(out.strip())[-300:]}"
+            f"{credentials.redact(out.strip())[-300:]}"
         )
     if code != 0:
         raise RunFailed(
-            f"{what} failed on {host.name} (exit {code}): {secrets.redact(out.strip())[-400:]}"
+            f"{what} failed on {host.name} (exit {code}): {credentials.redact(out.strip())[-400:]}"
         )
     return out

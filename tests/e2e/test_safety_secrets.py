@@ -20,10 +20,10 @@ import pytest
 import yaml
 
 from tasks.mariadb_users import native_password_hash
+from upkeep.credentials import lab_secrets_file
 from upkeep.inventory import load_project
 from upkeep.monitor.facts import SiteDatabase
 from upkeep.provision.workflow import provision
-from upkeep.secrets import lab_secrets_file
 from upkeep.sqlnames import quote_string
 from upkeep.ssh import check_root
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from upkeep.inventory import load_file
-from upkeep.schedule.calendar import parse_cron, parse_oncalendar
+from upkeep.schedule.expressions import parse_cron, parse_oncalendar
 from upkeep.schedule.model import Every, Schedule, Weekly
 from upkeep.schedule.needs import needs_of
 from upkeep.schedule.render import Plan, possible_names, render

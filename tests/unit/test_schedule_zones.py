@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from upkeep.errors import UsageError
-from upkeep.schedule.calendar import cron_fields, parse_cron
+from upkeep.schedule.expressions import cron_fields, parse_cron
 from upkeep.schedule.model import Weekly
 from upkeep.schedule.zones import check_timezone, dst_trouble, offsets, to_utc
 

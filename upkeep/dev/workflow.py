@@ -34,7 +34,7 @@ import docker
 import git
 from docker.models.containers import Container
 
-from upkeep import secrets
+from upkeep import credentials
 from upkeep.desired import SiteState
 from upkeep.dev import container as box
 from upkeep.dev.deploy import dev_site
@@ -416,7 +416,7 @@ def _answer(run: _Up) -> None:
     except ValueError:
         health = None
     if status != 200 or not isinstance(health, dict):
-        raise RunFailed(f"{state.url}{path} answered {status}: {secrets.redact(body[:200])!r}")
+        raise RunFailed(f"{state.url}{path} answered {status}: {credentials.redact(body[:200])!r}")
     run.php_served = str(health.get("php_version") or "")
     expected = str(PhpBuild.parse(run.php_build).upstream)
     if run.php_served != expected:

@@ -37,13 +37,13 @@ from pydantic import (
     model_validator,
 )
 
+from upkeep.credentials import SecretRef
 from upkeep.errors import UsageError
 from upkeep.inventory import identifiers as ids
 from upkeep.monitor.alerts import Alerts
 from upkeep.monitor.checks import Checks
 from upkeep.monitor.maintenance import MaintenanceWindow
 from upkeep.notify import Notify
-from upkeep.secrets import SecretRef
 from upkeep.sla.policy import SlaPolicy
 
 

@@ -23,8 +23,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from upkeep.credentials import SecretRef
 from upkeep.inventory.yamldoc import Document, Path
-from upkeep.secrets import SecretRef
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 

@@ -14,14 +14,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from upkeep import secrets
+from upkeep import credentials
 from upkeep.inventory.model import Environment, Host, Project
 from upkeep.inventory.pins import Pins
 from upkeep.monitor.checks import effective
 
 
-def secret_text(ref: secrets.SecretRef) -> str:
-    return f"<secret {ref.name}: {secrets.status(ref)}>"
+def secret_text(ref: credentials.SecretRef) -> str:
+    return f"<secret {ref.name}: {credentials.status(ref)}>"
 
 
 def as_dict(project: Project, pins: Pins) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def _section(model: BaseModel) -> Any:
 def _secrets_named(value: Any) -> Any:
     if isinstance(value, dict):
         if list(value) == ["secret"] and isinstance(value["secret"], str):
-            return secret_text(secrets.SecretRef(secret=value["secret"]))
+            return secret_text(credentials.SecretRef(secret=value["secret"]))
         return {key: _secrets_named(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_secrets_named(item) for item in value]

@@ -46,7 +46,7 @@ from pyinfra.api.facts import get_fact
 from pyinfra.context import ctx_host, ctx_state
 
 from tasks.error_pages import TRIGGER_URL_PATH
-from upkeep import desired, secrets
+from upkeep import credentials, desired
 from upkeep.inventory import Environment, Host, Project
 from upkeep.inventory.pins import Pins
 from upkeep.monitor import facts as host_facts
@@ -435,7 +435,7 @@ def _not_connected(runner: Runner, known: Mapping[str, str]) -> dict[str, str]:
             host.connect(raise_exceptions=True)
             reason = "pyinfra did not connect it"
         except Exception as error:
-            reason = secrets.redact(str(error)) or type(error).__name__
+            reason = credentials.redact(str(error)) or type(error).__name__
         reasons[host.name] = reason
     return reasons
 
@@ -487,7 +487,7 @@ def facts_per_host(
         except (PyinfraError, OSError) as error:
             results[name] = None
             if unreachable is not None:
-                unreachable[name] = secrets.redact(str(error)) or type(error).__name__
+                unreachable[name] = credentials.redact(str(error)) or type(error).__name__
     return results
 
 

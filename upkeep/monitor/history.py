@@ -11,7 +11,7 @@ refused.
 
 Times are stored as UTC text (``2026-11-23T09:00:00.000000Z``, sortable and
 readable with the sqlite3 shell). Summaries and details pass through
-``upkeep.secrets.redact`` on the way in.
+``upkeep.credentials.redact`` on the way in.
 
     >>> import tempfile
     >>> at = lambda minute: dt.datetime(2026, 11, 23, 9, minute, tzinfo=dt.UTC)
@@ -39,6 +39,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import IO, Any, TypeVar
 
+from upkeep.credentials import redact
 from upkeep.errors import RunFailed, UsageError
 from upkeep.monitor.causes import attribute
 from upkeep.monitor.evaluate import severity
@@ -56,7 +57,6 @@ from upkeep.monitor.incidents import (
     step,
 )
 from upkeep.monitor.result import CheckResult, Metric, Status
-from upkeep.secrets import redact
 from upkeep.workspace import state_home
 
 SCHEMA_VERSION = 2

@@ -7,7 +7,7 @@ database secrets. Nothing here touches a host.
 
 from __future__ import annotations
 
-from upkeep import secrets
+from upkeep import credentials
 from upkeep.desired import Certificate, Release, SiteState
 from upkeep.inventory import Environment, Project
 from upkeep.inventory.pins import EnvPin
@@ -64,9 +64,9 @@ def site_state(
         php_ini=tuple(sorted(project.php.ini.items())),
         db_name=database.name,
         db_user=database.user,
-        db_password=secrets.reveal(database.password),
+        db_password=credentials.reveal(database.password),
         dump_user=database.dump_user,
-        dump_password=secrets.reveal(database.dump_password),
+        dump_password=credentials.reveal(database.dump_password),
         shared_paths=tuple(project.shared_paths),
         release=release,
         certificate=_certificate(environment),

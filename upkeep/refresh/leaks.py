@@ -7,7 +7,7 @@ fingerprinted the same way and looked up. A hit means a production address
 survived somewhere (a free-text column, a serialized blob, a table the rules
 missed); the report names the table and how many, never the address.
 
-    >>> from upkeep.refresh.fakes import Fakes, Fingerprints
+    >>> from upkeep.refresh.pseudonyms import Fakes, Fingerprints
     >>> salt = b"k" * 16
     >>> seen = Fingerprints.of([Fakes(salt).fingerprint(b"anna@example.com")])
     >>> scanner = LeakScanner(salt, seen)
@@ -22,7 +22,7 @@ import re
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from upkeep.refresh.fakes import EMAIL, Fakes
+from upkeep.refresh.pseudonyms import EMAIL, Fakes
 
 _TABLE = re.compile(rb"(?:INSERT(?: IGNORE)?|REPLACE) INTO `((?:[^`]|``)+)`")
 

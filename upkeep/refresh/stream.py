@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Protocol
 
-from upkeep import secrets
+from upkeep import credentials
 from upkeep.errors import UpkeepError
 
 CHUNK = 1 << 20
@@ -76,7 +76,7 @@ class _Drain:
         self.data = self.stream.read()
 
     def tail(self, limit: int = 600) -> str:
-        return secrets.redact(self.data.decode("utf-8", "replace").strip()[-limit:])
+        return credentials.redact(self.data.decode("utf-8", "replace").strip()[-limit:])
 
 
 class _Writer:

@@ -43,7 +43,7 @@ from types import MappingProxyType
 
 from upkeep.inventory.model import Environment, Project, SanitizeKind
 from upkeep.refresh import serialized
-from upkeep.refresh.fakes import Fakes, Fingerprints
+from upkeep.refresh.pseudonyms import Fakes, Fingerprints
 from upkeep.refresh.sanitize import RuleSet, Schema, TableRules
 from upkeep.refresh.sqldump import DumpRewriter, RowFunction, TablePlan, quote, unquote
 from upkeep.refresh.urls import UrlRewriter, site_url

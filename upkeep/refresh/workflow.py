@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from upkeep import secrets
+from upkeep import credentials
 from upkeep.desired import base_dir
 from upkeep.envlocks import environment_lock, holding
 from upkeep.errors import RunFailed, UpkeepError, UsageError
@@ -35,7 +35,7 @@ from upkeep.inventory import Environment, Host, Project, load_project
 from upkeep.inventory.pins import load_pins
 from upkeep.progress import Meter, Tick
 from upkeep.provision.workflow import provision
-from upkeep.refresh import inspect, stream
+from upkeep.refresh import preflight, stream
 from upkeep.refresh.backup import BackupPlan, backup_script, drop_all_tables, restore_script
 from upkeep.refresh.files import rsync
 from upkeep.refresh.identity import read_identity
@@ -161,7 +161,7 @@ class _Refresh:
     outside: bool = False  # the target is not one of the inventory's (a developer's machine)
     target_url: str | None = None  # the target's base URL, when not its domain's
     steps: list[StepRecord] = field(default_factory=list)
-    facts: inspect.SourceFacts | None = None
+    facts: preflight.SourceFacts | None = None
     source_ref: str = ""
     target_ref_before: str | None = None  # set once the code step has moved the target
     backup: str | None = None
@@ -252,7 +252,7 @@ def refresh(
         for name, step in _steps(run):
             _run_step(run, name, step)
     except (UpkeepError, subprocess.TimeoutExpired) as failure:
-        error = secrets.redact(str(failure))
+        error = credentials.redact(str(failure))
         run.say(f"failed: {error}")
         restored = _restore(run)
         restore_failed = run.backup is not None and not restored
@@ -332,13 +332,13 @@ def plan(
         workspace, project_name, source, target, db_only, files_only, say, lambda _: None, None
     )
     _check(run)
-    facts = run.facts or inspect.SourceFacts({}, {})
+    facts = run.facts or preflight.SourceFacts({}, {})
     lines = []
     if not files_only:
         for table in sorted(facts.sizes):
             size = facts.sizes[table]
             lines.append(TablePlanLine(table, size.rows, size.bytes, _action(run, table)))
-    space = inspect.target_space(run.target_host, run.target_database)
+    space = preflight.target_space(run.target_host, run.target_database)
     return RefreshPlan(
         run.project.name,
         source,
@@ -420,7 +420,7 @@ def _check(run: _Refresh) -> str:
         if not pin.ref:
             raise UsageError(f"{run.source.name} has no deployed commit pinned: provision it first")
         run.source_ref = pin.ref
-    run.facts = inspect.source_facts(run.source_host, run.source_database, run.dump_defaults)
+    run.facts = preflight.source_facts(run.source_host, run.source_database, run.dump_defaults)
     if not run.facts.columns:
         raise RunFailed(
             f"{run.source.name} has no tables in {run.source_database}: nothing to copy"
@@ -433,7 +433,7 @@ def _check(run: _Refresh) -> str:
     if run.transform_factory is None:
         run.rules.require(run.facts.columns)  # a rule that fits nothing: exit 2, nothing changed
         detail += ", sanitize rules fit"
-    space = inspect.target_space(run.target_host, run.target_database)
+    space = preflight.target_space(run.target_host, run.target_database)
     missing = space.shortfall(run.facts)
     if missing:
         raise RunFailed(
@@ -484,7 +484,7 @@ def _restore(run: _Refresh) -> bool:
     code, out = run_root(run.target_host, restore_script(_backup_plan(run), run.backup))
     if code != 0:
         run.say(
-            f"RESTORE FAILED ({secrets.redact(out.strip())[-300:]}); restore by hand from {run.backup}"
+            f"RESTORE FAILED ({credentials.redact(out.strip())[-300:]}); restore by hand from {run.backup}"
         )
         return False
     if run.target_ref_before is not None and run.target_ref_before != run.source_ref:
@@ -611,10 +611,10 @@ def _verify(run: _Refresh) -> str:
         return "database not refreshed: nothing to count"
     # What the dump carried, as the transformer counted it; without one (the plumbing's
     # tests), the source's rows now, read as the dump user.
-    dumped = run.dumped or inspect.table_counts(
+    dumped = run.dumped or preflight.table_counts(
         run.source_host, run.source_database, run.dump_defaults
     )
-    target = inspect.table_counts(run.target_host, run.target_database)
+    target = preflight.table_counts(run.target_host, run.target_database)
     truncated = run.rules.truncated(dumped) if run.transform_factory is None else set()
     wrong = compare_counts(dumped, target, truncated)
     if wrong:

@@ -4,7 +4,7 @@ Secrets are named, never read: the files reference ``UPKEEP_SECRET_<NAME>``
 variables that the machine or the CI provides. SSH keys and known_hosts go
 where the inventory says, as the user who runs the job sees that path.
 
-    >>> from upkeep.secrets import SecretRef
+    >>> from upkeep.credentials import SecretRef
     >>> secret_vars({"a": SecretRef(secret="shop_db_password"), "b": [SecretRef(secret="x")]})
     ('UPKEEP_SECRET_SHOP_DB_PASSWORD', 'UPKEEP_SECRET_X')
     >>> ci = ci_path(Path("/home/me/.ssh/id_shop"), root=Path("/srv/ops"), home=Path("/home/me"))
@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from upkeep.credentials import SecretRef
 from upkeep.inventory import Project
-from upkeep.secrets import SecretRef
 
 SshKind = Literal["key", "known_hosts"]
 

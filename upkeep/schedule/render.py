@@ -22,7 +22,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from upkeep.schedule.calendar import cron_fields, oncalendar
+from upkeep.schedule.expressions import cron_fields, oncalendar
 from upkeep.schedule.jobs import JOBS, JobCommand
 from upkeep.schedule.model import Every, Job, Schedule, Weekly
 from upkeep.schedule.needs import Needs

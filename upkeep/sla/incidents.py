@@ -7,7 +7,7 @@ month keeps the deadlines it started with); maintenance windows excuse
 downtime but do not stop that clock. Anything stamped after the report's
 ``now`` has not happened yet as far as the report knows.
 
-    >>> from upkeep.sla.calendar import ServiceCalendar, parse_hours
+    >>> from upkeep.sla.service_calendar import ServiceCalendar, parse_hours
     >>> cal = ServiceCalendar("Europe/Warsaw", parse_hours({"mon-fri": "09:00-17:00"}))
     >>> at = lambda day, hour, minute=0: dt.datetime(2026, 11, day, hour, minute, tzinfo=cal.zone)
     >>> incident = Incident("7", "health", "production", "P1", opened=at(20, 16, 30),
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from upkeep.errors import UsageError
-from upkeep.sla.calendar import Interval, ServiceCalendar
 from upkeep.sla.policy import Priorities, Priority
+from upkeep.sla.service_calendar import Interval, ServiceCalendar
 
 
 class DeadlineStatus(StrEnum):

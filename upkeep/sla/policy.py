@@ -48,7 +48,7 @@ from pydantic import (
     model_validator,
 )
 
-from upkeep.sla.calendar import (
+from upkeep.sla.service_calendar import (
     ServiceCalendar,
     Week,
     format_hours,

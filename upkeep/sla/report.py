@@ -43,9 +43,9 @@ from upkeep.sla.availability import (
     percent_text,
     service_downtime,
 )
-from upkeep.sla.calendar import Interval, ServiceCalendar
 from upkeep.sla.incidents import Deadline, Incident, Maintenance, deadlines
 from upkeep.sla.policy import SlaPolicy
+from upkeep.sla.service_calendar import Interval, ServiceCalendar
 from upkeep.templating import render as render_template
 
 FORMATS = ("md", "html", "json")

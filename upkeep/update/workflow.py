@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from upkeep import secrets
+from upkeep import credentials
 from upkeep.desired import base_dir
 from upkeep.envlocks import acquire_all, environment_lock, environment_locks, release_all
 from upkeep.errors import RunFailed, UpkeepError, UsageError
@@ -268,7 +268,7 @@ def _drive(run: _Update) -> None:
         journal.end(RunState.SUCCEEDED)
         run.save()
     except (UpkeepError, subprocess.TimeoutExpired) as failure:
-        reason = secrets.redact(str(failure))
+        reason = credentials.redact(str(failure))
         running = next((s for s in journal.steps if s.state is StepState.RUNNING), None)
         if running is not None:
             running.fail(reason)
@@ -444,7 +444,7 @@ def _sync_dev(run: _Update) -> str:
     try:
         return _bump(run, "dev", run.journal.to_build, "dev_commit")
     except UpkeepError as failure:
-        return f"dev NOT moved ({secrets.redact(str(failure))}); run `upkeep provision {run.project.name} dev`"
+        return f"dev NOT moved ({credentials.redact(str(failure))}); run `upkeep provision {run.project.name} dev`"
 
 
 # -- undo ---------------------------------------------------------------------------
@@ -462,7 +462,7 @@ def _undo(run: _Update, state: RunState, reason: str) -> None:
         try:
             journal.undo.append(_put_back(run, environment, key))
         except UpkeepError as failure:
-            problems.append(f"{environment} NOT put back: {secrets.redact(str(failure))}")
+            problems.append(f"{environment} NOT put back: {credentials.redact(str(failure))}")
         run.save()
     if _touched(run, "production", "bump_production"):
         _affected(run)

@@ -15,11 +15,11 @@ from types import MappingProxyType
 
 import pytest
 
+from upkeep.credentials import SecretRef, reveal
 from upkeep.errors import RunFailed, UsageError
 from upkeep.monitor.history import SCHEMA_VERSION, History, default_path, one_recorder
 from upkeep.monitor.incidents import Change, IncidentPolicy, Priority
 from upkeep.monitor.result import CheckResult, Metric, Status
-from upkeep.secrets import SecretRef, reveal
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 OK, W, C = Status.OK, Status.WARNING, Status.CRITICAL

@@ -14,7 +14,7 @@ from tests.unit.refresh.conftest import SALT
 from upkeep.errors import InventoryError
 from upkeep.inventory import load_file
 from upkeep.inventory.model import Sanitize, SanitizeKind
-from upkeep.refresh.fakes import EMAIL, FIRST_NAMES, LAST_NAMES, Fakes
+from upkeep.refresh.pseudonyms import EMAIL, FIRST_NAMES, LAST_NAMES, Fakes
 from upkeep.refresh.sanitize import RuleSet
 from upkeep.refresh.sqldump import DumpFormatError
 

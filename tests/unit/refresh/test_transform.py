@@ -18,8 +18,8 @@ from tests.unit.refresh.conftest import (
 )
 from upkeep.inventory import load_file
 from upkeep.inventory.model import Sanitize
-from upkeep.refresh.fakes import EMAIL, Fakes
 from upkeep.refresh.leaks import LeakReport, scan
+from upkeep.refresh.pseudonyms import EMAIL, Fakes
 from upkeep.refresh.sanitize import RuleSet
 from upkeep.refresh.serialized import loads, looks_serialized
 from upkeep.refresh.sqldump import DumpFormatError, split_row, unquote

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from upkeep.inventory.model import Sanitize
-from upkeep.refresh.fakes import Fakes, Fingerprints
 from upkeep.refresh.files import parse_stats
-from upkeep.refresh.inspect import SourceFacts, TableSize, TargetSpace, parse_sizes
+from upkeep.refresh.preflight import SourceFacts, TableSize, TargetSpace, parse_sizes
+from upkeep.refresh.pseudonyms import Fakes, Fingerprints
 from upkeep.refresh.sanitize import RuleSet
 from upkeep.refresh.transform import Transformer
 from upkeep.refresh.verify import TargetScan, compare_counts

@@ -16,7 +16,7 @@ from upkeep.sla.availability import (
     percent_text,
     subtract,
 )
-from upkeep.sla.calendar import ServiceCalendar
+from upkeep.sla.service_calendar import ServiceCalendar
 
 from .conftest import always, at, business, hours
 

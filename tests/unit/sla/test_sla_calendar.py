@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from upkeep.errors import UsageError
-from upkeep.sla.calendar import ServiceCalendar, parse_hours
+from upkeep.sla.service_calendar import ServiceCalendar, parse_hours
 
 from .conftest import WARSAW, always, at, business, hours
 

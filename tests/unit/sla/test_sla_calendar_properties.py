@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from upkeep.sla.calendar import ServiceCalendar, parse_hours
+from upkeep.sla.service_calendar import ServiceCalendar, parse_hours
 
 from .conftest import WARSAW
 

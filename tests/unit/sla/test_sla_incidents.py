@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from upkeep.errors import UsageError
-from upkeep.sla.calendar import ServiceCalendar
 from upkeep.sla.incidents import DeadlineStatus, Incident, Maintenance, deadlines, judge
 from upkeep.sla.policy import Priority
+from upkeep.sla.service_calendar import ServiceCalendar
 
 from .conftest import at, business, hours, policy
 

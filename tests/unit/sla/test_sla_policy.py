@@ -12,8 +12,8 @@ from upkeep.inventory import yamldoc
 from upkeep.inventory.model import Model
 from upkeep.inventory.problems import from_validation
 from upkeep.sla import policy as policy_module
-from upkeep.sla.calendar import format_hours, parse_hours
 from upkeep.sla.policy import Priority, SlaPolicy, format_duration, parse_duration
+from upkeep.sla.service_calendar import format_hours, parse_hours
 
 from .conftest import at, hours
 

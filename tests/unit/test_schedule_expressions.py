@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from upkeep.schedule.calendar import (
+from upkeep.schedule.expressions import (
     Calendar,
     cron_fields,
     oncalendar,

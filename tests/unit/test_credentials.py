@@ -8,10 +8,10 @@ from pathlib import Path
 import git
 import pytest
 
-from upkeep import secrets
+from upkeep import credentials
+from upkeep.credentials import SecretRef, redact, reveal, status
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
-from upkeep.secrets import SecretRef, redact, reveal, status
 
 
 @pytest.fixture(autouse=True)
@@ -33,16 +33,16 @@ def private_file(path: Path, text: str, mode: int = 0o600) -> Path:
 
 
 def test_environment_variable_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    private_file(secrets.secrets_file(), "shop_db: from-the-file\n")
+    private_file(credentials.secrets_file(), "shop_db: from-the-file\n")
     monkeypatch.setenv("UPKEEP_SECRET_SHOP_DB", "from-the-env")
     assert reveal(SecretRef(secret="shop_db")) == "from-the-env"
 
 
 def test_operator_file_then_lab_file() -> None:
     ref = SecretRef(secret="shop_db")
-    private_file(secrets.lab_secrets_file(), "shop_db: from-the-lab\nlab_only: lab-value\n")
+    private_file(credentials.lab_secrets_file(), "shop_db: from-the-lab\nlab_only: lab-value\n")
     assert reveal(ref) == "from-the-lab"
-    private_file(secrets.secrets_file(), "shop_db: from-the-operator\n")
+    private_file(credentials.secrets_file(), "shop_db: from-the-operator\n")
     assert reveal(ref) == "from-the-operator"
     assert reveal(SecretRef(secret="lab_only")) == "lab-value"
 
@@ -54,13 +54,13 @@ def test_missing_secret_says_how_to_set_it() -> None:
     message = str(caught.value)
     assert "secret nowhere_pw is not set" in message
     assert "UPKEEP_SECRET_NOWHERE_PW" in message
-    assert str(secrets.secrets_file()) in message
+    assert str(credentials.secrets_file()) in message
     assert status(ref) == "missing"
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
 def test_a_file_others_can_read_is_refused(mode: int) -> None:
-    path = private_file(secrets.secrets_file(), "shop_db: leaked-value\n", mode)
+    path = private_file(credentials.secrets_file(), "shop_db: leaked-value\n", mode)
     with pytest.raises(UsageError, match=f"readable by others.*chmod 600 {path}") as caught:
         reveal(SecretRef(secret="shop_db"))
     assert "leaked-value" not in str(caught.value)
@@ -80,7 +80,7 @@ def test_a_file_inside_a_git_work_tree_is_refused(
 
 
 def test_a_broken_file_does_not_echo_its_content() -> None:
-    private_file(secrets.secrets_file(), "shop_db: 'unterminated-secret\n")
+    private_file(credentials.secrets_file(), "shop_db: 'unterminated-secret\n")
     with pytest.raises(UsageError) as caught:
         reveal(SecretRef(secret="shop_db"))
     assert "unterminated-secret" not in str(caught.value)
@@ -88,7 +88,7 @@ def test_a_broken_file_does_not_echo_its_content() -> None:
 
 
 def test_values_must_be_text() -> None:
-    private_file(secrets.secrets_file(), "shop_db: 0123\n")  # YAML reads an octal number
+    private_file(credentials.secrets_file(), "shop_db: 0123\n")  # YAML reads an octal number
     with pytest.raises(UsageError, match="quote the value"):
         reveal(SecretRef(secret="shop_db"))
 
@@ -131,7 +131,7 @@ def test_a_control_character_in_a_secret_is_refused_naming_it_not_its_value(
         monkeypatch.setenv("UPKEEP_SECRET_SHOP_DB", value)
     else:
         escaped = value.encode("unicode_escape").decode("ascii")
-        private_file(secrets.secrets_file(), f'shop_db: "{escaped}"\n')
+        private_file(credentials.secrets_file(), f'shop_db: "{escaped}"\n')
     with pytest.raises(UsageError) as caught:
         reveal(SecretRef(secret="shop_db"))
     message = str(caught.value)
