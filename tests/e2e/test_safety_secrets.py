@@ -8,7 +8,7 @@ monitoring database check that passes (it reads the .env in shell), a dump user
 whose .cnf works; rotating the secret must keep all of that (MariaDB stores the
 new password's hash, not the old one's), and a third run must change nothing.
 The password never reaching argv is proved by the unit tests of the operation
-(tests/unit/test_mariadb_task.py); here no leftover SQL file may stay behind.
+(tests/unit/tasks/test_mariadb_users.py); here no leftover SQL file may stay behind.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 # Real local HTTP and SMTP servers, for whatever sends webhooks or mail.
-from .local_servers import smtp_server, webhook_server  # noqa: F401
+from tests.unit.local_servers import smtp_server, webhook_server  # noqa: F401
 
 
 @pytest.fixture

@@ -18,14 +18,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from upkeep.inventory import yamldoc
-from upkeep.inventory.model import Model
-from upkeep.inventory.problems import from_validation
-from upkeep.monitor.result import Status
-from upkeep.notify import Mail, Notify, Webhook, post_webhook, safe_url, send_mail
-from upkeep.tls import CertificateAuthority
-
-from .local_servers import (
+from tests.unit.local_servers import (
     SMTP_PASSWORD,
     SMTP_USER,
     SmtpServer,
@@ -33,6 +26,12 @@ from .local_servers import (
     authenticator,
     free_port,
 )
+from upkeep.inventory import yamldoc
+from upkeep.inventory.model import Model
+from upkeep.inventory.problems import from_validation
+from upkeep.monitor.result import Status
+from upkeep.notify import Mail, Notify, Webhook, post_webhook, safe_url, send_mail
+from upkeep.tls import CertificateAuthority
 
 
 @dataclass(frozen=True)

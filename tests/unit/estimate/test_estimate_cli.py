@@ -11,9 +11,8 @@ import git
 import pytest
 
 import upkeep.cli.main as cli_main
+from tests.unit.estimate.conftest import FIXTURES
 from upkeep.exitcodes import ExitCode
-
-from .conftest import FIXTURES
 
 DEMO_INVENTORY = Path(__file__).resolve().parents[3] / "inventories" / "demo.yml"
 

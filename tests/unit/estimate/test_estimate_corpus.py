@@ -7,11 +7,10 @@ from pathlib import Path
 
 import yaml
 
+from tests.unit.estimate.conftest import FIXTURES, request
 from upkeep.estimate.catalogue import DETECTORS, Severity, load_catalogue
 from upkeep.estimate.files import is_php
 from upkeep.estimate.workflow import run_estimate
-
-from .conftest import FIXTURES, request
 
 EXPECTED = yaml.safe_load((FIXTURES / "expected.yml").read_text(encoding="utf-8"))
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.estimate.conftest import request
 from upkeep.estimate.catalogue import CatalogueError, Kind, Severity, load_catalogue
 from upkeep.estimate.matchers import compile_matchers
 from upkeep.estimate.phpast import parser
@@ -13,8 +14,6 @@ from upkeep.estimate.pool import _decode, _encode
 from upkeep.estimate.repair import repair
 from upkeep.estimate.scanner import scan_source
 from upkeep.estimate.workflow import run_estimate
-
-from .conftest import request
 
 MATCHERS = compile_matchers(load_catalogue())
 

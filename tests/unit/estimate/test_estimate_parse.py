@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tests.unit.estimate.conftest import request
 from upkeep.estimate.catalogue import load_catalogue
 from upkeep.estimate.matchers import compile_matchers
 from upkeep.estimate.phpast import parser
 from upkeep.estimate.scanner import scan_source
 from upkeep.estimate.workflow import run_estimate
-
-from .conftest import request
 
 MATCHERS = compile_matchers(load_catalogue())
 

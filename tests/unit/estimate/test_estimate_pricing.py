@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.estimate.conftest import request
 from upkeep.estimate.errors import EstimateUsageError
 from upkeep.estimate.libraries import find_libraries, header_library
 from upkeep.estimate.model import Estimate
 from upkeep.estimate.workflow import run_estimate
-
-from .conftest import request
 
 OLD = "<?php\n$r = mysql_query($sql);\n$x = each($a);\n"
 

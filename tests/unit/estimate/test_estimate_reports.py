@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from tests.unit.estimate.conftest import FIXTURES, request
 from upkeep.estimate.report import (
     ReportHeader,
     render_html,
@@ -14,8 +15,6 @@ from upkeep.estimate.report import (
     to_data,
 )
 from upkeep.estimate.workflow import run_estimate
-
-from .conftest import FIXTURES, request
 
 
 def _render_all(estimate) -> tuple[str, str, str]:

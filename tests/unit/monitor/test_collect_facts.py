@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.local_servers import WebhookServer
 from upkeep.monitor.evaluate import DiskSpace
 from upkeep.monitor.facts import (
     DatabaseProbe,
@@ -23,8 +24,6 @@ from upkeep.monitor.facts import (
     UnitStates,
 )
 from upkeep.monitor.logscan import Cursor, resume_at
-
-from ..local_servers import WebhookServer
 
 
 def sh(command: str, env: dict[str, str] | None = None) -> list[str]:

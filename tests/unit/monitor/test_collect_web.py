@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
+from tests.unit.local_servers import free_port
 from upkeep.monitor import web
 from upkeep.tls import CertificateAuthority, IssuedCertificate
-
-from ..local_servers import free_port
 
 NAME = "www.demo.test"
 

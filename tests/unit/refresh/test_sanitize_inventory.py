@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_inventory_cli import GOOD as BASE
-from tests.unit.test_inventory_cli import assert_reported, write
+from tests.unit.inventory.test_cli import GOOD as BASE
+from tests.unit.inventory.test_cli import assert_reported, write
 from upkeep.cli.main import main
 from upkeep.inventory import load_file
 from upkeep.inventory.model import SanitizeKind

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.unit.refresh.conftest import SALT, SOURCE, TARGET
 from upkeep.inventory.model import Sanitize
 from upkeep.refresh.files import parse_stats
 from upkeep.refresh.preflight import SourceFacts, TableSize, TargetSpace, parse_sizes
@@ -9,8 +10,6 @@ from upkeep.refresh.pseudonyms import Fakes, Fingerprints
 from upkeep.refresh.sanitize import RuleSet
 from upkeep.refresh.transform import Transformer
 from upkeep.refresh.verify import TargetScan, compare_counts
-
-from .conftest import SALT, SOURCE, TARGET
 
 CREATE = b"CREATE TABLE `settings` (\n  `name` varchar(191),\n  `value` longtext\n);\n"
 

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import pytest
 
+from tests.unit.sla.conftest import always, at, business, hours
 from upkeep.errors import UsageError
 from upkeep.sla.availability import (
     intersect,
@@ -17,8 +18,6 @@ from upkeep.sla.availability import (
     subtract,
 )
 from upkeep.sla.service_calendar import ServiceCalendar
-
-from .conftest import always, at, business, hours
 
 NOV = month_period("2026-11", business())
 AFTER_NOV = at(2026, 12, 2)

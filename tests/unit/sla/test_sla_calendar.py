@@ -6,10 +6,9 @@ import datetime as dt
 
 import pytest
 
+from tests.unit.sla.conftest import WARSAW, always, at, business, hours
 from upkeep.errors import UsageError
 from upkeep.sla.service_calendar import ServiceCalendar, parse_hours
-
-from .conftest import WARSAW, always, at, business, hours
 
 
 def test_november_2026_business_hours_is_160_hours(cal: ServiceCalendar) -> None:

@@ -7,9 +7,8 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.sla.conftest import WARSAW
 from upkeep.sla.service_calendar import ServiceCalendar, parse_hours
-
-from .conftest import WARSAW
 
 CALENDARS = [
     ServiceCalendar("Europe/Warsaw"),  # 24/7, both clock changes

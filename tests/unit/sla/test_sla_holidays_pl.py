@@ -15,7 +15,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from .conftest import at, business, hours
+from tests.unit.sla.conftest import at, business, hours
 
 FIRST_WITH_WIGILIA = Version("0.64")
 PYPROJECT = Path(__file__).parents[3] / "pyproject.toml"

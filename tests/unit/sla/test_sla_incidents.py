@@ -6,12 +6,11 @@ import datetime as dt
 
 import pytest
 
+from tests.unit.sla.conftest import at, business, hours, policy
 from upkeep.errors import UsageError
 from upkeep.sla.incidents import DeadlineStatus, Incident, Maintenance, deadlines, judge
 from upkeep.sla.policy import Priority
 from upkeep.sla.service_calendar import ServiceCalendar
-
-from .conftest import at, business, hours, policy
 
 MET, MISSED, PENDING, NO_TARGET = (
     DeadlineStatus.MET,

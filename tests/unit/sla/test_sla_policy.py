@@ -8,14 +8,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from tests.unit.sla.conftest import at, hours
 from upkeep.inventory import yamldoc
 from upkeep.inventory.model import Model
 from upkeep.inventory.problems import from_validation
 from upkeep.sla import policy as policy_module
 from upkeep.sla.policy import Priority, SlaPolicy, format_duration, parse_duration
 from upkeep.sla.service_calendar import format_hours, parse_hours
-
-from .conftest import at, hours
 
 EXAMPLE = """\
 target: 99.9

@@ -8,11 +8,10 @@ import re
 
 import pytest
 
+from tests.unit.sla.conftest import at, hours, policy
 from upkeep.errors import UsageError
 from upkeep.sla.incidents import Incident, Maintenance
 from upkeep.sla.report import SlaReport, build_report, human, render
-
-from .conftest import at, hours, policy
 
 END_OF_NOV = at(2026, 12, 1, 8)
 

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.inventory.test_cli import GOOD
 from upkeep.cli.main import main
 from upkeep.inventory import load_file
 from upkeep.refresh.identity import ServerIdentity
 from upkeep.refresh.workflow import RefreshFailed, RefreshReport
 from upkeep.update.workflow import prune_script
-
-from .test_inventory_cli import GOOD
 
 # Staging moved onto production's server (same address and port).
 STAGING_HOST = "      - name: web-staging\n        address: 192.0.2.10\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 from upkeep.update.changelog import between, parse
 
 CHANGELOG = (
-    Path(__file__).parents[1] / "fixtures" / "update" / "php8.2-changelog.Debian"
+    Path(__file__).parents[2] / "fixtures" / "update" / "php8.2-changelog.Debian"
 ).read_text()
 
 

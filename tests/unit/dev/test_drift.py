@@ -11,6 +11,7 @@ from pathlib import Path
 import git
 import pytest
 
+from tests.unit.dev.test_dev import BUILD, COMMIT, pin_production, shop, state_home  # noqa: F401
 from upkeep.dev import state as dev_state
 from upkeep.dev.environment import DELIBERATE, LOCAL, MAIL_COMMAND
 from upkeep.dev.state import DevPaths, DevState
@@ -19,8 +20,6 @@ from upkeep.drift.compare import DriftReport, Observed, compare_environments
 from upkeep.inventory import load_project
 from upkeep.inventory.pins import load_pins
 from upkeep.workspace import Workspace
-
-from .test_dev import BUILD, COMMIT, pin_production, shop, state_home  # noqa: F401
 
 PACKAGES = {"php8.2-fpm": BUILD, "php8.2-cli": BUILD, "nginx": "1.22.1-9"}
 INI = {

@@ -7,6 +7,7 @@ from pathlib import Path
 import git
 import pytest
 
+from tests.unit.inventory.test_cli import GOOD
 from upkeep.errors import InventoryError, UsageError
 from upkeep.inventory.pins import (
     HEADER,
@@ -18,8 +19,6 @@ from upkeep.inventory.pins import (
     write_pins,
 )
 from upkeep.workspace import Workspace
-
-from .test_inventory_cli import GOOD
 
 
 @pytest.fixture

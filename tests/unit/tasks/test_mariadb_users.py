@@ -23,12 +23,11 @@ from pyinfra.context import ctx_host
 
 from tasks.mariadb import dump_defaults_text, option_value
 from tasks.mariadb_users import Account, AccountFact, database_user, native_password_hash
+from tests.unit.pyinfra_style import FakeHost
 from upkeep import envfile
 from upkeep.desired import SiteState
 from upkeep.monitor.facts import DatabaseProbe, SiteDatabase
 from upkeep.templating import REPOSITORY_DIR, render
-
-from .pyinfra_style import FakeHost
 
 # Everything a careless quoting breaks: both quotes, a comment sign, shell expansions,
 # backslashes (one at the very end), spaces at both ends, non-ASCII, a leading '"'.

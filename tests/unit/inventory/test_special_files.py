@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.inventory.test_cli import GOOD, write
 from upkeep.cli.main import main
-
-from .test_inventory_cli import GOOD, write
 
 TIMEOUT = 10.0  # seconds; reading a small file takes milliseconds
 

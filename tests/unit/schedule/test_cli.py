@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_schedule_files import INVENTORY, write_inventory
+from tests.unit.schedule.test_files import INVENTORY, write_inventory
 from upkeep.cli.main import main
 
 SECRET_VALUE = "pa55-Zebra-17-never-in-files"

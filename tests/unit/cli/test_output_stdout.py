@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .cli import run_cli as run
+from tests.unit.run_cli import run_cli as run
 
 INVENTORY = """\
 project: shop

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.unit.local_servers import SmtpServer, WebhookServer
 from upkeep.notify import Notify
 from upkeep.update.changelog import Entry
 from upkeep.update.journal import Journal, RunState
@@ -13,8 +14,6 @@ from upkeep.update.packages import keep_debs_script, parse_installed, reinstall_
 from upkeep.update.proposal import other_lines
 from upkeep.update.report import notify, report_of, write
 from upkeep.update.workflow import STEPS
-
-from .local_servers import SmtpServer, WebhookServer
 
 OLD, NEW = "8.2.32-1~deb12u1", "8.2.36-1~deb12u1"
 

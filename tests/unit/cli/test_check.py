@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 
+from tests.unit.local_servers import WebhookServer, free_port
+from tests.unit.run_cli import run_cli as run
 from upkeep.monitor.history import one_recorder
-
-from .cli import run_cli as run
-from .local_servers import WebhookServer, free_port
 
 SSH_PORT = free_port()  # nothing listens there: SSH is refused at once
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from .cli import run_cli as run
-from .local_servers import free_port
+from tests.unit.local_servers import free_port
+from tests.unit.run_cli import run_cli as run
 
 SSH_PORT = free_port()  # nothing listens there: SSH is refused at once
 

@@ -14,9 +14,8 @@ from tasks.nginx import vhost_text
 from tasks.operations import file_copied
 from tasks.php import apt_pin_path, php_package_specs
 from tasks.release import previous_release, release_deployed, release_script
+from tests.unit.pyinfra_style import FakeHost, run_operation
 from upkeep.desired import SiteState
-
-from .pyinfra_style import FakeHost, run_operation
 
 MADISON = """\
  php8.2-fpm | 8.2.36-1~deb12u1 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages

@@ -7,15 +7,14 @@ from pathlib import Path
 import pydantic
 import pytest
 
+from tests.unit.inventory.test_cli import GOOD
 from upkeep.errors import InventoryError, UsageError
 from upkeep.inventory import EnvName, check_files, discover, load_file, load_project
 from upkeep.inventory.model import is_git_url
 from upkeep.inventory.yamldoc import parse
 from upkeep.workspace import Workspace
 
-from .test_inventory_cli import GOOD
-
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from upkeep.cli.main import main
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 # A valid inventory; each case below breaks it in one place. Line numbers in the
 # cases refer to this text (after the replacement).

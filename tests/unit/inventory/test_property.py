@@ -12,12 +12,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.unit.inventory.test_cli import GOOD
 from upkeep.errors import InventoryError, UsageError
 from upkeep.inventory import check_files, load_file
 from upkeep.inventory.model import Project
 from upkeep.inventory.pins import parse as parse_pins
-
-from .test_inventory_cli import GOOD
 
 KNOWN_KEYS = [
     "project",

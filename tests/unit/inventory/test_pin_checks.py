@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from .cli import run_cli as run
-from .test_inventory_cli import GOOD, write  # GOOD is on PHP 8.2
+from tests.unit.inventory.test_cli import GOOD, write  # GOOD is on PHP 8.2
+from tests.unit.run_cli import run_cli as run
 
 LOCK = "project: shop\nenvironments:\n  staging:\n    php_build: 8.2.36-1~deb12u1\n  production:\n"
 

@@ -16,7 +16,7 @@ from upkeep.lab.spec import LabSpec, Member
 from upkeep.runner import Target, pyinfra_host_data
 from upkeep.workspace import Workspace
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _spec(tmp_path: Path, subnet: str = "10.89.77.0/24") -> LabSpec:

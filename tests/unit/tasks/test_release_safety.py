@@ -23,11 +23,10 @@ from tasks.release import (
     releases_owned_by_root,
     rollback_script,
 )
+from tests.unit.pyinfra_style import FakeHost, run_operation
 from upkeep.errors import UsageError
 from upkeep.provision.rollback import _agreed_previous
 from upkeep.refresh.backup import BackupPlan, backup_script, restore_script
-
-from .pyinfra_style import FakeHost, run_operation
 
 OLD, MID, NEW = "20260101000000", "20260102000000", "20260103000000"
 SHA_OLD, SHA_MID, SHA_NEW = "a" * 40, "b" * 40, "c" * 40
