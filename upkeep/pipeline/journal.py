@@ -1,0 +1,212 @@
+"""The journal of a run: its steps, where it stands, and what later steps (and undo) need.
+
+Every job that runs on the pipeline keeps one. A job that can be resumed or
+aborted after a kill (an update) saves it after every step, in a
+``JournalStore``; the others keep it in memory and report from it. A finished
+run stays in its file until the next run starts; an unfinished one must be
+resumed or aborted first.
+
+    >>> journal = Journal.start("update", "demo", ("lock", "bump"))
+    >>> journal.next_step(), journal.state
+    ('lock', <RunState.RUNNING: 'running'>)
+    >>> journal.step("lock").finish("locked"); journal.next_step()
+    'bump'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import socket
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from upkeep.errors import UpkeepError
+
+
+class StepState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"  # if the journal says so and no process runs it, the run died here
+    DONE = "done"
+    FAILED = "failed"
+
+
+class RunState(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    NOTHING_TO_DO = "nothing to do"
+    ROLLED_BACK = "rolled back"  # failed; what it had done was undone
+    ABORTED = "aborted"  # stopped by an operator; what it had done was undone
+    FAILED = "failed"  # failed and could not be put back: needs a person
+
+    @property
+    def finished(self) -> bool:
+        return self is not RunState.RUNNING
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+@dataclass
+class StepRecord:
+    """One step of a run: its state, when it ran, how long, and what it said."""
+
+    name: str
+    state: StepState = StepState.PENDING
+    started: str | None = None
+    finished: str | None = None
+    detail: str = ""
+    seconds: float | None = None
+
+    def begin(self) -> None:
+        self.state, self.started, self.finished, self.detail = StepState.RUNNING, _now(), None, ""
+        self.seconds = None
+
+    def finish(self, detail: str) -> None:
+        self.state, self.finished, self.detail = StepState.DONE, _now(), detail
+        self.seconds = self._elapsed()
+
+    def fail(self, detail: str) -> None:
+        self.state, self.finished, self.detail = StepState.FAILED, _now(), detail
+        self.seconds = self._elapsed()
+
+    def _elapsed(self) -> float | None:
+        if self.started is None or self.finished is None:
+            return None
+        return round((parse_time(self.finished) - parse_time(self.started)).total_seconds(), 2)
+
+
+@dataclass
+class Journal:
+    run_id: str
+    job: str  # what ran: "update", "refresh", ...
+    project: str
+    steps: list[StepRecord]
+    state: RunState = RunState.RUNNING
+    started: str = field(default_factory=_now)
+    finished: str | None = None
+    error: str | None = None
+    control: str = field(default_factory=lambda: control_here())
+    facts: dict[str, Any] = field(default_factory=dict)  # what later steps (and undo) need
+    undo: list[str] = field(default_factory=list)  # what was done to put things back
+
+    @classmethod
+    def start(cls, job: str, project: str, steps: Sequence[str]) -> Journal:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        return cls(
+            run_id=f"{stamp}-{secrets.token_hex(3)}",
+            job=job,
+            project=project,
+            steps=[StepRecord(name) for name in steps],
+        )
+
+    def step(self, name: str) -> StepRecord:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    def add_step(self, name: str) -> StepRecord:
+        self.steps.append(StepRecord(name))
+        return self.steps[-1]
+
+    def next_step(self) -> str | None:
+        """The first step not done (a step left running counts: it is run again)."""
+        return next((s.name for s in self.steps if s.state is not StepState.DONE), None)
+
+    def done(self, name: str) -> bool:
+        return self.step(name).state is StepState.DONE
+
+    def started_step(self, name: str) -> bool:
+        return self.step(name).state is not StepState.PENDING
+
+    def running_step(self) -> StepRecord | None:
+        return next((s for s in self.steps if s.state is StepState.RUNNING), None)
+
+    def end(self, state: RunState, error: str | None = None) -> None:
+        self.state, self.finished, self.error = state, _now(), error
+
+    def where(self) -> str:
+        """Where the run is, in words, for a status command."""
+        if self.state.finished:
+            return f"{self.state} at {self.finished}" + (f": {self.error}" if self.error else "")
+        step = next((s for s in self.steps if s.state is not StepState.DONE), None)
+        if step is None:
+            return "all steps done; not marked finished"
+        verb = {StepState.RUNNING: "stopped during", StepState.FAILED: "failed at"}
+        return f"{verb.get(step.state, 'next step:')} {step.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Journal:
+        data = _named_job(data)
+        steps = [
+            StepRecord(
+                s["name"],
+                StepState(s["state"]),
+                s["started"],
+                s["finished"],
+                s["detail"],
+                s.get("seconds"),
+            )
+            for s in data["steps"]
+        ]
+        return cls(**{**data, "steps": steps, "state": RunState(data["state"])})
+
+
+def _named_job(data: dict[str, Any]) -> dict[str, Any]:
+    """A journal from before jobs were named (updates only, builds at the top level)."""
+    if "job" in data:
+        return data
+    old = dict(data)
+    builds = {key: old.pop(key) for key in ("from_build", "to_build") if key in old}
+    return {**old, "job": "update", "facts": {**builds, **old.get("facts", {})}}
+
+
+def control_here() -> str:
+    """Who is running a run: this machine and process (shown by status commands)."""
+    return f"{socket.gethostname()} pid {os.getpid()}"
+
+
+class JournalStore:
+    """Where one job's journals live: ``<directory>/<key>.json``, one per project (or target)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path(self, key: str) -> Path:
+        return self.directory / f"{key}.json"
+
+    def load(self, key: str) -> Journal | None:
+        path = self.path(key)
+        if not path.exists():
+            return None
+        try:
+            return Journal.from_dict(json.loads(path.read_text()))
+        except (ValueError, KeyError, TypeError) as error:
+            raise UpkeepError(
+                f"the run journal {path} cannot be read ({error}); move it away to start over"
+            ) from None
+
+    def save(self, journal: Journal, key: str | None = None) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(journal.to_dict(), indent=2) + "\n"
+        fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".journal-")
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, self.path(key or journal.project))
