@@ -10,6 +10,7 @@ had started is undone, the last first, as nested backup-and-restore blocks
 unwind (pipx's preserve-and-restore); a failed undo is recorded and the
 others still run. The locks are released whatever happens.
 
+    >>> from upkeep.errors import RunFailed
     >>> trail = []
     >>> def fails(_):
     ...     raise RunFailed("no room")
