@@ -11,8 +11,8 @@ sees the branded 500 page; if it does not, the raw error text shows, and the
 check says so.
 
     >>> site = SiteState.example()
-    >>> trigger_path(site), TRIGGER_URL_PATH
-    ('/srv/www/demo-staging/upkeep/fail.php', '/.upkeep/fail')
+    >>> trigger_path(site).removeprefix(site.base_dir), TRIGGER_URL_PATH
+    ('/upkeep/fail.php', '/.upkeep/fail')
 """
 
 from __future__ import annotations
@@ -78,11 +78,11 @@ TRIGGER_URL_PATH = "/.upkeep/fail"
 
 
 def trigger_dir(site: SiteState) -> str:
-    return f"{site.base_dir}/upkeep"
+    return site.layout.upkeep_dir
 
 
 def trigger_path(site: SiteState) -> str:
-    return f"{trigger_dir(site)}/fail.php"
+    return site.layout.error_trigger
 
 
 def trigger_php(site: SiteState) -> str:

@@ -8,17 +8,18 @@ from pyinfra.api import deploy
 from pyinfra.operations import files
 
 from upkeep.desired import SiteState
+from upkeep.layout import PHP_LOG_DIR
 from upkeep.templating import render
 
 
 def log_files(site: SiteState) -> dict[str, str]:
     """The files this task renders, by remote path."""
-    return {f"/etc/logrotate.d/upkeep-{site.site_id}": render("logs/logrotate.j2", site=site)}
+    return {site.layout.logrotate_config: render("logs/logrotate.j2", site=site)}
 
 
 @deploy("Logs")
 def logs(site: SiteState) -> None:
-    files.directory(name="PHP log directory", path="/var/log/php", group="adm", mode="775")
+    files.directory(name="PHP log directory", path=PHP_LOG_DIR, group="adm", mode="775")
     files.file(
         name="PHP error log",
         path=site.php_error_log,

@@ -9,6 +9,7 @@ from pyinfra.operations import apt, files, mysql, systemd
 
 from tasks.mariadb_users import database_user
 from upkeep.desired import SiteState
+from upkeep.layout import SETTINGS_DIR
 
 # What a PHP application needs to run and migrate its own schema; no GRANT, no FILE.
 SITE_PRIVILEGES = (
@@ -35,7 +36,7 @@ DUMP_PRIVILEGES = ("SELECT", "SHOW VIEW", "TRIGGER", "EVENT", "LOCK TABLES", "EX
 def dump_defaults_path(site: SiteState) -> str:
     """The read-only dump user's client settings: root-only, so a dump never puts the
     password on a command line."""
-    return f"/etc/upkeep/{site.site_id}-dump.cnf"
+    return site.layout.dump_defaults
 
 
 def dump_defaults_text(site: SiteState) -> str:
@@ -90,7 +91,7 @@ def mariadb(site: SiteState) -> None:
             privileges=list(privileges),
         )
     if site.dump_user:
-        files.directory(name="upkeep settings", path="/etc/upkeep", mode="700")
+        files.directory(name="upkeep settings", path=SETTINGS_DIR, mode="700")
         files.put(
             name="Dump user's client settings",
             src=StringIO(dump_defaults_text(site)),

@@ -33,7 +33,7 @@ def vhost_text(site: SiteState) -> str:
 
 
 def vhost_path(site: SiteState) -> str:
-    return f"/etc/nginx/sites-available/{site.site_id}.conf"
+    return site.layout.vhost_available
 
 
 def nginx_files(site: SiteState) -> dict[str, str]:
@@ -72,7 +72,7 @@ def nginx(site: SiteState) -> None:
         files.put(name="Site vhost", src=StringIO(vhost_text(site)), dest=available),
         files.link(
             name="Site vhost enabled",
-            path=f"/etc/nginx/sites-enabled/{site.site_id}.conf",
+            path=site.layout.vhost_enabled,
             target=available,
         ),
     ]

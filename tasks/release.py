@@ -238,10 +238,11 @@ def releases_owned_by_root(base_dir: str):
 def root_directories(site: SiteState) -> list[str]:
     """The site's directories only root writes: all but the shared paths themselves.
 
-    >>> root_directories(SiteState.example())[-1]
-    '/srv/www/demo-staging/shared/public'
+    >>> site = SiteState.example()
+    >>> root_directories(site)[-1] == site.layout.shared("public")
+    True
     """
-    base = site.base_dir
+    layout = site.layout
     parents = {
         "/".join(path.split("/")[:depth])
         for path in site.shared_paths
@@ -251,11 +252,11 @@ def root_directories(site: SiteState) -> list[str]:
     owned = tuple(site.shared_paths)
     parents = {p for p in parents if not any(p == o or p.startswith(o + "/") for o in owned)}
     return [
-        f"{base}/releases",
-        f"{base}/.dep",
-        f"{base}/.dep/archives",
-        site.shared_dir,
-        *(f"{site.shared_dir}/{parent}" for parent in sorted(parents)),
+        layout.releases_dir,
+        layout.deploy_dir,
+        layout.archives_dir,
+        layout.shared_dir,
+        *(layout.shared(parent) for parent in sorted(parents)),
     ]
 
 
@@ -268,13 +269,13 @@ def release(site: SiteState, release: Release, site_url: str) -> None:
     files.put(
         name="Environment file (credentials)",
         src=StringIO(render("app/env.j2", site=site, site_url=site_url)),
-        dest=f"{site.shared_dir}/.env",
+        dest=site.layout.env_file,
         # readable by the site (PHP-FPM), neither writable nor replaceable by it
         user="root",
         group=site.app_user,
         mode="640",
     )
-    remote_archive = f"{site.base_dir}/.dep/archives/{release.commit}.tar.gz"
+    remote_archive = site.layout.archive(release.commit)
     files.put(
         name=f"Code at {release.commit[:10]}", src=release.archive, dest=remote_archive, mode="600"
     )

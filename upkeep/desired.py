@@ -2,16 +2,21 @@
 
 Built from the inventory model, the pins and what the control side resolved
 (the release's commit, the certificate); the tasks in tasks/ never see the
-inventory, only this.
+inventory, only this. Paths on the hosts come from its ``layout``
+(upkeep.layout); the most used are properties here too.
 
     >>> site = SiteState.example()
-    >>> site.site_id, site.base_dir, site.fpm_socket
-    ('demo-staging', '/srv/www/demo-staging', '/run/php/demo-staging.sock')
+    >>> site.site_id, site.php_packages[:2]
+    ('demo-staging', ('php8.2-cli', 'php8.2-common'))
+    >>> site.base_dir == site.layout.base_dir == SiteLayout.of("demo", "staging").base_dir
+    True
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from upkeep.layout import SiteLayout
 
 # Extensions compiled into php<line>-common: no package of their own.
 COMMON_EXTENSIONS = frozenset(
@@ -38,15 +43,6 @@ COMMON_EXTENSIONS = frozenset(
 )
 # Packages every site gets, whatever the inventory lists.
 CORE_PACKAGES = ("fpm", "cli", "common", "opcache", "readline")
-
-
-def site_id(project: str, environment: str) -> str:
-    """The name of a site on its hosts: its user, pool, vhost and directory."""
-    return f"{project}-{environment}"
-
-
-def base_dir(project: str, environment: str) -> str:
-    return f"/srv/www/{site_id(project, environment)}"
 
 
 @dataclass(frozen=True)
@@ -90,8 +86,15 @@ class SiteState:
     timezone: str = "UTC"
 
     @property
+    def layout(self) -> SiteLayout:
+        """Every path of the site on its hosts."""
+        return SiteLayout.of(self.project, self.environment)
+
+    # The paths the tasks and templates read most, from the layout.
+    @property
     def site_id(self) -> str:
-        return site_id(self.project, self.environment)
+        """The name of a site on its hosts: its user, pool, vhost and directory."""
+        return self.layout.site_id
 
     @property
     def app_user(self) -> str:
@@ -99,32 +102,32 @@ class SiteState:
 
     @property
     def base_dir(self) -> str:
-        return base_dir(self.project, self.environment)
+        return self.layout.base_dir
 
     @property
     def current_dir(self) -> str:
-        return f"{self.base_dir}/current"
+        return self.layout.current_dir
 
     @property
     def shared_dir(self) -> str:
-        return f"{self.base_dir}/shared"
+        return self.layout.shared_dir
 
     @property
     def fpm_socket(self) -> str:
-        return f"/run/php/{self.site_id}.sock"
+        return self.layout.fpm_socket
 
     @property
     def php_error_log(self) -> str:
-        return f"/var/log/php/{self.site_id}.error.log"
+        return self.layout.php_error_log
 
     @property
     def error_pages_dir(self) -> str:
-        return f"/var/www/upkeep-errors/{self.site_id}"
+        return self.layout.error_pages_dir
 
     @property
     def maintenance_flag(self) -> str:
         """While this file exists nginx answers with the maintenance page (503)."""
-        return f"{self.base_dir}/MAINTENANCE"
+        return self.layout.maintenance_flag
 
     @property
     def php_packages(self) -> tuple[str, ...]:

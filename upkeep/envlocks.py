@@ -8,8 +8,8 @@ staging and provisions it holds staging's lock once, for the whole run.
 Several locks are always taken in the inventory's order (dev, staging,
 production), so two runs never wait for each other in a circle.
 
-    >>> lock_dir("demo", "staging")
-    '/var/lib/upkeep/locks/demo-staging'
+    >>> lock_dir("demo", "staging").endswith("/locks/demo-staging")
+    True
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from upkeep.desired import site_id
 from upkeep.inventory import Environment, Project
-from upkeep.locks import Lock, environment_lock_dir
+from upkeep.layout import SiteLayout
+from upkeep.locks import Lock
 from upkeep.ssh import run_root
 
 # A lock's scripts are tiny; the heartbeat must not hang on a stalled ssh for long.
@@ -27,7 +27,7 @@ LOCK_SCRIPT_TIMEOUT = 120
 
 
 def lock_dir(project_name: str, environment_name: str) -> str:
-    return environment_lock_dir(site_id(project_name, environment_name))
+    return SiteLayout.of(project_name, environment_name).lock_dir
 
 
 def environment_lock(project_name: str, environment: Environment, purpose: str) -> Lock:

@@ -26,8 +26,6 @@ release removes it.
     >>> info = LockInfo.new("refresh demo production→staging")
     >>> LockInfo.from_json(info.to_json()) == info
     True
-    >>> environment_lock_dir("demo-staging")
-    '/var/lib/upkeep/locks/demo-staging'
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ import datetime as dt
 import getpass
 import json
 import os
-import re
 import secrets
 import shlex
 import socket
@@ -46,19 +43,16 @@ from dataclasses import KW_ONLY, asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from upkeep.errors import RunFailed, UsageError
+from upkeep.errors import RunFailed
 
 # Runs a shell script on the lock's host (ssh, or locally in tests): exit code, stdout.
 # It is called from the heartbeat thread too: a fresh subprocess per call is thread-safe.
 RunScript = Callable[[str], tuple[int, str]]
 
-LOCKS_ROOT = "/var/lib/upkeep/locks"
 HEARTBEAT_SECONDS = 30.0
 STALE_AFTER_BEATS = 5  # missed beats before a holder counts as gone
 GRACE_SECONDS = 60.0  # how long an unreadable record may be "being written"
 FLOCK_WAIT_SECONDS = 60  # scripts of one lock take turns; none runs longer than a few rm's
-
-_SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class LockHeld(RunFailed):
@@ -73,13 +67,6 @@ class Liveness(StrEnum):
     ALIVE = "alive"
     DEAD = "dead"
     UNKNOWN = "unknown"  # an unreadable record still within its grace period
-
-
-def environment_lock_dir(site_id: str) -> str:
-    """The lock of one site environment (``upkeep.desired.site_id``: ``<project>-<environment>``)."""
-    if not _SITE_ID.fullmatch(site_id) or ".." in site_id:
-        raise UsageError(f"not a site id for a lock directory: {site_id!r}")
-    return f"{LOCKS_ROOT}/{site_id}"
 
 
 # -- who we are ----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from upkeep.errors import RunFailed, UsageError
+from upkeep.errors import RunFailed
 from upkeep.locks import (
     Liveness,
     Lock,
@@ -29,7 +29,6 @@ from upkeep.locks import (
     LockInfo,
     LockLost,
     RunScript,
-    environment_lock_dir,
     inspect,
 )
 
@@ -118,13 +117,6 @@ def test_release_frees_the_lock(tmp_path: Path) -> None:
     assert not _dir(tmp_path).exists()
     with _lock(tmp_path) as again:
         assert again.taken_over is None
-
-
-def test_the_lock_of_an_environment_is_named_by_its_site_id() -> None:
-    assert environment_lock_dir("demo-staging") == "/var/lib/upkeep/locks/demo-staging"
-    for bad in ("", "../etc", "demo/staging", "-rf", "demo staging"):
-        with pytest.raises(UsageError, match="not a site id"):
-            environment_lock_dir(bad)
 
 
 def test_a_holder_killed_with_sigkill_is_stale_and_taken_over(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def local_extras(site: SiteState, site_url: str) -> None:
     files.put(
         name="Environment file for the shell (credentials)",
         src=StringIO(env_file_text(site, site_url)),
-        dest=f"{site.shared_dir}/.env",
+        dest=site.layout.env_file,
         user="root",
         group=site.app_user,
         mode="640",

@@ -30,11 +30,13 @@ from pathlib import Path
 import git
 
 from upkeep import envfile
-from upkeep.desired import SiteState, base_dir
+from upkeep.desired import SiteState
 from upkeep.dev.state import LOOPBACK, DevPaths
 from upkeep.errors import UsageError
 from upkeep.inventory import Environment, Host, Project
 from upkeep.inventory.pins import Pins
+from upkeep.layout import SiteLayout
+from upkeep.provision.plan import DatabaseLogin, site_state
 from upkeep.templating import render
 from upkeep.workspace import state_home
 
@@ -94,35 +96,19 @@ def local_site(
     project: Project, environment: Environment, php_build: str, db_password: str
 ) -> SiteState:
     """The desired state of the local environment, as ``upkeep.provision.plan.site_state``
-    builds an inventory environment's, but with the local database password."""
-    return SiteState(
-        project=project.name,
-        environment=LOCAL,
-        domain=environment.domain,
-        tls=environment.tls,
-        app_kind=project.app.kind,
-        docroot=project.app.docroot,
-        health_path=project.app.health_path,
-        php_line=project.php.line,
-        php_build=php_build,
-        php_extensions=tuple(project.php.extensions),
-        php_ini=tuple(sorted(project.php.ini.items())),
-        db_name=project.database.name,
-        db_user=project.database.user,
-        db_password=db_password,
-        shared_paths=tuple(project.shared_paths),
-        release=None,  # the working copy is the release
-        certificate=None,
-    )
+    builds an inventory environment's, but with the project's database, the local
+    password and no dump user: production's credentials are never revealed here."""
+    login = DatabaseLogin(project.database.name, project.database.user, db_password)
+    return site_state(project, environment, php_build=php_build, release=None, login=login)
 
 
 def mount_path(project_name: str) -> str:
     """Where the working copy is mounted in the container: a release, as Deployer lays them.
 
-    >>> mount_path("demo")
-    '/srv/www/demo-local/releases/working-copy'
+    >>> mount_path("demo").endswith("/demo-local/releases/working-copy")
+    True
     """
-    return f"{base_dir(project_name, LOCAL)}/releases/{RELEASE}"
+    return SiteLayout.of(project_name, LOCAL).release_dir(RELEASE)
 
 
 def local_ini_paths(site: SiteState) -> tuple[str, str]:
@@ -165,7 +151,7 @@ def env_pairs(text: str) -> list[tuple[str, str]]:
 
 def pool_env_path(site: SiteState) -> str:
     # After pool.d/<site>.conf in PHP-FPM's include order, so the pool exists when read.
-    return f"/etc/php/{site.php_line}/fpm/pool.d/zz-{site.site_id}-env.conf"
+    return site.layout.fpm_pool_env(site.php_line)
 
 
 def pool_env_text(site: SiteState, site_url: str) -> str:
@@ -179,7 +165,7 @@ def pool_env_text(site: SiteState, site_url: str) -> str:
 
 def shell_rc_path(site: SiteState) -> str:
     # Beside the error check's trigger: root's directory, readable by the site's user.
-    return f"{site.base_dir}/upkeep/shell.bashrc"
+    return site.layout.shell_rc
 
 
 def checkout_dir(project_name: str) -> Path:

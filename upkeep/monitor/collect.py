@@ -20,9 +20,8 @@ Log cursors (inode and offset per file and host) come from the history's
 key/value state and go back through ``Collected.cursors``; the caller keeps
 them once the results are recorded.
 
-    >>> paths = SitePaths.of("demo", "staging")
-    >>> paths.php_error_log, paths.env_file
-    ('/var/log/php/demo-staging.error.log', '/srv/www/demo-staging/shared/.env')
+The paths the host checks read (logs, the env file) come from the site's
+layout (upkeep.layout.SiteLayout), as the tasks that write them have them.
 """
 
 from __future__ import annotations
@@ -46,9 +45,10 @@ from pyinfra.api.facts import get_fact
 from pyinfra.context import ctx_host, ctx_state
 
 from tasks.error_pages import TRIGGER_URL_PATH
-from upkeep import credentials, desired
+from upkeep import credentials
 from upkeep.inventory import Environment, Host, Project
 from upkeep.inventory.pins import Pins
+from upkeep.layout import SiteLayout, php_fpm_log
 from upkeep.monitor import facts as host_facts
 from upkeep.monitor import web
 from upkeep.monitor.checks import (
@@ -105,29 +105,6 @@ class NoMemory:
 
 
 @dataclass(frozen=True)
-class SitePaths:
-    """Where a site keeps what the host checks read (as upkeep.desired.SiteState has them)."""
-
-    site_id: str
-    base_dir: str
-    php_error_log: str
-    nginx_error_log: str
-    env_file: str
-
-    @classmethod
-    def of(cls, project: str, environment: str) -> SitePaths:
-        site_id = desired.site_id(project, environment)
-        base = desired.base_dir(project, environment)
-        return cls(
-            site_id=site_id,
-            base_dir=base,
-            php_error_log=f"/var/log/php/{site_id}.error.log",
-            nginx_error_log=f"/var/log/nginx/{site_id}.error.log",  # templates/nginx/site.conf.j2
-            env_file=f"{base}/shared/.env",
-        )
-
-
-@dataclass(frozen=True)
 class EnvPlan:
     """One environment's checks and what running them needs."""
 
@@ -139,7 +116,7 @@ class EnvPlan:
     checks: tuple[Check, ...]
     pin: str | None  # the pinned PHP build
     php_line: str
-    paths: SitePaths
+    paths: SiteLayout
     ca_file: Path | None  # the lab CA for tls: lab; else the system's trust store only
 
     @property
@@ -157,7 +134,7 @@ class EnvPlan:
         sources = {source for check in self.of_kind(LogsCheck) for source in check.sources}
         files = []
         if "php" in sources:
-            files += [self.paths.php_error_log, f"/var/log/php{self.php_line}-fpm.log"]
+            files += [self.paths.php_error_log, php_fpm_log(self.php_line)]
         if "nginx" in sources:
             files.append(self.paths.nginx_error_log)
         return tuple(files)
@@ -187,7 +164,7 @@ def plan(project: Project, pins: Pins, environments: Sequence[str]) -> list[EnvP
                 checks=checks,
                 pin=pins.get(str(environment.name)).php_build,
                 php_line=project.php.line,
-                paths=SitePaths.of(project.name, str(environment.name)),
+                paths=SiteLayout.of(project.name, str(environment.name)),
                 ca_file=ca,
             )
         )

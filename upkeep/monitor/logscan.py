@@ -15,11 +15,11 @@ N said into stderr`` lines of the same child. Each entry has a fingerprint
 same fatal repeating is one problem, not a thousand.
 
     >>> data = (b"[23-Nov-2026 10:00:00 UTC] PHP Fatal error:  Uncaught Exception: boom"
-    ...         b" in /srv/www/demo/current/public/index.php:12\\nStack trace:\\n#0 {main}\\n"
-    ...         b"  thrown in /srv/www/demo/current/public/index.php on line 12\\n[23-Nov-2026 10:0")
+    ...         b" in /srv/demo/current/public/index.php:12\\nStack trace:\\n#0 {main}\\n"
+    ...         b"  thrown in /srv/demo/current/public/index.php on line 12\\n[23-Nov-2026 10:0")
     >>> found = scan(data, Cursor(inode=42, offset=1000))
     >>> [(e.level, e.message) for e in found.entries]
-    [('fatal', 'Uncaught Exception: boom in /srv/www/demo/current/public/index.php:12')]
+    [('fatal', 'Uncaught Exception: boom in /srv/demo/current/public/index.php:12')]
     >>> found.entries[0].text.count("\\n"), found.cursor.offset == 1000 + data.rindex(b"\\n") + 1
     (3, True)
 """

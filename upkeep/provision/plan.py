@@ -7,6 +7,8 @@ database secrets. Nothing here touches a host.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from upkeep import credentials
 from upkeep.desired import Certificate, Release, SiteState
 from upkeep.inventory import Environment, Project
@@ -42,14 +44,40 @@ def release_for(
     )
 
 
+@dataclass(frozen=True)
+class DatabaseLogin:
+    """The database a site uses and how its users log in (passwords revealed)."""
+
+    name: str
+    user: str
+    password: str = field(repr=False)
+    dump_user: str = ""  # none: no read-only dump user is made
+    dump_password: str = field(default="", repr=False)
+
+    @classmethod
+    def of(cls, project: Project, environment_name: str) -> DatabaseLogin:
+        """The inventory's, for one of its environments, its secrets revealed."""
+        database = project.database_of(environment_name)
+        return cls(
+            name=database.name,
+            user=database.user,
+            password=credentials.reveal(database.password),
+            dump_user=database.dump_user,
+            dump_password=credentials.reveal(database.dump_password),
+        )
+
+
 def site_state(
     project: Project,
     environment: Environment,
     *,
     php_build: str,
     release: Release | None,
+    login: DatabaseLogin | None = None,
 ) -> SiteState:
-    database = project.database_of(str(environment.name))
+    """The desired state of ``environment``; its database login is the inventory's unless
+    ``login`` is given (a developer environment makes its own)."""
+    database = login or DatabaseLogin.of(project, str(environment.name))
     return SiteState(
         project=project.name,
         environment=str(environment.name),
@@ -64,9 +92,9 @@ def site_state(
         php_ini=tuple(sorted(project.php.ini.items())),
         db_name=database.name,
         db_user=database.user,
-        db_password=credentials.reveal(database.password),
+        db_password=database.password,
         dump_user=database.dump_user,
-        dump_password=credentials.reveal(database.dump_password),
+        dump_password=database.dump_password,
         shared_paths=tuple(project.shared_paths),
         release=release,
         certificate=_certificate(environment),

@@ -19,11 +19,11 @@ from typing import Any
 
 from tasks.facts import ReleaseInfo, ReleaseState
 from tasks.release import previous_release, release_rolled_back
-from upkeep.desired import base_dir
 from upkeep.envlocks import environment_lock
 from upkeep.errors import RunFailed, UsageError
 from upkeep.inventory import load_project
 from upkeep.inventory.pins import load_pins, write_pins
+from upkeep.layout import SiteLayout
 from upkeep.runner import Runner, Target
 from upkeep.workspace import Workspace
 
@@ -48,7 +48,7 @@ def rollback(
 ) -> RollbackResult:
     project = load_project(workspace, project_name)
     environment = project.environment(environment_name)
-    directory = base_dir(project.name, environment_name)
+    directory = SiteLayout.of(project.name, environment_name).base_dir
     targets = [Target(environment_name, host) for host in environment.hosts]
     lock = environment_lock(
         project.name, environment, f"rollback {project.name} {environment_name}"

@@ -24,31 +24,39 @@ import shlex
 from dataclasses import dataclass
 
 from upkeep import sqlnames
+from upkeep.layout import SiteLayout
 
 DUMP = "mariadb-dump --single-transaction --quick --routines --triggers --events"
 
 
 @dataclass(frozen=True)
 class BackupPlan:
-    base_dir: str  # the site's directory: shared/ lives there
+    shared_dir: str  # the site's shared/: the shared paths live there
     backups_dir: str
     database: str
     shared_paths: tuple[str, ...]
+    site_user: str  # who owns the shared paths: the restore writes them as this user
     keep: int = 3
     dump_command: str = DUMP  # reads the database, writes SQL to stdout
     load_command: str = "mariadb"  # reads SQL on stdin into the database
-    site_user: str = ""  # who owns the shared paths; the site id (base_dir's name) by default
 
-    @property
-    def owner(self) -> str:
-        """The user the restore writes the shared files as."""
-        return self.site_user or self.base_dir.rstrip("/").rsplit("/", 1)[-1]
+    @classmethod
+    def of(
+        cls, layout: SiteLayout, database: str, shared_paths: tuple[str, ...], keep: int
+    ) -> BackupPlan:
+        """The backups of the site laid out as ``layout``, on its host."""
+        return cls(
+            shared_dir=layout.shared_dir,
+            backups_dir=layout.backups_dir,
+            database=database,
+            shared_paths=shared_paths,
+            site_user=layout.site_id,
+            keep=keep,
+        )
 
     @classmethod
     def example(cls) -> BackupPlan:
-        return cls(
-            "/srv/www/demo-staging", "/var/backups/upkeep/demo-staging", "demo", ("public/uploads",)
-        )
+        return cls.of(SiteLayout.of("demo", "staging"), "demo", ("public/uploads",), keep=3)
 
 
 def backup_script(plan: BackupPlan, stamp: str) -> str:
@@ -56,7 +64,7 @@ def backup_script(plan: BackupPlan, stamp: str) -> str:
     target = f"{plan.backups_dir}/{stamp}"
     lines = [
         "set -euo pipefail",
-        f"partial={q(target + '.partial')}; final={q(target)}; shared={q(plan.base_dir + '/shared')}",
+        f"partial={q(target + '.partial')}; final={q(target)}; shared={q(plan.shared_dir)}",
         'rm -rf "$partial"; mkdir -p "$partial/files"; chmod 700 "$(dirname "$partial")"',
         f'{plan.dump_command} {q(plan.database)} | gzip -1 > "$partial/database.sql.gz"',
     ]
@@ -85,19 +93,19 @@ def restore_script(plan: BackupPlan, backup: str) -> str:
     q = shlex.quote
     lines = [
         "set -euo pipefail",
-        f"backup={q(backup)}; shared={q(plan.base_dir + '/shared')}",
+        f"backup={q(backup)}; shared={q(plan.shared_dir)}",
         'test -f "$backup/database.sql.gz" || { echo "no complete backup at $backup" >&2; exit 3; }',
         # Tables the failed refresh created would survive a plain load: start from empty.
         f"{drop_all_tables(plan)}",
         f'gunzip < "$backup/database.sql.gz" | {plan.load_command} {q(plan.database)}',
     ]
     lines += [
-        f'as_site() {{ runuser -u {q(plan.owner)} -- "$@"; }}',
+        f'as_site() {{ runuser -u {q(plan.site_user)} -- "$@"; }}',
         'refuse() { echo "refusing to restore into $1: a symlink where a directory belongs" >&2; '
         "exit 3; }",
     ]
     for path in plan.shared_paths:
-        lines += _restore_shared_path_lines(path, plan.owner)
+        lines += _restore_shared_path_lines(path, plan.site_user)
     return "\n".join(lines)
 
 

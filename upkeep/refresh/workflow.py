@@ -24,15 +24,14 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from upkeep import credentials
-from upkeep.desired import base_dir
 from upkeep.envlocks import environment_lock, holding
 from upkeep.errors import RunFailed, UpkeepError, UsageError
 from upkeep.inventory import Environment, Host, Project, load_project
 from upkeep.inventory.pins import load_pins
+from upkeep.layout import SiteLayout
 from upkeep.progress import Meter, Tick
 from upkeep.provision.workflow import provision
 from upkeep.refresh import preflight, stream
@@ -179,13 +178,13 @@ class _Refresh:
     def target_host(self) -> Host:
         return self.target.hosts[0]
 
-    def site_dir(self, environment: Environment) -> str:
-        return base_dir(self.project.name, str(environment.name))
+    def layout(self, environment: Environment) -> SiteLayout:
+        return SiteLayout.of(self.project.name, str(environment.name))
 
     @property
     def dump_defaults(self) -> str:
         """The source's read-only dump user's client settings (written by provision)."""
-        return f"/etc/upkeep/{Path(self.site_dir(self.source)).name}-dump.cnf"
+        return self.layout(self.source).dump_defaults
 
     @property
     def source_database(self) -> str:
@@ -459,10 +458,8 @@ def _refuse_same_database(run: _Refresh) -> None:
 
 
 def _backup_plan(run: _Refresh) -> BackupPlan:
-    target_dir = run.site_dir(run.target)
-    return BackupPlan(
-        base_dir=target_dir,
-        backups_dir=f"/var/backups/upkeep/{Path(target_dir).name}",
+    return BackupPlan.of(
+        run.layout(run.target),
         database=run.target_database,
         shared_paths=tuple(run.project.shared_paths),
         keep=run.project.backups.keep,
@@ -569,18 +566,17 @@ def load_command(plan: BackupPlan) -> str:
 def _files(run: _Refresh) -> str:
     """Shared files: source → a mirror in the workspace cache → target, both with rsync."""
     mirror = run.workspace.cache / "files" / run.project.name / str(run.source.name)
-    source_dir, target_dir = run.site_dir(run.source), run.site_dir(run.target)
-    owner = Path(target_dir).name
+    source, target = run.layout(run.source), run.layout(run.target)
     excludes = [f"--exclude={pattern}" for pattern in run.project.sanitize.exclude_files]
     files = size = 0
     for path in run.project.shared_paths:
         local = mirror / path
         local.mkdir(parents=True, exist_ok=True)
         run.tick(f"files: fetching {path} from {run.source.name}")
-        rsync(run.source_host, f":{source_dir}/shared/{path}/", f"{local}/", excludes, pull=True)
+        rsync(run.source_host, f":{source.shared(path)}/", f"{local}/", excludes, pull=True)
         run.tick(f"files: sending {path} to {run.target.name}")
         stats = rsync(
-            run.target_host, f"{local}/", f":{target_dir}/shared/{path}/", excludes, owner=owner
+            run.target_host, f"{local}/", f":{target.shared(path)}/", excludes, owner=target.site_id
         )
         files += stats[0]
         size += stats[1]

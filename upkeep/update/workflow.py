@@ -27,11 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from upkeep import credentials
-from upkeep.desired import base_dir
 from upkeep.envlocks import acquire_all, environment_lock, environment_locks, release_all
 from upkeep.errors import RunFailed, UpkeepError, UsageError
 from upkeep.inventory import Environment, Project, load_project
 from upkeep.inventory.pins import load_pins, revert_pins, write_pins
+from upkeep.layout import SiteLayout
 from upkeep.locks import Lock, LockStatus
 from upkeep.locks import inspect as inspect_lock
 from upkeep.progress import Tick
@@ -363,9 +363,8 @@ def _smoke_staging(run: _Update) -> str:
 
 def _backup_production(run: _Update) -> str:
     production = run.environment("production")
-    site = base_dir(run.project.name, "production").rsplit("/", 1)[-1]
-    backups = f"/var/backups/upkeep/{site}"
-    directory = f"{backups}/update-{run.journal.run_id}"
+    layout = SiteLayout.of(run.project.name, "production")
+    directory = layout.update_backup(run.journal.run_id)
     database = shlex.quote(run.project.database_of("production").name)
     kept = {}
     for host in production.hosts:
@@ -386,7 +385,9 @@ def _backup_production(run: _Update) -> str:
             packages.keep_debs_script(f"{directory}/debs", installed),
             f"keeping the PHP packages on {host.name}",
         )
-        check_root(host, prune_script(backups, run.project.backups.keep), "pruning old backups")
+        check_root(
+            host, prune_script(layout.backups_dir, run.project.backups.keep), "pruning old backups"
+        )
         kept[host.name] = installed
     run.journal.facts.update(backup_dir=directory, packages=kept)
     count = sum(len(p) for p in kept.values())
@@ -399,7 +400,7 @@ UPDATE_BACKUP = "^update-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$"  # update-<run id>, se
 def prune_script(backups_dir: str, keep: int) -> str:
     """Only the newest ``keep`` update backups stay (names sort by time; nothing else goes).
 
-    >>> "head -n -3" in prune_script("/var/backups/upkeep/demo-production", 3)
+    >>> "head -n -3" in prune_script(SiteLayout.of("demo", "production").backups_dir, 3)
     True
     """
     return (

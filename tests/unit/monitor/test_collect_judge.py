@@ -15,6 +15,7 @@ from upkeep.desired import SiteState
 from upkeep.inventory import Project, load_file
 from upkeep.inventory.model import Host
 from upkeep.inventory.pins import Pins
+from upkeep.layout import SiteLayout
 from upkeep.monitor import collect
 from upkeep.monitor.checks import (
     DatabaseCheck,
@@ -27,7 +28,6 @@ from upkeep.monitor.checks import (
 )
 from upkeep.monitor.collect import (
     HostReads,
-    SitePaths,
     combine,
     cursor_key,
     dump_cursor,
@@ -82,7 +82,7 @@ def project(tmp_path: Path) -> Project:
 
 def test_site_paths_are_the_sites_own() -> None:
     site = SiteState.example()
-    paths = SitePaths.of(site.project, site.environment)
+    paths = SiteLayout.of(site.project, site.environment)
     assert paths.php_error_log == site.php_error_log
     assert paths.base_dir == site.base_dir and paths.env_file == f"{site.shared_dir}/.env"
     assert f"error_log {paths.nginx_error_log};" in vhost_text(site)
@@ -178,7 +178,7 @@ def _env(**changes: object) -> collect.EnvPlan:
         checks=(),
         pin="8.2.32-1~deb12u1",
         php_line="8.2",
-        paths=SitePaths.of("demo", "staging"),
+        paths=SiteLayout.of("demo", "staging"),
         ca_file=None,
     )
     values.update(changes)

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from upkeep.inventory.model import Host
+from upkeep.layout import SiteLayout
 from upkeep.monitor import collect
 from upkeep.monitor.checks import DiskCheck, ErrorPageCheck, HttpCheck, ServicesCheck
-from upkeep.monitor.collect import HostReads, SitePaths
+from upkeep.monitor.collect import HostReads
 from upkeep.monitor.conditions import Response, parse
 from upkeep.monitor.evaluate import DiskSpace, Run, evaluate_http
 from upkeep.monitor.facts import LocalResponse
@@ -41,7 +42,7 @@ def env(*hosts: str) -> collect.EnvPlan:
         checks=(HEALTH, SERVICES, DISK, PAGE),
         pin="8.2.36-1~deb12u1",
         php_line="8.2",
-        paths=SitePaths.of("demo", "production"),
+        paths=SiteLayout.of("demo", "production"),
         ca_file=None,
     )
 

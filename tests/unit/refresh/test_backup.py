@@ -31,7 +31,7 @@ def site(tmp_path: Path) -> tuple[Path, BackupPlan]:
     uploads.mkdir(parents=True)
     (uploads / "a.txt").write_text("original")
     plan = BackupPlan(
-        base_dir=str(tmp_path / "site"),
+        shared_dir=str(tmp_path / "site" / "shared"),
         backups_dir=str(tmp_path / "backups"),
         database="demo",
         shared_paths=("public/uploads",),

@@ -263,7 +263,7 @@ def test_restore_refuses_a_symlink_among_a_shared_paths_parents(
     fake_db.write_text("#!/bin/bash\ncat > /dev/null\n")
     fake_db.chmod(0o755)
     plan = BackupPlan(
-        base_dir=str(base),
+        shared_dir=str(base / "shared"),
         backups_dir=str(tmp_path / "backups"),
         database="demo",
         shared_paths=("public/uploads",),
