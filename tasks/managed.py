@@ -10,16 +10,15 @@ from tasks.base import base_files
 from tasks.error_pages import error_page_files
 from tasks.logs import log_files
 from tasks.nginx import nginx_files
-from tasks.php import POLICY_RC_D, apt_pin_path, php_files
+from tasks.php import package_guard_files, php_files
 from upkeep.desired import SiteState
-from upkeep.templating import render
+
+# Each task's own function for the files it writes: drift compares exactly what they put.
+PARTS = (package_guard_files, base_files, log_files, php_files, error_page_files, nginx_files)
 
 
 def managed_files(site: SiteState) -> dict[str, str]:
-    files = {
-        apt_pin_path(site): render("php/apt-preferences.j2", site=site),
-        POLICY_RC_D: render("php/policy-rc.d.j2", site=site),
-    }
-    for part in (base_files, log_files, php_files, error_page_files, nginx_files):
+    files: dict[str, str] = {}
+    for part in PARTS:
         files.update(part(site))
     return dict(sorted(files.items()))

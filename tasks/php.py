@@ -23,6 +23,15 @@ def apt_pin_path(site: SiteState) -> str:
     return f"/etc/apt/preferences.d/upkeep-php{site.php_line}.pref"
 
 
+def package_guard_files(site: SiteState) -> dict[str, str]:
+    """The files put before any package, by remote path: the apt pin (installing cannot
+    pick another build) and policy-rc.d (package scripts leave PHP-FPM to upkeep)."""
+    return {
+        POLICY_RC_D: render("php/policy-rc.d.j2", site=site),
+        apt_pin_path(site): render("php/apt-preferences.j2", site=site),
+    }
+
+
 def php_files(site: SiteState) -> dict[str, str]:
     """The files this task renders, by remote path."""
     line = site.php_line
@@ -30,7 +39,7 @@ def php_files(site: SiteState) -> dict[str, str]:
     return {
         f"/etc/php/{line}/fpm/conf.d/90-upkeep.ini": ini,
         f"/etc/php/{line}/cli/conf.d/90-upkeep.ini": ini,
-        f"/etc/php/{line}/fpm/pool.d/{site.site_id}.conf": render("php/pool.conf.j2", site=site),
+        site.layout.fpm_pool(line): render("php/pool.conf.j2", site=site),
         # Included by php-fpm.conf like the pools; its [global] section applies to the master.
         f"/etc/php/{line}/fpm/pool.d/00-upkeep-global.conf": render(
             "php/fpm-global.conf.j2", site=site
@@ -55,17 +64,18 @@ def php_ini_pairs(site: SiteState) -> dict[str, str]:
 @deploy("PHP-FPM")
 def php_fpm(site: SiteState) -> None:
     line = site.php_line
+    guards = package_guard_files(site)
     # Before any package: PHP-FPM is restarted by upkeep alone, gracefully (see the template).
     files.put(
         name="Package scripts leave PHP-FPM to upkeep",
-        src=StringIO(render("php/policy-rc.d.j2", site=site)),
+        src=StringIO(guards[POLICY_RC_D]),
         dest=POLICY_RC_D,
         mode="755",
     )
     # The pin comes first so that installing cannot pick another build.
     pin = files.put(
         name=f"Hold PHP {line} at {site.php_build}",
-        src=StringIO(render("php/apt-preferences.j2", site=site)),
+        src=StringIO(guards[apt_pin_path(site)]),
         dest=apt_pin_path(site),
     )
     packages = apt.packages(
