@@ -9,6 +9,7 @@ from pyinfra.operations import apt, files, server, systemd
 
 from tasks.conditions import after_change
 from upkeep.desired import SiteState
+from upkeep.layout import ACME_CHALLENGE_DIR, CERTIFICATES_DIR
 from upkeep.templating import render
 
 
@@ -17,7 +18,7 @@ def tls_paths(site: SiteState) -> tuple[str, str]:
     if site.tls == "acme":
         live = f"/etc/letsencrypt/live/{site.domain}"
         return f"{live}/fullchain.pem", f"{live}/privkey.pem"
-    return f"/etc/ssl/upkeep/{site.domain}.crt", f"/etc/ssl/upkeep/{site.domain}.key"
+    return f"{CERTIFICATES_DIR}/{site.domain}.crt", f"{CERTIFICATES_DIR}/{site.domain}.key"
 
 
 def vhost_text(site: SiteState) -> str:
@@ -28,7 +29,12 @@ def vhost_text(site: SiteState) -> str:
         if path.startswith(site.docroot + "/")
     ]
     return render(
-        "nginx/site.conf.j2", site=site, tls_certificate=certificate, tls_key=key, uploads=uploads
+        "nginx/site.conf.j2",
+        site=site,
+        tls_certificate=certificate,
+        tls_key=key,
+        uploads=uploads,
+        acme_dir=ACME_CHALLENGE_DIR,
     )
 
 
@@ -48,12 +54,12 @@ def nginx(site: SiteState) -> None:
         files.link(
             name="No default nginx site", path="/etc/nginx/sites-enabled/default", present=False
         ),
-        files.directory(name="ACME challenge directory", path="/var/www/acme", mode="755"),
+        files.directory(name="ACME challenge directory", path=ACME_CHALLENGE_DIR, mode="755"),
     ]
     if site.tls in ("lab", "manual") and site.certificate is not None:
         certificate, key = tls_paths(site)
         changes += [
-            files.directory(name="Certificates", path="/etc/ssl/upkeep", mode="755"),
+            files.directory(name="Certificates", path=CERTIFICATES_DIR, mode="755"),
             files.put(
                 name="TLS certificate",
                 src=StringIO(site.certificate.certificate_pem),

@@ -33,6 +33,9 @@ PHP_LOG_DIR = "/var/log/php"
 NGINX_LOG_DIR = "/var/log/nginx"
 FPM_SOCKET_DIR = "/run/php"
 ERROR_PAGES_ROOT = "/var/www/upkeep-errors"
+# Shared by every site on a host: ACME's HTTP challenges, and certificates upkeep places.
+ACME_CHALLENGE_DIR = "/var/www/acme"
+CERTIFICATES_DIR = "/etc/ssl/upkeep"
 
 # A project name and an environment name, joined by '-': a user name, a file name and a
 # directory name at once, so no '/', no '..', nothing a shell or nginx reads specially.

@@ -209,6 +209,8 @@ def test_the_known_roots_are_the_layouts() -> None:
         "/var/log/nginx",
         "/run/php",
         "/var/www/upkeep-errors",
+        "/var/www/acme",
+        "/etc/ssl/upkeep",
     } == ROOTS
     assert len(_sources()) > 150
 
