@@ -5,7 +5,7 @@ are unit-tested without a server. What is meant to differ between environments
 — domain, TLS, credentials — is never compared across them: each rendered file
 is compared with what upkeep would render for that environment.
 
-    >>> expected = Expected("staging", "8.2.32-1~deb12u1", ("php8.2-fpm",), {}, "abc")
+    >>> expected = Expected("staging", "8.2", "8.2.32-1~deb12u1", ("php8.2-fpm",), {}, "abc")
     >>> observed = Observed("staging", "web1", {"php8.2-fpm": "8.2.36-1~deb12u1"}, {}, "abc", {})
     >>> [item.aspect for item in compare_host(expected, observed)]
     ['package php8.2-fpm']
@@ -27,6 +27,7 @@ class Expected:
     """What one environment must look like (from the inventory and its pins)."""
 
     environment: str
+    php_line: str
     php_build: str
     php_packages: tuple[str, ...]
     files: Mapping[str, str]  # remote path -> sha256 of what upkeep renders
@@ -78,9 +79,8 @@ def compare_host(expected: Expected, observed: Observed) -> list[DriftItem]:
         have = observed.packages.get(package)
         if have != expected.php_build:
             drift(f"package {package}", expected.php_build, have or "not installed")
-    line = expected.php_build.split(".")[0] + "." + expected.php_build.split(".")[1]
     for package in sorted(
-        set(php_line_packages(observed.packages, line)) - set(expected.php_packages)
+        set(php_line_packages(observed.packages, expected.php_line)) - set(expected.php_packages)
     ):
         drift(
             f"package {package}", "not installed (not in the inventory)", observed.packages[package]

@@ -60,6 +60,7 @@ def _expected(
     files = {**managed_files(site), **(extra_files or {})}
     return Expected(
         environment=name,
+        php_line=site.php_line,
         php_build=site.php_build,
         php_packages=site.php_packages,
         files={path: sha256_text(text) for path, text in sorted(files.items())},

@@ -22,6 +22,7 @@ PACKAGES = {
 def expected(**changes: object) -> Expected:
     values: dict[str, object] = dict(
         environment="staging",
+        php_line="8.2",
         php_build=BUILD,
         php_packages=("php8.2-cli", "php8.2-fpm"),
         files={"/etc/php/8.2/fpm/conf.d/90-upkeep.ini": sha256_text("memory_limit = 256M\n")},
@@ -66,6 +67,14 @@ def test_a_php_package_moved_by_hand_is_drift() -> None:
 def test_an_extension_installed_by_hand_is_drift() -> None:
     extra = observed(packages={**PACKAGES, "php8.2-gd": BUILD})
     assert [i.aspect for i in compare_host(expected(), extra)] == ["package php8.2-gd"]
+
+
+def test_the_php_line_is_the_sites_not_read_back_from_the_build() -> None:
+    # A build with an epoch ("1:8.2.32-...") names its line only after the colon.
+    build = f"1:{BUILD}"
+    packages = {"php8.2-fpm": build, "php8.2-cli": build, "php8.2-gd": build}
+    items = compare_host(expected(php_build=build), observed(packages=packages))
+    assert [i.aspect for i in items] == ["package php8.2-gd"]
 
 
 def test_hand_edits_of_rendered_files_and_php_ini_are_drift() -> None:
