@@ -22,8 +22,8 @@ import pytest
 from upkeep.cli.main import main
 from upkeep.drift.workflow import drift
 from upkeep.inventory import load_project
+from upkeep.inventory.maintenance import in_maintenance
 from upkeep.monitor import web
-from upkeep.monitor.maintenance import in_maintenance
 from upkeep.provision.workflow import provision
 from upkeep.tls import CertificateAuthority
 from upkeep.workspace import state_home

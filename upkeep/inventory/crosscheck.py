@@ -19,9 +19,9 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
+from upkeep.inventory import alerts
 from upkeep.inventory.problems import format_path
 from upkeep.inventory.yamldoc import Path
-from upkeep.monitor import alerts
 
 
 def check(stem: str, data: Any) -> list[tuple[Path, str]]:

@@ -24,9 +24,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
     Strict,
@@ -40,11 +38,12 @@ from pydantic import (
 from upkeep.credentials import SecretRef
 from upkeep.errors import UsageError
 from upkeep.inventory import identifiers as ids
-from upkeep.monitor.alerts import Alerts
-from upkeep.monitor.checks import Checks
-from upkeep.monitor.maintenance import MaintenanceWindow
-from upkeep.notify import Notify
-from upkeep.sla.policy import SlaPolicy
+from upkeep.inventory.alerts import Alerts
+from upkeep.inventory.base import Model
+from upkeep.inventory.checks import Checks
+from upkeep.inventory.maintenance import MaintenanceWindow
+from upkeep.inventory.notify import Notify
+from upkeep.inventory.sla import SlaPolicy
 
 
 class EnvName(StrEnum):
@@ -88,10 +87,6 @@ class FrozenMap(Mapping[K, V], Generic[K, V]):
 
     def __hash__(self) -> int:
         return hash(tuple(self._data.items()))
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def _base_dir(info: ValidationInfo) -> Path | None:
@@ -397,7 +392,7 @@ class Environment(Model):
     hosts: Annotated[tuple[Host, ...], Field(min_length=1)]
     database: EnvironmentDatabase | None = None  # the project's database, unless set here
     # Changes the project's checks for this environment only (by name, as the
-    # project's list changes the defaults; see upkeep.monitor.checks).
+    # project's list changes the defaults; see upkeep.inventory.checks).
     checks: Checks = ()
 
     # The name is the key under `environments:`, not a YAML field; Project sets it.

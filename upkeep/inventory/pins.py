@@ -32,8 +32,9 @@ from pydantic import AfterValidator, ValidationError, field_serializer, field_va
 from upkeep.errors import InventoryError, UpkeepError, UsageError
 from upkeep.inventory import identifiers as ids
 from upkeep.inventory import yamldoc
+from upkeep.inventory.base import Model
 from upkeep.inventory.files import display, present, read_text
-from upkeep.inventory.model import EnvName, FrozenMap, Model, ProjectName
+from upkeep.inventory.model import EnvName, FrozenMap, ProjectName
 from upkeep.inventory.problems import Problem, from_document, from_validation, sort_lines
 from upkeep.versions import InvalidBuild, PhpBuild
 from upkeep.workspace import Workspace

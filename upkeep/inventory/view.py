@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from upkeep import credentials
+from upkeep.inventory.checks import effective
 from upkeep.inventory.model import Environment, Host, Project
 from upkeep.inventory.pins import Pins
-from upkeep.monitor.checks import effective
 
 
 def secret_text(ref: credentials.SecretRef) -> str:

@@ -1,16 +1,6 @@
 """Alerts: which incident transitions tell whom, in what words, and whether it arrived.
 
-The inventory's ``alerts:`` section (every key optional)::
-
-    alerts:
-      failure_threshold: 2          # problem results in a row before an incident opens
-      success_threshold: 2          # OK results in a row before it is resolved
-      min_priority: P2              # alert on P1 and P2 incidents (default P4: all)
-      environments: [production]    # default: every environment
-      webhooks:                     # default: notify.webhook
-        - url: {secret: slack_alerts_url}
-      mail: [oncall@example.com]    # default: notify.mail.to, sent through notify.mail
-
+Who hears of what is the inventory's ``alerts:`` section (upkeep.inventory.alerts).
 An incident alerts when it opens, when its priority rises, and when it is
 resolved (with how long it lasted), if its priority reaches ``min_priority``
 and its environment is listed. Transitions inside a maintenance window send
@@ -35,73 +25,32 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
-
-from upkeep.monitor.incidents import Change, IncidentPolicy, Priority, Transition
-from upkeep.notify import Address, Delivery, Notify, Webhook, send_mail
+from upkeep.inventory.alerts import Alerts
+from upkeep.inventory.notify import Notify
+from upkeep.inventory.priority import Priority
+from upkeep.monitor.incidents import Change, IncidentPolicy, Transition
+from upkeep.notify import Delivery, post, send_mail
 
 log = logging.getLogger(__name__)
 
-KeyPath = tuple[str | int, ...]  # a place in the YAML, as upkeep.inventory.yamldoc.Path
-# The inventory's environment names (pinned to upkeep.inventory.model.EnvName by a test).
-EnvName = Literal["dev", "staging", "production"]
+
+def incident_policy(alerts: Alerts) -> IncidentPolicy:
+    """The section's thresholds, as the incidents' state machine takes them."""
+    return IncidentPolicy(alerts.failure_threshold, alerts.success_threshold)
 
 
-class _Model(BaseModel):
-    # upkeep.inventory.model.Model's config (a test keeps them equal); not
-    # imported, because the inventory model imports this module.
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _priority(value: Any) -> Any:
-    names = ", ".join(p.value for p in Priority)
-    if isinstance(value, str) and value.strip().upper() in {p.value for p in Priority}:
-        return value.strip().upper()
-    if isinstance(value, Priority):
-        return value
-    raise ValueError(f"{str(value)[:20]!r} is not a priority (use one of {names})")
-
-
-Threshold = Annotated[int, Strict(), Field(ge=1, le=100)]
-
-
-class Alerts(_Model):
-    """The ``alerts:`` section; its thresholds also decide when incidents open and close."""
-
-    failure_threshold: Threshold = 2
-    success_threshold: Threshold = 2
-    min_priority: Annotated[Priority, BeforeValidator(_priority)] = Priority.P4  # all
-    environments: tuple[EnvName, ...] = ()  # empty: all
-    webhooks: tuple[Webhook, ...] | None = None  # None: notify.webhook
-    mail: tuple[Address, ...] | None = None  # None: notify.mail.to
-
-    @property
-    def policy(self) -> IncidentPolicy:
-        return IncidentPolicy(self.failure_threshold, self.success_threshold)
-
-    def wants(self, transition: Transition) -> bool:
-        """Whether this transition is worth an alert here."""
-        incident = transition.incident
-        if transition.in_maintenance:
-            return False
-        if self.environments and incident.environment not in self.environments:
-            return False
-        return not self.min_priority.above(incident.priority)
-
-    def webhooks_with(self, notify: Notify | None) -> tuple[Webhook, ...]:
-        if self.webhooks is not None:
-            return self.webhooks
-        return (notify.webhook,) if notify is not None and notify.webhook is not None else ()
-
-    def recipients_with(self, notify: Notify | None) -> tuple[str, ...]:
-        if self.mail is not None:
-            return self.mail
-        return notify.mail.to if notify is not None and notify.mail is not None else ()
+def wants(alerts: Alerts, transition: Transition) -> bool:
+    """Whether this transition is worth an alert by the ``alerts:`` section."""
+    incident = transition.incident
+    if transition.in_maintenance:
+        return False
+    if alerts.environments and incident.environment not in alerts.environments:
+        return False
+    return not alerts.min_priority.above(incident.priority)
 
 
 @dataclass(frozen=True)
@@ -211,10 +160,10 @@ def send(
     webhooks = alerts.webhooks_with(notify)
     recipients = alerts.recipients_with(notify)
     for transition in transitions:
-        if not alerts.wants(transition):
+        if not wants(alerts, transition):
             continue
         alert = compose(transition)
-        deliveries += [webhook.post(alert.payload) for webhook in webhooks]
+        deliveries += [post(webhook, alert.payload) for webhook in webhooks]
         if not recipients:
             continue
         if notify is None or notify.mail is None:
@@ -229,43 +178,3 @@ def send(
             continue
         deliveries.append(send_mail(notify.mail, recipients, alert.subject, alert.text))
     return deliveries
-
-
-def crosscheck(data: Any) -> list[tuple[KeyPath, str]]:
-    """Problems across the monitoring sections, from the raw YAML (as the inventory's
-    crosscheck does): mail with no server to send it, environments the project lacks."""
-    if not isinstance(data, dict):
-        return []
-    problems: list[tuple[KeyPath, str]] = []
-    alerts, notify = data.get("alerts"), data.get("notify")
-    if isinstance(alerts, dict):
-        has_server = isinstance(notify, dict) and isinstance(notify.get("mail"), dict)
-        if isinstance(alerts.get("mail"), list) and alerts["mail"] and not has_server:
-            problems.append(
-                (
-                    ("alerts", "mail"),
-                    "mail recipients but no SMTP server to send through "
-                    "(add notify.mail with host and from)",
-                )
-            )
-        problems += _unknown_environments(data, ("alerts", "environments"), alerts)
-    windows = data.get("maintenance")
-    for index, window in enumerate(windows if isinstance(windows, list) else []):
-        if isinstance(window, dict):
-            problems += _unknown_environments(data, ("maintenance", index, "environments"), window)
-    return problems
-
-
-def _unknown_environments(
-    data: dict[str, Any], path: KeyPath, section: dict[str, Any]
-) -> list[tuple[KeyPath, str]]:
-    listed, existing = section.get("environments"), data.get("environments")
-    if not isinstance(listed, list) or not isinstance(existing, dict):
-        return []
-    names = ", ".join(map(str, existing))
-    return [
-        ((*path, index), f"the project has no {name!r} environment (it has: {names})")
-        for index, name in enumerate(listed)
-        # A name that is no environment at all is the model's to report.
-        if name in typing.get_args(EnvName) and name not in existing
-    ]

@@ -1,6 +1,6 @@
 """Reading what each check needs and judging it: the impure half of monitoring.
 
-For every environment asked for, its effective checks (upkeep.monitor.checks)
+For every environment asked for, its effective checks (upkeep.inventory.checks)
 are planned, then read two ways at once:
 
 - from here, as a visitor would: the HTTP(S) checks and the PHP build page on
@@ -47,11 +47,7 @@ from pyinfra.context import ctx_host, ctx_state
 from tasks.error_pages import TRIGGER_URL_PATH
 from upkeep import credentials
 from upkeep.inventory import Environment, Host, Project
-from upkeep.inventory.pins import Pins
-from upkeep.layout import SiteLayout, php_fpm_log
-from upkeep.monitor import facts as host_facts
-from upkeep.monitor import web
-from upkeep.monitor.checks import (
+from upkeep.inventory.checks import (
     Check,
     DatabaseCheck,
     DiskCheck,
@@ -63,7 +59,11 @@ from upkeep.monitor.checks import (
     TlsCheck,
     effective,
 )
-from upkeep.monitor.conditions import Response
+from upkeep.inventory.conditions import Response
+from upkeep.inventory.pins import Pins
+from upkeep.layout import SiteLayout, php_fpm_log
+from upkeep.monitor import facts as host_facts
+from upkeep.monitor import web
 from upkeep.monitor.evaluate import (
     DiskSpace,
     Run,

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from upkeep.monitor.checks import (
+from upkeep.inventory.checks import (
     Check,
     DatabaseCheck,
     DiskCheck,
@@ -32,7 +32,7 @@ from upkeep.monitor.checks import (
     ServicesCheck,
     TlsCheck,
 )
-from upkeep.monitor.conditions import (
+from upkeep.inventory.conditions import (
     Missing,
     Response,
     evaluate_all,
@@ -143,7 +143,7 @@ def evaluate_http(check: HttpCheck, response: Response, run: Run) -> CheckResult
 def evaluate_tls(
     check: TlsCheck, not_after: dt.datetime | None, run: Run, *, error: str | None = None
 ) -> CheckResult:
-    """Days left on the certificate by the check's tiers (see upkeep.monitor.checks)."""
+    """Days left on the certificate by the check's tiers (see upkeep.inventory.checks)."""
     if not_after is None:
         return could_not_check(check, error or "no certificate was read", run)
     left = not_after - run.at

@@ -41,6 +41,7 @@ from typing import IO, Any, TypeVar
 
 from upkeep.credentials import redact
 from upkeep.errors import RunFailed, UsageError
+from upkeep.inventory.priority import Priority
 from upkeep.monitor.causes import attribute
 from upkeep.monitor.evaluate import severity
 from upkeep.monitor.incidents import (
@@ -50,7 +51,6 @@ from upkeep.monitor.incidents import (
     Consequence,
     Incident,
     IncidentPolicy,
-    Priority,
     Streak,
     Transition,
     never,

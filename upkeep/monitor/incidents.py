@@ -46,28 +46,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from enum import Enum, StrEnum
+from enum import Enum
 
+from upkeep.inventory.priority import Priority
 from upkeep.monitor.causes import attribute
 from upkeep.monitor.result import CheckResult, Status
-
-
-class Priority(StrEnum):
-    """How urgent an incident is: the SLA's names (upkeep.sla.policy.Priority), P1 first."""
-
-    P1 = "P1"  # production is down: a CRITICAL result that affects availability
-    P2 = "P2"  # production has another CRITICAL or an UNKNOWN (a check cannot tell)
-    P3 = "P3"  # a WARNING anywhere, or any problem outside production
-    P4 = "P4"  # never by the default rule; a check may declare it (the error page)
-
-    @property
-    def rank(self) -> int:
-        """1 for P1: the lower, the more urgent."""
-        return int(self.value[1:])
-
-    def above(self, other: Priority) -> bool:
-        """Whether this is more urgent than ``other``."""
-        return self.rank < other.rank
 
 
 def priority_of(result: CheckResult) -> Priority | None:

@@ -30,26 +30,11 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# Most severe first. The PHP ones are PHP's own words, nginx's "warn" is "warning".
-Level = Literal[
-    "emerg",
-    "alert",
-    "crit",
-    "fatal",
-    "parse",
-    "error",
-    "warning",
-    "notice",
-    "deprecated",
-    "info",
-    "debug",
-]
-LEVELS: tuple[Level, ...] = get_args(Level)
-# What stops a request or the server: what the logs check reports by default.
-FATAL: tuple[Level, ...] = ("fatal", "parse", "crit", "alert", "emerg")
+from upkeep.inventory.checks import FATAL, LEVELS, Level
+
 Source = Literal["php", "php-fpm", "nginx"]
 
 _MONTHS = {

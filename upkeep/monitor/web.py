@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from cryptography import x509
 
 from upkeep import __version__
-from upkeep.monitor.conditions import Response
+from upkeep.inventory.conditions import Response
 
 USER_AGENT = f"upkeep-check/{__version__}"
 BODY_LIMIT = 1024 * 1024  # conditions read the body; a check never downloads a file

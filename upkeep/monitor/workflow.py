@@ -30,16 +30,17 @@ site down takes its certificate check with it) is that one's consequence
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from upkeep.inventory import Project, load_project
+from upkeep.inventory import Project, load_project, maintenance
 from upkeep.inventory.pins import load_pins
+from upkeep.inventory.priority import Priority
 from upkeep.monitor import alerts as alerting
-from upkeep.monitor import collect, maintenance
+from upkeep.monitor import collect
 from upkeep.monitor.causes import attribute
 from upkeep.monitor.history import History, default_path, one_recorder
-from upkeep.monitor.incidents import IncidentPolicy, Priority, Transition, priority_of
+from upkeep.monitor.incidents import IncidentPolicy, Transition, priority_of
 from upkeep.monitor.result import CheckResult
 from upkeep.notify import Delivery
 from upkeep.workspace import Workspace
@@ -77,11 +78,7 @@ def policy_for(project: Project, plans: Sequence[collect.EnvPlan]) -> IncidentPo
     declared = {
         (env.environment, check.name): str(check.priority) for env in plans for check in env.checks
     }
-    return IncidentPolicy(
-        failure_threshold=project.alerts.failure_threshold,
-        success_threshold=project.alerts.success_threshold,
-        priority=priority_rule(declared),
-    )
+    return replace(alerting.incident_policy(project.alerts), priority=priority_rule(declared))
 
 
 def run_checks(

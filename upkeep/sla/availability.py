@@ -26,7 +26,7 @@ its budget counts the rest of the period as if it will be observed.
 Everything is exact: times in microseconds, ratios as fractions, so a
 hand-computed 99.9 % is 99.9 % and not 99.89999.
 
-    >>> from upkeep.sla.service_calendar import ServiceCalendar
+    >>> from upkeep.inventory.service_calendar import ServiceCalendar
     >>> cal = ServiceCalendar("Europe/Warsaw")  # 24/7
     >>> start, end = month_period("2026-02", cal)
     >>> outage = (dt.datetime(2026, 2, 3, 10, tzinfo=cal.zone), dt.datetime(2026, 2, 3, 10, 40, tzinfo=cal.zone))
@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from upkeep.errors import UsageError
-from upkeep.sla.service_calendar import Interval, ServiceCalendar
+from upkeep.inventory.service_calendar import Interval, ServiceCalendar
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _ZERO = dt.timedelta()

@@ -7,10 +7,10 @@ month keeps the deadlines it started with); maintenance windows excuse
 downtime but do not stop that clock. Anything stamped after the report's
 ``now`` has not happened yet as far as the report knows.
 
-    >>> from upkeep.sla.service_calendar import ServiceCalendar, parse_hours
+    >>> from upkeep.inventory.service_calendar import ServiceCalendar, parse_hours
     >>> cal = ServiceCalendar("Europe/Warsaw", parse_hours({"mon-fri": "09:00-17:00"}))
     >>> at = lambda day, hour, minute=0: dt.datetime(2026, 11, day, hour, minute, tzinfo=cal.zone)
-    >>> incident = Incident("7", "health", "production", "P1", opened=at(20, 16, 30),
+    >>> incident = SlaIncident("7", "health", "production", "P1", opened=at(20, 16, 30),
     ...                     responded=at(20, 16, 45), resolved=at(23, 13))
     >>> deadline = judge(incident.opened, dt.timedelta(hours=4), incident.resolved, cal, now=at(30, 9))
     >>> deadline.due.isoformat(), deadline.status.value
@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from upkeep.errors import UsageError
-from upkeep.sla.policy import Priorities, Priority
-from upkeep.sla.service_calendar import Interval, ServiceCalendar
+from upkeep.inventory.priority import Priority
+from upkeep.inventory.service_calendar import Interval, ServiceCalendar
+from upkeep.inventory.sla import Priorities
 
 
 class DeadlineStatus(StrEnum):
@@ -36,8 +37,13 @@ class DeadlineStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class Incident:
-    """One incident, as the monitoring history records it (aware datetimes)."""
+class SlaIncident:
+    """One incident as the SLA clock sees it: when it opened, was answered and resolved.
+
+    Made from the monitoring history's record (upkeep.monitor.incidents.Incident,
+    by upkeep.sla.monthly); this view carries only what the deadlines and the
+    downtime need (aware datetimes).
+    """
 
     id: str | int
     check: str
@@ -146,7 +152,7 @@ class IncidentDeadlines:
 
 
 def deadlines(
-    incident: Incident, priorities: Priorities, calendar: ServiceCalendar, now: dt.datetime
+    incident: SlaIncident, priorities: Priorities, calendar: ServiceCalendar, now: dt.datetime
 ) -> IncidentDeadlines:
     """The incident's response and resolution deadlines, each met, missed or pending.
 

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from upkeep.errors import UsageError
 from upkeep.inventory import Project
+from upkeep.inventory.maintenance import MaintenanceWindow
 from upkeep.monitor import incidents as monitor
 from upkeep.monitor.history import History
-from upkeep.monitor.maintenance import MaintenanceWindow
 from upkeep.sla.availability import LONGEST_GAP, month_period, observation_gap, observations
-from upkeep.sla.incidents import Incident, Maintenance
+from upkeep.sla.incidents import Maintenance, SlaIncident
 from upkeep.sla.report import FORMATS, SlaReport, build_report, render
 
 ENVIRONMENT = "production"
@@ -34,10 +34,10 @@ ENVIRONMENT = "production"
 
 def for_sla(
     incident: monitor.Incident, consequences: Sequence[monitor.Consequence] = ()
-) -> Incident:
+) -> SlaIncident:
     """A history incident as the SLA judges it, with the checks that failed because of it."""
     assert incident.id is not None, "incidents from the history have ids"
-    return Incident(
+    return SlaIncident(
         incident.id,
         incident.check,
         incident.environment,

@@ -5,7 +5,7 @@ frozen ``SlaReport`` out, judged as of ``now``. ``render`` turns it into text;
 the HTML is one self-contained page (inline CSS, an inline SVG bar per day, no
 script, nothing fetched) that a client can open from an email.
 
-    >>> from upkeep.sla.policy import SlaPolicy
+    >>> from upkeep.inventory.sla import SlaPolicy
     >>> policy = SlaPolicy.model_validate({"target": 99.5, "calendar": {"timezone": "UTC"}})
     >>> now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     >>> watched = [(dt.datetime(2026, 11, 1, tzinfo=dt.UTC), now)]
@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from upkeep.errors import UsageError
+from upkeep.inventory.service_calendar import Interval, ServiceCalendar
+from upkeep.inventory.sla import SlaPolicy
 from upkeep.sla.availability import (
     OBSERVATION_GAP,
     Availability,
@@ -43,9 +45,7 @@ from upkeep.sla.availability import (
     percent_text,
     service_downtime,
 )
-from upkeep.sla.incidents import Deadline, Incident, Maintenance, deadlines
-from upkeep.sla.policy import SlaPolicy
-from upkeep.sla.service_calendar import Interval, ServiceCalendar
+from upkeep.sla.incidents import Deadline, Maintenance, SlaIncident, deadlines
 from upkeep.templating import render as render_template
 
 FORMATS = ("md", "html", "json")
@@ -56,7 +56,7 @@ FORMAT = "upkeep-sla/1"  # the JSON document's version
 class IncidentLine:
     """One incident as the month's report sees it."""
 
-    incident: Incident
+    incident: SlaIncident
     response: Deadline
     resolution: Deadline
     downtime: dt.timedelta  # its counted service-time downtime in this month
@@ -158,7 +158,7 @@ def build_report(
     policy: SlaPolicy,
     project: str,
     month: str,
-    incidents: Iterable[Incident],
+    incidents: Iterable[SlaIncident],
     maintenance: Iterable[Maintenance],
     now: dt.datetime,
     observed: Iterable[Interval] | None = None,
@@ -222,7 +222,7 @@ def build_report(
 
 
 def _in_period(
-    incident: Incident, start: dt.datetime, until: dt.datetime, now: dt.datetime
+    incident: SlaIncident, start: dt.datetime, until: dt.datetime, now: dt.datetime
 ) -> bool:
     """Open at some moment of the measured period (or opened and closed at once inside it)."""
     if incident.opened >= until:

@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from upkeep.notify import Delivery, Notify
+from upkeep.inventory.notify import Notify
+from upkeep.notify import Delivery, send
 from upkeep.smoke import SmokeResult
 from upkeep.templating import render
 from upkeep.update.journal import Journal, RunState, parse_time
@@ -351,4 +352,4 @@ def notify(report: UpdateReport, settings: Notify) -> list[Delivery]:
     payload = {"event": "update.minor", **report.to_dict()}
     text = render("reports/update.md.j2", report=report)
     html = render("reports/update.html.j2", report=report)
-    return settings.send(subject, text, payload, html)
+    return send(settings, subject, text, payload, html)

@@ -17,14 +17,16 @@ from tests.unit import test_notify
 from tests.unit.local_servers import SmtpServer, WebhookServer, free_port
 from tests.unit.test_notify import mail_settings
 from upkeep.inventory import yamldoc
+from upkeep.inventory.alerts import Alerts, crosscheck
+from upkeep.inventory.base import EnvironmentName
 from upkeep.inventory.model import EnvName, Model
+from upkeep.inventory.notify import Notify
+from upkeep.inventory.priority import Priority
 from upkeep.inventory.problems import from_validation
-from upkeep.monitor import alerts as alerts_module
-from upkeep.monitor.alerts import Alerts, compose, crosscheck, human_duration, send
+from upkeep.monitor.alerts import compose, human_duration, incident_policy, send, wants
 from upkeep.monitor.history import History
-from upkeep.monitor.incidents import Change, Incident, Priority, Transition
+from upkeep.monitor.incidents import Change, Incident, Transition
 from upkeep.monitor.result import CheckResult, Status
-from upkeep.notify import Notify
 
 # The notify tests' private secrets (the servers' fixtures are in tests/unit/conftest.py).
 private_secrets = test_notify.private_secrets
@@ -155,7 +157,7 @@ def test_which_transitions_alert(
         check_result(5, Status.CRITICAL, env),
         in_maintenance,
     )
-    assert Alerts.model_validate(settings).wants(transition) is wanted
+    assert wants(Alerts.model_validate(settings), transition) is wanted
 
 
 def both(
@@ -178,9 +180,13 @@ def test_an_incident_from_the_history_reaches_the_webhook_and_the_mailbox(
     deliveries = []
     with History(tmp_path / "monitor.db") as history:
         for minute, status in [(0, Status.CRITICAL), (5, Status.CRITICAL), (10, Status.OK)]:
-            transitions = history.record([check_result(minute, status)], policy=settings.policy)
+            transitions = history.record(
+                [check_result(minute, status)], policy=incident_policy(settings)
+            )
             deliveries += send(transitions, settings, notify)
-        transitions = history.record([check_result(15, Status.OK)], policy=settings.policy)
+        transitions = history.record(
+            [check_result(15, Status.OK)], policy=incident_policy(settings)
+        )
         deliveries += send(transitions, settings, notify)
     assert [(d.channel, d.ok) for d in deliveries] == [
         ("webhook", True),
@@ -266,8 +272,14 @@ def test_recipients_without_a_server_are_a_failed_delivery(
 
 def test_the_thresholds_become_the_incident_policy() -> None:
     settings = Alerts.model_validate({"failure_threshold": 1, "success_threshold": 3})
-    assert (settings.policy.failure_threshold, settings.policy.success_threshold) == (1, 3)
-    assert (Alerts().policy.failure_threshold, Alerts().policy.success_threshold) == (2, 2)
+    assert (
+        incident_policy(settings).failure_threshold,
+        incident_policy(settings).success_threshold,
+    ) == (1, 3)
+    assert (
+        incident_policy(Alerts()).failure_threshold,
+        incident_policy(Alerts()).success_threshold,
+    ) == (2, 2)
 
 
 class Section(Model):
@@ -368,4 +380,5 @@ def test_crosscheck_finds_what_spans_sections() -> None:
 
 def test_the_model_follows_the_inventory_model() -> None:
     assert Alerts.model_config == Model.model_config
-    assert list(typing.get_args(alerts_module.EnvName)) == [name.value for name in EnvName]
+    assert issubclass(Alerts, Model)
+    assert list(typing.get_args(EnvironmentName)) == [name.value for name in EnvName]

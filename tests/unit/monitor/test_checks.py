@@ -10,9 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from upkeep.inventory import yamldoc
-from upkeep.inventory.model import Model
-from upkeep.inventory.problems import from_validation, sort_lines
-from upkeep.monitor.checks import (
+from upkeep.inventory.checks import (
     CHECKS,
     DEFAULT_MARKER,
     Checks,
@@ -23,13 +21,15 @@ from upkeep.monitor.checks import (
     HttpCheck,
     LogsCheck,
     PhpBuildCheck,
-    Priority,
     ServicesCheck,
     TlsCheck,
     default_checks,
     effective,
 )
-from upkeep.monitor.conditions import parse
+from upkeep.inventory.conditions import parse
+from upkeep.inventory.model import Model
+from upkeep.inventory.priority import Priority
+from upkeep.inventory.problems import from_validation, sort_lines
 from upkeep.monitor.logscan import FATAL
 
 
@@ -431,17 +431,18 @@ def test_http_conditions_are_parsed_values() -> None:
 
 
 def test_the_base_has_the_inventory_models_settings() -> None:
-    # Repeated, not imported: the inventory model imports upkeep.monitor.checks.
+    # One base for every section (upkeep.inventory.base).
+    from upkeep.inventory.checks import Check
     from upkeep.inventory.model import Model as InventoryModel
-    from upkeep.monitor.checks import Model as ChecksModel
 
-    assert ChecksModel.model_config == InventoryModel.model_config
+    assert issubclass(Check, InventoryModel)
+    assert Check.model_config == InventoryModel.model_config
 
 
 @given(st.text(alphabet="/abc.._~-?=&% é", max_size=12))
 def test_url_paths_follow_the_health_path_rule(text: str) -> None:
+    from upkeep.inventory.checks import _url_path
     from upkeep.inventory.identifiers import health_path
-    from upkeep.monitor.checks import _url_path
 
     def verdict(check: Any) -> str:
         try:

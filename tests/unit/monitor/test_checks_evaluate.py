@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from upkeep.monitor.checks import (
+from upkeep.inventory.checks import (
     CHECKS,
     DatabaseCheck,
     DiskCheck,
@@ -19,7 +19,7 @@ from upkeep.monitor.checks import (
     ServicesCheck,
     TlsCheck,
 )
-from upkeep.monitor.conditions import Response, parse
+from upkeep.inventory.conditions import Response, parse
 from upkeep.monitor.evaluate import (
     DiskSpace,
     Run,

@@ -13,11 +13,7 @@ from tasks.error_pages import trigger_path
 from tasks.nginx import vhost_text
 from upkeep.desired import SiteState
 from upkeep.inventory import Project, load_file
-from upkeep.inventory.model import Host
-from upkeep.inventory.pins import Pins
-from upkeep.layout import SiteLayout
-from upkeep.monitor import collect
-from upkeep.monitor.checks import (
+from upkeep.inventory.checks import (
     DatabaseCheck,
     DiskCheck,
     ErrorPageCheck,
@@ -26,6 +22,12 @@ from upkeep.monitor.checks import (
     ServicesCheck,
     TlsCheck,
 )
+from upkeep.inventory.conditions import Response, parse
+from upkeep.inventory.model import Host
+from upkeep.inventory.pins import Pins
+from upkeep.inventory.priority import Priority
+from upkeep.layout import SiteLayout
+from upkeep.monitor import collect
 from upkeep.monitor.collect import (
     HostReads,
     combine,
@@ -36,10 +38,8 @@ from upkeep.monitor.collect import (
     plan,
     read_chunk,
 )
-from upkeep.monitor.conditions import Response, parse
 from upkeep.monitor.evaluate import DiskSpace, Run, evaluate_http
 from upkeep.monitor.facts import LOG_READ_LIMIT, DatabaseProbe, LocalResponse, LogRead
-from upkeep.monitor.incidents import Priority
 from upkeep.monitor.logscan import Cursor
 from upkeep.monitor.result import CheckResult, Status
 from upkeep.monitor.web import Fetched

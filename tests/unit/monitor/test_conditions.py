@@ -10,7 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from upkeep.errors import UsageError
-from upkeep.monitor.conditions import (
+from upkeep.inventory.conditions import (
     ConditionError,
     Op,
     Placeholder,
@@ -20,9 +20,9 @@ from upkeep.monitor.conditions import (
     lookup,
     mask_secrets,
     parse,
-    parse_duration,
     parse_path,
 )
+from upkeep.inventory.durations import parse_duration
 
 HEALTH = json.dumps(
     {"status": "ok", "php_version": "8.2.36", "items": [{"id": 7}, {"id": 9}], "up": True}

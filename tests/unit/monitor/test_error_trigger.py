@@ -18,8 +18,8 @@ from tasks.error_pages import (
 from tasks.managed import managed_files
 from tasks.nginx import vhost_text
 from upkeep.desired import SiteState
-from upkeep.monitor.checks import ErrorPageCheck
-from upkeep.monitor.conditions import Response
+from upkeep.inventory.checks import ErrorPageCheck
+from upkeep.inventory.conditions import Response
 from upkeep.monitor.evaluate import Run, evaluate_error_page
 from upkeep.monitor.result import Status
 

@@ -17,8 +17,9 @@ import pytest
 
 from upkeep.credentials import SecretRef, reveal
 from upkeep.errors import RunFailed, UsageError
+from upkeep.inventory.priority import Priority
 from upkeep.monitor.history import SCHEMA_VERSION, History, default_path, one_recorder
-from upkeep.monitor.incidents import Change, IncidentPolicy, Priority
+from upkeep.monitor.incidents import Change, IncidentPolicy
 from upkeep.monitor.result import CheckResult, Metric, Status
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)

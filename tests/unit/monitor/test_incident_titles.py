@@ -11,12 +11,12 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+from upkeep.inventory.checks import DiskCheck, ErrorPageCheck, HttpCheck, ServicesCheck
+from upkeep.inventory.conditions import Response, parse
 from upkeep.inventory.model import Host
 from upkeep.layout import SiteLayout
 from upkeep.monitor import collect
-from upkeep.monitor.checks import DiskCheck, ErrorPageCheck, HttpCheck, ServicesCheck
 from upkeep.monitor.collect import HostReads
-from upkeep.monitor.conditions import Response, parse
 from upkeep.monitor.evaluate import DiskSpace, Run, evaluate_http
 from upkeep.monitor.facts import LocalResponse
 from upkeep.monitor.history import History

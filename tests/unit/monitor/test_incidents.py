@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from upkeep.inventory.priority import Priority
 from upkeep.monitor.incidents import (
     DEFAULT_POLICY,
     Change,
     CheckState,
     Incident,
     IncidentPolicy,
-    Priority,
     Transition,
     priority_of,
     replay,
@@ -211,11 +211,12 @@ def test_incident_properties() -> None:
 
 
 def test_priorities_are_the_names_checks_and_the_sla_use() -> None:
-    from upkeep.monitor.checks import Priority as CheckPriority
-    from upkeep.sla.policy import Priority as SlaPriority
+    from upkeep.inventory.checks import Priority as CheckPriority
+    from upkeep.inventory.sla import Priority as SlaPriority
 
     assert [p.value for p in Priority] == [p.value for p in SlaPriority]
     assert [p.value for p in Priority] == [p.value for p in CheckPriority]
+    assert Priority is CheckPriority is SlaPriority  # one Priority (upkeep.inventory.priority)
 
 
 def test_a_declared_priority_can_replace_the_default_rule() -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from upkeep.cli.main import main
-from upkeep.monitor.checks import (
+from upkeep.inventory.checks import (
     DatabaseCheck,
     DiskCheck,
     ErrorPageCheck,
@@ -34,7 +34,7 @@ from upkeep.monitor.checks import (
     TlsCheck,
     default_checks,
 )
-from upkeep.monitor.conditions import Response
+from upkeep.inventory.conditions import Response
 from upkeep.monitor.evaluate import (
     DiskSpace,
     Run,

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from upkeep.sla.policy import SlaPolicy
-from upkeep.sla.service_calendar import ServiceCalendar, parse_hours
+from upkeep.inventory.service_calendar import ServiceCalendar, parse_hours
+from upkeep.inventory.sla import SlaPolicy
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 NINE_TO_FIVE = {"mon-fri": "09:00-17:00"}

@@ -9,6 +9,7 @@ import pytest
 
 from tests.unit.sla.conftest import always, at, business, hours
 from upkeep.errors import UsageError
+from upkeep.inventory.service_calendar import ServiceCalendar
 from upkeep.sla.availability import (
     intersect,
     measure,
@@ -17,7 +18,6 @@ from upkeep.sla.availability import (
     percent_text,
     subtract,
 )
-from upkeep.sla.service_calendar import ServiceCalendar
 
 NOV = month_period("2026-11", business())
 AFTER_NOV = at(2026, 12, 2)

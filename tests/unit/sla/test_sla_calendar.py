@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.sla.conftest import WARSAW, always, at, business, hours
 from upkeep.errors import UsageError
-from upkeep.sla.service_calendar import ServiceCalendar, parse_hours
+from upkeep.inventory.service_calendar import ServiceCalendar, parse_hours
 
 
 def test_november_2026_business_hours_is_160_hours(cal: ServiceCalendar) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.sla.conftest import WARSAW
-from upkeep.sla.service_calendar import ServiceCalendar, parse_hours
+from upkeep.inventory.service_calendar import ServiceCalendar, parse_hours
 
 CALENDARS = [
     ServiceCalendar("Europe/Warsaw"),  # 24/7, both clock changes

@@ -8,9 +8,9 @@ import pytest
 
 from tests.unit.sla.conftest import at, business, hours, policy
 from upkeep.errors import UsageError
-from upkeep.sla.incidents import DeadlineStatus, Incident, Maintenance, deadlines, judge
-from upkeep.sla.policy import Priority
-from upkeep.sla.service_calendar import ServiceCalendar
+from upkeep.inventory.priority import Priority
+from upkeep.inventory.service_calendar import ServiceCalendar
+from upkeep.sla.incidents import DeadlineStatus, Maintenance, SlaIncident, deadlines, judge
 
 MET, MISSED, PENDING, NO_TARGET = (
     DeadlineStatus.MET,
@@ -21,11 +21,11 @@ MET, MISSED, PENDING, NO_TARGET = (
 FRIDAY_1630 = at(2026, 11, 20, 16, 30)
 
 
-def _incident(priority: str | None = "P1", opened: dt.datetime = FRIDAY_1630, **kw) -> Incident:
-    return Incident("42", "health", "production", priority, opened, **kw)
+def _incident(priority: str | None = "P1", opened: dt.datetime = FRIDAY_1630, **kw) -> SlaIncident:
+    return SlaIncident("42", "health", "production", priority, opened, **kw)
 
 
-def _judge(incident: Incident, now: dt.datetime, cal: ServiceCalendar | None = None):
+def _judge(incident: SlaIncident, now: dt.datetime, cal: ServiceCalendar | None = None):
     return deadlines(incident, policy().priorities, cal or business(), now)
 
 
@@ -187,7 +187,7 @@ def test_the_monitoring_historys_values_map_straight_in() -> None:
     # Its ids are integers and its priorities its own StrEnum with the same names.
     from upkeep.monitor.incidents import Priority as MonitorPriority
 
-    incident = Incident(7, "health", "production", MonitorPriority.P2, FRIDAY_1630)
+    incident = SlaIncident(7, "health", "production", MonitorPriority.P2, FRIDAY_1630)
     assert (incident.id, incident.priority) == ("7", Priority.P2)
 
 

@@ -9,12 +9,14 @@ import pytest
 from pydantic import ValidationError
 
 from tests.unit.sla.conftest import at, hours
+from upkeep.inventory import sla as policy_module
 from upkeep.inventory import yamldoc
+from upkeep.inventory.durations import format_duration, read_duration
 from upkeep.inventory.model import Model
+from upkeep.inventory.priority import Priority
 from upkeep.inventory.problems import from_validation
-from upkeep.sla import policy as policy_module
-from upkeep.sla.policy import Priority, SlaPolicy, format_duration, parse_duration
-from upkeep.sla.service_calendar import format_hours, parse_hours
+from upkeep.inventory.service_calendar import format_hours, parse_hours
+from upkeep.inventory.sla import SlaPolicy
 
 EXAMPLE = """\
 target: 99.9
@@ -109,11 +111,11 @@ def test_several_ranges_a_day_and_full_day_names() -> None:
     ],
 )
 def test_durations(text: str, seconds: int) -> None:
-    assert parse_duration(text) == dt.timedelta(seconds=seconds)
+    assert read_duration(text) == dt.timedelta(seconds=seconds)
 
 
 def test_durations_format_back_in_hours_and_minutes() -> None:
-    assert [format_duration(parse_duration(t)) for t in ("30m", "4h", "90m", "2d")] == [
+    assert [format_duration(read_duration(t)) for t in ("30m", "4h", "90m", "2d")] == [
         "30m",
         "4h",
         "1h30m",
@@ -229,8 +231,10 @@ def test_the_calendar_follows_the_section_it_was_made_from() -> None:
 
 
 def test_the_models_share_the_inventory_models_config() -> None:
-    # policy.py keeps its own base (the inventory model imports it for Project.sla).
-    assert policy_module._Model.model_config == Model.model_config
+    # One base for every section (upkeep.inventory.base).
+    for model in (policy_module.SlaPolicy, policy_module.CalendarPolicy, policy_module.Deadlines):
+        assert issubclass(model, Model)
+        assert model.model_config == Model.model_config
 
 
 @pytest.mark.parametrize(

@@ -10,18 +10,18 @@ import pytest
 
 from tests.unit.sla.conftest import at, hours, policy
 from upkeep.errors import UsageError
-from upkeep.sla.incidents import Incident, Maintenance
+from upkeep.sla.incidents import Maintenance, SlaIncident
 from upkeep.sla.report import SlaReport, build_report, human, render
 
 END_OF_NOV = at(2026, 12, 1, 8)
 
 
-def _incidents() -> list[Incident]:
+def _incidents() -> list[SlaIncident]:
     return [
         # P1 Fri 20 Nov 16:30 → Mon 23 Nov 12:00. Down Fri 16:30-17:00 + Mon 09:00-12:00 = 3.5 h,
         # of which Mon 11:00-11:30 is in maintenance: 3 h counted, 0.5 h excused.
         # Response due Fri 17:00 (met at 16:40); resolution due Mon 12:30 (met at 12:00).
-        Incident(
+        SlaIncident(
             "12",
             "health",
             "production",
@@ -34,7 +34,7 @@ def _incidents() -> list[Incident]:
         # A certificate warning: deadlines apply, downtime does not. P2 from Tue 24 Nov 10:00:
         # response (2 h) due 12:00; resolution (16 h): Tue 10-17 (7 h) + Wed (8 h) + Thu 09-10
         # (1 h) → Thu 26 Nov 10:00. Never answered: both missed by the end of the month.
-        Incident(
+        SlaIncident(
             "13",
             "tls",
             "production",
@@ -43,7 +43,7 @@ def _incidents() -> list[Incident]:
             affects_availability=False,
         ),
         # P1 Thu 26 Nov 10:00-10:30, answered at 11:00 (response due 10:30: missed).
-        Incident(
+        SlaIncident(
             "14",
             "health",
             "production",
@@ -53,13 +53,13 @@ def _incidents() -> list[Incident]:
             resolved=at(2026, 11, 26, 10, 30),
         ),
         # From October, resolved in October: not this month's.
-        Incident(
+        SlaIncident(
             "9", "health", "production", "P1", at(2026, 10, 5, 10), resolved=at(2026, 10, 5, 11)
         ),
         # Opened in October, resolved 2 Nov 10:00: Mon 2 Nov 09:00-10:00 = 1 h this month.
         # No response recorded: the resolution answers it (P3 response 8 h: Fri 16-17 + Mon
         # 09:00-16:00 → due Mon 2 Nov 16:00; resolved 10:00, met).
-        Incident(
+        SlaIncident(
             "10", "db", "production", "P3", at(2026, 10, 30, 16), resolved=at(2026, 11, 2, 10)
         ),
     ]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.unit.local_servers import SmtpServer, WebhookServer
-from upkeep.notify import Notify
+from upkeep.inventory.notify import Notify
 from upkeep.update.changelog import Entry
 from upkeep.update.journal import Journal, RunState
 from upkeep.update.packages import keep_debs_script, parse_installed, reinstall_script

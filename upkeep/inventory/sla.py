@@ -12,11 +12,11 @@
         P2: {response: 2h, resolution: 16h}
 
 Durations are service time: the clock runs only during the calendar's hours,
-so "4h" from Friday 16:30 on Mon–Fri 09:00–17:00 ends Monday 12:30. Units are
-``d``, ``h`` and ``m`` (``1h30m``). A day is 24 h, and so ``d`` is allowed only
-on a 24/7 calendar: on business hours "1d" would read as one working day to
-one person and as three to another, so write the hours (one 09:00–17:00 day is
-``8h``).
+so "4h" from Friday 16:30 on Mon–Fri 09:00–17:00 ends Monday 12:30. They are
+written in upkeep.inventory.durations' grammar (``30m``, ``1h30m``, ``1h 30m``).
+A day is 24 h, and so ``d`` is allowed only on a 24/7 calendar: on business
+hours "1d" would read as one working day to one person and as three to
+another, so write the hours (one 09:00–17:00 day is ``8h``).
 
     >>> policy = SlaPolicy.model_validate(
     ...     {"target": 99.9, "calendar": {"timezone": "Europe/Warsaw", "hours": {"mon-fri": "09:00-17:00"}},
@@ -33,22 +33,22 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping
-from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     PlainSerializer,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from upkeep.sla.service_calendar import (
+from upkeep.inventory.base import Model
+from upkeep.inventory.durations import format_duration, read_duration
+from upkeep.inventory.priority import Priority
+from upkeep.inventory.service_calendar import (
     ServiceCalendar,
     Week,
     format_hours,
@@ -57,51 +57,16 @@ from upkeep.sla.service_calendar import (
     parse_timezone,
 )
 
-_DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?")
 _DAY_UNIT = re.compile(r"\d\s*d")
 ALWAYS = "24/7"
 
 
-class _Model(BaseModel):
-    # upkeep.inventory.model.Model's config (a test keeps them equal); not
-    # imported, because the inventory model imports this module for Project.sla.
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Priority(StrEnum):
-    """Incident priorities, P1 the most urgent."""
-
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
-    P4 = "P4"
-
-
-def parse_duration(value: Any) -> dt.timedelta:
-    """``30m``, ``4h``, ``1h30m``, ``2d`` as a timedelta (more than zero).
-
-    >>> parse_duration("1h30m")
-    datetime.timedelta(seconds=5400)
-    """
-    if isinstance(value, dt.timedelta):
-        return value
-    text = value.strip().lower() if isinstance(value, str) else ""
-    match = _DURATION.fullmatch(text)
-    if not text or match is None or not any(match.groups()):
-        got = repr(value[:40]) if isinstance(value, str) else f"{type(value).__name__} {value!r}"
-        raise ValueError(f"expected a duration such as 30m, 4h or 1h30m, got {got}")
-    days, hours, minutes = (int(part or 0) for part in match.groups())
-    duration = dt.timedelta(days=days, hours=hours, minutes=minutes)
+def _deadline(value: Any) -> dt.timedelta:
+    """A deadline: a duration (upkeep.inventory.durations) above zero."""
+    duration = read_duration(value)
     if not duration:
         raise ValueError(f"{value!r} is no time at all (give a deadline above zero)")
     return duration
-
-
-def format_duration(duration: dt.timedelta) -> str:
-    """The inverse of parse_duration, in hours and minutes: ``1h30m``, ``48h``."""
-    minutes = int(duration.total_seconds()) // 60
-    hours, minutes = divmod(minutes, 60)
-    return (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes or not hours else "")
 
 
 def _percent(value: Any) -> float:
@@ -147,9 +112,7 @@ def _holidays(value: Any) -> str:
     return str(value).strip().upper()
 
 
-Duration = Annotated[
-    dt.timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration)
-]
+Duration = Annotated[dt.timedelta, BeforeValidator(_deadline), PlainSerializer(format_duration)]
 Percent = Annotated[float, BeforeValidator(_percent)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 HolidaysCode = Annotated[str, AfterValidator(_holidays)]
@@ -161,7 +124,7 @@ Hours = Annotated[
 ClosedDay = Annotated[dt.date, BeforeValidator(_closed_day)]
 
 
-class Deadlines(_Model):
+class Deadlines(Model):
     """How soon someone answers, and how soon it is fixed, in service time."""
 
     response: Duration
@@ -177,7 +140,7 @@ class Deadlines(_Model):
         return self
 
 
-class Priorities(_Model):
+class Priorities(Model):
     P1: Deadlines | None = None
     P2: Deadlines | None = None
     P3: Deadlines | None = None
@@ -189,7 +152,7 @@ class Priorities(_Model):
         return value
 
 
-class CalendarPolicy(_Model):
+class CalendarPolicy(Model):
     timezone: TimeZoneName
     hours: Hours = None  # parsed; None: 24/7
     holidays: HolidaysCode | None = None
@@ -199,7 +162,7 @@ class CalendarPolicy(_Model):
         return ServiceCalendar(self.timezone, self.hours, self.holidays, frozenset(self.closed))
 
 
-class SlaPolicy(_Model):
+class SlaPolicy(Model):
     """The ``sla:`` section of a project."""
 
     target: Percent

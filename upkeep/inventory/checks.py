@@ -26,15 +26,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PlainSerializer,
     PlainValidator,
@@ -46,30 +43,29 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
-from upkeep.monitor.conditions import Condition, ConditionError, parse, parse_duration, parse_path
-from upkeep.monitor.logscan import FATAL, Level
+from upkeep.inventory.base import Model
+from upkeep.inventory.conditions import Condition, ConditionError, parse, parse_path
+from upkeep.inventory.durations import parse_duration
+from upkeep.inventory.priority import Priority
 from upkeep.versions import InvalidBuild, PhpBuild
 
-
-class Model(BaseModel):
-    """upkeep.inventory.model.Model's settings (frozen, unknown keys refused), repeated.
-
-    The inventory model imports this module for its ``checks:`` sections, so
-    importing the inventory from here would be an import cycle.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Priority(StrEnum):
-    """How much a failure matters, for incidents and the SLA: P1 = the site is down."""
-
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
-    P4 = "P4"
-
-
+# Most severe first. The PHP ones are PHP's own words, nginx's "warn" is "warning".
+Level = Literal[
+    "emerg",
+    "alert",
+    "crit",
+    "fatal",
+    "parse",
+    "error",
+    "warning",
+    "notice",
+    "deprecated",
+    "info",
+    "debug",
+]
+LEVELS: tuple[Level, ...] = get_args(Level)
+# What stops a request or the server: what the logs check reports by default.
+FATAL: tuple[Level, ...] = ("fatal", "parse", "crit", "alert", "emerg")
 Kind = Literal["http", "tls", "php_build", "services", "disk", "database", "logs", "error_page"]
 KINDS: tuple[str, ...] = get_args(Kind)
 # Our branded error page (templates/error-pages/page.html.j2) carries this; a

@@ -40,6 +40,7 @@ from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from upkeep.errors import UsageError
+from upkeep.inventory.durations import parse_duration
 
 
 class ConditionError(UsageError):
@@ -221,11 +222,8 @@ _RIGHT_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")
 _FUNCTION = re.compile(r"([A-Za-z_]+)\(")
 _OPERATOR = re.compile(r"==|!=|<=|>=|<|>")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)")
-_UNIT_MS = {"ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3, "d": 86400e3}
 _TIMES = (Placeholder.RESPONSE_TIME, Placeholder.CERTIFICATE_EXPIRATION)
 _OPERATORS = "==, !=, <, <=, >, >="
-_LONGEST_MS = 10 * 366 * 86400e3
 
 
 def parse(text: str) -> Condition:
@@ -236,7 +234,7 @@ def parse(text: str) -> Condition:
     >>> parse("[STATUS] = 200")
     Traceback (most recent call last):
     ...
-    upkeep.monitor.conditions.ConditionError: condition '[STATUS] = 200': '=' is not an operator (use ==)
+    upkeep.inventory.conditions.ConditionError: condition '[STATUS] = 200': '=' is not an operator (use ==)
     """
     if not isinstance(text, str):
         raise ConditionError(f"a condition must be text, got {type(text).__name__}")
@@ -409,27 +407,6 @@ def _check_types(left: Ref, op: Op, right: Expected) -> None:
 
 
 _BOOLS = ("true", "false")
-
-
-def parse_duration(text: str) -> dt.timedelta:
-    """``1h30m``, ``72h``, ``800ms``, ``30d`` as a timedelta.
-
-    >>> parse_duration("1h30m")
-    datetime.timedelta(seconds=5400)
-    """
-    if not isinstance(text, str) or not text:
-        raise ValueError("expected a duration like 30s, 5m, 1h30m or 30d")
-    total = 0.0
-    pos = 0
-    while pos < len(text):
-        match = _DURATION_PART.match(text, pos)
-        if match is None:
-            raise ValueError(f"{text[:40]!r} is not a duration (write e.g. 30s, 5m, 1h30m or 30d)")
-        total += float(match.group(1)) * _UNIT_MS[match.group(2)]
-        pos = match.end()
-    if total > _LONGEST_MS:
-        raise ValueError(f"{text[:40]!r} is too long a duration (at most ten years)")
-    return dt.timedelta(milliseconds=total)
 
 
 # ---- values --------------------------------------------------------------------

@@ -25,26 +25,17 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
-from upkeep.monitor.result import CheckResult
+from upkeep.inventory.base import EnvironmentName, Model
 
 Interval = tuple[dt.datetime, dt.datetime]
-
-# The inventory's environment names (upkeep.inventory.model.EnvName, pinned by a
-# test); not imported, because the inventory model imports this module.
-EnvName = Literal["dev", "staging", "production"]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 _FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-class _Model(BaseModel):
-    # upkeep.inventory.model.Model's config (a test keeps them equal).
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 @cache
@@ -142,7 +133,7 @@ Days = Annotated[
 ]
 
 
-class MaintenanceWindow(_Model):
+class MaintenanceWindow(Model):
     """One window, one-off or recurring, for ``environments`` (all when empty).
 
     >>> MaintenanceWindow.model_validate({"start": "2026-11-28T22:00", "end": "2026-11-29T01:30",
@@ -157,7 +148,7 @@ class MaintenanceWindow(_Model):
     from_: LocalTime | None = Field(default=None, alias="from")
     to: LocalTime | None = None  # earlier than from: the window ends the next day
     timezone: TimeZone
-    environments: tuple[EnvName, ...] = ()
+    environments: tuple[EnvironmentName, ...] = ()
     reason: Annotated[str, Field(max_length=200)] = ""
 
     @model_validator(mode="after")
@@ -306,10 +297,20 @@ def intervals(
     )
 
 
-def checker(windows: Sequence[MaintenanceWindow]) -> Callable[[CheckResult], bool]:
+class Stamped(Protocol):
+    """Anything that happened in an environment at a moment (a check's result, say)."""
+
+    @property
+    def environment(self) -> str: ...
+
+    @property
+    def at(self) -> dt.datetime: ...
+
+
+def checker(windows: Sequence[MaintenanceWindow]) -> Callable[[Stamped], bool]:
     """``in_maintenance`` for ``History.record``: is this result in one of the windows?"""
 
-    def check(result: CheckResult) -> bool:
+    def check(result: Stamped) -> bool:
         return in_maintenance(windows, result.environment, result.at)
 
     return check
