@@ -406,6 +406,52 @@ def evaluate_error_page(check: ErrorPageCheck, response: Response, run: Run) -> 
 
 # ---- several results ----------------------------------------------------------------------
 
+
+def combine(check: Check, run: Run, parts: Sequence[tuple[str, CheckResult]]) -> CheckResult:
+    """One result from per-host ones (host "" for a result that already names its hosts).
+
+    The worst host decides the status; its summary leads, every host's is a
+    detail line; metrics are prefixed with their host when there are several.
+    """
+    if not parts:
+        return could_not_check(check, "no host to check", run)
+    if len(parts) == 1:
+        return parts[0][1]
+    worst = worst_status(result.status for _, result in parts)
+
+    def named(host: str, text: str) -> str:
+        return f"{host}: {text}" if host else text
+
+    leading = [(host, r) for host, r in parts if r.status is worst]
+    if worst is Status.OK:
+        summary = f"{leading[0][1].summary} (on all {len(parts)} hosts)"
+    else:
+        summary = "; ".join(named(host, r.summary) for host, r in leading)
+    worded = any(r.headline for _, r in leading)
+    headline = "; ".join(named(host, r.title) for host, r in leading) if worded else ""
+    details = [named(host, r.summary) for host, r in parts]
+    details += [named(host, d) for host, r in leading for d in r.details]
+    metrics = {
+        (f"{host} {name}" if host else name): metric
+        for host, r in parts
+        for name, metric in r.metrics.items()
+    }
+    return CheckResult(
+        project=run.project,
+        environment=run.environment,
+        check=check.name,
+        status=worst,
+        summary=one_line(summary),
+        at=run.at,
+        seconds=max(r.seconds for _, r in parts),
+        kind=check.kind,
+        affects_availability=any(r.affects_availability for _, r in leading),
+        metrics=MappingProxyType(metrics),
+        details=tuple(one_line(d, 300) for d in details),
+        headline=one_line(headline),
+    )
+
+
 # The Monitoring Plugins' max_state_alt: a known problem outranks not knowing.
 _SEVERITY = {Status.OK: 0, Status.UNKNOWN: 1, Status.WARNING: 2, Status.CRITICAL: 3}
 

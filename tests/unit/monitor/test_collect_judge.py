@@ -28,18 +28,17 @@ from upkeep.inventory.pins import Pins
 from upkeep.inventory.priority import Priority
 from upkeep.layout import SiteLayout
 from upkeep.monitor import collect
-from upkeep.monitor.collect import (
-    HostReads,
-    combine,
+from upkeep.monitor.collect import plan
+from upkeep.monitor.evaluate import DiskSpace, Run, combine, evaluate_http
+from upkeep.monitor.facts import LOG_READ_LIMIT, DatabaseProbe, LocalResponse, LogRead
+from upkeep.monitor.kinds import (
+    Reads,
     cursor_key,
     dump_cursor,
     judge_certificate,
     load_cursor,
-    plan,
     read_chunk,
 )
-from upkeep.monitor.evaluate import DiskSpace, Run, evaluate_http
-from upkeep.monitor.facts import LOG_READ_LIMIT, DatabaseProbe, LocalResponse, LogRead
 from upkeep.monitor.logscan import Cursor
 from upkeep.monitor.result import CheckResult, Status
 from upkeep.monitor.web import Fetched
@@ -185,8 +184,8 @@ def _env(**changes: object) -> collect.EnvPlan:
     return collect.EnvPlan(**values)  # type: ignore[arg-type]
 
 
-def _reads(**changes: object) -> HostReads:
-    reads = HostReads({}, {}, {}, {}, {}, {}, {"services": 0.25}, {})
+def _reads(**changes: object) -> Reads:
+    reads = Reads({}, {}, {}, {"services": 0.25}, {})
     for key, value in changes.items():
         setattr(reads, key, value)
     return reads
@@ -198,9 +197,9 @@ SERVICES = ServicesCheck(name="services", units=("nginx", "php8.2-fpm"))
 def test_an_unreachable_host_is_unknown_and_names_why() -> None:
     reads = _reads(
         unreachable={"web2": "connection refused"},
-        units={"web1": {"nginx": "active", "php8.2-fpm": "active"}},
+        facts={"services": {"web1": {"nginx": "active", "php8.2-fpm": "active"}}},
     )
-    result = collect._judge_on_hosts(SERVICES, _env(), RUN, reads)
+    result = collect.judge(SERVICES, _env(), RUN, reads)
     assert result.status is Status.UNKNOWN
     assert result.summary == (
         "web2: could not check: web2 cannot be reached over SSH (connection refused)"
@@ -211,23 +210,27 @@ def test_an_unreachable_host_is_unknown_and_names_why() -> None:
 def test_a_known_problem_outranks_an_unreachable_host() -> None:
     reads = _reads(
         unreachable={"web2": "timed out"},
-        units={"web1": {"nginx": "active", "php8.2-fpm": "failed"}},
+        facts={"services": {"web1": {"nginx": "active", "php8.2-fpm": "failed"}}},
     )
-    result = collect._judge_on_hosts(SERVICES, _env(), RUN, reads)
+    result = collect.judge(SERVICES, _env(), RUN, reads)
     assert (result.status, result.summary) == (Status.CRITICAL, "web1: php8.2-fpm failed")
 
 
 def test_a_fact_that_could_not_be_read_is_unknown_not_ok() -> None:
-    reads = _reads(units={"web1": None, "web2": {"nginx": "active", "php8.2-fpm": "active"}})
-    result = collect._judge_on_hosts(SERVICES, _env(), RUN, reads)
+    reads = _reads(
+        facts={"services": {"web1": None, "web2": {"nginx": "active", "php8.2-fpm": "active"}}}
+    )
+    result = collect.judge(SERVICES, _env(), RUN, reads)
     assert result.status is Status.UNKNOWN
     assert "the units' states could not be read on web1" in result.summary
 
 
 def test_disk_per_host_and_a_missing_path() -> None:
     check = DiskCheck(name="disk", path="/srv")
-    reads = _reads(disks={"web1": {"/srv": DiskSpace(free=50, total=1000)}, "web2": {"/srv": None}})
-    result = collect._judge_on_hosts(check, _env(), RUN, reads)
+    reads = _reads(
+        facts={"disk": {"web1": {"/srv": DiskSpace(free=50, total=1000)}, "web2": {"/srv": None}}}
+    )
+    result = collect.judge(check, _env(), RUN, reads)
     # 5 % free: below the warning 10 %, not below the critical 5 %; a known WARNING
     # outranks web2's UNKNOWN.
     assert result.status is Status.WARNING
@@ -238,9 +241,14 @@ def test_disk_per_host_and_a_missing_path() -> None:
 
 def test_the_database_per_host() -> None:
     reads = _reads(
-        databases={"web1": DatabaseProbe(True), "web2": DatabaseProbe(False, "ERROR 1045 denied")}
+        facts={
+            "database": {
+                "web1": DatabaseProbe(True),
+                "web2": DatabaseProbe(False, "ERROR 1045 denied"),
+            }
+        }
     )
-    result = collect._judge_on_hosts(DatabaseCheck(name="database"), _env(), RUN, reads)
+    result = collect.judge(DatabaseCheck(name="database"), _env(), RUN, reads)
     assert result.status is Status.CRITICAL
     assert result.summary == "web2: the site user cannot connect: ERROR 1045 denied"
 
@@ -249,14 +257,16 @@ def test_the_error_page_from_the_host() -> None:
     check = ErrorPageCheck(name="error_page")
     branded = b'<main><div class="code">staging.demo.test \xc2\xb7 500</div></main>'
     reads = _reads(
-        pages={
-            ("error_page", "web1"): LocalResponse(500, 0.01, branded),
-            ("error_page", "web2"): LocalResponse(500, 0.01, b"<b>Fatal error</b>: boom"),
+        facts={
+            "error_page:error_page": {
+                "web1": LocalResponse(500, 0.01, branded),
+                "web2": LocalResponse(500, 0.01, b"<b>Fatal error</b>: boom"),
+            }
         }
     )
-    result = collect._judge_on_hosts(check, _env(), RUN, reads)
+    result = collect.judge(check, _env(), RUN, reads)
     assert result.status is Status.CRITICAL and result.summary.startswith("web2: status 500")
-    one = collect._judge_on_hosts(check, _env(hosts=_env().hosts[:1]), RUN, reads)
+    one = collect.judge(check, _env(hosts=_env().hosts[:1]), RUN, reads)
     assert (one.status, one.summary) == (Status.OK, "branded page with status 500")
 
 
@@ -267,8 +277,8 @@ def test_logs_from_every_host_are_judged_together() -> None:
         b"  thrown in /srv/www/demo-staging/releases/1/public/x.php on line 3\n"
     )
     entries, _ = read_chunk(LogRead("/var/log/php/x.log", 7, len(fatal), 0, fatal), None)
-    reads = _reads(logs={"web1": entries, "web2": list(entries)})
-    result = collect._judge_on_hosts(LogsCheck(name="logs"), _env(), RUN, reads)
+    reads = _reads(facts={"logs": {"web1": entries, "web2": list(entries)}})
+    result = collect.judge(LogsCheck(name="logs"), _env(), RUN, reads)
     assert result.status is Status.WARNING
     assert result.summary.startswith("2 new entries (1 problem): fatal: Uncaught Exception: boom")
     assert result.metrics["entries"].value == 2

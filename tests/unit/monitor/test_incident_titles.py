@@ -16,11 +16,11 @@ from upkeep.inventory.conditions import Response, parse
 from upkeep.inventory.model import Host
 from upkeep.layout import SiteLayout
 from upkeep.monitor import collect
-from upkeep.monitor.collect import HostReads
-from upkeep.monitor.evaluate import DiskSpace, Run, evaluate_http
+from upkeep.monitor.evaluate import DiskSpace, Run, combine, evaluate_http
 from upkeep.monitor.facts import LocalResponse
 from upkeep.monitor.history import History
 from upkeep.monitor.incidents import Incident
+from upkeep.monitor.kinds import Reads
 from upkeep.monitor.result import CheckResult
 
 SSH_ERROR = "[Errno None] Unable to connect to port 22 on 10.0.0.1"
@@ -47,8 +47,8 @@ def env(*hosts: str) -> collect.EnvPlan:
     )
 
 
-def reads(**changes: object) -> HostReads:
-    found = HostReads({}, {}, {}, {}, {}, {}, {}, {})
+def reads(**changes: object) -> Reads:
+    found = Reads({}, {}, {}, {}, {})
     for key, value in changes.items():
         setattr(found, key, value)
     return found
@@ -75,7 +75,7 @@ def test_a_host_that_does_not_answer_over_ssh_is_one_incident_in_words(tmp_path:
         down = reads(unreachable={"web1": SSH_ERROR})
         return [
             evaluate_http(HEALTH, HEALTHY, run),
-            *(collect._judge_on_hosts(check, plan, run, down) for check in (SERVICES, DISK, PAGE)),
+            *(collect.judge(check, plan, run, down) for check in (SERVICES, DISK, PAGE)),
         ]
 
     [incident] = open_after_two_runs(tmp_path / "h.db", ssh_down)
@@ -94,15 +94,17 @@ def test_curl_output_on_one_of_two_hosts_stays_in_the_details(tmp_path: Path) ->
         branded = LocalResponse(status=503, body='<div class="code">503</div>', seconds=0.01)
         failed = LocalResponse(status=None, body="", seconds=0.01, error=CURL)
         pages = reads(
-            units={"web1": {"nginx": "active"}, "web2": {"nginx": "active"}},
-            disks={h: {"/": DiskSpace(60, 100)} for h in ("web1", "web2")},
-            pages={("error_page", "web1"): branded, ("error_page", "web2"): failed},
+            facts={
+                "services": {"web1": {"nginx": "active"}, "web2": {"nginx": "active"}},
+                "disk": {h: {"/": DiskSpace(60, 100)} for h in ("web1", "web2")},
+                "error_page:error_page": {"web1": branded, "web2": failed},
+            },
         )
         return [
-            collect.combine(
+            combine(
                 HEALTH, run, [(h, evaluate_http(HEALTH, HEALTHY, run)) for h in ("web1", "web2")]
             ),
-            *(collect._judge_on_hosts(check, plan, run, pages) for check in (SERVICES, DISK, PAGE)),
+            *(collect.judge(check, plan, run, pages) for check in (SERVICES, DISK, PAGE)),
         ]
 
     [incident] = open_after_two_runs(tmp_path / "h.db", page_broken_on_web2)
