@@ -43,6 +43,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
+from upkeep.inventory import identifiers as ids
 from upkeep.inventory.base import Model
 from upkeep.inventory.conditions import Condition, ConditionError, parse, parse_path
 from upkeep.inventory.durations import parse_duration
@@ -73,29 +74,22 @@ KINDS: tuple[str, ...] = get_args(Kind)
 DEFAULT_MARKER = '<div class="code">'
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
-# upkeep.inventory.identifiers.health_path's rule (the app's health_path is one of these).
-_URL_PATH = re.compile(r"/[A-Za-z0-9._~/-]{0,200}(\?[A-Za-z0-9._~=&-]{0,200})?")
 # systemd unit names as systemctl takes them: nothing a shell would read.
 _UNIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9@._:-]{0,99}")
 _ABSOLUTE = re.compile(r"/[A-Za-z0-9._/-]{0,255}")
 
 
-def _name(value: str) -> str:
-    if not _NAME.fullmatch(value):
-        raise ValueError(
-            f"{value[:60]!r} is not a check name (use 1-40 letters, digits, '_', '.' and '-', "
-            "starting with a letter or digit)"
-        )
-    return value
+def _quoted(value: str) -> str:
+    return repr(value[:60])
 
 
-def _url_path(value: str) -> str:
-    if not _URL_PATH.fullmatch(value) or ".." in value:
-        raise ValueError(
-            f"{value[:60]!r} is not a safe URL path (start with '/', use letters, digits "
-            "and . _ ~ / - only, no '..')"
-        )
-    return value
+_name = ids.pattern_rule(
+    _NAME,
+    "a check name (use 1-40 letters, digits, '_', '.' and '-', starting with a letter or digit)",
+    show=_quoted,
+)
+# The app's health_path is one of these (upkeep.inventory.identifiers.health_path).
+_url_path = ids.pattern_rule(ids.URL_PATH, ids.URL_PATH_RULE, show=_quoted)
 
 
 def _interval(value: Any) -> Any:
@@ -130,12 +124,9 @@ def _url(value: str) -> str:
     return value
 
 
-def _unit(value: str) -> str:
-    if not _UNIT.fullmatch(value):
-        raise ValueError(
-            f"{value[:60]!r} is not a systemd unit name (letters, digits and @ . _ : - only)"
-        )
-    return value
+_unit = ids.pattern_rule(
+    _UNIT, "a systemd unit name (letters, digits and @ . _ : - only)", show=_quoted
+)
 
 
 def _absolute(value: str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 
 _PROJECT = re.compile(r"[a-z][a-z0-9-]{0,39}")
 _DB_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -32,7 +33,10 @@ _PHP_EXTENSION = re.compile(r"[a-z0-9_]{1,40}")
 _INI_KEY = re.compile(r"[a-z0-9_.]{1,80}")
 _INI_VALUE_BAD = re.compile(r"[\"';\x00-\x1f\x7f]")
 _PATH = re.compile(r"[A-Za-z0-9._/-]{1,255}")
-_HEALTH_PATH = re.compile(r"/[A-Za-z0-9._~/-]{0,200}(\?[A-Za-z0-9._~=&-]{0,200})?")
+# A path (and query) on a site, as the app's health_path and the checks' paths;
+# no '..' anywhere (the lookahead).
+URL_PATH = re.compile(r"(?!.*\.\.)/[A-Za-z0-9._~/-]{0,200}(\?[A-Za-z0-9._~=&-]{0,200})?")
+URL_PATH_RULE = "a safe URL path (start with '/', use letters, digits and . _ ~ / - only, no '..')"
 _DEBIAN_VERSION = re.compile(r"[0-9][A-Za-z0-9.+~:-]{0,63}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\s]")
 # Table and column names as MariaDB writes them unquoted; tables may be fnmatch
@@ -50,49 +54,55 @@ def _show(value: str) -> str:
     return repr(value if len(value) <= 60 else value[:57] + "...")
 
 
-def project_name(value: str) -> str:
-    if not _PROJECT.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a valid project name (use 1-40 lowercase letters, "
-            "digits and '-', starting with a letter)"
-        )
-    return value
+def pattern_rule(
+    pattern: re.Pattern[str], what: str, *, show: Callable[[str], str] = _show
+) -> Callable[[str], str]:
+    """A check: the value when ``pattern`` matches all of it, else "'value' is not {what}".
+
+    >>> pattern_rule(re.compile("[a-z]+"), "a word (use a-z)")("Hi")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'Hi' is not a word (use a-z)
+    """
+
+    def rule(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{show(value)} is not {what}")
+        return value
+
+    return rule
 
 
-def db_name(value: str) -> str:
-    if not _DB_NAME.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a valid database name (use up to 64 letters, digits "
-            "and '_', not starting with a digit)"
-        )
-    return value
+project_name = pattern_rule(
+    _PROJECT,
+    "a valid project name (use 1-40 lowercase letters, digits and '-', starting with a letter)",
+)
 
 
-def db_user(value: str) -> str:
-    if not _DB_USER.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a valid database user (use up to 32 letters, digits "
-            "and '_', not starting with a digit)"
-        )
-    return value
+db_name = pattern_rule(
+    _DB_NAME,
+    "a valid database name (use up to 64 letters, digits and '_', not starting with a digit)",
+)
 
 
-def host_name(value: str) -> str:
-    if not _HOST_NAME.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a valid host name (use up to 63 letters, digits, "
-            "'.', '_' and '-', starting with a letter or digit)"
-        )
-    return value
+db_user = pattern_rule(
+    _DB_USER,
+    "a valid database user (use up to 32 letters, digits and '_', not starting with a digit)",
+)
 
 
-def ssh_user(value: str) -> str:
-    if not _SSH_USER.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a valid login name (use up to 32 lowercase letters, "
-            "digits, '_' and '-', starting with a letter or '_')"
-        )
-    return value
+host_name = pattern_rule(
+    _HOST_NAME,
+    "a valid host name (use up to 63 letters, digits, '.', '_' and '-', "
+    "starting with a letter or digit)",
+)
+
+
+ssh_user = pattern_rule(
+    _SSH_USER,
+    "a valid login name (use up to 32 lowercase letters, digits, '_' and '-', "
+    "starting with a letter or '_')",
+)
 
 
 def _hostname_problem(value: str) -> str | None:
@@ -232,22 +242,14 @@ def repository(value: str) -> str:
     return value
 
 
-def health_path(value: str) -> str:
-    if not _HEALTH_PATH.fullmatch(value) or ".." in value:
-        raise ValueError(
-            f"{_show(value)} is not a safe URL path (start with '/', use letters, digits "
-            "and . _ ~ / - only, no '..')"
-        )
-    return value
+health_path = pattern_rule(URL_PATH, URL_PATH_RULE)
 
 
-def php_build(value: str) -> str:
-    """An exact Debian package version of PHP, such as 8.2.36-1~deb12u1."""
-    if not _DEBIAN_VERSION.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a package version (as printed by dpkg, e.g. '8.2.36-1~deb12u1')"
-        )
-    return value
+# An exact Debian package version of PHP, such as 8.2.36-1~deb12u1.
+php_build = pattern_rule(
+    _DEBIAN_VERSION,
+    "a package version (as printed by dpkg, e.g. '8.2.36-1~deb12u1')",
+)
 
 
 def local_path(value: str) -> str:
@@ -257,42 +259,33 @@ def local_path(value: str) -> str:
     return value
 
 
-def table_pattern(value: str) -> str:
-    """A table name, or an fnmatch pattern of them (``*_log``)."""
-    if not _TABLE_PATTERN.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a table name or pattern (use up to 64 letters, digits, "
-            "'_', '$' and the wildcards '*' and '?'; no quotes)"
-        )
-    return value
+# A table name, or an fnmatch pattern of them (``*_log``).
+table_pattern = pattern_rule(
+    _TABLE_PATTERN,
+    "a table name or pattern (use up to 64 letters, digits, '_', '$' and the wildcards "
+    "'*' and '?'; no quotes)",
+)
 
 
-def column_name(value: str) -> str:
-    if not _COLUMN.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a column name (use up to 64 letters, digits, '_' and '$'; "
-            "no quotes)"
-        )
-    return value
+column_name = pattern_rule(
+    _COLUMN,
+    "a column name (use up to 64 letters, digits, '_' and '$'; no quotes)",
+)
 
 
-def table_prefix(value: str) -> str:
-    if not _TABLE_PREFIX.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a table prefix (use up to 32 letters, digits, '_' and '$', "
-            "as in wp-config.php's $table_prefix)"
-        )
-    return value
+table_prefix = pattern_rule(
+    _TABLE_PREFIX,
+    "a table prefix (use up to 32 letters, digits, '_' and '$', "
+    "as in wp-config.php's $table_prefix)",
+)
 
 
-def match_value(value: str) -> str:
-    """A value that rows are matched by (``billing_*``): a short name, maybe a pattern."""
-    if not _MATCH_VALUE.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a value to match rows by (use up to 191 letters, digits, "
-            "and _ $ . : - with the wildcards '*' and '?')"
-        )
-    return value
+# A value that rows are matched by (``billing_*``): a short name, maybe a pattern.
+match_value = pattern_rule(
+    _MATCH_VALUE,
+    "a value to match rows by (use up to 191 letters, digits, and _ $ . : - "
+    "with the wildcards '*' and '?')",
+)
 
 
 def exclude_pattern(value: str) -> str:

@@ -35,6 +35,19 @@ def _q(value: str | int) -> str:
     return shlex.quote(str(value))
 
 
+def _each(name: str, label: str, values: Sequence[str], command: str) -> str:
+    """``command`` for each of ``values`` (as ``$name``), after a ``label=value`` line.
+
+    >>> _each("u", "unit", ["nginx"], 'echo "$u"')
+    'for u in nginx; do [ -n "$u" ] || continue; echo "unit=$u"; echo "$u"; done'
+    """
+    loop = " ".join(_q(value) for value in values) or "''"
+    return (
+        f'for {name} in {loop}; do [ -n "${name}" ] || continue; echo "{label}=${name}"; '
+        f"{command}; done"
+    )
+
+
 def _one_line(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -44,10 +57,8 @@ class UnitStates(FactBase[dict[str, str | None] | None]):
     """Each systemd unit's ActiveState; None for a unit that is not installed."""
 
     def command(self, units: Sequence[str] = ()) -> str:
-        loop = " ".join(_q(unit) for unit in units) or "''"
-        return (
-            f'for u in {loop}; do [ -n "$u" ] || continue; echo "unit=$u"; '
-            'systemctl show -p LoadState -p ActiveState -- "$u" 2>&1 || true; done'
+        return _each(
+            "u", "unit", units, 'systemctl show -p LoadState -p ActiveState -- "$u" 2>&1 || true'
         )
 
     @staticmethod
@@ -79,10 +90,8 @@ class DiskFree(FactBase[dict[str, DiskSpace | None] | None]):
     """Space available to unprivileged users and the size of each path's filesystem."""
 
     def command(self, paths: Sequence[str] = ()) -> str:
-        loop = " ".join(_q(path) for path in paths) or "''"
-        return (
-            f'for p in {loop}; do [ -n "$p" ] || continue; echo "path=$p"; '
-            "stat -f -c '%S %b %a' -- \"$p\" 2>/dev/null || echo missing; done"
+        return _each(
+            "p", "path", paths, "stat -f -c '%S %b %a' -- \"$p\" 2>/dev/null || echo missing"
         )
 
     @staticmethod
