@@ -23,12 +23,12 @@ import os
 import secrets
 import shutil
 import socket
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from upkeep.atomic import write_atomic
 from upkeep.errors import UsageError
 from upkeep.inventory import identifiers as ids
 from upkeep.lab import keys
@@ -264,11 +264,4 @@ def _write_private(path: Path, text: str) -> None:
     """Write ``text`` readable by its owner only, atomically (never half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text, mode=0o600)

@@ -24,13 +24,13 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from upkeep.atomic import write_atomic
 from upkeep.estimate.libraries import header_library
 from upkeep.estimate.matchers import Matchers
 from upkeep.estimate.scanner import SCANNER_VERSION, scan_source
@@ -159,11 +159,8 @@ def _scan_one(root: str, relative: str) -> ScanOutcome:
 def _store(entry: Path, payload: str) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        # write then rename: a reader in another worker never sees half a file
-        fd, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-        os.replace(temporary, entry)
+        # a reader in another worker never sees half a file; a lost entry is only rescanned
+        write_atomic(entry, payload, mode=0o600, durable=False)
     except OSError:
         pass  # a cache that cannot be written only costs speed
 

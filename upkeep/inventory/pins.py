@@ -16,10 +16,8 @@ ran where, and the operator's other work in progress is never swept in.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import socket
-import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -29,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import yaml
 from pydantic import AfterValidator, ValidationError, field_serializer, field_validator
 
+from upkeep.atomic import write_atomic
 from upkeep.errors import InventoryError, UpkeepError, UsageError
 from upkeep.inventory import identifiers as ids
 from upkeep.inventory import yamldoc
@@ -280,7 +279,7 @@ def write_pins(workspace: Workspace, pins: Pins, reason: str) -> str | None:
     before = _committed(repo, relative, pins.project)
     text = render(pins)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        _write_atomically(path, text)
+        write_atomic(path, text, mode=0o644)
     try:
         repo.git.add("--", relative)
         has_head = repo.head.is_valid()
@@ -355,19 +354,6 @@ def _committed(repo: git.Repo, relative: str, project_name: str) -> Pins:
     except git.GitCommandError:
         return empty
     return parse(text, relative, project_name)[0] or empty
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    # A crash mid-write must not leave half a lock file behind.
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def revert_pins(workspace: Workspace, commit: str) -> str:

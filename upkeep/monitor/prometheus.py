@@ -23,11 +23,10 @@ Families: ``upkeep_check_status`` (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN),
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from upkeep.atomic import DirectoryUnwritable, write_atomic
 from upkeep.errors import UsageError
 from upkeep.monitor.result import CheckResult, Metric, Status
 
@@ -153,21 +152,10 @@ def write_textfile(path: Path, text: str) -> None:
     temporary one does not, so the collector never picks it up.
     """
     check_path(path)
-    directory = path.parent
     try:
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        # 0644: node_exporter usually runs as another user.
+        write_atomic(path, text, mode=0o644)
+    except DirectoryUnwritable as error:
+        raise UsageError(f"{path.parent}: cannot write there ({error.strerror})") from None
     except OSError as error:
-        raise UsageError(f"{directory}: cannot write there ({error.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes it 0600; node_exporter usually runs as another user.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise UsageError(f"{path}: cannot write it ({error.strerror})") from None
-        raise
+        raise UsageError(f"{path}: cannot write it ({error.strerror})") from None

@@ -17,14 +17,12 @@ this project) are removed, so the directory always matches the schedule.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from upkeep.atomic import write_atomic
 from upkeep.errors import UpkeepError
 from upkeep.schedule.render import GeneratedFile
 
@@ -91,15 +89,6 @@ def _write_atomically(path: Path, text: str) -> None:
     # A unit file half written is worse than the old one: write aside, then rename.
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_atomic(path, text, mode=0o644)
     except OSError as error:
         raise UpkeepError(f"{path}: cannot write it ({error.strerror})") from None

@@ -15,11 +15,10 @@ month's usual spacing of results); without a history none was.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from upkeep.atomic import write_atomic
 from upkeep.errors import UsageError
 from upkeep.inventory import Project
 from upkeep.inventory.maintenance import MaintenanceWindow
@@ -120,16 +119,8 @@ def write(report: SlaReport, paths: dict[str, Path]) -> list[Path]:
         text = render(report, fmt)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+            write_atomic(path, text, mode=0o644)
         except OSError as error:
-            raise UsageError(f"{path}: cannot write the report ({error.strerror})") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except OSError as error:
-            Path(temporary).unlink(missing_ok=True)
             raise UsageError(f"{path}: cannot write the report ({error.strerror})") from None
         written.append(path)
     return written
