@@ -100,4 +100,4 @@ def demo(session: nox.Session) -> None:
         "  reports/sla/       this month's SLA report (Markdown, HTML, JSON), from the checks' history"
     )
     session.log("  reports/estimate/  the PHP 8.4 estimate (Markdown, HTML and JSON)")
-    session.log("pins: inventories/demo.lock.yml (committed); lab state: ~/.local/state/upkeep/lab")
+    session.log("pins: inventories/demo.pins.yml (committed); lab state: ~/.local/state/upkeep/lab")

@@ -188,7 +188,7 @@ def test_deploy_then_rollback_moves_code_and_pins(
 
 def _forget_pin(lab: RunningLab, environment: str) -> None:
     """As in a fresh clone whose pins do not know ``environment`` yet."""
-    path = lab.workspace.inventories / "demo.lock.yml"
+    path = lab.workspace.inventories / "demo.pins.yml"
     data = yaml.load(path.read_text(), Loader=yaml.BaseLoader)  # every value as written
     del data["environments"][environment]
     path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -106,7 +106,7 @@ def twin(provisioned: RunningLab) -> Iterator[RunningLab]:
     assert result.ok, result.run.failed
     yield provisioned
     path.unlink()
-    (provisioned.workspace.inventories / "twin.lock.yml").unlink(missing_ok=True)
+    (provisioned.workspace.inventories / "twin.pins.yml").unlink(missing_ok=True)
 
 
 def test_staging_beside_production_has_its_own_database_and_a_refresh_leaves_production_be(
@@ -312,7 +312,7 @@ def test_provision_is_refused_while_a_refresh_holds_the_environment(
 def test_resume_of_a_live_run_is_refused_and_undoes_nothing(
     running_lab: RunningLab, capsys: pytest.CaptureFixture[str], holder
 ) -> None:  # type: ignore[no-untyped-def]
-    pins = running_lab.workspace.inventories / "demo.lock.yml"
+    pins = running_lab.workspace.inventories / "demo.pins.yml"
     pins_before = pins.read_text() if pins.exists() else None
     journal = Journal.start("demo", "8.2.32-1~deb12u1", "8.2.36-1~deb12u1", STEPS)
     for step in journal.steps[:5]:

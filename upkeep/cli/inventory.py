@@ -27,7 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "inventory",
         help="check inventory files, show a resolved project",
         description="Inventories live in inventories/<project>.yml; pins beside them in "
-        "<project>.lock.yml.",
+        "<project>.pins.yml (written by upkeep).",
     )
     sub = parser.add_subparsers(dest="inventory_command", metavar="SUBCOMMAND")
     sub.required = True
@@ -71,7 +71,7 @@ def _sharing_notes(files: list[Path]) -> list[str]:
     """What environments on one host share (their PHP build), for valid inventories."""
     notes: list[str] = []
     for path in files:
-        if not pins.is_lock_file(path):
+        if not pins.is_pins_file(path):
             notes += load_file(path).shared_builds()
     return notes
 

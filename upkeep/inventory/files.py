@@ -1,4 +1,4 @@
-"""Reading inventory and lock files, and naming them the way an operator would.
+"""Reading inventory and pins files, and naming them the way an operator would.
 
 >>> from pathlib import Path
 >>> read_text(Path("no/such/inventory.yml"))[1][0].message

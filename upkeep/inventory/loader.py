@@ -32,7 +32,7 @@ SUFFIXES = (".yml", ".yaml")
 
 
 def discover(workspace: Workspace) -> list[Path]:
-    """Every inventory file of the workspace (not the machine-written lock files), sorted."""
+    """Every inventory file of the workspace (not the machine-written pins files), sorted."""
     return [path for path in named_like_inventories(workspace) if path.is_file()]
 
 
@@ -46,7 +46,7 @@ def named_like_inventories(workspace: Workspace) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        path for path in folder.iterdir() if path.suffix in SUFFIXES and not pins.is_lock_file(path)
+        path for path in folder.iterdir() if path.suffix in SUFFIXES and not pins.is_pins_file(path)
     )
 
 
@@ -76,22 +76,21 @@ def load_project(workspace: Workspace, name: str) -> Project:
             f"no project {name!r:.60} in {workspace.inventories} (known projects: {known})"
         )
     project = load_file(found[0])
-    lock = pins.lock_path_for(found[0])
-    if present(lock):  # its pins must be builds of the project's PHP line
-        problems = pins.check_lock_file(lock, project.name, project.php.line)
+    pinned = pins.pins_path(workspace, name)  # moved from its old name first, if need be
+    if present(pinned):  # its pins must be builds of the project's PHP line
+        problems = pins.check_pins_file(pinned, project.name, project.php.line)
         if problems:
             raise InventoryError(sort_lines(problems))
     return project
 
 
 def check_files(paths: Iterable[Path]) -> list[str]:
-    """Problem lines for the given inventories and their lock files; empty when all are good."""
+    """Problem lines for the given inventories and their pins files; empty when all are good."""
     problems: list[Problem] = []
     stems: dict[str, Path] = {}
     for path in paths:
-        if pins.is_lock_file(path):  # given by name on the command line
-            project_name = path.name.split(".lock.")[0]
-            problems.extend(pins.check_lock_file(path, project_name))
+        if pins.is_pins_file(path):  # given by name on the command line
+            problems.extend(pins.check_pins_file(path, pins.project_of_pins_file(path)))
             continue
         project, found = _load(path)
         problems.extend(found)
@@ -105,10 +104,8 @@ def check_files(paths: Iterable[Path]) -> list[str]:
                 )
             )
         stems[path.stem] = path
-        lock = pins.lock_path_for(path)
-        if present(lock):
-            line = project.php.line if project is not None else None
-            problems.extend(pins.check_lock_file(lock, path.stem, line))
+        line = project.php.line if project is not None else None
+        problems.extend(pins.check_beside(path, path.stem, line))
     return sort_lines(problems)
 
 

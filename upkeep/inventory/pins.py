@@ -1,9 +1,11 @@
 """Pins: the exact PHP build and git ref each environment runs, written by upkeep.
 
-They live in ``inventories/<project>.lock.yml`` beside the human-written
+They live in ``inventories/<project>.pins.yml`` beside the human-written
 inventory, which upkeep never rewrites. Every change is its own git commit of
-that one file, so ``git log inventories/demo.lock.yml`` is the history of what
-ran where, and the operator's other work in progress is never swept in.
+that one file, so ``git log --follow inventories/demo.pins.yml`` is the history
+of what ran where, and the operator's other work in progress is never swept in.
+The file was once ``<project>.lock.yml``; upkeep moves one found under that
+name (a commit of its own), so "lock" means only the run lock.
 
     >>> pins = Pins(project="demo")
     >>> pins = pins.with_env("staging", php_build="8.2.36-1~deb12u1", ref="main@abc1234")
@@ -18,10 +20,11 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
+import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import yaml
@@ -42,7 +45,8 @@ if TYPE_CHECKING:
     import git
 
 HEADER = "# written by upkeep; change it with upkeep commands, not by hand\n"
-LOCK_SUFFIXES = (".lock.yml", ".lock.yaml")
+PINS_SUFFIXES = (".pins.yml", ".pins.yaml")
+OLD_SUFFIXES = (".lock.yml", ".lock.yaml")  # the name before "lock" meant only the run lock
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
@@ -58,11 +62,11 @@ def _timestamp(value: str) -> str:
         moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
         raise ValueError(
-            f"{value!r} is not a date and time that exists (restore the lock file with git)"
+            f"{value!r} is not a date and time that exists (restore the pins file with git)"
         ) from None
     if moment > datetime.now(UTC) + _CLOCK_SKEW:
         raise ValueError(
-            f"{value!r} is in the future (upkeep writes the time it pins; restore the lock file with git)"
+            f"{value!r} is in the future (upkeep writes the time it pins; restore the pins file with git)"
         )
     return value
 
@@ -148,22 +152,102 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def is_lock_file(path: Path) -> bool:
-    return path.name.endswith(LOCK_SUFFIXES)
+def is_pins_file(path: Path) -> bool:
+    """Whether ``path`` is named like a pins file (under its old name too), not an inventory."""
+    return path.name.endswith(PINS_SUFFIXES + OLD_SUFFIXES)
 
 
-def lock_path(workspace: Workspace, project_name: str) -> Path:
-    return workspace.inventories / f"{project_name}.lock.yml"
+def project_of_pins_file(path: Path) -> str:
+    """``shop`` for shop.pins.yml (or the old shop.lock.yml)."""
+    return path.name.split(".")[0]
 
 
-def lock_path_for(inventory: Path) -> Path:
-    """The lock file beside an inventory file."""
-    return inventory.with_name(f"{inventory.stem}.lock.yml")
+def pins_path(workspace: Workspace, project_name: str) -> Path:
+    """The project's pins file; one still under its old name is moved there first.
+
+    Both names present is a UsageError naming both, and nothing is changed.
+    """
+    path = workspace.inventories / f"{project_name}.pins.yml"
+    old = workspace.inventories / f"{project_name}.lock.yml"
+    if present(old):
+        if present(path):
+            raise UsageError(_both_names(old, path))
+        _move_old_pins(workspace, old, path)
+    return path
+
+
+def pins_beside(inventory: Path) -> Path:
+    """The pins file beside an inventory file, as it is named now (read-only: nothing moves)."""
+    path = inventory.with_name(f"{inventory.stem}.pins.yml")
+    old = inventory.with_name(f"{inventory.stem}.lock.yml")
+    return old if present(old) and not present(path) else path
+
+
+def check_beside(inventory: Path, project_name: str, php_line: str | None) -> list[Problem]:
+    """The problems of the pins file beside an inventory file (none when it has none)."""
+    path = pins_beside(inventory)
+    old = inventory.with_name(f"{inventory.stem}.lock.yml")
+    if path != old and present(old):
+        return [Problem(display(old), None, (), _both_names(old, path))]
+    return check_pins_file(path, project_name, php_line) if present(path) else []
+
+
+def _both_names(old: Path, path: Path) -> str:
+    return (
+        f"{display(old)} and {display(path)} both hold pins; {path.name} is the current name "
+        f"(keep the right one, remove the other with git rm)"
+    )
+
+
+def _move_old_pins(workspace: Workspace, old: Path, path: Path) -> None:
+    """``git mv`` the pins file to its new name and commit only that move; say so once."""
+    try:
+        repo = _repo(workspace)
+    except UsageError:
+        repo = None  # not a git clone: a plain rename is all there is to do
+    before = _tracked(repo, old) if repo is not None else None
+    if repo is None or before is None:
+        old.rename(path)
+        _say(f"moved {display(old)} to {display(path)} (the pins' new name; not in git)")
+        return
+    import git  # importable: _repo found a repository with it
+
+    after = before.with_name(path.name)
+    message = (
+        f"pins: rename {before} to {after.name}\n\n"
+        'The run lock and the pins file no longer share the word "lock": upkeep reads '
+        "and writes <project>.pins.yml from now on (moved by upkeep)."
+    )
+    try:
+        with repo.git.custom_environment(**_fallback_identity(repo)):
+            repo.git.mv("--", str(before), str(after))
+            repo.git.commit("--only", "-m", message, "--", str(before), str(after))
+    except git.GitCommandError as error:
+        detail = (error.stderr or "").strip().splitlines()
+        raise UpkeepError(
+            f"{display(old)} could not be moved to {path.name}: "
+            f"{detail[-1] if detail else error} (fix git, then git mv it and commit by hand)"
+        ) from None
+    sha = repo.head.commit.hexsha[:7]
+    _say(f"moved {display(old)} to {display(path)} (the pins' new name), committed as {sha}")
+
+
+def _tracked(repo: git.Repo, path: Path) -> PurePosixPath | None:
+    """``path`` relative to the work tree when git tracks it, else None."""
+    top = Path(str(repo.working_tree_dir)).resolve()
+    if not path.resolve().is_relative_to(top):
+        return None
+    relative = PurePosixPath(path.resolve().relative_to(top).as_posix())
+    return relative if repo.git.ls_files("--", str(relative)) else None
+
+
+def _say(line: str) -> None:
+    print(f"upkeep: {line}", file=sys.stderr, flush=True)
 
 
 def load_pins(workspace: Workspace, project_name: str) -> Pins:
-    """The project's pins; empty when it has no lock file yet."""
-    path = lock_path(workspace, project_name)
+    """The project's pins; empty when it has no pins file yet."""
+    path = pins_path(workspace, project_name)
     if not present(path):  # a directory or FIFO there is refused by read_text, not ignored
         return Pins(project=project_name)
     text, problems = read_text(path)
@@ -175,8 +259,8 @@ def load_pins(workspace: Workspace, project_name: str) -> Pins:
     return pins
 
 
-def check_lock_file(path: Path, project_name: str, php_line: str | None = None) -> list[Problem]:
-    """The problems of a lock file; with ``php_line``, builds off that line are problems too."""
+def check_pins_file(path: Path, project_name: str, php_line: str | None = None) -> list[Problem]:
+    """The problems of a pins file; with ``php_line``, builds off that line are problems too."""
     text, problems = read_text(path)
     if text is None:
         return problems
@@ -186,7 +270,7 @@ def check_lock_file(path: Path, project_name: str, php_line: str | None = None) 
 def parse(
     text: str, shown: str, project_name: str, php_line: str | None = None
 ) -> tuple[Pins | None, list[Problem]]:
-    """Pins from lock-file text, or the problems with it.
+    """Pins from pins-file text, or the problems with it.
 
     With ``php_line`` (the inventory's), a pinned build of another line is a
     problem: provision would install a build the inventory does not ask for.
@@ -207,7 +291,7 @@ def parse(
                 shown,
                 doc.line_of(("project",)),
                 ("project",),
-                f"{pins.project!r} is not {project_name!r} (this lock file belongs to another "
+                f"{pins.project!r} is not {project_name!r} (this pins file belongs to another "
                 "project; restore it with git)",
             )
         ]
@@ -256,7 +340,7 @@ def _fallback_identity(repo: git.Repo) -> dict[str, str]:
 
 
 def render(pins: Pins) -> str:
-    """The lock file's text: the header, then plain YAML."""
+    """The pins file's text: the header, then plain YAML."""
     environments = {
         name: {k: v for k, v in pin.model_dump().items() if v is not None}
         for name, pin in pins.environments.items()
@@ -266,12 +350,12 @@ def render(pins: Pins) -> str:
 
 
 def write_pins(workspace: Workspace, pins: Pins, reason: str) -> str | None:
-    """Write the lock file and commit only it; the commit's sha, or None if nothing changed."""
+    """Write the pins file and commit only it; the commit's sha, or None if nothing changed."""
     import git
 
     repo = _repo(workspace)
     top = Path(str(repo.working_tree_dir)).resolve()
-    path = lock_path(workspace, pins.project).resolve()
+    path = pins_path(workspace, pins.project).resolve()
     try:
         relative = path.relative_to(top).as_posix()
     except ValueError:
@@ -312,7 +396,7 @@ def commit_message(before: Pins, after: Pins) -> str:
         ]
         if parts:
             changes.append(f"{env} {', '.join(parts)}")
-    return f"pins({after.project}): {'; '.join(changes) or 'rewrite the lock file'}"
+    return f"pins({after.project}): {'; '.join(changes) or 'rewrite the pins file'}"
 
 
 def _change(label: str, old: str | None, new: str | None) -> str:

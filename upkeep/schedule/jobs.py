@@ -23,7 +23,7 @@ class JobCommand:
     # Codes that mean "ran, but look": CI shows them as a warning, not a failure.
     warn_codes: tuple[int, ...] = ()
     changes_hosts: bool = True  # runs under the project's one-at-a-time lock/group
-    commits_pins: bool = False  # may commit inventories/PROJECT.lock.yml
+    commits_pins: bool = False  # may commit inventories/PROJECT.pins.yml
 
     def argv(self, project: str) -> tuple[str, ...]:
         return tuple(project if word == "PROJECT" else word for word in self.args)

@@ -102,7 +102,7 @@ def shop(workspace: Path, state_home: Path) -> Workspace:
 
 def pin_production(ws: Workspace) -> None:
     pins = Pins(project="shop").with_env("production", php_build=BUILD, ref=COMMIT)
-    (ws.inventories / "shop.lock.yml").write_text(render_pins(pins))
+    (ws.inventories / "shop.pins.yml").write_text(render_pins(pins))
 
 
 def project_of(ws: Workspace) -> Project:

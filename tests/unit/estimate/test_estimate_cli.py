@@ -302,7 +302,7 @@ def test_project_mode_follows_the_production_pin_and_fetches_again(tmp_path: Pat
         "project: shop\nenvironments:\n  production:\n"
         "    php_build: 7.2.34-1~deb10u1\n    ref: release-2\n"
     )
-    (root / "inventories" / "shop.lock.yml").write_text(lock, encoding="utf-8")
+    (root / "inventories" / "shop.pins.yml").write_text(lock, encoding="utf-8")
     assert run(["--root", str(root), "estimate", "shop", "--to", "8.0", "--output", str(out)]) == 0
     data = json.loads((out / "shop-php7.2-to-8.0.json").read_text(encoding="utf-8"))
     assert data["from"] == "7.2"

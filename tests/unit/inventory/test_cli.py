@@ -364,16 +364,16 @@ def test_check_skips_lock_files_but_validates_them(
     write(
         workspace,
         "project: shop\nenvironments:\n  staging:\n    php_build: 'x y'\n",
-        "shop.lock.yml",
+        "shop.pins.yml",
     )
     assert main(["--root", str(workspace), "inventory", "check"]) == 2
     err = capsys.readouterr().err
     expected = (
-        "upkeep: inventories/shop.lock.yml:4: environments.staging.php_build: 'x y' is not a "
+        "upkeep: inventories/shop.pins.yml:4: environments.staging.php_build: 'x y' is not a "
         "package version"
     )
     assert expected in err
-    assert main(["inventory", "check", "inventories/shop.lock.yml"]) == 2
+    assert main(["inventory", "check", "inventories/shop.pins.yml"]) == 2
     assert expected in capsys.readouterr().err
 
 
@@ -385,7 +385,7 @@ def test_show_text_merges_pins_and_hides_secrets(
         workspace,
         "project: shop\nenvironments:\n  production:\n    php_build: 8.2.36-1~deb12u1\n"
         "    ref: v1.2.0@0123abc\n",
-        "shop.lock.yml",
+        "shop.pins.yml",
     )
     monkeypatch.setenv("UPKEEP_SECRET_SHOP_DB_PASSWORD", "very-secret-value")
     monkeypatch.setenv("UPKEEP_SECRETS_FILE", str(workspace / "absent.yml"))

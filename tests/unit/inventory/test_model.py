@@ -132,7 +132,7 @@ def test_discover_and_load_project(tmp_path: Path) -> None:
     workspace = Workspace(tmp_path)
     folder = workspace.inventories
     folder.mkdir()
-    for name in ("b.yml", "a.yaml", "b.lock.yml", "notes.txt"):
+    for name in ("b.yml", "a.yaml", "b.lock.yml", "b.pins.yml", "notes.txt"):
         (folder / name).write_text("x: 1\n")
     (folder / "dir.yml").mkdir()
     assert [p.name for p in discover(workspace)] == ["a.yaml", "b.yml"]

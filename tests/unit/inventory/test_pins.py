@@ -8,6 +8,7 @@ import git
 import pytest
 
 from tests.unit.inventory.test_cli import GOOD
+from tests.unit.run_cli import run_cli
 from upkeep.errors import InventoryError, UsageError
 from upkeep.inventory.pins import (
     HEADER,
@@ -15,7 +16,7 @@ from upkeep.inventory.pins import (
     Pins,
     commit_message,
     load_pins,
-    lock_path,
+    pins_path,
     write_pins,
 )
 from upkeep.workspace import Workspace
@@ -45,13 +46,13 @@ def files_of(commit: git.Commit) -> set[str]:
     return {str(path) for path in commit.stats.files}
 
 
-def test_no_lock_file_means_empty_pins(workspace: Workspace) -> None:
+def test_no_pins_file_means_empty_pins(workspace: Workspace) -> None:
     pins = load_pins(workspace, "shop")
     assert pins == Pins(project="shop")
     assert pins.get("production") == EnvPin()
 
 
-def test_write_commits_only_the_lock_file(repo: git.Repo, workspace: Workspace) -> None:
+def test_write_commits_only_the_pins_file(repo: git.Repo, workspace: Workspace) -> None:
     human = (workspace.inventories / "shop.yml").read_bytes()
     pins = load_pins(workspace, "shop").with_env(
         "staging", php_build="8.2.32-1~deb12u1", ref="main@abc1234"
@@ -64,8 +65,8 @@ def test_write_commits_only_the_lock_file(repo: git.Repo, workspace: Workspace) 
     assert commit.message == (
         "pins(shop): staging php 8.2.32-1~deb12u1, ref main@abc1234\n\nfirst deploy of staging\n"
     )
-    assert files_of(commit) == {"inventories/shop.lock.yml"}
-    text = lock_path(workspace, "shop").read_text()
+    assert files_of(commit) == {"inventories/shop.pins.yml"}
+    text = pins_path(workspace, "shop").read_text()
     assert text.startswith(HEADER)
     assert load_pins(workspace, "shop") == pins
     assert (workspace.inventories / "shop.yml").read_bytes() == human
@@ -110,7 +111,7 @@ def test_other_staged_work_is_not_swept_in(repo: git.Repo, workspace: Workspace)
 
     write_pins(workspace, Pins(project="shop").with_env("dev", ref="main@abc1234"), "deploy")
 
-    assert files_of(repo.head.commit) == {"inventories/shop.lock.yml"}
+    assert files_of(repo.head.commit) == {"inventories/shop.pins.yml"}
     staged = {d.a_path for d in repo.index.diff("HEAD")}
     assert staged == {"README"}, "the operator's staged change must stay staged"
     assert (workspace.inventories / "shop.yml").read_text().endswith("# an edit not yet staged\n")
@@ -139,7 +140,7 @@ def test_not_a_git_repository(tmp_path: Path) -> None:
     (tmp_path / "inventories").mkdir()
     with pytest.raises(UsageError, match="is not a git repository"):
         write_pins(Workspace(tmp_path), Pins(project="shop").with_env("dev", ref="main"), "x")
-    assert not (tmp_path / "inventories" / "shop.lock.yml").exists()
+    assert not (tmp_path / "inventories" / "shop.pins.yml").exists()
 
 
 @pytest.mark.parametrize(
@@ -156,8 +157,8 @@ def test_unknown_environment_is_refused() -> None:
         Pins(project="shop").with_env("qa", ref="main")
 
 
-def test_a_broken_lock_file_is_reported_with_lines(workspace: Workspace) -> None:
-    lock_path(workspace, "shop").write_text(
+def test_a_broken_pins_file_is_reported_with_lines(workspace: Workspace) -> None:
+    pins_path(workspace, "shop").write_text(
         "project: shop\nenvironments:\n  prod:\n    ref: main\n  dev:\n    colour: red\n"
     )
     with pytest.raises(InventoryError) as caught:
@@ -171,9 +172,9 @@ def test_a_broken_lock_file_is_reported_with_lines(workspace: Workspace) -> None
     assert any(":6: environments.dev.colour: unknown key" in line for line in caught.value.problems)
 
 
-def test_a_lock_file_of_another_project_is_refused(workspace: Workspace) -> None:
-    lock_path(workspace, "shop").write_text("project: blog\nenvironments: {}\n")
-    with pytest.raises(InventoryError, match="this lock file belongs to another project"):
+def test_a_pins_file_of_another_project_is_refused(workspace: Workspace) -> None:
+    pins_path(workspace, "shop").write_text("project: blog\nenvironments: {}\n")
+    with pytest.raises(InventoryError, match="this pins file belongs to another project"):
         load_pins(workspace, "shop")
 
 
@@ -199,3 +200,121 @@ def test_a_machine_without_a_git_identity_still_commits_pins(
     )
     assert sha is not None
     assert repo.head.commit.author.name == "upkeep"
+
+
+# The pins file's old name, <project>.lock.yml, is moved to <project>.pins.yml.
+
+OLD_PINS = "project: shop\nenvironments:\n  staging:\n    ref: main@abc1234\n"
+
+
+def _commit_old_pins(repo: git.Repo, workspace: Workspace) -> Path:
+    old = workspace.inventories / "shop.lock.yml"
+    old.write_text(HEADER + OLD_PINS)
+    repo.index.add(["inventories/shop.lock.yml"])
+    repo.index.commit("pins(shop): staging ref main@abc1234")
+    return old
+
+
+def test_an_old_pins_file_is_moved_with_git_and_committed_once(
+    repo: git.Repo,
+    workspace: Workspace,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old = _commit_old_pins(repo, workspace)
+    before = repo.head.commit
+    monkeypatch.chdir(workspace.root)
+
+    code, out, err = run_cli(capsys, "inventory", "show", "shop")
+
+    assert code == 0 and "main@abc1234" in out
+    commit = repo.head.commit
+    assert commit.parents == (before,)
+    assert commit.message.startswith("pins: rename inventories/shop.lock.yml to shop.pins.yml\n")
+    assert 'no longer share the word "lock"' in commit.message
+    # a rename, content unchanged, and nothing else in the commit
+    assert repo.git.show("--name-status", "--format=", "-M", commit.hexsha) == (
+        "R100\tinventories/shop.lock.yml\tinventories/shop.pins.yml"
+    )
+    assert not old.exists()
+    assert (workspace.inventories / "shop.pins.yml").read_text() == HEADER + OLD_PINS
+    assert err == (
+        "upkeep: moved inventories/shop.lock.yml to inventories/shop.pins.yml (the pins' new "
+        f"name), committed as {commit.hexsha[:7]}\n"
+    )
+    assert not repo.is_dirty(untracked_files=True)
+
+    code, _, err = run_cli(capsys, "inventory", "show", "shop")
+    assert (code, err) == (0, "")  # said once: the second run finds the new name only
+    assert repo.head.commit == commit
+
+
+def test_both_names_present_is_refused_and_nothing_changes(
+    repo: git.Repo,
+    workspace: Workspace,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old = _commit_old_pins(repo, workspace)
+    new = workspace.inventories / "shop.pins.yml"
+    new.write_text(HEADER + OLD_PINS)
+    before = repo.head.commit
+    monkeypatch.chdir(workspace.root)
+
+    for command in (("inventory", "show", "shop"), ("inventory", "check")):
+        code, _, err = run_cli(capsys, *command)
+        assert code == 2
+        assert err.count("\n") == 1
+        assert (
+            "inventories/shop.lock.yml and inventories/shop.pins.yml both hold pins; "
+            "shop.pins.yml is the current name" in err
+        )
+    assert old.exists() and new.exists()
+    assert repo.head.commit == before
+
+
+def test_only_the_new_name_is_left_alone(
+    repo: git.Repo,
+    workspace: Workspace,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_pins(workspace, Pins(project="shop").with_env("dev", ref="main@abc1234"), "")
+    before = repo.head.commit
+    monkeypatch.chdir(workspace.root)
+
+    code, _, err = run_cli(capsys, "inventory", "show", "shop")
+
+    assert (code, err) == (0, "")
+    assert repo.head.commit == before
+    assert sorted(p.name for p in workspace.inventories.iterdir()) == ["shop.pins.yml", "shop.yml"]
+
+
+def test_inventory_check_reads_an_old_pins_file_where_it_is(
+    repo: git.Repo,
+    workspace: Workspace,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A check only reads (CI runs it on a clone): the move waits for a command that acts.
+    old = _commit_old_pins(repo, workspace)
+    old.write_text("project: blog\nenvironments: {}\n")
+    monkeypatch.chdir(workspace.root)
+
+    code, _, err = run_cli(capsys, "inventory", "check")
+
+    assert code == 2 and "inventories/shop.lock.yml:1: project: 'blog' is not 'shop'" in err
+    assert old.exists() and not (workspace.inventories / "shop.pins.yml").exists()
+
+
+def test_an_old_pins_file_outside_git_is_renamed_without_a_commit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "inventories").mkdir()
+    (tmp_path / "inventories" / "shop.lock.yml").write_text(OLD_PINS)
+
+    pins = load_pins(Workspace(tmp_path), "shop")
+
+    assert pins.get("staging").ref == "main@abc1234"
+    assert [p.name for p in (tmp_path / "inventories").iterdir()] == ["shop.pins.yml"]
+    assert "(the pins' new name; not in git)" in capsys.readouterr().err

@@ -115,7 +115,7 @@ def _answers_with_problems_only(folder: Path, text: str) -> None:
         assert isinstance(project, Project)
     problems = check_files([path])
     assert all(isinstance(line, str) and "\n" not in line for line in problems)
-    _, pin_problems = parse_pins(text, "shop.lock.yml", "shop")
+    _, pin_problems = parse_pins(text, "shop.pins.yml", "shop")
     assert all("\n" not in str(p) for p in pin_problems)
 
 

@@ -112,7 +112,7 @@ def test_provision_refuses_to_move_a_shared_hosts_build_under_anothers_pin(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(workspace, GOOD.replace(STAGING_HOST, ON_PRODUCTION + OWN_DATABASE))
-    (workspace / "inventories" / "shop.lock.yml").write_text(
+    (workspace / "inventories" / "shop.pins.yml").write_text(
         "# Written by upkeep\nproject: shop\nenvironments:\n"
         "  staging: {php_build: 8.2.36-1~deb12u1}\n"
         "  production: {php_build: 8.2.32-1~deb12u1}\n"

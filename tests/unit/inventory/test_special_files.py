@@ -110,8 +110,8 @@ def test_a_lock_file_that_is_not_a_file_is_refused_not_ignored(
     monkeypatch.setenv("UPKEEP_STATE_DIR", str(workspace / "state"))
     write(workspace, GOOD)
     for kind, make in KINDS.items():
-        lock = workspace / "inventories" / "shop.lock.yml"
+        lock = workspace / "inventories" / "shop.pins.yml"
         make(lock)
         code, out, err = run(capsys, lock, "--root", str(workspace), *command)
-        assert_refused(code, out, err, "inventories/shop.lock.yml", kind)
+        assert_refused(code, out, err, "inventories/shop.pins.yml", kind)
         (lock.rmdir if lock.is_dir() else lock.unlink)()
