@@ -1,6 +1,7 @@
 """Values in the application's ``.env``, written and read as dotenv does.
 
-templates/app/env.j2 writes the database password double-quoted with ``\\``,
+templates/app/env.j2 writes the database password with ``quote`` (its jinja
+filter ``dotenv``, see upkeep.templating): double-quoted with ``\\``,
 ``"`` and ``$`` backslash-escaped (``$`` so no reader expands ``${VAR}``). Three
 readers follow the same rules: the demo site's PHP (examples/demo-site's
 bootstrap.php), the monitoring's shell (upkeep.monitor.facts) and, here, upkeep
