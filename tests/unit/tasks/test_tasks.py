@@ -1,4 +1,7 @@
-"""Our facts and operations, pyinfra style (facts in, commands out), and rendered config."""
+"""What the tasks render and decide beyond single operations; the release script run for real.
+
+Their operations and facts are tested as data (facts in, commands out) in test_cases.py.
+"""
 
 from __future__ import annotations
 
@@ -9,99 +12,28 @@ from pathlib import Path
 
 import pytest
 
-from tasks.facts import EffectivePhpIni, FileChecksums, PhpCandidates, ReleaseInfo, ReleaseState
+from tasks.facts import ReleaseInfo, ReleaseState
 from tasks.nginx import vhost_text
-from tasks.operations import file_copied
 from tasks.php import apt_pin_path, php_package_specs
-from tasks.release import previous_release, release_deployed, release_script
-from tests.unit.pyinfra_style import FakeHost, run_operation
+from tasks.release import previous_release, release_script
 from upkeep.desired import SiteState
 
-MADISON = """\
- php8.2-fpm | 8.2.36-1~deb12u1 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages
- php8.2-fpm | 8.2.32-1~deb12u1 | http://deb.debian.org/debian bookworm/main amd64 Packages
-"""
+# The facts and operations themselves are data cases: cases/ and test_cases.py.
 
 
-def test_php_candidates_fact_reads_apt_cache_madison() -> None:
-    assert PhpCandidates().process(MADISON.splitlines()) == ("8.2.36-1~deb12u1", "8.2.32-1~deb12u1")
-    assert PhpCandidates().process([]) == ()
-
-
-def test_release_state_fact() -> None:
+def test_release_info_knows_each_releases_commit() -> None:
     a, b, c = "20260101000000", "20260102000000", "20260103000000"
     c1, c2 = "1" * 40, "2" * 40
     info = ReleaseState().process(
-        [
-            f"current=releases/{b}",
-            f"release={a} {c1}",
-            f"release={b} {c2}",
-            f"bad={a}",
-            f"release={c}",
-        ]
-    )
-    assert info == ReleaseInfo(
-        current=b, commit=c2, releases=(a, b, c), bad=(a,), revisions=((a, c1), (b, c2))
+        [f"current=releases/{b}", f"release={a} {c1}", f"release={b} {c2}", f"release={c}"]
     )
     assert info.commit_of(a) == c1 and info.commit_of(c) is None
-    assert ReleaseState().process([]) == ReleaseInfo()
-
-
-def test_file_checksums_fact_marks_missing_files() -> None:
-    out = ["abc123  /etc/a.conf", "- /etc/missing.conf"]
-    assert FileChecksums().process(out) == {"/etc/a.conf": "abc123", "/etc/missing.conf": None}
-
-
-def test_effective_php_ini_fact() -> None:
-    assert EffectivePhpIni().process(["memory_limit=256M", "SMTP=localhost", "noise"]) == {
-        "memory_limit": "256M",
-        "SMTP": "localhost",
-    }
-
-
-RELEASE_ARGS = dict(
-    base_dir="/srv/www/demo-staging",
-    user="demo-staging",
-    commit="c0ffee" * 6 + "cafe",
-    archive="/srv/www/demo-staging/.dep/archives/x.tar.gz",
-    release_id="20261123120000",
-    shared_paths=("public/uploads",),
-    keep=3,
-    commands=("php bin/migrate.php",),
-)
-
-
-def test_release_is_a_noop_when_the_commit_is_current() -> None:
-    host = FakeHost({"ReleaseState": ReleaseInfo("r1", RELEASE_ARGS["commit"], ("r1",))})
-    assert run_operation(release_deployed, host, **RELEASE_ARGS) == []
-    assert host.noops and "is current" in host.noops[0]
-
-
-@pytest.mark.parametrize(
-    "info",
-    [
-        ReleaseInfo(),  # first release
-        ReleaseInfo("r1", "0" * 40, ("r1",)),  # another commit is live
-        ReleaseInfo("r1", RELEASE_ARGS["commit"], ("r1",), bad=("r1",)),  # same commit, marked bad
-    ],
-)
-def test_release_is_made_otherwise(info: ReleaseInfo) -> None:
-    commands = run_operation(release_deployed, FakeHost({"ReleaseState": info}), **RELEASE_ARGS)
-    assert len(commands) == 1
-    assert "mv -T" in commands[0] and "20261123120000" in commands[0]
 
 
 def test_previous_release_skips_bad_ones() -> None:
     info = ReleaseInfo("c", "x", ("a", "b", "c"), bad=("b",))
     assert previous_release(info) == "a"
     assert previous_release(ReleaseInfo("a", "x", ("a",))) is None
-
-
-def test_file_copied_copies_only_when_different() -> None:
-    same = FakeHost({"FileChecksums": {"/ref": "1", "/dest": "1"}})
-    differ = FakeHost({"FileChecksums": {"/ref": "1", "/dest": "2"}})
-    assert run_operation(file_copied, same, src="/ref", dest="/dest") == []
-    assert run_operation(file_copied, differ, src="/ref", dest="/dest") == ["cp /ref /dest"]
 
 
 def test_every_php_package_is_pinned_to_the_build() -> None:
