@@ -10,16 +10,26 @@ go through ``operation_case`` and ``fact_case``.
 
 from __future__ import annotations
 
+import hashlib
 import shlex
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from io import StringIO
+from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from pydantic import TypeAdapter
-from pyinfra.api import FactBase, FileUploadCommand
-from pyinfra.context import ctx_host
+from pyinfra.api import Config, FactBase, FileUploadCommand, Inventory, ShortFactBase, State
+from pyinfra.api import host as pyinfra_host
+from pyinfra.api.deploy import add_deploy
+from pyinfra.api.host import Host
+from pyinfra.api.state import StateStage
+from pyinfra.api.util import get_kwargs_str
+from pyinfra.context import ctx_host, ctx_state
+
+from tasks.conditions import foreseen
 
 
 class FakeHost:
@@ -50,8 +60,12 @@ def run_operation(op: Callable[..., Any], host: FakeHost, **kwargs: Any) -> list
 
 
 def fact_type(fact: type[FactBase[Any]]) -> Any:
-    """The value type a fact declares (``FactBase[ReleaseInfo]`` → ``ReleaseInfo``)."""
-    return typing.get_args(fact.__orig_bases__[0])[0]  # type: ignore[attr-defined]
+    """The value type a fact declares (``FactBase[ReleaseInfo]`` → ``ReleaseInfo``), or Any."""
+    for base in getattr(fact, "__orig_bases__", ()):
+        declared = typing.get_args(base)
+        if declared:
+            return declared[0]
+    return Any
 
 
 def as_data(fact: type[FactBase[Any]], value: Any) -> Any:
@@ -92,10 +106,16 @@ class CaseHost(FakeHost):
         raise AssertionError(f"the case gives no {fact.__name__} fact for {asked}")
 
 
-def command_data(command: Any) -> Any:
-    """A command as a case writes it: a string; ``{bash -c: script}``; ``{upload: ..}``."""
+def command_data(command: Any, whole_uploads: bool = True) -> Any:
+    """A command as a case writes it: a string; ``{bash -c: script}``; ``{upload: ..}``.
+
+    An upload shows its text, or (``whole_uploads=False``: a deploy's rendered
+    files, tested with their templates) its sha1, as pyinfra's facts compare it.
+    """
     if isinstance(command, FileUploadCommand):
         src = command.src
+        if not whole_uploads:
+            return {"upload": str(command.dest), "sha1": _sha1(src)}
         text = src.getvalue() if isinstance(src, StringIO) else str(src)
         return {"upload": str(command.dest), "text": text}
     text = str(command)
@@ -148,3 +168,46 @@ def fact_case(fact: type[FactBase[Any]], case: dict[str, Any]) -> FactOutcome:
         requires_command=None if requires is None else str(requires),
         value=instance.process(case["output"]),
     )
+
+
+def _sha1(src: Any) -> str:
+    if isinstance(src, StringIO):
+        return hashlib.sha1(src.getvalue().encode("utf-8")).hexdigest()
+    return hashlib.sha1(Path(src).read_bytes()).hexdigest()
+
+
+def deploy_case(deploy: Callable[..., Any], case: dict[str, Any], *args: Any) -> dict[str, Any]:
+    """Each operation a ``@deploy`` adds, by name, with the commands it would run.
+
+    A real pyinfra State prepares the deploy for one host whose facts come from
+    the case, in pyinfra's own shape (``files.File: {path=/etc/x: {...}}``); a fact
+    the case leaves out has its default, as on a host where its command printed
+    nothing. An operation that follows a change (``tasks.conditions.after_change``)
+    shows no commands when nothing it follows would change, as a dry run says.
+    """
+    facts: dict[str, dict[str, Any]] = case.get("facts") or {}
+
+    def get_fact(state: State, host: Host, cls: Any, args: Any = None, kwargs: Any = None) -> Any:
+        if issubclass(cls, ShortFactBase):  # a view of another fact, as pyinfra derives it
+            return cls().process_data(get_fact(state, host, cls.fact, args, kwargs))
+        given = facts.get(cls.name, {})
+        key = get_kwargs_str(kwargs or {})
+        return from_data(cls, given[key]) if key in given else cls().default()
+
+    inventory = Inventory((["case-host"], {}))
+    state = State(inventory, Config())
+    state.current_stage = StateStage.Prepare
+    host = inventory.get_host("case-host")
+    state.activate_host(host)
+    operations: dict[str, Any] = {}
+    with mock.patch.object(pyinfra_host, "get_fact", get_fact):
+        add_deploy(state, deploy, *args)
+        with ctx_state.use(state), ctx_host.use(host):
+            for op_hash in state.get_op_order():
+                [name] = state.get_op_meta(op_hash).names
+                data = state.get_op_data_for_host(host, op_hash)
+                commands = [command_data(c, whole_uploads=False) for c in data.command_generator()]
+                if not foreseen(data.global_arguments.get("_if")):
+                    commands = []  # what it follows changes nothing: it will not run
+                operations[name.partition(" | ")[2] or name] = commands
+    return operations

@@ -9,9 +9,13 @@ and holds one YAML file per case, in the shape of pyinfra's tests/operations/<op
   done), or the ``exception`` it raises.
 - facts: ``args``, ``output`` (the host's lines), the exact ``command`` (and
   ``requires_command``), and the ``fact`` process() makes of the output.
+- deploys (each ``@deploy`` of tasks/, for ``SiteState.example()``): ``facts`` in
+  pyinfra's own shape (fact name, then its arguments as pyinfra writes them), and
+  ``operations``: every operation the deploy adds, by name, with the commands it would
+  run (uploads by sha1; their text is tested with the templates).
 
-Every operation and fact of our own must have its cases: a "nothing to do" one (or the
-refusal it raises instead) and one that changes something.
+Every operation, fact and deploy of our own must have its cases: a "nothing to do" one
+(or, for an operation, the refusal it raises instead) and one that changes something.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ import yaml
 from pyinfra.api import FactBase
 
 import tasks
-from tests.unit.pyinfra_style import as_data, fact_case, from_data, operation_case
+import tasks.release
+from tests.unit.pyinfra_style import as_data, deploy_case, fact_case, from_data, operation_case
+from upkeep.desired import Release, SiteState
 
 CASES = Path(__file__).parent / "cases"
 # Where our operations and facts live: every tasks module, and the checks' facts.
@@ -79,9 +85,24 @@ def test_fact_case(path: Path) -> None:
     assert outcome.requires_command == case.get("requires_command")
 
 
-def _ours() -> tuple[list[str], list[str]]:
-    """The dotted names of our operations and facts."""
-    operations, facts = [], []
+@pytest.mark.parametrize("path", _cases("deploys"))
+def test_deploy_case(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = _load(path)
+    args: list[Any] = [SiteState.example()]
+    if "release" in case:  # tasks.release.release: the code to deploy, and the site's URL
+        given = dict(case["release"])
+        # A release id is the clock's time: the case fixes it, as pyinfra's tests fix timestamps.
+        release_id = given.pop("release_id")
+        monkeypatch.setattr(tasks.release, "new_release_id", lambda now=None: release_id)
+        given["archive"] = str(path.parent / given["archive"])
+        given["commands"] = tuple(given["commands"])
+        args += [Release(**given), case["site_url"]]
+    assert deploy_case(_target(path.parent.name), case, *args) == case["operations"]
+
+
+def _ours() -> tuple[list[str], list[str], list[str]]:
+    """The dotted names of our operations, facts and deploys."""
+    operations, facts, deploys = [], [], []
     for name in MODULES:
         module = importlib.import_module(name)
         for attribute, value in vars(module).items():
@@ -90,15 +111,16 @@ def _ours() -> tuple[list[str], list[str]]:
             if inspect.isclass(value) and issubclass(value, FactBase):
                 facts.append(f"{name}.{attribute}")
             elif hasattr(value, "_inner") and hasattr(value, "is_idempotent"):
-                operations.append(
-                    f"{name}.{attribute}"
-                )  # an @operation (a @deploy has no is_idempotent)
-    return sorted(operations), sorted(facts)
+                operations.append(f"{name}.{attribute}")  # an @operation
+            elif hasattr(value, "_inner") and hasattr(value, "deploy_name"):
+                deploys.append(f"{name}.{attribute}")  # a @deploy
+    return sorted(operations), sorted(facts), sorted(deploys)
 
 
-def test_every_operation_and_fact_of_ours_has_its_cases() -> None:
-    operations, facts = _ours()
+def test_every_operation_fact_and_deploy_of_ours_has_its_cases() -> None:
+    operations, facts, deploys = _ours()
     assert "tasks.release.release_deployed" in operations and "tasks.facts.ReleaseState" in facts
+    assert "tasks.nginx.nginx" in deploys
     missing = []
     for name in operations:
         cases = [_load(path) for path in sorted((CASES / "operations" / name).glob("*.yml"))]
@@ -109,8 +131,17 @@ def test_every_operation_and_fact_of_ours_has_its_cases() -> None:
     for name in facts:
         if len(list((CASES / "facts" / name).glob("*.yml"))) < 2:
             missing.append(f"{name}: two cases (nothing found, something found)")
+    for name in deploys:
+        outcomes = [_load(path)["operations"] for path in (CASES / "deploys" / name).glob("*.yml")]
+        if not any(outcome and not any(outcome.values()) for outcome in outcomes):
+            missing.append(f"{name}: a nothing-to-do case (no operation does anything)")
+        if not any(any(outcome.values()) for outcome in outcomes):
+            missing.append(f"{name}: a case that changes something")
     assert missing == []
     # and no cases for what is gone
-    named = {path.name for path in (CASES / "operations").iterdir()}
-    named |= {path.name for path in (CASES / "facts").iterdir()}
-    assert named == set(operations) | set(facts)
+    named = {
+        path.name
+        for kind in ("operations", "facts", "deploys")
+        for path in (CASES / kind).iterdir()
+    }
+    assert named == set(operations) | set(facts) | set(deploys)
