@@ -21,7 +21,7 @@ import contextlib
 import re
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path, PurePosixPath
@@ -210,24 +210,19 @@ def _move_old_pins(workspace: Workspace, old: Path, path: Path) -> None:
         old.rename(path)
         _say(f"moved {display(old)} to {display(path)} (the pins' new name; not in git)")
         return
-    import git  # importable: _repo found a repository with it
-
     after = before.with_name(path.name)
     message = (
         f"pins: rename {before} to {after.name}\n\n"
         'The run lock and the pins file no longer share the word "lock": upkeep reads '
         "and writes <project>.pins.yml from now on (moved by upkeep)."
     )
-    try:
-        with repo.git.custom_environment(**_fallback_identity(repo)):
-            repo.git.mv("--", str(before), str(after))
-            repo.git.commit("--only", "-m", message, "--", str(before), str(after))
-    except git.GitCommandError as error:
-        detail = (error.stderr or "").strip().splitlines()
-        raise UpkeepError(
-            f"{display(old)} could not be moved to {path.name}: "
-            f"{detail[-1] if detail else error} (fix git, then git mv it and commit by hand)"
-        ) from None
+    failed = f"{display(old)} could not be moved to {path.name}"
+    with (
+        _git_failure(failed, "fix git, then git mv it and commit by hand"),
+        repo.git.custom_environment(**_fallback_identity(repo)),
+    ):
+        repo.git.mv("--", str(before), str(after))
+        repo.git.commit("--only", "-m", message, "--", str(before), str(after))
     sha = repo.head.commit.hexsha[:7]
     _say(f"moved {display(old)} to {display(path)} (the pins' new name), committed as {sha}")
 
@@ -351,7 +346,6 @@ def render(pins: Pins) -> str:
 
 def write_pins(workspace: Workspace, pins: Pins, reason: str) -> str | None:
     """Write the pins file and commit only it; the commit's sha, or None if nothing changed."""
-    import git
 
     repo = _repo(workspace)
     top = Path(str(repo.working_tree_dir)).resolve()
@@ -364,7 +358,8 @@ def write_pins(workspace: Workspace, pins: Pins, reason: str) -> str | None:
     text = render(pins)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         write_atomic(path, text, mode=0o644)
-    try:
+    failed = f"{relative} was written but could not be committed"
+    with _git_failure(failed, "fix git, then commit it by hand with git commit"):
         repo.git.add("--", relative)
         has_head = repo.head.is_valid()
         if has_head and not repo.git.diff("--cached", "--name-only", "HEAD", "--", relative):
@@ -375,13 +370,19 @@ def write_pins(workspace: Workspace, pins: Pins, reason: str) -> str | None:
         # --only: commit this path alone, whatever else the operator has staged.
         with repo.git.custom_environment(**_fallback_identity(repo)):
             repo.git.commit("--only", "-m", message, "--", relative)
+    return repo.head.commit.hexsha
+
+
+@contextlib.contextmanager
+def _git_failure(what: str, fix: str) -> Iterator[None]:
+    """A git command that fails becomes one UpkeepError line: what failed, git's word, the fix."""
+    import git
+
+    try:
+        yield
     except git.GitCommandError as error:
         detail = (error.stderr or "").strip().splitlines()
-        raise UpkeepError(
-            f"{relative} was written but could not be committed: "
-            f"{detail[-1] if detail else error} (fix git, then commit it by hand with git commit)"
-        ) from None
-    return repo.head.commit.hexsha
+        raise UpkeepError(f"{what}: {detail[-1] if detail else error} ({fix})") from None
 
 
 def commit_message(before: Pins, after: Pins) -> str:

@@ -207,23 +207,22 @@ def test_a_machine_without_a_git_identity_still_commits_pins(
 OLD_PINS = "project: shop\nenvironments:\n  staging:\n    ref: main@abc1234\n"
 
 
-def _commit_old_pins(repo: git.Repo, workspace: Workspace) -> Path:
+@pytest.fixture
+def old_pins(repo: git.Repo, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A pins file committed under its old name; the operator's shell is in the repository."""
     old = workspace.inventories / "shop.lock.yml"
     old.write_text(HEADER + OLD_PINS)
     repo.index.add(["inventories/shop.lock.yml"])
     repo.index.commit("pins(shop): staging ref main@abc1234")
+    monkeypatch.chdir(workspace.root)
     return old
 
 
 def test_an_old_pins_file_is_moved_with_git_and_committed_once(
-    repo: git.Repo,
-    workspace: Workspace,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    repo: git.Repo, workspace: Workspace, old_pins: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    old = _commit_old_pins(repo, workspace)
+    old = old_pins
     before = repo.head.commit
-    monkeypatch.chdir(workspace.root)
 
     code, out, err = run_cli(capsys, "inventory", "show", "shop")
 
@@ -250,16 +249,12 @@ def test_an_old_pins_file_is_moved_with_git_and_committed_once(
 
 
 def test_both_names_present_is_refused_and_nothing_changes(
-    repo: git.Repo,
-    workspace: Workspace,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    repo: git.Repo, workspace: Workspace, old_pins: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    old = _commit_old_pins(repo, workspace)
+    old = old_pins
     new = workspace.inventories / "shop.pins.yml"
     new.write_text(HEADER + OLD_PINS)
     before = repo.head.commit
-    monkeypatch.chdir(workspace.root)
 
     for command in (("inventory", "show", "shop"), ("inventory", "check")):
         code, _, err = run_cli(capsys, *command)
@@ -291,15 +286,11 @@ def test_only_the_new_name_is_left_alone(
 
 
 def test_inventory_check_reads_an_old_pins_file_where_it_is(
-    repo: git.Repo,
-    workspace: Workspace,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    workspace: Workspace, old_pins: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # A check only reads (CI runs it on a clone): the move waits for a command that acts.
-    old = _commit_old_pins(repo, workspace)
+    old = old_pins
     old.write_text("project: blog\nenvironments: {}\n")
-    monkeypatch.chdir(workspace.root)
 
     code, _, err = run_cli(capsys, "inventory", "check")
 
