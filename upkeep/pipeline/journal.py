@@ -20,13 +20,13 @@ import json
 import os
 import secrets
 import socket
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from upkeep.atomic import write_atomic
 from upkeep.errors import UpkeepError
 
 
@@ -204,9 +204,4 @@ class JournalStore:
     def save(self, journal: Journal, key: str | None = None) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         text = json.dumps(journal.to_dict(), indent=2) + "\n"
-        fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".journal-")
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, self.path(key or journal.project))
+        write_atomic(self.path(key or journal.project), text, mode=0o600)
