@@ -195,7 +195,7 @@ def check_beside(inventory: Path, project_name: str, php_line: str | None) -> li
 def _both_names(old: Path, path: Path) -> str:
     return (
         f"{display(old)} and {display(path)} both hold pins; {path.name} is the current name "
-        f"(keep the right one, remove the other with git rm)"
+        "(keep the right one, remove the other with git rm)"
     )
 
 
