@@ -19,9 +19,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from upkeep.cli.output import table as _table
 from upkeep.monitor.evaluate import worst_status
 from upkeep.monitor.result import CheckResult, Metric, Status
+from upkeep.reports.text import table as _table
 
 
 def table(results: Sequence[CheckResult]) -> str:
