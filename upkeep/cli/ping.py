@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import time
-
-from pyinfra.facts.server import Hostname, Kernel, User
 
 from upkeep.cli.output import print_json, table
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import Project, load_project
-from upkeep.runner import Runner, Target
+from upkeep.inventory import load_project
+from upkeep.ping import PingResult, ping
 from upkeep.workspace import find_workspace
 
 
@@ -27,62 +24,23 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=_ping)
 
 
-def targets_of(project: Project, environment: str | None) -> list[Target]:
-    """The runner targets of a project, optionally one environment's only."""
-    envs = (
-        [project.environment(environment)] if environment else list(project.environments.values())
-    )
-    return [Target(str(env.name), host) for env in envs for host in env.hosts]
-
-
 def _ping(args: argparse.Namespace) -> int:
-    project = load_project(find_workspace(args.root), args.project)
-    targets = targets_of(project, args.environment)
-    started = time.monotonic()
-    with Runner(targets, require_all=False) as runner:
-        reached = {t.name for t in targets} - {u.host for u in runner.unreachable}
-        facts = (
-            {
-                name: runner.facts(fact)
-                for name, fact in (("hostname", Hostname), ("kernel", Kernel), ("user", User))
-            }
-            if reached
-            else {}
-        )
-    seconds = time.monotonic() - started
-    rows = []
-    for target in targets:
-        failure = next((u.reason for u in runner.unreachable if u.host == target.name), None)
-        rows.append(
-            {
-                "environment": target.environment,
-                "host": target.name,
-                "address": f"{target.host.address}:{target.host.port}",
-                "ok": failure is None,
-                **(
-                    {"error": failure}
-                    if failure
-                    else {k: v.get(target.name) for k, v in facts.items()}
-                ),
-            }
-        )
+    result = ping(load_project(find_workspace(args.root), args.project), args.environment)
     if args.json:
-        print_json({"project": project.name, "seconds": round(seconds, 2), "hosts": rows})
+        print_json(result.to_dict())
     else:
-        print(
-            table(
-                ("environment", "host", "address", "result"),
-                [
-                    (
-                        r["environment"],
-                        r["host"],
-                        r["address"],
-                        f"ok ({r['hostname']}, {r['kernel']}, sudo as {r['user']})"
-                        if r["ok"]
-                        else f"FAILED: {r['error']}",
-                    )
-                    for r in rows
-                ],
-            )
+        print(_table(result))
+    return ExitCode.OK if result.ok else ExitCode.FAILED
+
+
+def _table(result: PingResult) -> str:
+    rows = []
+    for reply in result.hosts:
+        facts = dict(reply.facts)
+        said = (
+            f"ok ({facts['hostname']}, {facts['kernel']}, sudo as {facts['user']})"
+            if reply.ok
+            else f"FAILED: {reply.error}"
         )
-    return ExitCode.OK if all(r["ok"] for r in rows) else ExitCode.FAILED
+        rows.append((reply.environment, reply.host, reply.address, said))
+    return table(("environment", "host", "address", "result"), rows)
