@@ -109,6 +109,12 @@ class RunResult:
     def ok(self) -> bool:
         return not self.failed and not self.unreachable
 
+    @property
+    def problems(self) -> list[str]:
+        """What went wrong, a line per failed operation or host not reached."""
+        failed = [f"{op.host} ({op.environment}): {op.operation} failed" for op in self.failed]
+        return failed + [f"{u.host} ({u.environment}): {u.reason}" for u in self.unreachable]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,

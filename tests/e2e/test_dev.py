@@ -110,7 +110,7 @@ def test_dev_up_twice_changes_nothing_and_prints_the_same_url(
     assert out.splitlines()[0] == f"demo local: {dev.first['url']}"
     assert "nothing changed" in out, out
     code, out, err = _cli(dev.lab, capsys, "dev", "up", "demo", "--json")
-    again = json.loads(out)
+    again = json.loads(out)["data"]
     assert code == 0 and again["url"] == dev.first["url"]
     assert again["changed"] == 0 and again["changed_nothing"], again
     assert not again["created"] and again["seed"] is None and again["actions"] == []
@@ -186,7 +186,7 @@ def test_mail_from_the_app_is_captured_and_counted(
     assert code == 0
     code, out, err = _cli(dev.lab, capsys, "dev", "status", "demo", "--json")
     assert code == 0, err
-    (entry,) = json.loads(out)
+    (entry,) = json.loads(out)["data"]
     pin = load_pins(dev.lab.workspace, "demo").get("production").php_build
     assert entry["state"] == "running" and entry["url"] == f"http://localhost:{dev.port}"
     assert entry["php_build"] == entry["production_pin"] == pin and entry["php_matches"]
@@ -202,7 +202,7 @@ def test_drift_compares_the_dev_environment_and_finds_it_in_sync(
     started = time.monotonic()
     code, out, err = _cli(dev.lab, capsys, "drift", "demo", "--json")
     dev.timings["drift"] = time.monotonic() - started
-    report = json.loads(out)
+    report = json.loads(out)["data"]
     assert "local" in report["environments"]
     pin = load_pins(dev.lab.workspace, "demo").get("production").php_build
     assert report["matrix"]["php build"]["local"] == pin
@@ -212,16 +212,16 @@ def test_drift_compares_the_dev_environment_and_finds_it_in_sync(
         dev, "echo 'memory_limit = 1G' >> /etc/php/8.2/fpm/conf.d/95-upkeep-local.ini"
     )
     code, out, _ = _cli(dev.lab, capsys, "drift", "demo", "--json")
-    report = json.loads(out)
+    report = json.loads(out)["data"]
     assert code == 1
     assert ("local", "file /etc/php/8.2/fpm/conf.d/95-upkeep-local.ini") in {
         (item["environment"], item["aspect"]) for item in report["drift"]
     }
     # `dev up` puts it back.
     code, out, _ = _cli(dev.lab, capsys, "dev", "up", "demo", "--json")
-    assert code == 0 and json.loads(out)["changed"] > 0
+    assert code == 0 and json.loads(out)["data"]["changed"] > 0
     code, out, _ = _cli(dev.lab, capsys, "drift", "demo", "--json")
-    assert code == 0, json.loads(out)["drift"]
+    assert code == 0, json.loads(out)["data"]["drift"]
     _report(f"drift with the dev environment {dev.timings['drift']:.1f} s", capsys)
 
 
@@ -230,7 +230,7 @@ def test_dev_down_leaves_nothing_behind(dev: DevRun, capsys: pytest.CaptureFixtu
     code, out, err = _cli(dev.lab, capsys, "dev", "down", "demo", "--json")
     dev.timings["down"] = time.monotonic() - started
     assert code == 0, err
-    assert any(line.startswith("removed container ") for line in json.loads(out)["removed"])
+    assert any(line.startswith("removed container ") for line in json.loads(out)["data"]["removed"])
     client = engine.connect(dev_home())
     label = {"label": f"{LABEL}=demo"}
     assert client.containers.list(all=True, filters=label) == []
@@ -239,7 +239,7 @@ def test_dev_down_leaves_nothing_behind(dev: DevRun, capsys: pytest.CaptureFixtu
     assert not DevPaths.of("demo").root.exists()
     assert (dev.working_copy / "public" / "index.php").is_file()  # never the working copy
     code, out, _ = _cli(dev.lab, capsys, "dev", "down", "demo", "--json")
-    assert code == 0 and json.loads(out)["removed"] == []
+    assert code == 0 and json.loads(out)["data"]["removed"] == []
     code, out, _ = _cli(dev.lab, capsys, "drift", "demo", "--json")
-    assert code == 0 and "local" not in json.loads(out)["environments"]
+    assert code == 0 and "local" not in json.loads(out)["data"]["environments"]
     _report("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in dev.timings.items()), capsys)

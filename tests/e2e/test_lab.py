@@ -99,7 +99,7 @@ def test_ping_reaches_every_host_with_sudo(
     running_lab: RunningLab, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["--root", str(running_lab.workspace.root), "ping", "demo", "--json"])
-    result = json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out)["data"]
     assert code == 0
     assert [(h["environment"], h["ok"], h["user"]) for h in result["hosts"]] == [
         ("dev", True, "root"),
@@ -112,7 +112,7 @@ def test_status_exit_code_follows_health(
     running_lab: RunningLab, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["lab", "status", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["healthy"] is True
+    assert json.loads(capsys.readouterr().out)["data"]["healthy"] is True
 
 
 def test_lab_up_replaces_a_host_whose_processes_are_gone(running_lab: RunningLab) -> None:

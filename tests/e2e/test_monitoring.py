@@ -68,7 +68,7 @@ def check(
     lab: RunningLab, capsys: pytest.CaptureFixture[str], history: Path, *args: str
 ) -> tuple[int, dict[str, Any]]:
     code, out = upkeep(lab, capsys, "check", "demo", *args, "--json", "--history", str(history))
-    return code, json.loads(out)
+    return code, json.loads(out)["data"]
 
 
 def by_name(report: dict[str, Any], environment: str) -> dict[str, dict[str, Any]]:
@@ -349,7 +349,7 @@ def test_the_months_sla_report_over_that_history(
         upkeep(
             lab, capsys, "incident", "list", "demo", "--all", "--json", "--history", str(history)
         )[1]
-    )
+    )["data"]
     certificate = next(i for i in listed if i["check"] == "certificate")
     code, out = upkeep(
         lab, capsys, "incident", "ack", "demo", str(certificate["id"]), "--history", str(history)
@@ -371,7 +371,7 @@ def test_the_months_sla_report_over_that_history(
         "--json",
     )
     assert code == 0
-    report = json.loads(out)
+    report = json.loads(out)["data"]
     assert report["format"] == "upkeep-sla/1" and report["month"] == month_text
     incidents = {i["check"]: i for i in report["incidents"]}
     assert set(incidents) == {"certificate"}  # production only: staging and dev are not SLA

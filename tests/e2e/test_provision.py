@@ -110,7 +110,7 @@ def test_drift_finds_hand_edits_and_provision_removes_them(
     )
     root = str(provisioned.workspace.root)
     assert main(["--root", root, "drift", "demo", "--json"]) == 1
-    report = json.loads(capsys.readouterr().out)
+    report = json.loads(capsys.readouterr().out)["data"]
     found = {(item["environment"], item["aspect"]) for item in report["drift"]}
     assert ("staging", "file /etc/php/8.2/fpm/php.ini") in found
     assert ("dev", "package php8.2-cli") in found
@@ -177,7 +177,7 @@ def test_deploy_then_rollback_moves_code_and_pins(
 
     capsys.readouterr()
     assert main(["--root", root, "rollback", "demo", "staging", "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out)["data"]
     assert result["commit"] == before
     assert get(provisioned, "staging", "/version.txt").body != "v2\n"
     assert load_pins(provisioned.workspace, "demo").get("staging").ref == before

@@ -90,7 +90,7 @@ def test_refresh_clones_production_into_staging_sanitized_at_the_staging_domain(
     code, out, err = _cli(provisioned, capsys, "refresh", "demo", "--yes", "--json")
 
     assert code == 0, err
-    report = json.loads(out)
+    report = json.loads(out)["data"]
     assert [step["name"] for step in report["steps"]] == [
         "check",
         "lock",
@@ -155,7 +155,7 @@ def test_a_dry_run_shows_each_table_and_changes_nothing(
     before = _checksums(provisioned)
     code, out, err = _cli(provisioned, capsys, "refresh", "demo", "--dry-run", "--json")
     assert code == 0, err
-    plan = json.loads(out)
+    plan = json.loads(out)["data"]
     actions = {line["table"]: line["action"] for line in plan["tables"]}
     assert actions["activity_log"] == "truncate" and actions["settings"] == "copy"
     assert actions["users"] == "sanitize name: fake_name, email: fake_email"

@@ -125,7 +125,7 @@ def test_staging_beside_production_has_its_own_database_and_a_refresh_leaves_pro
     code, out, err = _cli(twin, capsys, "refresh", "twin", "--yes", "--json")
 
     assert code == 0, err
-    assert json.loads(out)["ok"]
+    assert json.loads(out)["data"]["ok"]
     # Both productions on the server are byte for byte what they were.
     assert {db: _root(twin, CHECKSUM.format(db=db)) for db in ("twin", "demo")} == before
     staging_name = _root(

@@ -72,7 +72,7 @@ def test_a_refresh_copies_tables_named_like_sql_and_runs_none_of_it(
         # First what a name spliced into SQL would have done, then the refresh's own word.
         assert _has_mysql_database(odd_tables, "staging"), f"after the {attempt} refresh"
         assert code == 0, f"{attempt} refresh: {err[-800:]}"
-        verify = next(s for s in json.loads(out)["steps"] if s["name"] == "verify")
+        verify = next(s for s in json.loads(out)["data"]["steps"] if s["name"] == "verify")
         assert "counts match" in json.dumps(verify), verify
         for table, rows in ODD_TABLES.items():
             assert _rows(odd_tables, "staging", table) == rows, (attempt, table)

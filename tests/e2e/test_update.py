@@ -87,7 +87,7 @@ def test_check_proposes_the_newer_build_with_its_security_notes(
 ) -> None:
     old, new = builds
     code, out, _ = _cli(provisioned, capsys, "update", "minor", "demo", "--check", "--json")
-    found = json.loads(out)
+    found = json.loads(out)["data"]
     assert code == 100 and found["available"] and found["kind"] == "minor"
     assert (found["pinned"], found["offered"]) == (old, new)
     assert found["security"], "the changelog between the two builds has entries"
@@ -211,7 +211,7 @@ def test_a_run_killed_during_promotion_then_aborted_ends_on_the_old_build(
         assert code == 2 and "unfinished" in err  # a new run is refused until this one is settled
         code, out, err = _cli(provisioned, capsys, "update", "abort", "demo", "--yes", "--json")
     assert code == 0, err
-    assert json.loads(out)["state"] == "aborted"
+    assert json.loads(out)["data"]["state"] == "aborted"
     assert _served(provisioned, "production") == _upstream(old)
     assert _pinned(provisioned, "production") == old and _pinned(provisioned, "staging") == old
 
@@ -223,7 +223,7 @@ def test_a_run_killed_during_promotion_then_resumed_ends_updated(
     with _killed_during_promotion(provisioned):
         code, out, err = _cli(provisioned, capsys, "update", "resume", "demo", "--yes", "--json")
     assert code == 0, err
-    report = json.loads(out)
+    report = json.loads(out)["data"]
     assert report["state"] == "succeeded"
     assert [s["state"] for s in report["steps"]] == [str(StepState.DONE)] * len(workflow.STEPS)
     assert _served(provisioned, "production") == _upstream(new)
@@ -260,7 +260,7 @@ def test_a_minor_update_goes_through_with_production_serving_all_along(
         stop.set()
         loop.join()
     assert code == 0, err
-    report = json.loads(out)
+    report = json.loads(out)["data"]
     assert report["state"] == "succeeded" and (report["from_build"], report["to_build"]) == (
         old,
         new,
@@ -276,7 +276,7 @@ def test_a_minor_update_goes_through_with_production_serving_all_along(
         os.path.exists(p) for p in report["report_files"]
     )
     code, out, _ = _cli(provisioned, capsys, "update", "minor", "demo", "--yes", "--json")
-    assert code == 0 and json.loads(out)["state"] == "nothing to do"
+    assert code == 0 and json.loads(out)["data"]["state"] == "nothing to do"
     print(  # the figures for the closing note
         f"\nminor update: {requests} requests to production during the run, {len(failures)} failed; "
         + ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in report["steps"])

@@ -50,7 +50,7 @@ def test_the_cli_renders_every_host_and_fails(
     assert "shop-staging" in out and "shop-production" in out and "FAILED: " in out
     code, out, _ = run(capsys, "--root", str(repo), "ping", "shop", "--json")
     assert code == ExitCode.FAILED
-    assert [host["host"] for host in json.loads(out)["hosts"]] == [
+    assert [host["host"] for host in json.loads(out)["data"]["hosts"]] == [
         "shop-staging",
         "shop-production",
     ]

@@ -173,15 +173,16 @@ def _run_check(args: argparse.Namespace) -> int:
     # What was sent is a result, not progress: said without a terminal too (not under --nagios).
     for delivery in done.deliveries:
         print(f"  … alert {delivery}", file=sys.stderr)
+    code = output.exit_code(done.results)
     if args.json:
-        print_json(_json(done))
-    else:
-        print(output.table(done.results))
-        for line in _transition_lines(done.transitions):
-            print(line)
-        if done.history is None:
-            print("(not recorded: --no-history)")
-    return int(output.exit_code(done.results))
+        data = _json(done)
+        return print_json(args, data, code, status=str(data["status"]).lower())
+    print(output.table(done.results))
+    for line in _transition_lines(done.transitions):
+        print(line)
+    if done.history is None:
+        print("(not recorded: --no-history)")
+    return int(code)
 
 
 def _json(done: CheckRun) -> dict[str, Any]:
@@ -276,8 +277,7 @@ def _list(args: argparse.Namespace) -> int:
         # Checks that failed only because of an incident's check are listed under it.
         under = {i.id: history.consequences(i) for i in found}
     if args.json:
-        print_json([_incident_dict(i, under[i.id]) for i in found])
-        return int(ExitCode.OK)
+        return print_json(args, [_incident_dict(i, under[i.id]) for i in found])
     if not found:
         print(f"{project.name}: no {'incidents' if args.all else 'open incidents'}")
         return int(ExitCode.OK)
@@ -329,12 +329,11 @@ def _ack(args: argparse.Namespace) -> int:
         already = incident.acknowledged is not None
         incident = history.acknowledge(args.id, dt.datetime.now(dt.UTC))
     if args.json:
-        print_json(_incident_dict(incident))
-    else:
-        assert incident.acknowledged is not None
-        verb = "was already acknowledged" if already else "acknowledged"
-        print(
-            f"incident #{incident.id} ({incident.environment} {incident.check}) {verb} at "
-            f"{incident.acknowledged:%Y-%m-%d %H:%M} UTC"
-        )
+        return print_json(args, _incident_dict(incident))
+    assert incident.acknowledged is not None
+    verb = "was already acknowledged" if already else "acknowledged"
+    print(
+        f"incident #{incident.id} ({incident.environment} {incident.check}) {verb} at "
+        f"{incident.acknowledged:%Y-%m-%d %H:%M} UTC"
+    )
     return int(ExitCode.OK)

@@ -79,8 +79,7 @@ def _up(args: argparse.Namespace) -> int:
         find_workspace(args.root), args.project, args.path, say=console.say, tick=console.tick
     )
     if args.json:
-        print_json(result.to_dict())
-        return ExitCode.OK
+        return print_json(args, result.to_dict())
     print(f"{result.project} {LOCAL}: {result.url}")
     print(
         f"  PHP {result.php_served} (production's pin {result.php_build}); "
@@ -109,8 +108,7 @@ def _up(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     found = workflow.status(find_workspace(args.root), args.project)
     if args.json:
-        print_json([entry.to_dict() for entry in found])
-        return ExitCode.OK
+        return print_json(args, [entry.to_dict() for entry in found])
     if not found:
         print("no developer environments on this machine (upkeep dev up PROJECT)")
         return ExitCode.OK
@@ -159,8 +157,8 @@ def _down(args: argparse.Namespace) -> int:
     console = Console()
     result = workflow.down(find_workspace(args.root), args.project, say=console.say)
     if args.json:
-        print_json(result.to_dict())
-    elif result.removed:
+        return print_json(args, result.to_dict())
+    if result.removed:
         print(
             f"{result.project} {LOCAL}: removed ({len(result.removed)} things); "
             "the working copy is untouched"

@@ -29,13 +29,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _drift(args: argparse.Namespace) -> int:
     report = drift(find_workspace(args.root), args.project, say=progress)
-    if args.json:
-        print_json(report.to_dict())
-    else:
-        _print(report)
     if report.unreachable:
-        return ExitCode.USAGE
-    return ExitCode.OK if report.in_sync else ExitCode.FAILED
+        code = ExitCode.USAGE
+    else:
+        code = ExitCode.OK if report.in_sync else ExitCode.FAILED
+    if args.json:
+        return print_json(args, report.to_dict(), code, errors=report.unreachable)
+    _print(report)
+    return code
 
 
 def _print(report: DriftReport) -> None:

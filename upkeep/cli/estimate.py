@@ -19,7 +19,6 @@ scan start fast.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import re
 import sys
@@ -32,12 +31,10 @@ from upkeep.exitcodes import ExitCode
 from upkeep.workspace import Workspace, find_workspace
 
 if TYPE_CHECKING:
-    from upkeep.estimate.model import Estimate
     from upkeep.estimate.report import ReportHeader
     from upkeep.estimate.versions import PhpLine
     from upkeep.estimate.workflow import Request
 
-SUFFIX = {"md": ".md", "html": ".html", "json": ".json"}
 FULL_VERSION = re.compile(r"\s*(\d+)\.(\d+)\.\d+\s*")
 
 
@@ -173,102 +170,47 @@ def user_cache_dir() -> Path:
     return Path(base) / "upkeep" / "estimate"
 
 
-Targets = list[tuple[str, str]]  # (format, where to write it: a path, or "-" for stdout)
-
-
-def _targets(args: argparse.Namespace, workspace: Workspace | None, stem: str) -> Targets:
-    """Every report to write; empty when nothing was asked for."""
-    formats = ["md", "html", "json"] if args.format == "all" else [args.format]
-    output = args.output
-    if output == "-":
-        if args.json:
-            raise EstimateUsageError("--json already prints the JSON on stdout; drop --output -")
-        if len(formats) > 1:
-            raise EstimateUsageError("--output - (stdout) takes one --format (md, html or json)")
-        return [(formats[0], "-")]
-    stdout: Targets = [("json", "-")] if args.json else []
-    if (
-        output is not None
-        and len(formats) == 1
-        and not Path(output).is_dir()
-        and not output.endswith("/")
-    ):
-        return [*stdout, (formats[0], output)]
-    if output is not None:
-        directory = Path(output)
-    elif workspace is not None:
-        directory = workspace.reports / "estimate"
-    else:
-        return stdout  # --path without --output: nothing lands in the current directory
-    return [*stdout, *((fmt, str(directory / f"{stem}{SUFFIX[fmt]}")) for fmt in formats)]
-
-
 def report_header(request: Request, name: str) -> ReportHeader:
     """What the client's copy says about itself: whose, what, when, made by which upkeep."""
-    from upkeep import __version__
-    from upkeep.estimate.report import ReportHeader
+    from upkeep.estimate.report import ReportHeader, today
 
-    return ReportHeader(
-        project=name,
-        title=f"PHP {request.from_line} → {request.to_line} upgrade estimate for {name}",
-        date=_today(),
-        upkeep_version=__version__,
-    )
-
-
-def _today() -> str:
-    """Today, or the date reproducible builds fix with SOURCE_DATE_EPOCH."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
-    return dt.date.today().isoformat()
-
-
-def _write(estimate: Estimate, header: ReportHeader, targets: Targets) -> list[str]:
-    written = []
-    for fmt, target in targets:
-        if target == "-":
-            _render(estimate, header, fmt, sys.stdout)
-            continue
-        path = Path(target)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8") as stream:
-                _render(estimate, header, fmt, stream)
-        except OSError as error:
-            raise EstimateUsageError(
-                f"{target}: cannot write the report ({error.strerror})"
-            ) from None
-        written.append(target)
-    return written
-
-
-def _render(estimate: Estimate, header: ReportHeader, fmt: str, stream: TextIO) -> None:
-    from upkeep.estimate.report import RENDERERS, write_json
-
-    if fmt == "json":  # streamed: a large tree's JSON is never whole in memory
-        write_json(estimate, header, stream)
-    else:
-        stream.write(RENDERERS[fmt](estimate, header))
+    title = f"PHP {request.from_line} → {request.to_line} upgrade estimate for {name}"
+    return ReportHeader(project=name, title=title, date=today())
 
 
 def run(args: argparse.Namespace) -> int:
-    from upkeep.cli.output import progress
-    from upkeep.estimate.report import render_summary
+    from upkeep.cli.output import print_json, progress
     from upkeep.estimate.workflow import run_estimate
+    from upkeep.reports import estimate as estimate_report
+    from upkeep.reports.files import FORMATS, destinations, write_reports
 
     request, workspace, name = _request(args)
     stem = f"{name}-php{request.from_line}-to-{request.to_line}"
-    targets = _targets(args, workspace, stem)
+    wanted = destinations(
+        FORMATS,
+        None if args.format == "all" else args.format,
+        args.output,
+        workspace.reports / "estimate" if workspace is not None else None,
+        stem,
+        json_asked=args.json,
+    )
     progress(f"estimate: scanning {name} for PHP {request.from_line} → {request.to_line}")
     estimate = run_estimate(request)
-    written = _write(estimate, report_header(request, name), targets)
-    stream = sys.stderr if any(target == "-" for _, target in targets) else sys.stdout
-    print(render_summary(estimate), file=stream)
-    for target in written:
-        print(f"  report: {target}", file=stream)
-    if not targets:
+    header = report_header(request, name)
+
+    def render(fmt: str, stream: TextIO) -> None:
+        estimate_report.render(estimate, header, fmt, stream)
+
+    written = write_reports(wanted, render, sys.stdout)
+    aside = args.json or any(destination.to_stdout for destination in wanted)
+    stream = sys.stderr if aside else sys.stdout
+    print(estimate_report.render_summary(estimate), file=stream)
+    for path in written:
+        print(f"  report: {path}", file=stream)
+    if not wanted and not args.json:
         print(
             "  no report written: give --output DIR (Markdown, HTML, JSON) or --json", file=stream
         )
+    if args.json:
+        return print_json(args, estimate_report.to_data(estimate, header))
     return int(ExitCode.OK)

@@ -55,16 +55,18 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _check(args: argparse.Namespace) -> int:
     files = list(args.files) or named_like_inventories(find_workspace(args.root))
     problems = check_files(files)
+    code = ExitCode.USAGE if problems else ExitCode.OK
     if args.json:
-        print_json({"ok": not problems, "files": [display(f) for f in files], "problems": problems})
-    elif problems:
+        data = {"ok": not problems, "files": [display(f) for f in files], "problems": problems}
+        return print_json(args, data, code, errors=problems)
+    if problems:
         for line in problems:
             print(f"upkeep: {line}", file=sys.stderr)
     else:
         for note in _sharing_notes(files):
             print(f"note: {note}")
         print(f"ok: {len(files)} inventories")
-    return int(ExitCode.USAGE if problems else ExitCode.OK)
+    return int(code)
 
 
 def _sharing_notes(files: list[Path]) -> list[str]:
@@ -81,9 +83,8 @@ def _show(args: argparse.Namespace) -> int:
     project = load_project(workspace, args.project)
     view = as_dict(project, load_pins(workspace, project.name))
     if args.json:
-        print_json(view)
-    else:
-        print("\n".join(render_text(view)))
+        return print_json(args, view)
+    print("\n".join(render_text(view)))
     return int(ExitCode.OK)
 
 

@@ -42,29 +42,28 @@ def _up(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
     report = lab.up(lab.LabSpec.from_env(), workspace, say=progress)
     if args.json:
-        print_json(report.to_dict())
-    else:
-        if not report.actions:
-            print(f"lab {report.name}: already up, nothing to do")
-        _print_hosts(report)
-        print(f"inventory: {report.inventory}   ({report.seconds:.1f} s)")
+        return print_json(args, report.to_dict())
+    if not report.actions:
+        print(f"lab {report.name}: already up, nothing to do")
+    _print_hosts(report)
+    print(f"inventory: {report.inventory}   ({report.seconds:.1f} s)")
     return ExitCode.OK
 
 
 def _status(args: argparse.Namespace) -> int:
     report = lab.status(lab.LabSpec.from_env())
+    code = ExitCode.OK if report.healthy else ExitCode.FAILED
     if args.json:
-        print_json(report.to_dict())
-    else:
-        _print_hosts(report)
-    return ExitCode.OK if report.healthy else ExitCode.FAILED
+        return print_json(args, report.to_dict(), code)
+    _print_hosts(report)
+    return code
 
 
 def _down(args: argparse.Namespace) -> int:
     report = lab.down(lab.LabSpec.from_env(), purge=args.purge, say=progress)
     if args.json:
-        print_json(report.to_dict())
-    elif not report.actions:
+        return print_json(args, report.to_dict())
+    if not report.actions:
         print(f"lab {report.name}: nothing to remove")
     else:
         print(f"lab {report.name}: removed ({len(report.actions)} items, {report.seconds:.1f} s)")

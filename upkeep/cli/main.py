@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import NoReturn
 
 from upkeep import __version__, progress
+from upkeep.cli.output import print_error, print_json
 from upkeep.errors import UpkeepError
 from upkeep.exitcodes import ExitCode
 
@@ -35,11 +37,32 @@ COMMANDS = (
 )
 
 
+class UsageExit(SystemExit):
+    """argparse refused the command line: exit USAGE, the line already on stderr."""
+
+    def __init__(self, message: str, command: str) -> None:
+        super().__init__(int(ExitCode.USAGE))
+        self.message = message
+        self.command = command  # as far as it was read, e.g. "update minor"
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors exit with our USAGE code and one line."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(ExitCode.USAGE, f"upkeep: error: {message} (see {self.prog} --help)\n")
+    def error(self, message: str) -> NoReturn:
+        line = f"{message} (see {self.prog} --help)"
+        sys.stderr.write(f"upkeep: error: {line}\n")
+        raise UsageExit(line, self.prog.removeprefix("upkeep").strip())
+
+
+def leaf_commands(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """Every runnable command under ``parser``, as typed after ``upkeep`` (``update minor``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):  # aliases map to one parser
+                yield from leaf_commands(sub)
+            return
+    yield parser.prog.removeprefix("upkeep").strip(), parser
 
 
 def _only_module(argv: Sequence[str]) -> str | None:
@@ -85,21 +108,34 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     commands.required = True
     for name in (only,) if only else COMMANDS:
         importlib.import_module(name).register(commands)
+    for command, leaf in leaf_commands(parser):
+        leaf.set_defaults(command_name=command)  # what a --json envelope names
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_only_module(arguments))
-    args = parser.parse_args(arguments)
+    try:
+        args = parser.parse_args(arguments)
+    except UsageExit as refused:
+        if "--json" in arguments:  # asked for JSON: the refusal comes as an envelope too
+            print_json(
+                argparse.Namespace(command_name=refused.command),
+                None,
+                ExitCode.USAGE,
+                errors=[refused.message],
+            )
+        raise
     try:
         # A Nagios plugin's output is its status line alone: monitoring systems that
         # merge the streams read the first line they get as the status.
         progress.configure(args.progress, muted=getattr(args, "nagios", False))
         code = args.handler(args)
     except UpkeepError as error:
-        for line in error.lines():
-            print(f"upkeep: {line}", file=sys.stderr)
+        print_error(error)
+        if getattr(args, "json", False):  # the same lines, in the envelope, on stdout
+            return print_json(args, None, error.exit_code, errors=error.lines())
         return int(error.exit_code)
     except KeyboardInterrupt:
         print("upkeep: interrupted", file=sys.stderr)

@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
-import json
+import argparse
 import sys
+from collections.abc import Sequence
 from typing import Any
 
+from upkeep.errors import UpkeepError
+from upkeep.exitcodes import ExitCode
 from upkeep.progress import muted, wanted
+from upkeep.reports.envelope import chunks, envelope
 from upkeep.reports.text import table
 
-__all__ = ["notice", "print_json", "progress", "table"]
+__all__ = ["command_of", "notice", "print_error", "print_json", "progress", "table"]
 
 
-def print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2, sort_keys=False, default=str)
-    sys.stdout.write("\n")
+def print_json(
+    args: argparse.Namespace,
+    data: Any,
+    exit_code: int = ExitCode.OK,
+    *,
+    status: str | None = None,
+    errors: Sequence[str] = (),
+) -> int:
+    """``data`` in the ``--json`` envelope (upkeep.reports.envelope) on stdout; ``exit_code``.
+
+    Every ``--json`` output goes through here, so each carries the same envelope.
+    """
+    wrapped = envelope(command_of(args), exit_code, data, status=status, errors=errors)
+    for chunk in chunks(wrapped):
+        sys.stdout.write(chunk)
+    return int(exit_code)
+
+
+def print_error(error: UpkeepError) -> None:
+    """An error's lines on stderr, each after ``upkeep:``, as every command says them."""
+    for line in error.lines():
+        print(f"upkeep: {line}", file=sys.stderr)
+
+
+def command_of(args: argparse.Namespace) -> str:
+    """The command as typed after ``upkeep`` (``update minor``), as ``main`` names it."""
+    return str(getattr(args, "command_name", None) or getattr(args, "command", "") or "")
 
 
 def progress(message: str) -> None:

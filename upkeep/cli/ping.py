@@ -26,11 +26,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _ping(args: argparse.Namespace) -> int:
     result = ping(load_project(find_workspace(args.root), args.project), args.environment)
+    code = ExitCode.OK if result.ok else ExitCode.FAILED
     if args.json:
-        print_json(result.to_dict())
-    else:
-        print(_table(result))
-    return ExitCode.OK if result.ok else ExitCode.FAILED
+        errors = [f"{reply.host}: {reply.error}" for reply in result.hosts if not reply.ok]
+        return print_json(args, result.to_dict(), code, errors=errors)
+    print(_table(result))
+    return code
 
 
 def _table(result: PingResult) -> str:

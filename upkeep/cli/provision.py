@@ -62,11 +62,11 @@ def _provision(args: argparse.Namespace) -> int:
         say=console.say,
         tick=console.tick,  # each operation: redrawn on a terminal, now and then in a log
     )
+    code = ExitCode.OK if result.ok else ExitCode.FAILED
     if args.json:
-        print_json(result.to_dict())
-    else:
-        _print(result)
-    return ExitCode.OK if result.ok else ExitCode.FAILED
+        return print_json(args, result.to_dict(), code, errors=result.run.problems)
+    _print(result)
+    return code
 
 
 LISTED = 20  # changed operations shown one by one; more are counted per task

@@ -5,20 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from upkeep.cli.output import print_json, table
+from upkeep.cli.output import print_error, print_json, table
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.progress import Console
-from upkeep.refresh import report as report_files
-from upkeep.refresh.workflow import (
-    RefreshFailed,
-    RefreshPlan,
-    RefreshReport,
-    plan,
-    refresh,
-    restore,
-)
-from upkeep.workspace import Workspace, find_workspace
+from upkeep.refresh.publish import Published, publish
+from upkeep.refresh.workflow import RefreshFailed, RefreshPlan, plan, refresh, restore
+from upkeep.workspace import find_workspace
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -88,16 +81,15 @@ def _refresh(args: argparse.Namespace) -> int:
         _confirm(args, f"Put {args.project} {args.target} back as {args.restore} holds it?")
         done = restore(workspace, args.project, args.target, args.restore, say=console.say)
         if args.json:
-            print_json({"project": args.project, "target": args.target, "restored": done})
-        else:
-            print(done)
+            restored = {"project": args.project, "target": args.target, "restored": done}
+            return print_json(args, restored)
+        print(done)
         return ExitCode.OK
     if args.dry_run:
         result = plan(workspace, args.project, say=console.say, **options)
         if args.json:
-            print_json(result.to_dict())
-        else:
-            _print_plan(result)
+            return print_json(args, result.to_dict())
+        _print_plan(result)
         return ExitCode.OK
     _confirm(args)
     try:
@@ -110,10 +102,8 @@ def _refresh(args: argparse.Namespace) -> int:
             **options,
         )
     except RefreshFailed as failed:
-        _finish(workspace, failed.report, args.json)
-        raise
-    _finish(workspace, report, args.json)
-    return ExitCode.OK
+        return _finish(args, publish(workspace, failed.report), failed)
+    return _finish(args, publish(workspace, report))
 
 
 def _confirm(args: argparse.Namespace, question: str | None = None) -> None:
@@ -130,22 +120,23 @@ def _confirm(args: argparse.Namespace, question: str | None = None) -> None:
         raise UsageError("refresh not confirmed: nothing changed")
 
 
-def _finish(workspace: Workspace, report: RefreshReport, as_json: bool) -> None:
-    paths = report_files.write(report, workspace.reports / "refresh")
-    if as_json:
-        counts = report_files.row_counts(report)
-        print_json(
-            {
-                **report.to_dict(),
-                "row_counts": counts.to_dict(report.source, report.target) if counts else None,
-                "report_files": [str(p) for p in paths],
-            }
-        )
-        return
-    rows = [(step.name, f"{step.seconds:.1f} s", step.detail) for step in report.steps]
-    print(table(("step", "took", "what happened"), rows))
-    state = "refreshed" if report.ok else "NOT refreshed"
-    print(f"{report.project} {report.target} {state} from {report.source}; report: {paths[1]}")
+def _finish(
+    args: argparse.Namespace, published: Published, failed: RefreshFailed | None = None
+) -> int:
+    """The run and where its report went; a failure said on stderr too, with its exit code."""
+    code = failed.exit_code if failed else ExitCode.OK
+    if args.json:
+        print_json(args, published.to_dict(), code, errors=failed.lines() if failed else ())
+    else:
+        report = published.report
+        rows = [(step.name, f"{step.seconds:.1f} s", step.detail) for step in report.steps]
+        print(table(("step", "took", "what happened"), rows))
+        state = "refreshed" if report.ok else "NOT refreshed"
+        where = published.files[1]
+        print(f"{report.project} {report.target} {state} from {report.source}; report: {where}")
+    if failed:
+        print_error(failed)
+    return int(code)
 
 
 def _print_plan(result: RefreshPlan) -> None:

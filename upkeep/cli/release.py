@@ -58,27 +58,24 @@ def _deploy(args: argparse.Namespace) -> int:
         say=console.say,
         tick=console.tick,
     )
+    code = ExitCode.OK if result.ok else ExitCode.FAILED
     if args.json:
-        print_json(result.to_dict())
-    else:
-        for outcome in result.environments:
-            print(
-                f"{result.project} {outcome.environment}: {args.ref} = {str(outcome.commit)[:10]}"
-            )
-        if result.pins_commit:
-            print(f"pins committed: {result.pins_commit[:10]}")
-    return ExitCode.OK if result.ok else ExitCode.FAILED
+        return print_json(args, result.to_dict(), code, errors=result.run.problems)
+    for outcome in result.environments:
+        print(f"{result.project} {outcome.environment}: {args.ref} = {str(outcome.commit)[:10]}")
+    if result.pins_commit:
+        print(f"pins committed: {result.pins_commit[:10]}")
+    return code
 
 
 def _rollback(args: argparse.Namespace) -> int:
     result = rollback(find_workspace(args.root), args.project, args.environment, say=progress)
     if args.json:
-        print_json(result.to_dict())
-    else:
-        print(
-            f"{result.project} {result.environment}: release {result.from_release} -> "
-            f"{result.to_release} ({result.commit[:10]})"
-        )
-        if result.pins_commit:
-            print(f"pins committed: {result.pins_commit[:10]}")
+        return print_json(args, result.to_dict())
+    print(
+        f"{result.project} {result.environment}: release {result.from_release} -> "
+        f"{result.to_release} ({result.commit[:10]})"
+    )
+    if result.pins_commit:
+        print(f"pins committed: {result.pins_commit[:10]}")
     return ExitCode.OK

@@ -113,9 +113,8 @@ def _schedule(args: argparse.Namespace) -> int:
     outcomes = sync(output, plan.files, possible_names(plan.schedule.project), args.dry_run)
     steps = install_steps(plan, _shown(output))
     if args.json:
-        print_json(_as_dict(plan, outcomes, steps, output, args.dry_run))
-    else:
-        _print(plan, outcomes, steps, output, args.dry_run)
+        return print_json(args, _as_dict(plan, outcomes, steps, output, args.dry_run))
+    _print(plan, outcomes, steps, output, args.dry_run)
     return ExitCode.OK
 
 

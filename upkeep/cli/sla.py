@@ -13,12 +13,12 @@ from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import load_project
 from upkeep.monitor.history import History, default_path
+from upkeep.reports.files import FORMATS, STDOUT, destinations, write_reports
+from upkeep.reports.sla import human, render
 from upkeep.sla.availability import percent_text
-from upkeep.sla.monthly import current_month, monthly_report, report_path, write
-from upkeep.sla.report import FORMATS, SlaReport, human, render
+from upkeep.sla.monthly import current_month, file_stem, monthly_report
+from upkeep.sla.report import SlaReport
 from upkeep.workspace import find_workspace
-
-STDOUT = "-"  # --output -: the report on stdout
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,7 +64,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _report(args: argparse.Namespace) -> int:
-    to_stdout = _stdout_asked(args)  # before any reading: bad usage changes nothing
+    if args.output == STDOUT:  # refused before any reading: bad usage changes nothing
+        destinations(FORMATS, args.format, STDOUT, None, "", json_asked=args.json)
     workspace = find_workspace(args.root)
     project = load_project(workspace, args.project)
     now = dt.datetime.now(dt.UTC)
@@ -77,41 +78,20 @@ def _report(args: argparse.Namespace) -> int:
             report = monthly_report(project, month, history, now)
     else:
         report = monthly_report(project, month, None, now)
-    if to_stdout:
-        sys.stdout.write(render(report, args.format))
-        _print_summary(project.name, report, sys.stderr)
-        return int(ExitCode.OK)
-    output = Path(args.output) if args.output is not None else None
-    chosen = args.format
-    if chosen is None and output is not None and output.suffix[1:] in FORMATS:
-        chosen = output.suffix[1:]  # --output report.html: that one file
-    formats = [chosen] if chosen else list(FORMATS)
-    if output is not None and chosen:
-        targets = {chosen: output}
-    else:
-        directory = output or workspace.reports / "sla"
-        if directory.exists() and not directory.is_dir():
-            raise UsageError(f"{directory}: not a directory (with --format, --output is a file)")
-        targets = {fmt: report_path(directory, project.name, report.month, fmt) for fmt in formats}
-    written = write(report, targets)
+    stem = file_stem(project.name, report.month)
+    wanted = destinations(
+        FORMATS, args.format, args.output, workspace.reports / "sla", stem, json_asked=args.json
+    )
+    written = write_reports(wanted, lambda fmt, out: out.write(render(report, fmt)), sys.stdout)
     if args.json:
-        print_json({**report.to_dict(), "report_files": [str(p) for p in written]})
+        return print_json(args, {**report.to_dict(), "report_files": [str(p) for p in written]})
+    if any(destination.to_stdout for destination in wanted):  # the summary then goes aside
+        _print_summary(project.name, report, sys.stderr)
         return int(ExitCode.OK)
     _print_summary(project.name, report, sys.stdout)
     for written_path in written:
         print(f"report: {written_path}")
     return int(ExitCode.OK)
-
-
-def _stdout_asked(args: argparse.Namespace) -> bool:
-    """``--output -``: the one report on stdout; refused (exit 2) when that cannot be one text."""
-    if args.output != STDOUT:
-        return False
-    if args.format is None:
-        raise UsageError("--output - (stdout) takes one format: add --format md, html or json")
-    if args.json:
-        raise UsageError("--output - and --json both print on stdout; choose one")
-    return True
 
 
 def _print_summary(name: str, report: SlaReport, stream: TextIO) -> None:

@@ -8,14 +8,13 @@ import sys
 from upkeep.cli.output import notice, print_json, table
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import load_project
 from upkeep.locks import Liveness, LockStatus
 from upkeep.progress import Console
 from upkeep.update import workflow
 from upkeep.update.journal import RunState
 from upkeep.update.proposal import UpdateCheck, check_for_update
-from upkeep.update.report import UpdateReport, notify, write
-from upkeep.workspace import Workspace, find_workspace
+from upkeep.update.publish import Published, publish
+from upkeep.workspace import find_workspace
 
 UPDATE_AVAILABLE = 100  # `--check` found an update (as `dnf check-update` says it)
 
@@ -81,16 +80,19 @@ def _minor(args: argparse.Namespace) -> int:
     console = Console()
     if args.check:
         found = check_for_update(workspace, args.project, say=console.say)
+        available = found.proposal.available
+        code = UPDATE_AVAILABLE if available else ExitCode.OK
         if args.json:
-            print_json(found.to_dict())
-        else:
-            _print_check(found)
-        return UPDATE_AVAILABLE if found.proposal.available else ExitCode.OK
+            return print_json(
+                args, found.to_dict(), code, status="available" if available else "ok"
+            )
+        _print_check(found)
+        return code
     _confirm(args, "update PHP on staging and then production")
     report = workflow.minor(
         workspace, args.project, say=console.say, tick=console.tick, shared_host=args.shared_host
     )
-    return _finish(workspace, report, args.json)
+    return _finish(args, publish(workspace, report))
 
 
 def _resume(args: argparse.Namespace) -> int:
@@ -98,7 +100,7 @@ def _resume(args: argparse.Namespace) -> int:
     _confirm(args, "resume the update (production may change)")
     console = Console()
     report = workflow.resume(workspace, args.project, say=console.say, tick=console.tick)
-    return _finish(workspace, report, args.json)
+    return _finish(args, publish(workspace, report))
 
 
 def _abort(args: argparse.Namespace) -> int:
@@ -106,9 +108,9 @@ def _abort(args: argparse.Namespace) -> int:
     _confirm(args, "put staging and production back on the old PHP build")
     console = Console()
     report = workflow.abort(workspace, args.project, say=console.say, tick=console.tick)
-    _finish(workspace, report, args.json)
     # Asked to undo, and undone: success. FAILED means something could not be put back.
-    return ExitCode.OK if report.state is RunState.ABORTED else ExitCode.FAILED
+    code = ExitCode.OK if report.state is RunState.ABORTED else ExitCode.FAILED
+    return _finish(args, publish(workspace, report), code)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -120,8 +122,7 @@ def _status(args: argparse.Namespace) -> int:
         data = journal.to_dict() if journal else None
         if data is not None and unfinished:
             data["holder"] = _holder_dict(lock)
-        print_json(data)
-        return ExitCode.OK
+        return print_json(args, data)
     if journal is None:
         print(f"{args.project}: no update has run")
         return ExitCode.OK
@@ -169,31 +170,33 @@ def _confirm(args: argparse.Namespace, what: str) -> None:
         raise UsageError("not confirmed: nothing changed")
 
 
-def _finish(workspace: Workspace, report: UpdateReport, as_json: bool) -> int:
-    paths = write(report, workspace.reports / "update") if report.steps else []
-    if report.steps:  # a run happened: tell the people the inventory names
-        settings = load_project(workspace, report.project).notify
-        for delivery in notify(report, settings):
-            state = "sent" if delivery.ok else "NOT sent"
-            notice(f"report {state} by {delivery.channel} to {delivery.target}: {delivery.detail}")
-    if as_json:
-        print_json({**report.to_dict(), "report_files": [str(p) for p in paths]})
-    else:
-        print(
-            f"{report.project}: {report.state}: PHP {report.from_build}"
-            + (f" → {report.to_build}" if report.to_build != report.from_build else "")
+def _finish(args: argparse.Namespace, published: Published, code: int | None = None) -> int:
+    """Where the report went, then the run; ``code`` by default: whether it succeeded."""
+    report = published.report
+    if code is None:
+        code = ExitCode.OK if report.ok else ExitCode.FAILED
+    for delivery in published.deliveries:
+        state = "sent" if delivery.ok else "NOT sent"
+        notice(f"report {state} by {delivery.channel} to {delivery.target}: {delivery.detail}")
+    if args.json:
+        return print_json(
+            args, published.to_dict(), code, errors=[report.error] if report.error else ()
         )
-        if report.error:
-            print(f"why: {report.error}")
-        rows = [
-            (s.name, s.state, f"{s.seconds:.1f} s" if s.seconds is not None else "", s.detail)
-            for s in report.steps
-        ]
-        if rows:
-            print(table(("step", "state", "took", "what happened"), rows))
-        if paths:
-            print(f"report: {paths[1]} (also .html, .json)")
-    return ExitCode.OK if report.ok else ExitCode.FAILED
+    print(
+        f"{report.project}: {report.state}: PHP {report.from_build}"
+        + (f" → {report.to_build}" if report.to_build != report.from_build else "")
+    )
+    if report.error:
+        print(f"why: {report.error}")
+    rows = [
+        (s.name, s.state, f"{s.seconds:.1f} s" if s.seconds is not None else "", s.detail)
+        for s in report.steps
+    ]
+    if rows:
+        print(table(("step", "state", "took", "what happened"), rows))
+    if published.files:
+        print(f"report: {published.files[1]} (also .html, .json)")
+    return int(code)
 
 
 def _print_check(found: UpdateCheck) -> None:

@@ -1,24 +1,23 @@
-"""A refresh's report, as files beside the others: JSON for machines, Markdown for people.
+"""A refresh's row counts, the values its report shows (upkeep.reports.refresh writes it).
 
-Its row counts add up: one table of, per table, the rows in the source's dump,
-the rows a truncate rule emptied and the rows on the target after the refresh,
-a totals row, and a sentence that checks copied + emptied = dumped and
-counted after = copied (``row_counts``).
+They add up: one table of, per table, the rows in the source's dump, the rows
+a truncate rule emptied and the rows on the target after the refresh, a totals
+row, and a sentence that checks copied + emptied = dumped and counted after =
+copied (``row_counts``).
 
->>> paths = write(report, workspace.reports / "refresh")   # doctest: +SKIP
+    >>> counts = RowCounts((TableRows("users", 200, False, 200),), dumped=200)
+    >>> counts.adds_up, counts.to_dict("production", "staging")["totals"]["copied"]
+    (True, 200)
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from upkeep.refresh.workflow import RefreshReport
-from upkeep.templating import render
+if TYPE_CHECKING:
+    from upkeep.refresh.workflow import RefreshReport
 
 
 @dataclass(frozen=True)
@@ -117,17 +116,3 @@ def row_counts(report: RefreshReport) -> RowCounts | None:
         dumped[unknown[0]] = total - sum(dumped.values())
     tables = tuple(TableRows(t, dumped.get(t), t in emptied, report.rows.get(t, 0)) for t in names)
     return RowCounts(tables, total)
-
-
-def write(report: RefreshReport, directory: Path, now: dt.datetime | None = None) -> list[Path]:
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
-    base = directory / f"{report.project}-{report.target}-{stamp}"
-    directory.mkdir(parents=True, exist_ok=True)
-    counts = row_counts(report)
-    as_json = base.with_suffix(".json")
-    data = report.to_dict()
-    data["row_counts"] = counts.to_dict(report.source, report.target) if counts else None
-    as_json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    as_markdown = base.with_suffix(".md")
-    as_markdown.write_text(render("reports/refresh.md.j2", report=report, counts=counts))
-    return [as_json, as_markdown]

@@ -7,18 +7,17 @@ errors in the log) is listed with its deadlines but costs no downtime.
 Only time production's results watched is vouched for
 (upkeep.sla.availability.observations, each result for at most twice the
 month's usual spacing of results); without a history none was.
+upkeep.reports.sla renders the report; ``file_stem`` names its files.
 
-    >>> report_path(Path("reports/sla"), "demo", "2026-11", "html")
-    PosixPath('reports/sla/demo-2026-11.html')
+    >>> file_stem("demo", "2026-11")
+    'demo-2026-11'
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 
-from upkeep.atomic import write_atomic
 from upkeep.errors import UsageError
 from upkeep.inventory import Project
 from upkeep.inventory.maintenance import MaintenanceWindow
@@ -26,7 +25,7 @@ from upkeep.monitor import incidents as monitor
 from upkeep.monitor.history import History
 from upkeep.sla.availability import LONGEST_GAP, month_period, observation_gap, observations
 from upkeep.sla.incidents import Maintenance, SlaIncident
-from upkeep.sla.report import FORMATS, SlaReport, build_report, render
+from upkeep.sla.report import SlaReport, build_report
 
 ENVIRONMENT = "production"
 
@@ -106,21 +105,6 @@ def _no_sla(project: Project) -> str:
     )
 
 
-def report_path(directory: Path, project: str, month: str, fmt: str) -> Path:
-    return directory / f"{project}-{month}.{fmt}"
-
-
-def write(report: SlaReport, paths: dict[str, Path]) -> list[Path]:
-    """Each format to its path (format -> path), each file replaced whole."""
-    written = []
-    for fmt, path in paths.items():
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown report format {fmt!r} (use md, html or json)")
-        text = render(report, fmt)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, text, mode=0o644)
-        except OSError as error:
-            raise UsageError(f"{path}: cannot write the report ({error.strerror})") from None
-        written.append(path)
-    return written
+def file_stem(project: str, month: str) -> str:
+    """The report files' name before the format: ``PROJECT-YYYY-MM``."""
+    return f"{project}-{month}"

@@ -1,4 +1,4 @@
-"""The client's report of an update: Markdown, HTML and JSON, from the run's journal.
+"""The client's report of an update, as a value made from the run's journal.
 
 What changed where and when, what production runs now, the window in which
 its PHP packages changed and what the smoke checks measured in it, the pins
@@ -6,24 +6,20 @@ commits, the security notes (applied, or what the update would have brought),
 and — when it failed — why and how everything was put back.
 
 Every sentence a client reads is made here, once, so the Markdown and the
-HTML say the same things and a template only lays them out.
+HTML (upkeep.reports.update) say the same things and a template only lays
+them out.
 
-    >>> paths = write(report, workspace.reports / "update")   # doctest: +SKIP
+    >>> report = report_of(journal, "www.demo.lab", (), None)   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from upkeep.inventory.notify import Notify
-from upkeep.notify import Delivery, send
 from upkeep.smoke import SmokeResult
-from upkeep.templating import render
 from upkeep.update.journal import Journal, RunState, parse_time
 from upkeep.update.proposal import UpdateCheck
 
@@ -325,31 +321,3 @@ def _step_line(
 ) -> StepLine:
     done, to_do = STEP_WORDS.get(name, (name.replace("_", " ").capitalize(),) * 2)
     return StepLine(name, state, started, seconds, detail, done if state == "done" else to_do)
-
-
-def write(report: UpdateReport, directory: Path) -> list[Path]:
-    """The three files, named by project and run; their paths (JSON, Markdown, HTML)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    base = directory / f"{report.project}-{report.run_id}"
-    paths = [base.with_suffix(".json"), base.with_suffix(".md"), base.with_suffix(".html")]
-    paths[0].write_text(json.dumps(report.to_dict(), indent=2) + "\n")
-    paths[1].write_text(render("reports/update.md.j2", report=report))
-    paths[2].write_text(render("reports/update.html.j2", report=report))
-    return paths
-
-
-def notify(report: UpdateReport, settings: Notify) -> list[Delivery]:
-    """The report to the project's ``notify:`` webhook (JSON) and mail (text and HTML).
-
-    Sending never fails the update: each delivery comes back as a value to show.
-    """
-    change = (  # ASCII: an arrow in a Subject comes back from some mailers with a space added
-        f"PHP {report.from_build} -> {report.to_build}"
-        if report.to_build != report.from_build
-        else f"PHP {report.from_build}"
-    )
-    subject = f"[upkeep] {report.site}: {report.state}, {change}"
-    payload = {"event": "update.minor", **report.to_dict()}
-    text = render("reports/update.md.j2", report=report)
-    html = render("reports/update.html.j2", report=report)
-    return send(settings, subject, text, payload, html)

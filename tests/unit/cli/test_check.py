@@ -55,7 +55,7 @@ def repo(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
 
 def check_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
     code, out, _ = run(capsys, "check", "shop", *args, "--json")
-    return code, json.loads(out)
+    return code, json.loads(out)["data"]
 
 
 # ---- a run against hosts that do not answer -----------------------------------------------
@@ -275,7 +275,7 @@ def test_acknowledging_an_incident_keeps_the_first_response(
     code, out, _ = run(
         capsys, "incident", "ack", "shop", str(number), "--history", str(history), "--json"
     )
-    first = json.loads(out)["acknowledged"]
+    first = json.loads(out)["data"]["acknowledged"]
     assert code == 0 and first
     code, out, _ = run(capsys, "incident", "ack", "shop", str(number), "--history", str(history))
     assert code == 0 and "was already acknowledged" in out
@@ -304,7 +304,7 @@ def test_the_sla_report_lists_productions_incidents(
         "--json",
     )
     assert code == 0
-    report = json.loads(out)
+    report = json.loads(out)["data"]
     health = next(i for i in report["incidents"] if i["check"] == "health")
     assert health["id"] == str(number) and health["priority"] == "P1"
     assert health["affects_availability"] and health["downtime_seconds"] > 0

@@ -155,7 +155,10 @@ def test_one_format_to_a_file(tmp_path: Path):
         (["demo", "--path", "{corpus}", "--from", "7.4", "--to", "8.2"], "not both"),
         (["--from", "7.4", "--to", "8.2"], "PROJECT"),
         (["--path", "{corpus}", "--from", "7.4", "--to", "8.2", "--jobs", "0"], "--jobs"),
-        (["--path", "{corpus}", "--from", "7.4", "--to", "8.2", "--output", "-"], "one --format"),
+        (
+            ["--path", "{corpus}", "--from", "7.4", "--to", "8.2", "--output", "-"],
+            "takes one format",
+        ),
         (
             ["--path", "{corpus}/syntax.php", "--from", "7.4", "--to", "8.2"],
             "not a directory (--path wants the checkout's directory, not one file)",
@@ -188,7 +191,7 @@ def test_json_prints_the_report_on_stdout_and_the_summary_on_stderr(
     argv = ["estimate", "--path", str(FIXTURES / "polyfill"), "--from", "7.4", "--to", "8.0"]
     assert run([*argv, "--json", "--no-cache"]) == ExitCode.OK
     captured = capsys.readouterr()
-    data = json.loads(captured.out)
+    data = json.loads(captured.out)["data"]
     assert data["findings"][0]["rule"] == "function.create-function"
     assert "Effort:" in captured.err and "Effort:" not in captured.out
     assert list(tmp_path.iterdir()) == []  # nothing written beside it
@@ -197,14 +200,14 @@ def test_json_prints_the_report_on_stdout_and_the_summary_on_stderr(
 def test_json_with_output_also_writes_the_other_reports(tmp_path: Path, capsys):
     argv = ["estimate", "--path", str(FIXTURES / "polyfill"), "--from", "7.4", "--to", "8.0"]
     assert run([*argv, "--json", "--output", str(tmp_path / "out")]) == ExitCode.OK
-    assert json.loads(capsys.readouterr().out)["to"] == "8.0"
+    assert json.loads(capsys.readouterr().out)["data"]["to"] == "8.0"
     assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".html", ".json", ".md"]
 
 
 def test_full_versions_are_read_as_their_line(capsys):
     argv = ["estimate", "--path", str(FIXTURES / "polyfill"), "--from", "7.4.33", "--to", "8.0.1"]
     assert run([*argv, "--json", "--no-cache"]) == ExitCode.OK
-    data = json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out)["data"]
     assert (data["from"], data["to"]) == ("7.4", "8.0")
 
 

@@ -51,7 +51,7 @@ def test_unreadable_files_are_listed(tmp_path: Path):
 
 
 def test_unreadable_files_appear_in_every_report(tmp_path: Path):
-    from upkeep.estimate.report import render_html, render_json, render_markdown
+    from upkeep.reports.estimate import render_html, render_json, render_markdown
 
     os.symlink(tmp_path / "gone.php", tmp_path / "dangling.php")
     estimate = run_estimate(request(tmp_path))

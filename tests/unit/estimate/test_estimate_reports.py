@@ -7,14 +7,14 @@ import re
 from pathlib import Path
 
 from tests.unit.estimate.conftest import FIXTURES, request
-from upkeep.estimate.report import (
-    ReportHeader,
+from upkeep.estimate.report import ReportHeader
+from upkeep.estimate.workflow import run_estimate
+from upkeep.reports.estimate import (
     render_html,
     render_json,
     render_markdown,
     to_data,
 )
-from upkeep.estimate.workflow import run_estimate
 
 
 def _render_all(estimate) -> tuple[str, str, str]:
@@ -159,7 +159,7 @@ def test_no_sentences_run_together(tmp_path: Path):
 def test_streamed_json_is_the_rendered_json(corpus_copy: Path):
     import io
 
-    from upkeep.estimate.report import write_json
+    from upkeep.reports.estimate import write_json
 
     estimate = run_estimate(request(corpus_copy, source="corpus"))
     stream = io.StringIO()

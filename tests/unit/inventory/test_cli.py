@@ -340,7 +340,7 @@ def test_check_json(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None
         "blog.yml",
     )
     assert main(["--root", str(workspace), "inventory", "check", "--json"]) == 2
-    result = json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out)["data"]
     assert result["ok"] is False
     assert result["files"] == ["inventories/blog.yml", "inventories/shop.yml"]
     assert len(result["problems"]) == 1
@@ -411,7 +411,7 @@ def test_show_json(
     monkeypatch.setenv("UPKEEP_SECRETS_FILE", str(workspace / "absent.yml"))
     monkeypatch.setenv("UPKEEP_STATE_DIR", str(workspace / "state"))
     assert main(["--root", str(workspace), "inventory", "show", "shop", "--json"]) == 0
-    view = json.loads(capsys.readouterr().out)
+    view = json.loads(capsys.readouterr().out)["data"]
     assert list(view["environments"]) == ["staging", "production"]
     assert view["environments"]["production"]["hosts"][0]["port"] == 2222
     assert view["environments"]["staging"]["ref"] == "main"

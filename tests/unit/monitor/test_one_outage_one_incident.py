@@ -169,7 +169,7 @@ def test_nginx_stopped_opens_one_incident_with_the_others_under_it(
 
     listing = json.loads(
         cli(capsys, "incident", "list", "shop", "--history", str(history), "--json")
-    )
+    )["data"]
     assert len(listing) == 1
     incident = listing[0]
     assert (incident["check"], incident["priority"], incident["summary"]) == (
@@ -253,7 +253,7 @@ def test_a_site_that_does_not_answer_is_named_in_words_with_the_tools_output_in_
     assert record(history, host_down(0), host_down(5)) == [("opened", "health", "P1")]
     [incident] = json.loads(
         cli(capsys, "incident", "list", "shop", "--history", str(history), "--json")
-    )
+    )["data"]
     assert incident["summary"] == "the site does not answer on /health.php"
     assert incident["details"] == ["no response: connection refused"]
     assert [c["check"] for c in incident["consequences"]] == [

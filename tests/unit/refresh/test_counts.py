@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from upkeep.refresh.report import write
 from upkeep.refresh.workflow import DataSummary, RefreshReport, StepRecord
+from upkeep.reports.refresh import write
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 STEPS = (StepRecord("database", 3.5, "1.2 MB dumped"),)

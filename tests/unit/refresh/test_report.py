@@ -6,8 +6,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from upkeep.refresh.report import write
 from upkeep.refresh.workflow import RefreshReport, StepRecord
+from upkeep.reports.refresh import write
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 

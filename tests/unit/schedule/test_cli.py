@@ -96,7 +96,9 @@ def test_second_run_changes_nothing(repo: Path, capsys: pytest.CaptureFixture[st
     before = snapshot(repo / "schedules" / "shop")
     code, out, _ = run(capsys, *args)
     assert code == 0
-    statuses = {Path(item["path"]).name: item["status"] for item in json.loads(out)["files"]}
+    statuses = {
+        Path(item["path"]).name: item["status"] for item in json.loads(out)["data"]["files"]
+    }
     assert set(statuses.values()) == {"unchanged"}
     assert set(statuses) == set(before)
     assert snapshot(repo / "schedules" / "shop") == before  # same texts, same mtimes
@@ -105,7 +107,7 @@ def test_second_run_changes_nothing(repo: Path, capsys: pytest.CaptureFixture[st
 def test_dry_run_writes_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "shop", "--dry-run", "--json")
     assert code == 0
-    result = json.loads(out)
+    result = json.loads(out)["data"]
     assert result["dry_run"] is True
     assert {item["status"] for item in result["files"]} == {"would write"}
     assert len(result["files"]) == 10
@@ -141,7 +143,7 @@ def test_json_holds_the_schedule_files_and_steps(
         "/srv/agency-ops",
     )
     assert code == 0
-    result = json.loads(out)
+    result = json.loads(out)["data"]
     schedule = result["schedule"]
     assert schedule["timezone"] == "America/New_York"
     assert (schedule["update"], schedule["refresh"], schedule["check_every"]) == (
@@ -171,7 +173,9 @@ def test_switching_a_job_off_removes_its_old_units(
     (folder / "notes.txt").write_text("mine\n")
     code, out, _ = run(capsys, "shop", "--no-refresh", "--json")
     assert code == 0
-    statuses = {Path(item["path"]).name: item["status"] for item in json.loads(out)["files"]}
+    statuses = {
+        Path(item["path"]).name: item["status"] for item in json.loads(out)["data"]["files"]
+    }
     assert statuses["upkeep-shop-refresh.service"] == "removed"
     assert statuses["upkeep-shop-refresh.timer"] == "removed"
     # The rest is rewritten: each header names the call that made it, now with --no-refresh.

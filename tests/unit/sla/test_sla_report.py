@@ -10,8 +10,9 @@ import pytest
 
 from tests.unit.sla.conftest import at, hours, policy
 from upkeep.errors import UsageError
+from upkeep.reports.sla import human, render
 from upkeep.sla.incidents import Maintenance, SlaIncident
-from upkeep.sla.report import SlaReport, build_report, human, render
+from upkeep.sla.report import SlaReport, build_report
 
 END_OF_NOV = at(2026, 12, 1, 8)
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from tests.unit.local_servers import SmtpServer, WebhookServer
 from upkeep.inventory.notify import Notify
+from upkeep.reports.update import write
 from upkeep.update.changelog import Entry
 from upkeep.update.journal import Journal, RunState
 from upkeep.update.packages import keep_debs_script, parse_installed, reinstall_script
 from upkeep.update.proposal import other_lines
-from upkeep.update.report import notify, report_of, write
+from upkeep.update.publish import notify
+from upkeep.update.report import report_of
 from upkeep.update.workflow import STEPS
 
 OLD, NEW = "8.2.32-1~deb12u1", "8.2.36-1~deb12u1"

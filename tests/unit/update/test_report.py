@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 
+from upkeep.reports.update import write
 from upkeep.update.journal import Journal, RunState
-from upkeep.update.report import report_of, write
+from upkeep.update.report import report_of
 from upkeep.update.workflow import STEPS
 
 OLD, NEW = "8.2.32-1~deb12u1", "8.2.36-1~deb12u1"
