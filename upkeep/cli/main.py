@@ -40,10 +40,9 @@ COMMANDS = (
 class UsageExit(SystemExit):
     """argparse refused the command line: exit USAGE, the line already on stderr."""
 
-    def __init__(self, message: str, command: str) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(int(ExitCode.USAGE))
         self.message = message
-        self.command = command  # as far as it was read, e.g. "update minor"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,7 +51,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         line = f"{message} (see {self.prog} --help)"
         sys.stderr.write(f"upkeep: error: {line}\n")
-        raise UsageExit(line, self.prog.removeprefix("upkeep").strip())
+        raise UsageExit(line)
 
 
 def leaf_commands(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.ArgumentParser]]:
@@ -65,6 +64,34 @@ def leaf_commands(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argpar
     yield parser.prog.removeprefix("upkeep").strip(), parser
 
 
+def _words(argv: Sequence[str]) -> list[str]:
+    """The words of ``argv`` that are not options (nor ``--root``'s directory)."""
+    words, found = iter(argv), []
+    for word in words:
+        if word == "--root":
+            next(words, None)
+        elif not word.startswith("-"):
+            found.append(word)
+    return found
+
+
+def typed_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str:
+    """As much of a command as ``argv`` names, e.g. ``update minor`` (``""``: none).
+
+    >>> typed_command(build_parser(), ["--root", "x", "update", "minor", "shop", "--bad"])
+    'update minor'
+    """
+    names = [name for name, _ in leaf_commands(parser)]
+    words = _words(argv)
+    typed = ""
+    for count in range(1, len(words) + 1):
+        candidate = " ".join(words[:count])
+        if not any(name == candidate or name.startswith(f"{candidate} ") for name in names):
+            break
+        typed = candidate
+    return typed
+
+
 def _only_module(argv: Sequence[str]) -> str | None:
     """The one command module ``argv`` needs, when its command is named like its module.
 
@@ -72,14 +99,11 @@ def _only_module(argv: Sequence[str]) -> str | None:
     the inventory model); a run needs only its own. ``None`` (help, a typo, a
     command named otherwise) loads them all, so usage and errors stay complete.
     """
-    words = iter(argv)
-    for word in words:
-        if word == "--root":
-            next(words, None)
-        elif not word.startswith("-"):
-            module = f"upkeep.cli.{word}"
-            return module if module in COMMANDS else None
-    return None
+    words = _words(argv)
+    if not words:
+        return None
+    module = f"upkeep.cli.{words[0]}"
+    return module if module in COMMANDS else None
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -121,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageExit as refused:
         if "--json" in arguments:  # asked for JSON: the refusal comes as an envelope too
             print_json(
-                argparse.Namespace(command_name=refused.command),
+                argparse.Namespace(command_name=typed_command(parser, arguments)),
                 None,
                 ExitCode.USAGE,
                 errors=[refused.message],
