@@ -21,8 +21,8 @@ from upkeep.exitcodes import ExitCode
 from upkeep.inventory import load_project
 from upkeep.monitor import nagios, output, prometheus
 from upkeep.monitor.history import History, default_path
-from upkeep.monitor.incidents import Consequence, Incident, Transition
-from upkeep.monitor.workflow import CheckRun, run_checks
+from upkeep.monitor.incidents import Consequence, Transition
+from upkeep.monitor.workflow import run_checks
 from upkeep.progress import Console
 from upkeep.workspace import find_workspace
 
@@ -175,7 +175,7 @@ def _run_check(args: argparse.Namespace) -> int:
         print(f"  … alert {delivery}", file=sys.stderr)
     code = output.exit_code(done.results)
     if args.json:
-        data = _json(done)
+        data = output.check_run_dict(done)
         return print_json(args, data, code, status=str(data["status"]).lower())
     print(output.table(done.results))
     for line in _transition_lines(done.transitions):
@@ -183,20 +183,6 @@ def _run_check(args: argparse.Namespace) -> int:
     if done.history is None:
         print("(not recorded: --no-history)")
     return int(code)
-
-
-def _json(done: CheckRun) -> dict[str, Any]:
-    return {
-        "project": done.project,
-        "environments": list(done.environments),
-        **output.report_dict(done.results),
-        "incidents": [_transition_dict(t) for t in done.transitions],
-        "alerts": [
-            {"channel": d.channel, "target": d.target, "ok": d.ok, "detail": d.detail}
-            for d in done.deliveries
-        ],
-        "history": str(done.history) if done.history else None,
-    }
 
 
 def _transition_lines(transitions: Sequence[Transition]) -> list[str]:
@@ -209,54 +195,6 @@ def _transition_lines(transitions: Sequence[Transition]) -> list[str]:
             f"({incident.priority.value}, {incident.worst.name}): {incident.summary}{muted}"
         )
     return lines
-
-
-def _transition_dict(t: Transition) -> dict[str, Any]:
-    return {
-        "change": t.change.value,
-        "in_maintenance": t.in_maintenance,
-        **_incident_dict(t.incident),
-    }
-
-
-def _when(moment: dt.datetime | None) -> str | None:
-    return moment.astimezone(dt.UTC).isoformat() if moment else None
-
-
-def _incident_dict(
-    incident: Incident, consequences: Sequence[Consequence] | None = None
-) -> dict[str, Any]:
-    """The incident as JSON; with ``consequences`` (from the history), those under it too."""
-    listed = {} if consequences is None else {"consequences": _consequence_dicts(consequences)}
-    return {
-        "id": incident.id,
-        "project": incident.project,
-        "environment": incident.environment,
-        "check": incident.check,
-        "priority": incident.priority.value,
-        "worst": incident.worst.name,
-        "summary": incident.summary,
-        "opened": _when(incident.opened),
-        "down_since": _when(incident.down_since),
-        "acknowledged": _when(incident.acknowledged),
-        "resolved": _when(incident.resolved),
-        "affects_availability": incident.affects_availability,
-        "details": list(incident.details),
-        **listed,
-    }
-
-
-def _consequence_dicts(consequences: Sequence[Consequence]) -> list[dict[str, Any]]:
-    return [
-        {
-            "check": c.check,
-            "worst": c.worst.name,
-            "first": _when(c.first),
-            "last": _when(c.last),
-            "summary": c.summary,
-        }
-        for c in consequences
-    ]
 
 
 def _open_history(args: argparse.Namespace) -> History:
@@ -277,7 +215,7 @@ def _list(args: argparse.Namespace) -> int:
         # Checks that failed only because of an incident's check are listed under it.
         under = {i.id: history.consequences(i) for i in found}
     if args.json:
-        return print_json(args, [_incident_dict(i, under[i.id]) for i in found])
+        return print_json(args, [output.incident_dict(i, under[i.id]) for i in found])
     if not found:
         print(f"{project.name}: no {'incidents' if args.all else 'open incidents'}")
         return int(ExitCode.OK)
@@ -329,7 +267,7 @@ def _ack(args: argparse.Namespace) -> int:
         already = incident.acknowledged is not None
         incident = history.acknowledge(args.id, dt.datetime.now(dt.UTC))
     if args.json:
-        return print_json(args, _incident_dict(incident))
+        return print_json(args, output.incident_dict(incident))
     assert incident.acknowledged is not None
     verb = "was already acknowledged" if already else "acknowledged"
     print(

@@ -1,4 +1,5 @@
-"""Check results for people (a table) and for programs (JSON-ready dicts).
+"""Check results, incidents and a check run for people (a table) and for programs
+(JSON-ready dicts).
 
 Nagios and Prometheus have their own modules (upkeep.monitor.nagios,
 upkeep.monitor.prometheus); all four render the same CheckResult values.
@@ -14,14 +15,19 @@ upkeep.monitor.prometheus); all four render the same CheckResult values.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from upkeep.monitor.evaluate import worst_status
+from upkeep.monitor.incidents import Consequence, Incident, Transition
 from upkeep.monitor.result import CheckResult, Metric, Status
 from upkeep.reports.text import table as _table
+
+if TYPE_CHECKING:
+    from upkeep.monitor.workflow import CheckRun
 
 
 def table(results: Sequence[CheckResult]) -> str:
@@ -89,6 +95,69 @@ def report_dict(results: Sequence[CheckResult]) -> dict[str, Any]:
         "counts": {status.name: counts.get(status, 0) for status in Status},
         "results": [result_dict(r) for r in results],
     }
+
+
+def check_run_dict(done: CheckRun) -> dict[str, Any]:
+    """A check run as JSON-ready values: its results, incidents changed and alerts sent."""
+    return {
+        "project": done.project,
+        "environments": list(done.environments),
+        **report_dict(done.results),
+        "incidents": [transition_dict(t) for t in done.transitions],
+        "alerts": [
+            {"channel": d.channel, "target": d.target, "ok": d.ok, "detail": d.detail}
+            for d in done.deliveries
+        ],
+        "history": str(done.history) if done.history else None,
+    }
+
+
+def transition_dict(t: Transition) -> dict[str, Any]:
+    return {
+        "change": t.change.value,
+        "in_maintenance": t.in_maintenance,
+        **incident_dict(t.incident),
+    }
+
+
+def _when(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.UTC).isoformat() if moment else None
+
+
+def incident_dict(
+    incident: Incident, consequences: Sequence[Consequence] | None = None
+) -> dict[str, Any]:
+    """The incident as JSON; with ``consequences`` (from the history), those under it too."""
+    listed = {} if consequences is None else {"consequences": _consequence_dicts(consequences)}
+    return {
+        "id": incident.id,
+        "project": incident.project,
+        "environment": incident.environment,
+        "check": incident.check,
+        "priority": incident.priority.value,
+        "worst": incident.worst.name,
+        "summary": incident.summary,
+        "opened": _when(incident.opened),
+        "down_since": _when(incident.down_since),
+        "acknowledged": _when(incident.acknowledged),
+        "resolved": _when(incident.resolved),
+        "affects_availability": incident.affects_availability,
+        "details": list(incident.details),
+        **listed,
+    }
+
+
+def _consequence_dicts(consequences: Sequence[Consequence]) -> list[dict[str, Any]]:
+    return [
+        {
+            "check": c.check,
+            "worst": c.worst.name,
+            "first": _when(c.first),
+            "last": _when(c.last),
+            "summary": c.summary,
+        }
+        for c in consequences
+    ]
 
 
 def _metric(metric: Metric) -> dict[str, Any]:
