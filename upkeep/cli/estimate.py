@@ -7,8 +7,10 @@ PROJECT mode writes its reports to ``<repository>/reports/estimate/`` (or
 ``--output``). ``--path`` mode scans any checkout and writes reports only
 where ``--output`` says, never into the current directory unasked; its scan
 cache lives in the user's cache directory (``$XDG_CACHE_HOME/upkeep``, else
-``~/.cache/upkeep``). ``--json`` prints the JSON report on stdout, like every
-other command's ``--json``; the summary and progress then go to stderr.
+``~/.cache/upkeep``). ``--json`` prints the JSON report on stdout, as the
+``data`` of the envelope every command's ``--json`` prints; the summary and
+progress then go to stderr. ``--format``/``--output`` follow the rule every
+report follows (upkeep.reports.files).
 Exit 0 when the estimate was made, 2 on bad input (nothing written).
 
 The scanner (tree-sitter), the report templates (jinja2) and the inventory
