@@ -6,11 +6,9 @@ upkeep.sla.report's ``SlaReport``; every text the templates show is made here.
 
     >>> from upkeep.inventory.sla import SlaPolicy
     >>> from upkeep.sla.report import build_report
+    >>> end = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     >>> policy = SlaPolicy.model_validate({"target": 99.5, "calendar": {"timezone": "UTC"}})
-    >>> now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-    >>> watched = [(dt.datetime(2026, 11, 1, tzinfo=dt.UTC), now)]
-    >>> report = build_report(policy, "demo", "2026-11", incidents=[], maintenance=[], now=now,
-    ...                       observed=watched)
+    >>> report = build_report(policy, "demo", "2026-11", [], [], now=end, observed=[])
     >>> render(report, "md").splitlines()[0]
     '# SLA report: demo, November 2026'
 """
