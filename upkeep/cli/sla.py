@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import TextIO
 
 from upkeep.cli.output import print_json
-from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import load_project
-from upkeep.monitor.history import History, default_path
 from upkeep.reports.files import FORMATS, STDOUT, destinations, write_reports
 from upkeep.reports.sla import human, render
 from upkeep.sla.availability import percent_text
-from upkeep.sla.monthly import current_month, file_stem, monthly_report
+from upkeep.sla.monthly import file_stem, report_from_history
 from upkeep.sla.report import SlaReport
 from upkeep.workspace import find_workspace
 
@@ -68,16 +66,7 @@ def _report(args: argparse.Namespace) -> int:
         destinations(FORMATS, args.format, STDOUT, None, "", json_asked=args.json)
     workspace = find_workspace(args.root)
     project = load_project(workspace, args.project)
-    now = dt.datetime.now(dt.UTC)
-    month = args.month or current_month(project, now)
-    path = args.history or default_path()
-    if args.history is not None and not path.exists():
-        raise UsageError(f"{path}: no such monitoring history (check the path)")
-    if path.exists():
-        with History(path) as history:
-            report = monthly_report(project, month, history, now)
-    else:
-        report = monthly_report(project, month, None, now)
+    report = report_from_history(project, args.month, args.history, dt.datetime.now(dt.UTC))
     stem = file_stem(project.name, report.month)
     wanted = destinations(
         FORMATS, args.format, args.output, workspace.reports / "sla", stem, json_asked=args.json

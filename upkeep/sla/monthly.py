@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 
 from upkeep.errors import UsageError
 from upkeep.inventory import Project
 from upkeep.inventory.maintenance import MaintenanceWindow
 from upkeep.monitor import incidents as monitor
-from upkeep.monitor.history import History
+from upkeep.monitor.history import History, default_path
 from upkeep.sla.availability import LONGEST_GAP, month_period, observation_gap, observations
 from upkeep.sla.incidents import Maintenance, SlaIncident
 from upkeep.sla.report import SlaReport, build_report
@@ -96,6 +97,21 @@ def monthly_report(
         observed=observations(moments, gap),
         observation_gap=gap,
     )
+
+
+def report_from_history(
+    project: Project, month: str | None, history_path: Path | None, now: dt.datetime
+) -> SlaReport:
+    """``project``'s SLA over ``month`` (None: this month) from the history at ``history_path``
+    (None: the one ``upkeep check`` keeps; none kept yet: no incidents recorded)."""
+    month = month or current_month(project, now)
+    path = history_path or default_path()
+    if history_path is not None and not path.exists():
+        raise UsageError(f"{path}: no such monitoring history (check the path)")
+    if not path.exists():
+        return monthly_report(project, month, None, now)
+    with History(path) as history:
+        return monthly_report(project, month, history, now)
 
 
 def _no_sla(project: Project) -> str:
