@@ -179,9 +179,8 @@ def _finish(args: argparse.Namespace, published: Published, code: int | None = N
         state = "sent" if delivery.ok else "NOT sent"
         notice(f"report {state} by {delivery.channel} to {delivery.target}: {delivery.detail}")
     if args.json:
-        return print_json(
-            args, published.to_dict(), code, errors=[report.error] if report.error else ()
-        )
+        failed = [report.error] if report.error and code != ExitCode.OK else []
+        return print_json(args, published.to_dict(), code, errors=failed)
     print(
         f"{report.project}: {report.state}: PHP {report.from_build}"
         + (f" → {report.to_build}" if report.to_build != report.from_build else "")
