@@ -10,8 +10,8 @@ Every command that writes reports decides the same way (``destinations``):
   ``--output``: each format as ``DIR/<stem>.<format>``, DIR being the command's
   place under ``reports/`` by default; no default place: nothing is written.
 
-A file is written whole or not at all (``write_atomically``): a temporary file
-beside it, then renamed over it.
+A file is written whole or not at all (``write_atomically``, through
+upkeep.atomic: a temporary file beside it, then renamed over it).
 
     >>> [(d.format, str(d.path)) for d in destinations(FORMATS, None, None, Path("reports/sla"),
     ...                                                 "demo-2026-11")]
@@ -25,13 +25,13 @@ beside it, then renamed over it.
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from upkeep.atomic import write_atomic
 from upkeep.errors import UsageError
 
 FORMATS = ("md", "html", "json")
@@ -110,24 +110,18 @@ def report_path(directory: Path, stem: str, fmt: str) -> Path:
 
 
 def write_atomically(path: Path, write: Callable[[TextIO], object] | str) -> Path:
-    """``path`` replaced whole by what ``write`` writes (or by that text); readable by all.
-
-    A path that cannot be written is bad input, said in one line (UsageError).
+    """``path`` replaced whole (upkeep.atomic) by that text, or by what ``write`` writes;
+    readable by all. A path that cannot be written is bad input, in one line (UsageError).
     """
     try:
+        if isinstance(write, str):
+            text = write
+        else:  # rendered whole first: the file is replaced at once, never half written
+            buffer = io.StringIO()
+            write(buffer)
+            text = buffer.getvalue()
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        write_atomic(path, text, mode=0o644)
     except OSError as error:
-        raise UsageError(f"{path}: cannot write the report ({error.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            if isinstance(write, str):
-                handle.write(write)
-            else:
-                write(handle)
-        os.chmod(temporary, 0o644)  # mkstemp makes it 0600; reports are read by others
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise UsageError(f"{path}: cannot write the report ({error.strerror})") from None
     return path
