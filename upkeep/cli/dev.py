@@ -9,7 +9,10 @@ import sys
 from upkeep.cli.output import print_json, table
 from upkeep.dev import workflow
 from upkeep.dev.environment import LOCAL
+from upkeep.dev.state import checked_project
 from upkeep.exitcodes import ExitCode
+from upkeep.inventory import load_project
+from upkeep.inventory.pins import load_pins
 from upkeep.progress import Console
 from upkeep.ssh import SSH_FAILED
 from upkeep.workspace import find_workspace
@@ -75,9 +78,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _up(args: argparse.Namespace) -> int:
     console = Console()
-    result = workflow.up(
-        find_workspace(args.root), args.project, args.path, say=console.say, tick=console.tick
-    )
+    workspace = find_workspace(args.root)
+    project = load_project(workspace, checked_project(args.project))
+    pins = load_pins(workspace, project.name)
+    result = workflow.up(workspace, project, pins, args.path, say=console.say, tick=console.tick)
     if args.json:
         return print_json(args, result.to_dict())
     print(f"{result.project} {LOCAL}: {result.url}")

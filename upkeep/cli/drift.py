@@ -8,6 +8,8 @@ from upkeep.cli.output import print_json, progress, table
 from upkeep.drift.compare import DriftReport
 from upkeep.drift.workflow import drift
 from upkeep.exitcodes import ExitCode
+from upkeep.inventory import load_project
+from upkeep.inventory.pins import load_pins
 from upkeep.workspace import find_workspace
 
 
@@ -28,7 +30,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _drift(args: argparse.Namespace) -> int:
-    report = drift(find_workspace(args.root), args.project, say=progress)
+    workspace = find_workspace(args.root)
+    project = load_project(workspace, args.project)
+    report = drift(project, load_pins(workspace, project.name), say=progress)
     if report.unreachable:
         code = ExitCode.USAGE
     else:

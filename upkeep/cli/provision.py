@@ -7,6 +7,7 @@ import argparse
 from upkeep.cli.output import print_json, table
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import load_project
+from upkeep.inventory.pins import load_pins
 from upkeep.progress import Console
 from upkeep.provision.workflow import ProvisionResult, provision
 from upkeep.runner import OpStatus
@@ -46,15 +47,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _provision(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
+    project = load_project(workspace, args.project)
     names = args.environment
     if names == ["all"]:
-        names = [str(name) for name in load_project(workspace, args.project).environments]
+        names = [str(name) for name in project.environments]
     dry = " (dry run)" if args.dry_run else ""
     console = Console()
     console.say(f"provisioning {args.project} {', '.join(names)}{dry}")
     result = provision(
         workspace,
-        args.project,
+        project,
+        load_pins(workspace, project.name),
         names,
         dry_run=args.dry_run,
         php_build=args.php_build,

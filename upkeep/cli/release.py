@@ -8,6 +8,7 @@ from upkeep.cli.output import print_json, progress
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import load_project
+from upkeep.inventory.pins import load_pins
 from upkeep.progress import Console
 from upkeep.provision.rollback import rollback
 from upkeep.provision.workflow import provision
@@ -41,8 +42,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _deploy(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
+    project = load_project(workspace, args.project)
     if args.ref is None:
-        project = load_project(workspace, args.project)
         refs = {project.environment(name).ref for name in args.environment}
         if len(refs) != 1:
             raise UsageError(
@@ -52,7 +53,8 @@ def _deploy(args: argparse.Namespace) -> int:
     console = Console()
     result = provision(
         workspace,
-        args.project,
+        project,
+        load_pins(workspace, project.name),
         args.environment,
         deploy_ref=args.ref,
         say=console.say,
@@ -69,7 +71,10 @@ def _deploy(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    result = rollback(find_workspace(args.root), args.project, args.environment, say=progress)
+    workspace = find_workspace(args.root)
+    project = load_project(workspace, args.project)
+    pins = load_pins(workspace, project.name)
+    result = rollback(workspace, project, pins, args.environment, say=progress)
     if args.json:
         return print_json(args, result.to_dict())
     print(

@@ -1,19 +1,21 @@
 """``upkeep dev up | status | shell | down``: a developer environment on this machine.
 
 ``up`` is a pipeline of named steps, each idempotent, so a second ``up``
-changes nothing and prints the same URL:
+changes nothing and prints the same URL (``up_pipeline`` lists them):
 
-check → engine and image → container (keys, ports, boot) → provision (the
-site deploy at production's pins, then the local extras) → seed the database
-(refresh from production: sanitized, URLs rewritten, verified) → answer (the
-health page over the published port, on production's PHP build)
+check → engine and image → container (keys, ports, boot) → lock → provision
+(the site deploy at production's pins, then the local extras) → seed the
+database (refresh from production: sanitized, URLs rewritten, verified) →
+answer (the health page over the published port, on production's PHP build)
 
 The database is seeded once per container: later ``up`` runs keep what the
 programmer did to it. ``down`` removes the container and the state, nothing
 else (never the working copy).
 
-    >>> result = up(workspace, "demo", "~/src/demo-site", say=print)   # doctest: +SKIP
-    >>> result.url                                                      # doctest: +SKIP
+    >>> up_pipeline().names()
+    ['check', 'image', 'container', 'lock', 'provision', 'database', 'answer']
+    >>> result = up(workspace, project, pins, "~/src/demo-site", say=print)  # doctest: +SKIP
+    >>> result.url                                                            # doctest: +SKIP
     'http://localhost:40123'
 """
 
@@ -76,7 +78,9 @@ from upkeep.inventory.pins import Pins, load_pins
 from upkeep.lab import engine, image
 from upkeep.lab.lab import ssh_open
 from upkeep.locks import Lock
+from upkeep.pipeline import Pipeline, Step
 from upkeep.progress import Tick
+from upkeep.provision.driving import run_raising
 from upkeep.refresh.workflow import refresh
 from upkeep.runner import OpStatus, Runner, Target
 from upkeep.ssh import ssh_options
@@ -84,6 +88,18 @@ from upkeep.versions import PhpBuild
 from upkeep.workspace import Workspace
 
 Say = Callable[[str], None]
+
+
+def up_pipeline() -> Pipeline[_Up]:
+    """``dev up`` as the list of its steps."""
+    return Pipeline(
+        "dev up",
+        # The local environment's lock lives in its container: what finds or makes the
+        # container comes before the lock, as checks (the first one alone changes nothing).
+        checks=(Step("check", _check), Step("image", _image), Step("container", _container)),
+        steps=(Step("provision", _provision), Step("database", _seed), Step("answer", _answer)),
+        locked=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -137,11 +153,11 @@ class _Up:
     """What the steps of ``up`` share while they run."""
 
     workspace: Workspace
-    project_name: str
+    project: Project
+    pins: Pins
     path: str | None
     say: Say
     tick: Tick
-    project: Project = field(init=False)
     paths: DevPaths = field(init=False)
     php_build: str = ""
     commit: str = ""
@@ -157,7 +173,6 @@ class _Up:
     seed: SeedSummary | None = None
     php_served: str = ""
     actions: list[str] = field(default_factory=list)
-    lock: Lock | None = None
 
     def did(self, action: str | None) -> None:
         if action:
@@ -172,7 +187,8 @@ class _Up:
 
 def up(
     workspace: Workspace,
-    project_name: str,
+    project: Project,
+    pins: Pins,
     path: str | None = None,
     *,
     say: Say = lambda _: None,
@@ -180,32 +196,17 @@ def up(
 ) -> DevUpResult:
     """Make (or find) the project's developer environment; what it is and what was done."""
     started = time.monotonic()
-    run = _Up(workspace, project_name, path, say, tick)
-    try:
-        for name, step in (
-            ("check", _check),
-            ("image", _image),
-            ("container", _container),
-            ("lock", _lock),
-            ("provision", _provision),
-            ("database", _seed),
-            ("answer", _answer),
-        ):
-            if step is not _check:  # the check is instant; its refusals are one line
-                say(f"{name} …")
-            step(run)
-    finally:
-        if run.lock is not None:
-            run.lock.release()
+    run = _Up(workspace, project, pins, path, say, tick)
+    run_raising(up_pipeline(), run, project.name, locks=lambda: [_lock(run)], say=say)
     state = run.current
     return DevUpResult(
-        project=run.project.name,
+        project=project.name,
         url=state.url,
         http_port=state.http_port,
         ssh_port=state.ssh_port,
         container=state.container,
         working_copy=state.working_copy,
-        mount=mount_path(run.project.name),
+        mount=mount_path(project.name),
         php_build=run.php_build,
         php_served=run.php_served,
         commit=run.commit,
@@ -219,19 +220,15 @@ def up(
     )
 
 
-def _lock(run: _Up) -> None:
+def _lock(run: _Up) -> Lock:
     """The local environment's lock, as every run that changes an environment takes one."""
     run.environment = _environment(run)
-    run.lock = environment_lock(run.project.name, run.environment, f"dev up {run.project.name}")
-    run.say(f"lock: {run.lock.acquire().describe()}")
+    return environment_lock(run.project.name, run.environment, f"dev up {run.project.name}")
 
 
-def _check(run: _Up) -> None:
+def _check(run: _Up) -> str:
     """Everything that can be refused before anything changes (exit 2)."""
-    run.project = load_project(run.workspace, checked_project(run.project_name))
-    run.php_build, run.commit = production_pins(
-        run.project, load_pins(run.workspace, run.project.name)
-    )
+    run.php_build, run.commit = production_pins(run.project, run.pins)
     run.paths = DevPaths.of(run.project.name)
     run.state = load_state(run.paths)
     given: str | Path
@@ -249,17 +246,19 @@ def _check(run: _Up) -> None:
             f"{run.project.name}'s developer environment runs from {run.state.working_copy}; "
             f"`upkeep dev down {run.project.name}` first to use {run.working_copy}"
         )
+    return f"production's PHP {run.php_build}, working copy {run.working_copy}"
 
 
-def _image(run: _Up) -> None:
+def _image(run: _Up) -> str:
     run.client = engine.connect(dev_home())
     base, action = image.ensure_base(run.client, run.say)
     run.did(action)
     run.host_image, action = image.ensure_host_image(run.client, base, run.say)
     run.did(action)
+    return run.host_image
 
 
-def _container(run: _Up) -> None:
+def _container(run: _Up) -> str:
     assert run.client is not None
     for action in run.paths.ensure_keys():
         run.did(action)
@@ -322,6 +321,7 @@ def _container(run: _Up) -> None:
         run.did(f"{name}: SSH now on port {run.state.ssh_port}")
     run.container = container
     box.wait_until_booted(container, run.state.ssh_port)
+    return f"{name} up: HTTP on {run.state.http_port}, SSH on {run.state.ssh_port}"
 
 
 def _ports_for(previous: DevState | None) -> tuple[int, int]:
@@ -352,7 +352,7 @@ def _site(run: _Up) -> SiteState:
     return local_site(run.project, environment, run.php_build, run.paths.database_password())
 
 
-def _provision(run: _Up) -> None:
+def _provision(run: _Up) -> str:
     run.environment = _environment(run)
     run.site = _site(run)
     host = run.environment.hosts[0]
@@ -366,19 +366,19 @@ def _provision(run: _Up) -> None:
             f"(the container stays for a look: upkeep dev shell {run.project.name})"
         )
     run.changed = [op.operation for op in result.ops if op.status is OpStatus.CHANGED]
-    run.say(f"provision: {result.changed} operations changed something, PHP {run.php_build}")
+    return f"{result.changed} operations changed something, PHP {run.php_build}"
 
 
-def _seed(run: _Up) -> None:
+def _seed(run: _Up) -> str:
     """Production's database, sanitized and with the local URL, once per container."""
     state = run.current
     if state.seeded:
-        run.say(f"database: seeded {state.seeded_at}; kept as it is")
-        return
+        return f"seeded {state.seeded_at}; kept as it is"
     assert run.environment is not None
     report = refresh(
         run.workspace,
-        run.project.name,
+        run.project,
+        run.pins,
         source="production",
         target=LOCAL,
         db_only=True,
@@ -404,9 +404,10 @@ def _seed(run: _Up) -> None:
     )
     save_state(run.paths, run.state)
     run.did(f"database seeded from production, sanitized, URLs → {state.url}")
+    return f"{run.seed.rows} rows in {run.seed.tables} tables, sanitized"
 
 
-def _answer(run: _Up) -> None:
+def _answer(run: _Up) -> str:
     """The health page through the published port, on production's PHP build."""
     state = run.current
     path = run.project.app.health_path
@@ -423,6 +424,7 @@ def _answer(run: _Up) -> None:
         raise RunFailed(
             f"{state.url}{path} runs PHP {run.php_served}, production's pin is {run.php_build}"
         )
+    return f"{state.url}{path} on PHP {run.php_served}"
 
 
 def http_get(port: int, path: str, timeout: float = 20) -> tuple[int, str]:

@@ -5,7 +5,7 @@ compared too, as the ``local`` environment: with its desired state, and with
 production but for what it changes on purpose (its code, its php.ini for
 development). When it is not running it is left out and the report says so.
 
->>> report = drift(workspace, "demo")   # doctest: +SKIP
+>>> report = drift(project, pins)   # doctest: +SKIP
 >>> report.in_sync                      # doctest: +SKIP
 True
 """
@@ -32,11 +32,10 @@ from upkeep.drift.compare import (
     matrix_of,
     sha256_text,
 )
-from upkeep.inventory import Project, load_project
-from upkeep.inventory.pins import Pins, load_pins
+from upkeep.inventory import Project
+from upkeep.inventory.pins import Pins
 from upkeep.provision import plan
 from upkeep.runner import Runner, Target
-from upkeep.workspace import Workspace
 
 Say = Callable[[str], None]
 
@@ -69,9 +68,8 @@ def _expected(
     )
 
 
-def drift(workspace: Workspace, project_name: str, say: Say = lambda _: None) -> DriftReport:
-    project = load_project(workspace, project_name)
-    pins = load_pins(workspace, project.name)
+def drift(project: Project, pins: Pins, say: Say = lambda _: None) -> DriftReport:
+    """How the project's hosts (and a developer environment here) differ from what they should be."""
     wanted = expected_state(project, pins)
     targets = [Target(str(env), host) for env, host in project.hosts()]
     environments = [str(env) for env in project.environments]

@@ -1,13 +1,14 @@
 """``upkeep provision``: a pipeline of named steps over one or more environments.
 
-load → choose each environment's PHP build → plan (code, certificate,
-secrets) → apply the site deploy to every host at once → record the pins.
 Every step is idempotent: a second run changes nothing on the hosts and
 commits nothing. Hosts of all chosen environments run in parallel, each with
-its own environment's desired state.
+its own environment's desired state. With ``deploy_ref`` it is a deploy: the
+same steps, the code moved to that ref.
 
-    >>> result = provision(workspace, "demo", ["staging"])   # doctest: +SKIP
-    >>> result.run.changed                                    # doctest: +SKIP
+    >>> [*pipeline().names()]
+    ['environments', 'pins agree', 'lock', 'php builds', 'builds agree', 'plan', 'apply', 'pins']
+    >>> result = provision(workspace, project, pins, ["staging"])   # doctest: +SKIP
+    >>> result.run.changed                                           # doctest: +SKIP
     0
 """
 
@@ -25,13 +26,15 @@ from pyinfra.operations import apt
 from deploys.site import site
 from tasks.facts import PhpCandidates
 from upkeep.desired import SiteState
-from upkeep.envlocks import environment_locks, holding
+from upkeep.envlocks import environment_locks
 from upkeep.errors import RunFailed, UsageError
-from upkeep.inventory import Host, Project, load_project
-from upkeep.inventory.pins import Pins, load_pins, write_pins
+from upkeep.inventory import Host, Project
+from upkeep.inventory.pins import Pins, write_pins
 from upkeep.locks import Lock
+from upkeep.pipeline import Pipeline, Step
 from upkeep.progress import Tick
 from upkeep.provision import plan
+from upkeep.provision.driving import run_raising
 from upkeep.runner import Runner, RunResult, Target
 from upkeep.ssh import run_root
 from upkeep.update import changelog
@@ -39,6 +42,26 @@ from upkeep.versions import InvalidBuild, PhpBuild, newest
 from upkeep.workspace import Workspace
 
 Say = Callable[[str], None]
+
+
+def pipeline() -> Pipeline[_Provision]:
+    """provision (and deploy) as the list of its steps; the checks change nothing."""
+    return Pipeline(
+        "provision",
+        checks=(
+            Step("environments", _environments),
+            # The pins alone may already disagree: refuse before any lock.
+            Step("pins agree", _one_build_per_host),
+        ),
+        steps=(
+            Step("php builds", _choose_php_builds),
+            Step("builds agree", _one_build_per_host),
+            Step("plan", _plan),
+            Step("apply", _apply),
+            Step("pins", _record_pins),
+        ),
+        locked=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -54,6 +77,7 @@ class ProvisionResult:
     environments: tuple[EnvironmentOutcome, ...]
     dry_run: bool
     run: RunResult
+    pins: Pins  # after the run: what a nested run goes on with
     pins_commit: str | None = None
     seconds: float = 0.0
 
@@ -81,7 +105,8 @@ class _Provision:
     """What the steps share while they run."""
 
     workspace: Workspace
-    project_name: str
+    project: Project
+    pins: Pins
     environment_names: Sequence[str]
     dry_run: bool
     php_choice: str | None
@@ -89,8 +114,6 @@ class _Provision:
     tick: Tick
     deploy_ref: str | None = None
     allow_downgrade: bool = False
-    project: Project = field(init=False)
-    pins: Pins = field(init=False)
     targets: list[Target] = field(default_factory=list)
     php_builds: dict[str, str] = field(default_factory=dict)
     states: dict[str, SiteState] = field(default_factory=dict)
@@ -100,7 +123,8 @@ class _Provision:
 
 def provision(
     workspace: Workspace,
-    project_name: str,
+    project: Project,
+    pins: Pins,
     environment_names: Sequence[str],
     *,
     dry_run: bool = False,
@@ -119,7 +143,8 @@ def provision(
     started = time.monotonic()
     run = _Provision(
         workspace,
-        project_name,
+        project,
+        pins,
         environment_names,
         dry_run,
         php_build,
@@ -128,14 +153,10 @@ def provision(
         deploy_ref,
         allow_downgrade,
     )
-    _load(run)
-    _one_build_per_host(run)  # the pins alone may already disagree: refuse before any lock
-    with holding(_locks(run)):
-        for step in (_choose_php_builds, _one_build_per_host, _plan, _apply, _record_pins):
-            step(run)
+    run_raising(pipeline(), run, project.name, locks=lambda: _locks(run), say=say)
     assert run.run is not None
     return ProvisionResult(
-        project=run.project.name,
+        project=project.name,
         environments=tuple(
             EnvironmentOutcome(
                 name, run.php_builds[name], state.release.commit if state.release else None
@@ -144,21 +165,22 @@ def provision(
         ),
         dry_run=dry_run,
         run=run.run,
+        pins=run.pins,
         pins_commit=run.pins_commit,
         seconds=time.monotonic() - started,
     )
 
 
-def _load(run: _Provision) -> None:
-    run.project = load_project(run.workspace, run.project_name)
-    names = list(dict.fromkeys(run.environment_names))  # each once, in the order given
+def _environments(run: _Provision) -> str:
+    """Each environment named once, in the order given; an unknown one refused before anything."""
+    names = list(dict.fromkeys(run.environment_names))
     for name in names:
-        run.project.environment(name)  # a UsageError for an unknown one, before anything runs
+        run.project.environment(name)  # a UsageError for an unknown one
     run.environment_names = names
-    run.pins = load_pins(run.workspace, run.project.name)
     run.targets = [
         Target(name, host) for name in names for host in run.project.environment(name).hosts
     ]
+    return f"{', '.join(names)}: {len(run.targets)} hosts"
 
 
 def _locks(run: _Provision) -> list[Lock]:
@@ -170,7 +192,7 @@ def _locks(run: _Provision) -> list[Lock]:
     return environment_locks(run.project, run.environment_names, purpose)
 
 
-def _one_build_per_host(run: _Provision) -> None:
+def _one_build_per_host(run: _Provision) -> str:
     """Environments on one host share its PHP build: never move it under another's pin."""
     pins: dict[str, str | None] = {
         str(name): run.pins.get(name).php_build for name in run.project.environments
@@ -186,9 +208,10 @@ def _one_build_per_host(run: _Provision) -> None:
                 f"builds ({pins[name]} and {pins[other]}); a host has one build: align the "
                 f"pins with `upkeep update minor {run.project.name} --shared-host`"
             )
+    return "no host would run two builds"
 
 
-def _choose_php_builds(run: _Provision) -> None:
+def _choose_php_builds(run: _Provision) -> str:
     """The pinned build; on a first provision, one the hosts' package sources offer."""
     unpinned = []
     for name in run.environment_names:
@@ -203,8 +226,13 @@ def _choose_php_builds(run: _Provision) -> None:
             run.php_builds[name] = pinned
         else:
             unpinned.append(name)
-    if not unpinned:
-        return
+    if unpinned:
+        _first_builds(run, unpinned)
+    return ", ".join(f"{name} {build}" for name, build in run.php_builds.items())
+
+
+def _first_builds(run: _Provision, unpinned: list[str]) -> None:
+    """A first provision: a build the hosts' package sources offer (or the one they run)."""
     targets = [t for t in run.targets if t.environment in unpinned]
     line = run.project.php.line
     with Runner(targets, progress=run.tick) as runner:
@@ -311,7 +339,7 @@ def _pick(offered: list[PhpBuild], line: str, choice: str, env: str, dry_run: bo
     return chosen
 
 
-def _plan(run: _Provision) -> None:
+def _plan(run: _Provision) -> str:
     for name in run.environment_names:
         environment = run.project.environment(name)
         release = plan.release_for(
@@ -321,9 +349,10 @@ def _plan(run: _Provision) -> None:
             run.project, environment, php_build=run.php_builds[name], release=release
         )
         run.say(f"{name}: code {release.commit[:10]}, PHP {run.php_builds[name]}")
+    return f"the desired state of {', '.join(run.states)}"
 
 
-def _apply(run: _Provision) -> None:
+def _apply(run: _Provision) -> str:
     urls = {name: plan.site_url(run.project.environment(name)) for name in run.states}
 
     def each_host_its_site() -> None:
@@ -332,13 +361,17 @@ def _apply(run: _Provision) -> None:
 
     with Runner(run.targets, progress=run.tick) as runner:
         run.run = runner.run_deploy(each_host_its_site, dry_run=run.dry_run)
+    if run.dry_run:
+        changing = sum(bool(op.will_change) for op in run.run.ops)
+        return f"{changing} of {len(run.run.ops)} operations would change (dry run)"
+    return f"{run.run.changed} of {len(run.run.ops)} operations changed"
 
 
-def _record_pins(run: _Provision) -> None:
+def _record_pins(run: _Provision) -> str:
     """Pins follow what is now live; only after a successful, real run."""
     assert run.run is not None
     if run.dry_run:
-        return
+        return "dry run: pins as they were"
     if not run.run.ok:
         failed = run.run.failed[0] if run.run.failed else None
         detail = (
@@ -364,3 +397,5 @@ def _record_pins(run: _Provision) -> None:
     else:
         reason = f"Provision of {run.project.name} {envs}."
     run.pins_commit = write_pins(run.workspace, pins, reason)
+    run.pins = pins
+    return f"committed {run.pins_commit[:10]}" if run.pins_commit else "unchanged"
