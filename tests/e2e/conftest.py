@@ -15,6 +15,8 @@ import git
 import pytest
 
 from upkeep import lab
+from upkeep.inventory import Project, load_project
+from upkeep.inventory.pins import Pins, load_pins
 from upkeep.workspace import Workspace
 
 ENVIRONMENTS = ["dev", "staging", "production"]
@@ -23,6 +25,12 @@ TEST_LAB_ENV = {
     "UPKEEP_LAB_NAME": os.environ.get("UPKEEP_TEST_LAB_NAME", "upkeep-test"),
     "UPKEEP_LAB_SUBNET": os.environ.get("UPKEEP_TEST_LAB_SUBNET", "10.89.78.0/24"),
 }
+
+
+def model(workspace: Workspace, project_name: str = "demo") -> tuple[Project, Pins]:
+    """The project and its pins as they are now, as the CLI loads them for a workflow."""
+    project = load_project(workspace, project_name)
+    return project, load_pins(workspace, project.name)
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,8 @@ def provisioned(running_lab: RunningLab) -> RunningLab:
     """The test lab with all three environments provisioned from nothing (pinned: oldest PHP)."""
     from upkeep.provision.workflow import provision
 
-    result = provision(running_lab.workspace, "demo", ENVIRONMENTS, php_build="oldest")
+    workspace = running_lab.workspace
+    result = provision(workspace, *model(workspace), ENVIRONMENTS, php_build="oldest")
     assert result.ok, result.run.failed
     assert result.run.changed > 0 and result.pins_commit
     return running_lab

@@ -31,7 +31,7 @@ from upkeep.lab import engine
 from upkeep.ssh import check_root
 from upkeep.versions import PhpBuild
 
-from .conftest import RunningLab
+from .conftest import RunningLab, model
 
 
 @dataclass
@@ -75,7 +75,7 @@ def dev(provisioned: RunningLab, tmp_path_factory: pytest.TempPathFactory) -> It
     git.Repo.clone_from(provisioned.spec.demo_repository, working_copy)
     started = time.monotonic()
     try:
-        first = workflow.up(provisioned.workspace, "demo", str(working_copy))
+        first = workflow.up(provisioned.workspace, *model(provisioned.workspace), str(working_copy))
         yield DevRun(provisioned, working_copy, first.to_dict(), {"first up": first.seconds})
     finally:
         workflow.down(provisioned.workspace, "demo")  # a no-op once the last test took it down

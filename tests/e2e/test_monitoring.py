@@ -28,7 +28,7 @@ from upkeep.provision.workflow import provision
 from upkeep.tls import CertificateAuthority
 from upkeep.workspace import state_home
 
-from .conftest import RunningLab
+from .conftest import RunningLab, model
 from .hosts import console, get, shell
 
 BRANDED = '<div class="code">'
@@ -91,8 +91,10 @@ def changes(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 
 
 def test_provisioned_with_the_error_check_trigger_and_still_in_sync(lab: RunningLab) -> None:
-    assert drift(lab.workspace, "demo").in_sync
-    again = provision(lab.workspace, "demo", ["staging"])  # the trigger and vhost included
+    assert drift(*model(lab.workspace)).in_sync
+    again = provision(
+        lab.workspace, *model(lab.workspace), ["staging"]
+    )  # the trigger and vhost included
     assert again.ok and [op.operation for op in again.run.ops if op.status.value == "changed"] == []
     # The trigger answers the host itself only: from here it is 403, not a server error.
     outside = get(lab, "staging", "/.upkeep/fail")

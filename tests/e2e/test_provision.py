@@ -18,7 +18,7 @@ from upkeep.drift.workflow import drift
 from upkeep.inventory.pins import load_pins
 from upkeep.provision.workflow import provision
 
-from .conftest import ENVIRONMENTS, RunningLab
+from .conftest import ENVIRONMENTS, RunningLab, model
 from .hosts import console, get, shell, status
 
 
@@ -62,12 +62,14 @@ def test_a_server_error_shows_the_friendly_page(provisioned: RunningLab) -> None
 def test_a_second_provision_changes_nothing(
     provisioned: RunningLab, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    result = provision(provisioned.workspace, "demo", ENVIRONMENTS)
+    result = provision(provisioned.workspace, *model(provisioned.workspace), ENVIRONMENTS)
     assert result.ok
     assert [op.operation for op in result.run.ops if op.status.value == "changed"] == []
     assert result.pins_commit is None
     # And a dry run says so: no reload or config test that would only follow a change.
-    dry = provision(provisioned.workspace, "demo", ENVIRONMENTS, dry_run=True)
+    dry = provision(
+        provisioned.workspace, *model(provisioned.workspace), ENVIRONMENTS, dry_run=True
+    )
     assert [op.operation for op in dry.run.ops if op.will_change] == []
     capsys.readouterr()
     root = str(provisioned.workspace.root)
@@ -91,7 +93,7 @@ def test_a_stray_apt_upgrade_cannot_move_php(provisioned: RunningLab) -> None:
     assert (
         get(provisioned, "production", "/health.php").json()["php_version"] == pinned.split("-")[0]
     )
-    assert drift(provisioned.workspace, "demo").in_sync
+    assert drift(*model(provisioned.workspace)).in_sync
 
 
 def test_drift_finds_hand_edits_and_provision_removes_them(
@@ -116,11 +118,11 @@ def test_drift_finds_hand_edits_and_provision_removes_them(
     assert ("dev", "package php8.2-cli") in found
     assert ("staging≠production", "php.ini max_file_uploads") in found
 
-    dry = provision(provisioned.workspace, "demo", ["staging"], dry_run=True)
+    dry = provision(provisioned.workspace, *model(provisioned.workspace), ["staging"], dry_run=True)
     assert any(op.will_change for op in dry.run.ops)
-    assert not drift(provisioned.workspace, "demo").in_sync  # the dry run changed nothing
+    assert not drift(*model(provisioned.workspace)).in_sync  # the dry run changed nothing
 
-    assert provision(provisioned.workspace, "demo", ["dev", "staging"]).ok
+    assert provision(provisioned.workspace, *model(provisioned.workspace), ["dev", "staging"]).ok
     assert main(["--root", root, "drift", "demo"]) == 0
     assert "in sync" in capsys.readouterr().out
 
@@ -155,9 +157,9 @@ def test_an_interrupted_provision_converges_when_run_again(provisioned: RunningL
     child.wait()
     assert status(provisioned, "staging", "/health.php") != 200  # really left broken
 
-    assert provision(provisioned.workspace, "demo", ["staging"]).ok
+    assert provision(provisioned.workspace, *model(provisioned.workspace), ["staging"]).ok
     assert get(provisioned, "staging", "/health.php").status == 200
-    assert drift(provisioned.workspace, "demo").in_sync
+    assert drift(*model(provisioned.workspace)).in_sync
 
 
 def test_deploy_then_rollback_moves_code_and_pins(
@@ -181,7 +183,7 @@ def test_deploy_then_rollback_moves_code_and_pins(
     assert result["commit"] == before
     assert get(provisioned, "staging", "/version.txt").body != "v2\n"
     assert load_pins(provisioned.workspace, "demo").get("staging").ref == before
-    assert drift(provisioned.workspace, "demo").in_sync
+    assert drift(*model(provisioned.workspace)).in_sync
     # Nothing earlier than the first release: a second rollback is refused, nothing changed.
     assert main(["--root", root, "rollback", "demo", "staging"]) == 2
 
@@ -203,7 +205,9 @@ def test_a_first_provision_never_moves_a_running_server_backwards(
     try:
         # dev runs the newest build; its pin is forgotten, as in a clone without pins.
         _forget_pin(provisioned, "dev")
-        assert provision(provisioned.workspace, "demo", ["dev"], php_build="newest").ok
+        assert provision(
+            provisioned.workspace, *model(provisioned.workspace), ["dev"], php_build="newest"
+        ).ok
         newest = load_pins(provisioned.workspace, "demo").get("dev").php_build
         assert newest is not None and newest != oldest
         _forget_pin(provisioned, "dev")
@@ -217,7 +221,9 @@ def test_a_first_provision_never_moves_a_running_server_backwards(
         assert "CVE-" in err and "--php-build installed" in err and "--allow-downgrade" in err
         assert get(provisioned, "dev", "/health.php").json()["php_version"] == newest.split("-")[0]
         # Adopting what runs pins it and moves nothing.
-        adopted = provision(provisioned.workspace, "demo", ["dev"], php_build="installed")
+        adopted = provision(
+            provisioned.workspace, *model(provisioned.workspace), ["dev"], php_build="installed"
+        )
         assert (
             adopted.ok and load_pins(provisioned.workspace, "demo").get("dev").php_build == newest
         )
@@ -228,6 +234,10 @@ def test_a_first_provision_never_moves_a_running_server_backwards(
         # Back where the other tests expect dev: the oldest build, asked for explicitly.
         _forget_pin(provisioned, "dev")
         back = provision(
-            provisioned.workspace, "demo", ["dev"], php_build=oldest, allow_downgrade=True
+            provisioned.workspace,
+            *model(provisioned.workspace),
+            ["dev"],
+            php_build=oldest,
+            allow_downgrade=True,
         )
         assert back.ok and load_pins(provisioned.workspace, "demo").get("dev").php_build == oldest

@@ -27,7 +27,7 @@ from upkeep.provision.workflow import provision
 from upkeep.sqlnames import quote_string
 from upkeep.ssh import check_root
 
-from .conftest import RunningLab
+from .conftest import RunningLab, model
 from .hosts import get
 
 FIRST = "a\"b'c #d $(id) `id` \\e ${HOME} é"
@@ -70,7 +70,7 @@ def lab_secrets(provisioned: RunningLab, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 def _provision_production(lab: RunningLab) -> list[str]:
     """The operations that changed something."""
-    result = provision(lab.workspace, "demo", ["production"])
+    result = provision(lab.workspace, *model(lab.workspace), ["production"])
     assert result.ok, result.run.failed
     return [op.operation for op in result.run.ops if op.status.value == "changed"]
 

@@ -37,7 +37,7 @@ from upkeep.update.journal import Journal, JournalStep, StepState
 from upkeep.update.workflow import STEPS, store
 from upkeep.workspace import state_home
 
-from .conftest import RunningLab
+from .conftest import RunningLab, model
 from .web import fetch
 
 CHECKSUM = (
@@ -102,7 +102,12 @@ def twin(provisioned: RunningLab) -> Iterator[RunningLab]:
     path = provisioned.workspace.inventories / "twin.yml"
     path.write_text(_twin_inventory(provisioned, _staging_on_production(provisioned), OWN_DATABASE))
     build = load_pins(provisioned.workspace, "demo").get("production").php_build
-    result = provision(provisioned.workspace, "twin", ["staging", "production"], php_build=build)
+    result = provision(
+        provisioned.workspace,
+        *model(provisioned.workspace, "twin"),
+        ["staging", "production"],
+        php_build=build,
+    )
     assert result.ok, result.run.failed
     yield provisioned
     path.unlink()

@@ -21,7 +21,7 @@ from upkeep.inventory import Host, load_project
 from upkeep.provision.workflow import provision
 from upkeep.ssh import check_root, run_root
 
-from .conftest import RunningLab
+from .conftest import RunningLab, model
 from .hosts import get
 
 SITE = "/srv/www/demo-{env}"
@@ -38,7 +38,9 @@ NO_PWNED = "find / -xdev -name pwned | head -1; test ! -e /tmp/pwned && echo cle
 
 @pytest.fixture(scope="module")
 def lab(running_lab: RunningLab) -> RunningLab:
-    result = provision(running_lab.workspace, "demo", ENVIRONMENTS, php_build="oldest")
+    result = provision(
+        running_lab.workspace, *model(running_lab.workspace), ENVIRONMENTS, php_build="oldest"
+    )
     assert result.ok, result.run.failed
     return running_lab
 
@@ -211,11 +213,11 @@ def test_an_old_layout_is_converted_by_the_next_provision_and_then_left_alone(
     # as provision left hosts before: everything under the site directory the site user's
     site = SITE.format(env="staging")
     root(lab, "staging", f"chown -R demo-staging: {site} && chmod 600 {site}/shared/.env")
-    first = provision(lab.workspace, "demo", ["staging"])
+    first = provision(lab.workspace, *model(lab.workspace), ["staging"])
     assert first.ok, first.run.failed
     _expect_layout(lab, "staging")
     assert get(lab, "staging", "/health.php").status == 200
-    second = provision(lab.workspace, "demo", ["staging"])
+    second = provision(lab.workspace, *model(lab.workspace), ["staging"])
     assert second.ok
     assert [op.operation for op in second.run.ops if op.status.value == "changed"] == []
 

@@ -33,7 +33,7 @@ from upkeep.update.journal import RunState, StepState
 from upkeep.update.proposal import check_for_update
 from upkeep.versions import PhpBuild
 
-from .conftest import ENVIRONMENTS, RunningLab
+from .conftest import ENVIRONMENTS, RunningLab, model
 from .hosts import console, get
 
 DATA = "mariadb-dump --skip-dump-date --single-transaction --skip-comments demo | sha256sum | cut -c1-64"
@@ -78,7 +78,7 @@ def _rearm(lab: RunningLab, old: str) -> None:
     for environment in ENVIRONMENTS:
         pins = pins.with_env(environment, php_build=old)
     write_pins(lab.workspace, pins, "e2e: back to the old build for the next update test")
-    assert provision(lab.workspace, "demo", ENVIRONMENTS).ok
+    assert provision(lab.workspace, *model(lab.workspace), ENVIRONMENTS).ok
     assert _served(lab, "production") == _upstream(old)
 
 
