@@ -6,7 +6,7 @@ its own environment's desired state. With ``deploy_ref`` it is a deploy: the
 same steps, the code moved to that ref.
 
     >>> [*pipeline().names()]
-    ['environments', 'pins agree', 'lock', 'php builds', 'builds agree', 'plan', 'apply', 'pins']
+    ['check', 'lock', 'php builds', 'plan', 'apply', 'pins']
     >>> result = provision(workspace, project, pins, ["staging"])   # doctest: +SKIP
     >>> result.run.changed                                           # doctest: +SKIP
     0
@@ -45,17 +45,12 @@ Say = Callable[[str], None]
 
 
 def pipeline() -> Pipeline[_Provision]:
-    """provision (and deploy) as the list of its steps; the checks change nothing."""
+    """provision (and deploy) as the list of its steps; the check changes nothing."""
     return Pipeline(
         "provision",
-        checks=(
-            Step("environments", _environments),
-            # The pins alone may already disagree: refuse before any lock.
-            Step("pins agree", _one_build_per_host),
-        ),
+        checks=(Step("check", _check),),
         steps=(
             Step("php builds", _choose_php_builds),
-            Step("builds agree", _one_build_per_host),
             Step("plan", _plan),
             Step("apply", _apply),
             Step("pins", _record_pins),
@@ -171,8 +166,9 @@ def provision(
     )
 
 
-def _environments(run: _Provision) -> str:
-    """Each environment named once, in the order given; an unknown one refused before anything."""
+def _check(run: _Provision) -> str:
+    """Each environment named once, in the order given; an unknown one, or pins that already
+    disagree on a shared host, refused before any lock."""
     names = list(dict.fromkeys(run.environment_names))
     for name in names:
         run.project.environment(name)  # a UsageError for an unknown one
@@ -180,6 +176,7 @@ def _environments(run: _Provision) -> str:
     run.targets = [
         Target(name, host) for name in names for host in run.project.environment(name).hosts
     ]
+    _one_build_per_host(run)
     return f"{', '.join(names)}: {len(run.targets)} hosts"
 
 
@@ -192,7 +189,7 @@ def _locks(run: _Provision) -> list[Lock]:
     return environment_locks(run.project, run.environment_names, purpose)
 
 
-def _one_build_per_host(run: _Provision) -> str:
+def _one_build_per_host(run: _Provision) -> None:
     """Environments on one host share its PHP build: never move it under another's pin."""
     pins: dict[str, str | None] = {
         str(name): run.pins.get(name).php_build for name in run.project.environments
@@ -208,7 +205,6 @@ def _one_build_per_host(run: _Provision) -> str:
                 f"builds ({pins[name]} and {pins[other]}); a host has one build: align the "
                 f"pins with `upkeep update minor {run.project.name} --shared-host`"
             )
-    return "no host would run two builds"
 
 
 def _choose_php_builds(run: _Provision) -> str:
@@ -228,6 +224,7 @@ def _choose_php_builds(run: _Provision) -> str:
             unpinned.append(name)
     if unpinned:
         _first_builds(run, unpinned)
+    _one_build_per_host(run)  # a first provision's choice too
     return ", ".join(f"{name} {build}" for name, build in run.php_builds.items())
 
 
