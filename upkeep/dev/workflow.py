@@ -395,7 +395,7 @@ def _seed(run: _Up) -> str:
         urls_rewritten=data.urls_rewritten,
         truncated=data.truncated,
         addresses_checked=data.addresses_checked,
-        seconds=round(sum(step.seconds for step in report.steps), 2),
+        seconds=round(sum(step.seconds or 0 for step in report.steps), 2),
     )
     run.state = state.with_changes(
         seeded_container=state.container_id,
