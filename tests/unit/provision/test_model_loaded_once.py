@@ -47,7 +47,7 @@ def shared(workspace: Path) -> Path:
     (workspace / "inventories" / "shop.yml").write_text(
         GOOD.replace(STAGING_HOST, ON_PRODUCTION + OWN_DATABASE)
     )
-    (workspace / "inventories" / "shop.lock.yml").write_text(DISAGREEING_PINS)
+    (workspace / "inventories" / "shop.pins.yml").write_text(DISAGREEING_PINS)
     return workspace
 
 
@@ -89,7 +89,7 @@ def test_drift_loads_the_model_once_and_runs_without_reading_it_again(
 def test_dev_up_loads_the_model_once_before_its_check_refuses(
     shared: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (shared / "inventories" / "shop.lock.yml").unlink()  # production never provisioned
+    (shared / "inventories" / "shop.pins.yml").unlink()  # production never provisioned
     projects = spy(monkeypatch, load_project)
     pins = spy(monkeypatch, load_pins)
 
