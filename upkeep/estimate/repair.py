@@ -5,7 +5,9 @@ recovery can lose the rest of a class: the methods after ``$s{0}`` become
 functions of no class, a PHP 4 constructor further down is missed and the
 file is billed as "manual review". So, while a tree has errors, the
 constructs below are rewritten at the same byte length (every line and
-column stays true) and the source is parsed again:
+column stays true) and the source is parsed again, incrementally (the old
+tree, told where bytes changed, lends every subtree the edits did not touch,
+so a repaired file costs little more than one parse):
 
 - curly-brace offsets ``$s{$i}`` become ``$s[$i]`` (a finding: removed in 8.0);
 - a constant named like a keyword (``SELF``, ``PARENT``), valid PHP the
@@ -26,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tree_sitter import Node, Query, QueryCursor, Tree
+from tree_sitter import Node, Point, Query, QueryCursor, Tree
 
 from upkeep.estimate.phpast import language, parser
 from upkeep.estimate.walker import previous_token
@@ -56,16 +58,13 @@ class Repair:
 @dataclass(frozen=True)
 class _Edit:
     offset: int
-    replacement: bytes  # as long as the bytes it replaces
+    start_point: Point  # (row, byte column) of offset, as tree-sitter counts
+    replacement: bytes  # as long as the bytes it replaces, and no line break
     repair: Repair | None = None
 
 
 def repair(source: bytes) -> tuple[bytes, Tree, list[Repair]]:
-    """Parse, repairing while there are errors: the source, its tree, what was rewritten.
-
-    A tree is dropped before the next parse: an error-laden tree of a large
-    file is the largest thing a scan holds.
-    """
+    """Parse, repairing while there are errors: the source, its tree, what was rewritten."""
     repairs: list[Repair] = []
     tree = parser().parse(source)
     for _ in range(MAX_ROUNDS):
@@ -78,12 +77,17 @@ def repair(source: bytes) -> tuple[bytes, Tree, list[Repair]]:
             break
         patched = bytearray(source)
         for edit in edits:
-            patched[edit.offset : edit.offset + len(edit.replacement)] = edit.replacement
+            end_byte = edit.offset + len(edit.replacement)
+            patched[edit.offset : end_byte] = edit.replacement
+            # same length, no line break: the new bytes end where the old ones did
+            row, column = edit.start_point
+            end_point = (row, column + len(edit.replacement))
+            tree.edit(edit.offset, end_byte, end_byte, edit.start_point, end_point, end_point)
             if edit.repair is not None:
                 repairs.append(edit.repair)
         source = bytes(patched)
-        del tree, edits
-        tree = parser().parse(source)
+        del edits
+        tree = parser().parse(source, tree)
     repairs.sort(key=lambda r: r.start)
     return source, tree, repairs
 
@@ -157,8 +161,8 @@ def _curly_offsets(source: bytes, braces: list[Node]) -> list[_Edit]:
             continue
         shown = source[owner.start_byte : close.end_byte].decode("utf-8", "replace")
         found = Repair("curly-offset", owner.start_byte, " ".join(shown.split()))
-        edits.append(_Edit(brace.start_byte, b"[", found))
-        edits.append(_Edit(close.start_byte, b"]"))
+        edits.append(_Edit(brace.start_byte, brace.start_point, b"[", found))
+        edits.append(_Edit(close.start_byte, close.start_point, b"]"))
     return edits
 
 
@@ -175,5 +179,5 @@ def _keyword_constants(keywords: list[Node]) -> list[_Edit]:
         if following is not None and following.type == "::":
             continue
         width = keyword.end_byte - keyword.start_byte
-        edits.append(_Edit(keyword.start_byte, b"_" * width))
+        edits.append(_Edit(keyword.start_byte, keyword.start_point, b"_" * width))
     return edits
