@@ -29,11 +29,11 @@ TOKEN_HANDLERS: dict[str, TokenHandler] = {
 }
 
 
-def scan_source(source: bytes, matchers: Matchers) -> FileScan:
+def scan_source(source: bytes, matchers: Matchers, walker_class: type[Walker] = Walker) -> FileScan:
     # legacy syntax the grammar does not know is rewritten (same length) and
     # reported as written; the walk then sees the classes and functions whole
     _, tree, repairs = repair(source)
-    walker = Walker(source, matchers, HANDLERS, TOKEN_HANDLERS)
+    walker = walker_class(source, matchers, HANDLERS, TOKEN_HANDLERS)
     for found in repairs:
         if found.detector is not None:
             walker.hit_at(found.detector, found.start, found.shown)

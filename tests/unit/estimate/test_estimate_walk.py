@@ -1,0 +1,134 @@
+"""The fast walk sees what a plain walk over every node's children sees.
+
+The walker takes shortcuts for speed (a tree cursor, subtrees no detector
+looks into, labels read from field names). The reference below takes none:
+it visits every child of every node, in document order, with the labels
+computed from the children. Both must give identical hits, facts and errors
+on a generated legacy tree, the fixture corpus and a few constructs the
+shortcuts touch. Likewise a repaired file's tree, re-parsed incrementally,
+is the tree a fresh parse of the repaired source gives.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from tree_sitter import Node, Tree
+
+from benchmarks.bench_estimate import php_class, php_template
+from tests.unit.estimate.conftest import FIXTURES
+from upkeep.estimate.catalogue import load_catalogue
+from upkeep.estimate.files import is_php
+from upkeep.estimate.matchers import compile_matchers
+from upkeep.estimate.phpast import parser
+from upkeep.estimate.repair import repair
+from upkeep.estimate.scanner import scan_source
+from upkeep.estimate.walker import _RELABELLED, SKIP, Ctx, Walker, _child_labels
+
+MATCHERS = compile_matchers(load_catalogue())
+
+# Constructs next to the walk's shortcuts: strings, named arguments,
+# instanceof, subscripts in and out of strings, constants, nesting.
+SNIPPETS = [
+    b"<?php\nnamespace App;\nuse function lib\\q;\nuse Foo\\Bar as Baz;\n"
+    b"function f($a, $b = 1, $c) { $a = 2; return func_get_args(); }\n"
+    b"$x = q(name: PHP_EOL, value: $y instanceof Baz);\n"
+    b"echo 'each($a)', \"$row[id] {$row[key]} ${name}\", $row[id], E_STRICT;\n",
+    b"<?php\nclass Old { var $a; function Old() { $s = 'x'; return $s{0} . $this->b; }\n"
+    b"  static function s() { return $this; } const C = SELF; }\n"
+    b"$r = $o instanceof Old ? SELF : PARENT; $$v['k'] = 1; $o->$p['k']();\n",
+    b"<?php\nswitch ($a) { case FOO: continue; default: break; default: }\n"
+    b"for (;;) { break 1; } global $$x->y; $a = <<<EOT\n$row[id] ${x}\nEOT;\n"
+    b"$b = <<<'EOT'\n$row[id]\nEOT;\n#[Attr] function g(?int $i = null, int $j = null) {}\n",
+    b"<html><?php if ($a): ?><b><?= mysql_query($q) ?></b><?php endif; ?>\n"
+    b"<?php $f = static fn($x) => $this; $g = function () { return $this; };\n"
+    b"new class extends Base { function m() { $this->p = (real) $q; } };\n",
+]
+
+
+class ReferenceWalker(Walker):
+    """Every child of every node, in document order, labels from the children."""
+
+    def _walk(self, top: Node, ctx: Ctx, label: str) -> None:
+        pending: list[tuple[Node, Ctx, str]] = [(top, ctx, label)]
+        while pending:
+            node, ctx, label = pending.pop()
+            child_ctx = ctx
+            handler = self.handlers.get(node.type)
+            if handler is not None:
+                outcome = handler(self, node, ctx, label)
+                if outcome is SKIP:
+                    continue
+                if isinstance(outcome, Ctx):
+                    child_ctx = outcome
+            children = node.children
+            if node.type in _RELABELLED:
+                labels = _child_labels(node, node.type, children)
+            else:
+                labels = [node.type] * len(children)
+            pending.extend(
+                reversed([(c, child_ctx, role) for c, role in zip(children, labels, strict=True)])
+            )
+
+
+def _sources() -> list[tuple[str, bytes]]:
+    rng = random.Random(16)
+    generated = [
+        (f"gen{index}.php", (php_template if index % 10 == 9 else php_class)(rng, index))
+        for index in range(300)
+    ]
+    sources = [(name, text.encode()) for name, text in generated]
+    sources += [
+        (path.name, path.read_bytes())
+        for path in sorted(FIXTURES.rglob("*"))
+        if path.is_file() and is_php(path.name)
+    ]
+    return sources + [(f"snippet{index}.php", text) for index, text in enumerate(SNIPPETS)]
+
+
+SOURCES = _sources()
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_the_walk_finds_what_a_walk_over_every_child_finds(chunk: int):
+    for name, source in SOURCES[chunk::4]:
+        fast = scan_source(source, MATCHERS)
+        reference = scan_source(source, MATCHERS, walker_class=ReferenceWalker)
+        assert fast == reference, name
+
+
+def test_the_comparison_covers_findings_facts_and_errors():
+    scans = [scan_source(source, MATCHERS) for _, source in SOURCES]
+    assert sum(len(scan.hits) for scan in scans) > 1000
+    assert sum(len(scan.facts) for scan in scans) > 1000
+    assert any(scan.parse_errors for scan in scans)
+    rules = {hit.rule for scan in scans for hit in scan.hits}
+    assert len(rules) > 40, sorted(rules)
+
+
+def _nodes(tree: Tree) -> list[tuple[str, int, int, bool, str | None]]:
+    """Every node of a tree (tokens included) in document order, with its field."""
+    found = []
+    cursor = tree.walk()
+    while True:
+        node = cursor.node
+        assert node is not None
+        found.append(
+            (node.type, node.start_byte, node.end_byte, node.is_missing, cursor.field_name)
+        )
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return found
+
+
+def test_an_incrementally_repaired_tree_is_the_tree_a_fresh_parse_gives():
+    repaired = 0
+    for name, source in SOURCES:
+        fixed, tree, _ = repair(source)
+        if fixed != source:
+            repaired += 1
+            assert _nodes(tree) == _nodes(parser().parse(fixed)), name
+    assert repaired > 20
