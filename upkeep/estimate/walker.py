@@ -25,10 +25,9 @@ resolve step applies them once every file is scanned.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from tree_sitter import Node, Query, QueryCursor
 
@@ -152,6 +151,10 @@ class Walker:
         self.m = matchers
         self.handlers = handlers
         self.token_handlers = token_handlers
+        # subtrees where no handler can find anything: not entered at all
+        self.opaque = frozenset(
+            kind for kind, inside in _NOTHING_INSIDE.items() if not inside & handlers.keys()
+        )
         self.variable_names = frozenset(name.encode() for name in matchers.variables)
         self.hits: list[Hit] = []
         self.facts: set[str] = set()
@@ -278,38 +281,48 @@ class Walker:
 
     def _walk(self, top: Node, ctx: Ctx, label: str) -> None:
         handlers = self.handlers
+        opaque = self.opaque
         cursor = top.walk()
-        # one frame per open parent: [context for its children, its type, labels, child index]
-        frames: list[list[Any]] = []
+        # one frame per open parent: (context for its children, its type, labels or None)
+        frames: list[tuple[Ctx, str, Iterator[str] | None]] = []
         while True:
             node = cursor.node
             assert node is not None
             kind = node.type
             handler = handlers.get(kind)
-            descend = True
             child_ctx = ctx
             if handler is not None:
                 outcome = handler(self, node, ctx, label)
                 if outcome is SKIP:
-                    descend = False
+                    kind = ""  # no descent
                 elif outcome is not None:
                     child_ctx = outcome  # type: ignore[assignment]
-            if descend and cursor.goto_first_child():
-                labels = _child_labels(node, kind, node.children) if kind in _RELABELLED else None
-                frames.append([child_ctx, kind, labels, 0])
-                ctx, label = child_ctx, labels[0] if labels else kind
+            if kind and kind not in opaque and cursor.goto_first_child():
+                ctx = child_ctx
+                if kind == "argument":
+                    # only a named argument's name differs: the cursor knows its field
+                    frames.append((ctx, kind, _ARGUMENT))
+                    label = "argument_name" if cursor.field_name == "name" else kind
+                elif kind in _RELABELLED:
+                    roles = iter(_child_labels(node, kind, node.children))
+                    frames.append((ctx, kind, roles))
+                    label = next(roles)
+                else:
+                    frames.append((ctx, kind, None))
+                    label = kind
                 continue
-            while True:
+            while not cursor.goto_next_sibling():
                 if not frames:
                     return
-                if cursor.goto_next_sibling():
-                    frame = frames[-1]
-                    frame[3] += 1
-                    ctx = frame[0]
-                    label = frame[2][frame[3]] if frame[2] else frame[1]
-                    break
                 cursor.goto_parent()
                 frames.pop()
+            if not frames:
+                return
+            ctx, label, relabel = frames[-1]
+            if relabel is _ARGUMENT:
+                label = "argument_name" if cursor.field_name == "name" else label
+            elif relabel is not None:
+                label = next(relabel)
 
     def token_pass(self, root: Node) -> None:
         """Errors, missing tokens, and the tokens the token handlers look at."""
@@ -373,6 +386,13 @@ def _add_clause(clause: Node, prefix: str, kind: str, imports: Imports) -> None:
     table = {"class": imports.classes, "function": imports.functions, "const": imports.constants}
     table[kind][alias] = qualified
 
+
+# Node types and the named types their subtrees can hold (grammar.js of tree-sitter-php).
+_NOTHING_INSIDE: dict[str, frozenset[str]] = {
+    "string": frozenset({"string_content", "escape_sequence"}),  # single-quoted: no variables
+}
+# A frame marker: an argument's labels come from the cursor's field name.
+_ARGUMENT = iter(())
 
 # Children whose role differs from what their parent's type says.
 _RELABELLED = frozenset({"subscript_expression", "const_element", "binary_expression", "argument"})
