@@ -227,6 +227,12 @@ def on_call(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
     if function is None or function.type not in ("name", "qualified_name", "relative_name"):
         return
     written = text(function)
+    # Unless imported, a call reaches a global function named like its last part
+    # or none: most calls name nothing a rule knows, and end here.
+    last = written.rpartition("\\")[2].lower()
+    known = last in w.m.functions or last in w.m.calls or last in _LOOKS_AT_ARGUMENTS
+    if not known and last not in ctx.imports.functions:
+        return
     reached, unless = w.global_function(written, ctx)
     if reached is None:
         return
@@ -500,7 +506,7 @@ def _this(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
     """$this where no object can be: an Error since PHP 7.1 (was null with a notice)."""
     if label == "argument" and _guarded(node):
         return  # isset($this): the hybrid static/instance method idiom, fine
-    if _in_error(node):
+    if w.tree_has_error and _in_error(node):
         return  # the parser lost the class around it: the context cannot be trusted
     scope = ctx.scope
     if scope is None:

@@ -10,8 +10,6 @@ project declares, so calls elsewhere can be checked against it:
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from tree_sitter import Node
 
 from upkeep.estimate.phpast import identifier_after, text
@@ -134,7 +132,7 @@ def on_class_like(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
         dynamic_ok=has_parent or "__set" in methods or uses_traits or _allows_dynamic(node),
         declared=frozenset(declared),
     )
-    return replace(ctx, klass=info, has_this=False, breakable=None)
+    return ctx.but(klass=info, has_this=False, breakable=None)
 
 
 def on_anonymous_class(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
@@ -148,7 +146,7 @@ def on_anonymous_class(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
         dynamic_ok=has_parent or "__set" in methods or uses_traits or _allows_dynamic(node),
         declared=frozenset(declared),
     )
-    return replace(ctx, klass=info, has_this=False, breakable=None)
+    return ctx.but(klass=info, has_this=False, breakable=None)
 
 
 def _method_node(class_node: Node, name: str) -> Node | None:
@@ -179,7 +177,7 @@ def on_function(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
             w.hit("namespaced-assert", node, f"{ctx.namespace}\\{name}")
         _void_by_reference(w, node, name)
     scope = _scope(node, "function", f"function {text(name_node) if name_node else '?'}()")
-    return replace(ctx, klass=None, has_this=False, breakable=None, scope=scope)
+    return ctx.but(klass=None, has_this=False, breakable=None, scope=scope)
 
 
 def on_method(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
@@ -194,7 +192,7 @@ def on_method(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
         if static
         else _scope(node, "method", f"method {method}")
     )
-    return replace(ctx, has_this=not static, breakable=None, scope=scope)
+    return ctx.but(has_this=not static, breakable=None, scope=scope)
 
 
 def on_closure(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
@@ -206,7 +204,7 @@ def on_closure(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
         if static
         else _scope(node, "closure", "closure")
     )
-    return replace(ctx, has_this=ctx.has_this and not static, breakable=None, scope=scope)
+    return ctx.but(has_this=ctx.has_this and not static, breakable=None, scope=scope)
 
 
 def _scope(node: Node, kind: str, title: str) -> Scope:

@@ -8,8 +8,6 @@ errors nobody explains are reported as "could not be parsed".
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from tree_sitter import Node
 
 from upkeep.estimate.phpast import text
@@ -56,7 +54,7 @@ def on_subscript(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx | None:
         before = node.prev_sibling
         if before is None or before.type != "{":
             # "$row[id]" (simple interpolation): the key is a string; "{$row[id]}" is code
-            return replace(ctx, string_key=True)
+            return ctx.but(string_key=True)
     if not node.children:
         return None
     target = node.children[0]
@@ -143,11 +141,11 @@ def on_assignment(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
 
 
 def on_loop(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
-    return replace(ctx, breakable="loop")
+    return ctx.but(breakable="loop")
 
 
 def on_switch(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
-    return replace(ctx, breakable="switch")
+    return ctx.but(breakable="switch")
 
 
 def on_switch_block(w: Walker, node: Node, ctx: Ctx, label: str) -> None:

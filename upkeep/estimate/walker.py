@@ -28,6 +28,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from tree_sitter import Node, Query, QueryCursor
 
@@ -105,6 +106,15 @@ class Ctx:
     def ns_prefix(self) -> str:
         return f"{self.namespace.lower()}\\" if self.namespace else ""
 
+    def but(self, **changes: Any) -> Ctx:
+        """A copy with some fields changed (``dataclasses.replace``, without its field lookups).
+
+        >>> Ctx(namespace="App").but(breakable="loop")
+        Ctx(namespace='App', imports=Imports(classes={}, functions={}, constants={}), \
+klass=None, has_this=False, breakable='loop', string_key=False, scope=None)
+        """
+        return Ctx(**{**self.__dict__, **changes})
+
 
 class _Skip:
     """Returned by a handler that dealt with a node's whole subtree itself."""
@@ -161,6 +171,7 @@ class Walker:
         self.errors: list[tuple[int, int, int]] = []  # start byte, end byte, start line
         self.explained: list[tuple[int, int, int]] = []  # (start, end, line) explained by hits
         self.seen: set[str] = set()  # for detectors that report once per key
+        self.tree_has_error = False  # without errors, no node has an ERROR ancestor
         # hits that hold only in a library file (one declaring a class or a
         # function), not in a template that a method may include
         self.library_only: list[tuple[str, Node, str]] = []
@@ -271,6 +282,7 @@ class Walker:
         names), so they are looked at only in trees with errors, by a query
         for exactly those tokens (``token_pass``).
         """
+        self.tree_has_error = root.has_error
         for node, ctx in self._top_level(root):
             self._walk(node, ctx, "program")
         if any(fact.startswith(("class:", "function:")) for fact in self.facts):
