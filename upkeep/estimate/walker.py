@@ -25,7 +25,7 @@ resolve step applies them once every file is scanned.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -295,8 +295,9 @@ class Walker:
         handlers = self.handlers
         opaque = self.opaque
         cursor = top.walk()
-        # one frame per open parent: (context for its children, its type, labels or None)
-        frames: list[tuple[Ctx, str, Iterator[str] | None]] = []
+        # one frame per open parent: (context for its children, their label after
+        # the first, and the (field, label) of a child whose field relabels it)
+        frames: list[tuple[Ctx, str, tuple[str, str] | None]] = []
         while True:
             node = cursor.node
             assert node is not None
@@ -311,14 +312,11 @@ class Walker:
                     child_ctx = outcome  # type: ignore[assignment]
             if kind and kind not in opaque and cursor.goto_first_child():
                 ctx = child_ctx
-                if kind == "argument":
-                    # only a named argument's name differs: the cursor knows its field
-                    frames.append((ctx, kind, _ARGUMENT))
-                    label = "argument_name" if cursor.field_name == "name" else kind
-                elif kind in _RELABELLED:
-                    roles = iter(_child_labels(node, kind, node.children))
-                    frames.append((ctx, kind, roles))
-                    label = next(roles)
+                if kind in _RELABELLED:
+                    label, following, relabel = _roles(node, kind)
+                    if relabel is not None and cursor.field_name == relabel[0]:
+                        label = relabel[1]
+                    frames.append((ctx, following, relabel))
                 else:
                     frames.append((ctx, kind, None))
                     label = kind
@@ -331,10 +329,8 @@ class Walker:
             if not frames:
                 return
             ctx, label, relabel = frames[-1]
-            if relabel is _ARGUMENT:
-                label = "argument_name" if cursor.field_name == "name" else label
-            elif relabel is not None:
-                label = next(relabel)
+            if relabel is not None and cursor.field_name == relabel[0]:
+                label = relabel[1]
 
     def token_pass(self, root: Node) -> None:
         """Errors, missing tokens, and the tokens the token handlers look at."""
@@ -403,34 +399,24 @@ def _add_clause(clause: Node, prefix: str, kind: str, imports: Imports) -> None:
 _NOTHING_INSIDE: dict[str, frozenset[str]] = {
     "string": frozenset({"string_content", "escape_sequence"}),  # single-quoted: no variables
 }
-# A frame marker: an argument's labels come from the cursor's field name.
-_ARGUMENT = iter(())
-
 # Children whose role differs from what their parent's type says.
 _RELABELLED = frozenset({"subscript_expression", "const_element", "binary_expression", "argument"})
 
 
-def _child_labels(node: Node, kind: str, children: list[Node]) -> list[str]:
+def _roles(node: Node, kind: str) -> tuple[str, str, tuple[str, str] | None]:
+    """Labels of a relabelled parent's children: the first's, the rest's, one by field.
+
+    Only named children meet handlers, so tokens' labels do not matter: in
+    ``$a[k]`` the target comes first and every named child after it is the
+    index; ``f(name: X)`` and ``$o instanceof C`` single out a child by field.
+    """
     if kind == "subscript_expression":
-        # the first child is what is indexed; the index follows (between brackets)
-        labels = []
-        inside = False
-        for position, child in enumerate(children):
-            if child.type in ("]", "}"):
-                inside = False
-            labels.append("subscript_index" if inside or (position and child.is_named) else kind)
-            if child.type in ("[", "{"):
-                inside = True
-        return labels
+        return kind, "subscript_index", None
     if kind == "const_element":
-        return ["const_name" if i == 0 else kind for i in range(len(children))]
-    if kind == "binary_expression":
-        operator = node.child_by_field_name("operator")
-        if operator is not None and operator.type == "instanceof":
-            right = node.child_by_field_name("right")
-            return ["instanceof_class" if c == right else kind for c in children]
+        return "const_name", kind, None
     if kind == "argument":
-        named = node.child_by_field_name("name")
-        if named is not None:
-            return ["argument_name" if c == named else kind for c in children]
-    return [kind] * len(children)
+        return kind, kind, ("name", "argument_name")
+    operator = node.child_by_field_name("operator")
+    if operator is not None and operator.type == "instanceof":
+        return kind, kind, ("right", "instanceof_class")
+    return kind, kind, None

@@ -24,7 +24,7 @@ from upkeep.estimate.matchers import compile_matchers
 from upkeep.estimate.phpast import parser
 from upkeep.estimate.repair import repair
 from upkeep.estimate.scanner import scan_source
-from upkeep.estimate.walker import _RELABELLED, SKIP, Ctx, Walker, _child_labels
+from upkeep.estimate.walker import SKIP, Ctx, Walker
 
 MATCHERS = compile_matchers(load_catalogue())
 
@@ -45,6 +45,35 @@ SNIPPETS = [
     b"<?php $f = static fn($x) => $this; $g = function () { return $this; };\n"
     b"new class extends Base { function m() { $this->p = (real) $q; } };\n",
 ]
+
+
+_RELABELLED = frozenset({"subscript_expression", "const_element", "binary_expression", "argument"})
+
+
+def _child_labels(node: Node, kind: str, children: list[Node]) -> list[str]:
+    if kind == "subscript_expression":
+        # the first child is what is indexed; the index follows (between brackets)
+        labels = []
+        inside = False
+        for position, child in enumerate(children):
+            if child.type in ("]", "}"):
+                inside = False
+            labels.append("subscript_index" if inside or (position and child.is_named) else kind)
+            if child.type in ("[", "{"):
+                inside = True
+        return labels
+    if kind == "const_element":
+        return ["const_name" if i == 0 else kind for i in range(len(children))]
+    if kind == "binary_expression":
+        operator = node.child_by_field_name("operator")
+        if operator is not None and operator.type == "instanceof":
+            right = node.child_by_field_name("right")
+            return ["instanceof_class" if c == right else kind for c in children]
+    if kind == "argument":
+        named = node.child_by_field_name("name")
+        if named is not None:
+            return ["argument_name" if c == named else kind for c in children]
+    return [kind] * len(children)
 
 
 class ReferenceWalker(Walker):
