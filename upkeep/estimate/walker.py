@@ -277,10 +277,14 @@ class Walker:
         """Walk the tree once, in document order, calling the handlers.
 
         A tree cursor visits every node (tokens included) far more cheaply
-        than asking each node for its children. Punctuation and keywords only
-        matter for old syntax the grammar rejects ($str{0}, reserved words as
-        names), so they are looked at only in trees with errors, by a query
-        for exactly those tokens (``token_pass``).
+        than asking each node for its children; it does not enter a subtree a
+        handler skipped, nor one where no handler can find anything (a
+        single-quoted string). A query over the tree in C measured slower than
+        this walk: it visits as many nodes, and the context (namespace, class,
+        function, loop) would still have to be rebuilt in Python. Punctuation
+        and keywords only matter for old syntax the grammar rejects ($str{0},
+        reserved words as names), so they are looked at only in trees with
+        errors, by a query for exactly those tokens (``token_pass``).
         """
         self.tree_has_error = root.has_error
         for node, ctx in self._top_level(root):
