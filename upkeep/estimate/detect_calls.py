@@ -479,7 +479,7 @@ def _bareword(name: str) -> bool:
 
 def on_variable(w: Walker, node: Node, ctx: Ctx, label: str) -> _Skip | None:
     raw = node.text or b""
-    if raw[1:] in w.variable_names and not _assigned(node, label):
+    if raw in w.variables_as_written and not _assigned(node, label):
         # bytes: most variables are not worth decoding; assigning one is no use of it
         name = raw[1:].decode("utf-8", "replace")
         w.hit(w.m.variables[name], node, name)

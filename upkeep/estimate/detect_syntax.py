@@ -95,9 +95,11 @@ def _this_property(left: Node) -> str | None:
 def _changes_parameter(ctx: Ctx, target: Node | None, until: int) -> None:
     """Note that a parameter of the function around changes (from byte ``until`` on)."""
     scope = ctx.scope
+    if scope is None or not scope.parameters:
+        return  # nothing that could change (most assignments)
     while target is not None and target.type == "subscript_expression" and target.children:
         target = target.children[0]  # $param['k'] = ... changes $param too
-    if scope is None or target is None or target.type != "variable_name":
+    if target is None or target.type != "variable_name":
         return
     name = text(target)
     if name in scope.parameters and name not in scope.changed:

@@ -165,7 +165,7 @@ class Walker:
         self.opaque = frozenset(
             kind for kind, inside in _NOTHING_INSIDE.items() if not inside & handlers.keys()
         )
-        self.variable_names = frozenset(name.encode() for name in matchers.variables)
+        self.variables_as_written = frozenset(b"$" + name.encode() for name in matchers.variables)
         self.hits: list[Hit] = []
         self.facts: set[str] = set()
         self.errors: list[tuple[int, int, int]] = []  # start byte, end byte, start line
@@ -402,6 +402,7 @@ def _add_clause(clause: Node, prefix: str, kind: str, imports: Imports) -> None:
 # Node types and the named types their subtrees can hold (grammar.js of tree-sitter-php).
 _NOTHING_INSIDE: dict[str, frozenset[str]] = {
     "string": frozenset({"string_content", "escape_sequence"}),  # single-quoted: no variables
+    "name": frozenset(),  # a leaf: not even worth asking for a first child
 }
 # Children whose role differs from what their parent's type says.
 _RELABELLED = frozenset({"subscript_expression", "const_element", "binary_expression", "argument"})
