@@ -209,7 +209,8 @@ def measure_here(argv: list[str]) -> dict[str, object]:
         note = summary[0].lower() if summary else note
     else:
         try:
-            data = json.loads(done.stdout)
+            report = json.loads(done.stdout)
+            data = report.get("data", report)  # the --json envelope carries the estimate
             note = f"{data['summary']['findings']:,} findings"
         except (ValueError, KeyError):
             note = f"{note}: {done.stderr.strip()[-200:]}"
