@@ -3,6 +3,7 @@
 $ upkeep inventory check
 ok: 1 inventories
 $ upkeep inventory show demo --json
+$ upkeep inventory show --servers
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from upkeep.cli.output import print_json
+from upkeep.cli.output import print_json, table
+from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import check_files, load_file, load_project, pins
 from upkeep.inventory.files import display
-from upkeep.inventory.loader import named_like_inventories
+from upkeep.inventory.fleetview import by_server, table_rows
+from upkeep.inventory.loader import load_all, named_like_inventories
 from upkeep.inventory.pins import load_pins
 from upkeep.inventory.view import as_dict
 from upkeep.workspace import find_workspace
@@ -27,16 +30,18 @@ def register(commands: argparse._SubParsersAction) -> None:
         "inventory",
         help="check inventory files, show a resolved project",
         description="Inventories live in inventories/<project>.yml; pins beside them in "
-        "<project>.pins.yml (written by upkeep).",
+        "<project>.pins.yml (written by upkeep); servers, declared once, in "
+        "inventories/servers.yml.",
     )
     sub = parser.add_subparsers(dest="inventory_command", metavar="SUBCOMMAND")
     sub.required = True
 
     check = sub.add_parser(
         "check",
-        help="validate inventories (all of the workspace's by default)",
-        description="Reports every problem as FILE:LINE: key.path: what is wrong (what to do). "
-        "Exit 0 when all are good, 2 otherwise.",
+        help="validate inventories (the whole fleet by default)",
+        description="Reports every problem as FILE:LINE: key.path: what is wrong (what to do), "
+        "in each file and across projects (one server, one PHP build; one domain, one site; "
+        "each server declared once). Exit 0 when all are good, 2 otherwise.",
     )
     check.add_argument("files", nargs="*", type=Path, metavar="FILE", help="inventory files")
     check.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -44,11 +49,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     show = sub.add_parser(
         "show",
-        help="print a project as upkeep understands it, pins included",
-        description="Secrets are shown as set or missing, never their value.",
+        help="print a project as upkeep understands it, pins included; or the servers",
+        description="Secrets are shown as set or missing, never their value. With --servers, "
+        "which sites (project/environment) live on which server, with its labels.",
     )
-    show.add_argument("project", help="project name (inventories/PROJECT.yml)")
-    show.add_argument("--json", action="store_true", help="print the project as JSON")
+    show.add_argument("project", nargs="?", help="project name (inventories/PROJECT.yml)")
+    show.add_argument(
+        "--servers", action="store_true", help="show the servers and the sites on each instead"
+    )
+    show.add_argument("--json", action="store_true", help="print it as JSON")
     show.set_defaults(handler=_show)
 
 
@@ -79,12 +88,30 @@ def _sharing_notes(files: list[Path]) -> list[str]:
 
 
 def _show(args: argparse.Namespace) -> int:
+    if args.servers:
+        return _show_servers(args)
+    if args.project is None:
+        raise UsageError("inventory show: give a project, or --servers")
     workspace = find_workspace(args.root)
     project = load_project(workspace, args.project)
     view = as_dict(project, load_pins(workspace, project.name))
     if args.json:
         return print_json(args, view)
     print("\n".join(render_text(view)))
+    return int(ExitCode.OK)
+
+
+def _show_servers(args: argparse.Namespace) -> int:
+    if args.project is not None:
+        raise UsageError("inventory show: give a project or --servers, not both")
+    fleet, projects = load_all(find_workspace(args.root))
+    servers = by_server(fleet, projects)
+    if args.json:
+        print_json({"servers": [server.as_dict() for server in servers]})
+    elif servers:
+        print(table(("SERVER", "ADDRESS", "LABELS", "SITES"), table_rows(servers)))
+    else:
+        print("no servers yet (declare them in inventories/servers.yml)")
     return int(ExitCode.OK)
 
 

@@ -16,24 +16,34 @@ Anything of an unexpected shape is skipped here; the model reports it.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from upkeep.inventory import alerts
 from upkeep.inventory.problems import format_path
 from upkeep.inventory.yamldoc import Path
 
+Endpoint = tuple[str, int]
 
-def check(stem: str, data: Any) -> list[tuple[Path, str]]:
-    """Problems as (key path, message); ``stem`` is the file name without suffix."""
+
+def check(
+    stem: str, data: Any, servers: Mapping[str, Endpoint] | None = None
+) -> list[tuple[Path, str]]:
+    """Problems as (key path, message); ``stem`` is the file name without suffix.
+
+    ``servers`` gives the address and port of each server declared in
+    servers.yml, for hosts the project names instead of writing them inline.
+    """
     if not isinstance(data, dict):
         return []
+    servers = servers or {}
     return [
         *_name_matches_file(stem, data),
         *_hosts(data),
+        *_named_twice(data),
         *_domains(data),
         *_shared(data),
-        *_databases(data),
+        *_databases(data, servers),
         *alerts.crosscheck(data),
     ]
 
@@ -79,24 +89,48 @@ def _hosts(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
                     names[name] = path
             address, port = host.get("address"), host.get("port", 22)
             if isinstance(address, str) and isinstance(port, int):
-                endpoint = (_normalise(address), port)
-                shown = f"[{address:.60}]" if ":" in address else f"{address:.60}"
-                if endpoint in endpoints:
+                key = endpoint(address, port)
+                if key in endpoints:
                     yield (
                         (*path, "address"),
-                        f"address {shown}:{port} is already used at "
-                        f"{format_path(endpoints[endpoint])} in this environment "
+                        f"address {shown_endpoint(address, port)} is already used at "
+                        f"{format_path(endpoints[key])} in this environment "
                         "(remove the duplicate or change the port)",
                     )
                 else:
-                    endpoints[endpoint] = path
+                    endpoints[key] = path
 
 
-def _normalise(address: str) -> str:
+def _named_twice(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    """A declared server named twice in one environment."""
+    for env_name, environment in _environments(data):
+        hosts = environment.get("hosts")
+        names: dict[str, int] = {}
+        for index, host in enumerate(hosts if isinstance(hosts, list) else ()):
+            if isinstance(host, str) and names.setdefault(host, index) != index:
+                yield (
+                    ("environments", env_name, "hosts", index),
+                    f"server {host!r:.60} is already listed at "
+                    f"{format_path(('environments', env_name, 'hosts', names[host]))} "
+                    "(list each server once)",
+                )
+
+
+def endpoint(address: str, port: int) -> Endpoint:
+    """One server's address and port, however the address is spelled.
+
+    >>> endpoint("2001:DB8::0:1", 22), endpoint("Web.example", 22)
+    (('2001:db8::1', 22), ('web.example', 22))
+    """
     try:
-        return str(ipaddress.ip_address(address))
+        return str(ipaddress.ip_address(address)), port
     except ValueError:
-        return address.lower()
+        return address.lower(), port
+
+
+def shown_endpoint(address: str, port: int) -> str:
+    """``10.0.0.1:22``, ``[2001:db8::1]:22``."""
+    return f"[{address:.60}]:{port}" if ":" in address else f"{address:.60}:{port}"
 
 
 def _domains(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
@@ -137,7 +171,7 @@ def _shared(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
 DATABASE_KEYS = ("name", "user", "dump_user")
 
 
-def _databases(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+def _databases(data: dict[str, Any], servers: Mapping[str, Endpoint]) -> Iterator[tuple[Path, str]]:
     """Environments on one host never share a database or its users.
 
     Site directories, users and pools are named per environment; the database
@@ -153,7 +187,7 @@ def _databases(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
         own = own if isinstance(own, dict) else {}
         names = {key: own.get(key, project_db.get(key)) for key in DATABASE_KEYS}
         clashes: dict[str, list[str]] = {}
-        for address in _addresses(environment):
+        for address in _addresses(environment, servers):
             for key, value in names.items():
                 if not isinstance(value, str):
                     continue
@@ -171,16 +205,19 @@ def _databases(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
             )
 
 
-def _addresses(environment: dict[str, Any]) -> set[str]:
-    """The SSH endpoints of an environment's hosts (one address may front several by port)."""
+def _addresses(environment: dict[str, Any], servers: Mapping[str, Endpoint]) -> set[str]:
+    """The SSH endpoints of an environment's hosts (one address may front several by port),
+    inline or named."""
     hosts = environment.get("hosts")
-    if not isinstance(hosts, list):
-        return set()
-    return {
-        f"{_normalise(host['address'])}:{host.get('port', 22)}"
-        for host in hosts
+    endpoints = [
+        endpoint(host["address"], host.get("port", 22))
         if isinstance(host, dict) and isinstance(host.get("address"), str)
-    }
+        else servers.get(host)
+        if isinstance(host, str)
+        else None
+        for host in (hosts if isinstance(hosts, list) else ())
+    ]
+    return {"{}:{}".format(*found) for found in endpoints if found is not None}
 
 
 def _suffixed(value: object, env_name: str) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from upkeep.inventory.problems import Problem
 
+# The fleet file: every server declared once, in inventories/ beside the projects.
+SERVERS_FILE = "servers.yml"
 MAX_BYTES = 1_000_000  # an inventory is a page or two; anything bigger is a mistake
 
 

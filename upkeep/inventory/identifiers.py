@@ -27,6 +27,9 @@ _HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 # Debian's adduser NAME_REGEX, which is what the hosts will accept anyway.
 _SSH_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+# Labels on servers and projects (role: web, client: acme), what selectors match on.
+_LABEL_KEY = re.compile(r"[a-z][a-z0-9_.-]{0,62}")
+_LABEL_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 _GIT_REF_CHARS = re.compile(r"[A-Za-z0-9._/@+-]{1,255}")
 _PHP_LINE = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}")
 _PHP_EXTENSION = re.compile(r"[a-z0-9_]{1,40}")
@@ -102,6 +105,20 @@ ssh_user = pattern_rule(
     _SSH_USER,
     "a valid login name (use up to 32 lowercase letters, digits, '_' and '-', "
     "starting with a letter or '_')",
+)
+
+
+label_key = pattern_rule(
+    _LABEL_KEY,
+    "a label name (use up to 63 lowercase letters, digits, '_', '.' and '-', "
+    "starting with a letter)",
+)
+
+
+label_value = pattern_rule(
+    _LABEL_VALUE,
+    "a label value (use up to 63 letters, digits, '_', '.' and '-', "
+    "starting with a letter or digit)",
 )
 
 

@@ -1,5 +1,9 @@
 """Finding and loading inventory files, reporting every problem of a file at once.
 
+Hosts a project names (``hosts: [web-1]``) are resolved here from the servers
+declared in servers.yml beside it, so a loaded Project holds Host values
+whichever form the file used.
+
 >>> from pathlib import Path
 >>> from upkeep.workspace import Workspace
 >>> [p.name for p in discover(Workspace(Path(".")))]  # doctest: +SKIP
@@ -16,9 +20,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from upkeep.errors import InventoryError, UsageError
-from upkeep.inventory import crosscheck, pins, yamldoc
+from upkeep.inventory import crosscheck, fleetcheck, pins, yamldoc
 from upkeep.inventory import identifiers as ids
-from upkeep.inventory.files import display, present, read_text
+from upkeep.inventory.files import SERVERS_FILE, display, present, read_text
+from upkeep.inventory.fleetcheck import Loaded
 from upkeep.inventory.model import Project
 from upkeep.inventory.problems import (
     Problem,
@@ -26,13 +31,14 @@ from upkeep.inventory.problems import (
     from_validation,
     sort_lines,
 )
+from upkeep.inventory.servers import Fleet, is_servers_file, load_fleet
 from upkeep.workspace import Workspace
 
 SUFFIXES = (".yml", ".yaml")
 
 
 def discover(workspace: Workspace) -> list[Path]:
-    """Every inventory file of the workspace (not the machine-written pins files), sorted."""
+    """Every project's inventory file (not the pins, not servers.yml), sorted."""
     return [path for path in named_like_inventories(workspace) if path.is_file()]
 
 
@@ -46,16 +52,27 @@ def named_like_inventories(workspace: Workspace) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        path for path in folder.iterdir() if path.suffix in SUFFIXES and not pins.is_pins_file(path)
+        path
+        for path in folder.iterdir()
+        if path.suffix in SUFFIXES and not pins.is_pins_file(path) and not is_servers_file(path)
     )
 
 
-def load_file(path: Path) -> Project:
-    """The project in ``path``, or an InventoryError listing every problem in it."""
-    project, problems = _load(path)
+def load_file(path: Path, fleet: Fleet | None = None) -> Project:
+    """The project in ``path``, or an InventoryError listing every problem in it.
+
+    Hosts it names are looked up in ``fleet``, by default the servers.yml beside it.
+    """
+    project, problems, _ = _load(path, fleet or load_fleet(path.parent))
     if project is None:
         raise InventoryError(sort_lines(problems))
     return project
+
+
+def load_all(workspace: Workspace) -> tuple[Fleet, list[Project]]:
+    """The declared servers and every project of the workspace, or an InventoryError."""
+    fleet = load_fleet(workspace.inventories)
+    return fleet, [load_file(path, fleet) for path in discover(workspace)]
 
 
 def load_project(workspace: Workspace, name: str) -> Project:
@@ -64,6 +81,8 @@ def load_project(workspace: Workspace, name: str) -> Project:
         ids.project_name(name)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    if is_servers_file(Path(name + SUFFIXES[0])):
+        raise UsageError(f"{SERVERS_FILE} declares the servers; it is not a project")
     candidates = [workspace.inventories / f"{name}{suffix}" for suffix in SUFFIXES]
     found = [path for path in candidates if present(path)]  # read_text refuses non-files
     if len(found) > 1:
@@ -85,15 +104,27 @@ def load_project(workspace: Workspace, name: str) -> Project:
 
 
 def check_files(paths: Iterable[Path]) -> list[str]:
-    """Problem lines for the given inventories and their pins files; empty when all are good."""
+    """Problem lines for the given inventories, their pins and the servers.yml beside them,
+    then for the fleet they make together (fleetcheck); empty when all are good."""
     problems: list[Problem] = []
     stems: dict[str, Path] = {}
+    fleets: dict[Path, Fleet] = {}
+    loaded: dict[Path, list[Loaded]] = {}
     for path in paths:
+        folder = path.parent.absolute()
+        if folder not in fleets:
+            fleets[folder] = load_fleet(folder)
+            loaded[folder] = []
+            problems.extend(fleets[folder].problems)
+        if is_servers_file(path):  # given by name on the command line: checked above
+            continue
         if pins.is_pins_file(path):  # given by name on the command line
             problems.extend(pins.check_pins_file(path, pins.project_of_pins_file(path)))
             continue
-        project, found = _load(path)
+        project, found, doc = _load(path, fleets[folder])
         problems.extend(found)
+        if project is not None:
+            loaded[folder].append(Loaded(path, doc, project))
         if path.stem in stems:
             problems.append(
                 Problem(
@@ -106,19 +137,22 @@ def check_files(paths: Iterable[Path]) -> list[str]:
         stems[path.stem] = path
         line = project.php.line if project is not None else None
         problems.extend(pins.check_beside(path, path.stem, line))
+    for folder, fleet in fleets.items():
+        problems.extend(fleetcheck.check(fleet, loaded[folder]))
     return sort_lines(problems)
 
 
-def _load(path: Path) -> tuple[Project | None, list[Problem]]:
+def _load(path: Path, fleet: Fleet) -> tuple[Project | None, list[Problem], yamldoc.Document]:
     shown = display(path)
     text, problems = read_text(path)
     if text is None:
-        return None, problems
+        return None, problems, yamldoc.Document()
     doc = yamldoc.parse(text)
     problems = from_document(shown, doc)
     data = doc.data
     if data is None and not problems:
-        return None, [Problem(shown, 1, (), "the file is empty (start with 'project: <name>')")]
+        empty = Problem(shown, 1, (), "the file is empty (start with 'project: <name>')")
+        return None, [empty], doc
     if not isinstance(data, dict):
         if data is not None:
             problems.append(
@@ -130,17 +164,16 @@ def _load(path: Path) -> tuple[Project | None, list[Problem]]:
                     "(start with 'project: <name>')",
                 )
             )
-        return None, problems
+        return None, problems, doc
     problems += [
         Problem(shown, doc.line_of(key_path), key_path, message)
-        for key_path, message in crosscheck.check(path.stem, data)
+        for key_path, message in crosscheck.check(path.stem, data, fleet.endpoints())
     ]
     source = path.absolute()
+    context = {"base_dir": source.parent, "source": source, "servers": fleet.hosts()}
     try:
-        project = Project.model_validate(
-            data, context={"base_dir": source.parent, "source": source}
-        )
+        project = Project.model_validate(data, context=context)
     except ValidationError as error:
         problems += from_validation(shown, doc, error, Project)
-        return None, problems
-    return (None if problems else project), problems
+        return None, problems, doc
+    return (None if problems else project), problems, doc

@@ -26,6 +26,7 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     Field,
+    PlainSerializer,
     PrivateAttr,
     Strict,
     ValidationInfo,
@@ -41,6 +42,7 @@ from upkeep.inventory import identifiers as ids
 from upkeep.inventory.alerts import Alerts
 from upkeep.inventory.base import Model
 from upkeep.inventory.checks import Checks
+from upkeep.inventory.files import SERVERS_FILE
 from upkeep.inventory.maintenance import MaintenanceWindow
 from upkeep.inventory.notify import Notify
 from upkeep.inventory.sla import SlaPolicy
@@ -148,6 +150,12 @@ ColumnName = Annotated[str, AfterValidator(ids.column_name)]
 TablePrefix = Annotated[str, AfterValidator(ids.table_prefix)]
 MatchValue = Annotated[str, AfterValidator(ids.match_value)]
 ExcludePattern = Annotated[str, AfterValidator(ids.exclude_pattern)]
+LabelKey = Annotated[str, AfterValidator(ids.label_key)]
+LabelValue = Annotated[str, AfterValidator(ids.label_value)]
+# Free labels (role: web, client: acme) on servers and projects, for selectors.
+Labels = Annotated[
+    Mapping[LabelKey, LabelValue], AfterValidator(lambda v: FrozenMap(v)), PlainSerializer(dict)
+]
 
 
 class App(Model):
@@ -248,6 +256,32 @@ class Host(Model):
     key: LocalPath = None
     known_hosts: LocalPath = None
     sudo: Annotated[bool, Strict()] = True
+
+
+def _named_server(value: Any, info: ValidationInfo) -> Any:
+    """A host given by name is the server of that name in servers.yml, as a Host.
+
+    The loader passes the declared servers as validation context ``{"servers":
+    {name: Host, or None where its entry has problems}}``.
+    """
+    if not isinstance(value, str):
+        return value
+    context = info.context if isinstance(info.context, dict) else {}
+    servers = context.get("servers") or {}
+    if value not in servers:
+        known = ", ".join(sorted(servers)[:10]) or "none declared"
+        raise ValueError(
+            f"unknown server {value!r:.60} (declare it in {SERVERS_FILE} beside the projects, "
+            "or write the host "
+            f"inline as name/address; known servers: {known})"
+        )
+    if servers[value] is None:
+        raise ValueError(f"server {value!r} has problems in {SERVERS_FILE} (fix them there)")
+    return servers[value]
+
+
+# A host written inline (name, address, ...) or a declared server's name.
+HostOrServer = Annotated[Host, BeforeValidator(_named_server)]
 
 
 class SanitizeKind(StrEnum):
@@ -389,7 +423,7 @@ class Environment(Model):
     domain: Domain
     tls: Literal["lab", "acme", "manual", "none"]
     ref: GitRef = "main"
-    hosts: Annotated[tuple[Host, ...], Field(min_length=1)]
+    hosts: Annotated[tuple[HostOrServer, ...], Field(min_length=1)]
     database: EnvironmentDatabase | None = None  # the project's database, unless set here
     # Changes the project's checks for this environment only (by name, as the
     # project's list changes the defaults; see upkeep.inventory.checks).
@@ -412,6 +446,7 @@ class Project(Model):
     app: App
     php: Php
     database: Database
+    labels: Labels = FrozenMap({})  # client: acme, tier: gold: what selectors match on
     shared_paths: tuple[RelativePath, ...] = ()
     environments: Mapping[EnvName, Environment]
     sanitize: Sanitize = Sanitize()  # what a refresh scrubs from production data

@@ -29,6 +29,7 @@ def as_dict(project: Project, pins: Pins) -> dict[str, Any]:
     return {
         "project": project.name,
         "source": str(project.source),
+        "labels": dict(project.labels),
         "app": {
             "kind": app.kind,
             "repository": app.repository,

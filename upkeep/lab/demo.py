@@ -2,8 +2,9 @@
 
 The demo site (examples/demo-site) becomes a git repository of its own in the
 lab's state, as a client's site would be; its database passwords go to the
-lab's secrets file (never to git); and ``inventories/demo.yml`` points at the
-lab's hosts, so every later command runs against the lab unchanged.
+lab's secrets file (never to git); ``inventories/servers.yml`` declares the
+lab's hosts and ``inventories/demo.yml`` names them, so every later command
+runs against the lab unchanged.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import git
 import yaml
 
 from upkeep.errors import LabError
+from upkeep.inventory.servers import servers_path
 from upkeep.lab.spec import ROLES, LabSpec
 from upkeep.templating import REPOSITORY_DIR, render
 from upkeep.workspace import Workspace
@@ -36,7 +38,8 @@ def ensure(spec: LabSpec, workspace: Workspace) -> list[str]:
         for action in (
             _ensure_secrets(spec.secrets_file),
             _ensure_repository(spec.demo_repository),
-            _ensure_inventory(spec, workspace.inventories / "demo.yml"),
+            _ensure_generated(servers_text(spec), servers_path(workspace.inventories)),
+            _ensure_generated(inventory_text(spec), workspace.inventories / "demo.yml"),
         )
         if action
     ]
@@ -116,17 +119,23 @@ def inventory_text(spec: LabSpec) -> str:
     return render(
         "lab/demo-inventory.yml.j2",
         repository=_home_relative(spec.demo_repository),
-        key=_home_relative(spec.client_key),
-        known_hosts=_home_relative(spec.known_hosts),
         hosts={
-            role: [(spec.host_name(m), spec.address(m)) for m in spec.members() if m.role == role]
-            for role in ROLES
+            role: [spec.host_name(m) for m in spec.members() if m.role == role] for role in ROLES
         },
     )
 
 
-def _ensure_inventory(spec: LabSpec, path: Path) -> str | None:
-    text = inventory_text(spec)
+def servers_text(spec: LabSpec) -> str:
+    """The lab's servers.yml, exactly as ``lab up`` writes it: one server per host."""
+    return render(
+        "lab/servers.yml.j2",
+        key=_home_relative(spec.client_key),
+        known_hosts=_home_relative(spec.known_hosts),
+        servers=[(spec.host_name(m), spec.address(m), m.role) for m in spec.members()],
+    )
+
+
+def _ensure_generated(text: str, path: Path) -> str | None:
     if path.exists():
         current = path.read_text()
         if current == text:

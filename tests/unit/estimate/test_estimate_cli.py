@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -270,6 +271,7 @@ def _workspace(tmp_path: Path, line: str = "7.4") -> tuple[Path, git.Repo]:
     text = text.replace('line: "8.2"', f'line: "{line}"')
     assert f"repository: {repo_dir}" in text and "project: shop" in text
     (root / "inventories" / "shop.yml").write_text(text, encoding="utf-8")
+    shutil.copy(DEMO_INVENTORY.with_name("servers.yml"), root / "inventories")  # its hosts
     return root, repo
 
 

@@ -265,6 +265,7 @@ def test_good_inventory_passes(workspace: Path, capsys: pytest.CaptureFixture[st
 def test_the_demo_inventory_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "inventories").mkdir()
     shutil.copy(REPO / "inventories" / "demo.yml", tmp_path / "inventories" / "demo.yml")
+    shutil.copy(REPO / "inventories" / "servers.yml", tmp_path / "inventories" / "servers.yml")
     assert main(["--root", str(tmp_path), "inventory", "check"]) == 0
     assert capsys.readouterr().out.strip() == "ok: 1 inventories"
 

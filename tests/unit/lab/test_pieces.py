@@ -10,6 +10,7 @@ import git
 import pytest
 
 from upkeep.errors import UsageError
+from upkeep.inventory import load_project
 from upkeep.lab import demo
 from upkeep.lab.keys import KeyPair, known_hosts_text, load_or_create
 from upkeep.lab.spec import LabSpec, Member
@@ -72,13 +73,45 @@ def test_default_lab_writes_the_committed_demo_inventory(monkeypatch: pytest.Mon
     assert rendered == (REPO / "inventories" / "demo.yml").read_text()
 
 
+def test_default_lab_writes_the_committed_servers_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("UPKEEP_LAB_NAME", "UPKEEP_LAB_SUBNET", "UPKEEP_STATE_DIR", "XDG_STATE_HOME"):
+        monkeypatch.delenv(variable, raising=False)
+    rendered = demo.servers_text(LabSpec.from_env())
+    assert rendered == (REPO / "inventories" / "servers.yml").read_text()
+
+
+def test_the_lab_declares_its_hosts_once_and_the_demo_names_them(tmp_path: Path) -> None:
+    spec = LabSpec("upkeep-lab", ipaddress.IPv4Network("10.1.2.0/24"), tmp_path / "lab", 2)
+    workspace = Workspace(tmp_path / "ops")
+    demo.ensure(spec, workspace)
+    servers = (workspace.inventories / "servers.yml").read_text()
+    inventory = (workspace.inventories / "demo.yml").read_text()
+    assert "hosts: [lab-production, lab-production-2]" in inventory
+    assert "address:" not in inventory and servers.count("address:") == 6
+    assert demo.GENERATED_MARKER in servers.splitlines()
+    project = load_project(workspace, "demo")
+    assert [(host.name, host.address, host.key) for _, host in project.hosts()] == [
+        (spec.host_name(m), spec.address(m), spec.client_key) for m in spec.members()
+    ]
+
+
+def test_the_servers_file_is_not_rewritten_once_a_person_owns_it(tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    workspace = Workspace(tmp_path / "ops")
+    target = workspace.inventories / "servers.yml"
+    target.parent.mkdir(parents=True)
+    target.write_text("servers: {}\n# edited by a person\n")
+    demo.ensure(spec, workspace)
+    assert target.read_text() == "servers: {}\n# edited by a person\n"
+
+
 def test_demo_inventory_is_not_rewritten_once_a_person_owns_it(tmp_path: Path) -> None:
     spec = _spec(tmp_path)
     workspace = Workspace(tmp_path / "ops")
     target = workspace.inventories / "demo.yml"
     target.parent.mkdir(parents=True)
     target.write_text("project: demo\n# edited by a person\n")
-    demo._ensure_inventory(spec, target)
+    demo._ensure_generated(demo.inventory_text(spec), target)
     assert target.read_text() == "project: demo\n# edited by a person\n"
 
 
