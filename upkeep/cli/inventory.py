@@ -16,10 +16,10 @@ from typing import Any
 from upkeep.cli.output import print_json, table
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import check_files, load_file, load_project, pins
+from upkeep.inventory import check_files, load_all, load_file, load_project, pins
 from upkeep.inventory.files import display
 from upkeep.inventory.fleetview import by_server, table_rows
-from upkeep.inventory.loader import load_all, named_like_inventories
+from upkeep.inventory.loader import named_like_inventories
 from upkeep.inventory.pins import load_pins
 from upkeep.inventory.view import as_dict
 from upkeep.workspace import find_workspace

@@ -7,7 +7,7 @@
 [('dev', 'lab-dev'), ('staging', 'lab-staging'), ('production', 'lab-production')]
 """
 
-from upkeep.inventory.loader import check_files, discover, load_file, load_project
+from upkeep.inventory.loader import check_files, discover, load_all, load_file, load_project
 from upkeep.inventory.model import (
     App,
     Database,
@@ -28,6 +28,7 @@ __all__ = [
     "Project",
     "check_files",
     "discover",
+    "load_all",
     "load_file",
     "load_project",
 ]

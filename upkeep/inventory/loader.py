@@ -81,7 +81,7 @@ def load_project(workspace: Workspace, name: str) -> Project:
         ids.project_name(name)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    if is_servers_file(Path(name + SUFFIXES[0])):
+    if name == Path(SERVERS_FILE).stem:
         raise UsageError(f"{SERVERS_FILE} declares the servers; it is not a project")
     candidates = [workspace.inventories / f"{name}{suffix}" for suffix in SUFFIXES]
     found = [path for path in candidates if present(path)]  # read_text refuses non-files

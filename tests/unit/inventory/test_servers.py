@@ -388,4 +388,3 @@ def test_show_servers_refuses_a_broken_fleet_in_one_line_per_problem(
     out, err = capsys.readouterr()
     assert out == "" and "Traceback" not in err
     assert err.startswith("upkeep: inventories/shop.yml:23: environments.staging.hosts[0]: unknown")
-
