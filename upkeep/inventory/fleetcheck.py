@@ -69,6 +69,11 @@ class Placed:
     def project(self) -> str:
         return self.loaded.project.name
 
+    @property
+    def address(self) -> str:
+        """``192.0.2.10:22`` as an operator writes it."""
+        return shown_endpoint(self.host.address, self.host.port)
+
 
 def check(fleet: Fleet, loaded: Sequence[Loaded]) -> list[Problem]:
     """Problems between projects (and with servers.yml); empty when the fleet agrees."""
@@ -117,17 +122,16 @@ def _declared_twice(fleet: Fleet, placed: Sequence[Placed]) -> Iterator[Problem]
         if not site.inline:
             continue
         address_path = (*site.key_path, "address")
-        shown = shown_endpoint(site.host.address, site.host.port)
         name = declared.get(site.endpoint)
         first = inline_first.setdefault(site.endpoint, site)
         if name is not None:
             message = (
-                f"address {shown} is server {name!r} in {fleet.where(name)} "
+                f"address {site.address} is server {name!r} in {fleet.where(name)} "
                 f"(name it instead of writing it again: hosts: [{name}])"
             )
         elif first.project != site.project:
             message = (
-                f"address {shown} is also a host of project {first.project} "
+                f"address {site.address} is also a host of project {first.project} "
                 f"({first.loaded.where(first.key_path)}; declare the server once in "
                 f"{SERVERS_FILE} and name it from both)"
             )
@@ -147,7 +151,7 @@ def _php(fleet: Fleet, placed: Sequence[Placed]) -> Iterator[Problem]:
         first = first_by_server.setdefault(site.endpoint, site)
         if first.project == site.project or (site.endpoint, site.project) in reported:
             continue
-        server = f"{names.get(site.endpoint, site.host.name)} ({shown_endpoint(site.host.address, site.host.port)})"
+        server = f"{names.get(site.endpoint, site.host.name)} ({site.address})"
         mine, theirs = site.loaded.project.php.line, first.loaded.project.php.line
         if mine != theirs:
             reported.add((site.endpoint, site.project))
