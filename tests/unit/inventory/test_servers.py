@@ -214,18 +214,18 @@ def test_two_projects_pinning_different_builds_on_one_server_are_refused(
     write(workspace, "shop.yml", SHOP)
     write(workspace, "blog.yml", BLOG)
     pins = "project: {}\nenvironments:\n  production:\n    php_build: {}\n"
-    write(workspace, "shop.lock.yml", pins.format("shop", "8.2.36-1~deb12u1"))
-    write(workspace, "blog.lock.yml", pins.format("blog", "8.2.32-1~deb12u1"))
+    write(workspace, "shop.pins.yml", pins.format("shop", "8.2.36-1~deb12u1"))
+    write(workspace, "blog.pins.yml", pins.format("blog", "8.2.32-1~deb12u1"))
     code, lines = check(workspace, capsys)
     assert code == 2
     assert lines == [
-        "inventories/shop.lock.yml:4: environments.production.php_build: '8.2.36-1~deb12u1' "
-        "pinned here, but project blog pins '8.2.32-1~deb12u1' (inventories/blog.lock.yml:4) "
+        "inventories/shop.pins.yml:4: environments.production.php_build: '8.2.36-1~deb12u1' "
+        "pinned here, but project blog pins '8.2.32-1~deb12u1' (inventories/blog.pins.yml:4) "
         "on server web-production (192.0.2.20:2222), and a server runs one PHP build "
         "(update both projects to one build)"
     ]
     # The same build on both is one server's build: no problem.
-    write(workspace, "blog.lock.yml", pins.format("blog", "8.2.36-1~deb12u1"))
+    write(workspace, "blog.pins.yml", pins.format("blog", "8.2.36-1~deb12u1"))
     assert check(workspace, capsys) == (0, [])
 
 
