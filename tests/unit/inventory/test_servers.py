@@ -52,6 +52,13 @@ def write(workspace: Path, name: str, text: str) -> Path:
     return path
 
 
+def write_fleet(workspace: Path, blog: str = BLOG) -> None:
+    """servers.yml, shop and blog: two projects on the same two servers."""
+    write(workspace, "servers.yml", SERVERS)
+    write(workspace, "shop.yml", SHOP)
+    write(workspace, "blog.yml", blog)
+
+
 def check(workspace: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
     """Run `inventory check` on the fleet; its exit code and its problem lines."""
     before = _files(workspace)
@@ -68,12 +75,6 @@ def check(workspace: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, lis
 
 def _files(workspace: Path) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted((workspace / "inventories").iterdir())}
-
-
-def only(lines: list[str], fragment: str) -> str:
-    found = [line for line in lines if fragment in line]
-    assert len(found) == 1, lines
-    return found[0]
 
 
 # -- resolution ---------------------------------------------------------------
@@ -112,9 +113,7 @@ def test_an_inline_only_inventory_still_loads_and_passes(
 def test_a_fleet_of_two_projects_on_two_servers_passes(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(workspace, "servers.yml", SERVERS)
-    write(workspace, "shop.yml", SHOP)
-    write(workspace, "blog.yml", BLOG)
+    write_fleet(workspace)
     assert check(workspace, capsys) == (0, [])
 
 
@@ -127,72 +126,106 @@ def test_servers_yml_is_not_a_project(workspace: Path, capsys: pytest.CaptureFix
 # -- refusals -----------------------------------------------------------------
 
 
-def test_a_site_on_a_server_nobody_declared_is_refused(
+def _in_servers(old: str, new: str) -> tuple[str, str]:
+    """servers.yml broken, beside a project of its own servers: its problem alone."""
+    assert old in SERVERS
+    return SERVERS.replace(old, new, 1), ELSEWHERE
+
+
+def _in_shop(old: str, new: str) -> tuple[str, str]:
+    """The project naming its servers broken."""
+    assert old in SHOP
+    return SERVERS, SHOP.replace(old, new, 1)
+
+
+# (id, (servers.yml, shop.yml), the one problem line's start)
+PROBLEMS = [
+    (
+        "unknown-key",
+        _in_servers("    port: 2222\n", "    prot: 2222\n"),
+        "inventories/servers.yml:7: servers.web-production.prot: unknown key "
+        "(did you mean 'port'?)",
+    ),
+    (
+        "bad-address",
+        _in_servers("address: 192.0.2.20", "address: 192.0.2.999"),
+        "inventories/servers.yml:6: servers.web-production.address: '192.0.2.999' looks like",
+    ),
+    (
+        "duplicate-name",
+        _in_servers("  web-production:\n", "  web-staging:\n"),
+        "inventories/servers.yml:5: servers.web-staging: duplicate key (already on line 2",
+    ),
+    (
+        "duplicate-address",
+        _in_servers(
+            "    address: 192.0.2.20\n    port: 2222\n", "    address: 192.0.2.10\n    port: 22\n"
+        ),
+        "inventories/servers.yml:6: servers.web-production.address: address 192.0.2.10:22 "
+        "is already server 'web-staging' (line 2; declare each server once)",
+    ),
+    (
+        "label-number",
+        _in_servers("dc: fra1}\n  web-production", "dc: 1}\n  web-production"),
+        "inventories/servers.yml:4: servers.web-staging.labels.dc: expected text, got the number 1",
+    ),
+    (
+        "unknown-server",
+        _in_shop("- web-production", "- web-prod"),
+        "inventories/shop.yml:29: environments.production.hosts[0]: unknown server "
+        "'web-prod' (declare it in servers.yml beside the projects",
+    ),
+    (
+        "named-twice",
+        _in_shop("- web-production\n", "- web-production\n      - web-production\n"),
+        "inventories/shop.yml:30: environments.production.hosts[1]: server 'web-production' "
+        "is already listed at environments.production.hosts[0] (list each server once)",
+    ),
+    (
+        "one-database-on-a-named-server",
+        _in_shop("- web-staging", "- web-production"),
+        "inventories/shop.yml:19: environments.staging: shares host and database with "
+        "production on 192.0.2.20:2222",
+    ),
+    (
+        "bad-project-label",
+        _in_shop("tier: gold", "Tier: gold"),
+        "inventories/shop.yml:17: labels.Tier: 'Tier' is not a label name",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"), [c[1:] for c in PROBLEMS], ids=[c[0] for c in PROBLEMS]
+)
+def test_a_problem_is_reported_once_with_its_file_and_line(
+    workspace: Path, capsys: pytest.CaptureFixture[str], texts: tuple[str, str], expected: str
+) -> None:
+    write(workspace, "servers.yml", texts[0])
+    write(workspace, "shop.yml", texts[1])
+    code, lines = check(workspace, capsys)
+    assert code == 2
+    (line,) = lines
+    assert line.startswith(expected), line
+
+
+def test_every_command_refuses_a_site_on_a_server_nobody_declared(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(workspace, "servers.yml", SERVERS)
     write(workspace, "shop.yml", SHOP.replace("- web-production", "- web-prod"))
-    code, lines = check(workspace, capsys)
-    assert code == 2
-    assert only(lines, "unknown server").startswith(
-        "inventories/shop.yml:29: environments.production.hosts[0]: unknown server 'web-prod' "
-    )
-    # Every command that loads the project refuses it the same way.
-    assert main(["--root", str(workspace), "provision", "shop", "production"]) == 2
-    assert "unknown server 'web-prod'" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "expected"),
-    [
-        (
-            "    port: 2222\n",
-            "    prot: 2222\n",
-            "inventories/servers.yml:7: servers.web-production.prot: unknown key "
-            "(did you mean 'port'?)",
-        ),
-        (
-            "address: 192.0.2.20",
-            "address: 192.0.2.999",
-            "inventories/servers.yml:6: servers.web-production.address: '192.0.2.999' looks like",
-        ),
-        (
-            "  web-production:\n",
-            "  web-staging:\n",
-            "inventories/servers.yml:5: servers.web-staging: duplicate key (already on line 2",
-        ),
-        (
-            "    address: 192.0.2.20\n    port: 2222\n",
-            "    address: 192.0.2.10\n    port: 22\n",
-            "inventories/servers.yml:6: servers.web-production.address: address 192.0.2.10:22 "
-            "is already server 'web-staging' (line 2; declare each server once)",
-        ),
-        (
-            "dc: fra1}\n  web-production",
-            "dc: 1}\n  web-production",
-            "inventories/servers.yml:4: servers.web-staging.labels.dc: expected text, got the "
-            "number 1",
-        ),
-    ],
-    ids=["unknown-key", "bad-address", "duplicate-name", "duplicate-address", "label-number"],
-)
-def test_a_problem_in_servers_yml_is_reported_with_its_line(
-    workspace: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str
-) -> None:
-    assert old in SERVERS
-    write(workspace, "servers.yml", SERVERS.replace(old, new, 1))
-    write(workspace, "shop.yml", ELSEWHERE)  # inline: the problem is servers.yml's alone
-    code, lines = check(workspace, capsys)
-    assert code == 2
-    assert only(lines, "servers.yml").startswith(expected)
+    for args in (("provision", "shop", "production"), ("inventory", "show", "shop")):
+        capsys.readouterr()
+        assert main(["--root", str(workspace), *args]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("upkeep: inventories/shop.yml:29: ") and "'web-prod'" in err
+        assert len(err.splitlines()) == 1 and "Traceback" not in err
 
 
 def test_two_projects_asking_for_different_php_lines_on_one_server_are_refused(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(workspace, "servers.yml", SERVERS)
-    write(workspace, "shop.yml", SHOP)
-    write(workspace, "blog.yml", BLOG.replace('line: "8.2"', 'line: "7.4"'))
+    write_fleet(workspace, blog=BLOG.replace('line: "8.2"', 'line: "7.4"'))
     code, lines = check(workspace, capsys)
     assert code == 2
     # Both servers carry both projects: one line each, at the second file's php.line.
@@ -210,9 +243,7 @@ def test_two_projects_asking_for_different_php_lines_on_one_server_are_refused(
 def test_two_projects_pinning_different_builds_on_one_server_are_refused(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(workspace, "servers.yml", SERVERS)
-    write(workspace, "shop.yml", SHOP)
-    write(workspace, "blog.yml", BLOG)
+    write_fleet(workspace)
     pins = "project: {}\nenvironments:\n  production:\n    php_build: {}\n"
     write(workspace, "shop.pins.yml", pins.format("shop", "8.2.36-1~deb12u1"))
     write(workspace, "blog.pins.yml", pins.format("blog", "8.2.32-1~deb12u1"))
@@ -278,47 +309,6 @@ def test_one_server_written_inline_in_two_projects_is_refused(
     ]
 
 
-def test_a_server_named_twice_in_one_environment_is_refused(
-    workspace: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    write(workspace, "servers.yml", SERVERS)
-    write(
-        workspace,
-        "shop.yml",
-        SHOP.replace("- web-production\n", "- web-production\n      - web-production\n"),
-    )
-    code, lines = check(workspace, capsys)
-    assert code == 2
-    assert lines == [
-        "inventories/shop.yml:30: environments.production.hosts[1]: server 'web-production' "
-        "is already listed at environments.production.hosts[0] (list each server once)"
-    ]
-
-
-def test_two_environments_naming_one_server_with_one_database_are_refused(
-    workspace: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    write(workspace, "servers.yml", SERVERS)
-    write(workspace, "shop.yml", SHOP.replace("- web-staging", "- web-production"))
-    code, lines = check(workspace, capsys)
-    assert code == 2
-    assert "environments.staging: shares host and database with production on " in only(
-        lines, "shares host"
-    )
-
-
-def test_a_bad_project_label_is_refused_with_its_line(
-    workspace: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    write(workspace, "servers.yml", SERVERS)
-    write(workspace, "shop.yml", SHOP.replace("tier: gold", "Tier: gold"))
-    code, lines = check(workspace, capsys)
-    assert code == 2
-    assert only(lines, "Tier").startswith(
-        "inventories/shop.yml:17: labels.Tier: 'Tier' is not a label name"
-    )
-
-
 # -- show --servers -------------------------------------------------------------
 
 
@@ -348,9 +338,7 @@ def test_show_servers_lists_the_sites_on_each_server(
 
 
 def test_show_servers_json(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write(workspace, "servers.yml", SERVERS)
-    write(workspace, "shop.yml", SHOP)
-    write(workspace, "blog.yml", BLOG)
+    write_fleet(workspace)
     capsys.readouterr()
     assert main(["--root", str(workspace), "inventory", "show", "--servers", "--json"]) == 0
     servers = json.loads(capsys.readouterr().out)["servers"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import git
@@ -66,18 +67,18 @@ def test_known_hosts_lists_each_address_with_its_key() -> None:
     assert text.splitlines() == [f"10.0.0.11 {a.public_line()}", f"10.0.0.12 {b.public_line()}"]
 
 
-def test_default_lab_writes_the_committed_demo_inventory(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("render", "committed"),
+    [(demo.inventory_text, "demo.yml"), (demo.servers_text, "servers.yml")],
+    ids=["demo-inventory", "servers"],
+)
+def test_default_lab_writes_the_committed_demo_inventory(
+    monkeypatch: pytest.MonkeyPatch, render: Callable[[LabSpec], str], committed: str
+) -> None:
     for variable in ("UPKEEP_LAB_NAME", "UPKEEP_LAB_SUBNET", "UPKEEP_STATE_DIR", "XDG_STATE_HOME"):
         monkeypatch.delenv(variable, raising=False)
-    rendered = demo.inventory_text(LabSpec.from_env())
-    assert rendered == (REPO / "inventories" / "demo.yml").read_text()
-
-
-def test_default_lab_writes_the_committed_servers_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ("UPKEEP_LAB_NAME", "UPKEEP_LAB_SUBNET", "UPKEEP_STATE_DIR", "XDG_STATE_HOME"):
-        monkeypatch.delenv(variable, raising=False)
-    rendered = demo.servers_text(LabSpec.from_env())
-    assert rendered == (REPO / "inventories" / "servers.yml").read_text()
+    rendered = render(LabSpec.from_env())
+    assert rendered == (REPO / "inventories" / committed).read_text()
 
 
 def test_the_lab_declares_its_hosts_once_and_the_demo_names_them(tmp_path: Path) -> None:
@@ -95,24 +96,23 @@ def test_the_lab_declares_its_hosts_once_and_the_demo_names_them(tmp_path: Path)
     ]
 
 
-def test_the_servers_file_is_not_rewritten_once_a_person_owns_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("demo.yml", "project: demo\n# edited by a person\n"),
+        ("servers.yml", "servers: {}\n# edited\n"),
+    ],
+)
+def test_demo_inventory_is_not_rewritten_once_a_person_owns_it(
+    tmp_path: Path, name: str, text: str
+) -> None:
     spec = _spec(tmp_path)
     workspace = Workspace(tmp_path / "ops")
-    target = workspace.inventories / "servers.yml"
+    target = workspace.inventories / name
     target.parent.mkdir(parents=True)
-    target.write_text("servers: {}\n# edited by a person\n")
+    target.write_text(text)
     demo.ensure(spec, workspace)
-    assert target.read_text() == "servers: {}\n# edited by a person\n"
-
-
-def test_demo_inventory_is_not_rewritten_once_a_person_owns_it(tmp_path: Path) -> None:
-    spec = _spec(tmp_path)
-    workspace = Workspace(tmp_path / "ops")
-    target = workspace.inventories / "demo.yml"
-    target.parent.mkdir(parents=True)
-    target.write_text("project: demo\n# edited by a person\n")
-    demo._ensure_generated(demo.inventory_text(spec), target)
-    assert target.read_text() == "project: demo\n# edited by a person\n"
+    assert target.read_text() == text
 
 
 def test_demo_repository_is_made_once_then_left_alone(tmp_path: Path) -> None:
