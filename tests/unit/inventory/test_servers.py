@@ -260,20 +260,35 @@ def test_two_projects_pinning_different_builds_on_one_server_are_refused(
     assert check(workspace, capsys) == (0, [])
 
 
-def test_two_sites_with_one_domain_are_refused(
-    workspace: Path, capsys: pytest.CaptureFixture[str]
+BLOG_INLINE = GOOD.replace("project: shop", "project: blog").replace("name: shop", "name: blog")
+
+
+@pytest.mark.parametrize(
+    ("blog", "expected"),
+    [
+        (
+            BLOG_INLINE.replace("staging.shop", "staging.blog").replace("192.0.2.", "198.51.100."),
+            "inventories/shop.yml:26: environments.production.domain: 'www.shop.example' is "
+            "already the domain of blog production (inventories/blog.yml:26; each site needs "
+            "its own domain)",
+        ),
+        (
+            BLOG_INLINE.replace("shop.example", "blog.example").replace(
+                "192.0.2.10", "198.51.100.10"
+            ),
+            "inventories/shop.yml:31: environments.production.hosts[0].address: address "
+            "192.0.2.20:2222 is also a host of project blog (inventories/blog.yml:30; declare "
+            "the server once in servers.yml and name it from both)",
+        ),
+    ],
+    ids=["one-domain", "one-server-written-twice"],
+)
+def test_two_projects_written_inline_that_clash_are_refused(
+    workspace: Path, capsys: pytest.CaptureFixture[str], blog: str, expected: str
 ) -> None:
     write(workspace, "shop.yml", GOOD)
-    blog = GOOD.replace("project: shop", "project: blog").replace("staging.shop", "staging.blog")
-    blog = blog.replace("192.0.2.", "198.51.100.")
     write(workspace, "blog.yml", blog)
-    code, lines = check(workspace, capsys)
-    assert code == 2
-    assert lines == [
-        "inventories/shop.yml:26: environments.production.domain: 'www.shop.example' is "
-        "already the domain of blog production (inventories/blog.yml:26; each site needs its "
-        "own domain)"
-    ]
+    assert check(workspace, capsys) == (2, [expected])
 
 
 def test_an_inline_host_at_a_declared_servers_address_is_refused(
@@ -290,22 +305,6 @@ def test_an_inline_host_at_a_declared_servers_address_is_refused(
         "inventories/shop.yml:31: environments.production.hosts[0].address: address "
         "192.0.2.20:2222 is server 'web-production' in inventories/servers.yml:5 (name it "
         "instead of writing it again: hosts: [web-production])",
-    ]
-
-
-def test_one_server_written_inline_in_two_projects_is_refused(
-    workspace: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    write(workspace, "shop.yml", GOOD)
-    blog = GOOD.replace("project: shop", "project: blog").replace("shop.example", "blog.example")
-    blog = blog.replace("name: shop", "name: blog").replace("web-", "blog-")
-    write(workspace, "blog.yml", blog.replace("192.0.2.10", "198.51.100.10"))
-    code, lines = check(workspace, capsys)
-    assert code == 2
-    assert lines == [
-        "inventories/shop.yml:31: environments.production.hosts[0].address: address "
-        "192.0.2.20:2222 is also a host of project blog (inventories/blog.yml:30; declare the "
-        "server once in servers.yml and name it from both)"
     ]
 
 
