@@ -248,14 +248,20 @@ class Backups(Model):
     keep: Annotated[int, Strict(), Field(ge=1, le=100)] = 3
 
 
-class Host(Model):
-    name: HostName
+class Connection(Model):
+    """How upkeep reaches a server over SSH: a Host adds its name, a declared Server
+    (upkeep.inventory.servers) its labels."""
+
     address: Address
     port: Port = 22
     user: SshUser = "upkeep"
     key: LocalPath = None
     known_hosts: LocalPath = None
     sudo: Annotated[bool, Strict()] = True
+
+
+class Host(Connection):
+    name: HostName
 
 
 def _named_server(value: Any, info: ValidationInfo) -> Any:

@@ -25,38 +25,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Strict, ValidationError
+from pydantic import ValidationError
 
 from upkeep.inventory import yamldoc
 from upkeep.inventory.base import Model
-from upkeep.inventory.crosscheck import endpoint, shown_endpoint
+from upkeep.inventory.crosscheck import Endpoint, endpoint, shown_endpoint
 from upkeep.inventory.files import SERVERS_FILE, display, present, read_text
-from upkeep.inventory.model import (
-    Address,
-    FrozenMap,
-    Host,
-    HostName,
-    Labels,
-    LocalPath,
-    Port,
-    SshUser,
-)
+from upkeep.inventory.model import Connection, FrozenMap, Host, HostName, Labels
 from upkeep.inventory.problems import Problem, from_document, from_validation
 
-Endpoint = tuple[str, int]
 
-
-class Server(Model):
+class Server(Connection):
     """One server: how to reach it, and its labels (role: web, dc: fra1)."""
 
-    address: Address
-    port: Port = 22
-    user: SshUser = "upkeep"
-    key: LocalPath = None
-    known_hosts: LocalPath = None
-    sudo: Annotated[bool, Strict()] = True
     labels: Labels = FrozenMap({})
 
     def host(self, name: str) -> Host:
