@@ -107,8 +107,8 @@ def _show_servers(args: argparse.Namespace) -> int:
     fleet, projects = load_all(find_workspace(args.root))
     servers = by_server(fleet, projects)
     if args.json:
-        print_json({"servers": [server.as_dict() for server in servers]})
-    elif servers:
+        return print_json(args, {"servers": [server.as_dict() for server in servers]})
+    if servers:
         print(table(("SERVER", "ADDRESS", "LABELS", "SITES"), table_rows(servers)))
     else:
         print("no servers yet (declare them in inventories/servers.yml)")

@@ -340,7 +340,9 @@ def test_show_servers_json(workspace: Path, capsys: pytest.CaptureFixture[str]) 
     write_fleet(workspace)
     capsys.readouterr()
     assert main(["--root", str(workspace), "inventory", "show", "--servers", "--json"]) == 0
-    servers = json.loads(capsys.readouterr().out)["servers"]
+    envelope = json.loads(capsys.readouterr().out)
+    assert (envelope["command"], envelope["exit_code"]) == ("inventory show", 0)
+    servers = envelope["data"]["servers"]
     assert servers[1] == {
         "name": "web-production",
         "address": "192.0.2.20",
