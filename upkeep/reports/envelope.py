@@ -49,10 +49,11 @@ def envelope(
 def chunks(wrapped: dict[str, Any]) -> Iterator[str]:
     """The envelope as indented JSON, piece by piece (an estimate's can be tens of MB).
 
-    Values JSON has no type for (paths, times) are written as their text.
+    Values JSON has no type for (paths, times) are written as their text; text stays as
+    written (UTF-8), as the JSON before the envelope was.
 
     >>> "".join(chunks({"data": [1]})).splitlines()
     ['{', '  "data": [', '    1', '  ]', '}']
     """
-    yield from json.JSONEncoder(indent=2, default=str).iterencode(wrapped)
+    yield from json.JSONEncoder(indent=2, default=str, ensure_ascii=False).iterencode(wrapped)
     yield "\n"

@@ -109,3 +109,10 @@ def test_write_reports_sends_dash_to_stdout_and_files_whole(tmp_path: Path) -> N
     written = write_reports(wanted, lambda fmt, out: out.write(f"as {fmt}\n"), stdout)
     assert written == [tmp_path / "r.json"]
     assert stdout.getvalue() == "as md\n" and (tmp_path / "r.json").read_text() == "as json\n"
+
+
+def test_the_json_envelope_keeps_text_as_written() -> None:
+    from upkeep.reports.envelope import chunks, envelope
+
+    text = "".join(chunks(envelope("sla report", 0, {"holiday": "Święto Niepodległości"})))
+    assert '"holiday": "Święto Niepodległości"' in text
