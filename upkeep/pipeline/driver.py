@@ -65,6 +65,10 @@ class Step(Generic[C]):
     name: str
     action: Callable[[C], str]
     undo: Callable[[C], str] | None = None  # puts back what ``action`` did, even half of it
+    # Steps that change what this one changes too: once any of them started, this step's
+    # undo runs even if it never started (on a shared host, staging's bump moves production).
+    touched_by: tuple[str, ...] = ()
+    restores: str = ""  # what the undo puts back, named when it fails ("production NOT put back")
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class Pipeline(Generic[C]):
     steps: tuple[Step[C], ...]
     checks: tuple[Step[C], ...] = ()  # change nothing; run before any lock is taken
     locked: bool = False  # the run holds locks: its journal has a ``lock`` step
+    lock_detail: Callable[[Sequence[Lock]], str] = lambda held: describe_locks(held)
 
     def names(self) -> list[str]:
         return [
@@ -111,7 +116,7 @@ class Pipeline(Generic[C]):
             if self.locked and not journal.done(LOCK):
                 record = journal.step(LOCK)
                 record.begin()
-                record.finish(describe_locks(held))
+                record.finish(self.lock_detail(held))
             save(journal)
             self._drive(context, journal, save, say, undo_interrupted)
         finally:
@@ -157,7 +162,12 @@ class Pipeline(Generic[C]):
         save(journal)
 
     def _started(self, journal: Journal) -> list[Step[C]]:
-        return [step for step in self.steps if journal.started_step(step.name)]
+        """The steps whose undo runs: started, or touched by a started one."""
+        return [
+            step
+            for step in self.steps
+            if any(journal.started_step(name) for name in (step.name, *step.touched_by))
+        ]
 
 
 def _run_step(
@@ -223,7 +233,8 @@ def _undo(
         try:
             journal.undo.append(step.undo(context))
         except FAILURES as failure:
-            problem = f"{step.name} NOT undone: {credentials.redact(str(failure))}"
+            what = f"{step.restores} NOT put back" if step.restores else f"{step.name} NOT undone"
+            problem = f"{what}: {credentials.redact(str(failure))}"
             journal.facts.setdefault("undo_problems", []).append(problem)
             say(problem)
         save(journal)

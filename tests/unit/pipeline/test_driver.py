@@ -273,3 +273,50 @@ def test_a_journal_from_before_jobs_were_named_still_loads(tmp_path: Path) -> No
     assert journal is not None and journal.job == "update"
     assert journal.facts["to_build"] == "8.2.36-1~deb12u1"
     assert journal.facts["shared_host"] is False
+
+
+def test_a_step_touched_by_an_earlier_one_is_undone_though_it_never_started() -> None:
+    # On a shared host staging's bump moves production too: production's undo must run.
+    steps = (
+        Step("bump_staging", _action("bump_staging"), _undo("bump_staging")),
+        Step("smoke", _action("smoke")),
+        Step(
+            "bump_production",
+            _action("bump_production"),
+            _undo("bump_production"),
+            touched_by=("bump_staging",),
+        ),
+    )
+    pipeline = Pipeline("test", steps)
+    trail = Trail(fail_at="smoke")
+    journal = pipeline.run(trail, pipeline.start("demo"))
+    assert trail.events == ["bump_staging", "smoke", "undo bump_production", "undo bump_staging"]
+    assert journal.step("bump_production").state is StepState.PENDING
+    assert journal.state is RunState.ROLLED_BACK
+
+
+def test_an_undo_that_names_what_it_restores_says_so_when_it_fails() -> None:
+    steps = (
+        Step("bump", _action("bump"), _undo("bump"), restores="production"),
+        Step("smoke", _action("smoke")),
+    )
+    pipeline = Pipeline("test", steps)
+    journal = pipeline.run(Trail(fail_at="smoke", undo_fails="bump"), pipeline.start("demo"))
+    assert journal.state is RunState.FAILED
+    assert journal.error == "smoke broke; production NOT put back: cannot put bump back"
+
+
+def test_the_lock_step_says_what_the_pipeline_wants_said_of_its_locks(tmp_path: Path) -> None:
+    lock_dir = tmp_path / "lock"
+    pipeline = Pipeline(
+        "test",
+        (Step("copy", _action("copy")),),
+        locked=True,
+        lock_detail=lambda held: f"{len(held)} lock(s): {held[0].purpose}",
+    )
+    journal = pipeline.run(
+        Trail(),
+        pipeline.start("demo"),
+        locks=lambda: [Lock(str(lock_dir), "refresh demo", local)],  # type: ignore[arg-type]
+    )
+    assert journal.step(LOCK).detail == "1 lock(s): refresh demo"
