@@ -20,7 +20,7 @@ emptied ``demo`` on staging (emptied outside the timing):
   gzip pipe       upkeep's stream with ``Passthrough``: gzip on the wire, no transformer
   refresh stream  the same with ``for_refresh()``: sanitize and URL rewrite on
                   (the commands of the refresh's database step)
-  refresh         the whole ``refresh(workspace, "demo", db_only=True)``: check, lock,
+  refresh         the whole ``refresh(workspace, project, pins, db_only=True)``: check, lock,
                   backup (of the emptied staging), database, code, verify (counts and
                   the leak scan, a second full dump read back), smoke
   mydumper        mydumper (gzip, N threads) on production, tar over ssh through
@@ -65,6 +65,7 @@ from labs import operator_repo  # noqa: E402
 from upkeep import lab  # noqa: E402
 from upkeep.desired import base_dir  # noqa: E402
 from upkeep.inventory import Host, Project, load_project  # noqa: E402
+from upkeep.inventory.pins import load_pins  # noqa: E402
 from upkeep.provision.workflow import provision  # noqa: E402
 from upkeep.refresh import preflight, stream  # noqa: E402
 from upkeep.refresh.backup import BackupPlan, drop_all_tables  # noqa: E402
@@ -470,7 +471,8 @@ class Bench:
         try:
             report = refresh(
                 self.workspace,
-                "demo",
+                self.project,
+                load_pins(self.workspace, self.project.name),
                 db_only=True,
                 say=lambda line: ticker(line, force=True),
                 tick=ticker,
@@ -479,7 +481,7 @@ class Bench:
             # Measured all the same: the steps that passed and why the run stopped.
             report = failure.report
             result.failed = report.error or "failed"
-        result.parts = [(step.name, step.seconds) for step in report.steps]
+        result.parts = [(step.name, step.seconds or 0.0) for step in report.steps]
         data = report.data
         result.note = (
             f"{data.rows:,} rows read, {data.values_sanitized:,} values sanitized, "

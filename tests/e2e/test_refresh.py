@@ -20,7 +20,8 @@ import pytest
 
 from upkeep.cli.main import main
 from upkeep.errors import ConnectionFailed, UsageError
-from upkeep.inventory import load_project
+from upkeep.inventory import Project, load_project
+from upkeep.inventory.pins import Pins, load_pins
 from upkeep.locks import Lock, LockHeld
 from upkeep.refresh.stream import Passthrough, Transform
 from upkeep.refresh.transform import for_refresh
@@ -35,6 +36,13 @@ CHECKSUM = (
     "| sha256sum | cut -c1-64"
 )
 UPLOADS = "/srv/www/demo-{env}/shared/public/uploads"
+
+
+def _model(lab: RunningLab) -> tuple[Project, Pins]:
+    """The project and its pins, loaded as the CLI loads them for one job."""
+    return load_project(lab.workspace, "demo"), load_pins(lab.workspace, "demo")
+
+
 FILES = "cd {dir} && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum"
 
 
@@ -219,7 +227,7 @@ def test_ssh_dropped_mid_stream_restores_staging(provisioned: RunningLab) -> Non
         with pytest.raises(RefreshFailed) as failed:
             refresh(
                 provisioned.workspace,
-                "demo",
+                *_model(provisioned),
                 transform_factory=lambda: _Interrupting(provisioned, drop, "production"),
             )
         assert "dump on the source failed" in str(failed.value)
@@ -277,7 +285,7 @@ def test_an_unreachable_source_is_a_clear_error_and_changes_nothing(
     )
     try:
         with pytest.raises(ConnectionFailed, match=r"production .* cannot be reached over SSH"):
-            refresh(provisioned.workspace, "demo")
+            refresh(provisioned.workspace, *_model(provisioned))
     finally:
         console(provisioned, "production", "systemctl start ssh.service")
     assert _root(provisioned, "staging", CHECKSUM) == before and _lock_is_free(provisioned)
@@ -318,10 +326,10 @@ def test_a_second_refresh_is_refused_while_one_holds_the_lock(
         code, _, err = _cli(provisioned, capsys, "refresh", "demo", "--yes")
         assert code == 1 and "locked by refresh demo production→staging" in err
         with pytest.raises(LockHeld):
-            refresh(provisioned.workspace, "demo", transform_factory=Passthrough)
+            refresh(provisioned.workspace, *_model(provisioned), transform_factory=Passthrough)
     assert _lock_is_free(provisioned)
 
 
 def test_production_is_never_a_refresh_target(provisioned: RunningLab) -> None:
     with pytest.raises(UsageError, match="never the target"):
-        refresh(provisioned.workspace, "demo", source="staging", target="production")
+        refresh(provisioned.workspace, *_model(provisioned), source="staging", target="production")

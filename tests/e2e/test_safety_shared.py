@@ -31,9 +31,10 @@ from upkeep.inventory import load_project
 from upkeep.inventory.pins import load_pins
 from upkeep.locks import Liveness
 from upkeep.locks import inspect as inspect_lock
+from upkeep.pipeline import StepRecord, StepState
 from upkeep.provision.workflow import provision
 from upkeep.ssh import check_root
-from upkeep.update.journal import Journal, JournalStep, StepState
+from upkeep.update.runs import started
 from upkeep.update.workflow import STEPS, store
 from upkeep.workspace import state_home
 
@@ -319,10 +320,10 @@ def test_resume_of_a_live_run_is_refused_and_undoes_nothing(
 ) -> None:  # type: ignore[no-untyped-def]
     pins = running_lab.workspace.inventories / "demo.pins.yml"
     pins_before = pins.read_text() if pins.exists() else None
-    journal = Journal.start("demo", "8.2.32-1~deb12u1", "8.2.36-1~deb12u1", STEPS)
+    journal = started("demo", "8.2.32-1~deb12u1", "8.2.36-1~deb12u1", STEPS)
     for step in journal.steps[:5]:
         step.state = StepState.DONE
-    journal.steps[5] = JournalStep("bump_production", StepState.RUNNING, started=journal.started)
+    journal.steps[5] = StepRecord("bump_production", StepState.RUNNING, started=journal.started)
     journals = store()
     journals.save(journal)
     saved = journals.path("demo").read_text()

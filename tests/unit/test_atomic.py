@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from upkeep.atomic import DirectoryUnwritable, write_atomic
+from upkeep.pipeline import JournalStore
 from upkeep.schedule.render import GeneratedFile
 from upkeep.schedule.write import sync
-from upkeep.update.journal import Journal, JournalStore
+from upkeep.update.runs import started
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -131,7 +132,7 @@ def test_an_interrupt_while_writing_leaves_no_temporary_file(
 def test_each_writer_keeps_the_mode_it_had_before_the_helper(tmp_path: Path) -> None:
     # The journal stays private (mkstemp's 0600, as before); generated unit
     # files are read by systemd and cron as other users.
-    JournalStore(tmp_path / "updates").save(Journal.start("demo", "8.2.32", "8.2.36", ("lock",)))
+    JournalStore(tmp_path / "updates").save(started("demo", "8.2.32", "8.2.36", ("lock",)))
     sync(tmp_path / "units", [GeneratedFile("upkeep-check.timer", "[Timer]\n", "")], frozenset())
     modes = {
         path.relative_to(tmp_path).as_posix(): stat.S_IMODE(path.stat().st_mode)

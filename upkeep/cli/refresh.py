@@ -8,6 +8,8 @@ import sys
 from upkeep.cli.output import print_error, print_json, table
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
+from upkeep.inventory import load_project
+from upkeep.inventory.pins import load_pins
 from upkeep.progress import Console
 from upkeep.refresh.publish import Published, publish
 from upkeep.refresh.workflow import RefreshFailed, RefreshPlan, plan, refresh, restore
@@ -73,20 +75,22 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _refresh(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
+    project = load_project(workspace, args.project)
     console = Console()
     options = dict(
         source=args.source, target=args.target, db_only=args.db_only, files_only=args.files_only
     )
     if args.restore:
         _confirm(args, f"Put {args.project} {args.target} back as {args.restore} holds it?")
-        done = restore(workspace, args.project, args.target, args.restore, say=console.say)
+        done = restore(workspace, project, args.target, args.restore, say=console.say)
         if args.json:
             restored = {"project": args.project, "target": args.target, "restored": done}
             return print_json(args, restored)
         print(done)
         return ExitCode.OK
+    pins = load_pins(workspace, project.name)
     if args.dry_run:
-        result = plan(workspace, args.project, say=console.say, **options)
+        result = plan(workspace, project, pins, say=console.say, **options)
         if args.json:
             return print_json(args, result.to_dict())
         _print_plan(result)
@@ -95,7 +99,8 @@ def _refresh(args: argparse.Namespace) -> int:
     try:
         report = refresh(
             workspace,
-            args.project,
+            project,
+            pins,
             force_unlock=args.force_unlock,
             say=console.say,
             tick=console.tick,
@@ -129,7 +134,7 @@ def _finish(
         print_json(args, published.to_dict(), code, errors=failed.lines() if failed else ())
     else:
         report = published.report
-        rows = [(step.name, f"{step.seconds:.1f} s", step.detail) for step in report.steps]
+        rows = [(step.name, f"{step.seconds or 0:.1f} s", step.detail) for step in report.steps]
         print(table(("step", "took", "what happened"), rows))
         state = "refreshed" if report.ok else "NOT refreshed"
         where = published.files[1]

@@ -8,13 +8,16 @@ import sys
 from upkeep.cli.output import notice, print_json, table
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
+from upkeep.inventory import Project, load_project
+from upkeep.inventory.pins import Pins, load_pins
 from upkeep.locks import Liveness, LockStatus
+from upkeep.pipeline import RunState
 from upkeep.progress import Console
 from upkeep.update import workflow
-from upkeep.update.journal import RunState
 from upkeep.update.proposal import UpdateCheck, check_for_update
 from upkeep.update.publish import Published, publish
-from upkeep.workspace import find_workspace
+from upkeep.update.runs import from_build, to_build
+from upkeep.workspace import Workspace, find_workspace
 
 UPDATE_AVAILABLE = 100  # `--check` found an update (as `dnf check-update` says it)
 
@@ -75,11 +78,18 @@ def _common(parser: argparse.ArgumentParser, confirm: bool = True) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def _minor(args: argparse.Namespace) -> int:
+def _model(args: argparse.Namespace) -> tuple[Workspace, Project, Pins]:
+    """The workspace and the project's model, loaded once for the whole job."""
     workspace = find_workspace(args.root)
+    project = load_project(workspace, args.project)
+    return workspace, project, load_pins(workspace, project.name)
+
+
+def _minor(args: argparse.Namespace) -> int:
+    workspace, project, pins = _model(args)
     console = Console()
     if args.check:
-        found = check_for_update(workspace, args.project, say=console.say)
+        found = check_for_update(workspace, project, pins, say=console.say)
         available = found.proposal.available
         code = UPDATE_AVAILABLE if available else ExitCode.OK
         if args.json:
@@ -90,34 +100,40 @@ def _minor(args: argparse.Namespace) -> int:
         return code
     _confirm(args, "update PHP on staging and then production")
     report = workflow.minor(
-        workspace, args.project, say=console.say, tick=console.tick, shared_host=args.shared_host
+        workspace,
+        project,
+        pins,
+        say=console.say,
+        tick=console.tick,
+        shared_host=args.shared_host,
     )
-    return _finish(args, publish(workspace, report))
+    return _finish(args, publish(workspace, project, report))
 
 
 def _resume(args: argparse.Namespace) -> int:
-    workspace = find_workspace(args.root)
+    workspace, project, pins = _model(args)
     _confirm(args, "resume the update (production may change)")
     console = Console()
-    report = workflow.resume(workspace, args.project, say=console.say, tick=console.tick)
-    return _finish(args, publish(workspace, report))
+    report = workflow.resume(workspace, project, pins, say=console.say, tick=console.tick)
+    return _finish(args, publish(workspace, project, report))
 
 
 def _abort(args: argparse.Namespace) -> int:
-    workspace = find_workspace(args.root)
+    workspace, project, pins = _model(args)
     _confirm(args, "put staging and production back on the old PHP build")
     console = Console()
-    report = workflow.abort(workspace, args.project, say=console.say, tick=console.tick)
+    report = workflow.abort(workspace, project, pins, say=console.say, tick=console.tick)
     # Asked to undo, and undone: success. FAILED means something could not be put back.
     code = ExitCode.OK if report.state is RunState.ABORTED else ExitCode.FAILED
-    return _finish(args, publish(workspace, report), code)
+    return _finish(args, publish(workspace, project, report), code)
 
 
 def _status(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
-    journal = workflow.status(workspace, args.project)
+    project = load_project(workspace, args.project)  # an unknown project is a usage error
+    journal = workflow.status(workspace, project)
     unfinished = journal is not None and not journal.state.finished
-    lock = workflow.holder(workspace, args.project) if unfinished else None
+    lock = workflow.holder(workspace, project) if unfinished else None
     if args.json:
         data = journal.to_dict() if journal else None
         if data is not None and unfinished:
@@ -127,8 +143,8 @@ def _status(args: argparse.Namespace) -> int:
         print(f"{args.project}: no update has run")
         return ExitCode.OK
     print(
-        f"{journal.project}: run {journal.run_id}, PHP {journal.from_build} → "
-        f"{journal.to_build}: {journal.where()}"
+        f"{journal.project}: run {journal.run_id}, PHP {from_build(journal)} → "
+        f"{to_build(journal)}: {journal.where()}"
     )
     rows = [
         (s.name, str(s.state), f"{s.seconds:.1f} s" if s.seconds is not None else "", s.detail)

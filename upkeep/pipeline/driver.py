@@ -13,7 +13,7 @@ others still run. The locks are released whatever happens.
     >>> from upkeep.errors import RunFailed
     >>> trail = []
     >>> def fails(_):
-    ...     raise RunFailed("no room")
+    ...     raise UpkeepError("no room")
     >>> job = Pipeline("demo", steps=(
     ...     Step("backup", lambda _: "kept", undo=lambda _: trail.append("restore") or "restored"),
     ...     Step("copy", fails),

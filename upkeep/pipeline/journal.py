@@ -60,31 +60,32 @@ def parse_time(text: str) -> dt.datetime:
 
 @dataclass
 class StepRecord:
-    """One step of a run: its state, when it ran, how long, and what it said."""
+    """One step of a run: its state, when it ran, how long (from its stamps), and what it said."""
 
     name: str
     state: StepState = StepState.PENDING
     started: str | None = None
     finished: str | None = None
     detail: str = ""
-    seconds: float | None = None
 
     def begin(self) -> None:
         self.state, self.started, self.finished, self.detail = StepState.RUNNING, _now(), None, ""
-        self.seconds = None
 
     def finish(self, detail: str) -> None:
         self.state, self.finished, self.detail = StepState.DONE, _now(), detail
-        self.seconds = self._elapsed()
 
     def fail(self, detail: str) -> None:
         self.state, self.finished, self.detail = StepState.FAILED, _now(), detail
-        self.seconds = self._elapsed()
 
-    def _elapsed(self) -> float | None:
+    @property
+    def seconds(self) -> float | None:
+        # From the stamps, so a journal written before times were kept has them too.
         if self.started is None or self.finished is None:
             return None
         return round((parse_time(self.finished) - parse_time(self.started)).total_seconds(), 2)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "seconds": self.seconds}
 
 
 @dataclass
@@ -148,20 +149,13 @@ class Journal:
         return f"{verb.get(step.state, 'next step:')} {step.name}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "steps": [step.to_dict() for step in self.steps]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Journal:
         data = _named_job(data)
         steps = [
-            StepRecord(
-                s["name"],
-                StepState(s["state"]),
-                s["started"],
-                s["finished"],
-                s["detail"],
-                s.get("seconds"),
-            )
+            StepRecord(s["name"], StepState(s["state"]), s["started"], s["finished"], s["detail"])
             for s in data["steps"]
         ]
         return cls(**{**data, "steps": steps, "state": RunState(data["state"])})

@@ -2,14 +2,14 @@
 
 check → lock → back up the target → stream the database (sanitized, URLs
 rewritten) → sync shared files → deploy production's commit → verify → smoke
-→ unlock. The source is only ever read: its schema and sizes, its dump and
+→ unlock, run by the pipeline (``upkeep.pipeline``). The source is only ever read: its schema and sizes, its dump and
 its files, all through the read-only dump user or rsync's reading side. The
 check changes nothing, so a bad sanitize rule, an unreachable host or too
 little room on the target stops the run before the lock is even taken. Once
-the backup exists, any failure restores it (and the code the target ran)
-before the error is raised, and the lock is always released.
+the backup exists, any failure restores it (and the code the target ran):
+that is the backup step's undo. The lock is always released.
 
-    >>> report = refresh(workspace, "demo")                  # doctest: +SKIP
+    >>> report = refresh(workspace, project, pins)           # doctest: +SKIP
     >>> [step.name for step in report.steps]                 # doctest: +SKIP
     ['check', 'lock', 'backup', 'database', 'files', 'code', 'verify', 'smoke']
 """
@@ -20,18 +20,18 @@ import datetime as dt
 import os
 import re
 import shlex
-import subprocess
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from upkeep import credentials
 from upkeep.envlocks import environment_lock, holding
 from upkeep.errors import RunFailed, UpkeepError, UsageError
-from upkeep.inventory import Environment, Host, Project, load_project
-from upkeep.inventory.pins import load_pins
+from upkeep.inventory import Environment, Host, Project
+from upkeep.inventory.pins import Pins
 from upkeep.layout import SiteLayout
+from upkeep.locks import Lock
+from upkeep.pipeline import Pipeline, RunState, Step, StepRecord, StepState
 from upkeep.progress import Meter, Tick
 from upkeep.provision.workflow import provision
 from upkeep.refresh import preflight, stream
@@ -51,11 +51,25 @@ BACKUP_ID = re.compile(r"\d{8}T\d{6}Z")  # a backup's directory name: when it wa
 DUMP_OPTIONS = "--single-transaction --quick --routines --triggers --events"
 
 
-@dataclass(frozen=True)
-class StepRecord:
-    name: str
-    seconds: float
-    detail: str
+def refresh_pipeline(*, db_only: bool, files_only: bool, outside: bool) -> Pipeline[_Refresh]:
+    """The refresh's steps for these options; the backup's undo restores the target."""
+    steps: list[Step[_Refresh]] = [
+        Step("backup", _backup, undo=_restore_target, restores="the target")
+    ]
+    if not files_only:
+        steps.append(Step("database", _database))
+    if not db_only:
+        steps.append(Step("files", _files))
+    if not files_only and not outside:
+        steps.append(Step("code", _code))
+    steps += [Step("verify", _verify), Step("smoke", _smoke)]
+    return Pipeline(
+        "refresh",
+        tuple(steps),
+        checks=(Step("check", _check),),
+        locked=True,
+        lock_detail=_held_by,
+    )
 
 
 @dataclass(frozen=True)
@@ -88,9 +102,13 @@ class RefreshReport:
     backup: str | None = None  # where the target's backup is, on the target's first host
     target_host: str | None = None
     restore_failed: bool = False  # the target is half-refreshed: restore it from ``backup``
+    pins: Pins | None = field(
+        default=None, compare=False
+    )  # after the run, for a caller's next step
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = {name: value for name, value in asdict(self).items() if name != "pins"}
+        return {**data, "steps": [step.to_dict() for step in self.steps]}
 
 
 @dataclass(frozen=True)
@@ -149,6 +167,7 @@ TransformFactory = Callable[[], stream.Transform]
 class _Refresh:
     workspace: Workspace
     project: Project
+    pins: Pins  # as upkeep last wrote them: the code step's deploy passes on its own
     source: Environment
     target: Environment
     say: Say
@@ -159,7 +178,6 @@ class _Refresh:
     rules: RuleSet
     outside: bool = False  # the target is not one of the inventory's (a developer's machine)
     target_url: str | None = None  # the target's base URL, when not its domain's
-    steps: list[StepRecord] = field(default_factory=list)
     facts: preflight.SourceFacts | None = None
     source_ref: str = ""
     target_ref_before: str | None = None  # set once the code step has moved the target
@@ -201,7 +219,8 @@ class _Refresh:
 
 def refresh(
     workspace: Workspace,
-    project_name: str,
+    project: Project,
+    pins: Pins,
     *,
     source: str = "production",
     target: str = "staging",
@@ -227,7 +246,8 @@ def refresh(
     """
     run = _prepare(
         workspace,
-        project_name,
+        project,
+        pins,
         source,
         target,
         db_only,
@@ -238,34 +258,25 @@ def refresh(
         target_environment,
     )
     run.target_url = target_url
-    _run_step(run, "check", lambda: _check(run))
-    lock = environment_lock(
-        run.project.name, run.target, f"refresh {run.project.name} {source}→{target}"
+    job = refresh_pipeline(db_only=db_only, files_only=files_only, outside=run.outside)
+    purpose = f"refresh {project.name} {source}→{target}"
+    journal = job.run(
+        run,
+        job.start(project.name),
+        locks=lambda: _target_lock(run, purpose, force_unlock),
+        say=say,
     )
-    if force_unlock:
-        lock.force_unlock()
-    error: str | None = None
-    restored = restore_failed = False
-    _run_step(run, "lock", lambda: lock.acquire().describe())
-    try:
-        for name, step in _steps(run):
-            _run_step(run, name, step)
-    except (UpkeepError, subprocess.TimeoutExpired) as failure:
-        error = credentials.redact(str(failure))
-        run.say(f"failed: {error}")
-        restored = _restore(run)
-        restore_failed = run.backup is not None and not restored
-    except BaseException:
-        _restore(run)  # a bug or an interrupt: still put the target back, then let it show
-        raise
-    finally:
-        lock.release()
+    failed = next((step for step in journal.steps if step.state is StepState.FAILED), None)
+    error = failed.detail if failed else None
+    restored = (
+        failed is not None and run.backup is not None and journal.state is RunState.ROLLED_BACK
+    )
     report = RefreshReport(
         run.project.name,
         source,
         target,
         error is None,
-        tuple(run.steps),
+        tuple(step for step in journal.steps if step.state is StepState.DONE),
         error,
         restored,
         run.rows,
@@ -274,16 +285,29 @@ def refresh(
         dumped=run.dumped,
         backup=run.backup,
         target_host=run.target_host.name,
-        restore_failed=restore_failed,
+        restore_failed=run.backup is not None and failed is not None and not restored,
+        pins=run.pins,
     )
     if error is not None:
         raise RefreshFailed(report)
     return report
 
 
+def _target_lock(run: _Refresh, purpose: str, force_unlock: bool) -> list[Lock]:
+    """The target's lock, taken once the check passed (``--force-unlock``: removed first)."""
+    lock = environment_lock(run.project.name, run.target, purpose)
+    if force_unlock:
+        lock.force_unlock()
+    return [lock]
+
+
+def _held_by(held: Sequence[Lock]) -> str:
+    return "; ".join(lock.info.describe() for lock in held if lock.info is not None)
+
+
 def restore(
     workspace: Workspace,
-    project_name: str,
+    project: Project,
     target: str,
     backup: str,
     *,
@@ -296,7 +320,16 @@ def restore(
     database, the target's lock held.
     """
     run = _prepare(
-        workspace, project_name, "production", target, False, False, say, lambda _: None, None
+        workspace,
+        project,
+        Pins(project=project.name),  # a restore neither reads nor writes pins
+        "production",
+        target,
+        False,
+        False,
+        say,
+        lambda _: None,
+        None,
     )
     backup_plan = _backup_plan(run)
     name = backup.rstrip("/").rsplit("/", 1)[-1]
@@ -318,7 +351,8 @@ def restore(
 
 def plan(
     workspace: Workspace,
-    project_name: str,
+    project: Project,
+    pins: Pins,
     *,
     source: str = "production",
     target: str = "staging",
@@ -328,7 +362,7 @@ def plan(
 ) -> RefreshPlan:
     """The dry run: the check, and what each table would go through. Changes nothing."""
     run = _prepare(
-        workspace, project_name, source, target, db_only, files_only, say, lambda _: None, None
+        workspace, project, pins, source, target, db_only, files_only, say, lambda _: None, None
     )
     _check(run)
     facts = run.facts or preflight.SourceFacts({}, {})
@@ -354,7 +388,8 @@ def plan(
 
 def _prepare(
     workspace: Workspace,
-    project_name: str,
+    project: Project,
+    pins: Pins,
     source: str,
     target: str,
     db_only: bool,
@@ -372,10 +407,10 @@ def _prepare(
         raise UsageError("--db-only and --files-only exclude each other")
     if target_environment is not None and not db_only:
         raise UsageError(f"{target} is not in the inventory: only its database is refreshed")
-    project = load_project(workspace, project_name)
     return _Refresh(
         workspace,
         project,
+        pins,
         project.environment(source),
         target_environment or project.environment(target),
         say,
@@ -388,34 +423,12 @@ def _prepare(
     )
 
 
-def _steps(run: _Refresh) -> list[tuple[str, Callable[[], str]]]:
-    steps: list[tuple[str, Callable[[], str]]] = [("backup", lambda: _backup(run))]
-    if not run.files_only:
-        steps.append(("database", lambda: _database(run)))
-    if not run.db_only:
-        steps.append(("files", lambda: _files(run)))
-    if not run.files_only and not run.outside:
-        steps.append(("code", lambda: _code(run)))
-    steps += [("verify", lambda: _verify(run)), ("smoke", lambda: _smoke(run))]
-    return steps
-
-
-def _run_step(run: _Refresh, name: str, step: Callable[[], str]) -> None:
-    """Run one step; record how long it took and what it said."""
-    run.say(f"{name} …")
-    started = time.monotonic()
-    detail = step()
-    seconds = time.monotonic() - started
-    run.steps.append(StepRecord(name, round(seconds, 2), detail))
-    run.say(f"{name}: {detail} ({seconds:.1f} s)")
-
-
 # -- the steps ----------------------------------------------------------------
 def _check(run: _Refresh) -> str:
     """Everything that can be known before changing anything; raises at the first problem."""
     _refuse_same_database(run)
     if not run.files_only:
-        pin = load_pins(run.workspace, run.project.name).get(str(run.source.name))
+        pin = run.pins.get(str(run.source.name))
         if not pin.ref:
             raise UsageError(f"{run.source.name} has no deployed commit pinned: provision it first")
         run.source_ref = pin.ref
@@ -471,6 +484,15 @@ def _backup(run: _Refresh) -> str:
     out = check_root(run.target_host, backup_script(_backup_plan(run), stamp), "the backup")
     run.backup = out.strip().splitlines()[-1]
     return f"target backed up to {run.backup}"
+
+
+def _restore_target(run: _Refresh) -> str:
+    """The backup step's undo: the target back as it was, or RunFailed (half-refreshed)."""
+    if run.backup is None:
+        return "no backup was taken: nothing to restore"
+    if not _restore(run):
+        raise RunFailed(f"{run.target.name} was not restored from {run.backup}")
+    return f"{run.target.name} restored from {run.backup}"
 
 
 def _restore(run: _Refresh) -> bool:
@@ -588,18 +610,18 @@ def _files(run: _Refresh) -> str:
 
 
 def _code(run: _Refresh) -> str:
-    pins = load_pins(run.workspace, run.project.name)
-    run.target_ref_before = pins.get(str(run.target.name)).ref or run.source_ref
+    run.target_ref_before = run.pins.get(str(run.target.name)).ref or run.source_ref
     _deploy(run, run.source_ref)
     return f"{run.target.name} runs {run.source_ref[:10]}, as {run.source.name} does"
 
 
 def _deploy(run: _Refresh, ref: str) -> None:
     result = provision(
-        run.workspace, run.project.name, [str(run.target.name)], deploy_ref=ref, say=run.tick
+        run.workspace, run.project, run.pins, [str(run.target.name)], deploy_ref=ref, say=run.tick
     )
     if not result.ok:
         raise RunFailed(f"deploying {ref[:10]} on {run.target.name} failed")
+    run.pins = result.pins
 
 
 def _verify(run: _Refresh) -> str:

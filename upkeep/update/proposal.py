@@ -20,8 +20,8 @@ from typing import Any
 
 from tasks.facts import PhpCandidates
 from upkeep.errors import RunFailed, UsageError
-from upkeep.inventory import load_project
-from upkeep.inventory.pins import load_pins
+from upkeep.inventory import Project
+from upkeep.inventory.pins import Pins
 from upkeep.ssh import check_root
 from upkeep.update import changelog, packages
 from upkeep.update.discover import Proposal, propose
@@ -60,10 +60,9 @@ class UpdateCheck:
 
 
 def check_for_update(
-    workspace: Workspace, project_name: str, say: Say = lambda _: None
+    workspace: Workspace, project: Project, pins: Pins, say: Say = lambda _: None
 ) -> UpdateCheck:
-    project = load_project(workspace, project_name)
-    pinned = load_pins(workspace, project.name).get("production").php_build
+    pinned = pins.get("production").php_build
     if not pinned:
         raise UsageError(f"{project.name} production has no PHP build pinned: provision it first")
     host = project.environment("production").hosts[0]

@@ -3,7 +3,7 @@ to the people the project's ``notify:`` names.
 
 Sending never fails the update: each delivery comes back as a value to show.
 
-    >>> published = publish(workspace, report)   # doctest: +SKIP
+    >>> published = publish(workspace, project, report)   # doctest: +SKIP
     >>> [d.channel for d in published.deliveries]   # doctest: +SKIP
     ['webhook', 'mail']
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from upkeep.inventory import load_project
+from upkeep.inventory import Project
 from upkeep.inventory.notify import Notify
 from upkeep.notify import Delivery, send
 from upkeep.reports import update as update_report
@@ -32,12 +32,12 @@ class Published:
         return {**self.report.to_dict(), "report_files": [str(p) for p in self.files]}
 
 
-def publish(workspace: Workspace, report: UpdateReport) -> Published:
+def publish(workspace: Workspace, project: Project, report: UpdateReport) -> Published:
     """Files and notifications for a run that happened (one with steps); nothing otherwise."""
     if not report.steps:
         return Published(report)
     files = update_report.write(report, workspace.reports / "update")
-    settings = load_project(workspace, report.project).notify
+    settings = project.notify  # the model the run was given, not a second read
     return Published(report, tuple(files), tuple(notify(report, settings)))
 
 

@@ -19,9 +19,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from upkeep.pipeline import Journal, RunState
+from upkeep.pipeline.journal import parse_time
 from upkeep.smoke import SmokeResult
-from upkeep.update.journal import Journal, RunState, parse_time
 from upkeep.update.proposal import UpdateCheck
+from upkeep.update.runs import from_build, to_build
 
 # The journal's step names in the report's own words: (done, not done).
 STEP_WORDS = {
@@ -296,8 +298,8 @@ def report_of(
         site=site,
         run_id=journal.run_id,
         state=journal.state,
-        from_build=journal.from_build,
-        to_build=journal.to_build,
+        from_build=from_build(journal),
+        to_build=to_build(journal),
         started=journal.started,
         finished=journal.finished,
         error=journal.error,

@@ -6,14 +6,15 @@ exact package versions and their .deb files, kept on the host) → bump
 production (pin committed, packages installed, PHP-FPM reloaded gracefully)
 → smoke production → bring the shared dev server along → unlock.
 
-Each step is a function; the journal (``upkeep.update.journal``) is written
+The steps run on the pipeline (``upkeep.pipeline``), which saves the journal
 before and after each, so ``resume`` carries on from the step that was
-running and ``abort`` undoes what was done. A failure before production was
-touched puts staging back and leaves production as it was; a failure after
-puts production back from the kept packages (no network), reverts the pins
-with a revert commit and smoke-checks again.
+running and ``abort`` undoes what was done. Each bump's undo puts its
+environment back: a failure before production was touched puts staging back
+and leaves production as it was; a failure after puts production back from
+the kept packages (no network), reverts the pins with a revert commit and
+smoke-checks again.
 
-    >>> report = minor(workspace, "demo")            # doctest: +SKIP
+    >>> report = minor(workspace, project, pins)     # doctest: +SKIP
     >>> report.state, report.to_build                # doctest: +SKIP
     (<RunState.SUCCEEDED: 'succeeded'>, '8.2.36-1~deb12u1')
 """
@@ -21,57 +22,70 @@ with a revert commit and smoke-checks again.
 from __future__ import annotations
 
 import shlex
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from upkeep import credentials
-from upkeep.envlocks import acquire_all, environment_lock, environment_locks, release_all
+from upkeep.envlocks import environment_lock, environment_locks, release_all
 from upkeep.errors import RunFailed, UpkeepError, UsageError
-from upkeep.inventory import Environment, Project, load_project
-from upkeep.inventory.pins import load_pins, revert_pins, write_pins
+from upkeep.inventory import Environment, Project
+from upkeep.inventory.pins import Pins, load_pins, revert_pins, write_pins
 from upkeep.layout import SiteLayout
 from upkeep.locks import Lock, LockStatus
 from upkeep.locks import inspect as inspect_lock
+from upkeep.pipeline import Journal, JournalStore, Pipeline, RunState, Step
+from upkeep.pipeline.journal import control_here
 from upkeep.progress import Tick
 from upkeep.provision.workflow import provision
 from upkeep.refresh.workflow import refresh
 from upkeep.smoke import SmokeResult, smoke
 from upkeep.ssh import check_root
 from upkeep.update import packages
-from upkeep.update.journal import Journal, JournalStep, JournalStore, RunState, StepState
-from upkeep.update.proposal import check_for_update
+from upkeep.update.proposal import UpdateCheck, check_for_update
 from upkeep.update.report import UpdateReport, report_of
-from upkeep.workspace import Workspace, state_home
+from upkeep.update.runs import from_build, started, store, to_build
+from upkeep.workspace import Workspace
 
 Say = Callable[[str], None]
 Smoke = Callable[[Project, Environment, str], SmokeResult]
 
-STEPS = (
-    "lock",
-    "refresh_staging",
-    "bump_staging",
-    "smoke_staging",
-    "backup_production",
-    "bump_production",
-    "smoke_production",
-    "sync_dev",
-    "unlock",
-)
-# Staging on production's host: the build is the host's, so staging's bump moves production
-# too. Production is backed up first, and its pin moves with staging's, in one commit.
-SHARED_HOST_STEPS = (
-    "lock",
-    "refresh_staging",
-    "backup_production",
-    "bump_staging",
-    "smoke_staging",
-    "bump_production",
-    "smoke_production",
-    "sync_dev",
-    "unlock",
-)
+
+def minor_pipeline(*, shared_host: bool) -> Pipeline[_Update]:
+    """The update's steps. With staging on production's host the build is the host's, so
+    staging's bump moves production too: production is backed up first, its pin moves with
+    staging's in one commit, and its undo runs once staging's bump has started."""
+    staging = Step("bump_staging", _bump_staging, undo=_staging_back, restores="staging")
+    production = Step(
+        "bump_production",
+        _bump_production,
+        undo=_production_back,
+        restores="production",
+        touched_by=("bump_staging",) if shared_host else (),
+    )
+    refresh_staging = Step("refresh_staging", _refresh_staging)
+    smoke_staging = Step("smoke_staging", _smoke_staging)
+    backup = Step("backup_production", _backup_production)
+    if shared_host:
+        trial = (refresh_staging, backup, staging, smoke_staging)
+    else:
+        trial = (refresh_staging, staging, smoke_staging, backup)
+    return Pipeline(
+        "update",
+        locked=True,
+        steps=(
+            *trial,
+            production,
+            Step("smoke_production", _smoke_production),
+            Step("sync_dev", _sync_dev, undo=_dev_back, restores="dev"),
+            Step("unlock", _unlock),
+        ),
+    )
+
+
+def dev_sync_pipeline() -> Pipeline[_Update]:
+    """Production is current but the dev server is not (an update ran before dev followed)."""
+    return Pipeline("update", steps=(Step("sync_dev", _sync_dev),))
 
 
 def _real_smoke(project: Project, environment: Environment, build: str) -> SmokeResult:
@@ -82,6 +96,7 @@ def _real_smoke(project: Project, environment: Environment, build: str) -> Smoke
 class _Update:
     workspace: Workspace
     project: Project
+    pins: Pins  # as upkeep last wrote them: each step passes on what it wrote
     journal: Journal
     store: JournalStore
     say: Say
@@ -94,6 +109,14 @@ class _Update:
     def line(self) -> str:
         return self.project.php.line
 
+    @property
+    def from_build(self) -> str:
+        return from_build(self.journal)
+
+    @property
+    def to_build(self) -> str:
+        return to_build(self.journal)
+
     def environment(self, name: str) -> Environment:
         return self.project.environment(name)
 
@@ -105,23 +128,52 @@ class _Update:
         """Whether staging runs on production's host (the run was told it may)."""
         return bool(self.journal.facts.get("shared_host"))
 
+    @property
+    def pipeline(self) -> Pipeline[_Update]:
+        return minor_pipeline(shared_host=self.shared_host)
+
+    def environment_locks(self) -> list[Lock]:
+        """The lock of every environment the update touches, before anything can change or undo."""
+        purpose = f"update minor {self.project.name} {self.from_build} → {self.to_build}"
+        self.locks = environment_locks(self.project, list(self.project.environments), purpose)
+        return self.locks
+
+    def drive(self) -> None:
+        """Run (or resume) the steps not done, under the locks."""
+        self.pipeline.run(
+            self,
+            self.journal,
+            locks=self.environment_locks,
+            save=self.store.save,
+            say=self.say,
+            undo_interrupted=False,  # a kill or Ctrl-C is resumed or aborted, not guessed at
+        )
+
+    def abort(self, reason: str) -> None:
+        """Undo what the steps did, the last first, under the locks."""
+        self.pipeline.abort(
+            self,
+            self.journal,
+            reason,
+            locks=self.environment_locks,
+            save=self.store.save,
+            say=self.say,
+        )
+
+    def report(self, found: UpdateCheck | None = None) -> UpdateReport:
+        return report_of(self.journal, _site(self.project), tuple(self.smoke_results), found)
+
 
 def _site(project: Project) -> str:
     return project.environment("production").domain
 
 
-def store() -> JournalStore:
-    return JournalStore(state_home() / "updates")
+def status(workspace: Workspace, project: Project) -> Journal | None:
+    return store().load(project.name)
 
 
-def status(workspace: Workspace, project_name: str) -> Journal | None:
-    load_project(workspace, project_name)  # an unknown project is a usage error
-    return store().load(project_name)
-
-
-def holder(workspace: Workspace, project_name: str) -> LockStatus | None:
+def holder(workspace: Workspace, project: Project) -> LockStatus | None:
     """Who holds production's lock now, alive or not (None: nobody): a live run or a dead one."""
-    project = load_project(workspace, project_name)
     lock = environment_lock(project.name, project.environment("production"), "update status")
     return inspect_lock(lock.lock_dir, lock.run)
 
@@ -142,7 +194,8 @@ def shared_hosts_refusal(project: Project) -> str | None:
 
 def minor(
     workspace: Workspace,
-    project_name: str,
+    project: Project,
+    pins: Pins,
     *,
     say: Say = lambda _: None,
     tick: Tick = lambda _: None,
@@ -153,7 +206,6 @@ def minor(
 
     ``shared_host`` allows staging on production's host (see ``shared_hosts_refusal``).
     """
-    project = load_project(workspace, project_name)
     refusal = shared_hosts_refusal(project)
     if refusal and not shared_host:
         raise UsageError(refusal)
@@ -164,176 +216,130 @@ def minor(
             f"an update of {project.name} is unfinished ({previous.where()}): run "
             f"`upkeep update resume {project.name}` or `upkeep update abort {project.name}`"
         )
-    found = check_for_update(workspace, project.name, say=say)
+    found = check_for_update(workspace, project, pins, say=say)
     if not found.proposal.available:
         pinned = found.proposal.pinned
-        journal = Journal.start(project.name, pinned, pinned, ())
-        if _dev_behind(workspace, project, pinned):
-            # Production is current, the dev server is not (an update ran before dev followed).
-            journal.steps.append(JournalStep("sync_dev"))
-            run = _Update(workspace, project, journal, journals, say, tick, smoke_check)
-            step = journal.step("sync_dev")
-            step.begin()
-            step.finish(_sync_dev(run))
-        journal.end(RunState.NOTHING_TO_DO)
-        if journal.steps:
-            journals.save(journal)  # _bump saved it while running: say it is finished
-        return report_of(journal, _site(project), (), found)
+        run = _Update(
+            workspace,
+            project,
+            pins,
+            started(project.name, pinned, pinned, ()),
+            journals,
+            say,
+            tick,
+            smoke_check,
+        )
+        if _dev_behind(project, pins, pinned):
+            sync = dev_sync_pipeline()
+            run.journal = started(project.name, pinned, pinned, sync.names())
+            sync.run(run, run.journal, say=say)  # no lock: as production, only dev moves
+            run.journal.end(RunState.NOTHING_TO_DO)
+            journals.save(run.journal)
+        else:
+            run.journal.end(RunState.NOTHING_TO_DO)
+        return run.report(found)
     assert found.proposal.offered is not None
-    steps = SHARED_HOST_STEPS if refusal else STEPS
-    journal = Journal.start(project.name, found.proposal.pinned, found.proposal.offered, steps)
+    job = minor_pipeline(shared_host=refusal is not None)
+    journal = started(project.name, found.proposal.pinned, found.proposal.offered, job.names())
     journal.facts["security"] = [entry.summary() for entry in found.notes]
     journal.facts["shared_host"] = refusal is not None
-    run = _Update(workspace, project, journal, journals, say, tick, smoke_check)
-    _take_locks(run)  # held by another run: stop here, nothing recorded, nothing to undo
-    run.save()
-    _drive(run)
-    return report_of(run.journal, _site(project), tuple(run.smoke_results), found)
+    run = _Update(workspace, project, pins, journal, journals, say, tick, smoke_check)
+    run.drive()  # locks held by another run: LockHeld, nothing recorded, nothing to undo
+    return run.report(found)
 
 
 def resume(
     workspace: Workspace,
-    project_name: str,
+    project: Project,
+    pins: Pins,
     *,
     say: Say = lambda _: None,
     tick: Tick = lambda _: None,
     smoke_check: Smoke = _real_smoke,
 ) -> UpdateReport:
     """Carry on an unfinished run from the step that did not finish."""
-    run = _unfinished(workspace, project_name, say, tick, smoke_check, "resume")
-    _take_locks(run)  # a live run holds them: LockHeld (exit 1) names it, nothing is undone
+    run = _unfinished(workspace, project, pins, say, tick, smoke_check, "resume")
     say(f"resuming run {run.journal.run_id}: {run.journal.where()}")
-    _drive(run)
-    return report_of(run.journal, _site(run.project), tuple(run.smoke_results), None)
+    run.drive()  # a live run holds the locks: LockHeld (exit 1) names it, nothing is undone
+    return run.report()
 
 
 def abort(
     workspace: Workspace,
-    project_name: str,
+    project: Project,
+    pins: Pins,
     *,
     say: Say = lambda _: None,
     tick: Tick = lambda _: None,
     smoke_check: Smoke = _real_smoke,
 ) -> UpdateReport:
     """Undo an unfinished run: production and staging back on the build they had."""
-    run = _unfinished(workspace, project_name, say, tick, smoke_check, "abort")
-    _take_locks(run)  # a live run holds them: LockHeld (exit 1) names it, nothing is undone
+    run = _unfinished(workspace, project, pins, say, tick, smoke_check, "abort")
     say(f"aborting run {run.journal.run_id}: {run.journal.where()}")
-    try:
-        _undo(run, RunState.ABORTED, "aborted by the operator")
-    finally:
-        _release_locks(run)
-    return report_of(run.journal, _site(run.project), tuple(run.smoke_results), None)
+    run.abort("aborted by the operator")  # a live run holds the locks: LockHeld
+    return run.report()
 
 
 def _unfinished(
-    workspace: Workspace, project_name: str, say: Say, tick: Tick, smoke_check: Smoke, verb: str
+    workspace: Workspace,
+    project: Project,
+    pins: Pins,
+    say: Say,
+    tick: Tick,
+    smoke_check: Smoke,
+    verb: str,
 ) -> _Update:
-    project = load_project(workspace, project_name)
     journals = store()
     journal = journals.load(project.name)
     if journal is None or journal.state.finished:
         last = f" (the last one {journal.where()})" if journal else ""
         raise UsageError(f"no unfinished update of {project.name} to {verb}{last}")
-    journal.control = Journal.start(project.name, "", "", ()).control
-    return _Update(workspace, project, journal, journals, say, tick, smoke_check)
-
-
-# -- the driver --------------------------------------------------------------------
-def _drive(run: _Update) -> None:
-    """Run the journal's steps from the first not done; the locks are already held."""
-    journal = run.journal
-    steps: dict[str, Callable[[_Update], str]] = {
-        "lock": _lock,
-        "refresh_staging": _refresh_staging,
-        "bump_staging": _bump_staging,
-        "smoke_staging": _smoke_staging,
-        "backup_production": _backup_production,
-        "bump_production": _bump_production,
-        "smoke_production": _smoke_production,
-        "sync_dev": _sync_dev,
-        "unlock": _unlock,
-    }
-    try:
-        for step in journal.steps:
-            if step.state is StepState.DONE:
-                continue
-            step.begin()
-            run.save()
-            run.say(f"{step.name} …")
-            detail = steps[step.name](run)
-            step.finish(detail)
-            run.save()
-            run.say(f"{step.name}: {detail} ({step.seconds or 0:.1f} s)")
-        journal.end(RunState.SUCCEEDED)
-        run.save()
-    except (UpkeepError, subprocess.TimeoutExpired) as failure:
-        reason = credentials.redact(str(failure))
-        running = next((s for s in journal.steps if s.state is StepState.RUNNING), None)
-        if running is not None:
-            running.fail(reason)
-        run.say(f"failed: {reason}")
-        _undo(run, RunState.ROLLED_BACK, reason)
-    finally:
-        _release_locks(run)
+    journal.control = control_here()
+    return _Update(workspace, project, pins, journal, journals, say, tick, smoke_check)
 
 
 # -- the steps ----------------------------------------------------------------------
-def _take_locks(run: _Update) -> None:
-    """The lock of every environment the update touches, before anything can change or undo."""
-    purpose = f"update minor {run.project.name} {run.journal.from_build} → {run.journal.to_build}"
-    run.locks = acquire_all(environment_locks(run.project, list(run.project.environments), purpose))
-
-
-def _release_locks(run: _Update) -> None:
-    release_all(run.locks)
-
-
-def _lock(run: _Update) -> str:
-    return "; ".join(
-        f"{lock.lock_dir} ({lock.taken_over})" if lock.taken_over else lock.lock_dir
-        for lock in run.locks
-    )
-
-
 def _unlock(run: _Update) -> str:
-    _release_locks(run)
+    release_all(run.locks)  # the driver's own release after the run then finds nothing held
     return "locks released"
 
 
 def _refresh_staging(run: _Update) -> str:
     report = refresh(
         run.workspace,
-        run.project.name,
+        run.project,
+        run.pins,
         source="production",
         target="staging",
         say=lambda line: run.say(f"  refresh: {line}"),
         tick=run.tick,
     )
+    run.pins = report.pins or run.pins  # staging's ref, as the refresh deployed it
     return f"staging refreshed from production: {report.data.rows} rows, {report.data.values_sanitized} values sanitized"
 
 
 def _bump(run: _Update, environment: str, build: str, key: str) -> str:
     """Pin ``environment`` at ``build`` (one commit) and provision it there."""
-    pins = load_pins(run.workspace, run.project.name)
-    before = pins.get(environment).php_build
+    before = run.pins.get(environment).php_build
     reason = f"upkeep update minor, run {run.journal.run_id}"
-    moved = pins.with_env(environment, php_build=build)
+    moved = run.pins.with_env(environment, php_build=build)
     if environment == "staging" and run.shared_host:  # the host's build is production's too
         moved = moved.with_env("production", php_build=build)
         run.journal.facts["production_touched_at"] = time.time()
     commit = write_pins(run.workspace, moved, reason)
+    run.pins = moved
     if commit is not None:
         run.journal.facts[key] = commit
         if environment == "staging" and run.shared_host:
             run.journal.facts["production_commit"] = commit
         run.save()
     _settle_dpkg(run, environment)
-    result = provision(run.workspace, run.project.name, [environment], say=lambda _: None)
+    result = provision(run.workspace, run.project, run.pins, [environment], say=lambda _: None)
     if not result.ok:
         failed = result.run.failed[0] if result.run.failed else None
         where = f" ({failed.host}: {failed.operation})" if failed else ""
         raise RunFailed(f"provisioning {environment} at PHP {build} failed{where}")
+    run.pins = result.pins
     return f"{environment} on PHP {build} (was {before}); pins {str(run.journal.facts.get(key, ''))[:10]}"
 
 
@@ -344,7 +350,7 @@ def _settle_dpkg(run: _Update, environment: str) -> None:
 
 
 def _bump_staging(run: _Update) -> str:
-    return _bump(run, "staging", run.journal.to_build, "staging_commit")
+    return _bump(run, "staging", run.to_build, "staging_commit")
 
 
 def _smoke(run: _Update, environment: str, build: str) -> str:
@@ -358,7 +364,7 @@ def _smoke(run: _Update, environment: str, build: str) -> str:
 
 
 def _smoke_staging(run: _Update) -> str:
-    return _smoke(run, "staging", run.journal.to_build)
+    return _smoke(run, "staging", run.to_build)
 
 
 def _backup_production(run: _Update) -> str:
@@ -391,7 +397,7 @@ def _backup_production(run: _Update) -> str:
         kept[host.name] = installed
     run.journal.facts.update(backup_dir=directory, packages=kept)
     count = sum(len(p) for p in kept.values())
-    return f"database and {count} PHP packages ({run.journal.from_build}) kept in {directory}"
+    return f"database and {count} PHP packages ({run.from_build}) kept in {directory}"
 
 
 UPDATE_BACKUP = "^update-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$"  # update-<run id>, see Journal.start
@@ -413,11 +419,11 @@ def prune_script(backups_dir: str, keep: int) -> str:
 def _bump_production(run: _Update) -> str:
     run.journal.facts.setdefault("production_touched_at", time.time())
     run.save()
-    return _bump(run, "production", run.journal.to_build, "production_commit")
+    return _bump(run, "production", run.to_build, "production_commit")
 
 
 def _smoke_production(run: _Update) -> str:
-    detail = _smoke(run, "production", run.journal.to_build)
+    detail = _smoke(run, "production", run.to_build)
     _affected(run)
     return detail
 
@@ -429,10 +435,10 @@ def _affected(run: _Update) -> None:
         run.save()
 
 
-def _dev_behind(workspace: Workspace, project: Project, production_build: str) -> bool:
+def _dev_behind(project: Project, pins: Pins, production_build: str) -> bool:
     if "dev" not in project.environments:
         return False
-    return load_pins(workspace, project.name).get("dev").php_build != production_build
+    return pins.get("dev").php_build != production_build
 
 
 def _sync_dev(run: _Update) -> str:
@@ -443,45 +449,29 @@ def _sync_dev(run: _Update) -> str:
     if "dev" not in run.project.environments:
         return "no dev environment"
     try:
-        return _bump(run, "dev", run.journal.to_build, "dev_commit")
+        return _bump(run, "dev", run.to_build, "dev_commit")
     except UpkeepError as failure:
         return f"dev NOT moved ({credentials.redact(str(failure))}); run `upkeep provision {run.project.name} dev`"
 
 
-# -- undo ---------------------------------------------------------------------------
-def _undo(run: _Update, state: RunState, reason: str) -> None:
-    """Put production, then staging, back on the builds they had; end the run as ``state``."""
-    journal = run.journal
-    problems = []
-    for environment, step, key in (
-        ("production", "bump_production", "production_commit"),
-        ("staging", "bump_staging", "staging_commit"),
-        ("dev", "sync_dev", "dev_commit"),
-    ):
-        if not _touched(run, environment, step):
-            continue
-        try:
-            journal.undo.append(_put_back(run, environment, key))
-        except UpkeepError as failure:
-            problems.append(f"{environment} NOT put back: {credentials.redact(str(failure))}")
-        run.save()
-    if _touched(run, "production", "bump_production"):
-        _affected(run)
-    journal.end(RunState.FAILED if problems else state, "; ".join([reason, *problems]))
-    run.save()
+# -- undo: each bump's, the last first -----------------------------------------------
+def _production_back(run: _Update) -> str:
+    try:
+        return _put_back(run, "production", "production_commit")
+    finally:
+        _affected(run)  # the window production's packages were changing in ends here
 
 
-def _touched(run: _Update, environment: str, step: str) -> bool:
-    """Whether the run may have changed ``environment`` (on a shared host, staging's bump did)."""
-    if run.journal.started_step(step):
-        return True
-    return (
-        environment == "production" and run.shared_host and run.journal.started_step("bump_staging")
-    )
+def _staging_back(run: _Update) -> str:
+    return _put_back(run, "staging", "staging_commit")
+
+
+def _dev_back(run: _Update) -> str:
+    return _put_back(run, "dev", "dev_commit")
 
 
 def _put_back(run: _Update, environment: str, key: str) -> str:
-    old = run.journal.from_build
+    old = run.from_build
     run.say(f"putting {environment} back on PHP {old}")
     kept = run.journal.facts.get("backup_dir")
     if environment == "production" and kept:
@@ -492,24 +482,22 @@ def _put_back(run: _Update, environment: str, key: str) -> str:
                 packages.reinstall_script(f"{kept}/debs", run.line),
                 f"reinstalling PHP {old} from the kept packages on {host.name}",
             )
-    pins = load_pins(run.workspace, run.project.name)
     reverted = ""
-    if pins.get(environment).php_build != old:
+    if run.pins.get(environment).php_build != old:
         commit = run.journal.facts.get(key)
         if commit:
             reverted = revert_pins(run.workspace, commit)
+            # git wrote the file this time: read back what the revert left (upkeep's own write)
+            run.pins = load_pins(run.workspace, run.project.name)
         else:  # the pin moved but the run died before noting its commit
-            reverted = (
-                write_pins(
-                    run.workspace,
-                    pins.with_env(environment, php_build=old),
-                    f"upkeep update: put {environment} back, run {run.journal.run_id}",
-                )
-                or ""
-            )
-    result = provision(run.workspace, run.project.name, [environment], say=lambda _: None)
+            back = run.pins.with_env(environment, php_build=old)
+            reason = f"upkeep update: put {environment} back, run {run.journal.run_id}"
+            reverted = write_pins(run.workspace, back, reason) or ""
+            run.pins = back
+    result = provision(run.workspace, run.project, run.pins, [environment], say=lambda _: None)
     if not result.ok:
         raise RunFailed(f"provisioning {environment} back at PHP {old} failed")
+    run.pins = result.pins
     checked = run.smoke(run.project, run.environment(environment), old)
     run.smoke_results.append(checked)
     run.journal.facts.setdefault("smoke", []).append(checked.to_dict())
@@ -517,3 +505,7 @@ def _put_back(run: _Update, environment: str, key: str) -> str:
         raise RunFailed(f"{environment} still fails its smoke checks: {checked.summary()}")
     revert = f", pins reverted in {reverted[:10]}" if reverted else ""
     return f"{environment} back on PHP {old}{revert}; smoke checks pass"
+
+
+STEPS = tuple(minor_pipeline(shared_host=False).names())  # as a journal lists them
+SHARED_HOST_STEPS = tuple(minor_pipeline(shared_host=True).names())

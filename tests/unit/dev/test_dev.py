@@ -477,7 +477,7 @@ def test_refresh_into_an_environment_outside_the_inventory_is_database_only(
 ) -> None:
     env = local_environment(project_of(shop), 40222, DevPaths.of("shop"))
     with pytest.raises(UsageError, match="only its database"):
-        refresh(shop, "shop", target=LOCAL, target_environment=env)
+        refresh(shop, project_of(shop), Pins(project="shop"), target=LOCAL, target_environment=env)
 
 
 # -- a working copy of upkeep's own --------------------------------------------------

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from upkeep.refresh.workflow import DataSummary, RefreshReport, StepRecord
+from tests.unit.refresh.steps import took
+from upkeep.refresh.workflow import DataSummary, RefreshReport
 from upkeep.reports.refresh import write
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
-STEPS = (StepRecord("database", 3.5, "1.2 MB dumped"),)
+STEPS = (took("database", 3.5, "1.2 MB dumped"),)
 
 
 def refreshed(truncated: tuple[str, ...], rows: dict[str, int], dumped: int) -> RefreshReport:

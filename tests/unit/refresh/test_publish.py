@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.refresh.steps import took
 from upkeep.cli import refresh as refresh_cli
 from upkeep.refresh.publish import publish
-from upkeep.refresh.workflow import RefreshFailed, RefreshReport, StepRecord
+from upkeep.refresh.workflow import RefreshFailed, RefreshReport
 from upkeep.workspace import find_workspace
 
 FAILED = RefreshReport(
@@ -19,7 +20,7 @@ FAILED = RefreshReport(
     "production",
     "staging",
     False,
-    (StepRecord("backup", 1.25, "target backed up"),),
+    (took("backup", 1.25, "target backed up"),),
     "rsync failed",
     restored=True,
 )

@@ -6,7 +6,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from upkeep.refresh.workflow import RefreshReport, StepRecord
+from tests.unit.refresh.steps import took
+from upkeep.refresh.workflow import RefreshReport
 from upkeep.reports.refresh import write
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -19,8 +20,8 @@ def test_a_successful_refresh_lists_its_steps_and_rows(tmp_path: Path) -> None:
         "staging",
         True,
         (
-            StepRecord("backup", 1.25, "target backed up"),
-            StepRecord("database", 3.5, "0.1 MB dumped"),
+            took("backup", 1.25, "target backed up"),
+            took("database", 3.5, "0.1 MB dumped"),
         ),
         rows={"users": 200, "orders": 1000},
     )

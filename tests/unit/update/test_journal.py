@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from upkeep.errors import UpkeepError
-from upkeep.update.journal import Journal, JournalStore, RunState, StepState
+from upkeep.pipeline import JournalStore, RunState, StepState
+from upkeep.update.runs import started
 from upkeep.update.workflow import STEPS
 
 OLD, NEW = "8.2.32-1~deb12u1", "8.2.36-1~deb12u1"
@@ -16,7 +17,7 @@ OLD, NEW = "8.2.32-1~deb12u1", "8.2.36-1~deb12u1"
 
 def test_a_run_killed_midway_reads_back_stopped_at_its_running_step(tmp_path: Path) -> None:
     store = JournalStore(tmp_path / "updates")
-    journal = Journal.start("demo", OLD, NEW, STEPS)
+    journal = started("demo", OLD, NEW, STEPS)
     for name in STEPS[:5]:
         journal.step(name).begin()
         journal.step(name).finish(f"{name} done")
@@ -34,7 +35,7 @@ def test_a_run_killed_midway_reads_back_stopped_at_its_running_step(tmp_path: Pa
 
 
 def test_a_failed_step_and_a_finished_run_say_so() -> None:
-    journal = Journal.start("demo", OLD, NEW, STEPS)
+    journal = started("demo", OLD, NEW, STEPS)
     journal.step("lock").finish("locked")
     journal.step("refresh_staging").begin()
     journal.step("refresh_staging").fail("staging unreachable")
@@ -47,7 +48,7 @@ def test_a_failed_step_and_a_finished_run_say_so() -> None:
 
 
 def test_step_times_come_from_their_stamps() -> None:
-    journal = Journal.start("demo", OLD, NEW, ("lock",))
+    journal = started("demo", OLD, NEW, ("lock",))
     step = journal.step("lock")
     assert step.seconds is None
     step.started, step.finished, step.state = (
@@ -60,9 +61,9 @@ def test_step_times_come_from_their_stamps() -> None:
 
 def test_the_file_is_replaced_whole_and_a_broken_one_is_a_clear_error(tmp_path: Path) -> None:
     store = JournalStore(tmp_path)
-    store.save(Journal.start("demo", OLD, NEW, STEPS))
+    store.save(started("demo", OLD, NEW, STEPS))
     assert [p.name for p in tmp_path.iterdir()] == ["demo.json"]  # no temporary left behind
-    assert json.loads(store.path("demo").read_text())["to_build"] == NEW
+    assert json.loads(store.path("demo").read_text())["facts"]["to_build"] == NEW
     assert store.load("other") is None
     store.path("demo").write_text('{"run_id": "x"')
     with pytest.raises(UpkeepError, match=r"demo\.json cannot be read .* move it away"):

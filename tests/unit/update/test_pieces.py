@@ -8,13 +8,14 @@ from pathlib import Path
 
 from tests.unit.local_servers import SmtpServer, WebhookServer
 from upkeep.inventory.notify import Notify
+from upkeep.pipeline import RunState
 from upkeep.reports.update import write
 from upkeep.update.changelog import Entry
-from upkeep.update.journal import Journal, RunState
 from upkeep.update.packages import keep_debs_script, parse_installed, reinstall_script
 from upkeep.update.proposal import other_lines
 from upkeep.update.publish import notify
 from upkeep.update.report import report_of
+from upkeep.update.runs import started
 from upkeep.update.workflow import STEPS
 
 OLD, NEW = "8.2.32-1~deb12u1", "8.2.36-1~deb12u1"
@@ -45,7 +46,7 @@ def test_other_lines_are_read_from_fpm_package_names_only() -> None:
 
 
 def test_the_client_report_says_what_changed_and_escapes_html(tmp_path: Path) -> None:
-    journal = Journal.start("demo", OLD, NEW, STEPS)
+    journal = started("demo", OLD, NEW, STEPS)
     for step in journal.steps:
         step.begin()
         step.finish(f"{step.name} <ok>")
@@ -78,7 +79,7 @@ def test_the_report_goes_to_the_webhook_and_the_mailbox_the_inventory_names(
     webhook_server: Callable[..., WebhookServer], smtp_server: Callable[..., SmtpServer]
 ) -> None:
     hook, smtp = webhook_server(), smtp_server()
-    journal = Journal.start("demo", OLD, NEW, STEPS[:1])
+    journal = started("demo", OLD, NEW, STEPS[:1])
     journal.step("lock").finish("locked")
     journal.end(RunState.ROLLED_BACK, "production fails its smoke checks")
     settings = Notify.model_validate(

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from tests.unit.cli.test_check import INVENTORY
 from tests.unit.local_servers import WebhookServer
-from upkeep.update.journal import Journal, RunState
+from upkeep.inventory import load_project
+from upkeep.pipeline import RunState
 from upkeep.update.publish import publish
 from upkeep.update.report import report_of
+from upkeep.update.runs import started
 from upkeep.update.workflow import STEPS
 from upkeep.workspace import find_workspace
 
@@ -23,11 +25,12 @@ def test_a_run_is_written_and_sent(
     hook = webhook_server()
     notify = f"notify:\n  webhook: {{url: '{hook.url()}'}}\n"
     (workspace / "inventories" / "shop.yml").write_text(INVENTORY + notify)
-    journal = Journal.start("shop", OLD, NEW, STEPS[:1])
+    journal = started("shop", OLD, NEW, STEPS[:1])
     journal.step("lock").finish("locked")
     journal.end(RunState.ROLLED_BACK, "production fails its smoke checks")
+    found = find_workspace(str(workspace))
     published = publish(
-        find_workspace(str(workspace)), report_of(journal, "www.shop.test", (), None)
+        found, load_project(found, "shop"), report_of(journal, "www.shop.test", (), None)
     )
     assert [p.suffix for p in published.files] == [".json", ".md", ".html"]
     assert {p.parent for p in published.files} == {workspace / "reports" / "update"}
@@ -37,10 +40,12 @@ def test_a_run_is_written_and_sent(
 
 
 def test_a_run_without_steps_writes_and_sends_nothing(workspace: Path) -> None:
-    journal = Journal.start("shop", OLD, OLD, ())
+    (workspace / "inventories" / "shop.yml").write_text(INVENTORY)
+    journal = started("shop", OLD, OLD, ())
     journal.end(RunState.NOTHING_TO_DO)
+    found = find_workspace(str(workspace))
     published = publish(
-        find_workspace(str(workspace)), report_of(journal, "www.shop.test", (), None)
+        found, load_project(found, "shop"), report_of(journal, "www.shop.test", (), None)
     )
     assert (published.files, published.deliveries) == ((), ())
     assert not (workspace / "reports").exists()

@@ -22,9 +22,10 @@ from typing import Any
 
 import pytest
 
+from upkeep.pipeline import Journal, RunState
 from upkeep.reports.update import write
-from upkeep.update.journal import Journal, RunState
 from upkeep.update.report import report_of
+from upkeep.update.runs import started
 from upkeep.update.workflow import STEPS
 
 OLD, NEW = "8.2.32-1~deb12u1", "8.2.36-1~deb12u1"
@@ -59,7 +60,7 @@ def smoke(environment: str, failing: bool = False) -> dict[str, Any]:
 
 def journal(done: int, *, failed: bool = True) -> Journal:
     """A run whose first ``done`` steps finished (and, if ``failed``, the next one failed)."""
-    run = Journal.start("demo", OLD, NEW, STEPS)
+    run = started("demo", OLD, NEW, STEPS)
     run.started = "2026-12-06T08:29:50.654321Z"
     for index, step in enumerate(run.steps[: done + failed]):
         step.begin()
