@@ -255,7 +255,7 @@ def test_target_disk_full_midway_restores_staging(provisioned: RunningLab) -> No
             with pytest.raises(RefreshFailed) as failed:
                 refresh(
                     provisioned.workspace,
-                    "demo",
+                    *_model(provisioned),
                     transform_factory=lambda: _Interrupting(provisioned, fill, "staging"),
                 )
             assert "import on the target failed" in str(failed.value)
