@@ -35,7 +35,7 @@ def shop(workspace: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Work
     monkeypatch.setenv("UPKEEP_STATE_DIR", str(tmp_path / "state"))
     (workspace / "inventories" / "shop.yml").write_text(INVENTORY)
     pins = Pins(project="shop").with_env("production", php_build=OLD, ref=COMMIT)
-    (workspace / "inventories" / "shop.lock.yml").write_text(render_pins(pins))
+    (workspace / "inventories" / "shop.pins.yml").write_text(render_pins(pins))
     return Workspace(workspace)
 
 
