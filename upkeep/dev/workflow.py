@@ -80,7 +80,6 @@ from upkeep.lab.lab import ssh_open
 from upkeep.locks import Lock
 from upkeep.pipeline import Pipeline, Step
 from upkeep.progress import Tick
-from upkeep.provision.driving import run_raising
 from upkeep.refresh.workflow import refresh
 from upkeep.runner import OpStatus, Runner, Target
 from upkeep.ssh import ssh_options
@@ -197,7 +196,8 @@ def up(
     """Make (or find) the project's developer environment; what it is and what was done."""
     started = time.monotonic()
     run = _Up(workspace, project, pins, path, say, tick)
-    run_raising(up_pipeline(), run, project.name, locks=lambda: [_lock(run)], say=say)
+    job = up_pipeline()
+    job.run(run, job.start(project.name), locks=lambda: [_lock(run)], say=say, raising=True)
     state = run.current
     return DevUpResult(
         project=project.name,

@@ -101,6 +101,7 @@ class Pipeline(Generic[C]):
         save: Callable[[Journal], None] = _no_save,
         say: Say = _quiet,
         undo_interrupted: bool = True,
+        raising: bool = False,
     ) -> Journal:
         """Run (or resume) the job; the journal, ended, whatever the outcome.
 
@@ -108,6 +109,9 @@ class Pipeline(Generic[C]):
         another run raises ``LockHeld`` before anything is recorded. With
         ``undo_interrupted`` False a run stopped by something other than its
         own failure (Ctrl-C) is left as it stands, to be resumed or aborted.
+        With ``raising``, a failed run's own error is raised once it is undone
+        (for callers whose answer follows the kind of failure: a refusal exits
+        2, a failed run 1); otherwise the journal says how it ended.
         """
         for check in self.checks:
             _run_step(check, context, journal, say, _no_save)
@@ -118,7 +122,7 @@ class Pipeline(Generic[C]):
                 record.begin()
                 record.finish(self.lock_detail(held))
             save(journal)
-            self._drive(context, journal, save, say, undo_interrupted)
+            self._drive(context, journal, save, say, undo_interrupted, raising)
         finally:
             release_all(held)
         return journal
@@ -150,6 +154,7 @@ class Pipeline(Generic[C]):
         save: Callable[[Journal], None],
         say: Say,
         undo_interrupted: bool,
+        raising: bool,
     ) -> None:
         try:
             with _undone_on_failure(self, context, journal, save, say, undo_interrupted):
@@ -158,7 +163,10 @@ class Pipeline(Generic[C]):
                         _run_step(step, context, journal, say, save)
             journal.end(RunState.SUCCEEDED)
         except FAILURES:
-            pass  # recorded in the journal by _undone_on_failure
+            # recorded in the journal by _undone_on_failure
+            if raising:
+                save(journal)
+                raise
         save(journal)
 
     def _started(self, journal: Journal) -> list[Step[C]]:

@@ -28,7 +28,6 @@ from upkeep.inventory.pins import Pins, write_pins
 from upkeep.layout import SiteLayout
 from upkeep.locks import Lock
 from upkeep.pipeline import Pipeline, Step
-from upkeep.provision.driving import run_raising
 from upkeep.runner import Runner, Target
 from upkeep.workspace import Workspace
 
@@ -83,7 +82,8 @@ def rollback(
     say: Say = lambda _: None,
 ) -> RollbackResult:
     run = _Rollback(workspace, project, pins, environment_name, say)
-    run_raising(pipeline(), run, project.name, locks=lambda: [_lock(run)], say=say)
+    job = pipeline()
+    job.run(run, job.start(project.name), locks=lambda: [_lock(run)], say=say, raising=True)
     return RollbackResult(
         project.name, environment_name, run.current, run.previous, run.commit, run.pins_commit
     )

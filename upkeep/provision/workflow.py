@@ -34,7 +34,6 @@ from upkeep.locks import Lock
 from upkeep.pipeline import Pipeline, Step
 from upkeep.progress import Tick
 from upkeep.provision import plan
-from upkeep.provision.driving import run_raising
 from upkeep.runner import Runner, RunResult, Target
 from upkeep.ssh import run_root
 from upkeep.update import changelog
@@ -148,7 +147,8 @@ def provision(
         deploy_ref,
         allow_downgrade,
     )
-    run_raising(pipeline(), run, project.name, locks=lambda: _locks(run), say=say)
+    job = pipeline()
+    job.run(run, job.start(project.name), locks=lambda: _locks(run), say=say, raising=True)
     assert run.run is not None
     return ProvisionResult(
         project=project.name,
