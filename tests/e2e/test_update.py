@@ -24,8 +24,8 @@ import git
 import pytest
 
 from upkeep.cli.main import main
-from upkeep.inventory import Environment, Project, load_project
-from upkeep.inventory.pins import Pins, load_pins, write_pins
+from upkeep.inventory import Environment, Project
+from upkeep.inventory.pins import load_pins, write_pins
 from upkeep.pipeline import RunState, StepState
 from upkeep.provision.workflow import provision
 from upkeep.smoke import SmokeResult, smoke
@@ -45,14 +45,9 @@ def builds(provisioned: RunningLab) -> tuple[str, str]:
     pins = load_pins(provisioned.workspace, "demo")
     old = pins.get("production").php_build
     assert old is not None and pins.get("staging").php_build == old
-    found = check_for_update(provisioned.workspace, *_model(provisioned))
+    found = check_for_update(provisioned.workspace, *model(provisioned.workspace))
     assert found.proposal.available and found.proposal.offered
     return old, found.proposal.offered
-
-
-def _model(lab: RunningLab) -> tuple[Project, Pins]:
-    """The project and its pins, loaded as the CLI loads them for one job."""
-    return load_project(lab.workspace, "demo"), load_pins(lab.workspace, "demo")
 
 
 def _served(lab: RunningLab, environment: str) -> str:
@@ -110,7 +105,7 @@ def test_a_smoke_failure_on_production_rolls_it_back(
         return smoke(project, environment, expect_php=build)
 
     report = workflow.minor(
-        provisioned.workspace, *_model(provisioned), smoke_check=breaks_production
+        provisioned.workspace, *model(provisioned.workspace), smoke_check=breaks_production
     )
 
     assert report.state is RunState.ROLLED_BACK and not report.ok
@@ -135,7 +130,9 @@ def test_a_staging_failure_stops_the_run_before_production_is_touched(
             console(provisioned, "staging", "systemctl stop php8.2-fpm")
         return smoke(project, environment, expect_php=build)
 
-    report = workflow.minor(provisioned.workspace, *_model(provisioned), smoke_check=breaks_staging)
+    report = workflow.minor(
+        provisioned.workspace, *model(provisioned.workspace), smoke_check=breaks_staging
+    )
 
     assert report.state is RunState.ROLLED_BACK and "staging fails its smoke checks" in (
         report.error or ""
