@@ -45,7 +45,7 @@ def builds(provisioned: RunningLab) -> tuple[str, str]:
     pins = load_pins(provisioned.workspace, "demo")
     old = pins.get("production").php_build
     assert old is not None and pins.get("staging").php_build == old
-    found = check_for_update(provisioned.workspace, *model(provisioned.workspace))
+    found = check_for_update(*model(provisioned.workspace))
     assert found.proposal.available and found.proposal.offered
     return old, found.proposal.offered
 

@@ -89,7 +89,7 @@ def _minor(args: argparse.Namespace) -> int:
     workspace, project, pins = _model(args)
     console = Console()
     if args.check:
-        found = check_for_update(workspace, project, pins, say=console.say)
+        found = check_for_update(project, pins, say=console.say)
         available = found.proposal.available
         code = UPDATE_AVAILABLE if available else ExitCode.OK
         if args.json:
@@ -131,9 +131,9 @@ def _abort(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
     project = load_project(workspace, args.project)  # an unknown project is a usage error
-    journal = workflow.status(workspace, project)
+    journal = workflow.status(project)
     unfinished = journal is not None and not journal.state.finished
-    lock = workflow.holder(workspace, project) if unfinished else None
+    lock = workflow.holder(project) if unfinished else None
     if args.json:
         data = journal.to_dict() if journal else None
         if data is not None and unfinished:

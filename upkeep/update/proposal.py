@@ -25,7 +25,6 @@ from upkeep.inventory.pins import Pins
 from upkeep.ssh import check_root
 from upkeep.update import changelog, packages
 from upkeep.update.discover import Proposal, propose
-from upkeep.workspace import Workspace
 
 Say = Callable[[str], None]
 _FPM = re.compile(r"^php(\d+\.\d+)-fpm$")
@@ -59,9 +58,7 @@ class UpdateCheck:
         }
 
 
-def check_for_update(
-    workspace: Workspace, project: Project, pins: Pins, say: Say = lambda _: None
-) -> UpdateCheck:
+def check_for_update(project: Project, pins: Pins, say: Say = lambda _: None) -> UpdateCheck:
     pinned = pins.get("production").php_build
     if not pinned:
         raise UsageError(f"{project.name} production has no PHP build pinned: provision it first")

@@ -168,11 +168,11 @@ def _site(project: Project) -> str:
     return project.environment("production").domain
 
 
-def status(workspace: Workspace, project: Project) -> Journal | None:
+def status(project: Project) -> Journal | None:
     return store().load(project.name)
 
 
-def holder(workspace: Workspace, project: Project) -> LockStatus | None:
+def holder(project: Project) -> LockStatus | None:
     """Who holds production's lock now, alive or not (None: nobody): a live run or a dead one."""
     lock = environment_lock(project.name, project.environment("production"), "update status")
     return inspect_lock(lock.lock_dir, lock.run)
@@ -216,7 +216,7 @@ def minor(
             f"an update of {project.name} is unfinished ({previous.where()}): run "
             f"`upkeep update resume {project.name}` or `upkeep update abort {project.name}`"
         )
-    found = check_for_update(workspace, project, pins, say=say)
+    found = check_for_update(project, pins, say=say)
     if not found.proposal.available:
         pinned = found.proposal.pinned
         run = _Update(
