@@ -90,7 +90,7 @@ def test_the_workflows_load_nothing_they_are_given(shop: Workspace, loads: Count
         updating.resume(shop, project, pins)
     with pytest.raises(UsageError, match="no unfinished update"):
         updating.abort(shop, project, pins)
-    assert updating.status(shop, project) is None
+    assert updating.status(project) is None
     _unfinished_update()
     with pytest.raises(UsageError, match="unfinished"):
         updating.minor(shop, project, pins)
