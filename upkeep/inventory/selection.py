@@ -1,0 +1,172 @@
+"""Which projects a command runs on: one grammar for every command that takes a project.
+
+``PROJECT...`` (one or more names), ``--all``, ``--where KEY=VALUE`` (repeatable;
+every clause must match a label of the project or of a server of its selected
+environments) and, where a command takes environments, ``ENV...`` / ``--env ENV``.
+The README documents it once ("Selecting projects").
+
+    >>> parser = argparse.ArgumentParser()
+    >>> add_selection_arguments(parser, environments=True)
+    >>> args = parser.parse_args(["demo", "staging", "--where", "client=acme"])
+    >>> args.projects, args.where
+    (['demo', 'staging'], ['client=acme'])
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from upkeep.errors import UsageError
+from upkeep.inventory import identifiers as ids
+from upkeep.inventory.loader import load_all, load_project
+from upkeep.inventory.model import EnvName, Project
+from upkeep.inventory.servers import Fleet, load_fleet
+from upkeep.workspace import Workspace
+
+ALL_ENVIRONMENTS = "all"  # as an environment word: every environment of each project
+
+
+@dataclass(frozen=True)
+class Where:
+    """One ``--where KEY=VALUE`` clause."""
+
+    key: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The selected projects (sorted, each once) and environment words as given.
+
+    ``single``: exactly one PROJECT was named (no --all, no --where), so a command
+    prints and answers --json as it always did for one project.
+    """
+
+    projects: tuple[Project, ...]
+    environments: tuple[str, ...] = ()
+    single: bool = False
+
+    def environments_of(self, project: Project) -> list[str]:
+        """The environment names to run on in ``project`` (``all``, or none given: every one)."""
+        if not self.environments or ALL_ENVIRONMENTS in self.environments:
+            return [str(name) for name in project.environments]
+        return list(self.environments)
+
+
+def add_selection_arguments(parser: argparse.ArgumentParser, *, environments: bool) -> None:
+    """PROJECT..., --all, --where (and ENV... / --env when ``environments``) on ``parser``."""
+    words = "PROJECT... [ENV...]" if environments else "PROJECT..."
+    parser.add_argument(
+        "projects",
+        nargs="*",
+        metavar=words,
+        help="project names (inventories/PROJECT.yml)"
+        + ("; dev, staging, production or 'all' name environments" if environments else ""),
+    )
+    parser.add_argument("--all", action="store_true", help="every project of the workspace")
+    parser.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="only projects with this label, on the project or on a server of its "
+        "environments (repeatable: all must match)",
+    )
+    if environments:
+        parser.add_argument(
+            "--env",
+            action="append",
+            default=[],
+            metavar="ENV",
+            help="an environment (repeatable; the same as naming it after the projects)",
+        )
+
+
+def select(workspace: Workspace, args: argparse.Namespace) -> Selection:
+    """The selection ``args`` (from add_selection_arguments) names, or a UsageError."""
+    names: list[str] = []
+    envs: list[str] = list(getattr(args, "env", None) or [])
+    takes_environments = hasattr(args, "env")
+    for word in args.projects:
+        if takes_environments and (word in EnvName.__members__ or word == ALL_ENVIRONMENTS):
+            envs.append(word)
+        else:
+            names.append(word)
+    return select_projects(workspace, names, every=args.all, where=args.where, environments=envs)
+
+
+def select_projects(
+    workspace: Workspace,
+    names: Sequence[str],
+    *,
+    every: bool = False,
+    where: Sequence[str] = (),
+    environments: Sequence[str] = (),
+) -> Selection:
+    """The projects named, or all of them, kept where every ``where`` clause matches.
+
+    Refused (UsageError): nothing selected, PROJECT with --all, an unknown
+    project or environment, a malformed clause, a selection that matches nothing.
+    """
+    clauses = [parse_where(text) for text in where]
+    if names and every:
+        raise UsageError(f"give project names or --all, not both ({', '.join(names)} and --all)")
+    if not names and not every and not clauses:
+        raise UsageError("no project selected: give PROJECT..., --all or --where KEY=VALUE")
+    envs = tuple(dict.fromkeys(environments))
+    if names:
+        fleet = load_fleet(workspace.inventories)
+        found = [load_project(workspace, name) for name in dict.fromkeys(names)]
+    else:
+        fleet, found = load_all(workspace)
+    chosen = sorted(
+        (p for p in found if all(_matches(p, clause, fleet, envs) for clause in clauses)),
+        key=lambda project: project.name,
+    )
+    if not chosen:
+        asked = " ".join(str(clause) for clause in clauses) or "--all"
+        raise UsageError(f"no project matches {asked} in {workspace.inventories}")
+    for project in chosen:
+        for env in envs:
+            if env != ALL_ENVIRONMENTS:
+                project.environment(env)  # a UsageError naming the ones it has
+    single = len(names) == 1 and not clauses
+    return Selection(tuple(chosen), envs, single)
+
+
+def parse_where(text: str) -> Where:
+    """``client=acme`` as a clause, or a UsageError saying what is wrong with it.
+
+    >>> parse_where("tier=gold")
+    Where(key='tier', value='gold')
+    """
+    key, equals, value = text.partition("=")
+    if not equals:
+        raise UsageError(f"--where {text!r:.60}: write KEY=VALUE, e.g. --where client=acme")
+    try:
+        return Where(ids.label_key(key), ids.label_value(value))
+    except ValueError as error:
+        raise UsageError(f"--where {text!r:.60}: {error}") from None
+
+
+def _matches(project: Project, clause: Where, fleet: Fleet, envs: Sequence[str]) -> bool:
+    """Whether the project, or a declared server of its selected environments, has the label."""
+    if project.labels.get(clause.key) == clause.value:
+        return True
+    every = not envs or ALL_ENVIRONMENTS in envs
+    for name, environment in project.environments.items():
+        if every or name in envs:
+            for host in environment.hosts:
+                if _server_labels(fleet, host.name).get(clause.key) == clause.value:
+                    return True
+    return False
+
+
+def _server_labels(fleet: Fleet, name: str) -> Mapping[str, str]:
+    server = fleet.servers.get(name)
+    return server.labels if server is not None else {}
