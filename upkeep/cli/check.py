@@ -1,4 +1,4 @@
-"""``upkeep check PROJECT [ENV]`` and ``upkeep incident list|ack PROJECT``: monitoring.
+"""``upkeep check PROJECT... [ENV...]`` (or --all, --where) and ``upkeep incident list|ack PROJECT``: monitoring.
 
 ``check`` exits as a Nagios plugin does in every format (0 OK, 1 WARNING, 2
 CRITICAL, 3 UNKNOWN; docs/scheduling.md), so timers, cron and CI read it the
@@ -15,14 +15,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from upkeep.cli.across import Outcome, run_across
 from upkeep.cli.output import print_json, table
 from upkeep.errors import UpkeepError, UsageError
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import load_project
+from upkeep.inventory import Project, load_project
+from upkeep.inventory.selection import add_selection_arguments, select
 from upkeep.monitor import nagios, output, prometheus
 from upkeep.monitor.history import History, default_path
 from upkeep.monitor.incidents import Consequence, Transition
-from upkeep.monitor.workflow import run_checks
+from upkeep.monitor.result import CheckResult, Status
+from upkeep.monitor.workflow import CheckRun, run_checks
 from upkeep.progress import Console
 from upkeep.workspace import find_workspace
 
@@ -41,10 +44,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "3 UNKNOWN; bad input: 2 (with --nagios: 3 and an UPKEEP UNKNOWN line).",
     )
     _nagios_aware(check)
-    check.add_argument("project", help="project name (inventories/PROJECT.yml)")
-    check.add_argument(
-        "environment", nargs="?", help="one environment (default: every environment)"
-    )
+    add_selection_arguments(check, environments=True)  # default: every environment
     check.add_argument("--json", action="store_true", help="print the results as JSON")
     check.add_argument(
         "--nagios",
@@ -154,35 +154,52 @@ def _run_check(args: argparse.Namespace) -> int:
     if args.prometheus is not None:
         prometheus.check_path(args.prometheus)
     workspace = find_workspace(args.root)
+    selection = select(workspace, args)
+    if args.nagios and not selection.single:
+        raise UsageError("--nagios checks one project (a plugin reports one service)")
     console = Console()
-    done = run_checks(
-        workspace,
-        args.project,
-        [args.environment] if args.environment else [],
-        history_path=args.history,
-        record=not args.no_history,
-        alerts=not args.no_alerts,
-        say=console.say,
-    )
+    found: list[CheckResult] = []
+
+    def one(project: Project) -> Outcome:
+        done = run_checks(
+            workspace,
+            project.name,
+            list(selection.environments),
+            history_path=args.history,
+            record=not args.no_history,
+            alerts=not args.no_alerts,
+            say=console.say,
+        )
+        found.extend(done.results)
+        return _shown_run(args, done)
+
+    code = run_across(args, selection, one)
     if args.prometheus is not None:
-        prometheus.write_textfile(args.prometheus, prometheus.render(done.results))
+        prometheus.write_textfile(args.prometheus, prometheus.render(found))
+    return code
+
+
+def _shown_run(args: argparse.Namespace, done: CheckRun) -> Outcome:
+    """One project's run as its format shows it (the plugin's lines, JSON or the table)."""
     if args.nagios:
         plugin = nagios.render(done.results)
         sys.stdout.write(plugin.text)
-        return plugin.exit_code
+        return Outcome(done.project, plugin.exit_code)
     # What was sent is a result, not progress: said without a terminal too (not under --nagios).
     for delivery in done.deliveries:
         print(f"  … alert {delivery}", file=sys.stderr)
     code = output.exit_code(done.results)
-    if args.json:
-        data = output.check_run_dict(done)
-        return print_json(args, data, code, status=str(data["status"]).lower())
-    print(output.table(done.results))
-    for line in _transition_lines(done.transitions):
-        print(line)
-    if done.history is None:
-        print("(not recorded: --no-history)")
-    return int(code)
+    data = output.check_run_dict(done)
+    status = str(data["status"]).lower()
+    failing = [f"{r.environment} {r.check}" for r in done.results if r.status is not Status.OK]
+    why = f"{status}: {', '.join(failing)}" if code else ""
+    if not args.json:
+        print(output.table(done.results))
+        for line in _transition_lines(done.transitions):
+            print(line)
+        if done.history is None:
+            print("(not recorded: --no-history)")
+    return Outcome(done.project, code, data, why=why, status=status)
 
 
 def _transition_lines(transitions: Sequence[Transition]) -> list[str]:

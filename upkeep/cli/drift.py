@@ -1,15 +1,17 @@
-"""``upkeep drift PROJECT``: how environments differ from their desired state and each other."""
+"""``upkeep drift PROJECT... | --all | --where KEY=VALUE``: how environments differ from their desired state and each other."""
 
 from __future__ import annotations
 
 import argparse
 
-from upkeep.cli.output import print_json, progress, table
+from upkeep.cli.across import Outcome, run_across
+from upkeep.cli.output import progress, table
 from upkeep.drift.compare import DriftReport
 from upkeep.drift.workflow import drift
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import load_project
+from upkeep.inventory import Project
 from upkeep.inventory.pins import load_pins
+from upkeep.inventory.selection import add_selection_arguments, select
 from upkeep.workspace import find_workspace
 
 
@@ -24,23 +26,27 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "is compared too, as `local`. Exit 0 in sync, 1 drift, 2 error (e.g. a host "
         "unreachable).",
     )
-    parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    add_selection_arguments(parser, environments=False)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=_drift)
 
 
 def _drift(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
-    project = load_project(workspace, args.project)
-    report = drift(project, load_pins(workspace, project.name), say=progress)
-    if report.unreachable:
-        code = ExitCode.USAGE
-    else:
-        code = ExitCode.OK if report.in_sync else ExitCode.FAILED
-    if args.json:
-        return print_json(args, report.to_dict(), code, errors=report.unreachable)
-    _print(report)
-    return code
+
+    def one(project: Project) -> Outcome:
+        report = drift(project, load_pins(workspace, project.name), say=progress)
+        if report.unreachable:
+            code, why = ExitCode.USAGE, f"unreachable: {'; '.join(report.unreachable)}"
+        elif report.in_sync:
+            code, why = ExitCode.OK, ""
+        else:
+            code, why = ExitCode.FAILED, f"{len(report.items)} differences"
+        if not args.json:
+            _print(report)
+        return Outcome(project.name, code, report.to_dict(), tuple(report.unreachable), why)
+
+    return run_across(args, select(workspace, args), one)
 
 
 def _print(report: DriftReport) -> None:

@@ -13,14 +13,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from upkeep.cli.across import Outcome, run_across
 from upkeep.cli.output import print_json, table
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import check_files, load_all, load_file, load_project, pins
+from upkeep.inventory import Project, check_files, load_all, load_file, pins
 from upkeep.inventory.files import display
 from upkeep.inventory.fleetview import by_server, table_rows
 from upkeep.inventory.loader import named_like_inventories
 from upkeep.inventory.pins import load_pins
+from upkeep.inventory.selection import add_selection_arguments, select
 from upkeep.inventory.view import as_dict
 from upkeep.workspace import find_workspace
 
@@ -53,7 +55,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Secrets are shown as set or missing, never their value. With --servers, "
         "which sites (project/environment) live on which server, with its labels.",
     )
-    show.add_argument("project", nargs="?", help="project name (inventories/PROJECT.yml)")
+    add_selection_arguments(show, environments=False)
     show.add_argument(
         "--servers", action="store_true", help="show the servers and the sites on each instead"
     )
@@ -90,19 +92,21 @@ def _sharing_notes(files: list[Path]) -> list[str]:
 def _show(args: argparse.Namespace) -> int:
     if args.servers:
         return _show_servers(args)
-    if args.project is None:
+    if not (args.projects or args.all or args.where):
         raise UsageError("inventory show: give a project, or --servers")
     workspace = find_workspace(args.root)
-    project = load_project(workspace, args.project)
-    view = as_dict(project, load_pins(workspace, project.name))
-    if args.json:
-        return print_json(args, view)
-    print("\n".join(render_text(view)))
-    return int(ExitCode.OK)
+
+    def one(project: Project) -> Outcome:
+        view = as_dict(project, load_pins(workspace, project.name))
+        if not args.json:
+            print("\n".join(render_text(view)))
+        return Outcome(project.name, ExitCode.OK, view)
+
+    return run_across(args, select(workspace, args), one)
 
 
 def _show_servers(args: argparse.Namespace) -> int:
-    if args.project is not None:
+    if args.projects or args.all or args.where:
         raise UsageError("inventory show: give a project or --servers, not both")
     fleet, projects = load_all(find_workspace(args.root))
     servers = by_server(fleet, projects)

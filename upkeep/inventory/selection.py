@@ -15,12 +15,12 @@ The README documents it once ("Selecting projects").
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from upkeep.errors import UsageError
 from upkeep.inventory import identifiers as ids
-from upkeep.inventory.loader import load_all, load_project
+from upkeep.inventory.loader import discover, load_all, load_project
 from upkeep.inventory.model import EnvName, Project
 from upkeep.inventory.servers import Fleet, load_fleet
 from upkeep.workspace import Workspace
@@ -60,13 +60,17 @@ class Selection:
 
 def add_selection_arguments(parser: argparse.ArgumentParser, *, environments: bool) -> None:
     """PROJECT..., --all, --where (and ENV... / --env when ``environments``) on ``parser``."""
-    words = "PROJECT... [ENV...]" if environments else "PROJECT..."
     parser.add_argument(
         "projects",
         nargs="*",
-        metavar=words,
+        metavar="PROJECT|ENV" if environments else "PROJECT",
         help="project names (inventories/PROJECT.yml)"
-        + ("; dev, staging, production or 'all' name environments" if environments else ""),
+        + (
+            ", then environments (or 'all'; with --all or --where: environments only)"
+            if environments
+            else ""
+        )
+        + "; see 'Selecting projects' in the README",
     )
     parser.add_argument("--all", action="store_true", help="every project of the workspace")
     parser.add_argument(
@@ -89,15 +93,43 @@ def add_selection_arguments(parser: argparse.ArgumentParser, *, environments: bo
 
 def select(workspace: Workspace, args: argparse.Namespace) -> Selection:
     """The selection ``args`` (from add_selection_arguments) names, or a UsageError."""
-    names: list[str] = []
-    envs: list[str] = list(getattr(args, "env", None) or [])
-    takes_environments = hasattr(args, "env")
-    for word in args.projects:
-        if takes_environments and (word in EnvName.__members__ or word == ALL_ENVIRONMENTS):
-            envs.append(word)
-        else:
-            names.append(word)
+    if not (args.projects or args.all or args.where):  # as argparse says a missing argument
+        command = getattr(args, "command_name", None) or "COMMAND"
+        raise UsageError(
+            f"the following arguments are required: project (see upkeep {command} --help)"
+        )
+    names, envs = list(args.projects), list(getattr(args, "env", None) or [])
+    if hasattr(args, "env"):  # the command takes environments: split the words
+        known = {path.stem for path in discover(workspace)}
+        names, named_envs = split_words(names, known, projects_first=not (args.all or args.where))
+        envs = named_envs + envs
     return select_projects(workspace, names, every=args.all, where=args.where, environments=envs)
+
+
+def split_words(
+    words: Sequence[str], known: Collection[str], *, projects_first: bool
+) -> tuple[list[str], list[str]]:
+    """``PROJECT... ENV...`` as (projects, environments).
+
+    Without --all or --where the first word is a project (so an unknown one is
+    named as such), and so is each next word that names a project and not an
+    environment; the words from the first other one on are environments.
+
+    >>> split_words(["shop", "blog", "staging", "qa"], {"shop", "blog"}, projects_first=True)
+    (['shop', 'blog'], ['staging', 'qa'])
+    >>> split_words(["staging"], {"shop"}, projects_first=False)
+    ([], ['staging'])
+    """
+    count = 0
+    if projects_first and words:
+        count = 1
+        while count < len(words) and words[count] in known and not _names_env(words[count]):
+            count += 1
+    return list(words[:count]), list(words[count:])
+
+
+def _names_env(word: str) -> bool:
+    return word in EnvName.__members__ or word == ALL_ENVIRONMENTS
 
 
 def select_projects(
