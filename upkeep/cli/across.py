@@ -3,7 +3,7 @@
 Each project's own output comes as it did for one project, under a header
 line when more than one is selected; a project that fails does not stop the
 others. Exit 1 if any failed, else 0 (2 is for bad input, refused before
-anything ran). With one PROJECT named, the command behaves exactly as it
+anything ran). With one project selected, the command behaves exactly as it
 always did for one project, --json shape included.
 
     >>> summary([Outcome("blog", 0), Outcome("shop", 1, why="2 differences")])

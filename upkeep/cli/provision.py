@@ -1,13 +1,17 @@
-"""``upkeep provision PROJECT ENV``: make an environment match its desired state."""
+"""``upkeep provision PROJECT... ENV...`` (or --all, --where): make environments match their
+desired state, one project after another."""
 
 from __future__ import annotations
 
 import argparse
 
-from upkeep.cli.output import print_json, table
+from upkeep.cli.across import Outcome, run_across
+from upkeep.cli.output import table
+from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import load_project
+from upkeep.inventory import Project
 from upkeep.inventory.pins import load_pins
+from upkeep.inventory.selection import add_selection_arguments, select
 from upkeep.progress import Console
 from upkeep.provision.workflow import ProvisionResult, provision
 from upkeep.runner import OpStatus
@@ -22,10 +26,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "PHP-FPM at the pinned build, MariaDB, nginx with HTTPS and friendly error pages, "
         "and the pinned release of the code. Changes only what differs; records the pins.",
     )
-    parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
-    parser.add_argument(
-        "environment", nargs="+", help="dev, staging, production, or several; 'all' for every one"
-    )
+    add_selection_arguments(parser, environments=True)
     parser.add_argument(
         "--dry-run", action="store_true", help="list what would change; change nothing"
     )
@@ -47,29 +48,33 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _provision(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
-    project = load_project(workspace, args.project)
-    names = args.environment
-    if names == ["all"]:
-        names = [str(name) for name in project.environments]
+    selection = select(workspace, args)
+    if not selection.environments:
+        raise UsageError("no environment given: name them after the projects (or 'all')")
     dry = " (dry run)" if args.dry_run else ""
     console = Console()
-    console.say(f"provisioning {args.project} {', '.join(names)}{dry}")
-    result = provision(
-        workspace,
-        project,
-        load_pins(workspace, project.name),
-        names,
-        dry_run=args.dry_run,
-        php_build=args.php_build,
-        allow_downgrade=args.allow_downgrade,
-        say=console.say,
-        tick=console.tick,  # each operation: redrawn on a terminal, now and then in a log
-    )
-    code = ExitCode.OK if result.ok else ExitCode.FAILED
-    if args.json:
-        return print_json(args, result.to_dict(), code, errors=result.run.problems)
-    _print(result)
-    return code
+
+    def one(project: Project) -> Outcome:
+        names = selection.environments_of(project)
+        console.say(f"provisioning {project.name} {', '.join(names)}{dry}")
+        result = provision(
+            workspace,
+            project,
+            load_pins(workspace, project.name),
+            names,
+            dry_run=args.dry_run,
+            php_build=args.php_build,
+            allow_downgrade=args.allow_downgrade,
+            say=console.say,
+            tick=console.tick,  # each operation: redrawn on a terminal, now and then in a log
+        )
+        problems = tuple(result.run.problems)
+        if not args.json:
+            _print(result)
+        code = ExitCode.OK if result.ok else ExitCode.FAILED
+        return Outcome(project.name, code, result.to_dict(), problems, "; ".join(problems))
+
+    return run_across(args, selection, one)
 
 
 LISTED = 20  # changed operations shown one by one; more are counted per task

@@ -41,15 +41,15 @@ class Where:
 
 @dataclass(frozen=True)
 class Selection:
-    """The selected projects (sorted, each once) and environment words as given.
-
-    ``single``: exactly one PROJECT was named (no --all, no --where), so a command
-    prints and answers --json as it always did for one project.
-    """
+    """The selected projects (sorted, each once) and environment words as given."""
 
     projects: tuple[Project, ...]
     environments: tuple[str, ...] = ()
-    single: bool = False
+
+    @property
+    def single(self) -> bool:
+        """One project: a command prints and answers --json as it always did for one."""
+        return len(self.projects) == 1
 
     def environments_of(self, project: Project) -> list[str]:
         """The environment names to run on in ``project`` (``all``, or none given: every one)."""
@@ -167,8 +167,7 @@ def select_projects(
         for env in envs:
             if env != ALL_ENVIRONMENTS:
                 project.environment(env)  # a UsageError naming the ones it has
-    single = len(names) == 1 and not clauses
-    return Selection(tuple(chosen), envs, single)
+    return Selection(tuple(chosen), envs)
 
 
 def parse_where(text: str) -> Where:
