@@ -65,11 +65,7 @@ def add_selection_arguments(parser: argparse.ArgumentParser, *, environments: bo
         nargs="*",
         metavar="PROJECT|ENV" if environments else "PROJECT",
         help="project names (inventories/PROJECT.yml)"
-        + (
-            ", then environments (or 'all'; with --all or --where: environments only)"
-            if environments
-            else ""
-        )
+        + (", then environments (or 'all'; with --all: environments only)" if environments else "")
         + "; see 'Selecting projects' in the README",
     )
     parser.add_argument("--all", action="store_true", help="every project of the workspace")
@@ -101,30 +97,30 @@ def select(workspace: Workspace, args: argparse.Namespace) -> Selection:
     names, envs = list(args.projects), list(getattr(args, "env", None) or [])
     if hasattr(args, "env"):  # the command takes environments: split the words
         known = {path.stem for path in discover(workspace)}
-        names, named_envs = split_words(names, known, projects_first=not (args.all or args.where))
+        names, named_envs = split_words(names, known, every=args.all, where=bool(args.where))
         envs = named_envs + envs
     return select_projects(workspace, names, every=args.all, where=args.where, environments=envs)
 
 
 def split_words(
-    words: Sequence[str], known: Collection[str], *, projects_first: bool
+    words: Sequence[str], known: Collection[str], *, every: bool, where: bool
 ) -> tuple[list[str], list[str]]:
     """``PROJECT... ENV...`` as (projects, environments).
 
-    Without --all or --where the first word is a project (so an unknown one is
-    named as such), and so is each next word that names a project and not an
-    environment; the words from the first other one on are environments.
+    With --all every word is an environment. Otherwise the leading words that
+    name a project (and not an environment) are projects; without --where the
+    first word always is one, so an unknown project is named as such.
 
-    >>> split_words(["shop", "blog", "staging", "qa"], {"shop", "blog"}, projects_first=True)
+    >>> split_words(["shop", "blog", "staging", "qa"], {"shop", "blog"}, every=False, where=False)
     (['shop', 'blog'], ['staging', 'qa'])
-    >>> split_words(["staging"], {"shop"}, projects_first=False)
+    >>> split_words(["staging"], {"shop"}, every=False, where=True)
     ([], ['staging'])
     """
-    count = 0
-    if projects_first and words:
-        count = 1
-        while count < len(words) and words[count] in known and not _names_env(words[count]):
-            count += 1
+    if every:
+        return [], list(words)
+    count = 0 if where else min(1, len(words))
+    while count < len(words) and words[count] in known and not _names_env(words[count]):
+        count += 1
     return list(words[:count]), list(words[count:])
 
 

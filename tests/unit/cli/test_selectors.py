@@ -67,6 +67,19 @@ def test_where_selects_by_label_and_a_success_is_summarised_as_ok(
     ]
 
 
+def test_names_with_where_are_narrowed_and_environments_follow_them(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "check", "shop", "blog", "staging", "--where", "client=acme")
+    assert code == 2 and "== blog ==" not in out  # one project selected: as before
+    assert "staging" in out and "production" not in out
+    code, out, err = run(capsys, "provision", "--where", "client=acme", "qa")
+    assert (
+        code == 2
+        and err == "upkeep: project blog has no environment 'qa' (it has: staging, production)\n"
+    )
+
+
 def test_check_over_a_selection_with_environments(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
