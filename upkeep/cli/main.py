@@ -34,6 +34,7 @@ COMMANDS = (
     "upkeep.cli.check",
     "upkeep.cli.sla",
     "upkeep.cli.dev",
+    "upkeep.cli.fleet",
 )
 
 

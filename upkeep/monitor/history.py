@@ -62,6 +62,11 @@ from upkeep.workspace import state_home
 SCHEMA_VERSION = 2
 _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 _TIME_EXAMPLE = "2026-11-20T16:30:00.000000Z"
+# A stored result's columns, in the order ``_recorded`` reads them.
+_RESULT_COLUMNS = (
+    "id, project, environment, check_name, at, status, summary, seconds, kind, "
+    "affects_availability, in_maintenance, metrics, details, headline, cause"
+)
 _T = TypeVar("_T")
 
 # Migration n takes a file from user_version n to n + 1. Statements, not a
@@ -379,13 +384,21 @@ class History:
     ) -> list[Recorded]:
         """The check's results with ``start <= at < end``, oldest first."""
         rows = self._db.execute(
-            "SELECT id, project, environment, check_name, at, status, summary, seconds, kind, "
-            "affects_availability, in_maintenance, metrics, details, headline, cause FROM results "
+            f"SELECT {_RESULT_COLUMNS} FROM results "
             "WHERE project = ? AND environment = ? AND check_name = ? AND at >= ? AND at < ? "
             "ORDER BY at, id",
             (project, environment, check, _stamp(start, "start"), _stamp(end, "end")),
         ).fetchall()
         return [_recorded(row) for row in rows]
+
+    def last_result(self, project: str, environment: str, kind: str) -> Recorded | None:
+        """The newest result of any check of ``kind`` (``tls``, say) there; None if none."""
+        row = self._db.execute(
+            f"SELECT {_RESULT_COLUMNS} FROM results "
+            "WHERE project = ? AND environment = ? AND kind = ? ORDER BY at DESC, id DESC LIMIT 1",
+            (project, environment, kind),
+        ).fetchone()
+        return None if row is None else _recorded(row)
 
     def watched(
         self, project: str, environment: str, start: dt.datetime, end: dt.datetime

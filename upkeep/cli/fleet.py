@@ -1,0 +1,123 @@
+"""``upkeep fleet status [PROJECT...]``: one row per project and environment, as recorded."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+from upkeep.cli.output import print_json, table
+from upkeep.drift.workflow import drift
+from upkeep.errors import UsageError
+from upkeep.exitcodes import ExitCode
+from upkeep.fleet.status import FleetStatus, Sources, fleet_status
+from upkeep.inventory import load_project
+from upkeep.inventory.loader import load_all
+from upkeep.inventory.pins import load_pins
+from upkeep.monitor.history import default_path
+from upkeep.update import runs
+from upkeep.workspace import find_workspace
+
+HEADERS = (
+    "project",
+    "env",
+    "servers",
+    "PHP pinned",
+    "newest offered",
+    "ref",
+    "last refresh",
+    "last update",
+    "drift",
+    "incidents",
+    "SLA month",
+    "certificate",
+)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fleet = commands.add_parser(
+        "fleet",
+        help="every project at once: the fleet's state as recorded",
+        description="The fleet seen at once, from what upkeep recorded.",
+    )
+    verbs = fleet.add_subparsers(dest="verb", metavar="VERB", required=True)
+    status = verbs.add_parser(
+        "status",
+        help="one row per project and environment, and what needs attention",
+        description="One row per project and environment: servers, PHP pinned and the newest "
+        "build offered (from the last update run), code ref, last refresh (reports/refresh/), "
+        "last update and its outcome (the update journal), drift (--drift only), open "
+        "incidents, this month's SLA and certificate days left (the monitoring history "
+        "`upkeep check` keeps). No host is reached unless --drift is given; what was never "
+        "recorded says 'not checked'. Each figure's source is listed under the table.",
+        epilog="Exit codes: 0 nothing needs attention; 1 something does (an unfinished or "
+        "failed update, open incidents, a certificate at its warning tier, drift, SLA under "
+        "target), one line each; 2 bad input.",
+    )
+    status.add_argument(
+        "projects", nargs="*", metavar="PROJECT", help="projects to show (default: all)"
+    )
+    status.add_argument(
+        "--drift", action="store_true", help="read each project's hosts for drift (SSH)"
+    )
+    status.add_argument(
+        "--history",
+        metavar="PATH",
+        type=Path,
+        help="the monitoring history (default: the one `upkeep check` keeps)",
+    )
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(handler=_status)
+
+
+def _status(args: argparse.Namespace) -> int:
+    workspace = find_workspace(args.root)
+    if args.projects:
+        projects = [load_project(workspace, name) for name in dict.fromkeys(args.projects)]
+    else:
+        projects = load_all(workspace)[1]
+    history = args.history or default_path()
+    if args.history is not None and not history.exists():
+        raise UsageError(f"{history}: no such monitoring history (check the path)")
+    sources = Sources(
+        pins=partial(load_pins, workspace),
+        updates=runs.store(),
+        refreshes=workspace.reports / "refresh",
+        history=history if history.exists() else None,
+    )
+    now = dt.datetime.now(dt.UTC)
+    status = fleet_status(projects, sources, now, drift if args.drift else None)
+    code = ExitCode.FAILED if status.needs_attention else ExitCode.OK
+    if args.json:
+        state = "attention" if status.needs_attention else "ok"
+        return print_json(args, status.to_dict(), code, status=state, errors=status.attention)
+    print(render(status))
+    return int(code)
+
+
+def render(status: FleetStatus) -> str:
+    """The table, each recorded figure marked [n] with its source listed below, then what
+    needs attention (or that nothing does)."""
+    sources: dict[str, int] = {}
+
+    def cell(text: str, source: str) -> str:
+        if not source:
+            return text
+        number = sources.setdefault(source, len(sources) + 1)
+        return f"{text} [{number}]"
+
+    rows: list[Sequence[str]] = [
+        (
+            row.project,
+            row.environment,
+            ", ".join(row.servers),
+            *(cell(figure.text, figure.source) for figure in row.figures().values()),
+        )
+        for row in status.rows
+    ]
+    lines = [table(HEADERS, rows) if rows else "no projects in inventories/"]
+    lines += [f"[{number}] {source}" for source, number in sources.items()]
+    lines += ["", *status.attention] if status.attention else ["", "nothing needs attention"]
+    return "\n".join(lines)
