@@ -233,7 +233,7 @@ def _certificate(project: str, env: str, history: History | None, now: dt.dateti
     # The expiry date stands still: the days left then, less the days gone since.
     days = metric.value - (now - last.result.at) / dt.timedelta(days=1)
     at = last.result.at.astimezone(dt.UTC)
-    figure = Figure(f"{days:.0f} days", f"{last.result.check} check at {at:%Y-%m-%d %H:%M} UTC")
+    figure = Figure(f"{days:.1f} days", f"{last.result.check} check at {at:%Y-%m-%d %H:%M} UTC")
     if metric.warn is not None and days <= metric.warn:
-        return figure, f"certificate expires in {days:.0f} days (warning at {metric.warn:g})"
+        return figure, f"certificate expires in {days:.1f} days (warning at {metric.warn:g})"
     return figure, None
