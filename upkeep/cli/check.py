@@ -57,7 +57,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         type=Path,
         help="also write the results as a Prometheus textfile (*.prom, replaced atomically)",
     )
-    _history_option(check)
+    history_option(check)
     check.add_argument(
         "--no-history",
         action="store_true",
@@ -83,7 +83,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--all", action="store_true", help="also the resolved ones of the last 31 days"
     )
     listing.add_argument("--json", action="store_true", help="print them as JSON")
-    _history_option(listing)
+    history_option(listing)
     listing.set_defaults(handler=_list)
     ack = verbs.add_parser(
         "ack",
@@ -94,11 +94,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     ack.add_argument("project", help="project name (inventories/PROJECT.yml)")
     ack.add_argument("id", type=int, help="the incident's number (see `upkeep incident list`)")
     ack.add_argument("--json", action="store_true", help="print the incident as JSON")
-    _history_option(ack)
+    history_option(ack)
     ack.set_defaults(handler=_ack)
 
 
-def _history_option(parser: argparse.ArgumentParser) -> None:
+def history_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--history",
         metavar="PATH",

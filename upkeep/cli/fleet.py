@@ -6,8 +6,8 @@ import argparse
 import datetime as dt
 from collections.abc import Sequence
 from functools import partial
-from pathlib import Path
 
+from upkeep.cli.check import history_option
 from upkeep.cli.output import print_json, table
 from upkeep.drift.workflow import drift
 from upkeep.errors import UsageError
@@ -62,12 +62,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     status.add_argument(
         "--drift", action="store_true", help="read each project's hosts for drift (SSH)"
     )
-    status.add_argument(
-        "--history",
-        metavar="PATH",
-        type=Path,
-        help="the monitoring history (default: the one `upkeep check` keeps)",
-    )
+    history_option(status)
     status.add_argument("--json", action="store_true", help="print the status as JSON")
     status.set_defaults(handler=_status)
 

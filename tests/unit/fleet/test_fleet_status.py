@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.cli.test_check import INVENTORY  # shop: staging and production, an SLA
 from tests.unit.run_cli import run_cli as run
 from upkeep.drift.compare import DriftItem, DriftReport
 from upkeep.fleet.status import FleetStatus, Sources, fleet_status
@@ -26,28 +27,6 @@ from upkeep.reports.refresh import write as write_refresh_report
 from upkeep.update import runs
 from upkeep.workspace import Workspace
 
-INVENTORY = """\
-project: shop
-app: {kind: generic, repository: /srv/git/shop}
-php: {line: "8.2"}
-database: {name: shop, user: shop, password: {secret: shop_db}, dump_user: shop_dump,
-           dump_password: {secret: shop_dump}}
-sla:
-  target: 99.5
-  calendar: {timezone: UTC}
-  priorities:
-    P1: {response: 30m, resolution: 4h}
-environments:
-  staging:
-    domain: staging.shop.test
-    tls: manual
-    hosts: [{name: shop-staging, address: 192.0.2.10}]
-    database: {name: shop_staging, user: shop_staging, dump_user: shop_staging_dump}
-  production:
-    domain: www.shop.test
-    tls: manual
-    hosts: [{name: shop-production, address: 192.0.2.11}]
-"""
 NOW = dt.datetime(2026, 12, 10, 12, 0, tzinfo=dt.UTC)
 
 
@@ -144,19 +123,11 @@ def test_an_unfinished_or_failed_update_needs_attention(
 def test_an_open_incident_needs_attention_and_a_resolved_one_not(
     repo: Path, project: Project, history_path: Path
 ) -> None:
-    record(
-        history_path,
-        result("staging", "health", Status.CRITICAL, 30),
-        result("staging", "health", Status.CRITICAL, 25),
-    )
+    record(history_path, *(result("staging", "health", Status.CRITICAL, m) for m in (30, 25)))
     status = status_of(repo, project, history_path)
     assert cell(status, "staging", "open_incidents") == "1"
     assert status.attention == ("shop staging: open incidents: #1 CRITICAL",)
-    record(
-        history_path,
-        result("staging", "health", Status.OK, 20),
-        result("staging", "health", Status.OK, 15),
-    )
+    record(history_path, *(result("staging", "health", Status.OK, m) for m in (20, 15)))
     status = status_of(repo, project, history_path)
     assert cell(status, "staging", "open_incidents") == "0"
     assert status.attention == ()
