@@ -30,8 +30,8 @@ from upkeep.sla.monthly import ENVIRONMENT as SLA_ENVIRONMENT
 from upkeep.sla.monthly import current_month, monthly_report
 
 NOT_CHECKED = "not checked"
-# An update that stopped like this needs a person (rolled back: it failed; failed: not put back).
-_FAILED_UPDATES = (RunState.RUNNING, RunState.FAILED, RunState.ROLLED_BACK)
+# An update left like this needs a person: unfinished (or died), rolled back, or not put back.
+_NEEDS_A_PERSON = (RunState.RUNNING, RunState.FAILED, RunState.ROLLED_BACK)
 
 Drift = Callable[[Project, Pins], DriftReport]
 
@@ -122,7 +122,7 @@ def fleet_status(
             report = drift(project, pins) if drift else None
             journal = sources.updates.load(project.name)
             journal_source = str(sources.updates.path(project.name))
-            if journal is not None and journal.state in _FAILED_UPDATES:
+            if journal is not None and journal.state in _NEEDS_A_PERSON:
                 attention.append(f"{project.name}: update {journal.where()} ({journal_source})")
             for name in project.environments:
                 env = str(name)

@@ -51,6 +51,7 @@ CASES: dict[str, tuple[list[str], int, str]] = {
     "dev up": (["nosuch"], 2, "error"),
     "dev status": (["nosuch"], 2, "error"),
     "dev down": (["nosuch"], 2, "error"),
+    "fleet status": (["shop"], 0, "ok"),
 }
 
 
