@@ -1,4 +1,4 @@
-"""``upkeep fleet status [PROJECT...]``: one row per project and environment, as recorded."""
+"""``upkeep fleet status [PROJECT... | --all | --where KEY=VALUE]``: one row per project and environment, as recorded."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from upkeep.drift.workflow import drift
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.fleet.status import FleetStatus, Sources, fleet_status
-from upkeep.inventory import load_project
-from upkeep.inventory.loader import load_all
 from upkeep.inventory.pins import load_pins
+from upkeep.inventory.selection import add_selection_arguments, select
 from upkeep.monitor.history import default_path
 from upkeep.update import runs
 from upkeep.workspace import find_workspace
@@ -56,9 +55,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "failed update, open incidents, a certificate at its warning tier, drift, SLA under "
         "target), one line each; 2 bad input.",
     )
-    status.add_argument(
-        "projects", nargs="*", metavar="PROJECT", help="projects to show (default: all)"
-    )
+    add_selection_arguments(status, environments=False)  # none given: every project
     status.add_argument(
         "--drift", action="store_true", help="read each project's hosts for drift (SSH)"
     )
@@ -69,10 +66,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _status(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
-    if args.projects:
-        projects = [load_project(workspace, name) for name in dict.fromkeys(args.projects)]
-    else:
-        projects = load_all(workspace)[1]
+    args.all = args.all or not (args.projects or args.where)  # the fleet, unless narrowed
+    projects = list(select(workspace, args).projects)
     history = args.history or default_path()
     if args.history is not None and not history.exists():
         raise UsageError(f"{history}: no such monitoring history (check the path)")

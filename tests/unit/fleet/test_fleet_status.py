@@ -285,3 +285,15 @@ def test_bad_input_is_one_line_and_exit_2(
         "",
         f"upkeep: {missing}: no such monitoring history (check the path)\n",
     )
+
+
+def test_the_fleet_is_narrowed_with_the_one_selector_grammar(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "fleet", "status", "--all")
+    assert code == 0 and out.splitlines()[2].startswith("shop ")
+    code, out, err = run(capsys, "fleet", "status", "--where", "client=nobody")
+    assert (code, out) == (2, "")
+    assert err.startswith("upkeep: no project matches client=nobody in ")
+    code, _, err = run(capsys, "fleet", "status", "shop", "--all")
+    assert code == 2 and "not both" in err
