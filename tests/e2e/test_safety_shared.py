@@ -69,12 +69,7 @@ def _twin_inventory(lab: RunningLab, staging_hosts: str, staging_database: str) 
     head = head.replace("project: demo", "project: twin").replace("# upkeep-lab: generated", "")
     head = head.replace("name: demo\n", "name: twin\n").replace("user: demo\n", "user: twin\n")
     head = head.replace("dump_user: demo_dump", "dump_user: twin_dump")
-    production = _production(lab)
-    host = (
-        f"      - name: twin-production\n        address: {production.address}\n"
-        f"        user: {production.user}\n        key: {production.key}\n"
-        f"        known_hosts: {production.known_hosts}\n"
-    )
+    host = f"      - {_production(lab).name}\n"  # the server the lab declared, by name
     return (
         f"{head}environments:\n"
         f"  staging:\n    domain: staging.twin.lab\n    tls: lab\n    hosts:\n{staging_hosts}"
@@ -84,12 +79,7 @@ def _twin_inventory(lab: RunningLab, staging_hosts: str, staging_database: str) 
 
 
 def _staging_on_production(lab: RunningLab) -> str:
-    production = _production(lab)
-    return (
-        f"      - name: twin-staging\n        address: {production.address}\n"
-        f"        user: {production.user}\n        key: {production.key}\n"
-        f"        known_hosts: {production.known_hosts}\n"
-    )
+    return f"      - {_production(lab).name}\n"  # one server, declared once, named twice
 
 
 OWN_DATABASE = (
