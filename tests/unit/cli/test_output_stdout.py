@@ -16,30 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit import shop
 from tests.unit.run_cli import run_cli as run
 
-INVENTORY = """\
-project: shop
-app: {kind: generic, repository: /srv/git/shop}
-php: {line: "8.2"}
-database: {name: shop, user: shop, password: {secret: shop_db}, dump_user: shop_dump,
-           dump_password: {secret: shop_dump}}
-sla:
-  target: 99.5
-  calendar: {timezone: UTC}
-  priorities:
-    P1: {response: 30m, resolution: 4h}
-environments:
-  staging:
-    domain: staging.shop.test
-    tls: manual
-    hosts: [{name: shop-staging, address: 127.0.0.1}]
-    database: {name: shop_staging, user: shop_staging, dump_user: shop_staging_dump}
-  production:
-    domain: www.shop.test
-    tls: manual
-    hosts: [{name: shop-production, address: 127.0.0.1}]
-"""
+INVENTORY = shop.WITH_SLA_AND_STAGING
 
 MONTH = ("--month", "2026-11")
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.unit import shop
 from upkeep.cli.main import main
 from upkeep.inventory.checks import (
     DatabaseCheck,
@@ -53,23 +54,7 @@ from upkeep.monitor.incidents import IncidentPolicy
 from upkeep.monitor.result import CheckResult
 from upkeep.monitor.workflow import priority_rule
 
-INVENTORY = """\
-project: shop
-app: {kind: generic, repository: /srv/git/shop}
-php: {line: "8.2"}
-database: {name: shop, user: shop, password: {secret: shop_db}, dump_user: shop_dump,
-           dump_password: {secret: shop_dump}}
-sla:
-  target: 99.5
-  calendar: {timezone: UTC}
-  priorities:
-    P1: {response: 30m, resolution: 4h}
-environments:
-  production:
-    domain: www.shop.test
-    tls: manual
-    hosts: [{name: shop-production, address: 127.0.0.1}]
-"""
+INVENTORY = shop.WITH_SLA
 
 CHECKS = {c.name: c for c in default_checks(health_path="/health.php", php_line="8.2")}
 PIN = "8.2.36-1~deb12u1"

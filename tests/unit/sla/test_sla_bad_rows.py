@@ -14,26 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit import shop
 from upkeep.cli.main import main
 from upkeep.monitor.history import History
 
-INVENTORY = """\
-project: shop
-app: {kind: generic, repository: /srv/git/shop}
-php: {line: "8.2"}
-database: {name: shop, user: shop, password: {secret: shop_db}, dump_user: shop_dump,
-           dump_password: {secret: shop_dump}}
-sla:
-  target: 99.5
-  calendar: {timezone: UTC}
-  priorities:
-    P1: {response: 30m, resolution: 4h}
-environments:
-  production:
-    domain: www.shop.test
-    tls: manual
-    hosts: [{name: shop-production, address: 127.0.0.1}]
-"""
+INVENTORY = shop.WITH_SLA
 
 GOOD = ("2026-11-03T10:00:00.000000Z", "2026-11-03T22:00:00.000000Z")  # 12 h down
 
