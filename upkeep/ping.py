@@ -11,6 +11,7 @@ with sudo: the host's name, its kernel and the user sudo runs as.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,17 +61,20 @@ class PingResult:
         }
 
 
-def targets_of(project: Project, environment: str | None) -> list[Target]:
-    """The runner targets of a project, optionally one environment's only."""
+def targets_of(project: Project, environments: Sequence[str] = ()) -> list[Target]:
+    """The runner targets of a project: the named environments' hosts, or every one's."""
     envs = (
-        [project.environment(environment)] if environment else list(project.environments.values())
+        [project.environment(name) for name in environments]
+        if environments
+        else list(project.environments.values())
     )
     return [Target(str(env.name), host) for env in envs for host in env.hosts]
 
 
-def ping(project: Project, environment: str | None = None) -> PingResult:
-    """Reach ``project``'s hosts (one environment's, if named); a host not reached is a reply too."""
-    targets = targets_of(project, environment)
+def ping(project: Project, environments: Sequence[str] = ()) -> PingResult:
+    """Reach ``project``'s hosts (the named environments' only, if any); a host not reached
+    is a reply too."""
+    targets = targets_of(project, environments)
     started = time.monotonic()
     with Runner(targets, require_all=False) as runner:
         failures: dict[str, str] = {}

@@ -23,7 +23,7 @@ def repo(workspace: Path) -> Path:
 
 
 def test_a_refused_host_is_a_reply_with_its_reason(repo: Path) -> None:
-    result = ping(load_project(find_workspace(str(repo)), "shop"), "production")
+    result = ping(load_project(find_workspace(str(repo)), "shop"), ["production"])
     [reply] = result.hosts
     assert (reply.environment, reply.host, reply.address) == (
         "production",
@@ -54,3 +54,24 @@ def test_the_cli_renders_every_host_and_fails(
         "shop-staging",
         "shop-production",
     ]
+
+
+def test_ping_takes_the_one_selector_grammar(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blog = INVENTORY.replace("project: shop", "project: blog").replace("shop", "blog")
+    (repo / "inventories" / "blog.yml").write_text(blog)
+    code, out, _ = run(capsys, "--root", str(repo), "ping", "--all", "production")
+    assert code == ExitCode.FAILED
+    assert "blog-production" in out and "shop-production" in out and "shop-staging" not in out
+    assert out.splitlines()[-3:] == [
+        "summary: 0 of 2 projects succeeded",
+        f"  blog: failed: blog-production: {_refusal(out, 'blog')}",
+        f"  shop: failed: shop-production: {_refusal(out, 'shop')}",
+    ]
+
+
+def _refusal(out: str, project: str) -> str:
+    """The reason the table printed for the project's production host."""
+    line = next(line for line in out.splitlines() if f"{project}-production " in line)
+    return line.split("FAILED: ", 1)[1].strip()

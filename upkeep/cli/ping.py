@@ -1,12 +1,14 @@
-"""``upkeep ping PROJECT [ENV]``: reach every host of a project over SSH."""
+"""``upkeep ping PROJECT... [ENV...]`` (or ``--all``, ``--where``): reach every host over SSH."""
 
 from __future__ import annotations
 
 import argparse
 
-from upkeep.cli.output import print_json, table
+from upkeep.cli.across import Outcome, run_across
+from upkeep.cli.output import table
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import load_project
+from upkeep.inventory import Project
+from upkeep.inventory.selection import add_selection_arguments, select
 from upkeep.ping import PingResult, ping
 from upkeep.workspace import find_workspace
 
@@ -18,20 +20,23 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Connects to each host with pyinfra over SSH, checking its key against the "
         "inventory's known_hosts, and reads a few facts (with sudo). Exit 1 if any host fails.",
     )
-    parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
-    parser.add_argument("environment", nargs="?", help="only this environment")
+    add_selection_arguments(parser, environments=True)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=_ping)
 
 
 def _ping(args: argparse.Namespace) -> int:
-    result = ping(load_project(find_workspace(args.root), args.project), args.environment)
-    code = ExitCode.OK if result.ok else ExitCode.FAILED
-    if args.json:
-        errors = [f"{reply.host}: {reply.error}" for reply in result.hosts if not reply.ok]
-        return print_json(args, result.to_dict(), code, errors=errors)
-    print(_table(result))
-    return code
+    selection = select(find_workspace(args.root), args)
+
+    def one(project: Project) -> Outcome:
+        result = ping(project, selection.environments_of(project))
+        errors = tuple(f"{reply.host}: {reply.error}" for reply in result.hosts if not reply.ok)
+        if not args.json:
+            print(_table(result))
+        code = ExitCode.OK if result.ok else ExitCode.FAILED
+        return Outcome(project.name, code, result.to_dict(), errors, "; ".join(errors))
+
+    return run_across(args, selection, one)
 
 
 def _table(result: PingResult) -> str:
