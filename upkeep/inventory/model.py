@@ -485,11 +485,29 @@ class Project(Model):
     def _attach(self, info: ValidationInfo) -> Project:
         for name, environment in self.environments.items():
             environment._name = name
+        self._one_name_per_host()
         context = info.context if isinstance(info.context, dict) else {}
         source = context.get("source")
         if isinstance(source, Path):
             self._source = source
         return self
+
+    def _one_name_per_host(self) -> None:
+        """A server named by several environments (staging beside production) is one host of
+        each, so within a run each gets a name of its own: ``<server>.<environment>``."""
+        seen: dict[str, int] = {}
+        for environment in self.environments.values():
+            for host in set(h.name for h in environment.hosts):
+                seen[host] = seen.get(host, 0) + 1
+        for name, environment in self.environments.items():
+            if any(seen[host.name] > 1 for host in environment.hosts):
+                hosts = tuple(
+                    host.model_copy(update={"name": f"{host.name}.{name}"})
+                    if seen[host.name] > 1
+                    else host
+                    for host in environment.hosts
+                )
+                object.__setattr__(environment, "hosts", hosts)  # frozen: set once, at load
 
     @property
     def source(self) -> Path:

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 from upkeep.errors import UsageError
 from upkeep.inventory import identifiers as ids
+from upkeep.inventory.crosscheck import endpoint
 from upkeep.inventory.loader import discover, load_all, load_project
-from upkeep.inventory.model import EnvName, Project
+from upkeep.inventory.model import EnvName, Host, Project
 from upkeep.inventory.servers import Fleet, load_fleet
 from upkeep.workspace import Workspace
 
@@ -189,11 +190,14 @@ def _matches(project: Project, clause: Where, fleet: Fleet, envs: Sequence[str])
     for name, environment in project.environments.items():
         if every or name in envs:
             for host in environment.hosts:
-                if _server_labels(fleet, host.name).get(clause.key) == clause.value:
+                if _server_labels(fleet, host).get(clause.key) == clause.value:
                     return True
     return False
 
 
-def _server_labels(fleet: Fleet, name: str) -> Mapping[str, str]:
-    server = fleet.servers.get(name)
+def _server_labels(fleet: Fleet, host: Host) -> Mapping[str, str]:
+    """The labels of the declared server at ``host``'s address (its name may carry the
+    environment's, where one project names the server twice)."""
+    name = fleet.by_endpoint().get(endpoint(host.address, host.port))
+    server = fleet.servers.get(name) if name is not None else None
     return server.labels if server is not None else {}

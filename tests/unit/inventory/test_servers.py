@@ -11,6 +11,8 @@ import pytest
 from tests.unit.inventory.test_cli import GOOD, PRODUCTION_HOST
 from upkeep.cli.main import main
 from upkeep.inventory import load_file, load_project
+from upkeep.inventory.selection import select_projects
+from upkeep.runner import Target
 from upkeep.workspace import Workspace
 
 STAGING_HOST = "      - name: web-staging\n        address: 192.0.2.10\n"
@@ -377,3 +379,32 @@ def test_show_servers_refuses_a_broken_fleet_in_one_line_per_problem(
     out, err = capsys.readouterr()
     assert out == "" and "Traceback" not in err
     assert err.startswith("upkeep: inventories/shop.yml:23: environments.staging.hosts[0]: unknown")
+
+
+def test_one_server_named_by_two_environments_is_one_host_of_each_with_names_of_their_own(
+    workspace: Path,
+) -> None:
+    write(workspace, "servers.yml", SERVERS)
+    beside = SHOP.replace(
+        "      - web-staging\n",
+        "      - web-production\n    database: {name: shop_staging, user: shop_staging, "
+        "dump_user: shop_staging_dump}\n",
+    )
+    project = load_file(write(workspace, "shop.yml", beside))
+    staging, production = (project.environment(env).hosts[0] for env in ("staging", "production"))
+    assert (staging.name, production.name) == (
+        "web-production.staging",
+        "web-production.production",
+    )
+    assert (
+        (staging.address, staging.port)
+        == (production.address, production.port)
+        == (
+            "192.0.2.20",
+            2222,
+        )
+    )
+    targets = [Target(str(env), host) for env, host in project.hosts()]
+    assert len({target.name for target in targets}) == 2  # a run reaches each environment
+    selected = select_projects(Workspace(workspace), ["shop"], where=["role=production"])
+    assert [p.name for p in selected.projects] == ["shop"]  # the server's labels still count
