@@ -14,8 +14,7 @@ production), so two runs never wait for each other in a circle.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from upkeep.inventory import Environment, Project
 from upkeep.layout import SiteLayout
@@ -49,32 +48,3 @@ def environment_locks(project: Project, names: Sequence[str], purpose: str) -> l
         for name, environment in project.environments.items()
         if name in wanted
     ]
-
-
-def acquire_all(locks: Sequence[Lock]) -> list[Lock]:
-    """Take every lock, in order; a held one stops here (LockHeld) with none kept."""
-    taken: list[Lock] = []
-    try:
-        for lock in locks:
-            lock.acquire()
-            taken.append(lock)
-    except BaseException:
-        release_all(taken)
-        raise
-    return taken
-
-
-def release_all(locks: list[Lock]) -> None:
-    """Release what ``acquire_all`` took, the last taken first (the list ends empty)."""
-    while locks:
-        locks.pop().release()
-
-
-@contextmanager
-def holding(locks: Sequence[Lock]) -> Iterator[None]:
-    """Hold every lock for the block; a held one stops here (LockHeld) with none kept."""
-    taken = acquire_all(locks)
-    try:
-        yield
-    finally:
-        release_all(taken)

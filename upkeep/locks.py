@@ -38,7 +38,8 @@ import secrets
 import shlex
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import KW_ONLY, asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -521,3 +522,32 @@ class Lock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def acquire_all(locks: Sequence[Lock]) -> list[Lock]:
+    """Take every lock, in order; a held one stops here (LockHeld) with none kept."""
+    taken: list[Lock] = []
+    try:
+        for lock in locks:
+            lock.acquire()
+            taken.append(lock)
+    except BaseException:
+        release_all(taken)
+        raise
+    return taken
+
+
+def release_all(locks: list[Lock]) -> None:
+    """Release what ``acquire_all`` took, the last taken first (the list ends empty)."""
+    while locks:
+        locks.pop().release()
+
+
+@contextmanager
+def holding(locks: Sequence[Lock]) -> Iterator[None]:
+    """Hold every lock for the block; a held one stops here (LockHeld) with none kept."""
+    taken = acquire_all(locks)
+    try:
+        yield
+    finally:
+        release_all(taken)

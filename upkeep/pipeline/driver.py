@@ -36,9 +36,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from upkeep import credentials
-from upkeep.envlocks import acquire_all, release_all
 from upkeep.errors import UpkeepError
-from upkeep.locks import Lock
+from upkeep.locks import Lock, acquire_all, release_all
 from upkeep.pipeline.journal import Journal, RunState, StepRecord, StepState
 
 C = TypeVar("C")

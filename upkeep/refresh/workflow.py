@@ -25,12 +25,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from upkeep import credentials
-from upkeep.envlocks import environment_lock, holding
+from upkeep.envlocks import environment_lock
 from upkeep.errors import RunFailed, UpkeepError, UsageError
 from upkeep.inventory import Environment, Host, Project
 from upkeep.inventory.pins import Pins
 from upkeep.layout import SiteLayout
-from upkeep.locks import Lock
+from upkeep.locks import Lock, holding
 from upkeep.pipeline import Pipeline, RunState, Step, StepRecord, StepState
 from upkeep.progress import Meter, Tick
 from upkeep.provision.workflow import provision

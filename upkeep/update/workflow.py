@@ -27,12 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from upkeep import credentials
-from upkeep.envlocks import environment_lock, environment_locks, release_all
+from upkeep.envlocks import environment_lock, environment_locks
 from upkeep.errors import RunFailed, UpkeepError, UsageError
 from upkeep.inventory import Environment, Project
 from upkeep.inventory.pins import Pins, load_pins, revert_pins, write_pins
 from upkeep.layout import SiteLayout
-from upkeep.locks import Lock, LockStatus
+from upkeep.locks import Lock, LockStatus, release_all
 from upkeep.locks import inspect as inspect_lock
 from upkeep.pipeline import Journal, JournalStore, Pipeline, RunState, Step
 from upkeep.pipeline.journal import control_here
