@@ -17,10 +17,10 @@ from typing import Any, NoReturn
 
 from upkeep.cli.across import Outcome, run_across
 from upkeep.cli.output import print_json, table
+from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.errors import UpkeepError, UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project, load_project
-from upkeep.inventory.selection import add_selection_arguments, select
 from upkeep.monitor import nagios, output, prometheus
 from upkeep.monitor.history import History, default_path
 from upkeep.monitor.incidents import Consequence, Transition

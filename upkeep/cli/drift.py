@@ -6,12 +6,12 @@ import argparse
 
 from upkeep.cli.across import Outcome, run_across
 from upkeep.cli.output import progress, table
+from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.drift.compare import DriftReport
 from upkeep.drift.workflow import drift
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project
 from upkeep.inventory.pins import load_pins
-from upkeep.inventory.selection import add_selection_arguments, select
 from upkeep.workspace import find_workspace
 
 

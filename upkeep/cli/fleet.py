@@ -9,12 +9,12 @@ from functools import partial
 
 from upkeep.cli.check import history_option
 from upkeep.cli.output import print_json, table
+from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.drift.workflow import drift
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.fleet.status import FleetStatus, Sources, fleet_status
 from upkeep.inventory.pins import load_pins
-from upkeep.inventory.selection import add_selection_arguments, select
 from upkeep.monitor.history import default_path
 from upkeep.update import runs
 from upkeep.workspace import find_workspace

@@ -15,6 +15,7 @@ from typing import Any
 
 from upkeep.cli.across import Outcome, run_across
 from upkeep.cli.output import print_json, table
+from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project, check_files, load_all, load_file, pins
@@ -22,7 +23,6 @@ from upkeep.inventory.files import display
 from upkeep.inventory.fleetview import by_server, table_rows
 from upkeep.inventory.loader import named_like_inventories
 from upkeep.inventory.pins import load_pins
-from upkeep.inventory.selection import add_selection_arguments, select
 from upkeep.inventory.view import as_dict
 from upkeep.workspace import find_workspace
 

@@ -6,9 +6,9 @@ import argparse
 
 from upkeep.cli.across import Outcome, run_across
 from upkeep.cli.output import table
+from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project
-from upkeep.inventory.selection import add_selection_arguments, select
 from upkeep.ping import PingResult, ping
 from upkeep.workspace import find_workspace
 

@@ -7,11 +7,11 @@ import argparse
 
 from upkeep.cli.across import Outcome, run_across
 from upkeep.cli.output import table
+from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project
 from upkeep.inventory.pins import load_pins
-from upkeep.inventory.selection import add_selection_arguments, select
 from upkeep.progress import Console
 from upkeep.provision.workflow import ProvisionResult, provision
 from upkeep.runner import OpStatus

@@ -3,25 +3,22 @@
 ``PROJECT...`` (one or more names), ``--all``, ``--where KEY=VALUE`` (repeatable;
 every clause must match a label of the project or of a server of its selected
 environments) and, where a command takes environments, ``ENV...`` / ``--env ENV``.
-The README documents it once ("Selecting projects").
+The README documents it once ("Selecting projects"); the command-line
+arguments that spell it are ``upkeep.cli.selection``'s.
 
-    >>> parser = argparse.ArgumentParser()
-    >>> add_selection_arguments(parser, environments=True)
-    >>> args = parser.parse_args(["demo", "staging", "--where", "client=acme"])
-    >>> args.projects, args.where
-    (['demo', 'staging'], ['client=acme'])
+    >>> parse_where("client=acme")
+    Where(key='client', value='acme')
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from upkeep.errors import UsageError
 from upkeep.inventory import identifiers as ids
 from upkeep.inventory.crosscheck import endpoint
-from upkeep.inventory.loader import discover, load_all, load_project
+from upkeep.inventory.loader import load_all, load_project
 from upkeep.inventory.model import EnvName, Host, Project
 from upkeep.inventory.servers import Fleet, load_fleet
 from upkeep.workspace import Workspace
@@ -57,50 +54,6 @@ class Selection:
         if not self.environments or ALL_ENVIRONMENTS in self.environments:
             return [str(name) for name in project.environments]
         return list(self.environments)
-
-
-def add_selection_arguments(parser: argparse.ArgumentParser, *, environments: bool) -> None:
-    """PROJECT..., --all, --where (and ENV... / --env when ``environments``) on ``parser``."""
-    parser.add_argument(
-        "projects",
-        nargs="*",
-        metavar="PROJECT|ENV" if environments else "PROJECT",
-        help="project names (inventories/PROJECT.yml)"
-        + (", then environments (or 'all'; with --all: environments only)" if environments else "")
-        + "; see 'Selecting projects' in the README",
-    )
-    parser.add_argument("--all", action="store_true", help="every project of the workspace")
-    parser.add_argument(
-        "--where",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="only projects with this label, on the project or on a server of its "
-        "environments (repeatable: all must match)",
-    )
-    if environments:
-        parser.add_argument(
-            "--env",
-            action="append",
-            default=[],
-            metavar="ENV",
-            help="an environment (repeatable; the same as naming it after the projects)",
-        )
-
-
-def select(workspace: Workspace, args: argparse.Namespace) -> Selection:
-    """The selection ``args`` (from add_selection_arguments) names, or a UsageError."""
-    if not (args.projects or args.all or args.where):  # as argparse says a missing argument
-        command = getattr(args, "command_name", None) or "COMMAND"
-        raise UsageError(
-            f"the following arguments are required: project (see upkeep {command} --help)"
-        )
-    names, envs = list(args.projects), list(getattr(args, "env", None) or [])
-    if hasattr(args, "env"):  # the command takes environments: split the words
-        known = {path.stem for path in discover(workspace)}
-        names, named_envs = split_words(names, known, every=args.all, where=bool(args.where))
-        envs = named_envs + envs
-    return select_projects(workspace, names, every=args.all, where=args.where, environments=envs)
 
 
 def split_words(

@@ -1,0 +1,62 @@
+"""The one selector grammar on the command line: ``PROJECT...``, ``--all``, ``--where``,
+environments (the grammar itself: ``upkeep.inventory.selection``).
+
+    >>> parser = argparse.ArgumentParser()
+    >>> add_selection_arguments(parser, environments=True)
+    >>> args = parser.parse_args(["demo", "staging", "--where", "client=acme"])
+    >>> args.projects, args.where
+    (['demo', 'staging'], ['client=acme'])
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from upkeep.errors import UsageError
+from upkeep.inventory.loader import discover
+from upkeep.inventory.selection import Selection, select_projects, split_words
+from upkeep.workspace import Workspace
+
+
+def add_selection_arguments(parser: argparse.ArgumentParser, *, environments: bool) -> None:
+    """PROJECT..., --all, --where (and ENV... / --env when ``environments``) on ``parser``."""
+    parser.add_argument(
+        "projects",
+        nargs="*",
+        metavar="PROJECT|ENV" if environments else "PROJECT",
+        help="project names (inventories/PROJECT.yml)"
+        + (", then environments (or 'all'; with --all: environments only)" if environments else "")
+        + "; see 'Selecting projects' in the README",
+    )
+    parser.add_argument("--all", action="store_true", help="every project of the workspace")
+    parser.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="only projects with this label, on the project or on a server of its "
+        "environments (repeatable: all must match)",
+    )
+    if environments:
+        parser.add_argument(
+            "--env",
+            action="append",
+            default=[],
+            metavar="ENV",
+            help="an environment (repeatable; the same as naming it after the projects)",
+        )
+
+
+def select(workspace: Workspace, args: argparse.Namespace) -> Selection:
+    """The selection ``args`` (from add_selection_arguments) names, or a UsageError."""
+    if not (args.projects or args.all or args.where):  # as argparse says a missing argument
+        command = getattr(args, "command_name", None) or "COMMAND"
+        raise UsageError(
+            f"the following arguments are required: project (see upkeep {command} --help)"
+        )
+    names, envs = list(args.projects), list(getattr(args, "env", None) or [])
+    if hasattr(args, "env"):  # the command takes environments: split the words
+        known = {path.stem for path in discover(workspace)}
+        names, named_envs = split_words(names, known, every=args.all, where=bool(args.where))
+        envs = named_envs + envs
+    return select_projects(workspace, names, every=args.all, where=args.where, environments=envs)
