@@ -139,8 +139,7 @@ class Pipeline(Generic[C]):
         """Undo what an unfinished run did, under its locks (held by a live run: LockHeld)."""
         held = acquire_all(locks())
         try:
-            _undo(self._started(journal), context, journal, save, say)
-            _end_undone(journal, RunState.ABORTED, reason)
+            _undo(self._started(journal), context, journal, save, say, RunState.ABORTED, reason)
             save(journal)
         finally:
             release_all(held)
@@ -206,16 +205,14 @@ def _undone_on_failure(
         reason = credentials.redact(str(failure))
         _fail_running(journal, reason)
         say(f"failed: {reason}")
-        _undo(pipeline._started(journal), context, journal, save, say)
-        _end_undone(journal, RunState.ROLLED_BACK, reason)
+        _undo(pipeline._started(journal), context, journal, save, say, RunState.ROLLED_BACK, reason)
         raise
     except BaseException as interruption:
         if not undo_interrupted:
             raise  # the journal still says where it stopped: resume or abort carries on
         reason = f"interrupted ({type(interruption).__name__})"
         _fail_running(journal, reason)
-        _undo(pipeline._started(journal), context, journal, save, say)
-        _end_undone(journal, RunState.ROLLED_BACK, reason)
+        _undo(pipeline._started(journal), context, journal, save, say, RunState.ROLLED_BACK, reason)
         save(journal)
         raise
 
@@ -232,8 +229,12 @@ def _undo(
     journal: Journal,
     save: Callable[[Journal], None],
     say: Say,
+    state: RunState,
+    reason: str,
 ) -> None:
-    """Undo every started step that can be, the last first; a failed undo is noted, not raised."""
+    """Undo every started step that can be, the last first, and end the run as ``state``
+    (FAILED if an undo failed: a failed undo is noted and the others still run)."""
+    problems = []
     for step in reversed(started):
         if step.undo is None:
             continue
@@ -241,14 +242,9 @@ def _undo(
             journal.undo.append(step.undo(context))
         except FAILURES as failure:
             what = f"{step.restores} NOT put back" if step.restores else f"{step.name} NOT undone"
-            problem = f"{what}: {credentials.redact(str(failure))}"
-            journal.facts.setdefault("undo_problems", []).append(problem)
-            say(problem)
+            problems.append(f"{what}: {credentials.redact(str(failure))}")
+            say(problems[-1])
         save(journal)
-
-
-def _end_undone(journal: Journal, state: RunState, reason: str) -> None:
-    problems = journal.facts.get("undo_problems", [])
     journal.end(RunState.FAILED if problems else state, "; ".join([reason, *problems]))
 
 
