@@ -300,7 +300,8 @@ def _unfinished(
 
 # -- the steps ----------------------------------------------------------------------
 def _unlock(run: _Update) -> str:
-    release_all(run.locks)  # the driver's own release after the run then finds nothing held
+    # Released early; the driver's release after the run is then a no-op (a Lock releases once).
+    release_all(run.locks)
     return "locks released"
 
 
