@@ -6,6 +6,8 @@ servers of servers.yml and the projects' pins:
 - two projects that pin different PHP builds, or ask for different PHP lines,
   on one server (a server runs one PHP build for every site on it);
 - two sites with one domain;
+- two projects on one server with one database name or database user (one
+  site's refresh or restore would overwrite the other's data);
 - a host written inline whose address:port is a declared server's, or another
   project's inline host (a server is declared once, then named).
 
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from upkeep.inventory import pins, yamldoc
-from upkeep.inventory.crosscheck import Endpoint, endpoint, shown_endpoint
+from upkeep.inventory.crosscheck import DATABASE_KEYS, Endpoint, endpoint, shown_endpoint
 from upkeep.inventory.files import SERVERS_FILE, display, present, read_text
 from upkeep.inventory.model import Host, Project
 from upkeep.inventory.problems import Problem
@@ -78,7 +80,12 @@ class Placed:
 def check(fleet: Fleet, loaded: Sequence[Loaded]) -> list[Problem]:
     """Problems between projects (and with servers.yml); empty when the fleet agrees."""
     placed = [site for each in sorted(loaded, key=lambda x: x.shown) for site in placements(each)]
-    return [*_domains(loaded), *_declared_twice(fleet, placed), *_php(fleet, placed)]
+    return [
+        *_domains(loaded),
+        *_declared_twice(fleet, placed),
+        *_php(fleet, placed),
+        *_databases(fleet, placed),
+    ]
 
 
 def placements(loaded: Loaded) -> Iterator[Placed]:
@@ -140,6 +147,42 @@ def _declared_twice(fleet: Fleet, placed: Sequence[Placed]) -> Iterator[Problem]
         yield Problem(
             site.loaded.shown, site.loaded.doc.line_of(address_path), address_path, message
         )
+
+
+def _databases(fleet: Fleet, placed: Sequence[Placed]) -> Iterator[Problem]:
+    """One server, one owner per database name and user: MariaDB has one namespace for both."""
+    names = fleet.by_endpoint()
+    owners: dict[tuple[Endpoint, str, str], Placed] = {}
+    reported: set[tuple[str, str]] = set()  # (project, key): once, at its first shared server
+    for site in placed:
+        database = site.loaded.project.database_of(site.environment)
+        for key in DATABASE_KEYS:
+            value = getattr(database, key)
+            if not value:
+                continue
+            first = owners.setdefault((site.endpoint, key, value), site)
+            # The same project's own repeats are crosscheck's.
+            if first.project == site.project or (site.project, key) in reported:
+                continue
+            reported.add((site.project, key))
+            key_path = _database_key_path(site, key)
+            yield Problem(
+                site.loaded.shown,
+                site.loaded.doc.line_of(key_path),
+                key_path,
+                f"database {key.replace('_', ' ')} {value!r} is also project {first.project}'s "
+                f"{first.environment} on server {names.get(site.endpoint, site.host.name)} "
+                f"({site.address}), and one server has one of each (give {site.project} its own)",
+            )
+
+
+def _database_key_path(site: Placed, key: str) -> yamldoc.Path:
+    """Where the environment's database ``key`` is written: its own section, or the project's."""
+    environment = site.loaded.doc.data.get("environments", {}).get(site.environment, {})
+    own = environment.get("database") if isinstance(environment, dict) else None
+    if isinstance(own, dict) and key in own:
+        return ("environments", site.environment, "database", key)
+    return ("database", key)
 
 
 def _php(fleet: Fleet, placed: Sequence[Placed]) -> Iterator[Problem]:

@@ -262,7 +262,11 @@ def test_two_projects_pinning_different_builds_on_one_server_are_refused(
     assert check(workspace, capsys) == (0, [])
 
 
-BLOG_INLINE = GOOD.replace("project: shop", "project: blog").replace("name: shop", "name: blog")
+BLOG_INLINE = (
+    GOOD.replace("project: shop", "project: blog")
+    .replace("name: shop", "name: blog")
+    .replace("user: shop", "user: blog")
+)
 
 
 @pytest.mark.parametrize(
@@ -408,3 +412,28 @@ def test_one_server_named_by_two_environments_is_one_host_of_each_with_names_of_
     assert len({target.name for target in targets}) == 2  # a run reaches each environment
     selected = select_projects(Workspace(workspace), ["shop"], where=["role=production"])
     assert [p.name for p in selected.projects] == ["shop"]  # the server's labels still count
+
+
+@pytest.mark.parametrize(
+    ("blog", "expected"),
+    [
+        (
+            BLOG.replace("  name: blog\n", "  name: shop\n"),
+            "inventories/shop.yml:12: database.name: database name 'shop' is also project "
+            "blog's staging on server web-staging (192.0.2.10:22), and one server has "
+            "one of each (give shop its own)",
+        ),
+        (
+            BLOG.replace("  dump_user: blog_dump\n", "  dump_user: shop_dump\n"),
+            "inventories/shop.yml:15: database.dump_user: database dump user 'shop_dump' is also "
+            "project blog's staging on server web-staging (192.0.2.10:22), and one "
+            "server has one of each (give shop its own)",
+        ),
+    ],
+    ids=["one-database-name", "one-dump-user"],
+)
+def test_two_projects_with_one_database_on_one_server_are_refused(
+    workspace: Path, capsys: pytest.CaptureFixture[str], blog: str, expected: str
+) -> None:
+    write_fleet(workspace, blog=blog)
+    assert check(workspace, capsys) == (2, [expected])
