@@ -19,6 +19,8 @@ from pathlib import Path
 from labs import operator_repo
 
 from upkeep import lab
+from upkeep.inventory import load_project
+from upkeep.inventory.pins import Pins
 from upkeep.provision.workflow import provision
 
 ENVIRONMENTS = ["dev", "staging", "production"]
@@ -39,8 +41,12 @@ def measure(hosts_per_environment: int) -> dict[str, float | int]:
             started = time.monotonic()
             lab.up(spec, workspace)
             lab_seconds = time.monotonic() - started
-            first = provision(workspace, "demo", ENVIRONMENTS, php_build="oldest")
-            again = provision(workspace, "demo", ENVIRONMENTS)
+            project = load_project(workspace, "demo")
+            first = provision(
+                workspace, project, Pins(project="demo"), ENVIRONMENTS, php_build="oldest"
+            )
+            # The pins the first run wrote are the second's, as the CLI would load them.
+            again = provision(workspace, project, first.pins, ENVIRONMENTS)
         finally:
             lab.down(spec)
     return {

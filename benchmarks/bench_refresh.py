@@ -63,9 +63,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from labs import operator_repo  # noqa: E402
 
 from upkeep import lab  # noqa: E402
-from upkeep.desired import base_dir  # noqa: E402
 from upkeep.inventory import Host, Project, load_project  # noqa: E402
 from upkeep.inventory.pins import load_pins  # noqa: E402
+from upkeep.layout import SiteLayout  # noqa: E402
 from upkeep.provision.workflow import provision  # noqa: E402
 from upkeep.refresh import preflight, stream  # noqa: E402
 from upkeep.refresh.backup import BackupPlan, drop_all_tables  # noqa: E402
@@ -379,13 +379,13 @@ class Bench:
     @property
     def dump_defaults(self) -> str:
         # As the refresh's dump user reads production (written by provision).
-        return f"/etc/upkeep/{Path(base_dir(self.project.name, 'production')).name}-dump.cnf"
+        return SiteLayout.of(self.project.name, "production").dump_defaults
 
     def dump_command(self) -> str:
         return dump_command(self.dump_defaults, DATABASE)
 
     def empty_staging(self) -> None:
-        plan = BackupPlan(base_dir("demo", "staging"), "", DATABASE, ())
+        plan = BackupPlan.of(SiteLayout.of("demo", "staging"), DATABASE, (), keep=1)
         check_root(self.target, drop_all_tables(plan), "emptying staging's database")
 
     def staging_rows(self) -> int:
@@ -427,7 +427,7 @@ class Bench:
 
     # a'. and b. upkeep's stream: the refresh's database step's commands on each side
     def stream(self, result: Result, transform: stream.Transform) -> None:
-        plan = BackupPlan(base_dir("demo", "staging"), "", DATABASE, ())
+        plan = BackupPlan.of(SiteLayout.of("demo", "staging"), DATABASE, (), keep=1)
         dump = f"{self.dump_command()} | gzip -1"
         load = load_command(plan)
         ticker = Ticker(result.method)
@@ -607,7 +607,13 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
     started = time.monotonic()
     with bench_lab(work_dir, args.keep_lab) as workspace:
         say("provisioning staging and production …")
-        provisioned = provision(workspace, "demo", ["staging", "production"], php_build="oldest")
+        provisioned = provision(
+            workspace,
+            load_project(workspace, "demo"),
+            load_pins(workspace, "demo"),
+            ["staging", "production"],
+            php_build="oldest",
+        )
         if not provisioned.ok:
             raise SystemExit("provisioning the bench lab failed")
         say(f"provisioned ({provisioned.seconds:.0f} s)")
