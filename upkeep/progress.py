@@ -69,6 +69,12 @@ def configure(flag: bool, environ: Mapping[str, str] = os.environ, *, muted: boo
     _policy.muted = False
 
 
+def asked() -> bool | None:
+    """What this command was told: True (``--progress``, ``UPKEEP_PROGRESS=1``), False
+    (``UPKEEP_PROGRESS=0``) or None (left to the terminal)."""
+    return _policy.asked
+
+
 def muted() -> bool:
     """Whether this command's output must be its own alone (a Nagios plugin's run)."""
     return _policy.muted

@@ -157,10 +157,15 @@ def _run_check(args: argparse.Namespace) -> int:
     selection = select(workspace, args)
     if args.nagios and not selection.single:
         raise UsageError("--nagios checks one project (a plugin reports one service)")
-    console = Console()
+    if args.prometheus is not None and args.parallel and not selection.single:
+        raise UsageError(
+            "--prometheus with --parallel: each project runs in its own process and the "
+            "textfile needs every result; drop one of them"
+        )
     found: list[CheckResult] = []
 
     def one(project: Project) -> Outcome:
+        console = Console()  # made where the project runs: a child's progress goes to its parent
         done = run_checks(
             workspace,
             project.name,
@@ -173,7 +178,7 @@ def _run_check(args: argparse.Namespace) -> int:
         found.extend(done.results)
         return _shown_run(args, done)
 
-    code = run_across(args, selection, one)
+    code = run_across(args, selection, one, read_only=True)
     if args.prometheus is not None:
         prometheus.write_textfile(args.prometheus, prometheus.render(found))
     return code

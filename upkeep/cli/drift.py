@@ -46,7 +46,7 @@ def _drift(args: argparse.Namespace) -> int:
             _print(report)
         return Outcome(project.name, code, report.to_dict(), tuple(report.unreachable), why)
 
-    return run_across(args, select(workspace, args), one)
+    return run_across(args, select(workspace, args), one, read_only=True)
 
 
 def _print(report: DriftReport) -> None:

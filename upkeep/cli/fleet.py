@@ -55,7 +55,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "failed update, open incidents, a certificate at its warning tier, drift, SLA under "
         "target), one line each; 2 bad input.",
     )
-    add_selection_arguments(status, environments=False)  # none given: every project
+    add_selection_arguments(
+        status, environments=False, parallel=False
+    )  # none given: every project;
+    # one table from local records, not a run per project: nothing to run at once
     status.add_argument(
         "--drift", action="store_true", help="read each project's hosts for drift (SSH)"
     )

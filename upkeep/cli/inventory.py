@@ -102,7 +102,7 @@ def _show(args: argparse.Namespace) -> int:
             print("\n".join(render_text(view)))
         return Outcome(project.name, ExitCode.OK, view)
 
-    return run_across(args, select(workspace, args), one)
+    return run_across(args, select(workspace, args), one, read_only=True)
 
 
 def _show_servers(args: argparse.Namespace) -> int:

@@ -36,7 +36,7 @@ def _ping(args: argparse.Namespace) -> int:
         code = ExitCode.OK if result.ok else ExitCode.FAILED
         return Outcome(project.name, code, result.to_dict(), errors, "; ".join(errors))
 
-    return run_across(args, selection, one)
+    return run_across(args, selection, one, read_only=True)
 
 
 def _table(result: PingResult) -> str:

@@ -52,9 +52,9 @@ def _provision(args: argparse.Namespace) -> int:
     if not selection.environments:
         raise UsageError("no environment given: name them after the projects (or 'all')")
     dry = " (dry run)" if args.dry_run else ""
-    console = Console()
 
     def one(project: Project) -> Outcome:
+        console = Console()  # made where the project runs: a child's progress goes to its parent
         names = selection.environments_of(project)
         console.say(f"provisioning {project.name} {', '.join(names)}{dry}")
         result = provision(

@@ -18,8 +18,11 @@ from upkeep.inventory.selection import Selection, select_projects, split_words
 from upkeep.workspace import Workspace
 
 
-def add_selection_arguments(parser: argparse.ArgumentParser, *, environments: bool) -> None:
-    """PROJECT..., --all, --where (and ENV... / --env when ``environments``) on ``parser``."""
+def add_selection_arguments(
+    parser: argparse.ArgumentParser, *, environments: bool, parallel: bool = True
+) -> None:
+    """PROJECT..., --all, --where (and ENV... / --env when ``environments``) on ``parser``;
+    --parallel N too, unless the command does not run project by project (``parallel``)."""
     parser.add_argument(
         "projects",
         nargs="*",
@@ -45,6 +48,22 @@ def add_selection_arguments(parser: argparse.ArgumentParser, *, environments: bo
             metavar="ENV",
             help="an environment (repeatable; the same as naming it after the projects)",
         )
+    if parallel:
+        parser.add_argument(
+            "--parallel",
+            type=_positive,
+            metavar="N",
+            help="run up to N projects at once, each in its own process, with a line per "
+            "project; a command that changes servers never runs two projects on one server "
+            "at once (default: one after another)",
+        )
+
+
+def _positive(text: str) -> int:
+    """--parallel's N: a whole number from 1 (argparse says the refusal in one line)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of projects (1 or more)")
+    return int(text)
 
 
 def select(workspace: Workspace, args: argparse.Namespace) -> Selection:

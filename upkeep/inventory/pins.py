@@ -359,7 +359,10 @@ def write_pins(workspace: Workspace, pins: Pins, reason: str) -> str | None:
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         write_atomic(path, text, mode=0o644)
     failed = f"{relative} was written but could not be committed"
-    with _git_failure(failed, "fix git, then commit it by hand with git commit"):
+    with (
+        _one_committer(repo),
+        _git_failure(failed, "fix git, then commit it by hand with git commit"),
+    ):
         repo.git.add("--", relative)
         has_head = repo.head.is_valid()
         if has_head and not repo.git.diff("--cached", "--name-only", "HEAD", "--", relative):
@@ -371,6 +374,17 @@ def write_pins(workspace: Workspace, pins: Pins, reason: str) -> str | None:
         with repo.git.custom_environment(**_fallback_identity(repo)):
             repo.git.commit("--only", "-m", message, "--", relative)
     return repo.head.commit.hexsha
+
+
+@contextlib.contextmanager
+def _one_committer(repo: git.Repo) -> Iterator[None]:
+    """One upkeep at a time between ``git add`` and ``git commit`` (projects run with
+    --parallel commit their pins in one repository, and git's index takes one writer)."""
+    import fcntl
+
+    with open(Path(repo.git_dir) / "upkeep-pins.flock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        yield
 
 
 @contextlib.contextmanager
