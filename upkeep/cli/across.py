@@ -75,12 +75,7 @@ def run_across(
     may run at once under ``--parallel``.
     """
     if selection.single:
-        outcome = run_one(selection.projects[0])
-        if args.json:
-            return print_json(
-                args, outcome.data, outcome.code, status=outcome.status, errors=outcome.errors
-            )
-        return int(outcome.code)
+        return answer(args, run_one(selection.projects[0]))
     limit = getattr(args, "parallel", None)
     if limit:
         outcomes = _in_parallel(args, selection, run_one, limit=limit, exclusive=not read_only)
@@ -92,6 +87,16 @@ def run_across(
         return print_json(args, [o.as_dict() for o in outcomes], code, errors=errors)
     print("\n".join(summary(outcomes)))
     return int(code)
+
+
+def answer(args: argparse.Namespace, outcome: Outcome) -> int:
+    """One project's outcome as the command gives it: its exit code, in the --json envelope
+    if asked (its text, run_one has printed)."""
+    if args.json:
+        return print_json(
+            args, outcome.data, outcome.code, status=outcome.status, errors=outcome.errors
+        )
+    return int(outcome.code)
 
 
 def _in_turn(args: argparse.Namespace, selection: Selection, run_one: RunOne) -> list[Outcome]:

@@ -8,7 +8,6 @@ import argparse
 from upkeep.cli.across import Outcome, run_across
 from upkeep.cli.output import table
 from upkeep.cli.selection import add_selection_arguments, select
-from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project
 from upkeep.inventory.pins import load_pins
@@ -48,9 +47,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _provision(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
-    selection = select(workspace, args)
-    if not selection.environments:
-        raise UsageError("no environment given: name them after the projects (or 'all')")
+    selection = select(workspace, args, need_environments=True)
     dry = " (dry run)" if args.dry_run else ""
 
     def one(project: Project) -> Outcome:

@@ -1,19 +1,23 @@
-"""``upkeep refresh PROJECT``: make staging a sanitized copy of production."""
+"""``upkeep refresh PROJECT...`` (or --all, --where): make staging a sanitized copy of
+production, project by project (``--parallel N``: several at once, one per server)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 
+from upkeep.cli.across import Outcome, run_across
 from upkeep.cli.output import print_error, print_json, table
+from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import load_project
+from upkeep.inventory import Project
 from upkeep.inventory.pins import load_pins
 from upkeep.progress import Console
 from upkeep.refresh.publish import Published, publish
 from upkeep.refresh.workflow import RefreshFailed, RefreshPlan, plan, refresh, restore
-from upkeep.workspace import find_workspace
+from upkeep.workspace import Workspace, find_workspace
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,7 +35,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "that does not fit the database, or a target database that is the source's own "
         "(nothing changed).",
     )
-    parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    add_selection_arguments(parser, environments=False)
     parser.add_argument(
         "--from",
         dest="source",
@@ -67,7 +71,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--restore",
         metavar="BACKUP",
         help="instead of refreshing, put the target's database and shared files back from one "
-        "of its backups (the directory a failed refresh names)",
+        "of its backups (the directory a failed refresh names; one project)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=_refresh)
@@ -75,27 +79,42 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _refresh(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
-    project = load_project(workspace, args.project)
-    console = Console()
+    selection = select(workspace, args)
+    names = ", ".join(project.name for project in selection.projects)
+    if args.restore:
+        if not selection.single:
+            raise UsageError(f"--restore puts back one project's backup; name one, not {names}")
+        return _restore(args, workspace, selection.projects[0])
+    if not args.dry_run:
+        _confirm(args, names)  # once, before any project runs
+    run_one = partial(_one, args, workspace)
+    return run_across(args, selection, run_one, read_only=args.dry_run)
+
+
+def _restore(args: argparse.Namespace, workspace: Workspace, project: Project) -> int:
+    _confirm(
+        args, project.name, f"Put {project.name} {args.target} back as {args.restore} holds it?"
+    )
+    done = restore(workspace, project, args.target, args.restore, say=Console().say)
+    if args.json:
+        restored = {"project": project.name, "target": args.target, "restored": done}
+        return print_json(args, restored)
+    print(done)
+    return ExitCode.OK
+
+
+def _one(args: argparse.Namespace, workspace: Workspace, project: Project) -> Outcome:
+    """One project's refresh (or plan, with --dry-run), printed unless --json."""
+    console = Console()  # made where the project runs: a child's progress goes to its parent
     options = dict(
         source=args.source, target=args.target, db_only=args.db_only, files_only=args.files_only
     )
-    if args.restore:
-        _confirm(args, f"Put {args.project} {args.target} back as {args.restore} holds it?")
-        done = restore(workspace, project, args.target, args.restore, say=console.say)
-        if args.json:
-            restored = {"project": args.project, "target": args.target, "restored": done}
-            return print_json(args, restored)
-        print(done)
-        return ExitCode.OK
     pins = load_pins(workspace, project.name)
     if args.dry_run:
         result = plan(workspace, project, pins, say=console.say, **options)
-        if args.json:
-            return print_json(args, result.to_dict())
-        _print_plan(result)
-        return ExitCode.OK
-    _confirm(args)
+        if not args.json:
+            _print_plan(result)
+        return Outcome(project.name, ExitCode.OK, result.to_dict())
     try:
         report = refresh(
             workspace,
@@ -111,10 +130,10 @@ def _refresh(args: argparse.Namespace) -> int:
     return _finish(args, publish(workspace, report))
 
 
-def _confirm(args: argparse.Namespace, question: str | None = None) -> None:
+def _confirm(args: argparse.Namespace, names: str, question: str | None = None) -> None:
     if args.yes:
         return
-    what = f"{args.project} {args.target}'s " + (
+    what = f"{names} {args.target}'s " + (
         "database" if args.db_only else "shared files" if args.files_only else "database and files"
     )
     if not sys.stdin.isatty():
@@ -127,12 +146,11 @@ def _confirm(args: argparse.Namespace, question: str | None = None) -> None:
 
 def _finish(
     args: argparse.Namespace, published: Published, failed: RefreshFailed | None = None
-) -> int:
+) -> Outcome:
     """The run and where its report went; a failure said on stderr too, with its exit code."""
     code = failed.exit_code if failed else ExitCode.OK
-    if args.json:
-        print_json(args, published.to_dict(), code, errors=failed.lines() if failed else ())
-    else:
+    errors = tuple(failed.lines()) if failed else ()
+    if not args.json:
         report = published.report
         rows = [(step.name, f"{step.seconds or 0:.1f} s", step.detail) for step in report.steps]
         print(table(("step", "took", "what happened"), rows))
@@ -141,7 +159,7 @@ def _finish(
         print(f"{report.project} {report.target} {state} from {report.source}; report: {where}")
     if failed:
         print_error(failed)
-    return int(code)
+    return Outcome(published.report.project, code, published.to_dict(), errors, "; ".join(errors))
 
 
 def _print_plan(result: RefreshPlan) -> None:

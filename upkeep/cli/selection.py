@@ -66,8 +66,11 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def select(workspace: Workspace, args: argparse.Namespace) -> Selection:
-    """The selection ``args`` (from add_selection_arguments) names, or a UsageError."""
+def select(
+    workspace: Workspace, args: argparse.Namespace, *, need_environments: bool = False
+) -> Selection:
+    """The selection ``args`` (from add_selection_arguments) names, or a UsageError
+    (also when ``need_environments`` and none is named)."""
     if not (args.projects or args.all or args.where):  # as argparse says a missing argument
         command = getattr(args, "command_name", None) or "COMMAND"
         raise UsageError(
@@ -78,4 +81,9 @@ def select(workspace: Workspace, args: argparse.Namespace) -> Selection:
         known = {path.stem for path in discover(workspace)}
         names, named_envs = split_words(names, known, every=args.all, where=bool(args.where))
         envs = named_envs + envs
-    return select_projects(workspace, names, every=args.all, where=args.where, environments=envs)
+    selection = select_projects(
+        workspace, names, every=args.all, where=args.where, environments=envs
+    )
+    if need_environments and not selection.environments:
+        raise UsageError("no environment given: name them after the projects (or 'all')")
+    return selection

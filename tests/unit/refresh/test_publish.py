@@ -11,6 +11,7 @@ import pytest
 
 from tests.unit.refresh.steps import took
 from upkeep.cli import refresh as refresh_cli
+from upkeep.cli.across import answer
 from upkeep.refresh.publish import publish
 from upkeep.refresh.workflow import RefreshFailed, RefreshReport
 from upkeep.workspace import find_workspace
@@ -42,7 +43,7 @@ def test_a_failed_refresh_is_said_with_its_exit_code(
     published = publish(find_workspace(str(workspace)), FAILED)
     failed = RefreshFailed(FAILED)
     args = argparse.Namespace(json=as_json, command_name="refresh")
-    assert refresh_cli._finish(args, published, failed) == 1
+    assert answer(args, refresh_cli._finish(args, published, failed)) == 1
     out, err = capsys.readouterr()
     assert err == f"upkeep: {failed}\n" and "restored from its backup" in err
     if as_json:
