@@ -1,9 +1,11 @@
-"""``upkeep schedule PROJECT``: files for scheduled updates, refreshes and checks.
+"""``upkeep schedule PROJECT...`` (or --all, --where): files for scheduled updates,
+refreshes and checks.
 
     upkeep schedule demo --timezone Europe/Warsaw --update-at "Tue 06:00" --dry-run
 
 Writes systemd units, a cron file, a GitLab CI file and a GitHub Actions
-workflow to ``<repository>/schedules/PROJECT/`` (or ``--output``). A second
+workflow to ``<repository>/schedules/PROJECT/`` (or ``--output``; for several
+projects ``--output``/PROJECT). A second
 run rewrites nothing. Exit 0 when the files are right, 2 on bad input (nothing
 written).
 """
@@ -15,9 +17,12 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from upkeep.cli.output import print_json, table
+from upkeep.cli.across import Outcome, run_across
+from upkeep.cli.output import table
+from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
+from upkeep.inventory import Project
 from upkeep.schedule import model
 from upkeep.schedule.plan import Request, make_plan
 from upkeep.schedule.render import Plan, possible_names
@@ -39,12 +44,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "15, 20, 30) as '5m', or '1h'. Exit codes: 0 files written or already right, "
         "2 bad input (nothing written).",
     )
-    parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    add_selection_arguments(parser, environments=False)
     parser.add_argument(
         "--output",
         metavar="DIR",
         help="where to write the files (default: schedules/PROJECT in the repository; "
-        "not - : they are several files, see them with --dry-run --json)",
+        "for several projects DIR/PROJECT; not - : they are several files, see them with "
+        "--dry-run --json)",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="list what would be written; write nothing"
@@ -97,25 +103,32 @@ def _schedule(args: argparse.Namespace) -> int:
             "pipelines), not one for stdout; give a directory, or list them with --dry-run"
         )
     workspace = find_workspace(args.root)
-    output = Path(args.output) if args.output else workspace.root / "schedules" / args.project
-    if output.exists() and not output.is_dir():
+    if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
         raise UsageError(f"--output {args.output}: not a directory")
-    request = Request(
-        project=args.project,
-        timezone=args.timezone,
-        update_at=args.update_at,
-        refresh_at=args.refresh_at,
-        check_every=args.check_every,
-        user=args.user,
-        repo_dir=args.repo_dir,
-    )
-    plan = make_plan(workspace, request, year=dt.datetime.now(dt.UTC).year, output=output)
-    outcomes = sync(output, plan.files, possible_names(plan.schedule.project), args.dry_run)
-    steps = install_steps(plan, _shown(output))
-    if args.json:
-        return print_json(args, _as_dict(plan, outcomes, steps, output, args.dry_run))
-    _print(plan, outcomes, steps, output, args.dry_run)
-    return ExitCode.OK
+    selection = select(workspace, args)
+
+    def one(project: Project) -> Outcome:
+        output = workspace.root / "schedules" / project.name
+        if args.output:
+            output = Path(args.output) / ("" if selection.single else project.name)
+        request = Request(
+            project=project.name,
+            timezone=args.timezone,
+            update_at=args.update_at,
+            refresh_at=args.refresh_at,
+            check_every=args.check_every,
+            user=args.user,
+            repo_dir=args.repo_dir,
+        )
+        plan = make_plan(workspace, request, year=dt.datetime.now(dt.UTC).year, output=output)
+        outcomes = sync(output, plan.files, possible_names(plan.schedule.project), args.dry_run)
+        steps = install_steps(plan, _shown(output))
+        if not args.json:
+            _print(plan, outcomes, steps, output, args.dry_run)
+        data = _as_dict(plan, outcomes, steps, output, args.dry_run)
+        return Outcome(project.name, ExitCode.OK, data)
+
+    return run_across(args, selection, one, read_only=True)  # files here, no server
 
 
 def _shown(path: Path) -> str:

@@ -1,4 +1,5 @@
-"""``upkeep sla report PROJECT --month YYYY-MM``: a month's availability and deadlines."""
+"""``upkeep sla report PROJECT... --month YYYY-MM`` (or --all, --where): a month's
+availability and deadlines, a report per project."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from upkeep.cli.output import print_json
+from upkeep.cli.across import Outcome, run_across
+from upkeep.cli.selection import add_selection_arguments, select
+from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import load_project
+from upkeep.inventory import Project
 from upkeep.reports.files import FORMATS, STDOUT, destinations, write_reports
 from upkeep.reports.sla import human, render
 from upkeep.sla.availability import percent_text
@@ -37,7 +40,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "measured up to now.",
         epilog="Exit codes: 0 written; 2 bad input (no sla: section, a bad month or path).",
     )
-    report.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    add_selection_arguments(report, environments=False)
     report.add_argument(
         "--month", metavar="YYYY-MM", help="the month (default: this month, in the SLA's zone)"
     )
@@ -49,7 +52,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="PATH",
         help="a file (its suffix, or --format, says the format), a directory "
         "(default: reports/sla/, files PROJECT-YYYY-MM.md/.html/.json), or - for stdout "
-        "(with --format; the summary then goes to stderr)",
+        "(with --format; the summary then goes to stderr); for several projects a directory",
     )
     report.add_argument(
         "--history",
@@ -65,22 +68,36 @@ def _report(args: argparse.Namespace) -> int:
     if args.output == STDOUT:  # refused before any reading: bad usage changes nothing
         destinations(FORMATS, args.format, STDOUT, None, "", json_asked=args.json)
     workspace = find_workspace(args.root)
-    project = load_project(workspace, args.project)
-    report = report_from_history(project, args.month, args.history, dt.datetime.now(dt.UTC))
-    stem = file_stem(project.name, report.month)
-    wanted = destinations(
-        FORMATS, args.format, args.output, workspace.reports / "sla", stem, json_asked=args.json
-    )
-    written = write_reports(wanted, lambda fmt, out: out.write(render(report, fmt)), sys.stdout)
-    if args.json:
-        return print_json(args, {**report.to_dict(), "report_files": [str(p) for p in written]})
-    if any(destination.to_stdout for destination in wanted):  # the summary then goes aside
-        _print_summary(project.name, report, sys.stderr)
-        return int(ExitCode.OK)
-    _print_summary(project.name, report, sys.stdout)
-    for written_path in written:
-        print(f"report: {written_path}")
-    return int(ExitCode.OK)
+    selection = select(workspace, args)
+    if not selection.single and _one_place(args):
+        raise UsageError(
+            f"--output {args.output} holds one project's report; give a directory for several"
+        )
+
+    def one(project: Project) -> Outcome:
+        report = report_from_history(project, args.month, args.history, dt.datetime.now(dt.UTC))
+        stem = file_stem(project.name, report.month)
+        wanted = destinations(
+            FORMATS, args.format, args.output, workspace.reports / "sla", stem, json_asked=args.json
+        )
+        written = write_reports(wanted, lambda fmt, out: out.write(render(report, fmt)), sys.stdout)
+        data = {**report.to_dict(), "report_files": [str(p) for p in written]}
+        if not args.json:
+            aside = any(destination.to_stdout for destination in wanted)  # a report is there
+            _print_summary(project.name, report, sys.stderr if aside else sys.stdout)
+            for written_path in written:
+                print(f"report: {written_path}")
+        return Outcome(project.name, ExitCode.OK, data)
+
+    return run_across(args, selection, one, read_only=True)  # the history here, no server
+
+
+def _one_place(args: argparse.Namespace) -> bool:
+    """Whether --output names one file (or stdout), not a directory of reports."""
+    if args.output is None:
+        return False
+    probe = [destinations(FORMATS, args.format, args.output, None, stem) for stem in ("a", "b")]
+    return probe[0] == probe[1]
 
 
 def _print_summary(name: str, report: SlaReport, stream: TextIO) -> None:

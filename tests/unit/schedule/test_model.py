@@ -158,8 +158,9 @@ def test_command_line_in_the_headers_parses_back_to_the_same_options() -> None:
     words = shlex.split(schedule.command_line())
     assert words[:2] == ["upkeep", "schedule"]
     args = build_parser().parse_args(words[1:])
+    (project,) = args.projects  # the selector grammar: PROJECT...
     again = Schedule(
-        args.project,
+        project,
         args.timezone,
         args.user,
         PurePosixPath(args.repo_dir),
