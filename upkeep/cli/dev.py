@@ -1,4 +1,11 @@
-"""``upkeep dev up | status | shell | down``: developer environments on this machine."""
+"""``upkeep dev up | status | shell | down``: developer environments on this machine.
+
+``dev up`` takes the selector grammar (one environment per project, several
+at once with --parallel). ``status`` takes one project or none (all here);
+``shell`` is one interactive session; ``down`` takes one name, which works
+for a project whose inventory is gone (its container outlives the YAML),
+where the selector grammar would refuse an unknown project.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,14 @@ import argparse
 import subprocess
 import sys
 
+from upkeep.cli.across import Outcome, run_across
 from upkeep.cli.output import print_json, table
+from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.dev import workflow
 from upkeep.dev.environment import LOCAL
-from upkeep.dev.state import checked_project
+from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
-from upkeep.inventory import load_project
+from upkeep.inventory import Project
 from upkeep.inventory.pins import load_pins
 from upkeep.progress import Console
 from upkeep.ssh import SSH_FAILED
@@ -38,11 +47,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "(a second run changes nothing), seeds its database once from production through "
         "the refresh's sanitizer with URLs rewritten to the local address, and prints the URL.",
     )
-    up.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    add_selection_arguments(up, environments=False)
     up.add_argument(
         "--path",
         metavar="WORKING_COPY",
-        help="your working copy to serve (default: the one already in use, else a checkout "
+        help="your working copy to serve (one project; default: the one already in use, "
+        "else a checkout "
         "of the project's repository at production's commit that upkeep makes once, under "
         "~/.local/state/upkeep/checkouts/PROJECT, and says where)",
     )
@@ -77,13 +87,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _up(args: argparse.Namespace) -> int:
-    console = Console()
     workspace = find_workspace(args.root)
-    project = load_project(workspace, checked_project(args.project))
-    pins = load_pins(workspace, project.name)
-    result = workflow.up(workspace, project, pins, args.path, say=console.say, tick=console.tick)
-    if args.json:
-        return print_json(args, result.to_dict())
+    selection = select(workspace, args)
+    if args.path and not selection.single:
+        names = ", ".join(project.name for project in selection.projects)
+        raise UsageError(f"--path is one project's working copy; name one, not {names}")
+
+    def one(project: Project) -> Outcome:
+        console = Console()  # made where the project runs: a child's progress goes to its parent
+        pins = load_pins(workspace, project.name)
+        result = workflow.up(
+            workspace, project, pins, args.path, say=console.say, tick=console.tick
+        )
+        if not args.json:
+            _print_up(result)
+        return Outcome(project.name, ExitCode.OK, result.to_dict())
+
+    return run_across(args, selection, one)
+
+
+def _print_up(result: workflow.DevUpResult) -> None:
     print(f"{result.project} {LOCAL}: {result.url}")
     print(
         f"  PHP {result.php_served} (production's pin {result.php_build}); "
@@ -106,7 +129,6 @@ def _up(args: argparse.Namespace) -> int:
         print(f"  {result.changed} operations changed something ({result.seconds:.0f} s)")
         for name in result.changed_operations:
             print(f"    {name}")
-    return ExitCode.OK
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""refresh, deploy and rollback over a selection (the one grammar), through main(): hosts
+"""refresh, deploy, rollback and dev up over a selection (the one grammar), through main(): hosts
 on 127.0.0.1 with nothing listening give each project a real failure; the run goes on to
 the next, one summary, exit 1. What cannot run over several is one line and exit 2."""
 
@@ -21,6 +21,7 @@ from tests.unit.run_cli import run_cli as run
         (["deploy", "--all", "staging", "--ref", "main"], "cannot take the lock"),
         (["rollback", "blog", "shop", "staging"], "cannot take the lock"),
         (["rollback", "--all", "production", "--parallel", "2"], "cannot take the lock"),
+        (["dev", "up", "--all", "--parallel", "2"], "{p} production has no pins yet"),
     ],
 )
 def test_each_selected_project_runs_and_fails_on_its_own_then_one_summary(
@@ -67,6 +68,10 @@ def test_one_project_answers_as_before(
         (
             ["rollback", "--all", "staging", "production"],
             "rollback takes one environment, not staging production",
+        ),
+        (
+            ["dev", "up", "--all", "--path", "/srv/src"],
+            "--path is one project's working copy; name one, not blog, shop",
         ),
         (
             ["deploy", "shop", "qa"],
