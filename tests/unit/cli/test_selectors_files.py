@@ -9,19 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.cli.test_selectors import repo  # noqa: F401  (the fixture: shop and blog)
 from tests.unit.run_cli import run_cli as run
 
 pytestmark = pytest.mark.usefixtures("repo")
-
-
-@pytest.fixture
-def repo(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from tests.unit.cli.test_selectors import BLOG, INVENTORY
-
-    monkeypatch.setenv("UPKEEP_STATE_DIR", str(tmp_path / "state"))
-    (workspace / "inventories" / "shop.yml").write_text(INVENTORY)
-    (workspace / "inventories" / "blog.yml").write_text(BLOG)
-    return workspace
 
 
 def test_schedule_over_all_writes_each_projects_files_in_a_directory_of_its_own(
