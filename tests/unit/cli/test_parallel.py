@@ -5,8 +5,10 @@ servers never runs two projects on one server at once; bad N is one line and exi
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,11 @@ import pytest
 from tests.unit.cli.test_check import SSH_PORT
 from tests.unit.cli.test_selectors import repo  # noqa: F401  (the fixture: shop and blog)
 from tests.unit.run_cli import run_cli as run
+from upkeep.cli.across import Outcome, run_across
+from upkeep.exitcodes import ExitCode
+from upkeep.inventory import Project
+from upkeep.inventory.selection import select_projects
+from upkeep.workspace import find_workspace
 
 STAMP = re.compile(r"^\d\d:\d\d:\d\d ")
 
@@ -122,3 +129,27 @@ def test_bad_parallel_is_one_line_and_exit_2(
     code, out, err = run(capsys, *args)
     prefix = "upkeep: error: " if "argument" in line else "upkeep: "
     assert (code, out, err) == (2, "", f"{prefix}{line}\n")
+
+
+def test_blocks_come_as_projects_end_and_the_summary_in_the_selections_order(
+    repo: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    selection = select_projects(find_workspace(str(repo)), ["shop", "blog"])
+
+    def one(project: Project) -> Outcome:  # blog, first in the selection, ends last
+        time.sleep(0.5 if project.name == "blog" else 0)
+        print(f"{project.name} says hello")
+        ok = project.name == "shop"
+        return Outcome(project.name, ExitCode.OK if ok else ExitCode.FAILED, why="too slow")
+
+    args = argparse.Namespace(json=False, parallel=2)
+    code = run_across(args, selection, one, read_only=True)
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.index("== shop ==\nshop says hello\n") < out.index("== blog ==\nblog says hello\n")
+    assert out.splitlines()[-3:] == [
+        "summary: 1 of 2 projects succeeded",
+        "  blog: failed: too slow",
+        "  shop: ok",
+    ]
