@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import git
@@ -309,3 +310,26 @@ def test_an_old_pins_file_outside_git_is_renamed_without_a_commit(
     assert pins.get("staging").ref == "main@abc1234"
     assert [p.name for p in (tmp_path / "inventories").iterdir()] == ["shop.pins.yml"]
     assert "(the pins' new name; not in git)" in capsys.readouterr().err
+
+
+def test_projects_writing_pins_at_once_each_get_their_commit(
+    repo: git.Repo, workspace: Workspace
+) -> None:
+    """Under --parallel each project commits its pins from a process of its own; git's
+    index takes one writer, so without upkeep's lock some commits fail (index.lock)."""
+    from upkeep.across.child import start
+
+    names = [f"p{number}" for number in range(8)]
+
+    def write(name: str) -> str | None:
+        pins = Pins(project=name).with_env("staging", php_build="8.2.32-1~deb12u1", ref="main@1")
+        return write_pins(workspace, pins, "at once")
+
+    children = [start(name, functools.partial(write, name)) for name in names]
+    for child in children:
+        while not child.finished:
+            child.read_result()
+    ends = [child.reap() for child in children]
+    assert [end.crash.strip().splitlines()[-1:] for end in ends] == [[]] * len(names)
+    committed = {path for commit in repo.iter_commits() for path in commit.stats.files}
+    assert {f"inventories/{name}.pins.yml" for name in names} <= committed
