@@ -81,6 +81,18 @@ class Child:
         *lines, self._partial = (self._partial + chunk).split(b"\n")
         return [line.decode(errors="replace") for line in lines]
 
+    def abandon(self) -> None:
+        """Stop listening and wait for the child to end (the parent was interrupted).
+
+        Not killed: an interrupt from the terminal reached it too, and it undoes
+        what it began (a lock taken, a release half made) before it ends; with
+        the pipes closed it can never block writing to a parent that stopped reading.
+        """
+        for fd in (self.stderr_fd, self.result_fd):
+            os.close(fd)
+        self.stdout_file.close()
+        os.waitpid(self.pid, 0)
+
     def reap(self) -> Ended:
         """Wait for the finished child and close its pipes: its value, output and last lines."""
         os.waitpid(self.pid, 0)

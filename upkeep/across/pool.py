@@ -15,9 +15,7 @@ job, in the order they finish, with everything the child left.
 
 from __future__ import annotations
 
-import os
 import selectors
-import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -67,10 +65,9 @@ def run_jobs(
                 ended(run.job, replace(end, stderr=(*run.kept, *end.stderr)))
             display.tick()
     finally:
-        for run in running.values():  # interrupted: our own children go too
-            os.kill(run.child.pid, signal.SIGTERM)
-            os.waitpid(run.child.pid, 0)
         selector.close()
+        for run in running.values():  # interrupted: a child undoes what it began, then ends
+            run.child.abandon()
         display.close()
 
 

@@ -4,9 +4,11 @@ that fails or crashes stops no other, each job's output comes back whole."""
 from __future__ import annotations
 
 import io
+import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -76,8 +78,6 @@ def crashes_or_fails(job: Job) -> str:
     if job.name == "die":
         sys.stderr.write("going\n")
         sys.stderr.flush()
-        import os
-
         os._exit(9)
     return f"{job.name} done"
 
@@ -101,3 +101,31 @@ def test_each_jobs_output_comes_back_whole_and_its_progress_lines_are_its_steps(
     for name in ("a", "b"):
         assert lines.index(f"{name}: running") < lines.index(f"{name}: {name} napping")
         assert lines.index(f"{name}: {name} napping") < lines.index(f"{name}: ok")
+
+
+def test_an_interrupted_run_waits_for_its_children_to_end_and_kills_none(tmp_path: Path) -> None:
+    """A child heard the terminal's interrupt too and undoes what it began: the parent
+    must not cut that short, nor leave it behind."""
+    done = tmp_path / "slow finished"
+
+    def work(job: Job) -> None:
+        if job.name == "slow":
+            time.sleep(NAP)
+            done.write_text("undone and ended\n")
+
+    def interrupted(job: Job, end: Ended) -> None:
+        raise KeyboardInterrupt
+
+    display = Display(["fast", "slow"], io.StringIO(), live=False)
+    with pytest.raises(KeyboardInterrupt):
+        run_jobs(
+            [Job("fast"), Job("slow")],
+            work,
+            limit=2,
+            exclusive=False,
+            display=display,
+            ended=interrupted,
+        )
+    assert done.read_text() == "undone and ended\n"
+    with pytest.raises(ChildProcessError):  # every child was waited for: none is left
+        os.waitpid(-1, os.WNOHANG)
