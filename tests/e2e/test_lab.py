@@ -45,9 +45,10 @@ def _with_known_hosts(host: SshHost, known_hosts: Path) -> Endpoint:
     return Endpoint(host.name, host.address, host.port, host.user, host.key, known_hosts, host.sudo)
 
 
-def test_lab_up_brings_three_booted_hosts_reachable_over_ssh(running_lab: RunningLab) -> None:
+def test_lab_up_brings_four_booted_hosts_reachable_over_ssh(running_lab: RunningLab) -> None:
     report = running_lab.first_up
-    assert [h.role for h in report.hosts] == ["dev", "staging", "production"]
+    assert [h.role for h in report.hosts] == ["dev", "staging", "production", "production"]
+    assert report.hosts[-1].container == running_lab.spec.container_name(Member("production", 1))
     assert all(h.state == "running" and h.system in ("running", "degraded") for h in report.hosts)
     assert report.healthy
     assert (running_lab.workspace.inventories / "demo.yml").is_file()

@@ -120,7 +120,8 @@ def inventory_text(spec: LabSpec) -> str:
         "lab/demo-inventory.yml.j2",
         repository=_home_relative(spec.demo_repository),
         hosts={
-            role: [spec.host_name(m) for m in spec.members() if m.role == role] for role in ROLES
+            role: [spec.host_name(m) for m in spec.demo_members() if m.role == role]
+            for role in ROLES
         },
     )
 

@@ -4,6 +4,8 @@
 ...                state_dir=Path("/tmp/lab"))
 >>> spec.address(Member("staging")), spec.container_name(Member("staging"))
 ('10.89.77.12', 'upkeep-lab-staging')
+>>> spec.host_name(spec.second_production), spec.address(spec.second_production)
+('lab-production-2', '10.89.77.14')
 """
 
 from __future__ import annotations
@@ -58,13 +60,23 @@ class LabSpec:
         if not raw_count.isdigit() or not 1 <= int(raw_count) <= 20:
             raise UsageError(f"UPKEEP_LAB_HOSTS_PER_ENV={raw_count!r}: use a number from 1 to 20")
         count = int(raw_count)
-        if subnet.num_addresses < 16 + len(ROLES) * count:
+        if subnet.num_addresses < 16 + len(ROLES) * count + 1:
             raise UsageError(f"UPKEEP_LAB_SUBNET={raw_subnet}: too small for {count} hosts each")
         return cls(name, subnet, state_home() / "lab", hosts_per_environment=count)
 
     def members(self) -> tuple[Member, ...]:
-        """Every host of the lab, dev first."""
+        """Every host of the lab, dev first: the demo's, then the second production server."""
+        return (*self.demo_members(), self.second_production)
+
+    def demo_members(self) -> tuple[Member, ...]:
+        """The demo project's hosts: ``hosts_per_environment`` in each environment."""
         return tuple(Member(role, i) for role in ROLES for i in range(self.hosts_per_environment))
+
+    @property
+    def second_production(self) -> Member:
+        """One more production server than the demo uses, so the lab is a small fleet:
+        another project's production lives there, and waves have two servers to go through."""
+        return Member("production", self.hosts_per_environment)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -79,6 +91,7 @@ class LabSpec:
         return str(self.subnet.network_address + 1)
 
     def address(self, member: Member) -> str:
+        # Production comes last, so its extra server takes the next address.
         offset = ROLES.index(member.role) * self.hosts_per_environment + member.index
         return str(self.subnet.network_address + 11 + offset)
 

@@ -35,6 +35,18 @@ def test_hosts_get_fixed_addresses_in_the_subnet(tmp_path: Path) -> None:
     assert spec.gateway == "10.1.2.1"
 
 
+def test_the_lab_has_a_second_production_server_at_the_next_address(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, "10.1.2.0/24")
+    assert [(spec.host_name(m), spec.address(m)) for m in spec.members()] == [
+        ("lab-dev", "10.1.2.11"),
+        ("lab-staging", "10.1.2.12"),
+        ("lab-production", "10.1.2.13"),
+        ("lab-production-2", "10.1.2.14"),
+    ]
+    assert spec.container_name(spec.second_production) == "upkeep-lab-production-2"
+    assert spec.second_production not in spec.demo_members()
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
@@ -88,11 +100,12 @@ def test_the_lab_declares_its_hosts_once_and_the_demo_names_them(tmp_path: Path)
     servers = (workspace.inventories / "servers.yml").read_text()
     inventory = (workspace.inventories / "demo.yml").read_text()
     assert "hosts: [lab-production, lab-production-2]" in inventory
-    assert "address:" not in inventory and servers.count("address:") == 6
+    assert "address:" not in inventory and servers.count("address:") == 7
+    assert "lab-production-3:\n    address: 10.1.2.17\n" in servers
     assert demo.GENERATED_MARKER in servers.splitlines()
     project = load_project(workspace, "demo")
     assert [(host.name, host.address, host.key) for _, host in project.hosts()] == [
-        (spec.host_name(m), spec.address(m), spec.client_key) for m in spec.members()
+        (spec.host_name(m), spec.address(m), spec.client_key) for m in spec.demo_members()
     ]
 
 
