@@ -12,13 +12,19 @@ import pytest
 
 from upkeep.errors import UsageError
 from upkeep.inventory import load_project
-from upkeep.lab import demo
+from upkeep.lab import demo, generated
 from upkeep.lab.keys import KeyPair, known_hosts_text, load_or_create
 from upkeep.lab.spec import LabSpec, Member
 from upkeep.runner import Target, pyinfra_host_data
 from upkeep.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[3]
+
+
+def _demo_repository(target: Path) -> str | None:
+    return generated.ensure_repository(
+        demo.DEMO_SOURCE, target, "Demo site", origin="examples/demo-site"
+    )
 
 
 def _spec(tmp_path: Path, subnet: str = "10.89.77.0/24") -> LabSpec:
@@ -102,7 +108,7 @@ def test_the_lab_declares_its_hosts_once_and_the_demo_names_them(tmp_path: Path)
     assert "hosts: [lab-production, lab-production-2]" in inventory
     assert "address:" not in inventory and servers.count("address:") == 7
     assert "lab-production-3:\n    address: 10.1.2.17\n" in servers
-    assert demo.GENERATED_MARKER in servers.splitlines()
+    assert generated.GENERATED_MARKER in servers.splitlines()
     project = load_project(workspace, "demo")
     assert [(host.name, host.address, host.key) for _, host in project.hosts()] == [
         (spec.host_name(m), spec.address(m), spec.client_key) for m in spec.demo_members()
@@ -130,8 +136,8 @@ def test_demo_inventory_is_not_rewritten_once_a_person_owns_it(
 
 def test_demo_repository_is_made_once_then_left_alone(tmp_path: Path) -> None:
     target = tmp_path / "demo-site"
-    made = demo._ensure_repository(target)
-    again = demo._ensure_repository(target)
+    made = _demo_repository(target)
+    again = _demo_repository(target)
     repo = git.Repo(target)
     assert made is not None and "created" in made
     assert again is None
@@ -142,9 +148,9 @@ def test_demo_repository_is_made_once_then_left_alone(tmp_path: Path) -> None:
 
 def test_lab_secrets_are_generated_once_and_private(tmp_path: Path) -> None:
     path = tmp_path / "secrets.yml"
-    assert demo._ensure_secrets(path) is not None
+    assert generated.ensure_secrets(path, demo.SECRET_NAMES) is not None
     first = path.read_text()
-    assert demo._ensure_secrets(path) is None
+    assert generated.ensure_secrets(path, demo.SECRET_NAMES) is None
     assert path.read_text() == first
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
@@ -166,8 +172,8 @@ def test_pyinfra_host_data_checks_host_keys_strictly(tmp_path: Path) -> None:
 
 
 def test_the_demo_repository_is_the_same_commit_on_every_machine(tmp_path: Path) -> None:
-    demo._ensure_repository(tmp_path / "one")
-    demo._ensure_repository(tmp_path / "two")
+    _demo_repository(tmp_path / "one")
+    _demo_repository(tmp_path / "two")
     assert (
         git.Repo(tmp_path / "one").head.commit.hexsha
         == git.Repo(tmp_path / "two").head.commit.hexsha
