@@ -1,4 +1,4 @@
-"""The container lab: dev, staging and production hosts that behave like VMs.
+"""The container lab: dev, staging and two production hosts that behave like VMs.
 
 ``up`` is a pipeline of named steps, each idempotent, each saying what it did;
 a second ``up`` does nothing and says so. Containers, networks and volumes
@@ -26,7 +26,7 @@ from docker.models.containers import Container
 from docker.types import EndpointConfig, IPAMConfig, IPAMPool
 
 from upkeep.errors import LabError
-from upkeep.lab import demo, engine, image, keys
+from upkeep.lab import demo, engine, image, keys, wordpress
 from upkeep.lab.spec import LABEL, LabSpec, Member
 from upkeep.workspace import Workspace
 
@@ -100,6 +100,7 @@ def up(spec: LabSpec, workspace: Workspace, say: Say = lambda _: None) -> LabRep
         _ensure_containers,
         _wait_until_booted,
         _ensure_demo_project,
+        _ensure_wordpress_project,
     ):
         step(run)
     assert run.client is not None
@@ -300,6 +301,12 @@ def _wait_until_booted(run: _Up) -> None:
 
 def _ensure_demo_project(run: _Up) -> None:
     for action in demo.ensure(run.spec, run.workspace):
+        run.did(action)
+
+
+def _ensure_wordpress_project(run: _Up) -> None:
+    assert run.client is not None
+    for action in wordpress.ensure(run.spec, run.workspace, run.client, run.host_image):
         run.did(action)
 
 

@@ -120,3 +120,12 @@ class LabSpec:
     @property
     def demo_repository(self) -> Path:
         return self.state_dir / "demo-site"
+
+    @property
+    def wordpress_repository(self) -> Path:
+        return self.state_dir / "wordpress-site"
+
+    @property
+    def packages_dir(self) -> Path:
+        """Debian packages the lab downloaded once (WordPress's code comes from one)."""
+        return self.state_dir / "packages"

@@ -12,7 +12,7 @@ import pytest
 
 from upkeep.errors import UsageError
 from upkeep.inventory import load_project
-from upkeep.lab import demo, generated
+from upkeep.lab import demo, generated, wordpress
 from upkeep.lab.keys import KeyPair, known_hosts_text, load_or_create
 from upkeep.lab.spec import LabSpec, Member
 from upkeep.runner import Target, pyinfra_host_data
@@ -87,8 +87,12 @@ def test_known_hosts_lists_each_address_with_its_key() -> None:
 
 @pytest.mark.parametrize(
     ("render", "committed"),
-    [(demo.inventory_text, "demo.yml"), (demo.servers_text, "servers.yml")],
-    ids=["demo-inventory", "servers"],
+    [
+        (demo.inventory_text, "demo.yml"),
+        (demo.servers_text, "servers.yml"),
+        (wordpress.inventory_text, "wordpress.yml"),
+    ],
+    ids=["demo-inventory", "servers", "wordpress-inventory"],
 )
 def test_default_lab_writes_the_committed_demo_inventory(
     monkeypatch: pytest.MonkeyPatch, render: Callable[[LabSpec], str], committed: str
