@@ -41,14 +41,21 @@ class RunningLab:
 
 
 # The lab's own tests replace hosts (a container whose processes are gone), so they run
-# before anything provisions; the lab comes down after everything else.
-FIRST, LAST = "tests/e2e/test_lab.py", "tests/e2e/test_zz_lab_down.py"
+# before anything provisions. WordPress shares the demo's servers: it is provisioned and
+# checked next, before other tests move those servers' PHP build (update, provision's
+# newest-then-oldest). The lab comes down after everything else.
+FIRST = ("tests/e2e/test_lab.py", "tests/e2e/test_wordpress.py")
+LAST = "tests/e2e/test_zz_lab_down.py"
+
+
+def _place(item: pytest.Item) -> int:
+    path = str(item.fspath)
+    first = [i for i, name in enumerate(FIRST) if name in path]
+    return first[0] if first else len(FIRST) + 1 if LAST in path else len(FIRST)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(
-        key=lambda item: 0 if FIRST in str(item.fspath) else 2 if LAST in str(item.fspath) else 1
-    )
+    items.sort(key=_place)
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
@@ -98,4 +105,17 @@ def provisioned(running_lab: RunningLab) -> RunningLab:
     result = provision(workspace, *model(workspace), ENVIRONMENTS, php_build="oldest")
     assert result.ok, result.run.failed
     assert result.run.changed > 0 and result.pins_commit
+    return running_lab
+
+
+@pytest.fixture(scope="session")
+def wordpress(running_lab: RunningLab) -> RunningLab:
+    """The lab's WordPress project provisioned in every environment, at the PHP build the
+    demo pins on the servers they share (the oldest when the demo has none yet)."""
+    from upkeep.provision.workflow import provision
+
+    workspace = running_lab.workspace
+    build = load_pins(workspace, "demo").get("staging").php_build or "oldest"
+    result = provision(workspace, *model(workspace, "wordpress"), ENVIRONMENTS, php_build=build)
+    assert result.ok, result.run.failed
     return running_lab
