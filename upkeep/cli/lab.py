@@ -13,9 +13,9 @@ from upkeep.workspace import find_workspace
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "lab",
-        help="a lab of real hosts (containers with systemd and sshd) for the demo project",
-        description="Dev, staging and production hosts as containers (Docker Engine or Podman), "
-        "reached over SSH like VMs. "
+        help="a lab of real hosts (containers with systemd and sshd) for the demo and WordPress",
+        description="Dev, staging and two production hosts as containers (Docker Engine or "
+        "Podman), reached over SSH like VMs, serving two projects: demo and wordpress. "
         "Settings: UPKEEP_LAB_NAME, UPKEEP_LAB_SUBNET, UPKEEP_STATE_DIR.",
     )
     actions = parser.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
@@ -32,7 +32,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     down.add_argument(
         "--purge",
         action="store_true",
-        help="also remove the lab's images and its state (keys, secrets, demo repository)",
+        help="also remove the lab's images and its state (keys, secrets, site repositories)",
     )
     down.add_argument("--json", action="store_true", help="print the result as JSON")
     down.set_defaults(handler=_down)

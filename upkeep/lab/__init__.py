@@ -1,4 +1,4 @@
-"""The container lab: real hosts (systemd, sshd) for the demo project and the tests."""
+"""The container lab: real hosts (systemd, sshd) for its two projects and the tests."""
 
 from upkeep.lab.lab import LabHost, LabReport, down, status, up
 from upkeep.lab.spec import ROLES, LabSpec

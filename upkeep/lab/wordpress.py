@@ -52,9 +52,9 @@ def ensure(
     actions = [
         debs.download(client, image, PACKAGES, spec.packages_dir, spec.labels),
         ensure_secrets(spec.secrets_file, SECRET_NAMES),
+        _ensure_repository(spec),
+        ensure_generated(inventory_text(spec), workspace.inventories / "wordpress.yml"),
     ]
-    actions.append(_ensure_repository(spec))
-    actions.append(ensure_generated(inventory_text(spec), workspace.inventories / "wordpress.yml"))
     return [action for action in actions if action]
 
 
