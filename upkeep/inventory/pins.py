@@ -21,7 +21,7 @@ import contextlib
 import re
 import socket
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path, PurePosixPath
@@ -346,33 +346,42 @@ def render(pins: Pins) -> str:
 
 def write_pins(workspace: Workspace, pins: Pins, reason: str) -> str | None:
     """Write the pins file and commit only it; the commit's sha, or None if nothing changed."""
+    return write_all_pins(workspace, [pins], reason)
 
+
+def write_all_pins(workspace: Workspace, every: Sequence[Pins], reason: str) -> str | None:
+    """Write several projects' pins files and commit only them, in one commit (a server's
+    build moves every project on it at once); the sha, or None if nothing changed."""
     repo = _repo(workspace)
     top = Path(str(repo.working_tree_dir)).resolve()
-    path = pins_path(workspace, pins.project).resolve()
-    try:
-        relative = path.relative_to(top).as_posix()
-    except ValueError:
-        raise UsageError(f"{path} is outside the git work tree {top}") from None
-    before = _committed(repo, relative, pins.project)
-    text = render(pins)
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        write_atomic(path, text, mode=0o644)
-    failed = f"{relative} was written but could not be committed"
+    written = []
+    for pins in every:
+        path = pins_path(workspace, pins.project).resolve()
+        try:
+            relative = path.relative_to(top).as_posix()
+        except ValueError:
+            raise UsageError(f"{path} is outside the git work tree {top}") from None
+        before = _committed(repo, relative, pins.project)
+        text = render(pins)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            write_atomic(path, text, mode=0o644)
+        written.append((relative, before, pins))
+    paths = [relative for relative, _, _ in written]
+    failed = f"{', '.join(paths)} was written but could not be committed"
     with (
         _one_committer(repo),
         _git_failure(failed, "fix git, then commit it by hand with git commit"),
     ):
-        repo.git.add("--", relative)
+        repo.git.add("--", *paths)
         has_head = repo.head.is_valid()
-        if has_head and not repo.git.diff("--cached", "--name-only", "HEAD", "--", relative):
+        if has_head and not repo.git.diff("--cached", "--name-only", "HEAD", "--", *paths):
             return None
-        message = commit_message(before, pins)
+        message = "; ".join(commit_message(before, pins) for _, before, pins in written)
         if reason.strip():
             message += "\n\n" + reason.strip()
-        # --only: commit this path alone, whatever else the operator has staged.
+        # --only: commit these paths alone, whatever else the operator has staged.
         with repo.git.custom_environment(**_fallback_identity(repo)):
-            repo.git.commit("--only", "-m", message, "--", relative)
+            repo.git.commit("--only", "-m", message, "--", *paths)
     return repo.head.commit.hexsha
 
 

@@ -21,7 +21,6 @@ smoke-checks again.
 
 from __future__ import annotations
 
-import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,8 +39,8 @@ from upkeep.progress import Tick
 from upkeep.provision.workflow import provision
 from upkeep.refresh.workflow import refresh
 from upkeep.smoke import SmokeResult, smoke
-from upkeep.ssh import check_root
-from upkeep.update import packages
+from upkeep.update import backup
+from upkeep.update.backup import prune_script as prune_script  # where tests have found it
 from upkeep.update.proposal import UpdateCheck, check_for_update
 from upkeep.update.report import UpdateReport, report_of
 from upkeep.update.runs import from_build, started, store, to_build
@@ -345,9 +344,8 @@ def _bump(run: _Update, environment: str, build: str, key: str) -> str:
 
 
 def _settle_dpkg(run: _Update, environment: str) -> None:
-    # A run killed during an install leaves dpkg half-done; finishing it is always safe.
     for host in run.environment(environment).hosts:
-        check_root(host, "dpkg --configure -a", f"finishing interrupted installs on {host.name}")
+        backup.settle_dpkg(host)
 
 
 def _bump_staging(run: _Update) -> str:
@@ -372,49 +370,14 @@ def _backup_production(run: _Update) -> str:
     production = run.environment("production")
     layout = SiteLayout.of(run.project.name, "production")
     directory = layout.update_backup(run.journal.run_id)
-    database = shlex.quote(run.project.database_of("production").name)
     kept = {}
     for host in production.hosts:
-        installed = packages.parse_installed(
-            check_root(host, packages.installed_script(run.line), "listing the PHP packages")
-        )
-        check_root(
-            host,
-            (
-                f"set -euo pipefail; mkdir -p {directory}; chmod 700 {directory}; "
-                f"mariadb-dump --single-transaction --quick --routines --triggers --events {database} "
-                f"| gzip -1 > {directory}/database.sql.gz"
-            ),
-            f"backing up the database on {host.name}",
-        )
-        check_root(
-            host,
-            packages.keep_debs_script(f"{directory}/debs", installed),
-            f"keeping the PHP packages on {host.name}",
-        )
-        check_root(
-            host, prune_script(layout.backups_dir, run.project.backups.keep), "pruning old backups"
-        )
-        kept[host.name] = installed
+        backup.dump_database(host, run.project.database_of("production").name, directory)
+        kept[host.name] = backup.keep_packages(host, run.line, directory)
+        backup.prune(host, layout, run.project.backups.keep)
     run.journal.facts.update(backup_dir=directory, packages=kept)
     count = sum(len(p) for p in kept.values())
     return f"database and {count} PHP packages ({run.from_build}) kept in {directory}"
-
-
-UPDATE_BACKUP = "^update-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$"  # update-<run id>, see Journal.start
-
-
-def prune_script(backups_dir: str, keep: int) -> str:
-    """Only the newest ``keep`` update backups stay (names sort by time; nothing else goes).
-
-    >>> "head -n -3" in prune_script(SiteLayout.of("demo", "production").backups_dir, 3)
-    True
-    """
-    return (
-        f"cd {shlex.quote(backups_dir)} && "
-        f"ls -1 | grep -E '{UPDATE_BACKUP}' | LC_ALL=C sort | head -n -{int(keep)} | "
-        'while read -r old; do rm -rf -- "$old"; done'
-    )
 
 
 def _bump_production(run: _Update) -> str:
@@ -477,12 +440,7 @@ def _put_back(run: _Update, environment: str, key: str) -> str:
     kept = run.journal.facts.get("backup_dir")
     if environment == "production" and kept:
         for host in run.environment(environment).hosts:
-            _settle_dpkg(run, environment)
-            check_root(
-                host,
-                packages.reinstall_script(f"{kept}/debs", run.line),
-                f"reinstalling PHP {old} from the kept packages on {host.name}",
-            )
+            backup.reinstall_kept(host, kept, run.line, old)
     reverted = ""
     if run.pins.get(environment).php_build != old:
         commit = run.journal.facts.get(key)

@@ -1,0 +1,76 @@
+"""What an update keeps before it moves a host's PHP, and how it puts it back, on one host.
+
+The one update of a project and a fleet's update of a server both use these:
+the exact PHP packages kept as .deb files (a rollback needs no network), a
+site's database dumped beside them, old update backups pruned, and dpkg
+settled before packages change.
+
+    >>> "head -n -3" in prune_script(SiteLayout.of("demo", "production").backups_dir, 3)
+    True
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from upkeep.inventory import Host
+from upkeep.layout import SiteLayout
+from upkeep.ssh import check_root
+from upkeep.update import packages
+
+UPDATE_BACKUP = "^update-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$"  # update-<run id>, see Journal.start
+
+
+def keep_packages(host: Host, line: str, directory: str) -> dict[str, str]:
+    """The PHP packages installed on ``host``, their .debs kept in ``directory``/debs."""
+    installed = packages.parse_installed(
+        check_root(host, packages.installed_script(line), "listing the PHP packages")
+    )
+    check_root(
+        host,
+        packages.keep_debs_script(f"{directory}/debs", installed),
+        f"keeping the PHP packages on {host.name}",
+    )
+    return installed
+
+
+def dump_database(host: Host, database: str, directory: str) -> None:
+    """The site's database, gzipped, in ``directory`` (created root-only)."""
+    d, name = shlex.quote(directory), shlex.quote(database)
+    check_root(
+        host,
+        (
+            f"set -euo pipefail; mkdir -p {d}; chmod 700 {d}; "
+            f"mariadb-dump --single-transaction --quick --routines --triggers --events {name} "
+            f"| gzip -1 > {d}/database.sql.gz"
+        ),
+        f"backing up the database on {host.name}",
+    )
+
+
+def prune(host: Host, layout: SiteLayout, keep: int) -> None:
+    check_root(host, prune_script(layout.backups_dir, keep), "pruning old backups")
+
+
+def prune_script(backups_dir: str, keep: int) -> str:
+    """Only the newest ``keep`` update backups stay (names sort by time; nothing else goes)."""
+    return (
+        f"cd {shlex.quote(backups_dir)} && "
+        f"ls -1 | grep -E '{UPDATE_BACKUP}' | LC_ALL=C sort | head -n -{int(keep)} | "
+        'while read -r old; do rm -rf -- "$old"; done'
+    )
+
+
+def settle_dpkg(host: Host) -> None:
+    # A run killed during an install leaves dpkg half-done; finishing it is always safe.
+    check_root(host, "dpkg --configure -a", f"finishing interrupted installs on {host.name}")
+
+
+def reinstall_kept(host: Host, directory: str, line: str, old: str) -> None:
+    """PHP back at ``old`` from the .debs kept in ``directory``/debs, reloaded gracefully."""
+    settle_dpkg(host)
+    check_root(
+        host,
+        packages.reinstall_script(f"{directory}/debs", line),
+        f"reinstalling PHP {old} from the kept packages on {host.name}",
+    )
