@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 
+from upkeep.cli.across import Outcome, run_across
 from upkeep.cli.output import notice, print_json, table
+from upkeep.cli.selection import add_selection_arguments, select
+from upkeep.cli.update_waves import add_fleet_arguments, finish, run_fleet, wanted
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project, load_project
+from upkeep.inventory.loader import load_all
 from upkeep.inventory.pins import Pins, load_pins
 from upkeep.locks import Liveness, LockStatus
 from upkeep.pipeline import RunState
 from upkeep.progress import Console
-from upkeep.update import workflow
+from upkeep.update import fleet, workflow
 from upkeep.update.proposal import UpdateCheck, check_for_update
 from upkeep.update.publish import Published, publish
 from upkeep.update.runs import from_build, to_build
@@ -33,17 +37,22 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     verbs = update.add_subparsers(dest="verb", metavar="VERB", required=True)
     minor = verbs.add_parser(
         "minor",
-        help="find and apply a newer build of the pinned PHP line",
+        help="find and apply a newer build of the pinned PHP line (one project, or a fleet "
+        "in waves)",
         description="Reads the builds production's package sources offer, and when a newer "
         "one on the pinned line exists: lock → refresh staging → bump staging → smoke → back "
         "up production (database, packages kept on the host) → bump production (graceful "
         "PHP-FPM reload) → smoke → unlock. Any failure after production was touched puts it "
         "back from the kept packages and reverts the pins with a revert commit.",
-        epilog=f"Exit codes: 0 updated, or nothing to do; 1 failed (everything put back, or "
+        epilog="Over several projects (--all, --where, PROJECT...) the update is planned by "
+        "server: every staging server first, then production servers in waves (a canary of "
+        "one server, then doubling, or --wave-size each), each wave waiting for its projects' "
+        "maintenance windows; see 'Updating a fleet in waves' in the README. "
+        f"Exit codes: 0 updated, or nothing to do; 1 failed (everything put back, or "
         f"what was not is said); 2 bad input; with --check: 0 no update, {UPDATE_AVAILABLE} "
         "an update is available.",
     )
-    minor.add_argument("project", help="project name (inventories/PROJECT.yml)")
+    add_selection_arguments(minor, environments=False)
     minor.add_argument(
         "--check",
         action="store_true",
@@ -55,6 +64,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="staging runs on production's host: update both at once (production backed up "
         "first; staging is then no separate trial)",
     )
+    add_fleet_arguments(minor)
     _common(minor)
     minor.set_defaults(handler=_minor)
     for verb, text in (
@@ -63,7 +73,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         ("abort", "undo an update run that stopped midway: everything back on the old build"),
     ):
         parser = verbs.add_parser(verb, help=text, description=text[0].upper() + text[1:] + ".")
-        parser.add_argument("project", help="project name (inventories/PROJECT.yml)")
+        parser.add_argument("project", nargs="?", help="project name (inventories/PROJECT.yml)")
+        parser.add_argument(
+            "--fleet", action="store_true", help="the last fleet run (update minor --all) instead"
+        )
         _common(parser, confirm=verb != "status")
         parser.set_defaults(handler={"status": _status, "resume": _resume, "abort": _abort}[verb])
 
@@ -86,18 +99,20 @@ def _model(args: argparse.Namespace) -> tuple[Workspace, Project, Pins]:
 
 
 def _minor(args: argparse.Namespace) -> int:
-    workspace, project, pins = _model(args)
-    console = Console()
+    workspace = find_workspace(args.root)
+    selection = select(workspace, args)
     if args.check:
-        found = check_for_update(project, pins, say=console.say)
-        available = found.proposal.available
-        code = UPDATE_AVAILABLE if available else ExitCode.OK
-        if args.json:
-            return print_json(
-                args, found.to_dict(), code, status="available" if available else "ok"
+        if wanted(args) or not selection.single:
+            raise UsageError(
+                "--check reads one project's offer: over several projects, --plan shows the waves"
             )
-        _print_check(found)
-        return code
+        return run_across(args, selection, lambda project: _check(workspace, project, args))
+    if not selection.single or wanted(args):
+        return run_fleet(workspace, selection.projects, args, _confirm)
+    project = selection.projects[0]
+    args.project = project.name  # as the one-project commands name it
+    pins = load_pins(workspace, project.name)
+    console = Console()
     _confirm(args, "update PHP on staging and then production")
     report = workflow.minor(
         workspace,
@@ -110,7 +125,23 @@ def _minor(args: argparse.Namespace) -> int:
     return _finish(args, publish(workspace, project, report))
 
 
+def _check(workspace: Workspace, project: Project, args: argparse.Namespace) -> Outcome:
+    """``--check`` on one project: whether an update is offered (exit 100 if so)."""
+    found = check_for_update(project, load_pins(workspace, project.name), say=Console().say)
+    available = found.proposal.available
+    code = UPDATE_AVAILABLE if available else ExitCode.OK
+    if not args.json:
+        _print_check(found)
+    status = "available" if available else "ok"
+    return Outcome(project.name, code, found.to_dict(), status=status)
+
+
 def _resume(args: argparse.Namespace) -> int:
+    if _fleet_verb(args):
+        workspace = find_workspace(args.root)
+        _confirm(args, "resume the fleet update (production may change)")
+        _, projects = load_all(workspace)
+        return finish(workspace, args, fleet.resume(workspace, projects, say=Console().say))
     workspace, project, pins = _model(args)
     _confirm(args, "resume the update (production may change)")
     console = Console()
@@ -119,6 +150,13 @@ def _resume(args: argparse.Namespace) -> int:
 
 
 def _abort(args: argparse.Namespace) -> int:
+    if _fleet_verb(args):
+        workspace = find_workspace(args.root)
+        _confirm(args, "put back the server the fleet update stopped in")
+        _, projects = load_all(workspace)
+        undone = fleet.abort(workspace, projects, say=Console().say)
+        finish(workspace, args, undone)
+        return ExitCode.OK if undone.state is RunState.ABORTED else ExitCode.FAILED
     workspace, project, pins = _model(args)
     _confirm(args, "put staging and production back on the old PHP build")
     console = Console()
@@ -128,7 +166,35 @@ def _abort(args: argparse.Namespace) -> int:
     return _finish(args, publish(workspace, project, report), code)
 
 
+def _fleet_verb(args: argparse.Namespace) -> bool:
+    """Whether ``args`` name the fleet run (--fleet) or a project; refused: both, or neither."""
+    if args.fleet and args.project:
+        raise UsageError(f"give a project or --fleet, not both ({args.project} and --fleet)")
+    if not args.fleet and not args.project:
+        raise UsageError("give a project (update status PROJECT) or --fleet for a fleet run")
+    if args.fleet:
+        args.project = "the fleet"  # as a confirmation names it
+    return bool(args.fleet)
+
+
+def _fleet_status(args: argparse.Namespace) -> int:
+    journal = fleet.status()
+    if args.json:
+        return print_json(args, journal.to_dict() if journal else None)
+    if journal is None:
+        print("fleet: no fleet update has run")
+        return ExitCode.OK
+    print(f"fleet: run {journal.run_id}: {journal.where()}")
+    rows = [(s.name, str(s.state), s.detail) for s in journal.steps]
+    print(table(("step", "state", "detail"), rows))
+    if not journal.state.finished:
+        print("next: `upkeep update resume --fleet` or `upkeep update abort --fleet`")
+    return ExitCode.OK
+
+
 def _status(args: argparse.Namespace) -> int:
+    if _fleet_verb(args):
+        return _fleet_status(args)
     workspace = find_workspace(args.root)
     project = load_project(workspace, args.project)  # an unknown project is a usage error
     journal = workflow.status(project)

@@ -15,6 +15,7 @@ from typing import Any
 
 from upkeep.reports.files import report_path, write_atomically
 from upkeep.templating import render as render_template
+from upkeep.update.fleet_report import FleetReport
 from upkeep.update.report import UpdateReport
 
 FORMATS = ("json", "md", "html")
@@ -56,3 +57,17 @@ def message(report: UpdateReport) -> Message:
         payload={"event": "update.minor", **report.to_dict()},
         html=render(report, "html"),
     )
+
+
+def write_fleet(report: FleetReport, directory: Path) -> list[Path]:
+    """A fleet run's report: JSON and Markdown, named by its run; their paths."""
+    stem = f"fleet-{report.run_id}"
+    return [
+        write_atomically(
+            report_path(directory, stem, "json"), json.dumps(report.to_dict(), indent=2) + "\n"
+        ),
+        write_atomically(
+            report_path(directory, stem, "md"),
+            render_template("reports/update-fleet.md.j2", report=report),
+        ),
+    ]
