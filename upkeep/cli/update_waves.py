@@ -79,6 +79,8 @@ def run_fleet(
             "--shared-host is for one project's update; a fleet update moves every site on a "
             "server together already (drop --shared-host)"
         )
+    if not args.plan:
+        fleet.refuse_unfinished(projects)  # before reading the offers on the hosts
     console = Console()
     pins = {p.name: load_pins(workspace, p.name) for p in projects}
     sites = waves.sites_of(projects, pins, load_fleet(workspace.inventories))

@@ -28,8 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from upkeep import credentials
 from upkeep.envlocks import environment_lock
-from upkeep.errors import RunFailed, UsageError
+from upkeep.errors import RunFailed, UpkeepError, UsageError
 from upkeep.inventory import Environment, Host, Project
 from upkeep.inventory.maintenance import MaintenanceWindow
 from upkeep.inventory.pins import Pins, load_pins, revert_pins, write_all_pins
@@ -120,7 +121,7 @@ def minor_fleet(
     an unfinished fleet or project update, windows that never meet."""
     if max_failed < 1:
         raise UsageError(f"--max-failed-servers {max_failed}: give 1 or more")
-    _refuse_unfinished(projects)
+    refuse_unfinished(projects)
     clock = clock or SystemClock()
     by_name = {p.name: p for p in projects}
     if wait:  # windows that never meet are refused now, not after staging has moved
@@ -234,7 +235,8 @@ def _unfinished(
     )
 
 
-def _refuse_unfinished(projects: Sequence[Project]) -> None:
+def refuse_unfinished(projects: Sequence[Project]) -> None:
+    """A UsageError while a fleet run, or an update of one of ``projects``, is unfinished."""
     previous = status()
     if previous is not None and not previous.state.finished:
         raise UsageError(
@@ -276,14 +278,18 @@ def _mover(move: ServerMove) -> Callable[[_Fleet], str]:
             inner.facts.update(fleet_run=run.journal.run_id, **move.to_dict())
         server = _ServerRun(run, move, inner)
         if not inner.state.finished:
-            server_pipeline().run(
-                server,
-                inner,
-                locks=server.locks,
-                save=server.save,
-                say=server.say,
-                undo_interrupted=False,
-            )
+            try:
+                server_pipeline().run(
+                    server,
+                    inner,
+                    locks=server.locks,
+                    save=server.save,
+                    say=server.say,
+                    undo_interrupted=False,
+                )
+            except UpkeepError as refused:  # its locks (held, or the host unreachable): untouched
+                inner.end(RunState.ROLLED_BACK, f"not started: {credentials.redact(str(refused))}")
+                server.save()
         _note(run, move, inner)
         if inner.state is RunState.SUCCEEDED:
             return (
