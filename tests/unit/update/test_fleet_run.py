@@ -13,7 +13,7 @@ import pytest
 from tests.unit.local_servers import free_port
 from tests.unit.run_cli import run_cli as run
 from upkeep.inventory import Project, load_project
-from upkeep.inventory.pins import Pins, load_pins, write_pins
+from upkeep.inventory.pins import Pins, load_pins, write_all_pins, write_pins
 from upkeep.inventory.servers import load_fleet
 from upkeep.pipeline import RunState
 from upkeep.reports.update import write_fleet
@@ -182,3 +182,25 @@ def test_an_unfinished_fleet_run_refuses_a_new_one_until_it_is_settled(
     code, out, err = run(capsys, "update", "abort", "--fleet", "--yes", "--json")
     assert code == 0, err
     assert json.loads(out)["data"]["state"] == "aborted"
+
+
+def test_a_servers_pins_move_in_one_commit_across_projects(fleet_repo: Workspace) -> None:
+    import git
+
+    repo = git.Repo(fleet_repo.root)
+    before = repo.head.commit.hexsha
+    moved = [
+        load_pins(fleet_repo, f"site{n}").with_env("production", php_build=NEW) for n in (1, 2)
+    ]
+
+    commit = write_all_pins(fleet_repo, moved, "one server")
+
+    assert commit is not None and repo.git.rev_list("--count", f"{before}..HEAD") == "1"
+    assert sorted(repo.commit(commit).stats.files) == [
+        "inventories/site1.pins.yml",
+        "inventories/site2.pins.yml",
+    ]
+    assert repo.commit(commit).summary == (
+        f"pins(site1): production php {OLD} -> {NEW}; pins(site2): production php {OLD} -> {NEW}"
+    )
+    assert write_all_pins(fleet_repo, moved, "again") is None  # nothing changed: no commit
