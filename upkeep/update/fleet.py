@@ -385,16 +385,19 @@ def _backup(run: _ServerRun) -> str:
     run_id = run.journal.run_id
     first = run.move.sites[0]
     directory = SiteLayout.of(first.project, first.environment).update_backup(run_id)
+    kept = backup.keep_packages(run.host, run.move.line, directory)
+    written = {(first.project, first.environment)}  # the sites whose backups dir has ours
     dumped = []
     for site in run.move.sites:
-        project = run.project(site.project)
-        layout = SiteLayout.of(site.project, site.environment)
         if site.environment == PRODUCTION:
-            database = project.database_of(PRODUCTION).name
+            database = run.project(site.project).database_of(PRODUCTION).name
+            layout = SiteLayout.of(site.project, site.environment)
             backup.dump_database(run.host, database, layout.update_backup(run_id))
             dumped.append(site.label)
-        backup.prune(run.host, layout, project.backups.keep)
-    kept = backup.keep_packages(run.host, run.move.line, directory)
+            written.add((site.project, site.environment))
+    for project, environment in sorted(written):
+        keep = run.project(project).backups.keep
+        backup.prune(run.host, SiteLayout.of(project, environment), keep)
     run.journal.facts.update(backup_dir=directory, packages=kept)
     databases = f"databases of {', '.join(dumped)} and " if dumped else ""
     return f"{databases}{len(kept)} PHP packages ({run.move.from_build}) kept in {directory}"
