@@ -287,7 +287,9 @@ def _mover(move: ServerMove) -> Callable[[_Fleet], str]:
                     say=server.say,
                     undo_interrupted=False,
                 )
-            except UpkeepError as refused:  # its locks (held, or the host unreachable): untouched
+            except UpkeepError as refused:  # its locks (held, or the host unreachable)
+                if any(step.started for step in inner.steps):
+                    raise  # a resumed server's run stays unfinished, to resume or abort
                 inner.end(RunState.ROLLED_BACK, f"not started: {credentials.redact(str(refused))}")
                 server.save()
         _note(run, move, inner)
