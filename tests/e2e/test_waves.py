@@ -1,8 +1,7 @@
 """A fleet's minor update in waves, on the lab: two production servers, a site on each.
 
-A second generic project, ``second``, has its production on the lab's second
-production server (lab-production-2), beside the demo (dev, staging,
-production on their own servers). ``update minor --all`` then plans: the
+The lab's WordPress project has its dev and staging beside the demo's and its
+production on the second production server (lab-production-2). ``update minor --all`` then plans: the
 staging stage (lab-dev, lab-staging), the canary (lab-production), a second
 wave (lab-production-2). A smoke failure on the canary halts the run before
 the second wave, puts the canary back and leaves lab-production-2 untouched;
@@ -15,7 +14,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import git
@@ -23,7 +21,7 @@ import pytest
 
 from upkeep.cli.main import main
 from upkeep.inventory import Environment, Host, Project, load_project
-from upkeep.inventory.pins import load_pins, write_pins
+from upkeep.inventory.pins import load_pins, write_all_pins
 from upkeep.inventory.servers import load_fleet
 from upkeep.pipeline import RunState
 from upkeep.provision.workflow import provision
@@ -38,43 +36,21 @@ from .conftest import RunningLab, model
 from .hosts import console
 from .web import fetch
 
-SECOND = "second"
+SECOND = "wordpress"  # the lab's second project: production on lab-production-2
 PACKAGES = "dpkg-query -W -f='${Package} ${Version}\\n' 'php8.2*' | sort"
 
 
-def _second_inventory(lab: RunningLab) -> str:
-    """The demo's inventory as project ``second``: production only, on lab-production-2."""
-    demo = (lab.workspace.inventories / "demo.yml").read_text()
-    head, _, _ = demo.partition("environments:\n")
-    head = head.replace("project: demo", f"project: {SECOND}").replace(
-        "# upkeep-lab: generated", ""
-    )
-    head = head.replace("name: demo\n", f"name: {SECOND}\n").replace(
-        "user: demo\n", f"user: {SECOND}\n"
-    )
-    head = head.replace("dump_user: demo_dump", f"dump_user: {SECOND}_dump")
-    return (
-        f"{head}environments:\n"
-        f"  production:\n    domain: www.{SECOND}.lab\n    tls: lab\n    ref: main\n"
-        "    hosts: [lab-production-2]\n"
-    )
-
-
 @pytest.fixture(scope="module")
-def two_productions(provisioned: RunningLab) -> Iterator[tuple[RunningLab, str, str]]:
-    """Project ``second`` provisioned on lab-production-2 at the demo's (old) build; the
-    old build and the newest one offered."""
-    workspace = provisioned.workspace
-    (workspace.inventories / f"{SECOND}.yml").write_text(_second_inventory(provisioned))
-    old = load_pins(workspace, "demo").get("production").php_build
-    assert old is not None
-    result = provision(workspace, *model(workspace, SECOND), ["production"], php_build=old)
-    assert result.ok, result.run.failed
-    found = check_for_update(*model(workspace))
+def two_productions(provisioned: RunningLab, wordpress: RunningLab) -> tuple[RunningLab, str, str]:
+    """The demo and WordPress provisioned at one (old) build; it and the newest offered."""
+    old = load_pins(provisioned.workspace, "demo").get("production").php_build
+    assert (
+        old is not None
+        and load_pins(wordpress.workspace, SECOND).get("production").php_build == old
+    )
+    found = check_for_update(*model(provisioned.workspace))
     assert found.proposal.available and found.proposal.offered
-    yield provisioned, old, found.proposal.offered
-    (workspace.inventories / f"{SECOND}.yml").unlink()
-    (workspace.inventories / f"{SECOND}.pins.yml").unlink(missing_ok=True)
+    return provisioned, old, found.proposal.offered
 
 
 def _host(lab: RunningLab, project: str) -> Host:
@@ -83,7 +59,8 @@ def _host(lab: RunningLab, project: str) -> Host:
 
 def _served(lab: RunningLab, project: str) -> str:
     environment = load_project(lab.workspace, project).environment("production")
-    page = fetch(environment.hosts[0].address, environment.domain, "/health.php", _ca())
+    path = load_project(lab.workspace, project).app.health_path
+    page = fetch(environment.hosts[0].address, environment.domain, path, _ca())
     return str(page.json()["php_version"])
 
 
@@ -144,12 +121,16 @@ def test_a_smoke_failure_on_the_canary_halts_the_run_before_the_second_wave(
     log = [c.summary for c in git.Repo(workspace.root).iter_commits(max_count=3)]
     assert log[0].startswith("Revert ") and "pins(demo): production" in log[0]
     # Staging and dev passed their smoke checks and stay on the new build; back for the next test.
-    demo = load_pins(workspace, "demo")
-    assert demo.get("staging").php_build == demo.get("dev").php_build == new
-    for environment in ("dev", "staging"):
-        demo = demo.with_env(environment, php_build=old)
-    write_pins(workspace, demo, "e2e: dev and staging back on the old build")
-    assert provision(workspace, *model(workspace), ["dev", "staging"]).ok
+    back = []
+    for project in ("demo", SECOND):
+        pins = load_pins(workspace, project)
+        assert pins.get("staging").php_build == pins.get("dev").php_build == new
+        for environment in ("dev", "staging"):
+            pins = pins.with_env(environment, php_build=old)
+        back.append(pins)
+    write_all_pins(workspace, back, "e2e: dev and staging back on the old build")
+    for project in ("demo", SECOND):
+        assert provision(workspace, *model(workspace, project), ["dev", "staging"]).ok
 
 
 def test_update_minor_all_moves_staging_then_both_productions_in_two_waves_serving_all_along(
@@ -161,12 +142,13 @@ def test_update_minor_all_moves_staging_then_both_productions_in_two_waves_servi
     stop = threading.Event()
 
     def hammer(project: str) -> None:
-        environment = load_project(lab.workspace, project).environment("production")
+        inventory = load_project(lab.workspace, project)
+        environment, path = inventory.environment("production"), inventory.app.health_path
         address = environment.hosts[0].address
         while not stop.is_set():
             counts[project][0] += 1
             try:
-                page = fetch(address, environment.domain, "/health.php", _ca())
+                page = fetch(address, environment.domain, path, _ca())
                 if page.status != 200:
                     failures.append(f"{project}: {page.status} {page.body[:80]!r}")
                     counts[project][1] += 1
