@@ -52,7 +52,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         f"what was not is said); 2 bad input; with --check: 0 no update, {UPDATE_AVAILABLE} "
         "an update is available.",
     )
-    add_selection_arguments(minor, environments=False)
+    add_selection_arguments(minor, environments=False, parallel=False)  # waves go by server
     minor.add_argument(
         "--check",
         action="store_true",
