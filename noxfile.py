@@ -71,37 +71,43 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """The main job on the lab: the whole story of keeping a site, end to end.
+    """The main job on the lab: the story of keeping a small fleet of sites, end to end.
 
-    Hosts up; dev, staging and production provisioned; drift; staging refreshed
-    from production (sanitized); a minor PHP update taken through staging to
-    production; every check run and this month's SLA report; an estimate of
-    the next major PHP; where the reports are.
+    Four servers and two projects (the demo site and a real WordPress) up;
+    the fleet's status; every site provisioned; drift; staging refreshed from
+    production (sanitized); a minor PHP update planned by server, then run in
+    waves (staging servers, a production canary, the next production server);
+    every check and this month's SLA reports; an estimate of the next major
+    PHP; the fleet's status again; where the reports are.
     """
     session.install("-e", ".")
     # Progress lines even when the log is a file or a pipe (as `upkeep --progress` asks).
     session.env["UPKEEP_PROGRESS"] = "1"
     session.run("upkeep", "lab", "up")
     session.run("upkeep", "inventory", "check")
-    session.run("upkeep", "ping", "demo")
+    session.run("upkeep", "inventory", "show", "--servers")
+    session.run("upkeep", "ping", "--all", "--parallel", "2")
     # A first provision pins the oldest PHP 8.2 build Debian offers, so a minor
     # update has somewhere to go; later runs keep whatever is pinned.
-    session.run("upkeep", "provision", "demo", "all", "--php-build", "oldest")
-    session.run("upkeep", "drift", "demo")
-    session.run("upkeep", "refresh", "demo", "--yes")
-    # 100 = an update is available; 0 = already on the newest build (a second demo).
-    session.run("upkeep", "update", "minor", "demo", "--check", success_codes=[0, 100])
-    session.run("upkeep", "update", "minor", "demo", "--yes")
-    session.run("upkeep", "drift", "demo")
+    session.run("upkeep", "provision", "--all", "all", "--php-build", "oldest", "--parallel", "2")
+    # 1: something needs attention (nothing checked yet, an update offered): still a demo.
+    session.run("upkeep", "fleet", "status", success_codes=[0, 1])
+    session.run("upkeep", "drift", "--all", "--parallel", "2")
+    session.run("upkeep", "refresh", "--all", "--yes", "--parallel", "2")
+    session.run("upkeep", "update", "minor", "--all", "--plan")
+    session.run("upkeep", "update", "minor", "--all", "--yes")
+    session.run("upkeep", "drift", "--all", "--parallel", "2")
     # Every sensor: 0 all OK, 1 a warning (e.g. a certificate due for renewal) is still a demo.
-    session.run("upkeep", "check", "demo", success_codes=[0, 1])
-    session.run("upkeep", "sla", "report", "demo")
+    session.run("upkeep", "check", "--all", "--parallel", "2", success_codes=[0, 1])
+    session.run("upkeep", "sla", "report", "--all")
     session.run("upkeep", "estimate", "demo", "--to", "8.4", "--output", "reports/estimate")
+    session.run("upkeep", "fleet", "status", success_codes=[0, 1])
     session.log("reports:")
-    session.log("  reports/refresh/   the staging refresh (Markdown and JSON)")
-    session.log("  reports/update/    the minor PHP update for the client (Markdown, HTML, JSON)")
+    session.log("  reports/refresh/   each staging refresh (Markdown and JSON)")
+    session.log("  reports/update/    the fleet's minor PHP update, wave by wave (Markdown, JSON)")
     session.log(
-        "  reports/sla/       this month's SLA report (Markdown, HTML, JSON), from the checks' history"
+        "  reports/sla/       this month's SLA reports (Markdown, HTML, JSON), from the checks' "
+        "history"
     )
     session.log("  reports/estimate/  the PHP 8.4 estimate (Markdown, HTML and JSON)")
-    session.log("pins: inventories/demo.pins.yml (committed); lab state: ~/.local/state/upkeep/lab")
+    session.log("pins: inventories/*.pins.yml (committed); lab state: ~/.local/state/upkeep/lab")
