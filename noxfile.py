@@ -95,7 +95,8 @@ def demo(session: nox.Session) -> None:
     session.run("upkeep", "drift", "--all", "--parallel", "2")
     session.run("upkeep", "refresh", "--all", "--yes", "--parallel", "2")
     session.run("upkeep", "update", "minor", "--all", "--plan")
-    session.run("upkeep", "update", "minor", "--all", "--yes")
+    # The lab's production sites keep a Sunday-night maintenance window; a demo does not wait.
+    session.run("upkeep", "update", "minor", "--all", "--yes", "--no-wait")
     session.run("upkeep", "drift", "--all", "--parallel", "2")
     # Every sensor: 0 all OK, 1 a warning (e.g. a certificate due for renewal) is still a demo.
     session.run("upkeep", "check", "--all", "--parallel", "2", success_codes=[0, 1])

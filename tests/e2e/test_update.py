@@ -6,6 +6,13 @@ smoke failure on production after the bump (rolled back), a run killed during
 promotion and aborted (old build), one killed and resumed (new build), and a
 clean run with a request loop against production the whole time (no failed
 request), after which a second run finds nothing to do.
+
+The lab's WordPress shares the demo's dev and staging servers, and a
+one-project update refuses servers another project's site is pinned on (it
+would move their PHP build behind their pins' back; the fleet's update moves
+them together, tests/e2e/test_waves.py). These tests are about the
+one-project pipeline, so WordPress's pins step aside while they run and come
+back after, at the builds its servers then run.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import pytest
 
 from upkeep.cli.main import main
 from upkeep.inventory import Environment, Project
-from upkeep.inventory.pins import load_pins, write_pins
+from upkeep.inventory.pins import Pins, load_pins, write_pins
 from upkeep.pipeline import RunState, StepState
 from upkeep.provision.workflow import provision
 from upkeep.smoke import SmokeResult, smoke
@@ -37,6 +44,22 @@ from .conftest import ENVIRONMENTS, RunningLab, model
 from .hosts import console, get
 
 DATA = "mariadb-dump --skip-dump-date --single-transaction --skip-comments demo | sha256sum | cut -c1-64"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def wordpress_steps_aside(provisioned: RunningLab) -> Iterator[None]:
+    """WordPress's pins out of the way of the demo's one-project update (see the module)."""
+    workspace = provisioned.workspace
+    saved = load_pins(workspace, "wordpress")
+    if not saved.environments:  # never provisioned in this session: nothing to step aside
+        yield
+        return
+    write_pins(workspace, Pins(project="wordpress"), "e2e: wordpress steps aside")
+    yield
+    demo, pins = load_pins(workspace, "demo"), saved
+    for shared in ("dev", "staging"):  # the servers WordPress shares with the demo
+        pins = pins.with_env(shared, php_build=demo.get(shared).php_build)
+    write_pins(workspace, pins, "e2e: wordpress back, at the builds its servers run")
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ from upkeep.update.proposal import check_for_update
 from upkeep.versions import PhpBuild
 from upkeep.workspace import state_home
 
-from .conftest import RunningLab, model
+from .conftest import ENVIRONMENTS, RunningLab, model
 from .hosts import console
 from .web import fetch
 
@@ -42,12 +42,22 @@ PACKAGES = "dpkg-query -W -f='${Package} ${Version}\\n' 'php8.2*' | sort"
 
 @pytest.fixture(scope="module")
 def two_productions(provisioned: RunningLab, wordpress: RunningLab) -> tuple[RunningLab, str, str]:
-    """The demo and WordPress provisioned at one (old) build; it and the newest offered."""
-    old = load_pins(provisioned.workspace, "demo").get("production").php_build
-    assert (
-        old is not None
-        and load_pins(wordpress.workspace, SECOND).get("production").php_build == old
-    )
+    """The demo and WordPress provisioned at one (old) build; it and the newest offered.
+
+    Earlier modules may have moved the demo on (tests/e2e/test_update.py ends on the
+    newest build): every site goes back to WordPress's production build, the one
+    nothing but a fleet update moves, so there is an update to take."""
+    workspace = provisioned.workspace
+    old = load_pins(workspace, SECOND).get("production").php_build
+    assert old is not None
+    pins = {name: load_pins(workspace, name) for name in ("demo", SECOND)}
+    if any(p.get(env).php_build != old for p in pins.values() for env in ENVIRONMENTS):
+        for name in list(pins):
+            for env in ENVIRONMENTS:
+                pins[name] = pins[name].with_env(env, php_build=old)
+        write_all_pins(workspace, list(pins.values()), "e2e: every site back on one old build")
+        for name in ("demo", SECOND):  # the demo first: it moves the shared servers
+            assert provision(workspace, *model(workspace, name), ENVIRONMENTS).ok
     found = check_for_update(*model(provisioned.workspace))
     assert found.proposal.available and found.proposal.offered
     return provisioned, old, found.proposal.offered

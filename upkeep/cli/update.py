@@ -17,7 +17,7 @@ from upkeep.inventory.pins import Pins, load_pins
 from upkeep.locks import Liveness, LockStatus
 from upkeep.pipeline import RunState
 from upkeep.progress import Console
-from upkeep.update import fleet, workflow
+from upkeep.update import fleet, waves, workflow
 from upkeep.update.proposal import UpdateCheck, check_for_update
 from upkeep.update.publish import Published, publish
 from upkeep.update.runs import from_build, to_build
@@ -112,6 +112,7 @@ def _minor(args: argparse.Namespace) -> int:
     project = selection.projects[0]
     args.project = project.name  # as the one-project commands name it
     pins = load_pins(workspace, project.name)
+    _refuse_shared_servers(workspace, project)
     console = Console()
     _confirm(args, "update PHP on staging and then production")
     report = workflow.minor(
@@ -123,6 +124,21 @@ def _minor(args: argparse.Namespace) -> int:
         shared_host=args.shared_host,
     )
     return _finish(args, publish(workspace, project, report))
+
+
+def _refuse_shared_servers(workspace: Workspace, project: Project) -> None:
+    """One project's update on a server another project's site is provisioned on would move
+    that site's PHP build behind its pins' back: such projects are updated together."""
+    fleet, everyone = load_all(workspace)
+    pins = {p.name: load_pins(workspace, p.name) for p in everyone}
+    shared = waves.neighbours(project, everyone, pins, fleet)
+    if shared:
+        sites = ", ".join(f"{site.label} on {site.server}" for site in shared)
+        together = " ".join(sorted({project.name, *(site.project for site in shared)}))
+        raise UsageError(
+            f"{project.name} shares servers with {sites}, and a server runs one PHP build: "
+            f"update them together, planned by server (upkeep update minor {together})"
+        )
 
 
 def _check(workspace: Workspace, project: Project, args: argparse.Namespace) -> Outcome:

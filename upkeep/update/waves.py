@@ -210,6 +210,40 @@ def sites_of(projects: Sequence[Project], pins: Mapping[str, Pins], fleet: Fleet
     return sites
 
 
+def neighbours(
+    project: Project, others: Sequence[Project], pins: Mapping[str, Pins], fleet: Fleet
+) -> list[Site]:
+    """Other projects' provisioned sites on a server of ``project``: a one-project update
+    would move their PHP build too, behind their pins' back.
+
+        >>> [site.label for site in neighbours(demo, [demo, wordpress], pins, fleet)]  # doctest: +SKIP
+        ['wordpress/dev', 'wordpress/staging']
+    """
+    names = fleet.by_endpoint()
+    mine = {endpoint(h.address, h.port) for _, h in project.hosts()}
+    found = []
+    for other in others:
+        if other.name == project.name:
+            continue
+        for env_name, environment in other.environments.items():
+            pinned = pins[other.name].get(str(env_name)).php_build
+            for host in environment.hosts:
+                place = endpoint(host.address, host.port)
+                if pinned and place in mine:
+                    server = names.get(place, host.name)
+                    found.append(
+                        Site(
+                            other.name,
+                            str(env_name),
+                            environment.domain,
+                            server,
+                            other.php.line,
+                            pinned,
+                        )
+                    )
+    return found
+
+
 def plan(
     sites: Iterable[Site], offered: Mapping[str, str | None], wave_size: int | None = None
 ) -> FleetPlan:

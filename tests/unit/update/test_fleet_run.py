@@ -204,3 +204,29 @@ def test_a_servers_pins_move_in_one_commit_across_projects(fleet_repo: Workspace
         f"pins(site1): production php {OLD} -> {NEW}; pins(site2): production php {OLD} -> {NEW}"
     )
     assert write_all_pins(fleet_repo, moved, "again") is None  # nothing changed: no commit
+
+
+def test_one_projects_update_on_a_server_another_projects_site_is_on_is_refused(
+    fleet_repo: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # site2 moves onto site1's server: one PHP build for both.
+    second = fleet_repo.inventories / "site2.yml"
+    second.write_text(second.read_text().replace("hosts: [web-2]", "hosts: [web-1]"))
+    before = git_head(fleet_repo)
+    code, out, err = run(capsys, "update", "minor", "site1", "--yes")
+    assert (code, out) == (2, "")
+    assert err == (
+        "upkeep: site1 shares servers with site2/production on web-1, and a server runs one "
+        "PHP build: update them together, planned by server (upkeep update minor site1 site2)\n"
+    )
+    assert git_head(fleet_repo) == before and fleet.status() is None
+    # Not yet provisioned (no pin), site2 has no build to be moved behind its back.
+    write_pins(fleet_repo, Pins(project="site2"), "site2 not provisioned")
+    code, _, err = run(capsys, "update", "minor", "site1", "--yes")
+    assert "shares servers" not in err and code == 1  # it ran, and web-1 refused SSH
+
+
+def git_head(root: Workspace) -> str:
+    import git
+
+    return git.Repo(root.root).head.commit.hexsha
