@@ -112,7 +112,7 @@ def _minor(args: argparse.Namespace) -> int:
     project = selection.projects[0]
     args.project = project.name  # as the one-project commands name it
     pins = load_pins(workspace, project.name)
-    _refuse_shared_servers(workspace, project)
+    _refuse_shared_servers(workspace, project, pins)
     console = Console()
     _confirm(args, "update PHP on staging and then production")
     report = workflow.minor(
@@ -126,12 +126,13 @@ def _minor(args: argparse.Namespace) -> int:
     return _finish(args, publish(workspace, project, report))
 
 
-def _refuse_shared_servers(workspace: Workspace, project: Project) -> None:
+def _refuse_shared_servers(workspace: Workspace, project: Project, own: Pins) -> None:
     """One project's update on a server another project's site is provisioned on would move
     that site's PHP build behind its pins' back: such projects are updated together."""
     fleet, everyone = load_all(workspace)
-    pins = {p.name: load_pins(workspace, p.name) for p in everyone}
-    shared = waves.neighbours(project, everyone, pins, fleet)
+    others = [p for p in everyone if p.name != project.name]
+    pins = {project.name: own, **{p.name: load_pins(workspace, p.name) for p in others}}
+    shared = waves.neighbours(project, others, pins, fleet)
     if shared:
         sites = ", ".join(f"{site.label} on {site.server}" for site in shared)
         together = " ".join(sorted({project.name, *(site.project for site in shared)}))
