@@ -129,3 +129,28 @@ def test_staging_login_page_and_check_pass(
     assert login.status == 200 and 'id="loginform"' in login.body
     code, out = _cli(refreshed.lab, capsys, "check", "wordpress", "staging")
     assert code == 0, out
+
+
+def test_dev_up_serves_wordpress_on_this_machine_at_its_localhost_url(
+    wordpress: RunningLab, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import git
+
+    from upkeep.dev import workflow as dev
+
+    from .conftest import model
+
+    working_copy = tmp_path_factory.mktemp("developer") / "wordpress-site"
+    git.Repo.clone_from(wordpress.spec.wordpress_repository, working_copy)
+    try:
+        up = dev.up(
+            wordpress.workspace, *model(wordpress.workspace, "wordpress"), str(working_copy)
+        )
+        local = f"http://localhost:{up.http_port}"
+        status, body = dev.http_get(up.http_port, "/")
+        # production's data, its URLs rewritten to this machine's (serialized ones too)
+        assert status == 200 and local in body and "www.wordpress.lab" not in body, body[:300]
+        status, body = dev.http_get(up.http_port, "/wp-login.php")
+        assert status == 200 and 'id="loginform"' in body
+    finally:
+        dev.down(wordpress.workspace, "wordpress")
