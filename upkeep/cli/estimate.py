@@ -1,10 +1,11 @@
 """``upkeep estimate``: a scoped estimate for a major PHP upgrade, from the code.
 
-    upkeep estimate PROJECT --to 8.2 [--json]
+    upkeep estimate PROJECT... | --all | --where K=V --to 8.2 [--json] [--parallel N]
     upkeep estimate --path DIR --from 7.4 --to 8.2 [--json] [--format md|html|json] [--output FILE|DIR]
 
 PROJECT mode writes its reports to ``<repository>/reports/estimate/`` (or
-``--output``). ``--path`` mode scans any checkout and writes reports only
+``--output``); over several projects (the one selector grammar) an estimate
+each, one summary at the end. ``--path`` mode scans any checkout and writes reports only
 where ``--output`` says, never into the current directory unasked; its scan
 cache lives in the user's cache directory (``$XDG_CACHE_HOME/upkeep``, else
 ``~/.cache/upkeep``). ``--json`` prints the JSON report on stdout, as the
@@ -27,15 +28,19 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.errors import UsageError
 from upkeep.estimate.errors import EstimateUsageError
 from upkeep.exitcodes import ExitCode
+from upkeep.reports.files import FORMATS, names_one_place
 from upkeep.workspace import Workspace, find_workspace
 
 if TYPE_CHECKING:
+    from upkeep.cli.across import Outcome
     from upkeep.estimate.report import ReportHeader
     from upkeep.estimate.versions import PhpLine
     from upkeep.estimate.workflow import Request
+    from upkeep.inventory import Project
 
 FULL_VERSION = re.compile(r"\s*(\d+)\.(\d+)\.\d+\s*")
 
@@ -50,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "scans production's deployed ref; --path scans any checkout and writes reports only "
         "with --output (its cache goes to $XDG_CACHE_HOME/upkeep, else ~/.cache/upkeep).",
     )
-    parser.add_argument("project", nargs="?", metavar="PROJECT", help="a project of the inventory")
+    add_selection_arguments(parser, environments=False)
     parser.add_argument("--path", metavar="DIR", help="scan this checkout instead of a project")
     parser.add_argument(
         "--from",
@@ -122,48 +127,57 @@ def _checkout(path: str) -> Path:
     raise EstimateUsageError(f"{path}: no such directory")
 
 
-def _request(args: argparse.Namespace) -> tuple[Request, Workspace | None, str]:
+def _path_request(args: argparse.Namespace) -> tuple[Request, str]:
+    """``--path`` mode: any checkout, its line given with ``--from``."""
     from upkeep.estimate.versions import check_upgrade
     from upkeep.estimate.workflow import Request
 
-    if args.project and args.path:
+    if args.projects or args.all or args.where:
         raise EstimateUsageError("give either PROJECT or --path DIR, not both")
-    if not args.project and not args.path:
-        raise EstimateUsageError("give a PROJECT of the inventory or --path DIR to scan")
     jobs = _default_jobs(args)
     to_line = parse_line(args.to_line)
-    if args.path:
-        if not args.from_line:
-            raise EstimateUsageError("--path needs --from X.Y (the PHP line the code runs on now)")
-        from_line = parse_line(args.from_line)
-        check_upgrade(from_line, to_line)
-        root = _checkout(args.path)
-        cache = None if args.no_cache else user_cache_dir()
-        # the directory's name, not the operator's absolute path, names it in a report
-        name = root.resolve().name or "site"
-        request = Request(root, name, from_line, to_line, jobs=jobs, cache=cache)
-        return request, None, name
-    from upkeep.estimate.project import project_source
+    if not args.from_line:
+        raise EstimateUsageError("--path needs --from X.Y (the PHP line the code runs on now)")
+    from_line = parse_line(args.from_line)
+    check_upgrade(from_line, to_line)
+    root = _checkout(args.path)
+    cache = None if args.no_cache else user_cache_dir()
+    # the directory's name, not the operator's absolute path, names it in a report
+    name = root.resolve().name or "site"
+    return Request(root, name, from_line, to_line, jobs=jobs, cache=cache), name
 
-    workspace = _workspace(args, required=True)
-    assert workspace is not None
+
+def _check_project_arguments(args: argparse.Namespace) -> None:
+    """Bad input in PROJECT mode is refused before any project is fetched."""
+    if not (args.projects or args.all or args.where):
+        raise EstimateUsageError("give a PROJECT of the inventory or --path DIR to scan")
+    _default_jobs(args)
+    parse_line(args.to_line)
     if args.from_line:
-        parse_line(args.from_line)  # bad input is reported before any fetching
-    source = project_source(workspace, args.project)
+        parse_line(args.from_line)
+
+
+def _project_request(args: argparse.Namespace, workspace: Workspace, name: str) -> Request:
+    """PROJECT mode: production's deployed ref, its line from production's pinned build."""
+    from upkeep.estimate.project import project_source
+    from upkeep.estimate.versions import check_upgrade
+    from upkeep.estimate.workflow import Request
+
+    to_line = parse_line(args.to_line)
+    source = project_source(workspace, name)
     from_line = parse_line(args.from_line) if args.from_line else source.current
     check_upgrade(from_line, to_line)
     cache = None if args.no_cache else workspace.cache / "estimate" / ".scans"
-    request = Request(
+    return Request(
         source.checkout,
         source.label,
         from_line,
         to_line,
-        jobs=jobs,
+        jobs=_default_jobs(args),
         cache=cache,
         project=source.project,
         ref=source.commit,
     )
-    return request, workspace, args.project
 
 
 def user_cache_dir() -> Path:
@@ -181,12 +195,39 @@ def report_header(request: Request, name: str) -> ReportHeader:
 
 
 def run(args: argparse.Namespace) -> int:
-    from upkeep.cli.output import print_json, progress
+    from upkeep.cli.across import Outcome, run_across
+    from upkeep.cli.output import print_json
+
+    if args.path:
+        request, name = _path_request(args)
+        data = _estimate(args, request, None, name)
+        return print_json(args, data) if args.json else int(ExitCode.OK)
+    _check_project_arguments(args)
+    workspace = _workspace(args, required=True)
+    assert workspace is not None
+    selection = select(workspace, args)
+    chosen = None if args.format == "all" else args.format
+    if not selection.single and names_one_place(FORMATS, chosen, args.output):
+        raise EstimateUsageError(
+            f"--output {args.output} holds one project's reports; give a directory for several"
+        )
+
+    def one(project: Project) -> Outcome:
+        request = _project_request(args, workspace, project.name)
+        return Outcome(project.name, ExitCode.OK, _estimate(args, request, workspace, project.name))
+
+    return run_across(args, selection, one, read_only=True)  # reads a checkout, no server
+
+
+def _estimate(
+    args: argparse.Namespace, request: Request, workspace: Workspace | None, name: str
+) -> object:
+    """Scan, write the reports ``args`` ask for, print the summary; the JSON report's data."""
+    from upkeep.cli.output import progress
     from upkeep.estimate.workflow import run_estimate
     from upkeep.reports import estimate as estimate_report
-    from upkeep.reports.files import FORMATS, destinations, write_reports
+    from upkeep.reports.files import destinations, write_reports
 
-    request, workspace, name = _request(args)
     stem = f"{name}-php{request.from_line}-to-{request.to_line}"
     wanted = destinations(
         FORMATS,
@@ -213,6 +254,4 @@ def run(args: argparse.Namespace) -> int:
         print(
             "  no report written: give --output DIR (Markdown, HTML, JSON) or --json", file=stream
         )
-    if args.json:
-        return print_json(args, estimate_report.to_data(estimate, header))
-    return int(ExitCode.OK)
+    return estimate_report.to_data(estimate, header)

@@ -11,11 +11,13 @@ environments (the grammar itself: ``upkeep.inventory.selection``).
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from upkeep.errors import UsageError
-from upkeep.inventory.loader import discover
-from upkeep.inventory.selection import Selection, select_projects, split_words
 from upkeep.workspace import Workspace
+
+if TYPE_CHECKING:  # the inventory is imported when a selection is made: `--help` stays light
+    from upkeep.inventory.selection import Selection
 
 
 def add_selection_arguments(
@@ -71,6 +73,9 @@ def select(
 ) -> Selection:
     """The selection ``args`` (from add_selection_arguments) names, or a UsageError
     (also when ``need_environments`` and none is named)."""
+    from upkeep.inventory.loader import discover
+    from upkeep.inventory.selection import select_projects, split_words
+
     if not (args.projects or args.all or args.where):  # as argparse says a missing argument
         command = getattr(args, "command_name", None) or "COMMAND"
         raise UsageError(

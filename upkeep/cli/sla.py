@@ -14,7 +14,7 @@ from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project
-from upkeep.reports.files import FORMATS, STDOUT, destinations, write_reports
+from upkeep.reports.files import FORMATS, STDOUT, destinations, names_one_place, write_reports
 from upkeep.reports.sla import human, render
 from upkeep.sla.availability import percent_text
 from upkeep.sla.monthly import file_stem, report_from_history
@@ -69,7 +69,7 @@ def _report(args: argparse.Namespace) -> int:
         destinations(FORMATS, args.format, STDOUT, None, "", json_asked=args.json)
     workspace = find_workspace(args.root)
     selection = select(workspace, args)
-    if not selection.single and _one_place(args):
+    if not selection.single and names_one_place(FORMATS, args.format, args.output):
         raise UsageError(
             f"--output {args.output} holds one project's report; give a directory for several"
         )
@@ -90,14 +90,6 @@ def _report(args: argparse.Namespace) -> int:
         return Outcome(project.name, ExitCode.OK, data)
 
     return run_across(args, selection, one, read_only=True)  # the history here, no server
-
-
-def _one_place(args: argparse.Namespace) -> bool:
-    """Whether --output names one file (or stdout), not a directory of reports."""
-    if args.output is None:
-        return False
-    probe = [destinations(FORMATS, args.format, args.output, None, stem) for stem in ("a", "b")]
-    return probe[0] == probe[1]
 
 
 def _print_summary(name: str, report: SlaReport, stream: TextIO) -> None:

@@ -50,6 +50,15 @@ class Destination:
         return self.path is None
 
 
+def names_one_place(formats: Sequence[str], chosen: str | None, output: str | None) -> bool:
+    """Whether ``--output`` names one file (or stdout), not a directory of reports: several
+    projects' reports would land on one another there."""
+    if output is None:
+        return False
+    probe = [destinations(formats, chosen, output, None, stem) for stem in ("a", "b")]
+    return probe[0] == probe[1]
+
+
 def destinations(
     formats: Sequence[str],
     chosen: str | None,

@@ -329,3 +329,36 @@ def test_project_mode_errors_are_usage_errors(tmp_path: Path, capsys):
     assert run(["--root", str(root), "estimate", "shop", "--to", "8.0"]) == ExitCode.USAGE
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot fetch" in err[0]
+
+
+def test_a_selection_estimates_each_project_with_one_summary(tmp_path: Path, capsys):
+    root, _ = _workspace(tmp_path)
+    shop = (root / "inventories" / "shop.yml").read_text(encoding="utf-8")
+    blog = shop.replace("project: shop", "project: blog").replace("demo.lab", "blog.lab")
+    (root / "inventories" / "blog.yml").write_text(blog, encoding="utf-8")
+    out = tmp_path / "out"
+    capsys.readouterr()
+    argv = ["--root", str(root), "estimate", "--all", "--to", "8.0"]
+    assert run([*argv, "--output", f"{out}/"]) == ExitCode.OK
+    printed = capsys.readouterr().out
+    assert "== blog ==" in printed and "== shop ==" in printed
+    assert printed.rstrip().endswith("summary: 2 of 2 projects succeeded\n  blog: ok\n  shop: ok")
+    for name in ("blog", "shop"):
+        data = json.loads((out / f"{name}-php7.4-to-8.0.json").read_text(encoding="utf-8"))
+        assert data["project"] == name and [f["rule"] for f in data["findings"]] == [
+            "syntax.curly-offset"
+        ]
+    assert run([*argv, "--json"]) == ExitCode.OK
+    wrapped = json.loads(capsys.readouterr().out)
+    assert [(e["project"], e["data"]["project"]) for e in wrapped["data"]] == [
+        ("blog", "blog"),
+        ("shop", "shop"),
+    ]
+    # one file cannot hold two projects' reports: refused before anything is scanned
+    assert run([*argv, "--output", str(tmp_path / "one.json")]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert err == (
+        f"upkeep: --output {tmp_path / 'one.json'} holds one project's reports; "
+        "give a directory for several\n"
+    )
+    assert not (tmp_path / "one.json").exists()
