@@ -17,3 +17,11 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("UPKEEP_ROOT", raising=False)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def state_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own state store: the CLI records every run, never in the user's home."""
+    path = tmp_path_factory.mktemp("store") / "upkeep.db"
+    monkeypatch.setenv("UPKEEP_DATABASE_URL", f"sqlite:///{path}")
+    return path

@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from upkeep import __version__, progress
 from upkeep.cli.output import print_error, print_json
+from upkeep.cli.record import run_recorded
 from upkeep.errors import UpkeepError
 from upkeep.exitcodes import ExitCode
 
@@ -35,6 +36,8 @@ COMMANDS = (
     "upkeep.cli.sla",
     "upkeep.cli.dev",
     "upkeep.cli.fleet",
+    "upkeep.cli.runs",
+    "upkeep.cli.state",
 )
 
 
@@ -156,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A Nagios plugin's output is its status line alone: monitoring systems that
         # merge the streams read the first line they get as the status.
         progress.configure(args.progress, muted=getattr(args, "nagios", False))
-        code = args.handler(args)
+        code = run_recorded(args)  # on record in the state store (upkeep.cli.record)
     except UpkeepError as error:
         print_error(error)
         if getattr(args, "json", False):  # the same lines, in the envelope, on stdout

@@ -14,6 +14,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from upkeep.errors import UsageError
+from upkeep.state.current import note_projects
 from upkeep.workspace import Workspace
 
 if TYPE_CHECKING:  # the inventory is imported when a selection is made: `--help` stays light
@@ -91,4 +92,5 @@ def select(
     )
     if need_environments and not selection.environments:
         raise UsageError("no environment given: name them after the projects (or 'all')")
+    note_projects(project.name for project in selection.projects)  # the run's record says them
     return selection

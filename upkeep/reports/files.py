@@ -33,6 +33,7 @@ from typing import TextIO
 
 from upkeep.atomic import write_atomic
 from upkeep.errors import UsageError
+from upkeep.state.current import note_report
 
 FORMATS = ("md", "html", "json")
 STDOUT = "-"
@@ -133,4 +134,5 @@ def write_atomically(path: Path, write: Callable[[TextIO], object] | str) -> Pat
         write_atomic(path, text, mode=0o644)
     except OSError as error:
         raise UsageError(f"{path}: cannot write the report ({error.strerror})") from None
+    note_report(path)  # the run's record lists the reports it wrote (upkeep runs)
     return path
