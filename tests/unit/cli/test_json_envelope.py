@@ -52,6 +52,8 @@ CASES: dict[str, tuple[list[str], int, str]] = {
     "dev status": (["nosuch"], 2, "error"),
     "dev down": (["nosuch"], 2, "error"),
     "fleet status": (["shop"], 0, "ok"),
+    "runs": (["--project", "shop"], 0, "ok"),
+    "state check": ([], 0, "ok"),
 }
 
 
