@@ -33,10 +33,10 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import IO, Any, TypeVar
 
 from upkeep.credentials import redact
@@ -57,6 +57,7 @@ from upkeep.monitor.incidents import (
     step,
 )
 from upkeep.monitor.result import CheckResult, Metric, Status
+from upkeep.state import sqlite
 from upkeep.workspace import state_home
 
 SCHEMA_VERSION = 2
@@ -203,7 +204,7 @@ class Recorded:
 PolicyFor = IncidentPolicy | Callable[[CheckResult], IncidentPolicy]
 
 
-class History:
+class History(sqlite.Closing):
     """The monitoring database; open it, use it, close it (or use it as a context manager)."""
 
     def __init__(self, path: Path | None = None, *, busy_timeout: float = 30.0) -> None:
@@ -214,44 +215,19 @@ class History:
     # ---- opening and closing ----------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not self.path.exists():
-                # Created private before SQLite opens it; its -wal and -shm follow suit.
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        except OSError as error:
-            raise UsageError(
-                f"{self.path}: cannot create the monitoring history ({error.strerror}); "
-                "check the directory's permissions or choose another path"
-            ) from None
-        db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
-        try:
-            db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")  # WAL keeps it consistent on a crash
-            db.execute("PRAGMA foreign_keys = ON")
-            self._migrate(db)
-        except sqlite3.OperationalError as error:
-            db.close()
-            if _locked(error):
-                raise self._busy() from None
-            raise UsageError(f"{self.path}: cannot open the monitoring history ({error})") from None
-        except sqlite3.DatabaseError as error:
-            db.close()
-            raise UsageError(
-                f"{self.path}: not a monitoring history database ({error}); "
-                "move it aside or choose another path"
-            ) from None
-        except BaseException:
-            db.close()
-            raise
-        return db
+        return sqlite.connect(
+            self.path,
+            "the monitoring history",
+            "a monitoring history database",
+            busy_timeout=self.busy_timeout,
+            busy=self._busy,
+            prepare=self._migrate,
+        )
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         if _version(db) == SCHEMA_VERSION:
             return
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with sqlite.write_transaction(db, self._busy):
             version = _version(db)  # another process may have migrated meanwhile
             if version > SCHEMA_VERSION:
                 raise UsageError(
@@ -262,24 +238,6 @@ class History:
                 for statement in statements:
                     db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> History:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def schema_version(self) -> int:
@@ -291,27 +249,9 @@ class History:
             "(another upkeep run is writing to it); try again"
         )
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction, taken at once so two runs queue instead of deadlocking."""
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            if _locked(error):
-                raise self._busy() from None
-            raise
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        try:
-            self._db.execute("COMMIT")
-        except sqlite3.OperationalError as error:
-            self._db.execute("ROLLBACK")
-            if _locked(error):
-                raise self._busy() from None
-            raise
+        return sqlite.write_transaction(self._db, self._busy)
 
     # ---- recording ----------------------------------------------------------------
 
@@ -550,10 +490,6 @@ class History:
 
 def _version(db: sqlite3.Connection) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
-
-
-def _locked(error: sqlite3.OperationalError) -> bool:
-    return "locked" in str(error) or "busy" in str(error)
 
 
 def _utc(moment: dt.datetime, what: str) -> dt.datetime:

@@ -7,6 +7,7 @@ applies the migrations this upkeep knows and the store lacks
 refused.
 
     >>> import tempfile
+    >>> from pathlib import Path
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = Path(folder) / "upkeep.db"
     ...     with Store(Location(f"sqlite:///{path}", path)) as store:
@@ -17,16 +18,12 @@ refused.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from types import TracebackType
 
 from upkeep.errors import RunFailed, UsageError
-from upkeep.state import runs
+from upkeep.state import runs, sqlite
 from upkeep.state.location import Location, locate
 from upkeep.state.runs import Run
 from upkeep.state.schema import BOOKKEEPING, MIGRATIONS, Migration
@@ -42,7 +39,7 @@ class Applied:
     applied_at: str
 
 
-class Store:
+class Store(sqlite.Closing):
     """The state store; use it as a context manager (or close it)."""
 
     def __init__(
@@ -60,45 +57,20 @@ class Store:
     # ---- opening and closing ----------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
-        path: Path = self.location.path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not path.exists():
-                # Created private before SQLite opens it; its -wal and -shm follow suit.
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        except OSError as error:
-            raise UsageError(
-                f"{path}: cannot create the state store ({error.strerror}); "
-                "check the directory's permissions or set UPKEEP_DATABASE_URL"
-            ) from None
-        db = sqlite3.connect(path, timeout=self.busy_timeout, isolation_level=None)
-        try:
-            db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")  # WAL keeps it consistent on a crash
-            db.execute("PRAGMA foreign_keys = ON")
-            self._migrate(db)
-        except sqlite3.OperationalError as error:
-            db.close()
-            if _locked(error):
-                raise self._busy() from None
-            raise UsageError(f"{path}: cannot open the state store ({error})") from None
-        except sqlite3.DatabaseError as error:
-            db.close()
-            raise UsageError(
-                f"{path}: not an upkeep state store ({error}); move it aside or choose another"
-            ) from None
-        except BaseException:
-            db.close()
-            raise
-        return db
+        return sqlite.connect(
+            self.location.path,
+            "the state store",
+            "an upkeep state store",
+            busy_timeout=self.busy_timeout,
+            busy=self._busy,
+            prepare=self._migrate,
+        )
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         known = len(self._migrations)
         if _has_bookkeeping(db) and _version(db) == known:
             return
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with sqlite.write_transaction(db, self._busy):
             db.execute(BOOKKEEPING)
             version = _version(db)  # another process may have migrated meanwhile
             if version > known:
@@ -114,24 +86,6 @@ class Store:
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     (migration.version, now),
                 )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _busy(self) -> RunFailed:
         return RunFailed(
@@ -139,26 +93,10 @@ class Store:
             "(another upkeep run is writing to it); try again"
         )
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once so two runs queue instead of deadlocking."""
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            if _locked(error):
-                raise self._busy() from None
-            raise
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
     # ---- runs -------------------------------------------------------------------
 
     def record_run(self, run: Run) -> None:
-        with self._write() as db:
+        with sqlite.write_transaction(self._db, self._busy) as db:
             runs.insert(db, run)
 
     def runs(
@@ -206,7 +144,3 @@ def _has_bookkeeping(db: sqlite3.Connection) -> bool:
 def _version(db: sqlite3.Connection) -> int:
     row = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
     return int(row[0] or 0)
-
-
-def _locked(error: sqlite3.OperationalError) -> bool:
-    return "locked" in str(error) or "busy" in str(error)
