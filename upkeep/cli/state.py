@@ -7,28 +7,11 @@ integrity check says ``ok``; exit 1 otherwise, saying why.
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 from upkeep.cli.output import print_json, table
-from upkeep.errors import UpkeepError
 from upkeep.exitcodes import ExitCode
-from upkeep.state import Applied, Location, locate, open_store
-
-
-@dataclass(frozen=True)
-class Health:
-    """What ``state check`` found; ``problem`` is empty when the store is healthy."""
-
-    url: str
-    schema_version: int | None = None
-    migrations: tuple[Applied, ...] = ()
-    integrity: tuple[str, ...] = ()
-    rows: dict[str, int] = field(default_factory=dict)
-    problem: str = ""
-
-    @property
-    def healthy(self) -> bool:
-        return not self.problem
+from upkeep.state import examine, locate
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,26 +27,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     check.add_argument("--json", action="store_true", help="print the health as JSON")
     check.set_defaults(handler=_check)
-
-
-def examine(location: Location) -> Health:
-    try:
-        with open_store(location) as store:
-            integrity = tuple(store.integrity())
-            health = Health(
-                location.url,
-                store.schema_version,
-                tuple(store.migrations()),
-                integrity,
-                store.rows(),
-            )
-    except UpkeepError as error:
-        return Health(location.url, problem=str(error))
-    except Exception as error:  # a damaged file fails in SQLite's own words; say them
-        return Health(location.url, problem=f"{location.url}: {error}")
-    if integrity != ("ok",):
-        return Health(**{**asdict(health), "problem": "integrity check: " + "; ".join(integrity)})
-    return health
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -8,8 +8,9 @@ values come back as frozen dataclasses.
     >>> from upkeep.state import open_store, Run, Store
 """
 
+from upkeep.state.health import Health, examine
 from upkeep.state.location import Location, locate
 from upkeep.state.runs import Run
 from upkeep.state.store import Applied, Store, open_store
 
-__all__ = ["Applied", "Location", "Run", "Store", "locate", "open_store"]
+__all__ = ["Applied", "Health", "Location", "Run", "Store", "examine", "locate", "open_store"]
