@@ -10,8 +10,10 @@ milliseconds where re-running ``upkeep`` costs a second of imports.
 The child's stdout goes to a temporary file (read once it ends, so a project's
 text is never interleaved with another's), its stderr to a pipe the parent
 reads line by line as it comes (the progress steps), and the value ``work``
-returns comes back pickled through a third pipe. A ``work`` that raises comes
-back as the traceback's text: a bug in one project must not take the run down.
+returns comes back pickled through a third pipe, with the reports it wrote
+(noted into the parent's run record, upkeep.state.current). A ``work`` that
+raises comes back as the traceback's text: a bug in one project must not take
+the run down.
 
     >>> child = start("demo", lambda: print("hello") or 42)
     >>> while not child.finished:
@@ -30,9 +32,11 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, NoReturn
 
 from upkeep import progress
+from upkeep.state.current import note_report, noting
 
 CHUNK = 65536
 
@@ -107,7 +111,9 @@ class Child:
         self.stdout_file.close()
         if not self._payload:
             return Ended(None, stdout, tuple(rest), crash="the child process died without a result")
-        value, crash = pickle.loads(bytes(self._payload))
+        value, crash, reports = pickle.loads(bytes(self._payload))
+        for report in reports:  # the parent's run record lists what its children wrote
+            note_report(Path(report))
         return Ended(value, stdout, tuple(rest), crash)
 
 
@@ -139,10 +145,11 @@ def _run_in_child(work: Callable[[], object], stdout: int, stderr: int, result: 
 
             gevent.reinit()
         progress.configure(True, {})  # every step goes to the parent, which shows it its way
-        try:
-            outcome: tuple[object, str] = (work(), "")
-        except BaseException:  # any failure is this project's, reported
-            outcome = (None, traceback.format_exc())
+        with noting() as notes:  # the reports this child writes go back to the parent's run
+            try:
+                outcome: tuple[object, str, list[str]] = (work(), "", notes.reports)
+            except BaseException:  # any failure is this project's, reported
+                outcome = (None, traceback.format_exc(), notes.reports)
         sys.stdout.flush()
         sys.stderr.flush()
         payload = memoryview(pickle.dumps(outcome))

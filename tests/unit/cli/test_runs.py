@@ -57,6 +57,20 @@ def test_a_succeeding_run_is_recorded_with_its_projects_and_reports(
     assert done.started <= done.ended and done.duration_seconds >= 0
 
 
+def test_reports_written_by_parallel_projects_are_recorded_too(
+    repo: Path, state_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blog = INVENTORY.replace("shop", "blog")  # a second project, each run in its own process
+    (repo / "inventories" / "blog.yml").write_text(blog)
+    argv = ["sla", "report", "--all", "--month", "2026-11", "--parallel", "2"]
+    code, _, err = run(capsys, *argv, "--output", f"{tmp_path}/sla/")
+    assert code == 0, err
+    [done] = recorded(state_store)
+    assert done.projects == ("blog", "shop")
+    written = sorted(str(path) for path in (tmp_path / "sla").iterdir())
+    assert len(written) == 6 and sorted(done.reports) == written
+
+
 def test_a_failing_and_a_refused_run_are_recorded_with_their_exit_codes(
     repo: Path, state_store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
