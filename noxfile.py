@@ -1,4 +1,5 @@
-"""nox sessions: tests (unit and end-to-end on the lab), lint, typecheck, e2e, bench, demo.
+"""nox sessions: tests (unit and end-to-end on the lab), lint, typecheck, e2e, exhaustive,
+bench, demo.
 
 scripts/bootstrap && .venv/bin/nox -s lint typecheck tests
 """
@@ -15,9 +16,17 @@ PYTHON = None  # the interpreter nox runs under (.venv, made by scripts/bootstra
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Every test: unit tests, then end-to-end tests on the container lab."""
+    """Every test but the exhaustive ones: unit tests, then end-to-end tests on the lab."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-m", "not exhaustive", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def exhaustive(session: nox.Session) -> None:
+    """The slow, exhaustive end-to-end cases the tests session (and CI) leaves out, each
+    a variation of a path CI covers; run before a release."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "exhaustive", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -16,6 +16,7 @@ import json
 import shlex
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from upkeep.inventory import Environment, Host, Project
 from upkeep.ssh import check_root
@@ -54,19 +55,34 @@ class SmokeResult:
         return {"ok": self.ok, **asdict(self)}
 
 
-def smoke(project: Project, environment: Environment, expect_php: str | None = None) -> SmokeResult:
+def smoke(
+    project: Project,
+    environment: Environment,
+    expect_php: str | None = None,
+    *,
+    base_url: str | None = None,
+) -> SmokeResult:
     """The smoke checks on every host of ``environment``; ``expect_php`` a build such as
-    ``8.2.36-1~deb12u1`` (the health page reports its upstream version, 8.2.36)."""
+    ``8.2.36-1~deb12u1`` (the health page reports its upstream version, 8.2.36).
+    ``base_url``: the address visitors use when the domain alone does not say it (a
+    developer environment's published port); its host is the one the site is asked for."""
     expected = str(PhpBuild.parse(expect_php).upstream) if expect_php else None
+    host_header = urlsplit(base_url).netloc if base_url else None
     checks = []
     for host in environment.hosts:
-        checks.append(_health(host, environment, project.app.health_path, expected))
-        checks.append(_home(host, environment))
+        checks.append(_health(host, environment, project.app.health_path, expected, host_header))
+        checks.append(_home(host, environment, host_header))
     return SmokeResult(str(environment.name), tuple(checks))
 
 
-def _health(host: Host, environment: Environment, path: str, expected: str | None) -> SmokeCheck:
-    url, status, seconds, body = _get(host, environment, path)
+def _health(
+    host: Host,
+    environment: Environment,
+    path: str,
+    expected: str | None,
+    host_header: str | None,
+) -> SmokeCheck:
+    url, status, seconds, body = _get(host, environment, path, host_header)
     try:
         health = json.loads(body)
     except ValueError:
@@ -83,20 +99,26 @@ def _health(host: Host, environment: Environment, path: str, expected: str | Non
     return SmokeCheck(host.name, "health", url, False, status, seconds, detail)
 
 
-def _home(host: Host, environment: Environment) -> SmokeCheck:
-    url, status, seconds, body = _get(host, environment, "/")
+def _home(host: Host, environment: Environment, host_header: str | None) -> SmokeCheck:
+    url, status, seconds, body = _get(host, environment, "/", host_header)
     raw = next((marker for marker in RAW_PHP_ERRORS if marker in body), None)
     ok = status == 200 and raw is None
     detail = "ok" if ok else f"answered {status}" + (f" with a raw PHP '{raw}'" if raw else "")
     return SmokeCheck(host.name, "home", url, ok, status, seconds, detail)
 
 
-def _get(host: Host, environment: Environment, path: str) -> tuple[str, int, float, str]:
+def _get(
+    host: Host, environment: Environment, path: str, host_header: str | None = None
+) -> tuple[str, int, float, str]:
+    """GET ``path`` on the host itself, as a visitor's request for the site would arrive
+    (an application that redirects to its canonical address, as WordPress does, sees the
+    host it expects: ``host_header`` where the domain alone is not it)."""
     domain = environment.domain
     scheme, port = ("http", 80) if environment.tls == "none" else ("https", 443)
     url = f"{scheme}://{domain}{path}"
+    asked_for = f"-H {shlex.quote(f'Host: {host_header}')} " if host_header else ""
     script = (
-        f"curl -sk --max-time 20 --resolve {domain}:{port}:127.0.0.1 "
+        f"curl -sk --max-time 20 --resolve {domain}:{port}:127.0.0.1 {asked_for}"
         f"-o /dev/stdout -w '\\n%{{http_code}} %{{time_total}}' {shlex.quote(url)}"
     )
     status, seconds, body = parse_curl(check_root(host, script, f"the smoke check of {url}"))

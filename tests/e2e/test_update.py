@@ -141,6 +141,7 @@ def test_a_smoke_failure_on_production_rolls_it_back(
     assert any(line.startswith("Revert ") and "production" in line for line in log[:3])
 
 
+@pytest.mark.exhaustive  # CI: production's rollback and kill-then-resume cover the path
 def test_a_staging_failure_stops_the_run_before_production_is_touched(
     provisioned: RunningLab, builds: tuple[str, str]
 ) -> None:
@@ -227,6 +228,7 @@ def _killed_during_promotion(lab: RunningLab) -> Iterator[None]:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+@pytest.mark.exhaustive  # CI: production's rollback and kill-then-resume cover the path
 def test_a_run_killed_during_promotion_then_aborted_ends_on_the_old_build(
     provisioned: RunningLab, builds: tuple[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:

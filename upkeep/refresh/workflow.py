@@ -676,7 +676,7 @@ def _verify(run: _Refresh) -> str:
 
 
 def _smoke(run: _Refresh) -> str:
-    result = smoke(run.project, run.target)
+    result = smoke(run.project, run.target, base_url=run.target_url)
     if not result.ok:
         raise RunFailed(
             f"{run.target.name} fails its smoke checks after the refresh: {result.summary()}"
