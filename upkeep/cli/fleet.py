@@ -16,6 +16,8 @@ from upkeep.exitcodes import ExitCode
 from upkeep.fleet.status import FleetStatus, Sources, fleet_status
 from upkeep.inventory.pins import load_pins
 from upkeep.monitor.history import default_path
+from upkeep.pipeline import Journal
+from upkeep.update import fleet as fleet_updates
 from upkeep.update import runs
 from upkeep.workspace import find_workspace
 
@@ -77,6 +79,7 @@ def _status(args: argparse.Namespace) -> int:
     sources = Sources(
         pins=partial(load_pins, workspace),
         updates=runs.store(),
+        fleet_update=_last_fleet_update(),
         refreshes=workspace.reports / "refresh",
         history=history if history.exists() else None,
     )
@@ -88,6 +91,13 @@ def _status(args: argparse.Namespace) -> int:
         return print_json(args, status.to_dict(), code, status=state, errors=status.attention)
     print(render(status))
     return int(code)
+
+
+def _last_fleet_update() -> tuple[Journal, str] | None:
+    """The last ``update minor --all`` run's journal and its file, if there was one."""
+    store = fleet_updates.store()
+    journal = store.load(fleet_updates.RUN_KEY)
+    return (journal, str(store.path(fleet_updates.RUN_KEY))) if journal is not None else None
 
 
 def render(status: FleetStatus) -> str:

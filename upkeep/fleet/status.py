@@ -1,6 +1,7 @@
 """``upkeep fleet status``: every project's environments in one table, each figure with its source.
 
-Nothing here reaches a host: figures come from the pins, the update journals,
+Nothing here reaches a host: figures come from the pins, the update journals
+(a project's own, and the last fleet update's, whichever is newer for a site),
 the refresh reports, and the monitoring history that ``upkeep check`` keeps;
 drift only when a ``drift`` function is given (``--drift``). What was never
 recorded says "not checked" (or "not observed"), which needs no attention;
@@ -107,6 +108,8 @@ class Sources:
     updates: JournalStore
     refreshes: Path
     history: Path | None
+    # The last fleet update's journal and where it is kept (None: no fleet update yet).
+    fleet_update: tuple[Journal, str] | None = None
 
 
 def fleet_status(
@@ -115,6 +118,12 @@ def fleet_status(
     """Every environment of every project, as recorded (and drift, when ``drift`` is given)."""
     rows: list[EnvironmentStatus] = []
     attention: list[str] = []
+    fleet_run, fleet_source = sources.fleet_update or (None, "")
+    by_fleet: dict[tuple[str, str], Figure] = {}
+    if fleet_run is not None:
+        by_fleet = _fleet_sites(fleet_run, fleet_source)
+        if fleet_run.state in _NEEDS_A_PERSON:
+            attention.append(f"fleet update {fleet_run.where()} ({fleet_source})")
     history = History(sources.history) if sources.history else None
     try:
         for project in sorted(projects, key=lambda p: p.name):
@@ -140,7 +149,12 @@ def fleet_status(
                         **_pinned(project.name, pins, env),
                         php_offered=_offered(journal, journal_source),
                         last_refresh=_refresh(sources.refreshes, project.name, env),
-                        last_update=_update(journal, journal_source),
+                        last_update=_newer(
+                            _update(journal, journal_source),
+                            journal,
+                            by_fleet.get((project.name, env)),
+                            fleet_run,
+                        ),
                         **{key: figure for key, (figure, _) in cells.items()},
                     )
                 )
@@ -174,6 +188,34 @@ def _update(journal: Journal | None, source: str) -> Figure:
     if journal is None:
         return Figure("none recorded")
     return Figure(journal.where(), f"update run {journal.run_id}, {source}")
+
+
+def _fleet_sites(run: Journal, source: str) -> dict[tuple[str, str], Figure]:
+    """What the fleet update did to each site it planned: its server's outcome."""
+    outcomes = run.facts.get("servers", {})
+    found: dict[tuple[str, str], Figure] = {}
+    for wave in run.facts.get("plan", {}).get("waves", []):
+        for move in wave.get("servers", []):
+            seen = outcomes.get(move["server"])
+            if seen is None:
+                text = f"not reached: fleet update {run.where()}"
+            else:
+                text = f"{seen['state']} on {move['server']}, {move['from_build']} → {move['to_build']}"
+            for site in move.get("sites", []):
+                key = (site["project"], site["environment"])
+                found[key] = Figure(text, f"fleet update run {run.run_id}, {source}")
+    return found
+
+
+def _newer(
+    own: Figure, journal: Journal | None, fleet: Figure | None, fleet_run: Journal | None
+) -> Figure:
+    """The project's own update or the fleet update's figure for the site: the later run."""
+    if fleet is None or fleet_run is None:
+        return own
+    if journal is not None and journal.started > fleet_run.started:
+        return own
+    return fleet
 
 
 def _refresh(directory: Path, project: str, env: str) -> Figure:

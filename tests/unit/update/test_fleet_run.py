@@ -230,3 +230,31 @@ def git_head(root: Workspace) -> str:
     import git
 
     return git.Repo(root.root).head.commit.hexsha
+
+
+def test_fleet_status_shows_the_fleet_updates_outcome_for_each_site_it_planned(
+    fleet_repo: Workspace,
+) -> None:
+    from functools import partial
+
+    from upkeep.fleet.status import Sources, fleet_status
+    from upkeep.update import runs
+
+    projects, pins, plan = _model(fleet_repo)
+    fleet.minor_fleet(fleet_repo, projects, pins, plan, clock=FakeClock(SATURDAY_NIGHT))
+    run = fleet.store().load(fleet.RUN_KEY)
+    assert run is not None
+    where = str(fleet.store().path(fleet.RUN_KEY))
+    sources = Sources(
+        pins=partial(load_pins, fleet_repo),
+        updates=runs.store(),
+        refreshes=fleet_repo.reports / "refresh",
+        history=None,
+        fleet_update=(run, where),
+    )
+    status = fleet_status(projects, sources, SATURDAY_NIGHT)
+    cells = {row.project: row.last_update for row in status.rows}
+    assert cells["site1"].text == f"rolled back on web-1, {OLD} → {NEW}"
+    assert cells["site2"].text == cells["site3"].text == f"not reached: fleet update {run.where()}"
+    assert all(run.run_id in c.source and where in c.source for c in cells.values())
+    assert status.attention == (f"fleet update {run.where()} ({where})",)
