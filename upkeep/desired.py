@@ -84,6 +84,9 @@ class SiteState:
     release: Release | None = None
     certificate: Certificate | None = field(default=None, repr=False)
     timezone: str = "UTC"
+    # The port visitors use when it is not the scheme's own (a developer environment's
+    # published port): the application must see it to build its URLs and redirects.
+    public_port: int | None = None
 
     @property
     def layout(self) -> SiteLayout:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import git
@@ -93,13 +94,19 @@ def local_environment(project: Project, ssh_port: int, paths: DevPaths) -> Envir
 
 
 def local_site(
-    project: Project, environment: Environment, php_build: str, db_password: str
+    project: Project,
+    environment: Environment,
+    php_build: str,
+    db_password: str,
+    http_port: int | None = None,
 ) -> SiteState:
     """The desired state of the local environment, as ``upkeep.provision.plan.site_state``
     builds an inventory environment's, but with the project's database, the local
-    password and no dump user: production's credentials are never revealed here."""
+    password and no dump user: production's credentials are never revealed here; served
+    at ``http_port`` on this machine (the port the application must build its URLs with)."""
     login = DatabaseLogin(project.database.name, project.database.user, db_password)
-    return site_state(project, environment, php_build=php_build, release=None, login=login)
+    site = site_state(project, environment, php_build=php_build, release=None, login=login)
+    return replace(site, public_port=http_port)
 
 
 def mount_path(project_name: str) -> str:

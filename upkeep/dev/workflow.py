@@ -349,7 +349,13 @@ def _environment(run: _Up) -> Environment:
 
 def _site(run: _Up) -> SiteState:
     environment = _environment(run)
-    return local_site(run.project, environment, run.php_build, run.paths.database_password())
+    return local_site(
+        run.project,
+        environment,
+        run.php_build,
+        run.paths.database_password(),
+        run.current.http_port,
+    )
 
 
 def _provision(run: _Up) -> str:
@@ -623,7 +629,7 @@ def local_for_drift(project: Project, pins: Pins) -> tuple[LocalForDrift | None,
             f"(upkeep dev up {project.name}; upkeep dev down {project.name} to forget it)"
         )
     environment = local_environment(project, state.ssh_port, paths)
-    site = local_site(project, environment, php_build, paths.database_password())
+    site = local_site(project, environment, php_build, paths.database_password(), state.http_port)
     found = LocalForDrift(
         environment, site, local_files(site), DELIBERATE, working_copy_commit(state.working_copy)
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,15 @@ def test_vhost_uses_realpath_root_and_intercepts_5xx_only() -> None:
 def test_vhost_without_tls_listens_on_http_only() -> None:
     text = vhost_text(SiteState.example(tls="none"))
     assert "listen 443" not in text and "listen 80;" in text
+
+
+def test_a_site_on_a_published_port_passes_the_port_in_http_host() -> None:
+    # Debian's fastcgi_params send $host (no port): WordPress then redirects
+    # http://localhost:8080/ to itself, forever.
+    php = "location ~ \\.php$ {"
+    published = vhost_text(replace(SiteState.example(tls="none"), public_port=8080))
+    assert "fastcgi_param HTTP_HOST $host:8080;" in published.split(php, 1)[1]
+    assert "HTTP_HOST" not in vhost_text(SiteState.example(tls="none"))
 
 
 # -- the release script itself, run for real by bash in a temporary directory ----
