@@ -29,8 +29,16 @@ from upkeep import lab
 # (what, the command after `upkeep`, exit codes that are a measurement rather than a fault)
 STEPS = [
     ("provision --all, first", ["provision", "--all", "all", "--php-build", "oldest"], (0,)),
-    ("provision --all, no-op, --parallel 1", ["provision", "--all", "--parallel", "1"], (0,)),
-    ("provision --all, no-op, --parallel 2", ["provision", "--all", "--parallel", "2"], (0,)),
+    (
+        "provision --all, no-op, --parallel 1",
+        ["provision", "--all", "all", "--parallel", "1"],
+        (0,),
+    ),
+    (
+        "provision --all, no-op, --parallel 2",
+        ["provision", "--all", "all", "--parallel", "2"],
+        (0,),
+    ),
     # 1: something needs attention (e.g. no check has run yet): still a measurement
     ("fleet status", ["fleet", "status"], (0, 1)),
     ("fleet status --drift", ["fleet", "status", "--drift"], (0, 1)),
