@@ -27,7 +27,7 @@ from typing import Any
 
 from upkeep.errors import UsageError
 from upkeep.inventory.crosscheck import endpoint
-from upkeep.inventory.model import Project
+from upkeep.inventory.model import Host, Project
 from upkeep.inventory.pins import Pins
 from upkeep.inventory.servers import Fleet
 from upkeep.versions import PhpBuild
@@ -50,6 +50,16 @@ class Site:
     @property
     def label(self) -> str:
         return f"{self.project}/{self.environment}"
+
+    @classmethod
+    def at(
+        cls, project: Project, env_name: str, host: Host, pins: Pins, names: Mapping[Any, str]
+    ) -> Site:
+        """``project``'s ``env_name`` on ``host``, named as servers.yml declares it."""
+        environment = project.environment(env_name)
+        server = names.get(endpoint(host.address, host.port), host.name)
+        pinned = pins.get(env_name).php_build
+        return cls(project.name, env_name, environment.domain, server, project.php.line, pinned)
 
 
 @dataclass(frozen=True)
@@ -196,16 +206,8 @@ def sites_of(projects: Sequence[Project], pins: Mapping[str, Pins], fleet: Fleet
                     f"({shown}): a fleet update moves one server at a time; update it alone "
                     f"with `upkeep update minor {project.name}`"
                 )
-            host = environment.hosts[0]
             sites.append(
-                Site(
-                    project.name,
-                    str(env_name),
-                    environment.domain,
-                    names.get(endpoint(host.address, host.port), host.name),
-                    project.php.line,
-                    pins[project.name].get(str(env_name)).php_build,
-                )
+                Site.at(project, str(env_name), environment.hosts[0], pins[project.name], names)
             )
     return sites
 
@@ -221,27 +223,14 @@ def neighbours(
     """
     names = fleet.by_endpoint()
     mine = {endpoint(h.address, h.port) for _, h in project.hosts()}
-    found = []
-    for other in others:
-        if other.name == project.name:
-            continue
-        for env_name, environment in other.environments.items():
-            pinned = pins[other.name].get(str(env_name)).php_build
-            for host in environment.hosts:
-                place = endpoint(host.address, host.port)
-                if pinned and place in mine:
-                    server = names.get(place, host.name)
-                    found.append(
-                        Site(
-                            other.name,
-                            str(env_name),
-                            environment.domain,
-                            server,
-                            other.php.line,
-                            pinned,
-                        )
-                    )
-    return found
+    return [
+        Site.at(other, str(env_name), host, pins[other.name], names)
+        for other in others
+        if other.name != project.name
+        for env_name, host in other.hosts()
+        if pins[other.name].get(str(env_name)).php_build
+        and endpoint(host.address, host.port) in mine
+    ]
 
 
 def plan(
