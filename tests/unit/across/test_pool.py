@@ -107,8 +107,11 @@ def test_an_interrupted_run_waits_for_its_children_to_end_and_kills_none(tmp_pat
     """A child heard the terminal's interrupt too and undoes what it began: the parent
     must not cut that short, nor leave it behind."""
     done = tmp_path / "slow finished"
+    pids = tmp_path / "pids"
 
     def work(job: Job) -> None:
+        with pids.open("a") as said:
+            said.write(f"{os.getpid()}\n")
         if job.name == "slow":
             time.sleep(NAP)
             done.write_text("undone and ended\n")
@@ -127,5 +130,8 @@ def test_an_interrupted_run_waits_for_its_children_to_end_and_kills_none(tmp_pat
             ended=interrupted,
         )
     assert done.read_text() == "undone and ended\n"
-    with pytest.raises(ChildProcessError):  # every child was waited for: none is left
-        os.waitpid(-1, os.WNOHANG)
+    children = [int(pid) for pid in pids.read_text().split()]
+    assert len(children) == 2
+    for pid in children:  # each was waited for: none is left; other tests' children may be
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
