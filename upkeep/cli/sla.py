@@ -1,5 +1,5 @@
-"""``upkeep sla report PROJECT... --month YYYY-MM`` (or --all, --where): a month's
-availability and deadlines, a report per project."""
+"""``upkeep sla report PROJECT... --month YYYY-MM`` (or --year YYYY; --all, --where): a
+month's or a year's availability and deadlines, a report per project."""
 
 from __future__ import annotations
 
@@ -32,17 +32,24 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     verbs = sla.add_subparsers(dest="verb", metavar="VERB", required=True)
     report = verbs.add_parser(
         "report",
-        help="a month's SLA report for the client (Markdown, HTML with a chart, JSON)",
+        help="a month's (or a year's) SLA report for the client (Markdown, HTML, JSON)",
         description="Availability of production over the month's service hours, computed from "
         "the incidents' times (overlaps once, maintenance windows excused), against the "
         "target; allowed and used downtime; each incident's response and resolution "
         "deadlines on the service calendar, met or missed. A month still running is "
-        "measured up to now.",
-        epilog="Exit codes: 0 written; 2 bad input (no sla: section, a bad month or path).",
+        "measured up to now; a month's report gives the year to date too. --year judges a "
+        "whole year and each of its months (contracts state downtime as hours a year).",
+        epilog="Exit codes: 0 written; 2 bad input (no sla: section, a bad month, year or path).",
     )
     add_selection_arguments(report, environments=False)
-    report.add_argument(
+    period = report.add_mutually_exclusive_group()
+    period.add_argument(
         "--month", metavar="YYYY-MM", help="the month (default: this month, in the SLA's zone)"
+    )
+    period.add_argument(
+        "--year",
+        metavar="YYYY",
+        help="a whole year instead, month by month (a running one: so far)",
     )
     report.add_argument(
         "--format", choices=FORMATS, help="one format (default: all three: md, html and json)"
@@ -51,7 +58,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--output",
         metavar="PATH",
         help="a file (its suffix, or --format, says the format), a directory "
-        "(default: reports/sla/, files PROJECT-YYYY-MM.md/.html/.json), or - for stdout "
+        "(default: reports/sla/, files PROJECT-YYYY-MM.md/.html/.json, or PROJECT-YYYY.*), or - for stdout "
         "(with --format; the summary then goes to stderr); for several projects a directory",
     )
     report.add_argument(
@@ -75,8 +82,9 @@ def _report(args: argparse.Namespace) -> int:
         )
 
     def one(project: Project) -> Outcome:
-        report = report_from_history(project, args.month, args.history, dt.datetime.now(dt.UTC))
-        stem = file_stem(project.name, report.month)
+        period = _period(args.month, args.year)
+        report = report_from_history(project, period, args.history, dt.datetime.now(dt.UTC))
+        stem = file_stem(project.name, report.period)
         wanted = destinations(
             FORMATS, args.format, args.output, workspace.reports / "sla", stem, json_asked=args.json
         )
@@ -92,6 +100,18 @@ def _report(args: argparse.Namespace) -> int:
     return run_across(args, selection, one, read_only=True)  # the history here, no server
 
 
+def _period(month: str | None, year: str | None) -> str | None:
+    """The period asked for (None: this month). Past here ``YYYY`` means a year, so each
+    option is held to its own form."""
+    if year is not None:
+        if len(year.strip()) != 4 or not year.strip().isdigit():
+            raise UsageError(f"--year {year!r} is not a year such as 2026 (YYYY)")
+        return year.strip()
+    if month is not None and month.strip().isdigit():
+        raise UsageError(f"--month {month!r} is not a month such as 2026-11 (for a year: --year)")
+    return month
+
+
 def _print_summary(name: str, report: SlaReport, stream: TextIO) -> None:
     """The month in a line, then a line per incident."""
     a = report.availability
@@ -102,7 +122,7 @@ def _print_summary(name: str, report: SlaReport, stream: TextIO) -> None:
         else f"no service time observed{so_far}"
     )
     print(
-        f"{name} {report.month}: {available} "
+        f"{name} {report.period}: {available} "
         f"(target {float(a.target):g} %: {a.verdict}); downtime {human(a.downtime)} of "
         f"{human(a.allowed)} allowed; {len(report.incidents)} incident"
         f"{'s' if len(report.incidents) != 1 else ''}",

@@ -28,7 +28,7 @@ from upkeep.monitor.history import History
 from upkeep.pipeline import Journal, JournalStore, RunState
 from upkeep.sla.availability import percent_text
 from upkeep.sla.monthly import ENVIRONMENT as SLA_ENVIRONMENT
-from upkeep.sla.monthly import current_month, monthly_report
+from upkeep.sla.monthly import current_month, period_report
 
 NOT_CHECKED = "not checked"
 # An update left like this needs a person: unfinished (or died), rolled back, or not put back.
@@ -256,7 +256,7 @@ def _sla(project: Project, env: str, history: History | None, now: dt.datetime) 
         return Figure("no sla"), None
     if history is None:
         return Figure("not observed"), None
-    availability = monthly_report(project, current_month(project, now), history, now).availability
+    availability = period_report(project, current_month(project, now), history, now).availability
     percent = availability.percent
     if percent is None:
         return Figure("not observed", f"history {history.path}"), None

@@ -1,4 +1,5 @@
-"""A month's SLA report rendered: JSON, Markdown, or HTML with a chart per day.
+"""A month's (or a year's) SLA report rendered: JSON, Markdown, or HTML with a chart per day
+(a year: a table per month).
 
 The HTML is one self-contained page (inline CSS, an inline SVG bar per day, no
 script, nothing fetched) that a client can open from an email. The value is
@@ -21,7 +22,7 @@ from typing import Any
 
 from upkeep.errors import UsageError
 from upkeep.reports.files import FORMATS
-from upkeep.sla.availability import Day, percent_text
+from upkeep.sla.availability import Availability, Day, percent_text
 from upkeep.sla.report import IncidentLine, SlaReport
 from upkeep.templating import render as render_template
 
@@ -41,7 +42,7 @@ _HEADLINES = {
     "met": "Target met.",
     "missed": "Target missed.",
     "on track": "On track so far.",
-    "not observed": "Not observed: no check result watched this month, so no verdict.",
+    "not observed": "Not observed: no check result watched this {period}, so no verdict.",
 }
 CHART_HEIGHT = 120  # px of a full bar
 BAR_WIDTH = 18
@@ -56,8 +57,9 @@ def _context(report: SlaReport) -> dict[str, Any]:
     remaining = a.remaining
     return {
         "project": report.project,
-        "month": report.month,
-        "month_name": first.strftime("%B %Y"),
+        "period": report.period,
+        "period_word": "year" if report.is_year else "month",
+        "period_name": first.strftime("%Y" if report.is_year else "%B %Y"),
         "generated": _when(report.local(report.now)),
         "timezone": report.calendar.timezone,
         "calendar": report.calendar.describe(),
@@ -66,7 +68,7 @@ def _context(report: SlaReport) -> dict[str, Any]:
         "target": f"{float(a.target):g} %",
         "availability": "not observed" if a.percent is None else f"{percent_text(a.percent)} %",
         "verdict": a.verdict,
-        "headline": _HEADLINES[a.verdict],
+        "headline": _HEADLINES[a.verdict].format(period="year" if report.is_year else "month"),
         "service": human(a.service),
         "measured": human(a.measured),
         "observed": human(a.observed),
@@ -95,7 +97,28 @@ def _context(report: SlaReport) -> dict[str, Any]:
             }
             for m in report.maintenance
         ],
-        "chart": _chart(a.days),
+        "chart": None if report.is_year else _chart(a.days),
+        "months": [_part_view(report, month, "%B") for month in report.months],
+        "year_to_date": None
+        if report.year_to_date is None
+        else _part_view(report, report.year_to_date, "%Y"),
+    }
+
+
+def _part_view(report: SlaReport, a: Availability, name: str) -> dict[str, Any]:
+    """A part of the period in one row: a month of a year, or a month's year to date."""
+    first, last = report.local(a.start), report.local(a.until)
+    assert first is not None and last is not None
+    return {
+        "name": first.strftime(name),
+        "until": _when(last),
+        "availability": "not observed" if a.percent is None else f"{percent_text(a.percent)} %",
+        "verdict": a.verdict,
+        "service": human(a.service),
+        "observed": human(a.observed),
+        "allowed": human(a.allowed),
+        "used": human(a.downtime),
+        "excused": human(a.excused),
     }
 
 

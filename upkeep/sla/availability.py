@@ -58,6 +58,7 @@ from upkeep.errors import UsageError
 from upkeep.inventory.service_calendar import Interval, ServiceCalendar
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
+_YEAR = re.compile(r"\d{4}")
 _ZERO = dt.timedelta()
 # How long one check result vouches for the site at least (three runs of the usual 5-minute
 # timer) and at most (twice the hourly one, the longest `upkeep schedule` writes).
@@ -163,6 +164,30 @@ def month_period(month: str, calendar: ServiceCalendar) -> Interval:
     return calendar.day_bounds(first)[0], calendar.day_bounds(following)[0]
 
 
+def year_period(year: str, calendar: ServiceCalendar) -> Interval:
+    """A ``YYYY`` year as local midnight of 1 January to that of the next year's (UTC).
+
+    >>> from upkeep.inventory.service_calendar import ServiceCalendar
+    >>> start, end = year_period("2026", ServiceCalendar("Europe/Warsaw"))
+    >>> start.isoformat(), end - start
+    ('2025-12-31T23:00:00+00:00', datetime.timedelta(days=365))
+    """
+    if not isinstance(year, str) or not _YEAR.fullmatch(year.strip()) or int(year) < 1970:
+        raise UsageError(f"year {year!r} is not a year such as 2026 (YYYY)")
+    number = int(year)
+    return (
+        calendar.day_bounds(dt.date(number, 1, 1))[0],
+        calendar.day_bounds(dt.date(number + 1, 1, 1))[0],
+    )
+
+
+def period_bounds(period: str, calendar: ServiceCalendar) -> Interval:
+    """A report's period: ``YYYY`` is a year, anything else must be a ``YYYY-MM`` month."""
+    if isinstance(period, str) and _YEAR.fullmatch(period.strip()):
+        return year_period(period, calendar)
+    return month_period(period, calendar)
+
+
 def service_downtime(
     calendar: ServiceCalendar,
     outages: Iterable[Interval],
@@ -227,6 +252,30 @@ class Availability:
     days: tuple[Day, ...]
     observed: dt.timedelta  # the part of ``measured`` a check result watched
 
+    @classmethod
+    def of_days(
+        cls,
+        target: Fraction,
+        start: dt.datetime,
+        end: dt.datetime,
+        until: dt.datetime,
+        days: Iterable[Day],
+    ) -> Availability:
+        """The period's figures: its days' sums."""
+        days = tuple(days)
+        return cls(
+            target=target,
+            start=start,
+            end=end,
+            until=until,
+            service=sum((d.service for d in days), _ZERO),
+            measured=sum((d.measured for d in days), _ZERO),
+            downtime=sum((d.downtime for d in days), _ZERO),
+            excused=sum((d.excused for d in days), _ZERO),
+            days=days,
+            observed=sum((d.observed for d in days), _ZERO),
+        )
+
     @property
     def complete(self) -> bool:
         return self.until >= self.end
@@ -260,7 +309,10 @@ class Availability:
     @property
     def verdict(self) -> str:
         """``met`` or ``missed``; ``on track`` while the period runs within its budget;
-        ``not observed`` when no check result watched any of it (no verdict either way)."""
+        ``not observed`` when no check result watched any of it (no verdict either way);
+        ``not begun`` for a part of a longer period that lies ahead (a year's December)."""
+        if self.until <= self.start:
+            return "not begun"
         if not self.observed:
             return "not observed"
         if _us(self.downtime) > self.budget:
@@ -313,18 +365,22 @@ def measure(
             )
         )
         day += dt.timedelta(days=1)
-    return Availability(
-        target=_exact(target),
-        start=start,
-        end=end,
-        until=until,
-        service=sum((d.service for d in days), _ZERO),
-        measured=sum((d.measured for d in days), _ZERO),
-        downtime=sum((d.downtime for d in days), _ZERO),
-        excused=sum((d.excused for d in days), _ZERO),
-        days=tuple(days),
-        observed=sum((d.observed for d in days), _ZERO),
-    )
+    return Availability.of_days(_exact(target), start, end, until, days)
+
+
+def months_of(whole: Availability, calendar: ServiceCalendar) -> tuple[Availability, ...]:
+    """A year's (or any period's) availability cut into its calendar months, from its days:
+    each month judged on its own against the same target."""
+    by_month: dict[tuple[int, int], list[Day]] = {}
+    for day in whole.days:
+        by_month.setdefault((day.date.year, day.date.month), []).append(day)
+    months = []
+    for (year, month), days in by_month.items():
+        start, end = month_period(f"{year:04d}-{month:02d}", calendar)
+        start, end = max(start, whole.start), min(end, whole.end)
+        until = min(max(whole.until, start), end)
+        months.append(Availability.of_days(whole.target, start, end, until, days))
+    return tuple(months)
 
 
 def percent_text(value: Fraction, places: int = 3) -> str:

@@ -1,4 +1,4 @@
-"""A month's SLA report from the monitoring history: production's incidents and the
+"""A month's (or a year's) SLA report from the monitoring history: production's incidents and the
 inventory's maintenance windows, judged by upkeep.sla.report.
 
 Only production counts (the SLA is what the client's visitors get); an
@@ -24,9 +24,15 @@ from upkeep.inventory import Project
 from upkeep.inventory.maintenance import MaintenanceWindow
 from upkeep.monitor import incidents as monitor
 from upkeep.monitor.history import History, default_path
-from upkeep.sla.availability import LONGEST_GAP, month_period, observation_gap, observations
+from upkeep.sla.availability import (
+    LONGEST_GAP,
+    observation_gap,
+    observations,
+    period_bounds,
+    year_period,
+)
 from upkeep.sla.incidents import Maintenance, SlaIncident
-from upkeep.sla.report import SlaReport, build_report
+from upkeep.sla.report import SlaReport, availability_between, build_report
 
 ENVIRONMENT = "production"
 
@@ -70,48 +76,73 @@ def current_month(project: Project, now: dt.datetime) -> str:
     return now.astimezone(project.sla.service_calendar.zone).strftime("%Y-%m")
 
 
-def monthly_report(
+def period_report(
     project: Project, month: str, history: History | None, now: dt.datetime
 ) -> SlaReport:
-    """``project``'s SLA over ``month`` as of ``now`` (no history: no incidents recorded)."""
+    """``project``'s SLA over ``month`` (or a ``YYYY`` year) as of ``now`` (no history: no
+    incidents recorded); a month's report carries its year to date."""
     if project.sla is None:
         raise UsageError(_no_sla(project))
     policy = project.sla
-    start, end = month_period(month, policy.service_calendar)
-    recorded = history.incidents(start, end, project.name, ENVIRONMENT) if history else []
-    # A result just before the month still watches its first minutes.
-    moments = (
-        history.watched(project.name, ENVIRONMENT, start - LONGEST_GAP, end) if history else []
-    )
+    start, end = period_bounds(month, policy.service_calendar)
+    incidents, maintenance, moments = _recorded(project, history, start, end)
     gap = observation_gap(moments)
+    year_to_date = None
+    if len(month.strip()) != 4 and now > start:
+        year_start = year_period(month.strip()[:4], policy.service_calendar)[0]
+        so_far = _recorded(project, history, year_start, end)
+        year_to_date = availability_between(
+            policy,
+            year_start,
+            end,
+            so_far[0],
+            so_far[1],
+            now,
+            observed=observations(so_far[2], observation_gap(so_far[2])),
+        )
     return build_report(
         policy,
         project.name,
         month,
-        incidents=[
-            for_sla(incident, history.consequences(incident) if history else ())
-            for incident in recorded
-        ],
-        maintenance=maintenance_between(project.maintenance, ENVIRONMENT, start, end),
+        incidents=incidents,
+        maintenance=maintenance,
         now=now,
         observed=observations(moments, gap),
         observation_gap=gap,
+        year_to_date=year_to_date,
     )
+
+
+def _recorded(
+    project: Project, history: History | None, start: dt.datetime, end: dt.datetime
+) -> tuple[list[SlaIncident], list[Maintenance], list[dt.datetime]]:
+    """Production's incidents, maintenance and observed moments between start and end."""
+    recorded = history.incidents(start, end, project.name, ENVIRONMENT) if history else []
+    # A result just before the period still watches its first minutes.
+    moments = (
+        history.watched(project.name, ENVIRONMENT, start - LONGEST_GAP, end) if history else []
+    )
+    incidents = [
+        for_sla(incident, history.consequences(incident) if history else ())
+        for incident in recorded
+    ]
+    return incidents, maintenance_between(project.maintenance, ENVIRONMENT, start, end), moments
 
 
 def report_from_history(
     project: Project, month: str | None, history_path: Path | None, now: dt.datetime
 ) -> SlaReport:
-    """``project``'s SLA over ``month`` (None: this month) from the history at ``history_path``
+    """``project``'s SLA over ``month`` (None: this month; ``YYYY``: a year) from the history
+    at ``history_path``
     (None: the one ``upkeep check`` keeps; none kept yet: no incidents recorded)."""
     month = month or current_month(project, now)
     path = history_path or default_path()
     if history_path is not None and not path.exists():
         raise UsageError(f"{path}: no such monitoring history (check the path)")
     if not path.exists():
-        return monthly_report(project, month, None, now)
+        return period_report(project, month, None, now)
     with History(path) as history:
-        return monthly_report(project, month, history, now)
+        return period_report(project, month, history, now)
 
 
 def _no_sla(project: Project) -> str:
@@ -121,6 +152,6 @@ def _no_sla(project: Project) -> str:
     )
 
 
-def file_stem(project: str, month: str) -> str:
-    """The report files' name before the format: ``PROJECT-YYYY-MM``."""
-    return f"{project}-{month}"
+def file_stem(project: str, period: str) -> str:
+    """The report files' name before the format: ``PROJECT-YYYY-MM`` (a year: ``PROJECT-YYYY``)."""
+    return f"{project}-{period}"

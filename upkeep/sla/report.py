@@ -1,4 +1,4 @@
-"""A month's SLA report for one project: a value (upkeep.reports.sla renders it).
+"""A month's (or a year's) SLA report for one project: a value (upkeep.reports.sla renders it).
 
 ``build_report`` is pure: policy, incidents and maintenance windows in, a
 frozen ``SlaReport`` out, judged as of ``now``; ``to_dict`` is its JSON.
@@ -11,6 +11,13 @@ frozen ``SlaReport`` out, judged as of ``now``; ``to_dict`` is its JSON.
     ...                       observed=watched)
     >>> report.availability.verdict, report.to_dict()["availability_percent"]
     ('met', 100.0)
+
+A year is judged as a whole and month by month (contracts state their
+downtime as hours a year):
+
+    >>> year = build_report(policy, "demo", "2026", [], [], now=now, observed=watched)
+    >>> year.is_year, [month["verdict"] for month in year.to_dict()["months"][9:]]
+    (True, ['not observed', 'met', 'not begun'])
 
 A month no check result watched gets no verdict:
 
@@ -36,7 +43,8 @@ from upkeep.sla.availability import (
     intersect,
     measure,
     merge,
-    month_period,
+    months_of,
+    period_bounds,
     service_downtime,
 )
 from upkeep.sla.incidents import Deadline, Maintenance, SlaIncident, deadlines
@@ -58,13 +66,19 @@ class IncidentLine:
 @dataclass(frozen=True)
 class SlaReport:
     project: str
-    month: str  # YYYY-MM
+    period: str  # YYYY-MM, a month; or YYYY, a year
     now: dt.datetime  # the moment the report judges as of (in the calendar's zone)
     calendar: ServiceCalendar
     availability: Availability
     incidents: tuple[IncidentLine, ...]  # those open at some point in the month, by opening
     maintenance: tuple[Maintenance, ...]  # those overlapping the month
     observation_gap: dt.timedelta = OBSERVATION_GAP  # how long one result vouched for at most
+    months: tuple[Availability, ...] = ()  # a year's, each judged on its own
+    year_to_date: Availability | None = None  # a month's year, from 1 January to its end
+
+    @property
+    def is_year(self) -> bool:
+        return len(self.period) == 4
 
     def local(self, moment: dt.datetime | None) -> dt.datetime | None:
         return None if moment is None else moment.astimezone(self.calendar.zone)
@@ -75,7 +89,7 @@ class SlaReport:
         return {
             "format": FORMAT,
             "project": self.project,
-            "month": self.month,
+            ("year" if self.is_year else "month"): self.period,
             "generated": _iso(self.local(self.now)),
             "calendar": {
                 "timezone": self.calendar.timezone,
@@ -106,6 +120,12 @@ class SlaReport:
                 "excused": a.excused.total_seconds(),
                 "remaining": a.remaining.total_seconds(),
             },
+            **({"months": [self._summary(month) for month in self.months]} if self.is_year else {}),
+            **(
+                {"year_to_date": self._summary(self.year_to_date)}
+                if self.year_to_date is not None
+                else {}
+            ),
             "days": [_day_dict(day) for day in a.days],
             "incidents": [self._incident_dict(line) for line in self.incidents],
             "maintenance": [
@@ -116,6 +136,23 @@ class SlaReport:
                 }
                 for m in self.maintenance
             ],
+        }
+
+    def _summary(self, a: Availability) -> dict[str, Any]:
+        """A part of the period (a month of a year, a year to date) in figures."""
+        return {
+            "start": _iso(self.local(a.start)),
+            "end": _iso(self.local(a.end)),
+            "availability_percent": None if a.percent is None else float(a.percent),
+            "verdict": a.verdict,
+            "seconds": {
+                "service": a.service.total_seconds(),
+                "observed": a.observed.total_seconds(),
+                "unobserved": a.unobserved.total_seconds(),
+                "allowed": a.allowed.total_seconds(),
+                "downtime": a.downtime.total_seconds(),
+                "excused": a.excused.total_seconds(),
+            },
         }
 
     def _incident_dict(self, line: IncidentLine) -> dict[str, Any]:
@@ -149,41 +186,40 @@ class SlaReport:
 def build_report(
     policy: SlaPolicy,
     project: str,
-    month: str,
+    period: str,
     incidents: Iterable[SlaIncident],
     maintenance: Iterable[Maintenance],
     now: dt.datetime,
     observed: Iterable[Interval] | None = None,
     observation_gap: dt.timedelta = OBSERVATION_GAP,
+    year_to_date: Availability | None = None,
 ) -> SlaReport:
-    """The SLA of ``project`` over ``month`` (``YYYY-MM`` in the calendar's zone), as of ``now``.
+    """The SLA of ``project`` over ``period`` (``YYYY-MM`` or ``YYYY`` in the calendar's zone),
+    as of ``now``.
 
     Pass the incidents of the environments the SLA covers (production, as a
     rule); every one given is counted, inside ``observed``: the time check
     results watched (upkeep.sla.availability.observations; None: all of it),
     each for at most ``observation_gap`` (what the report says it was).
+    ``year_to_date`` (``availability_between`` 1 January and the month's
+    end) goes into a month's report as it is.
     """
     if not isinstance(now, dt.datetime) or now.utcoffset() is None:
         raise UsageError(f"the report's now {now!r} has no time zone (give an aware datetime)")
     calendar = policy.service_calendar
-    start, end = month_period(month, calendar)
+    period = period.strip() if isinstance(period, str) else period
+    start, end = period_bounds(period, calendar)
     if now <= start:
         raise UsageError(
-            f"month {month} has not begun at {now.astimezone(calendar.zone):%Y-%m-%d %H:%M} "
-            f"{calendar.timezone} (ask for this month or an earlier one)"
+            f"{'year' if len(period) == 4 else 'month'} {period} has not begun at "
+            f"{now.astimezone(calendar.zone):%Y-%m-%d %H:%M} {calendar.timezone} "
+            "(ask for this one or an earlier one)"
         )
     incidents = list(incidents)
     windows = [m for m in maintenance if m.end > start and m.start < end]
     watched = None if observed is None else merge(observed)
-    availability = measure(
-        calendar,
-        policy.target,
-        start,
-        end,
-        now,
-        outages=[o for o in (i.outage(now) for i in incidents) if o is not None],
-        maintenance=[m.interval for m in windows],
-        observed=watched,
+    availability = availability_between(
+        policy, start, end, incidents, windows, now, observed=watched
     )
     until = availability.until
     lines = []
@@ -203,13 +239,38 @@ def build_report(
         lines.append(IncidentLine(incident, found.response, found.resolution, counted, excused))
     return SlaReport(
         project=project,
-        month=month.strip(),
+        period=period,
         now=now.astimezone(calendar.zone),
         calendar=calendar,
         availability=availability,
         incidents=tuple(lines),
         maintenance=tuple(sorted(windows, key=lambda m: (m.start, m.end, m.reason))),
         observation_gap=observation_gap,
+        months=months_of(availability, calendar) if len(period) == 4 else (),
+        year_to_date=year_to_date,
+    )
+
+
+def availability_between(
+    policy: SlaPolicy,
+    start: dt.datetime,
+    end: dt.datetime,
+    incidents: Iterable[SlaIncident],
+    maintenance: Iterable[Maintenance],
+    now: dt.datetime,
+    observed: Iterable[Interval] | None = None,
+) -> Availability:
+    """Availability from ``start`` to ``end`` as of ``now``: the incidents' outages, less
+    maintenance, inside ``observed`` (None: all of it)."""
+    return measure(
+        policy.service_calendar,
+        policy.target,
+        start,
+        end,
+        now,
+        outages=[o for o in (i.outage(now) for i in incidents) if o is not None],
+        maintenance=[m.interval for m in maintenance],
+        observed=None if observed is None else merge(observed),
     )
 
 
