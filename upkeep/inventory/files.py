@@ -15,6 +15,8 @@ from upkeep.inventory.problems import Problem
 
 # The fleet file: every server declared once, in inventories/ beside the projects.
 SERVERS_FILE = "servers.yml"
+# The care plans and SLA policies, defined once beside the projects (upkeep.inventory.care).
+PLANS_FILE = "plans.yml"
 MAX_BYTES = 1_000_000  # an inventory is a page or two; anything bigger is a mistake
 
 

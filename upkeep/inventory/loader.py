@@ -2,7 +2,8 @@
 
 Hosts a project names (``hosts: [web-1]``) are resolved here from the servers
 declared in servers.yml beside it, so a loaded Project holds Host values
-whichever form the file used.
+whichever form the file used; its care plan (``care: {plan: standard}``) from
+the plans.yml beside it, the same way.
 
 >>> from pathlib import Path
 >>> from upkeep.workspace import Workspace
@@ -22,7 +23,8 @@ from pydantic import ValidationError
 from upkeep.errors import InventoryError, UsageError
 from upkeep.inventory import crosscheck, fleetcheck, pins, yamldoc
 from upkeep.inventory import identifiers as ids
-from upkeep.inventory.files import SERVERS_FILE, display, present, read_text
+from upkeep.inventory.care import CarePlans, is_plans_file, load_plans
+from upkeep.inventory.files import PLANS_FILE, SERVERS_FILE, display, present, read_text
 from upkeep.inventory.fleetcheck import Loaded
 from upkeep.inventory.model import Project
 from upkeep.inventory.problems import (
@@ -54,16 +56,22 @@ def named_like_inventories(workspace: Workspace) -> list[Path]:
     return sorted(
         path
         for path in folder.iterdir()
-        if path.suffix in SUFFIXES and not pins.is_pins_file(path) and not is_servers_file(path)
+        if path.suffix in SUFFIXES
+        and not pins.is_pins_file(path)
+        and not is_servers_file(path)
+        and not is_plans_file(path)
     )
 
 
-def load_file(path: Path, fleet: Fleet | None = None) -> Project:
+def load_file(path: Path, fleet: Fleet | None = None, plans: CarePlans | None = None) -> Project:
     """The project in ``path``, or an InventoryError listing every problem in it.
 
-    Hosts it names are looked up in ``fleet``, by default the servers.yml beside it.
+    Hosts it names are looked up in ``fleet``, by default the servers.yml beside it;
+    its care plan in ``plans``, by default the plans.yml beside it.
     """
-    project, problems, _ = _load(path, fleet or load_fleet(path.parent))
+    project, problems, _ = _load(
+        path, fleet or load_fleet(path.parent), plans or load_plans(path.parent)
+    )
     if project is None:
         raise InventoryError(sort_lines(problems))
     return project
@@ -71,8 +79,8 @@ def load_file(path: Path, fleet: Fleet | None = None) -> Project:
 
 def load_all(workspace: Workspace) -> tuple[Fleet, list[Project]]:
     """The declared servers and every project of the workspace, or an InventoryError."""
-    fleet = load_fleet(workspace.inventories)
-    return fleet, [load_file(path, fleet) for path in discover(workspace)]
+    fleet, plans = load_fleet(workspace.inventories), load_plans(workspace.inventories)
+    return fleet, [load_file(path, fleet, plans) for path in discover(workspace)]
 
 
 def load_project(workspace: Workspace, name: str) -> Project:
@@ -83,6 +91,8 @@ def load_project(workspace: Workspace, name: str) -> Project:
         raise UsageError(str(error)) from None
     if name == Path(SERVERS_FILE).stem:
         raise UsageError(f"{SERVERS_FILE} declares the servers; it is not a project")
+    if name == Path(PLANS_FILE).stem:
+        raise UsageError(f"{PLANS_FILE} defines the care plans; it is not a project")
     candidates = [workspace.inventories / f"{name}{suffix}" for suffix in SUFFIXES]
     found = [path for path in candidates if present(path)]  # read_text refuses non-files
     if len(found) > 1:
@@ -109,19 +119,22 @@ def check_files(paths: Iterable[Path]) -> list[str]:
     problems: list[Problem] = []
     stems: dict[str, Path] = {}
     fleets: dict[Path, Fleet] = {}
+    plans: dict[Path, CarePlans] = {}
     loaded: dict[Path, list[Loaded]] = {}
     for path in paths:
         folder = path.parent.absolute()
         if folder not in fleets:
             fleets[folder] = load_fleet(folder)
+            plans[folder] = load_plans(folder)
             loaded[folder] = []
             problems.extend(fleets[folder].problems)
-        if is_servers_file(path):  # given by name on the command line: checked above
+            problems.extend(plans[folder].problems)
+        if is_servers_file(path) or is_plans_file(path):  # given by name: checked above
             continue
         if pins.is_pins_file(path):  # given by name on the command line
             problems.extend(pins.check_pins_file(path, pins.project_of_pins_file(path)))
             continue
-        project, found, doc = _load(path, fleets[folder])
+        project, found, doc = _load(path, fleets[folder], plans[folder])
         problems.extend(found)
         if project is not None:
             loaded[folder].append(Loaded(path, doc, project))
@@ -142,7 +155,9 @@ def check_files(paths: Iterable[Path]) -> list[str]:
     return sort_lines(problems)
 
 
-def _load(path: Path, fleet: Fleet) -> tuple[Project | None, list[Problem], yamldoc.Document]:
+def _load(
+    path: Path, fleet: Fleet, plans: CarePlans
+) -> tuple[Project | None, list[Problem], yamldoc.Document]:
     shown = display(path)
     text, problems = read_text(path)
     if text is None:
@@ -170,7 +185,12 @@ def _load(path: Path, fleet: Fleet) -> tuple[Project | None, list[Problem], yaml
         for key_path, message in crosscheck.check(path.stem, data, fleet.endpoints())
     ]
     source = path.absolute()
-    context = {"base_dir": source.parent, "source": source, "servers": fleet.hosts()}
+    context = {
+        "base_dir": source.parent,
+        "source": source,
+        "servers": fleet.hosts(),
+        **plans.context(),
+    }
     try:
         project = Project.model_validate(data, context=context)
     except ValidationError as error:

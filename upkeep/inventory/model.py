@@ -41,6 +41,7 @@ from upkeep.errors import UsageError
 from upkeep.inventory import identifiers as ids
 from upkeep.inventory.alerts import Alerts
 from upkeep.inventory.base import Model
+from upkeep.inventory.care import Care
 from upkeep.inventory.checks import Checks
 from upkeep.inventory.files import SERVERS_FILE
 from upkeep.inventory.maintenance import MaintenanceWindow
@@ -464,6 +465,8 @@ class Project(Model):
     notify: Notify = Notify()
     alerts: Alerts = Alerts()
     maintenance: tuple[MaintenanceWindow, ...] = ()
+    # What the client bought (a plan in plans.yml), since when, and who they are.
+    care: Care | None = None
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -487,6 +490,8 @@ class Project(Model):
             environment._name = name
         self._one_name_per_host()
         context = info.context if isinstance(info.context, dict) else {}
+        if self.sla is None and self.care is not None:  # the plan's policy, written once
+            object.__setattr__(self, "sla", self.care.policy(context.get("sla_policies") or {}))
         source = context.get("source")
         if isinstance(source, Path):
             self._source = source

@@ -3,7 +3,8 @@
 The demo site (examples/demo-site) becomes a git repository of its own in the
 lab's state, as a client's site would be; its database passwords go to the
 lab's secrets file (never to git); ``inventories/servers.yml`` declares the
-lab's hosts and ``inventories/demo.yml`` names them, so every later command
+lab's hosts, ``inventories/plans.yml`` the care plans, and ``inventories/demo.yml``
+names both, so every later command
 runs against the lab unchanged.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import shutil
 
 from upkeep.errors import LabError
+from upkeep.inventory.care import plans_path
 from upkeep.inventory.servers import servers_path
 from upkeep.lab.generated import ensure_generated, ensure_repository, ensure_secrets, home_relative
 from upkeep.lab.spec import ROLES, LabSpec
@@ -34,6 +36,7 @@ def ensure(spec: LabSpec, workspace: Workspace) -> list[str]:
                 DEMO_SOURCE, spec.demo_repository, "Demo site", origin="examples/demo-site"
             ),
             ensure_generated(servers_text(spec), servers_path(workspace.inventories)),
+            ensure_generated(plans_text(), plans_path(workspace.inventories)),
             ensure_generated(inventory_text(spec), workspace.inventories / "demo.yml"),
         )
         if action
@@ -57,6 +60,11 @@ def inventory_text(spec: LabSpec) -> str:
             for role in ROLES
         },
     )
+
+
+def plans_text() -> str:
+    """The lab's plans.yml, exactly as ``lab up`` writes it: basic, standard and full."""
+    return render("lab/plans.yml.j2")
 
 
 def servers_text(spec: LabSpec) -> str:

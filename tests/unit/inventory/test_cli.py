@@ -266,6 +266,7 @@ def test_the_demo_inventory_passes(tmp_path: Path, capsys: pytest.CaptureFixture
     (tmp_path / "inventories").mkdir()
     shutil.copy(REPO / "inventories" / "demo.yml", tmp_path / "inventories" / "demo.yml")
     shutil.copy(REPO / "inventories" / "servers.yml", tmp_path / "inventories" / "servers.yml")
+    shutil.copy(REPO / "inventories" / "plans.yml", tmp_path / "inventories" / "plans.yml")
     assert main(["--root", str(tmp_path), "inventory", "check"]) == 0
     assert capsys.readouterr().out.strip() == "ok: 1 inventories"
 

@@ -91,8 +91,9 @@ def test_known_hosts_lists_each_address_with_its_key() -> None:
         (demo.inventory_text, "demo.yml"),
         (demo.servers_text, "servers.yml"),
         (wordpress.inventory_text, "wordpress.yml"),
+        (lambda _: demo.plans_text(), "plans.yml"),
     ],
-    ids=["demo-inventory", "servers", "wordpress-inventory"],
+    ids=["demo-inventory", "servers", "wordpress-inventory", "plans"],
 )
 def test_default_lab_writes_the_committed_demo_inventory(
     monkeypatch: pytest.MonkeyPatch, render: Callable[[LabSpec], str], committed: str
