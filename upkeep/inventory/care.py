@@ -219,9 +219,7 @@ def load_plans(inventories: Path) -> CarePlans:
     if text is None:
         return CarePlans(path, problems=(*problems, *unreadable))
     found = parse(text, path)
-    return CarePlans(
-        path, found.plans, found.policies, found.broken, (*problems, *found.problems)
-    )
+    return CarePlans(path, found.plans, found.policies, found.broken, (*problems, *found.problems))
 
 
 def parse(text: str, path: Path) -> CarePlans:
@@ -272,4 +270,3 @@ def _valid(model: type[Model], entry: Any) -> Any:
         return model.model_validate(entry)
     except ValidationError:
         return None  # reported with its line by the whole file's validation
-

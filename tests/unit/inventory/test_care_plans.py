@@ -94,7 +94,7 @@ def test_the_plans_file_is_not_a_project(
     write_plans(workspace)
     assert check(workspace, capsys) == (0, [])
     assert [path.name for path in discover(Workspace(workspace))] == ["shop.yml"]
-    with pytest.raises(UsageError, match="plans.yml defines the care plans"):
+    with pytest.raises(UsageError, match=r"plans\.yml defines the care plans"):
         load_project(Workspace(workspace), "plans")
 
 
@@ -144,16 +144,14 @@ BROKEN = [
         "shop.yml",
         "  accepted: 2026-10-01\n",
         "  accepted: 2026-10-01\n  warranty_dayz: 120\n",
-        "inventories/shop.yml:36: care.warranty_dayz: unknown key (did you mean "
-        "'warranty_days'?)",
+        "inventories/shop.yml:36: care.warranty_dayz: unknown key (did you mean 'warranty_days'?)",
     ),
     (
         "override-negative",
         "shop.yml",
         "  accepted: 2026-10-01\n",
         "  accepted: 2026-10-01\n  warranty_days: -1\n",
-        "inventories/shop.yml:36: care.warranty_days: the number -1 is too small "
-        "(use at least 0)",
+        "inventories/shop.yml:36: care.warranty_days: the number -1 is too small (use at least 0)",
     ),
     (
         "override-unknown-policy",
