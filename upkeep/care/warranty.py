@@ -126,14 +126,17 @@ class Warranty:
         }
 
     def summary(self) -> str:
-        """One line: the status, and its reasons or its end."""
-        if self.status is WarrantyStatus.VOID or self.status is WarrantyStatus.NONE:
+        """One line: the status, and its reasons or the days it covers."""
+        if self.status in (WarrantyStatus.VOID, WarrantyStatus.NONE):
             return f"{self.status.value}: {'; '.join(self.reasons)}"
-        if self.status is WarrantyStatus.EXPIRED and self.ends is not None:
-            return f"expired {self.ends:%Y-%m-%d}"
-        if self.next_change is not None:
-            return f"{self.status.value} until {self.next_change.at:%Y-%m-%d}"
-        return self.status.value
+        if self.starts is None or self.ends is None:
+            return self.status.value
+        last_day = (self.ends - dt.timedelta(days=1)).date()
+        if self.status is WarrantyStatus.PENDING:
+            return f"pending: from {self.starts.date()} through {last_day}"
+        if self.status is WarrantyStatus.EXPIRED:
+            return f"expired: it covered {self.starts.date()} through {last_day}"
+        return f"active through {last_day}"
 
 
 def zone_of(project: Project) -> ZoneInfo:
@@ -168,15 +171,15 @@ def warranty_of(
     """``project``'s warranty at ``now``, from what ``monitoring`` and ``drift`` observed."""
     care = project.care
     if care is None or care.accepted is None:
-        missing = (
-            "care plan (add care: to"
+        why = (
+            "no care plan (add care: to the inventory)"
             if care is None
-            else "acceptance date yet (add care.accepted in"
+            else "no acceptance date yet (add care.accepted to the inventory)"
         )
         return Warranty(
             project.name,
             WarrantyStatus.NONE,
-            (f"no {missing} the inventory)",),
+            (why,),
             (),
             None,
             None,

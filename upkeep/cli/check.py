@@ -107,6 +107,15 @@ def history_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def history_file(args: argparse.Namespace) -> Path | None:
+    """The history ``--history`` names (it must exist), else the default one if it is kept;
+    None when none is kept yet."""
+    path = args.history or default_path()
+    if args.history is not None and not path.exists():
+        raise UsageError(f"{path}: no such monitoring history (check the path)")
+    return path if path.exists() else None
+
+
 def _shown(path: Path) -> str:
     home = Path.home()
     return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)

@@ -7,15 +7,13 @@ import datetime as dt
 from collections.abc import Sequence
 from functools import partial
 
-from upkeep.cli.check import history_option
+from upkeep.cli.check import history_file, history_option
 from upkeep.cli.output import print_json, table
 from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.drift.workflow import drift
-from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.fleet.status import FleetStatus, Sources, fleet_status
 from upkeep.inventory.pins import load_pins
-from upkeep.monitor.history import default_path
 from upkeep.pipeline import Journal
 from upkeep.update import fleet as fleet_updates
 from upkeep.update import runs
@@ -73,15 +71,12 @@ def _status(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
     args.all = args.all or not (args.projects or args.where)  # the fleet, unless narrowed
     projects = list(select(workspace, args).projects)
-    history = args.history or default_path()
-    if args.history is not None and not history.exists():
-        raise UsageError(f"{history}: no such monitoring history (check the path)")
     sources = Sources(
         pins=partial(load_pins, workspace),
         updates=runs.store(),
         fleet_update=_last_fleet_update(),
         refreshes=workspace.reports / "refresh",
-        history=history if history.exists() else None,
+        history=history_file(args),
     )
     now = dt.datetime.now(dt.UTC)
     status = fleet_status(projects, sources, now, drift if args.drift else None)

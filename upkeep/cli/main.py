@@ -36,6 +36,7 @@ COMMANDS = (
     "upkeep.cli.sla",
     "upkeep.cli.dev",
     "upkeep.cli.fleet",
+    "upkeep.cli.warranty",
     "upkeep.cli.runs",
     "upkeep.cli.state",
 )

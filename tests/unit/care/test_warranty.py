@@ -90,7 +90,7 @@ def test_active_with_its_evidence_and_the_day_monitoring_would_go_stale(
         WarrantyStatus.VOID,
     )
     assert found.ends == dt.datetime(2026, 12, 30, tzinfo=WARSAW)
-    assert found.summary() == "active until 2026-11-21"
+    assert found.summary() == "active through 2026-12-29"
 
 
 def test_void_when_no_check_result_watched_production_in_the_last_day(
@@ -227,7 +227,10 @@ def test_the_plan_and_the_project_set_the_length(workspace: Path, tmp_path: Path
     project = shop(workspace, SHOP + "  warranty_days: 30\n")
     found = warranty_of(project, NOW, monitored(tmp_path, 1), in_sync())
     assert found.ends == dt.datetime(2026, 10, 31, tzinfo=WARSAW)
-    assert found.status is WarrantyStatus.EXPIRED and found.summary() == "expired 2026-10-31"
+    assert (
+        found.status is WarrantyStatus.EXPIRED
+        and found.summary() == "expired: it covered 2026-10-01 through 2026-10-30"
+    )
 
 
 def test_the_project_time_zone_is_its_care_sections_when_given(workspace: Path) -> None:
@@ -255,6 +258,6 @@ def test_none_without_a_care_plan_or_an_acceptance_date(workspace: Path) -> None
     found = warranty_of(unaccepted, NOW, Monitoring(NOW, 1, "h"))
     assert (found.status, found.reasons, found.plan) == (
         WarrantyStatus.NONE,
-        ("no acceptance date yet (add care.accepted in the inventory)",),
+        ("no acceptance date yet (add care.accepted to the inventory)",),
         "standard",
     )

@@ -54,6 +54,7 @@ CASES: dict[str, tuple[list[str], int, str]] = {
     "fleet status": (["shop"], 0, "ok"),
     "runs": (["--project", "shop"], 0, "ok"),
     "state check": ([], 0, "ok"),
+    "warranty": (["shop"], 0, "ok"),  # no care plan: no warranty, nothing void
 }
 
 
