@@ -125,18 +125,22 @@ class Warranty:
             "next_change": self.next_change.to_dict() if self.next_change else None,
         }
 
+    @property
+    def last_day(self) -> dt.date | None:
+        """The last day covered, in the project's zone (None: no period)."""
+        return None if self.ends is None else (self.ends - dt.timedelta(days=1)).date()
+
     def summary(self) -> str:
         """One line: the status, and its reasons or the days it covers."""
         if self.status in (WarrantyStatus.VOID, WarrantyStatus.NONE):
             return f"{self.status.value}: {'; '.join(self.reasons)}"
-        if self.starts is None or self.ends is None:
+        if self.starts is None:
             return self.status.value
-        last_day = (self.ends - dt.timedelta(days=1)).date()
         if self.status is WarrantyStatus.PENDING:
-            return f"pending: from {self.starts.date()} through {last_day}"
+            return f"pending: from {self.starts.date()} through {self.last_day}"
         if self.status is WarrantyStatus.EXPIRED:
-            return f"expired: it covered {self.starts.date()} through {last_day}"
-        return f"active through {last_day}"
+            return f"expired: it covered {self.starts.date()} through {self.last_day}"
+        return f"active through {self.last_day}"
 
 
 def zone_of(project: Project) -> ZoneInfo:

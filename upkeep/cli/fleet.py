@@ -32,6 +32,7 @@ HEADERS = (
     "incidents",
     "SLA month",
     "certificate",
+    "warranty",
 )
 
 
@@ -49,11 +50,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "build offered (from the last update run), code ref, last refresh (reports/refresh/), "
         "last update and its outcome (the update journal), drift (--drift only), open "
         "incidents, this month's SLA and certificate days left (the monitoring history "
-        "`upkeep check` keeps). No host is reached unless --drift is given; what was never "
+        "`upkeep check` keeps), and the project's warranty (`upkeep warranty`). No host is reached unless --drift is given; what was never "
         "recorded says 'not checked'. Each figure's source is listed under the table.",
         epilog="Exit codes: 0 nothing needs attention; 1 something does (an unfinished or "
         "failed update, open incidents, a certificate at its warning tier, drift, SLA under "
-        "target), one line each; 2 bad input.",
+        "target, a void warranty), one line each; 2 bad input.",
     )
     add_selection_arguments(
         status, environments=False, parallel=False

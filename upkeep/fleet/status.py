@@ -3,7 +3,8 @@
 Nothing here reaches a host: figures come from the pins, the update journals
 (a project's own, and the last fleet update's, whichever is newer for a site),
 the refresh reports, and the monitoring history that ``upkeep check`` keeps;
-drift only when a ``drift`` function is given (``--drift``). What was never
+drift only when a ``drift`` function is given (``--drift``). The warranty
+(upkeep.care) is computed from the same records, on the production row. What was never
 recorded says "not checked" (or "not observed"), which needs no attention;
 what needs attention is one line each in ``FleetStatus.attention``.
 
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from upkeep.care.observed import observe_monitoring
+from upkeep.care.warranty import Warranty, WarrantyStatus, warranty_of
 from upkeep.drift.compare import DriftReport
 from upkeep.fleet.refreshes import last_refresh
 from upkeep.inventory import Project
@@ -62,6 +65,7 @@ class EnvironmentStatus:
     open_incidents: Figure
     sla: Figure
     certificate: Figure
+    warranty: Figure
 
     def to_dict(self) -> dict[str, Any]:
         cells = {name: figure.to_dict() for name, figure in self.figures().items()}
@@ -83,6 +87,7 @@ class EnvironmentStatus:
             "open_incidents": self.open_incidents,
             "sla": self.sla,
             "certificate": self.certificate,
+            "warranty": self.warranty,
         }
 
 
@@ -131,6 +136,8 @@ def fleet_status(
             report = drift(project, pins) if drift else None
             journal = sources.updates.load(project.name)
             journal_source = str(sources.updates.path(project.name))
+            monitoring = observe_monitoring(history, project.name, now)
+            warranty = warranty_of(project, now, monitoring, report)
             if journal is not None and journal.state in _NEEDS_A_PERSON:
                 attention.append(f"{project.name}: update {journal.where()} ({journal_source})")
             for name in project.environments:
@@ -140,6 +147,7 @@ def fleet_status(
                     "open_incidents": _incidents(project.name, env, history),
                     "sla": _sla(project, env, history, now),
                     "certificate": _certificate(project.name, env, history, now),
+                    "warranty": _warranty(warranty, env),
                 }
                 rows.append(
                     EnvironmentStatus(
@@ -279,3 +287,22 @@ def _certificate(project: str, env: str, history: History | None, now: dt.dateti
     if metric.warn is not None and days <= metric.warn:
         return figure, f"certificate expires in {days:.1f} days (warning at {metric.warn:g})"
     return figure, None
+
+
+def _warranty(warranty: Warranty, env: str) -> Cell:
+    """The project's warranty, on its production row (it covers the whole project)."""
+    if env != SLA_ENVIRONMENT:
+        return Figure("-"), None
+    source = f"upkeep warranty {warranty.project}"
+    status = warranty.status
+    if status is WarrantyStatus.NONE:
+        return Figure("no care plan" if warranty.plan is None else "not accepted"), None
+    if status is WarrantyStatus.VOID:
+        return Figure("void", source), f"warranty void: {'; '.join(warranty.reasons)}"
+    if warranty.starts is None:
+        return Figure(status.value, source), None
+    if status is WarrantyStatus.PENDING:
+        return Figure(f"from {warranty.starts.date()}", source), None
+    if status is WarrantyStatus.EXPIRED:
+        return Figure(f"expired after {warranty.last_day}", source), None
+    return Figure(f"active through {warranty.last_day}", source), None

@@ -262,7 +262,7 @@ def test_the_table_lists_rows_sources_and_says_nothing_needs_attention(
     headers = "project  env  servers  PHP pinned  newest offered  ref  last refresh  last update"
     assert re.split(r" {2,}", lines[0]) == [
         *headers.split("  "),
-        *("drift", "incidents", "SLA month", "certificate"),
+        *("drift", "incidents", "SLA month", "certificate", "warranty"),
     ]
     assert lines[2].startswith(
         "shop     staging     shop-staging     not pinned  8.2.36-1~deb12u1 [1]"
