@@ -272,6 +272,7 @@ def _workspace(tmp_path: Path, line: str = "7.4") -> tuple[Path, git.Repo]:
     assert f"repository: {repo_dir}" in text and "project: shop" in text
     (root / "inventories" / "shop.yml").write_text(text, encoding="utf-8")
     shutil.copy(DEMO_INVENTORY.with_name("servers.yml"), root / "inventories")  # its hosts
+    shutil.copy(DEMO_INVENTORY.with_name("plans.yml"), root / "inventories")  # its care plan
     return root, repo
 
 
