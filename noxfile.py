@@ -86,7 +86,7 @@ def demo(session: nox.Session) -> None:
     the fleet's status; every site provisioned; drift; staging refreshed from
     production (sanitized); a minor PHP update planned by server, then run in
     waves (staging servers, a production canary, the next production server);
-    every check and this month's SLA reports; an estimate of the next major
+    every check and this month's SLA reports; each client's warranty; an estimate of the next major
     PHP; the fleet's status again; where the reports are.
     """
     session.install("-e", ".")
@@ -110,6 +110,8 @@ def demo(session: nox.Session) -> None:
     # Every sensor: 0 all OK, 1 a warning (e.g. a certificate due for renewal) is still a demo.
     session.run("upkeep", "check", "--all", "--parallel", "2", success_codes=[0, 1])
     session.run("upkeep", "sla", "report", "--all")
+    # 1: a warranty is void (e.g. a plan without an SLA): the demo shows why.
+    session.run("upkeep", "warranty", "--all", success_codes=[0, 1])
     session.run("upkeep", "estimate", "demo", "--to", "8.4", "--output", "reports/estimate")
     session.run("upkeep", "fleet", "status", success_codes=[0, 1])
     session.log("reports:")
