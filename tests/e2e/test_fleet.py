@@ -1,6 +1,7 @@
 """`upkeep fleet status` on the lab (issue 17, item 4): after `upkeep check demo` recorded a
 history, every environment's row says what is pinned, the certificate's days left and
-this month's SLA from that history, and `--drift` reads the hosts: nothing needs attention.
+this month's SLA from that history, and `--drift` reads the hosts: nothing needs attention,
+and the demo's warranty (issue 19) holds on every count.
 (The demo's rows: the lab's other project, wordpress, has its own test.)"""
 
 from __future__ import annotations
@@ -47,3 +48,18 @@ def test_fleet_status_after_a_check_on_the_provisioned_lab(
     assert rows["production"]["sla"]["text"] in {"100.000% (target 99.9%)", "not observed"}
     code, out = upkeep(provisioned, capsys, "fleet", "status", "demo", "--history", str(history))
     assert code == 0 and out.splitlines()[-1] == "nothing needs attention"
+    # The warranty from the same history and the hosts' drift: every condition holds.
+    code, out = upkeep(
+        provisioned,
+        capsys,
+        *("warranty", "demo", "--drift", "--json", "--history", str(history)),
+    )
+    (warranty,) = json.loads(out)["data"]
+    assert code == 0 and warranty["status"] in {"active", "expired"}  # the demo's date is fixed
+    assert {item["what"]: item["holds"] for item in warranty["evidence"]} == {
+        "period": warranty["status"] == "active",
+        "monitoring": True,
+        "dev": True,
+        "staging": True,
+        "sla": True,
+    }
