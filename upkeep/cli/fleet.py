@@ -56,16 +56,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "failed update, open incidents, a certificate at its warning tier, drift, SLA under "
         "target, a void warranty), one line each; 2 bad input.",
     )
-    add_selection_arguments(
-        status, environments=False, parallel=False
-    )  # none given: every project;
-    # one table from local records, not a run per project: nothing to run at once
-    status.add_argument(
+    recorded_view_options(status, "the status")  # none given: every project
+    status.set_defaults(handler=_status)
+
+
+def recorded_view_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """A view of what upkeep recorded: the selectors, --drift, --history and --json."""
+    # One view from local records, not a run per project: nothing to run at once.
+    add_selection_arguments(parser, environments=False, parallel=False)
+    parser.add_argument(
         "--drift", action="store_true", help="read each project's hosts for drift (SSH)"
     )
-    history_option(status)
-    status.add_argument("--json", action="store_true", help="print the status as JSON")
-    status.set_defaults(handler=_status)
+    history_option(parser)
+    parser.add_argument("--json", action="store_true", help=f"print {what} as JSON")
 
 
 def _status(args: argparse.Namespace) -> int:

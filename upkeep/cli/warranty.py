@@ -8,9 +8,10 @@ from collections.abc import Sequence
 
 from upkeep.care.observed import warranties
 from upkeep.care.warranty import Warranty, WarrantyStatus
-from upkeep.cli.check import history_file, history_option
+from upkeep.cli.check import history_file
+from upkeep.cli.fleet import recorded_view_options
 from upkeep.cli.output import print_json
-from upkeep.cli.selection import add_selection_arguments, select
+from upkeep.cli.selection import select
 from upkeep.drift.workflow import drift
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory.pins import load_pins
@@ -31,12 +32,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "the date the status changes next. No host is reached unless --drift is given.",
         epilog="Exit codes: 0 no selected warranty is void; 1 one is; 2 bad input.",
     )
-    add_selection_arguments(parser, environments=False, parallel=False)
-    parser.add_argument(
-        "--drift", action="store_true", help="read each project's hosts for drift (SSH)"
-    )
-    history_option(parser)
-    parser.add_argument("--json", action="store_true", help="print the warranties as JSON")
+    recorded_view_options(parser, "the warranties")
     parser.set_defaults(handler=_warranty)
 
 

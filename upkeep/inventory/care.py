@@ -58,12 +58,12 @@ from pydantic import (
     model_validator,
 )
 
-from upkeep.inventory import yamldoc
 from upkeep.inventory.base import EnvironmentName, Model
-from upkeep.inventory.files import PLANS_FILE, display, present, read_text
+from upkeep.inventory.beside import Beside, named_like, parse_beside, read_beside
+from upkeep.inventory.files import PLANS_FILE, display
 from upkeep.inventory.identifiers import label_value
 from upkeep.inventory.notify import Address
-from upkeep.inventory.problems import Problem, from_document, from_validation
+from upkeep.inventory.problems import Problem, from_validation
 from upkeep.inventory.service_calendar import parse_timezone
 from upkeep.inventory.sla import ClosedDay, SlaPolicy
 
@@ -201,39 +201,24 @@ def plans_path(inventories: Path) -> Path:
 
 def is_plans_file(path: Path) -> bool:
     """Whether ``path`` is named like the care plans file (plans.yml, or plans.yaml)."""
-    return path.stem == Path(PLANS_FILE).stem and path.suffix in (".yml", ".yaml")
+    return named_like(path, PLANS_FILE)
 
 
 def load_plans(inventories: Path) -> CarePlans:
     """The plans defined in ``inventories``; none when there is no plans.yml."""
     path = plans_path(inventories)
-    misnamed = path.with_suffix(".yaml")
-    problems = []
-    if present(misnamed):
-        problems.append(
-            Problem(display(misnamed), None, (), f"the care plans file is {PLANS_FILE} (rename it)")
-        )
-    if not present(path):
-        return CarePlans(path, problems=tuple(problems))
-    text, unreadable = read_text(path)
-    if text is None:
-        return CarePlans(path, problems=(*problems, *unreadable))
-    found = parse(text, path)
-    return CarePlans(path, found.plans, found.policies, found.broken, (*problems, *found.problems))
+    return _plans_in(path, read_beside(path, "care plans", "expected 'plans:' and a plan per name"))
 
 
 def parse(text: str, path: Path) -> CarePlans:
     """The plans in ``text`` (the file at ``path``), each problem with its line."""
-    shown = display(path)
-    doc = yamldoc.parse(text)
-    problems = from_document(shown, doc)
-    data = doc.data
-    if not isinstance(data, dict):
-        if data is not None or not problems:
-            problems.append(
-                Problem(shown, doc.line_of(()), (), "expected 'plans:' and a plan per name")
-            )
-        return CarePlans(path, problems=tuple(problems))
+    return _plans_in(path, parse_beside(text, path, "expected 'plans:' and a plan per name"))
+
+
+def _plans_in(path: Path, found: Beside) -> CarePlans:
+    if found.data is None:
+        return CarePlans(path, problems=found.problems)
+    data, doc, problems, shown = found.data, found.doc, list(found.problems), display(path)
     try:
         PlansFile.model_validate(data)
     except ValidationError as error:

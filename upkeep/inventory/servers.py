@@ -31,10 +31,11 @@ from pydantic import ValidationError
 
 from upkeep.inventory import yamldoc
 from upkeep.inventory.base import Model
+from upkeep.inventory.beside import Beside, named_like, parse_beside, read_beside
 from upkeep.inventory.crosscheck import Endpoint, endpoint, shown_endpoint
-from upkeep.inventory.files import SERVERS_FILE, display, present, read_text
+from upkeep.inventory.files import SERVERS_FILE, display
 from upkeep.inventory.model import Connection, FrozenMap, Host, HostName, Labels
-from upkeep.inventory.problems import Problem, from_document, from_validation
+from upkeep.inventory.problems import Problem, from_validation
 
 
 class Server(Connection):
@@ -89,39 +90,28 @@ def servers_path(inventories: Path) -> Path:
 
 def is_servers_file(path: Path) -> bool:
     """Whether ``path`` is named like the fleet file (servers.yml, or servers.yaml by mistake)."""
-    return path.stem == Path(SERVERS_FILE).stem and path.suffix in (".yml", ".yaml")
+    return named_like(path, SERVERS_FILE)
+
+
+_EXPECTED = "expected 'servers:' and a server per name"
 
 
 def load_fleet(inventories: Path) -> Fleet:
     """The servers declared in ``inventories``; an empty fleet when there is no servers.yml."""
     path = servers_path(inventories)
-    misnamed = path.with_suffix(".yaml")
-    problems = []
-    if present(misnamed):
-        problems.append(
-            Problem(display(misnamed), None, (), f"the fleet file is {SERVERS_FILE} (rename it)")
-        )
-    if not present(path):
-        return Fleet(path, problems=tuple(problems))
-    text, unreadable = read_text(path)
-    if text is None:
-        return Fleet(path, problems=(*problems, *unreadable))
-    fleet = parse(text, path)
-    return Fleet(path, fleet.servers, fleet.broken, fleet.lines, (*problems, *fleet.problems))
+    return _fleet(path, read_beside(path, "fleet", _EXPECTED))
 
 
 def parse(text: str, path: Path) -> Fleet:
     """The fleet in ``text`` (the file at ``path``), each problem with its line."""
-    shown = display(path)
-    doc = yamldoc.parse(text)
-    problems = from_document(shown, doc)
-    data = doc.data
-    if not isinstance(data, dict):
-        if data is not None or not problems:
-            problems.append(
-                Problem(shown, doc.line_of(()), (), "expected 'servers:' and a server per name")
-            )
+    return _fleet(path, parse_beside(text, path, _EXPECTED))
+
+
+def _fleet(path: Path, found: Beside) -> Fleet:
+    data, doc, problems = found.data, found.doc, list(found.problems)
+    if data is None:
         return Fleet(path, problems=tuple(problems))
+    shown = display(path)
     try:
         ServersFile.model_validate(data, context={"base_dir": path.parent.absolute()})
     except ValidationError as error:

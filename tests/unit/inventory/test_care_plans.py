@@ -194,6 +194,14 @@ BROKEN = [
         "write the percentage (0.999 is 99.9)",
     ),
     (
+        "plan-with-a-bad-policy",
+        "plans.yml",
+        "target: 99.9",
+        "target: 0.999",
+        "inventories/shop.yml:34: care.plan: care plan 'standard' has problems in plans.yml "
+        "(fix them there)",
+    ),
+    (
         "plan-unknown-key",
         "plans.yml",
         "major_proposals: true",
@@ -226,18 +234,6 @@ def test_a_bad_plan_is_reported_with_its_file_and_line(
     code, lines = check(workspace, capsys)
     assert code == 2
     assert expected in lines
-
-
-def test_a_plan_whose_policy_is_broken_is_reported_where_it_is_named(
-    workspace: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    write_plans(workspace, plans=PLANS.replace("target: 99.9", "target: 0.999"))
-    code, lines = check(workspace, capsys)
-    assert code == 2
-    assert (
-        "inventories/shop.yml:34: care.plan: care plan 'standard' has problems in plans.yml "
-        "(fix them there)"
-    ) in lines
 
 
 def test_a_misnamed_plans_file_is_reported(
