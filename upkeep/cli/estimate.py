@@ -26,7 +26,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.errors import UsageError
@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.path:
         request, name = _path_request(args)
-        data = _estimate(args, request, None, name)
+        data, _ = _estimate(args, request, None, name)
         return print_json(args, data) if args.json else int(ExitCode.OK)
     _check_project_arguments(args)
     workspace = _workspace(args, required=True)
@@ -214,15 +214,29 @@ def run(args: argparse.Namespace) -> int:
 
     def one(project: Project) -> Outcome:
         request = _project_request(args, workspace, project.name)
-        return Outcome(project.name, ExitCode.OK, _estimate(args, request, workspace, project.name))
+        data, _ = _estimate(args, request, workspace, project.name)
+        return Outcome(project.name, ExitCode.OK, data)
 
     return run_across(args, selection, one, read_only=True)  # reads a checkout, no server
 
 
+def estimate_project(
+    workspace: Workspace, name: str, to_line: str
+) -> tuple[dict[str, Any], list[Path]]:
+    """PROJECT mode for another command (``upkeep propose``): production's code to ``to_line``,
+    every report in reports/estimate/; the JSON report's data and the files written."""
+    args = argparse.Namespace(
+        to_line=to_line, from_line=None, jobs=None, no_cache=False, format="all", output=None
+    )
+    args.json = False  # reports in files, the summary on stdout
+    return _estimate(args, _project_request(args, workspace, name), workspace, name)
+
+
 def _estimate(
     args: argparse.Namespace, request: Request, workspace: Workspace | None, name: str
-) -> object:
-    """Scan, write the reports ``args`` ask for, print the summary; the JSON report's data."""
+) -> tuple[dict[str, Any], list[Path]]:
+    """Scan, write the reports ``args`` ask for, print the summary; the JSON report's data
+    and the files written."""
     from upkeep.cli.output import progress
     from upkeep.estimate.workflow import run_estimate
     from upkeep.reports import estimate as estimate_report
@@ -254,4 +268,4 @@ def _estimate(
         print(
             "  no report written: give --output DIR (Markdown, HTML, JSON) or --json", file=stream
         )
-    return estimate_report.to_data(estimate, header)
+    return estimate_report.to_data(estimate, header), written

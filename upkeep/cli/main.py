@@ -37,6 +37,7 @@ COMMANDS = (
     "upkeep.cli.dev",
     "upkeep.cli.fleet",
     "upkeep.cli.warranty",
+    "upkeep.cli.propose",
     "upkeep.cli.runs",
     "upkeep.cli.state",
 )

@@ -55,6 +55,7 @@ CASES: dict[str, tuple[list[str], int, str]] = {
     "runs": (["--project", "shop"], 0, "ok"),
     "state check": ([], 0, "ok"),
     "warranty": (["shop"], 0, "ok"),  # no care plan: no warranty, nothing void
+    "propose": (["shop", "--offered", "8.4"], 0, "ok"),  # no care plan: nothing proposed
 }
 
 
