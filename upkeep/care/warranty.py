@@ -3,7 +3,7 @@
 The warranty runs from the start of the acceptance day for the plan's
 ``warranty_days`` (90 unless the plan or the project says otherwise), both ends
 local midnights in the project's time zone (``care.timezone``, else its SLA
-calendar's), so a clock change inside the period moves nothing. Inside the
+calendar's), so both stay at midnight across a clock change. Inside the
 period it is *active* while everything holds, and *void* while any of these
 fails, each reason with its evidence:
 
@@ -43,16 +43,6 @@ MONITORING_WINDOW = dt.timedelta(days=1)
 WATCHED_ENVIRONMENT = "production"  # what the client's visitors see, and the SLA measures
 KEPT_ENVIRONMENTS = ("dev", "staging")  # the package keeps these beside production
 UTC = ZoneInfo("UTC")
-
-__all__ = [
-    "Change",
-    "Evidence",
-    "Monitoring",
-    "Warranty",
-    "WarrantyStatus",
-    "warranty_of",
-    "warranty_period",
-]
 
 
 class WarrantyStatus(StrEnum):
