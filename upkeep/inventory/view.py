@@ -67,6 +67,8 @@ def as_dict(project: Project, pins: Pins) -> dict[str, Any]:
         "alerts": _section(project.alerts),
         "notify": _section(project.notify),
         "maintenance": [_section(window) for window in project.maintenance],
+        # The plan's parts filled in, the project's own over them.
+        "care": _section(project.care) if project.care is not None else None,
     }
 
 

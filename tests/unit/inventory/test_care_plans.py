@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.unit.inventory.test_cli import GOOD
 from tests.unit.inventory.test_servers import check, write
+from tests.unit.run_cli import run_cli
 from upkeep.errors import UsageError
 from upkeep.inventory import discover, load_project
 from upkeep.workspace import Workspace
@@ -244,3 +246,18 @@ def test_a_misnamed_plans_file_is_reported(
     code, lines = check(workspace, capsys)
     assert code == 2
     assert "inventories/plans.yaml: (file): the care plans file is plans.yml (rename it)" in lines
+
+
+def test_inventory_show_gives_the_plan_with_the_projects_own_parts(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_plans(workspace, SHOP + "  warranty_days: 120\n")
+    code, out, _ = run_cli(capsys, "--root", str(workspace), "inventory", "show", "shop", "--json")
+    care = json.loads(out)["data"]["care"]
+    assert code == 0
+    assert (care["plan"], care["sla"], care["warranty_days"], care["accepted"]) == (
+        "standard",
+        "business-hours",
+        120,
+        "2026-10-01",
+    )
