@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+# Real local HTTP and SMTP servers, for whatever sends webhooks or mail.
+from tests.unit.local_servers import smtp_server, webhook_server  # noqa: F401
+
 # Properties are about what holds, not how fast: a loaded machine (CI's two cores
 # running the lab) must not turn a slow example into a failure.
 settings.register_profile("upkeep", deadline=None)
 settings.load_profile("upkeep")
-
-# Real local HTTP and SMTP servers, for whatever sends webhooks or mail.
-from tests.unit.local_servers import smtp_server, webhook_server  # noqa: F401
 
 
 @pytest.fixture
