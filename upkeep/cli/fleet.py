@@ -17,7 +17,7 @@ from upkeep.inventory.pins import load_pins
 from upkeep.pipeline import Journal
 from upkeep.update import fleet as fleet_updates
 from upkeep.update import runs
-from upkeep.workspace import find_workspace
+from upkeep.workspace import Workspace, find_workspace
 
 HEADERS = (
     "project",
@@ -75,13 +75,7 @@ def _status(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
     args.all = args.all or not (args.projects or args.where)  # the fleet, unless narrowed
     projects = list(select(workspace, args).projects)
-    sources = Sources(
-        pins=partial(load_pins, workspace),
-        updates=runs.store(),
-        fleet_update=_last_fleet_update(),
-        refreshes=workspace.reports / "refresh",
-        history=history_file(args),
-    )
+    sources = recorded_sources(workspace, args)
     now = dt.datetime.now(dt.UTC)
     status = fleet_status(projects, sources, now, drift if args.drift else None)
     code = ExitCode.FAILED if status.needs_attention else ExitCode.OK
@@ -90,6 +84,18 @@ def _status(args: argparse.Namespace) -> int:
         return print_json(args, status.to_dict(), code, status=state, errors=status.attention)
     print(render(status))
     return int(code)
+
+
+def recorded_sources(workspace: Workspace, args: argparse.Namespace) -> Sources:
+    """Where fleet status reads its figures; the monitoring history is the one ``--history``
+    names (it must exist), else the default one if it is kept."""
+    return Sources(
+        pins=partial(load_pins, workspace),
+        updates=runs.store(),
+        fleet_update=_last_fleet_update(),
+        refreshes=workspace.reports / "refresh",
+        history=history_file(args),
+    )
 
 
 def _last_fleet_update() -> tuple[Journal, str] | None:

@@ -38,6 +38,7 @@ COMMANDS = (
     "upkeep.cli.fleet",
     "upkeep.cli.warranty",
     "upkeep.cli.propose",
+    "upkeep.cli.dashboard",
     "upkeep.cli.runs",
     "upkeep.cli.state",
 )

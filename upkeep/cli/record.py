@@ -45,6 +45,9 @@ READ_OUTS = frozenset(
         "dev status",
         "update status",
         "fleet status",
+        # The dashboard shows the runs: building it must not add one (a rebuild would differ).
+        "dashboard build",
+        "dashboard serve",
         "incident list",
     }
 )
