@@ -1,0 +1,57 @@
+"""A real browser for end-to-end tests: Debian's Chromium, driven by Selenium through Debian's
+chromium-driver (the same build as the browser, so nothing is downloaded to match them).
+
+Installed by the test's own set-up when absent (CI is a fresh Debian 12, as root).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+PACKAGES = ("chromium", "chromium-driver")
+
+
+def ensure_chromium() -> None:
+    """Debian's chromium and chromium-driver, installed with apt-get if either is missing."""
+    if os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK):
+        return
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        raise RuntimeError(f"install {' '.join(PACKAGES)} (apt-get install -y, as root)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([apt, "update", "-qq"], check=True, env=env, capture_output=True)
+    subprocess.run(
+        [apt, "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+
+
+@contextmanager
+def chromium() -> Iterator[WebDriver]:
+    """A headless Chromium session (selenium.webdriver.Chrome), quit on the way out."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    ensure_chromium()
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+        options.add_argument(argument)  # root in a container: no sandbox, a small /dev/shm
+    options.add_argument("--window-size=1400,1000")
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
