@@ -87,7 +87,7 @@ def demo(session: nox.Session) -> None:
     production (sanitized); a minor PHP update planned by server, then run in
     waves (staging servers, a production canary, the next production server);
     every check and this month's SLA reports; each client's warranty; an estimate of the next major
-    PHP; the fleet's status again; where the reports are.
+    PHP; the fleet's status again; the fleet dashboard built; where the reports are.
     """
     session.install("-e", ".")
     # Progress lines even when the log is a file or a pipe (as `upkeep --progress` asks).
@@ -114,6 +114,7 @@ def demo(session: nox.Session) -> None:
     session.run("upkeep", "warranty", "--all", success_codes=[0, 1])
     session.run("upkeep", "estimate", "demo", "--to", "8.4", "--output", "reports/estimate")
     session.run("upkeep", "fleet", "status", success_codes=[0, 1])
+    session.run("upkeep", "dashboard", "build")
     session.log("reports:")
     session.log("  reports/refresh/   each staging refresh (Markdown and JSON)")
     session.log("  reports/update/    the fleet's minor PHP update, wave by wave (Markdown, JSON)")
@@ -122,4 +123,8 @@ def demo(session: nox.Session) -> None:
         "history"
     )
     session.log("  reports/estimate/  the PHP 8.4 estimate (Markdown, HTML and JSON)")
+    session.log(
+        "  reports/dashboard/ the fleet dashboard: open reports/dashboard/index.html, or "
+        "`upkeep dashboard serve` and http://127.0.0.1:8080/"
+    )
     session.log("pins: inventories/*.pins.yml (committed); lab state: ~/.local/state/upkeep/lab")

@@ -52,6 +52,7 @@ CASES: dict[str, tuple[list[str], int, str]] = {
     "dev status": (["nosuch"], 2, "error"),
     "dev down": (["nosuch"], 2, "error"),
     "fleet status": (["shop"], 0, "ok"),
+    "dashboard build": (["shop", "--output", "{tmp}/site"], 0, "ok"),
     "runs": (["--project", "shop"], 0, "ok"),
     "state check": ([], 0, "ok"),
     "warranty": (["shop"], 0, "ok"),  # no care plan: no warranty, nothing void
