@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.cli.test_check import INVENTORY  # shop: staging and production, an SLA
+from tests.unit.cli.test_check import repo  # noqa: F401  (the fixture: shop, staging and production, an SLA)
 from tests.unit.run_cli import run_cli as run
 from upkeep.dashboard.build import build_site
 from upkeep.dashboard.model import fleet_page, table
@@ -142,14 +142,7 @@ def test_a_projects_reports_are_its_own_not_a_longer_named_projects(tmp_path: Pa
 
 
 @pytest.fixture
-def repo(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("UPKEEP_STATE_DIR", str(tmp_path / "state"))
-    (workspace / "inventories" / "shop.yml").write_text(INVENTORY)
-    return workspace
-
-
-@pytest.fixture
-def history(repo: Path, tmp_path: Path) -> Path:
+def history(tmp_path: Path) -> Path:
     """Production watched from three hours ago to one hour ago, down for 20 minutes of it (an
     incident); ended an hour ago, so this month's figure no longer moves as time passes."""
     path = tmp_path / "monitor.db"
@@ -166,17 +159,18 @@ def history(repo: Path, tmp_path: Path) -> Path:
     return path
 
 
-def sources(repo: Path, history: Path) -> Sources:
+def sources(root: Path, history: Path) -> Sources:
     return Sources(
-        pins=partial(load_pins, Workspace(repo)),
+        pins=partial(load_pins, Workspace(root)),
         updates=runs.store(),
-        refreshes=repo / "reports" / "refresh",
+        refreshes=root / "reports" / "refresh",
         history=history,
     )
 
 
+@pytest.mark.usefixtures("repo")
 def test_the_site_shows_the_fleet_status_figures_and_links_each_projects_reports(
-    repo: Path, history: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    workspace: Path, history: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     code, _, _ = run(capsys, "sla", "report", "shop", "--history", str(history))
     assert code == 0
@@ -198,28 +192,30 @@ def test_the_site_shows_the_fleet_status_figures_and_links_each_projects_reports
     for fmt in ("md", "html", "json"):  # copied, and linked relatively
         assert f'href="../reports/sla/shop-{month}.{fmt}"' in page
         copied = site / "reports" / "sla" / f"shop-{month}.{fmt}"
-        assert copied.read_bytes() == (repo / "reports" / "sla" / copied.name).read_bytes()
+        assert copied.read_bytes() == (workspace / "reports" / "sla" / copied.name).read_bytes()
     assert "upkeep sla report" in page  # the run that wrote them, from the state store
     assert re.search(r"<td>1</td><td>production</td><td>health</td><td>P1</td>", page)
     assert "<script" not in page
 
 
+@pytest.mark.usefixtures("repo")
 def test_a_rebuild_of_the_same_records_writes_the_same_bytes_and_drops_what_went(
-    repo: Path, history: Path, tmp_path: Path
+    workspace: Path, history: Path, tmp_path: Path
 ) -> None:
-    workspace = Workspace(repo)
-    project = load_project(workspace, "shop")
+    root = Workspace(workspace)
+    project = load_project(root, "shop")
     site = tmp_path / "site"
-    first = build_site(workspace, [project], sources(repo, history), site, NOW)
+    first = build_site(root, [project], sources(workspace, history), site, NOW)
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     (site / "projects" / "gone.html").write_text("a project no longer in the fleet")
-    again = build_site(workspace, [project], sources(repo, history), site, NOW)
+    again = build_site(root, [project], sources(workspace, history), site, NOW)
     assert (first.changed, again.changed, again.removed) == (first.files, 0, 1)
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
 
 
+@pytest.mark.usefixtures("repo")
 def test_a_directory_upkeep_did_not_build_is_refused_with_nothing_written(
-    repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     elsewhere = tmp_path / "photos"
     elsewhere.mkdir()
@@ -235,8 +231,9 @@ def test_a_directory_upkeep_did_not_build_is_refused_with_nothing_written(
     assert (tmp_path / "new" / MARKER).is_file()
 
 
+@pytest.mark.usefixtures("repo")
 def test_building_the_dashboard_is_not_a_run_of_its_own(
-    repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     code, _, _ = run(capsys, "dashboard", "build", "--output", str(tmp_path / "site"))
     assert code == 0
