@@ -220,7 +220,7 @@ def _month(report: SlaReport) -> MonthLine:
     availability = report.availability
     percent = availability.percent
     return MonthLine(
-        month=report.month,
+        month=report.period,
         availability="not observed" if percent is None else f"{percent_text(percent)}%",
         target=f"{float(availability.target):g}%",
         verdict=availability.verdict,

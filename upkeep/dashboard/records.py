@@ -17,7 +17,7 @@ from pathlib import Path
 from upkeep.inventory import Project
 from upkeep.monitor.history import History
 from upkeep.monitor.incidents import Incident
-from upkeep.sla.monthly import current_month, monthly_report
+from upkeep.sla.monthly import current_month, period_report
 from upkeep.sla.report import SlaReport
 from upkeep.state import Run
 
@@ -91,7 +91,7 @@ def _months(project: Project, history: History | None, now: dt.datetime) -> tupl
     if project.sla is None:
         return ()
     wanted = months_back(current_month(project, now), MONTHS_SHOWN)
-    found = [monthly_report(project, month, history, now) for month in wanted]
+    found = [period_report(project, month, history, now) for month in wanted]
     first = next(
         (i for i, report in enumerate(found) if report.availability.observed or report.incidents),
         len(found) - 1,
