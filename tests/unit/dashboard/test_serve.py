@@ -4,6 +4,7 @@ gets 403, and the token never reaches the log. Requests go to a real http.server
 
 from __future__ import annotations
 
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.run_cli import run_cli as run
 from upkeep.dashboard.serve import COOKIE, allowed, needs_token, server, token_for
 
 TOKEN = "k9-Tq_s3cret"
@@ -97,6 +99,7 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read().decode(), response.headers.get("Set-Cookie", "")
     except urllib.error.HTTPError as error:
+        error.close()  # its response stays open otherwise
         return error.code, "", ""
 
 
@@ -119,3 +122,22 @@ def test_with_a_token_a_request_without_it_is_forbidden_and_the_cookie_carries_i
     )
     logged = capfd.readouterr()
     assert "/projects/shop.html" in logged.out and TOKEN not in logged.out + logged.err
+
+
+def test_serving_a_directory_that_is_no_dashboard_or_on_a_taken_port_is_refused(
+    workspace: Path, site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out, err = run(capsys, "dashboard", "serve", "--dir", str(empty), "--port", "0")
+    assert (code, out) == (2, "")
+    assert err == f"upkeep: {empty}: no index.html here (build it: upkeep dashboard build)\n"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, "dashboard", "serve", "--dir", str(site), "--port", str(port))
+    assert (code, out) == (2, "")
+    assert (
+        err.startswith(f"upkeep: 127.0.0.1:{port}: cannot serve there (") and err.count("\n") == 1
+    )
