@@ -26,6 +26,8 @@ INCIDENTS_SHOWN = 30
 MONTHS_SHOWN = 6
 # The dashboard's own default place is under reports/: its pages are not reports of a project.
 SKIPPED_KINDS = frozenset({"dashboard"})
+# What a report is written as; a scheduled job's log under reports/ci/ is not one.
+REPORT_SUFFIXES = frozenset({".md", ".html", ".json", ".pdf"})
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ def report_files(
                 written[path] = run.started
     if reports.is_dir():
         for path in sorted(reports.glob(f"*/{project}-*")):
-            if path.parent.name in SKIPPED_KINDS or not named_after(path):
+            skipped = path.parent.name in SKIPPED_KINDS or path.suffix not in REPORT_SUFFIXES
+            if skipped or not named_after(path):
                 continue
             if path.is_file() and path.resolve() not in written:
                 written[path.resolve()] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)

@@ -112,6 +112,8 @@ def test_a_projects_reports_are_its_own_not_a_longer_named_projects(tmp_path: Pa
     (reports / "sla").mkdir(parents=True)
     for name in ("shop-2026-11.md", "shop-2026-11.html", "shop-eu-2026-11.md", "other-2026-11.md"):
         (reports / "sla" / name).write_text(name)
+    (reports / "ci").mkdir()
+    (reports / "ci" / "shop-check.log").write_text("a scheduled job's log, not a report")
     (reports / "update").mkdir()
     (reports / "update" / "fleet-20261206T101010Z.md").write_text("the fleet's update")
     at = dt.datetime(2026, 12, 6, 10, 10, 10, tzinfo=dt.UTC)
