@@ -196,6 +196,8 @@ def test_the_site_shows_the_fleet_status_figures_and_links_each_projects_reports
         copied = site / "reports" / "sla" / f"shop-{month}.{fmt}"
         assert copied.read_bytes() == (workspace / "reports" / "sla" / copied.name).read_bytes()
     assert "upkeep sla report" in page  # the run that wrote them, from the state store
+    # SLA by month: from the first month monitoring watched (this one), not empty months before.
+    assert re.findall(r"<tr><td>(\d{4}-\d{2})</td>", page) == [month]
     assert re.search(r"<td>1</td><td>production</td><td>health</td><td>P1</td>", page)
     assert "<script" not in page
 
