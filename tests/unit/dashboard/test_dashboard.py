@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 from pathlib import Path
 
@@ -33,34 +33,26 @@ NOW = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
 
 
 def row(project: str, env: str, **texts: str) -> EnvironmentStatus:
+    """A row with every figure the status has: those in ``texts`` with a source of their own."""
+    names = [field.name for field in fields(EnvironmentStatus)][3:]  # after project, env, servers
     figures = {
         name: Figure(texts.get(name, "not checked"), f"{name} source" if name in texts else "")
-        for name in (
-            "php_pinned",
-            "php_offered",
-            "ref_pinned",
-            "last_refresh",
-            "last_update",
-            "drift",
-            "open_incidents",
-            "sla",
-            "certificate",
-        )
+        for name in names
     }
     return EnvironmentStatus(project, env, (f"{project}-{env}",), **figures)
 
 
-WARRANTY = Figure("active until 2027-03-01", "care plan")
+NEXT_VISIT = Figure("2027-01-12", "care calendar")
 
 
 @dataclass(frozen=True)
-class WithWarranty(EnvironmentStatus):
+class WithVisits(EnvironmentStatus):
     """A row with one more figure, as another part of upkeep may add one."""
 
-    warranty: Figure = WARRANTY
+    next_visit: Figure = NEXT_VISIT
 
     def figures(self) -> dict[str, Figure]:
-        return {**super().figures(), "warranty": self.warranty}
+        return {**super().figures(), "next_visit": self.next_visit}
 
 
 # ---- the page model -----------------------------------------------------------------------
@@ -68,14 +60,14 @@ class WithWarranty(EnvironmentStatus):
 
 def test_the_columns_are_the_rows_figures_in_their_order_and_a_new_one_shows_up() -> None:
     plain = row("shop", "production", php_pinned="8.2.32-1~deb12u1", sla="99.900% (target 99.5%)")
-    extended = WithWarranty(**{name: getattr(plain, name) for name in plain.__dataclass_fields__})
+    extended = WithVisits(**{name: getattr(plain, name) for name in plain.__dataclass_fields__})
     page = fleet_page(FleetStatus((extended,), ()), NOW)
     labels = [column.label for column in page.table.columns]
     assert labels[:3] == ["PHP pinned", "newest offered", "ref"]
-    assert labels[-2:] == ["certificate", "warranty"]
+    assert labels[-3:] == ["certificate", "warranty", "next visit"]
     cells = page.table.rows[0].cells
     assert [cell.text for cell in cells] == [f.text for f in extended.figures().values()]
-    assert cells[-1].text == "active until 2027-03-01"
+    assert cells[-1].text == "2027-01-12"
 
 
 def test_each_source_is_one_numbered_note_shared_by_the_cells_that_cite_it() -> None:
