@@ -16,19 +16,33 @@ import argparse
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from upkeep.cli.across import Outcome, run_across
-from upkeep.cli.output import table
+from upkeep.cli.output import print_json, table
 from upkeep.cli.selection import add_selection_arguments, select
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project
 from upkeep.schedule import model
+from upkeep.schedule.fleet import (
+    DEFAULT_INSTALL,
+    DEFAULT_UPKEEP,
+    FILE_NAMES,
+    GITHUB_FILE,
+    GITLAB_FILE,
+    FanOut,
+    FanOutRequest,
+    make_fanout,
+)
 from upkeep.schedule.plan import Request, make_plan
 from upkeep.schedule.render import Plan, possible_names
 from upkeep.schedule.steps import Step, install_steps
 from upkeep.schedule.write import FileOutcome, FileStatus, sync
-from upkeep.workspace import find_workspace
+from upkeep.workspace import Workspace, find_workspace
+
+if TYPE_CHECKING:
+    from upkeep.inventory.selection import Selection
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -82,6 +96,34 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="DIR",
         help="the repository's path on the machine that runs the jobs (default: this one's)",
     )
+    fanout = parser.add_argument_group(
+        "CI fan-out",
+        "one GitLab CI and one GitHub Actions pipeline for the whole selection, each job a "
+        "matrix spread over runners (see 'CI fan-out' in the README)",
+    )
+    fanout.add_argument(
+        "--fanout",
+        action="store_true",
+        help="write fleet-gitlab-ci.yml and fleet-github-workflow.yml for the selected "
+        "projects (in schedules/, or --output) instead of files per project",
+    )
+    fanout.add_argument(
+        "--gate",
+        action="store_true",
+        help="with --fanout: the update waits for a person (GitLab: a manual job after the "
+        "proposal; GitHub: the upkeep-production environment's reviewers)",
+    )
+    fanout.add_argument(
+        "--ci-install",
+        metavar="COMMAND",
+        help=f"with --fanout: what each job runs first, from the checkout, to install upkeep "
+        f"(default {DEFAULT_INSTALL!r})",
+    )
+    fanout.add_argument(
+        "--ci-upkeep",
+        metavar="COMMAND",
+        help=f"with --fanout: how each job calls upkeep (default {DEFAULT_UPKEEP!r})",
+    )
     parser.set_defaults(handler=_schedule)
 
 
@@ -106,6 +148,11 @@ def _schedule(args: argparse.Namespace) -> int:
     if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
         raise UsageError(f"--output {args.output}: not a directory")
     selection = select(workspace, args)
+    if args.fanout:
+        return _fanout(args, workspace, selection)
+    for option in ("gate", "ci_install", "ci_upkeep"):
+        if getattr(args, option):
+            raise UsageError(f"--{option.replace('_', '-')}: only with --fanout")
 
     def one(project: Project) -> Outcome:
         output = workspace.root / "schedules" / project.name
@@ -129,6 +176,95 @@ def _schedule(args: argparse.Namespace) -> int:
         return Outcome(project.name, ExitCode.OK, data)
 
     return run_across(args, selection, one, read_only=True)  # files here, no server
+
+
+def _fanout(args: argparse.Namespace, workspace: Workspace, selection: Selection) -> int:
+    """The fleet's two pipelines, written (or listed) like the files of one project."""
+    output = Path(args.output) if args.output else workspace.root / "schedules"
+    location = "schedules"
+    if output.resolve().is_relative_to(workspace.root):
+        location = output.resolve().relative_to(workspace.root).as_posix()
+    request = Request(
+        project="",
+        timezone=args.timezone,
+        update_at=args.update_at,
+        refresh_at=args.refresh_at,
+        check_every=args.check_every,
+        user=args.user,
+        repo_dir=args.repo_dir,
+    )
+    wanted = FanOutRequest(
+        selectors=_selectors(args),
+        install=args.ci_install or DEFAULT_INSTALL,
+        upkeep=args.ci_upkeep or DEFAULT_UPKEEP,
+        gate=args.gate,
+    )
+    year = dt.datetime.now(dt.UTC).year
+    fanout = make_fanout(workspace, selection.projects, request, wanted, year, location=location)
+    outcomes = sync(output, list(fanout.files), FILE_NAMES, args.dry_run)
+    data = {
+        "dry_run": args.dry_run,
+        "directory": str(output.absolute()),
+        "fanout": fanout.to_dict(),
+        "files": [outcome.to_dict() for outcome in outcomes],
+        "warnings": list(fanout.warnings),
+    }
+    if args.json:
+        return print_json(args, data)
+    _print_fanout(fanout, outcomes, output, args.dry_run)
+    return int(ExitCode.OK)
+
+
+def _selectors(args: argparse.Namespace) -> tuple[str, ...]:
+    """The selection as typed, for the files' headers."""
+    words = list(args.projects) + (["--all"] if args.all else [])
+    for clause in args.where:
+        words += ["--where", clause]
+    return tuple(words)
+
+
+def _print_fanout(fanout: FanOut, outcomes: list[FileOutcome], output: Path, dry_run: bool) -> None:
+    count = len(fanout.projects)
+    print(f"CI fan-out of {count} project(s), times in {fanout.schedule.timezone}")
+    rows = [
+        (
+            job.name,
+            job.entry.timing if job.entry else "by hand",
+            str(len(job.shards)),
+            str(len(job.whole_shards)),
+            str(len({s.group for s in job.shards})) if job.command.changes_hosts else "-",
+        )
+        for job in fanout.jobs
+    ]
+    print(table(("job", "when", "GitLab jobs", "GitHub jobs", "server locks"), rows))
+    print()
+    _print_files(outcomes, output, dry_run)
+    if fanout.warnings:
+        print()
+        print("warnings:")
+        for warning in fanout.warnings:
+            print(f"  - {warning}")
+    print()
+    here = _shown(output)
+    print("next steps:")
+    print(f"  GitLab CI: include {here}/{GITLAB_FILE} from .gitlab-ci.yml, add the CI/CD")
+    print("    variables and one pipeline schedule per job listed in its header")
+    print(f"  GitHub Actions: cp {here}/{GITHUB_FILE} .github/workflows/upkeep-fleet.yml,")
+    print("    then add the repository secrets and variables listed in its header")
+
+
+def _print_files(outcomes: list[FileOutcome], output: Path, dry_run: bool) -> None:
+    changed = sum(outcome.status is not FileStatus.unchanged for outcome in outcomes)
+    summary = f"{changed} of {len(outcomes)} files would change (dry run, nothing written)"
+    if not dry_run:
+        summary = f"{changed} of {len(outcomes)} files written or removed"
+    print(f"files in {_shown(output)}: {summary}")
+    print(
+        table(
+            ("status", "file", "installs to"),
+            [(o.label, o.path.name, o.install) for o in outcomes],
+        )
+    )
 
 
 def _shown(path: Path) -> str:
@@ -177,17 +313,7 @@ def _print(
     ]
     print(table(("job", "when", "command", "systemd OnCalendar"), rows))
     print()
-    changed = sum(outcome.status is not FileStatus.unchanged for outcome in outcomes)
-    summary = f"{changed} of {len(outcomes)} files would change (dry run, nothing written)"
-    if not dry_run:
-        summary = f"{changed} of {len(outcomes)} files written or removed"
-    print(f"files in {_shown(output)}: {summary}")
-    print(
-        table(
-            ("status", "file", "installs to"),
-            [(o.label, o.path.name, o.install) for o in outcomes],
-        )
-    )
+    _print_files(outcomes, output, dry_run)
     if plan.warnings:
         print()
         print("warnings:")

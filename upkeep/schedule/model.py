@@ -126,12 +126,17 @@ class Schedule:
 
     def command_line(self) -> str:
         """The ``upkeep schedule`` call that makes exactly these files (for their headers)."""
-        words = ["upkeep", "schedule", self.project, "--timezone", self.timezone]
+        words = ["upkeep", "schedule", self.project, *self.timing_words()]
+        words += ["--user", self.user, "--repo-dir", str(self.repo_dir)]
+        return shlex.join(words)
+
+    def timing_words(self) -> list[str]:
+        """The options that say when each job runs, as ``upkeep schedule`` takes them."""
+        words = ["--timezone", self.timezone]
         words += ["--update-at", str(self.update)] if self.update else ["--no-update"]
         words += ["--refresh-at", str(self.refresh)] if self.refresh else ["--no-refresh"]
         words += ["--check-every", str(self.check)] if self.check else ["--no-checks"]
-        words += ["--user", self.user, "--repo-dir", str(self.repo_dir)]
-        return shlex.join(words)
+        return words
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -15,7 +15,7 @@ where the inventory says, as the user who runs the job sees that path.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -53,16 +53,22 @@ class Needs:
 
 def needs_of(project: Project, root: Path, home: Path, user: str) -> Needs:
     """Secrets and SSH files of ``project``; ``root`` is the repository, ``home`` the operator's."""
+    return fleet_needs([project], root, home, user)
+
+
+def fleet_needs(projects: Sequence[Project], root: Path, home: Path, user: str) -> Needs:
+    """Secrets and SSH files of all ``projects`` together: each file and variable once."""
     keys: dict[Path, list[str]] = {}
     known: dict[Path, list[str]] = {}
     without_key: list[str] = []
-    for _, host in project.hosts():
-        if host.key is None:
-            without_key.append(host.name)
-        else:
-            keys.setdefault(host.key, []).append(host.name)
-        if host.known_hosts is not None:
-            known.setdefault(host.known_hosts, []).append(host.name)
+    for project in projects:
+        for _, host in project.hosts():
+            if host.key is None:
+                _add(without_key, host.name)
+            else:
+                _add(keys.setdefault(host.key, []), host.name)
+            if host.known_hosts is not None:
+                _add(known.setdefault(host.known_hosts, []), host.name)
     kinds: tuple[tuple[SshKind, dict[Path, list[str]]], ...] = (
         ("key", keys),
         ("known_hosts", known),
@@ -72,7 +78,13 @@ def needs_of(project: Project, root: Path, home: Path, user: str) -> Needs:
         for kind, found in kinds
         for index, (path, hosts) in enumerate(found.items())
     ]
-    return Needs(secret_vars(project), tuple(files), tuple(without_key))
+    return Needs(secret_vars(list(projects)), tuple(files), tuple(without_key))
+
+
+def _add(names: list[str], name: str) -> None:
+    # A server named by several projects is one host to the CI job.
+    if name not in names:
+        names.append(name)
 
 
 def secret_vars(value: Any) -> tuple[str, ...]:

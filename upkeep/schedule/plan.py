@@ -13,12 +13,12 @@ nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from upkeep.errors import UsageError
 from upkeep.inventory import EnvName, Project, load_project
 from upkeep.schedule import model
-from upkeep.schedule.model import Schedule
+from upkeep.schedule.model import Every, Schedule, Weekly
 from upkeep.schedule.needs import needs_of
 from upkeep.schedule.render import Plan, render
 from upkeep.schedule.zones import check_timezone
@@ -43,7 +43,20 @@ def make_schedule(workspace: Workspace, request: Request) -> Schedule:
     return _validated(workspace, request)[0]
 
 
-def _validated(workspace: Workspace, request: Request) -> tuple[Schedule, Project]:
+@dataclass(frozen=True)
+class Timing:
+    """The validated options every schedule shares, whatever its projects."""
+
+    timezone: str
+    user: str
+    repo_dir: PurePosixPath
+    update: Weekly | None
+    refresh: Weekly | None
+    check: Every | None
+
+
+def make_timing(workspace: Workspace, request: Request) -> Timing:
+    """The times and the run's user and directory, or a UsageError naming the option."""
     update = model.parse_weekly(request.update_at, "--update-at") if request.update_at else None
     refresh = model.parse_weekly(request.refresh_at, "--refresh-at") if request.refresh_at else None
     check = model.parse_every(request.check_every, "--check-every") if request.check_every else None
@@ -56,13 +69,19 @@ def _validated(workspace: Workspace, request: Request) -> tuple[Schedule, Projec
         repo_dir = model.check_repo_dir(request.repo_dir)
     else:
         repo_dir = model.check_repo_dir(str(workspace.root), "the repository path")
+    return Timing(timezone, user, repo_dir, update, refresh, check)
+
+
+def _validated(workspace: Workspace, request: Request) -> tuple[Schedule, Project]:
+    t = make_timing(workspace, request)
     project = load_project(workspace, request.project)
-    if refresh is not None and EnvName.staging not in project.environments:
+    if t.refresh is not None and EnvName.staging not in project.environments:
         raise UsageError(
             f"project {project.name} has no staging environment to refresh "
             "(add environments.staging, or pass --no-refresh)"
         )
-    return Schedule(project.name, timezone, user, repo_dir, update, refresh, check), project
+    schedule = Schedule(project.name, t.timezone, t.user, t.repo_dir, t.update, t.refresh, t.check)
+    return schedule, project
 
 
 def make_plan(
