@@ -10,7 +10,7 @@ store from ``UPKEEP_DATABASE_URL``; neither value is ever in a file.
 
     >>> from upkeep.schedule.fanout import Shard
     >>> script_lines(JOBS["check"], ".venv/bin/upkeep")[2]
-    '  .venv/bin/upkeep --root "$CI_PROJECT_DIR" check "$project" > "reports/ci/$project-check.log" || code=$?'
+    '  .venv/bin/upkeep --root "$PWD" check "$project" > "reports/ci/$project-check.log" || code=$?'
 """
 
 from __future__ import annotations
@@ -181,7 +181,9 @@ def script_lines(command: JobCommand, upkeep: str, *, github: bool = False) -> t
     Every project runs even when one fails; the job then exits with the last
     failing code, or else the last warning code (``allow_failure`` reads it).
     """
-    root = '"$GITHUB_WORKSPACE"' if github else '"$CI_PROJECT_DIR"'
+    # GitLab starts a job in its checkout; gitlab-ci-local's shell runs name another
+    # CI_PROJECT_DIR than the one they run in, so the directory itself it is.
+    root = '"$GITHUB_WORKSPACE"' if github else '"$PWD"'
     words = " ".join('"$project"' if w == "PROJECT" else shlex.quote(w) for w in command.args)
     log = f'"reports/ci/$project-{command.name}.log"'
     warn = " || ".join(f'[ "$code" = {code} ]' for code in command.warn_codes) or "false"

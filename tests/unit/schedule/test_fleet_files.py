@@ -43,7 +43,9 @@ environments:
 """
     if staging:
         text += f"  staging: {{domain: staging.{name}.example, tls: acme, hosts: [{staging}]}}\n"
-    return text + f"  production: {{domain: www.{name}.example, tls: acme, hosts: [{production}]}}\n"
+    return (
+        text + f"  production: {{domain: www.{name}.example, tls: acme, hosts: [{production}]}}\n"
+    )
 
 
 @pytest.fixture

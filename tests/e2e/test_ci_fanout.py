@@ -1,0 +1,109 @@
+"""CI fan-out for real (issue 18, item 3): the GitLab pipeline ``upkeep schedule --fanout``
+writes for the lab's fleet (demo and WordPress, which share the dev and staging servers)
+runs its ``check`` matrix under gitlab-ci-local's shell executor, a job per project,
+against the lab, and ends green with each project's report as that job's artifact.
+
+The runner is a copy of the operator repository (a checkout, as CI has it) and gets
+only what CI gives: the secrets as CI variables (a variables file, never argv), a
+store URL and a state directory of its own; the jobs run upkeep from this source tree
+with the test interpreter (``--ci-install`` / ``--ci-upkeep``: a runner with a venv).
+Checks change no server, so the test adds a minute, not a provisioning, to the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import git
+import pytest
+import yaml
+
+import upkeep
+from upkeep.cli.main import main
+from upkeep.credentials import lab_secrets_file
+
+from .conftest import RunningLab
+from .gitlab_ci_local import ensure_gitlab_ci_local
+
+PROJECTS = ("demo", "wordpress")
+
+
+def test_the_fleet_pipeline_runs_its_check_matrix_green_with_reports_as_artifacts(
+    provisioned: RunningLab,
+    wordpress: RunningLab,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runner = ensure_gitlab_ci_local()
+    checkout = tmp_path / "checkout"
+    shutil.copytree(provisioned.workspace.root, checkout, symlinks=True)
+    source = Path(upkeep.__file__).resolve().parents[1]
+    python = sys.executable
+    code = main(
+        [
+            *("--root", str(checkout), "schedule", *PROJECTS, "--fanout"),
+            *("--no-update", "--no-refresh", "--check-every", "5m"),
+            *("--ci-install", f"{python} -c 'import upkeep'"),
+            *("--ci-upkeep", f"env PYTHONPATH={source} {python} -m upkeep.cli.main"),
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    pipeline = checkout / "schedules" / "fleet-gitlab-ci.yml"
+    (checkout / ".gitlab-ci.yml").write_text(
+        "include:\n  - local: schedules/fleet-gitlab-ci.yml\n", encoding="utf-8"
+    )
+    repo = git.Repo(checkout)
+    repo.git.add("-A")
+    repo.git.commit("-m", "CI fan-out", author="test <test@example.invalid>")
+
+    # The secrets as masked CI variables would give them, outside the checkout.
+    secrets = yaml.safe_load(lab_secrets_file().read_text(encoding="utf-8"))
+    variables = {f"UPKEEP_SECRET_{name.upper()}": value for name, value in secrets.items()}
+    variables["UPKEEP_DATABASE_URL"] = f"sqlite:///{tmp_path / 'shared-store.db'}"
+    variables["UPKEEP_STATE_DIR"] = str(tmp_path / "runner-state")
+    variables_file = tmp_path / "ci-variables.yml"
+    variables_file.touch(mode=0o600)
+    variables_file.write_text(yaml.safe_dump(variables), encoding="utf-8")
+    for value in secrets.values():
+        assert str(value) not in pipeline.read_text(encoding="utf-8")
+
+    # What a runner has: no lab variables, nothing of this process but PATH and HOME.
+    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
+    done = subprocess.run(
+        [
+            str(runner),
+            *("--cwd", str(checkout), "--variables-file", str(variables_file)),
+            *("--force-shell-executor", "--shell-isolation", "--no-color"),
+            *("--ignore-predefined-vars", "CI_PIPELINE_SOURCE"),
+            *("--variable", "CI_PIPELINE_SOURCE=schedule", "--variable", "UPKEEP_JOB=check"),
+        ],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    passed = set(re.findall(r"PASS\s+upkeep:check: \[(\w+)", output))
+    assert passed == set(PROJECTS), output
+    assert "FAIL" not in output and "warning: the CI/CD variable" not in output, output
+    for value in secrets.values():
+        assert str(value) not in output
+
+    artifacts = checkout / ".gitlab-ci-local" / "artifacts"
+    reports = sorted(path.relative_to(artifacts) for path in artifacts.rglob("*-check.log"))
+    assert len(reports) == len(PROJECTS), reports
+    for project in PROJECTS:
+        [report] = [artifacts / path for path in reports if path.name == f"{project}-check.log"]
+        text = report.read_text(encoding="utf-8")
+        # A job's artifact holds its own project's report only (one job per project).
+        assert {path.parent for path in report.parent.parent.rglob("*.log")} == {report.parent}
+        assert f"{project} production" in text or project in text, text
+        assert "OK" in text, text
