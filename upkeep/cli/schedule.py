@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,7 @@ from upkeep.schedule.fleet import (
     FanOutRequest,
     make_fanout,
 )
-from upkeep.schedule.plan import Request, make_plan
+from upkeep.schedule.plan import Request, in_repository, make_plan
 from upkeep.schedule.render import Plan, possible_names
 from upkeep.schedule.steps import Step, install_steps
 from upkeep.schedule.write import FileOutcome, FileStatus, sync
@@ -158,15 +159,7 @@ def _schedule(args: argparse.Namespace) -> int:
         output = workspace.root / "schedules" / project.name
         if args.output:
             output = Path(args.output) / ("" if selection.single else project.name)
-        request = Request(
-            project=project.name,
-            timezone=args.timezone,
-            update_at=args.update_at,
-            refresh_at=args.refresh_at,
-            check_every=args.check_every,
-            user=args.user,
-            repo_dir=args.repo_dir,
-        )
+        request = _request(args, project.name)
         plan = make_plan(workspace, request, year=dt.datetime.now(dt.UTC).year, output=output)
         outcomes = sync(output, plan.files, possible_names(plan.schedule.project), args.dry_run)
         steps = install_steps(plan, _shown(output))
@@ -178,14 +171,10 @@ def _schedule(args: argparse.Namespace) -> int:
     return run_across(args, selection, one, read_only=True)  # files here, no server
 
 
-def _fanout(args: argparse.Namespace, workspace: Workspace, selection: Selection) -> int:
-    """The fleet's two pipelines, written (or listed) like the files of one project."""
-    output = Path(args.output) if args.output else workspace.root / "schedules"
-    location = "schedules"
-    if output.resolve().is_relative_to(workspace.root):
-        location = output.resolve().relative_to(workspace.root).as_posix()
-    request = Request(
-        project="",
+def _request(args: argparse.Namespace, project: str) -> Request:
+    """The times and options as given, for ``project`` (empty: the whole selection)."""
+    return Request(
+        project=project,
         timezone=args.timezone,
         update_at=args.update_at,
         refresh_at=args.refresh_at,
@@ -193,6 +182,13 @@ def _fanout(args: argparse.Namespace, workspace: Workspace, selection: Selection
         user=args.user,
         repo_dir=args.repo_dir,
     )
+
+
+def _fanout(args: argparse.Namespace, workspace: Workspace, selection: Selection) -> int:
+    """The fleet's two pipelines, written (or listed) like the files of one project."""
+    output = Path(args.output) if args.output else workspace.root / "schedules"
+    location = in_repository(workspace, output) or "schedules"
+    request = _request(args, "")
     wanted = FanOutRequest(
         selectors=_selectors(args),
         install=args.ci_install or DEFAULT_INSTALL,
@@ -237,34 +233,25 @@ def _print_fanout(fanout: FanOut, outcomes: list[FileOutcome], output: Path, dry
         for job in fanout.jobs
     ]
     print(table(("job", "when", "GitLab jobs", "GitHub jobs", "server locks"), rows))
-    print()
-    _print_files(outcomes, output, dry_run)
-    if fanout.warnings:
-        print()
-        print("warnings:")
-        for warning in fanout.warnings:
-            print(f"  - {warning}")
-    print()
     here = _shown(output)
-    print("next steps:")
-    print(f"  GitLab CI: include {here}/{GITLAB_FILE} from .gitlab-ci.yml, add the CI/CD")
-    print("    variables and one pipeline schedule per job listed in its header")
-    print(f"  GitHub Actions: cp {here}/{GITHUB_FILE} .github/workflows/upkeep-fleet.yml,")
-    print("    then add the repository secrets and variables listed in its header")
-
-
-def _print_files(outcomes: list[FileOutcome], output: Path, dry_run: bool) -> None:
-    changed = sum(outcome.status is not FileStatus.unchanged for outcome in outcomes)
-    summary = f"{changed} of {len(outcomes)} files would change (dry run, nothing written)"
-    if not dry_run:
-        summary = f"{changed} of {len(outcomes)} files written or removed"
-    print(f"files in {_shown(output)}: {summary}")
-    print(
-        table(
-            ("status", "file", "installs to"),
-            [(o.label, o.path.name, o.install) for o in outcomes],
-        )
-    )
+    steps = [
+        Step(
+            "GitLab CI",
+            (
+                f"# include {here}/{GITLAB_FILE} from .gitlab-ci.yml (include: - local: ...)",
+                "# add the CI/CD variables and one pipeline schedule per job listed in its header",
+            ),
+        ),
+        Step(
+            "GitHub Actions",
+            (
+                f"mkdir -p .github/workflows && cp {here}/{GITHUB_FILE} "
+                ".github/workflows/upkeep-fleet.yml",
+                "# add the repository secrets and variables listed in its header",
+            ),
+        ),
+    ]
+    _print_tail(outcomes, output, dry_run, fanout.warnings, steps)
 
 
 def _shown(path: Path) -> str:
@@ -312,12 +299,33 @@ def _print(
         for entry in plan.entries
     ]
     print(table(("job", "when", "command", "systemd OnCalendar"), rows))
+    _print_tail(outcomes, output, dry_run, plan.warnings, steps)
+
+
+def _print_tail(
+    outcomes: list[FileOutcome],
+    output: Path,
+    dry_run: bool,
+    warnings: Sequence[str],
+    steps: Sequence[Step],
+) -> None:
+    """The files and their status, the warnings, then how to install them."""
     print()
-    _print_files(outcomes, output, dry_run)
-    if plan.warnings:
+    changed = sum(outcome.status is not FileStatus.unchanged for outcome in outcomes)
+    summary = f"{changed} of {len(outcomes)} files would change (dry run, nothing written)"
+    if not dry_run:
+        summary = f"{changed} of {len(outcomes)} files written or removed"
+    print(f"files in {_shown(output)}: {summary}")
+    print(
+        table(
+            ("status", "file", "installs to"),
+            [(o.label, o.path.name, o.install) for o in outcomes],
+        )
+    )
+    if warnings:
         print()
         print("warnings:")
-        for warning in plan.warnings:
+        for warning in warnings:
             print(f"  - {warning}")
     print()
     print("next steps:")

@@ -94,7 +94,12 @@ def make_plan(
     """The schedule and its files; ``output`` is where they will go (for the include line)."""
     schedule, project = _validated(workspace, request)
     needs = needs_of(project, workspace.root, home or Path.home(), schedule.user)
-    location = None
-    if output is not None and output.resolve().is_relative_to(workspace.root):
-        location = output.resolve().relative_to(workspace.root).as_posix()
+    location = in_repository(workspace, output) if output is not None else None
     return render(schedule, needs, year, location)
+
+
+def in_repository(workspace: Workspace, output: Path) -> str | None:
+    """``output`` as the repository sees it (for include lines), or None if outside it."""
+    if output.resolve().is_relative_to(workspace.root):
+        return output.resolve().relative_to(workspace.root).as_posix()
+    return None
