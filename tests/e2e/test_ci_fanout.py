@@ -77,7 +77,7 @@ def test_the_fleet_pipeline_runs_its_check_matrix_green_with_reports_as_artifact
     done = subprocess.run(
         [
             str(runner),
-            *("--cwd", str(checkout), "--variables-file", str(variables_file)),
+            *("--variables-file", str(variables_file)),
             *("--force-shell-executor", "--shell-isolation", "--no-color"),
             *("--ignore-predefined-vars", "CI_PIPELINE_SOURCE"),
             *("--variable", "CI_PIPELINE_SOURCE=schedule", "--variable", "UPKEEP_JOB=check"),
