@@ -1,6 +1,6 @@
 """CI fan-out: one GitLab CI and one GitHub Actions pipeline that spread a fleet over runners.
 
-``upkeep schedule --all --fanout`` (or any selection) writes, beside the
+``upkeep schedule --all --fanout`` (or any selection) writes, instead of the
 per-project directories, ``fleet-gitlab-ci.yml`` and ``fleet-github-workflow.yml``:
 each scheduled job (update, refresh, check; update-check by hand) is one
 matrix job with an entry per project, or per shard of projects past the
@@ -8,7 +8,6 @@ matrix limit, each entry locked by its servers' group (``upkeep.schedule.fanout`
 Secrets are read from masked CI variables (``UPKEEP_SECRET_*``) and the state
 store from ``UPKEEP_DATABASE_URL``; neither value is ever in a file.
 
-    >>> from upkeep.schedule.fanout import Shard
     >>> script_lines(JOBS["check"], ".venv/bin/upkeep")[2]
     '  .venv/bin/upkeep --root "$PWD" check "$project" > "reports/ci/$project-check.log" || code=$?'
 """
