@@ -41,26 +41,10 @@ def test_the_fleet_pipeline_runs_its_check_matrix_green_with_reports_as_artifact
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     runner = ensure_gitlab_ci_local()
-    checkout = tmp_path / "checkout"
-    shutil.copytree(provisioned.workspace.root, checkout, symlinks=True)
-    source = Path(upkeep.__file__).resolve().parents[1]
-    python = sys.executable
-    code = main(
-        [
-            *("--root", str(checkout), "schedule", *PROJECTS, "--fanout"),
-            *("--no-update", "--no-refresh", "--check-every", "5m"),
-            *("--ci-install", f"{python} -c 'import upkeep'"),
-            *("--ci-upkeep", f"env PYTHONPATH={source} {python} -m upkeep.cli.main"),
-        ]
+    checkout = fleet_checkout(
+        provisioned, tmp_path, capsys, "--no-update", "--no-refresh", "--check-every", "5m"
     )
-    assert code == 0, capsys.readouterr().err
     pipeline = checkout / "schedules" / "fleet-gitlab-ci.yml"
-    (checkout / ".gitlab-ci.yml").write_text(
-        "include:\n  - local: schedules/fleet-gitlab-ci.yml\n", encoding="utf-8"
-    )
-    repo = git.Repo(checkout)
-    repo.git.add("-A")
-    repo.git.commit("-m", "CI fan-out", author="test <test@example.invalid>")
 
     # The secrets as masked CI variables would give them, outside the checkout.
     secrets = yaml.safe_load(lab_secrets_file().read_text(encoding="utf-8"))
@@ -116,3 +100,60 @@ def test_the_fleet_pipeline_runs_its_check_matrix_green_with_reports_as_artifact
         assert [path.name for path in job.rglob("*.log")] == [f"{project}-check.log"]
         for environment in ("dev", "staging", "production"):
             assert re.search(rf"{environment}\s+health\s+OK", text), text
+
+
+def test_the_manual_gate_holds_the_fleets_update_behind_a_person(
+    running_lab: RunningLab, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """gitlab-ci-local's view of an update pipeline with --gate: the proposal per project,
+    then the manual job, which every update job needs (listed only: nothing runs)."""
+    runner = ensure_gitlab_ci_local()
+    checkout = fleet_checkout(running_lab, tmp_path, capsys, "--gate", "--no-checks")
+    done = subprocess.run(
+        [
+            str(runner),
+            *("--list-csv", "--ignore-predefined-vars", "CI_PIPELINE_SOURCE"),
+            *("--variable", "CI_PIPELINE_SOURCE=schedule", "--variable", "UPKEEP_JOB=update"),
+        ],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {line.split(";")[0]: line.split(";") for line in done.stdout.splitlines()[1:]}
+    gate = rows["upkeep:approve-production"]
+    assert "manual" in gate and "[upkeep:update-check]" in gate, gate
+    updates = [name for name in rows if name.startswith("upkeep:update: ")]
+    # demo and WordPress share the dev and staging servers: one lock for both.
+    assert len(updates) == len(PROJECTS) and len({name.split(",")[1] for name in updates}) == 1
+    for name in updates:
+        assert "[upkeep:approve-production]" in rows[name], rows[name]
+    assert len([n for n in rows if n.startswith("upkeep:update-check: ")]) == len(PROJECTS)
+
+
+def fleet_checkout(
+    lab: RunningLab, tmp_path: Path, capsys: pytest.CaptureFixture[str], *options: str
+) -> Path:
+    """A checkout of the operator repository, as a runner has it, with the fleet pipeline
+    written (``options`` for ``upkeep schedule``) and included from .gitlab-ci.yml."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(lab.workspace.root, checkout, symlinks=True)
+    source = Path(upkeep.__file__).resolve().parents[1]
+    python = sys.executable
+    code = main(
+        [
+            *("--root", str(checkout), "schedule", *PROJECTS, "--fanout", *options),
+            *("--ci-install", f"{python} -c 'import upkeep'"),
+            *("--ci-upkeep", f"env PYTHONPATH={source} {python} -m upkeep.cli.main"),
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    (checkout / ".gitlab-ci.yml").write_text(
+        "include:\n  - local: schedules/fleet-gitlab-ci.yml\n", encoding="utf-8"
+    )
+    repo = git.Repo(checkout)
+    repo.git.add("-A")
+    repo.git.commit("-m", "CI fan-out", author="test <test@example.invalid>")
+    return checkout
