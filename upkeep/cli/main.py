@@ -34,6 +34,7 @@ COMMANDS = (
     "upkeep.cli.schedule",
     "upkeep.cli.check",
     "upkeep.cli.sla",
+    "upkeep.cli.care",
     "upkeep.cli.dev",
     "upkeep.cli.fleet",
     "upkeep.cli.warranty",

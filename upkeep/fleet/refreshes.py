@@ -28,6 +28,11 @@ class LastRefresh:
 
 def last_refresh(directory: Path, project: str, target: str) -> LastRefresh | None:
     """The newest refresh report of ``project`` into ``target`` in ``directory``; None if none."""
+    return max(refreshes(directory, project, target), key=lambda refresh: refresh.at, default=None)
+
+
+def refreshes(directory: Path, project: str, target: str) -> list[LastRefresh]:
+    """Every refresh report of ``project`` into ``target`` in ``directory``, oldest first."""
     found: list[LastRefresh] = []
     for path in directory.glob(f"{project}-{target}-*.json"):
         stamp = path.stem.rsplit("-", 1)[-1]
@@ -41,4 +46,4 @@ def last_refresh(directory: Path, project: str, target: str) -> LastRefresh | No
             target,
         ):
             found.append(LastRefresh(bool(data.get("ok")), at, data.get("error"), path))
-    return max(found, key=lambda refresh: refresh.at, default=None)
+    return sorted(found, key=lambda refresh: refresh.at)

@@ -119,13 +119,13 @@ def report_path(directory: Path, stem: str, fmt: str) -> Path:
     return directory / f"{stem}.{fmt}"
 
 
-def write_atomically(path: Path, write: Callable[[TextIO], object] | str) -> Path:
-    """``path`` replaced whole (upkeep.atomic) by that text, or by what ``write`` writes;
+def write_atomically(path: Path, write: Callable[[TextIO], object] | str | bytes) -> Path:
+    """``path`` replaced whole (upkeep.atomic) by that text (or bytes), or by what ``write`` writes;
     readable by all. A path that cannot be written is bad input, in one line (UsageError).
     """
     try:
-        if isinstance(write, str):
-            text = write
+        if isinstance(write, str | bytes):
+            text: str | bytes = write
         else:  # rendered whole first: the file is replaced at once, never half written
             buffer = io.StringIO()
             write(buffer)

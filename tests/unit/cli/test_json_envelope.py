@@ -48,6 +48,11 @@ CASES: dict[str, tuple[list[str], int, str]] = {
     "incident list": (["shop", "--history", "{tmp}/none.db"], 2, "error"),
     "incident ack": (["shop", "1", "--history", "{tmp}/none.db"], 2, "error"),
     "sla report": (["shop", "--month", "2026-11", "--output", "{tmp}/sla"], 0, "ok"),
+    "care report": (
+        ["shop", "--month", "2026-11", "--format", "json", "--output", "{tmp}/care/"],
+        0,
+        "ok",
+    ),
     "dev up": (["nosuch"], 2, "error"),
     "dev status": (["nosuch"], 2, "error"),
     "dev down": (["nosuch"], 2, "error"),
