@@ -11,12 +11,12 @@ from pathlib import Path
 from upkeep.care.monthly import care_report, file_stem
 from upkeep.care.report import LANGUAGES, CareReport
 from upkeep.cli.across import Outcome, run_across
-from upkeep.cli.selection import add_selection_arguments, select
+from upkeep.cli.selection import add_selection_arguments, select_for_reports
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project
 from upkeep.reports.care import FORMATS, render, render_pdf
-from upkeep.reports.files import STDOUT, destinations, names_one_place, write_atomically
+from upkeep.reports.files import STDOUT, destinations, write_atomically
 from upkeep.sla.availability import percent_text
 from upkeep.workspace import find_workspace
 
@@ -71,16 +71,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _report(args: argparse.Namespace) -> int:
-    if args.output == STDOUT:  # refused before any reading: bad usage changes nothing
-        if args.format == "pdf":
-            raise UsageError("--output - prints text; a PDF goes to a file (give --output PATH)")
-        destinations(FORMATS, args.format, STDOUT, None, "", json_asked=args.json)
+    if args.output == STDOUT and args.format == "pdf":  # refused before any reading
+        raise UsageError("--output - prints text; a PDF goes to a file (give --output PATH)")
     workspace = find_workspace(args.root)
-    selection = select(workspace, args)
-    if not selection.single and names_one_place(FORMATS, args.format, args.output):
-        raise UsageError(
-            f"--output {args.output} holds one project's report; give a directory for several"
-        )
+    selection = select_for_reports(workspace, args, FORMATS)
 
     def one(project: Project) -> Outcome:
         now = dt.datetime.now(dt.UTC)

@@ -11,6 +11,7 @@ environments (the grammar itself: ``upkeep.inventory.selection``).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from upkeep.errors import UsageError
@@ -93,4 +94,21 @@ def select(
     if need_environments and not selection.environments:
         raise UsageError("no environment given: name them after the projects (or 'all')")
     note_projects(project.name for project in selection.projects)  # the run's record says them
+    return selection
+
+
+def select_for_reports(
+    workspace: Workspace, args: argparse.Namespace, formats: Sequence[str]
+) -> Selection:
+    """The selection of a command that writes a report per project in ``formats``, its
+    ``--output`` checked first: bad usage is refused before anything is read (UsageError)."""
+    from upkeep.reports.files import STDOUT, destinations, names_one_place
+
+    if args.output == STDOUT:
+        destinations(formats, args.format, STDOUT, None, "", json_asked=args.json)
+    selection = select(workspace, args)
+    if not selection.single and names_one_place(formats, args.format, args.output):
+        raise UsageError(
+            f"--output {args.output} holds one project's report; give a directory for several"
+        )
     return selection

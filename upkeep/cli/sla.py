@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TextIO
 
 from upkeep.cli.across import Outcome, run_across
-from upkeep.cli.selection import add_selection_arguments, select
+from upkeep.cli.selection import add_selection_arguments, select_for_reports
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project
-from upkeep.reports.files import FORMATS, STDOUT, destinations, names_one_place, write_reports
+from upkeep.reports.files import FORMATS, destinations, write_reports
 from upkeep.reports.sla import human, render
 from upkeep.sla.availability import percent_text
 from upkeep.sla.monthly import file_stem, report_from_history
@@ -72,14 +72,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _report(args: argparse.Namespace) -> int:
-    if args.output == STDOUT:  # refused before any reading: bad usage changes nothing
-        destinations(FORMATS, args.format, STDOUT, None, "", json_asked=args.json)
     workspace = find_workspace(args.root)
-    selection = select(workspace, args)
-    if not selection.single and names_one_place(FORMATS, args.format, args.output):
-        raise UsageError(
-            f"--output {args.output} holds one project's report; give a directory for several"
-        )
+    selection = select_for_reports(workspace, args, FORMATS)
 
     def one(project: Project) -> Outcome:
         period = _period(args.month, args.year)

@@ -83,7 +83,7 @@ def context(report: CareReport) -> dict[str, Any]:
             {
                 "when": say.when(u.finished or u.started, zone),
                 "change": f"{u.from_build} → {u.to_build}",
-                "outcome": _outcome(u.state, say),
+                "outcome": _word(u.state, say),
                 "applied": u.applied,
                 "security": list(u.security),
                 "cves": ", ".join(u.cves),
@@ -180,47 +180,53 @@ def _figures(a: Availability, say: Language) -> dict[str, Any]:
         "target": say.target(a.target),
         "availability": say("not observed") if a.percent is None else say.percent(a.percent),
         "verdict": a.verdict,
-        "verdict_text": _verdict(a.verdict, say),
+        "verdict_text": _word(a.verdict, say, VERDICTS),
         "downtime": say.duration(a.downtime),
         "allowed_downtime": say.duration(a.allowed),
     }
 
 
-def _verdict(verdict: str, say: Language) -> str:
-    words = {
-        "met": say("target met"),
-        "missed": say("target missed"),
-        "on track": say("on track so far"),
-        "not observed": say("not observed: no verdict"),
-    }
-    return words.get(verdict, verdict)
+def word(message: str) -> str:
+    """Marks a message for the catalogue where it is written; ``say`` translates it later."""
+    return message
+
+
+# The values' own words (verdicts, deadline and run states) as the client reads them.
+WORDS = {
+    "met": word("met"),
+    "missed": word("missed"),
+    "pending": word("pending"),
+    "no target": word("no target"),
+    "on track": word("on track so far"),
+    "not observed": word("not observed: no verdict"),
+    "succeeded": word("applied"),
+    "nothing to do": word("nothing to do"),
+    "rolled back": word("rolled back"),
+    "aborted": word("aborted"),
+    "failed": word("failed"),
+    "running": word("not finished"),
+}
+VERDICTS = {"met": word("target met"), "missed": word("target missed")}
+WARRANTY = {
+    "none": word("none"),
+    "pending": word("not begun"),
+    "active": word("active"),
+    "void": word("void"),
+    "expired": word("expired"),
+}
+
+
+def _word(value: str, say: Language, words: dict[str, str] = WORDS) -> str:
+    return say(words.get(value) or WORDS.get(value, value))
 
 
 def _deadline(deadline: Deadline, say: Language, zone: Any) -> dict[str, str]:
-    status = {
-        "met": say("met"),
-        "missed": say("missed"),
-        "pending": say("pending"),
-        "no target": say("no target"),
-    }
     return {
         "done": say.when(deadline.done, zone),
         "due": say.when(deadline.due, zone),
-        "status": status.get(deadline.status.value, deadline.status.value),
+        "status": _word(deadline.status.value, say),
         "class": deadline.status.value.replace(" ", "-"),
     }
-
-
-def _outcome(state: str, say: Language) -> str:
-    words = {
-        "succeeded": say("applied"),
-        "nothing to do": say("nothing to do"),
-        "rolled back": say("rolled back"),
-        "aborted": say("aborted"),
-        "failed": say("failed"),
-        "running": say("not finished"),
-    }
-    return words.get(state, state)
 
 
 def _certificate(c: Certificate, say: Language, zone: Any) -> dict[str, Any]:
@@ -234,13 +240,7 @@ def _certificate(c: Certificate, say: Language, zone: Any) -> dict[str, Any]:
 
 def _coming(report: CareReport, say: Language) -> dict[str, Any]:
     coming, warranty = report.coming, report.warranty
-    status = {
-        WarrantyStatus.NONE: say("none"),
-        WarrantyStatus.PENDING: say("pending"),
-        WarrantyStatus.ACTIVE: say("active"),
-        WarrantyStatus.VOID: say("void"),
-        WarrantyStatus.EXPIRED: say("expired"),
-    }[warranty.status]
+    status = _word(warranty.status.value, say, WARRANTY)
     ends = (warranty.ends - dt.timedelta(days=1)) if warranty.ends else None  # its last day
     return {
         "pinned": coming.pinned,
