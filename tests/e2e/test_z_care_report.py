@@ -23,9 +23,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.system_packages import ensure_packages
+from upkeep.care.monthly import care_report
 from upkeep.cli.main import main
+from upkeep.inventory import load_project
 from upkeep.monitor.history import History
 from upkeep.monitor.result import CheckResult, Status
+from upkeep.reports.care import FORMATS, render_pdf
+from upkeep.reports.locale import Language
+from upkeep.reports.sla import render as render_sla
+from upkeep.sla.monthly import report_from_history
 
 from .conftest import RunningLab
 from .hosts import shell
@@ -52,16 +58,21 @@ def _environments(text: str) -> str:
     return text[text.index("# Each environment names its servers") :]
 
 
-def upkeep(lab: RunningLab, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+def run(lab: RunningLab, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     capsys.readouterr()
     code = main(["--root", str(lab.workspace.root), *args])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return code, out
+    return code, capsys.readouterr().out
 
 
-def check(lab: RunningLab, capsys: pytest.CaptureFixture[str], history: Path) -> None:
-    upkeep(lab, capsys, "check", "demo", "production", "--json", "--history", str(history))
+def upkeep(lab: RunningLab, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    code, out = run(lab, capsys, *args)
+    assert code == 0, out
+    return out
+
+
+def check(lab: RunningLab, capsys: pytest.CaptureFixture[str], history: Path) -> int:
+    """A real ``upkeep check`` of production: its exit code (2: CRITICAL)."""
+    return run(lab, capsys, "check", "demo", "production", "--history", str(history))[0]
 
 
 def backdated(history: Path, start: dt.datetime, end: dt.datetime) -> int:
@@ -75,14 +86,6 @@ def backdated(history: Path, start: dt.datetime, end: dt.datetime) -> int:
     with History(history) as kept:
         assert kept.record(results) == []  # no incident: all OK
     return len(moments)
-
-
-def sla_report(
-    lab: RunningLab, capsys: pytest.CaptureFixture[str], month: str, history: Path, fmt: str
-) -> str:
-    """``upkeep sla report demo`` for ``month`` over ``history``, as ``fmt`` text."""
-    args = ("--month", month, "--history", str(history), "--format", fmt, "--output", "-")
-    return upkeep(lab, capsys, "sla", "report", "demo", *args)[1]
 
 
 def records(lab: RunningLab, capsys: pytest.CaptureFixture[str]) -> tuple[int, int]:
@@ -103,54 +106,39 @@ def test_the_care_report_in_polish_and_english_holds_the_sla_reports_figures(
     ensure_packages("poppler-utils", "libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core")
     updates, refreshes = records(lab, capsys)
     history = tmp_path / "monitor.db"
-    now = dt.datetime.now(WARSAW)
-    month = f"{now:%Y-%m}"
-    first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    bulk = backdated(history, first, now - dt.timedelta(hours=1))
+    month = f"{dt.datetime.now(WARSAW):%Y-%m}"  # the month so far
+    first = dt.datetime.strptime(month, "%Y-%m").replace(tzinfo=WARSAW)
+    bulk = backdated(history, first, dt.datetime.now(WARSAW) - dt.timedelta(hours=1))
 
-    check(lab, capsys, history)  # the real checks: all well
+    assert check(lab, capsys, history) == 0  # the real checks: all well
     shell(lab, "production", "systemctl stop php8.2-fpm")
     try:
-        check(lab, capsys, history)
-        check(lab, capsys, history)  # the second failure in a row opens the incident
+        assert check(lab, capsys, history) == 2
+        assert check(lab, capsys, history) == 2  # the second failure in a row opens the incident
     finally:
         shell(lab, "production", "systemctl start php8.2-fpm")
     check(lab, capsys, history)
-    check(lab, capsys, history)  # the second success resolves it
+    assert check(lab, capsys, history) == 0  # the second success resolves it
 
-    sla = json.loads(sla_report(lab, capsys, month, history, "json"))
-    [incident] = [i for i in sla["incidents"] if i["check"] == "services"]
-    assert incident["resolved"] and sla["seconds"]["downtime"] > 0
-    sla_md = sla_report(lab, capsys, month, history, "md")
-    percent = re.search(r"\| Availability achieved \| ([0-9.]+) % \|", sla_md)
-    assert percent is not None
+    # A month still running is measured up to now: one moment for the SLA report and both
+    # care reports, so each figure can be compared whole.
+    now = dt.datetime.now(dt.UTC)
+    workspace = lab.workspace
+    project = load_project(workspace, "demo")
+    sla = report_from_history(project, month, history, now)
+    [incident] = [line.incident for line in sla.incidents if line.incident.check == "services"]
+    assert incident.resolved is not None and sla.availability.downtime > dt.timedelta()
+    figures = sla.to_dict()
+    percent = re.search(r"\| Availability achieved \| ([0-9.]+) % \|", render_sla(sla, "md"))
+    assert percent is not None and figures["year_to_date"]["seconds"]["downtime"] > 0
     artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
     texts = {}
     for language in ("pl", "en"):
-        _, out = upkeep(
-            lab,
-            capsys,
-            "care",
-            "report",
-            "demo",
-            "--month",
-            month,
-            "--lang",
-            language,
-            "--history",
-            str(history),
-            "--output",
-            f"{tmp_path / 'care'}/",
-            "--json",
-        )
-        data = json.loads(out)["data"]
-        assert data["sla"]["availability_percent"] == sla["availability_percent"]
-        assert data["sla"]["seconds"] == sla["seconds"]
-        assert data["sla"]["year_to_date"] == sla["year_to_date"]
-        assert len(data["updates"]) >= (1 if updates else 0) and data["refreshes"]
-        pdf = tmp_path / "care" / f"demo-{month}-{language}.pdf"
-        assert str(pdf) in data["report_files"]
-        artifacts.mkdir(exist_ok=True)
+        care = care_report(workspace, project, month, language, history, now)
+        assert care.sla is not None and care.sla.to_dict() == figures
+        pdf = artifacts / f"demo-{month}-{language}.pdf"
+        pdf.write_bytes(render_pdf(care))
         subprocess.run(
             ["pdftoppm", "-r", "80", "-png", str(pdf), str(artifacts / f"care-{language}")],
             check=True,
@@ -158,14 +146,47 @@ def test_the_care_report_in_polish_and_english_holds_the_sla_reports_figures(
         texts[language] = subprocess.run(
             ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
         ).stdout
+    english, polish = texts["en"], texts["pl"]
     print(
-        f"\ncare report: {bulk} backdated moments, {updates} updates, {refreshes} refreshes; "
-        f"pages in {artifacts}"
+        f"\ncare report: {bulk} backdated moments, {updates} update and {refreshes} refresh "
+        f"reports; availability {percent[1]} %; pages in {artifacts}"
     )
     assert len(list(artifacts.glob("care-pl-*.png"))) >= 2
-    english, polish = texts["en"], texts["pl"]
     assert f"{percent[1]} %" in english and f"{percent[1].replace('.', ',')} %" in polish
     assert "Care report: demo" in english and "Raport opieki: demo" in polish
-    assert f"#{incident['id']}" in english and "services" in polish
-    for update in data["updates"]:  # the English one's: the same records
-        assert update["to_build"] in english and update["to_build"] in polish
+    downtime = sla.availability.downtime
+    assert Language.of("en").duration(downtime) in english
+    assert Language.of("pl").duration(downtime) in polish
+    assert "services" in english and "services" in polish
+
+    # The command writes the same documents, every format, for each language.
+    out = tmp_path / "care"
+    for language in ("pl", "en"):
+        data = json.loads(
+            upkeep(
+                lab,
+                capsys,
+                "care",
+                "report",
+                "demo",
+                "--month",
+                month,
+                "--lang",
+                language,
+                "--history",
+                str(history),
+                "--output",
+                f"{out}/",
+                "--json",
+            )
+        )["data"]
+        assert data["sla"]["seconds"]["downtime"] == figures["seconds"]["downtime"]
+        assert [i["id"] for i in data["sla"]["incidents"]] == [
+            i["id"] for i in figures["incidents"]
+        ]
+        for update in data["updates"]:
+            assert update["to_build"] in english  # this month's updates, the same records
+    written = sorted(path.name for path in out.iterdir())
+    assert written == sorted(
+        f"demo-{month}-{lang}.{fmt}" for lang in ("pl", "en") for fmt in FORMATS
+    )

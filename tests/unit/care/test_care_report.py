@@ -32,6 +32,7 @@ from upkeep.reports import update as update_report
 from upkeep.reports.care import render, render_pdf
 from upkeep.reports.locale import LOCALE_DIR, Language
 from upkeep.sla.monthly import report_from_history
+from upkeep.state import Run, open_store
 from upkeep.update.report import UpdateReport
 from upkeep.workspace import Workspace
 
@@ -217,3 +218,35 @@ def test_bad_input_is_refused_in_a_line(
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (workspace / "reports" / "care").exists()
+
+
+def test_drift_is_counted_from_the_run_record_and_what_is_not_recorded_is_said(
+    workspace: Path,
+    shop: Path,
+) -> None:
+    def run(number: int, command: str, code: int, day: int) -> Run:
+        at = dt.datetime(2026, 11, day, 10, tzinfo=dt.UTC)
+        status = "ok" if code == 0 else "failed"
+        return Run(
+            f"r{number}", at, at, "ops", "laptop", "1", command, ("shop",), status, code, 1, ()
+        )
+
+    with open_store() as store:
+        store.record_run(run(1, "drift", 1, 3))  # found differences
+        store.record_run(run(2, "provision", 0, 3))  # brought them back
+        store.record_run(run(3, "drift", 0, 4))  # in sync
+        store.record_run(run(4, "drift", 1, 1))
+        store.record_run(run(5, "refresh", 0, 5))  # not a drift run
+        december = dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC)
+        store.record_run(
+            Run("r6", december, december, "ops", "x", "1", "drift", ("shop",), "failed", 1, 1, ())
+        )
+    project = load_project(Workspace(workspace), "shop")
+    report = care_report(Workspace(workspace), project, "2026-11", "en", shop, NOW)
+    assert report.to_dict()["drift"]["checks"] == 3 and report.drift is not None
+    assert (report.drift.found, report.drift.provisions) == (2, 1)
+    text = render(report, "md")
+    assert (
+        "This month: 3 drift checks, of which 2 found differences; 1 provision run brought" in text
+    )
+    assert "What a drift check found is not recorded between runs" in text
