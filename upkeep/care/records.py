@@ -21,6 +21,7 @@ from upkeep.care.observed import observe_monitoring
 from upkeep.care.report import (
     CertificateReading,
     DriftRuns,
+    RecordedProposal,
     RecordedRefresh,
     RecordedUpdate,
     Records,
@@ -57,6 +58,7 @@ def read_records(
         ),
         certificates=tuple(certificates(history, project)),
         drift=drift_runs(project.name, start, as_of),
+        proposals=tuple(proposals(workspace.reports / "proposals", project.name)),
     )
 
 
@@ -93,6 +95,29 @@ def update_of(data: dict[str, Any], project: str, source: str) -> RecordedUpdate
         )
     except (KeyError, TypeError, ValueError):
         return None  # another kind of report (a fleet run's), or an older shape
+
+
+def proposals(directory: Path, project: str) -> list[RecordedProposal]:
+    """The major-upgrade proposals on file for ``project`` (``upkeep propose``), by line."""
+    found = []
+    for path in directory.glob(f"{project}-php*-proposal.json"):
+        try:
+            data = json.loads(path.read_text())
+            if data.get("project") != project:
+                continue
+            window = data.get("window") or {}
+            found.append(
+                RecordedProposal(
+                    str(data["from_line"]),
+                    str(data["to_line"]),
+                    float(data["hours"]["expected"]),
+                    dt.datetime.fromisoformat(window["start"]) if window.get("start") else None,
+                    str(path),
+                )
+            )
+        except (ValueError, OSError, KeyError, TypeError, AttributeError):
+            continue  # half written, or another shape: not a proposal to show
+    return sorted(found, key=lambda proposal: proposal.to_line)
 
 
 def certificates(history: History | None, project: Project) -> list[CertificateReading]:

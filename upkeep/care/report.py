@@ -112,6 +112,17 @@ class DriftRuns:
 
 
 @dataclass(frozen=True)
+class RecordedProposal:
+    """A major-upgrade proposal on file (reports/proposals/, ``upkeep propose``)."""
+
+    from_line: str
+    to_line: str
+    hours: float  # the estimate's likeliest
+    window: dt.datetime | None  # the recommended maintenance window's start
+    source: str
+
+
+@dataclass(frozen=True)
 class Records:
     """Everything recorded about the project that the report reads (nothing filtered yet)."""
 
@@ -121,6 +132,7 @@ class Records:
     refreshes: tuple[RecordedRefresh, ...] = ()
     certificates: tuple[CertificateReading, ...] = ()
     drift: DriftRuns | None = None  # None: no run record could be read
+    proposals: tuple[RecordedProposal, ...] = ()
 
 
 # ---- the report ---------------------------------------------------------------------
@@ -155,6 +167,7 @@ class Coming:
     newer_lines: tuple[str, ...]
     offer_seen: dt.datetime | None  # when the offer was read (the last update check)
     major_proposals: bool  # the plan proposes major upgrades
+    proposals: tuple[RecordedProposal, ...] = ()  # on file now
 
 
 @dataclass(frozen=True)
@@ -270,6 +283,16 @@ class CareReport:
                 "newer_lines": list(self.coming.newer_lines),
                 "offer_seen": iso(self.coming.offer_seen),
                 "major_proposals": self.coming.major_proposals,
+                "proposals": [
+                    {
+                        "from_line": p.from_line,
+                        "to_line": p.to_line,
+                        "hours": p.hours,
+                        "window": iso(p.window),
+                        "source": p.source,
+                    }
+                    for p in self.coming.proposals
+                ],
                 "warranty_ends": iso(self.warranty.ends),
             },
         }
@@ -369,6 +392,7 @@ def _coming(records: Records, care: Care | None, as_of: dt.datetime) -> Coming:
         newer_lines=last.newer_lines if last else (),
         offer_seen=last.started if last else None,
         major_proposals=bool(care and care.major_proposals),
+        proposals=records.proposals,
     )
 
 
@@ -383,6 +407,7 @@ __all__ = [
     "CareReport",
     "CertificateReading",
     "DriftRuns",
+    "RecordedProposal",
     "RecordedRefresh",
     "RecordedUpdate",
     "Records",

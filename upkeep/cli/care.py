@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from pathlib import Path
 
 from upkeep.care.monthly import care_report, file_stem
 from upkeep.care.report import LANGUAGES, CareReport
 from upkeep.cli.across import Outcome, run_across
+from upkeep.cli.check import history_option
 from upkeep.cli.selection import add_selection_arguments, select_for_reports
 from upkeep.errors import UsageError
 from upkeep.exitcodes import ExitCode
@@ -60,12 +60,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "reports/care/, files PROJECT-YYYY-MM-LANG.md/.html/.pdf/.json), or - for stdout "
         "(with --format, not pdf); for several projects a directory",
     )
-    report.add_argument(
-        "--history",
-        metavar="PATH",
-        type=Path,
-        help="the monitoring history (default: the one `upkeep check` keeps)",
-    )
+    history_option(report)
     report.add_argument("--json", action="store_true", help="print the report as JSON too")
     report.set_defaults(handler=_report)
 

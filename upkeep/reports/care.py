@@ -248,6 +248,15 @@ def _coming(report: CareReport, say: Language) -> dict[str, Any]:
         "offer_seen": say.when(coming.offer_seen, report.zone) if coming.offer_seen else None,
         "newer_lines": ", ".join(coming.newer_lines),
         "major_proposals": coming.major_proposals,
+        "proposals": [
+            {
+                "from_line": p.from_line,
+                "to_line": p.to_line,
+                "hours": say.number(p.hours, 1),
+                "window": say.when(p.window, report.zone) if p.window else None,
+            }
+            for p in coming.proposals
+        ],
         "warranty": status,
         "warranty_void": warranty.status is WarrantyStatus.VOID,
         "warranty_reasons": list(warranty.reasons),

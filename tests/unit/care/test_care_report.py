@@ -24,6 +24,7 @@ from babel.messages.pofile import read_po
 from tests.system_packages import ensure_packages
 from tests.unit.sla.test_sla_observed import history, inventory  # noqa: F401 (a fixture)
 from upkeep.care.monthly import care_report
+from upkeep.care.proposals import Hours, UpgradeProposal, Window, write_proposal
 from upkeep.care.report import RecordedUpdate, cves_in
 from upkeep.cli.main import main
 from upkeep.inventory import load_project
@@ -250,3 +251,32 @@ def test_drift_is_counted_from_the_run_record_and_what_is_not_recorded_is_said(
         "This month: 3 drift checks, of which 2 found differences; 1 provision run brought" in text
     )
     assert "What a drift check found is not recorded between runs" in text
+
+
+def test_a_proposal_on_file_is_what_is_coming(workspace: Path, shop: Path) -> None:
+    window = Window(
+        dt.datetime(2027, 1, 10, 2, tzinfo=dt.UTC), dt.datetime(2027, 1, 10, 3, tzinfo=dt.UTC), ""
+    )
+    proposal = UpgradeProposal(
+        "shop",
+        "ACME sp. z o.o.",
+        "it@acme.example",
+        "pl",
+        "8.2",
+        "8.4",
+        Hours(8.0, 12.5, 20.0),
+        3,
+        5,
+        "shop@abc1234",
+        window,
+        "within the plan",
+        (),
+    )
+    write_proposal(proposal, workspace / "reports" / "proposals", dt.UTC)
+    project = load_project(Workspace(workspace), "shop")
+    pl = care_report(Workspace(workspace), project, "2026-11", "pl", shop, NOW)
+    assert [p["to_line"] for p in pl.to_dict()["coming"]["proposals"]] == ["8.4"]
+    assert (
+        "Złożona propozycja: PHP 8.2 → 8.4, około 12,5 godz. pracy, "
+        "zalecany termin niedz. 10 sty 2027, 03:00." in render(pl, "md")
+    )
