@@ -6,6 +6,9 @@ scripts/bootstrap && .venv/bin/nox -s lint typecheck tests
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import nox
 
 nox.options.reuse_existing_virtualenvs = True
@@ -87,7 +90,8 @@ def demo(session: nox.Session) -> None:
     production (sanitized); a minor PHP update planned by server, then run in
     waves (staging servers, a production canary, the next production server);
     every check and this month's SLA reports; each client's warranty; an estimate of the next major
-    PHP; the fleet's status again; the fleet dashboard built; where the reports are.
+    PHP; the fleet's status again; each client's care report; the fleet dashboard built; where
+    the reports are.
     """
     session.install("-e", ".")
     # Progress lines even when the log is a file or a pipe (as `upkeep --progress` asks).
@@ -114,6 +118,8 @@ def demo(session: nox.Session) -> None:
     session.run("upkeep", "warranty", "--all", success_codes=[0, 1])
     session.run("upkeep", "estimate", "demo", "--to", "8.4", "--output", "reports/estimate")
     session.run("upkeep", "fleet", "status", success_codes=[0, 1])
+    # This month's care report, so far, in each client's language (demo: en, wordpress: pl).
+    session.run("upkeep", "care", "report", "--all", "--month", _this_month())
     session.run("upkeep", "dashboard", "build")
     session.log("reports:")
     session.log("  reports/refresh/   each staging refresh (Markdown and JSON)")
@@ -124,7 +130,17 @@ def demo(session: nox.Session) -> None:
     )
     session.log("  reports/estimate/  the PHP 8.4 estimate (Markdown, HTML and JSON)")
     session.log(
+        "  reports/care/      each client's monthly care report (PDF, HTML, Markdown, JSON), "
+        "in the client's language"
+    )
+    session.log(
         "  reports/dashboard/ the fleet dashboard: open reports/dashboard/index.html, or "
         "`upkeep dashboard serve` and http://127.0.0.1:8080/"
     )
     session.log("pins: inventories/*.pins.yml (committed); lab state: ~/.local/state/upkeep/lab")
+
+
+def _this_month() -> str:
+    """YYYY-MM now in Warsaw, the lab clients' zone (a care report's default is the last
+    complete month, which a lab born today never watched)."""
+    return dt.datetime.now(ZoneInfo("Europe/Warsaw")).strftime("%Y-%m")
