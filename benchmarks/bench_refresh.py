@@ -5,7 +5,8 @@
     python benchmarks/bench_refresh.py --work-dir /tmp/b --keep-lab   # keep lab and data
     python benchmarks/bench_refresh.py --work-dir /tmp/b --methods raw stream  # again, some
 
-Brings up its own lab (``upkeep-bench``, 10.89.79.0/24), provisions staging
+Brings up its own lab (``upkeep-bench``, 10.89.79.0/24, or UPKEEP_LAB_NAME and
+UPKEEP_LAB_SUBNET), provisions staging
 and production, and generates the dataset in SQL on production's MariaDB
 (sequence engine, INSERT … SELECT), in the demo schema so the demo preset
 applies: users (names, unique e-mails), orders (shipping addresses, valid
@@ -579,9 +580,10 @@ def clean_mydumper(bench: Bench) -> None:
 # -- the run -----------------------------------------------------------------------
 @contextlib.contextmanager
 def bench_lab(work_dir: Path, keep: bool) -> Iterator[Workspace]:
+    # Its own lab unless told which (engineers working side by side each have theirs).
+    os.environ.setdefault("UPKEEP_LAB_NAME", "upkeep-bench")
+    os.environ.setdefault("UPKEEP_LAB_SUBNET", "10.89.79.0/24")
     os.environ.update(
-        UPKEEP_LAB_NAME="upkeep-bench",
-        UPKEEP_LAB_SUBNET="10.89.79.0/24",
         UPKEEP_LAB_HOSTS_PER_ENV="1",
         UPKEEP_STATE_DIR=str(work_dir / "state"),
     )
