@@ -26,7 +26,7 @@ import bisect
 import hashlib
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 # Local part: no quote at the start, so a SQL literal's own quote is never taken for it.
@@ -185,3 +185,6 @@ class Fingerprints:
 
     def __len__(self) -> int:
         return len(self.packed) // 8
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._view().tolist())

@@ -79,6 +79,50 @@ class _Drain:
         return credentials.redact(self.data.decode("utf-8", "replace").strip()[-limit:])
 
 
+@dataclass
+class _Watch(_Drain):
+    """A dump's stderr read line by line: ``on_marker`` is called at the first line that
+    starts with ``marker``; ``mariadb-dump -v``'s other ``-- `` lines are not kept."""
+
+    marker: bytes = b""
+    on_marker: Callable[[], None] = lambda: None
+
+    def _run(self) -> None:
+        kept = []
+        seen = False
+        for line in self.stream:
+            if not seen and line.startswith(self.marker):
+                seen = True
+                self.on_marker()
+            if not line.startswith(b"-- "):
+                kept.append(line)
+        self.data = b"".join(kept)
+
+
+class Group:
+    """The processes of streams that run together: ``stop()`` ends them all, those started
+    after it too (one stream failing stops its siblings)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._processes: list[subprocess.Popen[bytes]] = []
+        self.stopped = False
+
+    def add(self, process: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._processes.append(process)
+            stopped = self.stopped
+        if stopped:
+            stop(process)
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            processes = list(self._processes)
+        for process in processes:
+            stop(process)
+
+
 class _Writer:
     """Compresses and writes to the target in its own thread, so the transform of the
     next chunk overlaps the import of this one (zlib and pipe writes release the GIL)."""
@@ -140,8 +184,16 @@ def pipe(
     target_argv: Sequence[str],
     transform: Transform,
     on_progress: Callable[[int, int], None] = lambda _in, _out: None,
+    *,
+    ready: tuple[bytes, Callable[[], None]] | None = None,
+    group: Group | None = None,
 ) -> StreamStats:
-    """Run both commands and move the dump from one to the other through ``transform``."""
+    """Run both commands and move the dump from one to the other through ``transform``.
+
+    ``ready`` (a marker and a callback): the callback runs when the source writes a
+    line starting with the marker to its stderr (``mariadb-dump -v`` saying its
+    snapshot is open). ``group``: the two processes join it, to be stopped with it.
+    """
     started = time.monotonic()
     # Each end in its own process group, so stopping it stops all it started.
     source = subprocess.Popen(
@@ -155,7 +207,11 @@ def pipe(
         start_new_session=True,
     )
     assert source.stdout and source.stderr and target.stdin and target.stdout and target.stderr
-    drains = [_Drain(source.stderr), _Drain(target.stdout), _Drain(target.stderr)]
+    if group is not None:
+        group.add(source)
+        group.add(target)
+    errors = _Drain(source.stderr) if ready is None else _Watch(source.stderr, b"", *ready)
+    drains = [errors, _Drain(target.stdout), _Drain(target.stderr)]
     threads = [drain.start() for drain in drains]
     inflate = zlib.decompressobj(GZIP)
     writer = _Writer(target.stdin)
@@ -180,14 +236,14 @@ def pipe(
         broken = f"the source sent a broken stream ({error})"
     except BaseException:
         # The transformer failed (or we were interrupted): stop both ends, import nothing more.
-        _stop(source)
-        _stop(target)
+        stop(source)
+        stop(target)
         writer.abandon()
         raise
     finally:
         if broken:
             writer.abandon()
-            _stop(source)
+            stop(source)
         source_code, target_code = source.wait(), target.wait()
         for thread in threads:
             thread.join(timeout=10)
@@ -202,7 +258,8 @@ def pipe(
     return StreamStats(wire_in, dump_in, dump_out, writer.wire_out, time.monotonic() - started)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End ``process`` and all it started (it runs in its own process group)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
 
@@ -235,10 +292,10 @@ def read(
         total += len(rest)
         consume(rest)
     except zlib.error as error:
-        _stop(source)
+        stop(source)
         raise StreamFailed(f"the host sent a broken stream ({error})") from error
     except BaseException:
-        _stop(source)
+        stop(source)
         raise
     finally:
         code = source.wait()

@@ -97,6 +97,32 @@ class TransformReport:
     def truncated(self) -> frozenset[str]:
         return frozenset(name for name, table in self.tables.items() if table.truncated)
 
+    @classmethod
+    def merged(cls, reports: Sequence[TransformReport]) -> TransformReport:
+        """The reports of streams that carried one dump between them (each its own tables).
+
+        >>> from upkeep.inventory.model import Sanitize
+        >>> one = Transformer(RuleSet.from_section(Sanitize()), [], b"s" * 32)
+        >>> _ = one.feed(b"INSERT INTO `a` VALUES (1);\\n-- Dump completed\\n")
+        >>> two = Transformer(RuleSet.from_section(Sanitize()), [], b"s" * 32)
+        >>> _ = two.feed(b"INSERT INTO `b` VALUES (1),(2);\\n-- Dump completed\\n")
+        >>> both = TransformReport.merged([one.report(), two.report()])
+        >>> both.rows_in(), both.completed
+        ({'a': 1, 'b': 2}, True)
+        """
+        seen = (value for report in reports for value in report.email_fingerprints)
+        return cls(
+            tables=MappingProxyType({n: t for r in reports for n, t in r.tables.items()}),
+            bytes_in=sum(report.bytes_in for report in reports),
+            bytes_out=sum(report.bytes_out for report in reports),
+            values_sanitized=sum(report.values_sanitized for report in reports),
+            urls_rewritten=sum(report.urls_rewritten for report in reports),
+            serialized_rewritten=sum(report.serialized_rewritten for report in reports),
+            serialized_failed=sum(report.serialized_failed for report in reports),
+            completed=all(report.completed for report in reports),
+            email_fingerprints=Fingerprints.of(seen),
+        )
+
 
 @dataclass
 class _Counters:

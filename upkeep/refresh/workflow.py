@@ -34,10 +34,11 @@ from upkeep.locks import Lock, holding
 from upkeep.pipeline import Pipeline, RunState, Step, StepRecord, StepState
 from upkeep.progress import Meter, Tick
 from upkeep.provision.workflow import provision
-from upkeep.refresh import preflight, stream
+from upkeep.refresh import parallel, preflight, stream
 from upkeep.refresh.backup import BackupPlan, backup_script, drop_all_tables, restore_script
 from upkeep.refresh.files import rsync
 from upkeep.refresh.identity import read_identity
+from upkeep.refresh.partition import default_streams, partition
 from upkeep.refresh.sanitize import RuleSet
 from upkeep.refresh.transform import Transformer, TransformReport, for_refresh
 from upkeep.refresh.urls import site_url
@@ -49,6 +50,7 @@ from upkeep.workspace import Workspace
 Say = Callable[[str], None]
 BACKUP_ID = re.compile(r"\d{8}T\d{6}Z")  # a backup's directory name: when it was taken
 DUMP_OPTIONS = "--single-transaction --quick --routines --triggers --events"
+TABLE_DUMP_OPTIONS = "--single-transaction --quick --triggers"  # routines and events come after
 
 
 def refresh_pipeline(*, db_only: bool, files_only: bool, outside: bool) -> Pipeline[_Refresh]:
@@ -178,6 +180,7 @@ class _Refresh:
     rules: RuleSet
     outside: bool = False  # the target is not one of the inventory's (a developer's machine)
     target_url: str | None = None  # the target's base URL, when not its domain's
+    streams: int | None = None  # the database's streams; None: as many as the hosts' cores
     facts: preflight.SourceFacts | None = None
     source_ref: str = ""
     target_ref_before: str | None = None  # set once the code step has moved the target
@@ -232,6 +235,7 @@ def refresh(
     tick: Tick = lambda _: None,
     target_environment: Environment | None = None,
     target_url: str | None = None,
+    streams: int | None = None,
 ) -> RefreshReport:
     """Refresh ``target`` from ``source``; RefreshFailed (with its report) when it failed.
 
@@ -243,6 +247,10 @@ def refresh(
     refreshed (``db_only``; its code and files are its own), with the same
     check, backup, sanitizing, verify and smoke. ``target_url`` is its base URL
     when its domain alone does not say it (``http://localhost:8080``).
+
+    ``streams``: the database in that many streams at once, from one snapshot
+    (``upkeep.refresh.parallel``); None: as many as the smaller end has cores;
+    1: one stream, one ``mariadb-dump``.
     """
     run = _prepare(
         workspace,
@@ -258,6 +266,9 @@ def refresh(
         target_environment,
     )
     run.target_url = target_url
+    if streams is not None and streams < 1:
+        raise UsageError(f"--streams {streams}: give 1 or more")
+    run.streams = streams
     job = refresh_pipeline(db_only=db_only, files_only=files_only, outside=run.outside)
     purpose = f"refresh {project.name} {source}→{target}"
     journal = job.run(
@@ -529,23 +540,31 @@ def _schema(run: _Refresh) -> Mapping[str, tuple[str, ...]]:
 
 
 def _database(run: _Refresh) -> str:
-    dump = f"{dump_command(run.dump_defaults, run.source_database)} | gzip -1"
-    load = load_command(_backup_plan(run))
-    transform = _transform(run)
     meter = Meter("database", total=run.facts.bytes if run.facts else None)
+    streams, why_one = _streams(run)
+    transforms: list[stream.Transform] = []
+
+    def new_transform() -> stream.Transform:
+        transforms.append(_transform(run))
+        return transforms[-1]
 
     def progress(dump_in: int, _dump_out: int) -> None:
-        rows = transform.rows_read() if isinstance(transform, Transformer) else None
+        counting = [t for t in transforms if isinstance(t, Transformer)]
+        rows = sum(t.rows_read() for t in counting) if counting else None
         run.tick(meter.line(dump_in, rows))
 
-    stats = stream.pipe(
-        ssh_argv(run.source_host, root_command(dump)),
-        ssh_argv(run.target_host, root_command(load)),
-        transform,
-        progress,
-    )
-    if isinstance(transform, Transformer):
-        report = run.transform = transform.report()
+    if streams == 1:
+        stats = stream.pipe(
+            ssh_argv(run.source_host, root_command(f"{_dump(run)} | gzip -1")),
+            ssh_argv(run.target_host, root_command(load_command(_backup_plan(run)))),
+            new_transform(),
+            progress,
+        )
+    else:
+        stats = _parallel(run, streams, new_transform, progress)
+    reports = [t.report() for t in transforms if isinstance(t, Transformer)]
+    if reports:
+        report = run.transform = TransformReport.merged(reports)
         if not report.completed:
             raise RunFailed("the dump ended before its last line: the source stopped early")
         run.dumped = report.rows_in()
@@ -560,7 +579,8 @@ def _database(run: _Refresh) -> str:
     rate = stats.dump_in / max(stats.seconds, 1e-9) / 1e6
     detail = (
         f"{stats.dump_in / 1e6:.1f} MB dumped ({rate:.1f} MB/s), "
-        f"{(stats.wire_in + stats.wire_out) / 1e6:.1f} MB on the wire"
+        f"{(stats.wire_in + stats.wire_out) / 1e6:.1f} MB on the wire, "
+        f"{_count(streams, 'stream')}{why_one}"
     )
     if run.transform is not None:
         detail += (
@@ -570,6 +590,75 @@ def _database(run: _Refresh) -> str:
             f"truncated: {', '.join(run.data.truncated) or 'none'}"
         )
     return detail
+
+
+def _dump(run: _Refresh) -> str:
+    return dump_command(run.dump_defaults, run.source_database)
+
+
+def _streams(run: _Refresh) -> tuple[int, str]:
+    """How many streams, and why only one when more were possible."""
+    sizes = run.facts.sizes if run.facts else {}
+    if run.streams == 1 or len(sizes) < 2:
+        return 1, ""
+    odd = [name for name in run.facts.columns if not _plain(name)] if run.facts else []
+    if odd:
+        return 1, f" (a table's name holds a control character or a backslash: {odd[0]!r})"
+    if run.streams is not None:
+        return min(run.streams, len(sizes)), ""
+    cores = [
+        int(check_root(host, "nproc", "counting the cores").strip() or 1)
+        for host in (run.source_host, run.target_host)
+    ]
+    return default_streams(source_cores=cores[0], target_cores=cores[1], tables=len(sizes)), ""
+
+
+def _plain(name: str) -> bool:
+    """A name the information_schema's batch output carries as it is, fit for argv."""
+    return "\\" not in name and all(ord(c) >= 32 and c != "\x7f" for c in name)
+
+
+def _parallel(
+    run: _Refresh,
+    streams: int,
+    transform: Callable[[], stream.Transform],
+    progress: Callable[[int, int], None],
+) -> stream.StreamStats:
+    """The tables in ``streams`` streams from one snapshot, then what depends on them."""
+    assert run.facts is not None
+    plan = _backup_plan(run)
+    check_root(run.target_host, drop_all_tables(plan), "emptying the target's database")
+    load = ssh_argv(run.target_host, root_command(import_command(plan)))
+    tables = {name: size.bytes for name, size in run.facts.sizes.items()}
+    shares = partition(tables, streams)
+    routes = [
+        parallel.Route(
+            ssh_argv(
+                run.source_host,
+                root_command(
+                    f"{table_dump_command(run.dump_defaults, run.source_database, share.tables)}"
+                    " | gzip -1"
+                ),
+            ),
+            load,
+        )
+        for share in shares
+    ]
+    after = [
+        parallel.Route(ssh_argv(run.source_host, root_command(f"{command} | gzip -1")), load)
+        for command in after_tables_commands(
+            run.dump_defaults, run.source_database, sorted(set(run.facts.columns) - set(tables))
+        )
+    ]
+    lock = ssh_argv(
+        run.source_host,
+        root_command(
+            f"mariadb --defaults-extra-file={shlex.quote(run.dump_defaults)} -N -B --unbuffered "
+            f"{shlex.quote(run.source_database)}"
+        ),
+    )
+    stats, _ = parallel.run(lock, sorted(tables), routes, after, transform, progress)
+    return stats
 
 
 def dump_command(defaults_file: str, database: str) -> str:
@@ -582,7 +671,37 @@ def dump_command(defaults_file: str, database: str) -> str:
 
 def load_command(plan: BackupPlan) -> str:
     """The target's side: its tables dropped, then the gzipped dump on stdin imported."""
-    return f"{drop_all_tables(plan)} && gunzip | mariadb {shlex.quote(plan.database)}"
+    return f"{drop_all_tables(plan)} && {import_command(plan)}"
+
+
+def import_command(plan: BackupPlan) -> str:
+    """One stream's side on the target: the gzipped dump on stdin imported."""
+    return f"gunzip | mariadb {shlex.quote(plan.database)}"
+
+
+def table_dump_command(defaults_file: str, database: str, tables: Sequence[str]) -> str:
+    """One stream's side on the source: ``tables``, each's rows then its triggers, from a
+    snapshot of its own (``-v`` says on stderr when it is open; ``--`` ends the options,
+    so no name is read as one)."""
+    names = " ".join(shlex.quote(table) for table in tables)
+    return (
+        f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} -v "
+        f"{TABLE_DUMP_OPTIONS} -- {shlex.quote(database)} {names}"
+    )
+
+
+def after_tables_commands(defaults_file: str, database: str, others: Sequence[str]) -> list[str]:
+    """What depends on the tables, dumped once they are in: the routines and events, then
+    the views (and any other object that is not a base table), in that order."""
+    dump = f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} --single-transaction"
+    commands = [
+        f"{dump} --no-create-info --no-data --skip-triggers --routines --events "
+        f"-- {shlex.quote(database)}"
+    ]
+    if others:
+        names = " ".join(shlex.quote(name) for name in others)
+        commands.append(f"{dump} --quick --skip-triggers -- {shlex.quote(database)} {names}")
+    return commands
 
 
 def _files(run: _Refresh) -> str:

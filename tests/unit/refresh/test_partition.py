@@ -30,7 +30,10 @@ def test_the_streams_end_close_together() -> None:
 
 def test_one_huge_table_has_a_stream_to_itself() -> None:
     sizes = {"log": 10_000, "users": 30, "posts": 20, "options": 10}
-    assert partition(sizes, 2) == (Share(("log",), 10_000), Share(("users", "posts", "options"), 60))
+    assert partition(sizes, 2) == (
+        Share(("log",), 10_000),
+        Share(("users", "posts", "options"), 60),
+    )
 
 
 def test_one_stream_carries_everything_largest_first() -> None:
