@@ -34,11 +34,10 @@ from upkeep.locks import Lock, holding
 from upkeep.pipeline import Pipeline, RunState, Step, StepRecord, StepState
 from upkeep.progress import Meter, Tick
 from upkeep.provision.workflow import provision
-from upkeep.refresh import parallel, preflight, stream
-from upkeep.refresh.backup import BackupPlan, backup_script, drop_all_tables, restore_script
+from upkeep.refresh import database, preflight, stream
+from upkeep.refresh.backup import BackupPlan, backup_script, restore_script
 from upkeep.refresh.files import rsync
 from upkeep.refresh.identity import read_identity
-from upkeep.refresh.partition import default_streams, partition
 from upkeep.refresh.sanitize import RuleSet
 from upkeep.refresh.transform import Transformer, TransformReport, for_refresh
 from upkeep.refresh.urls import site_url
@@ -49,8 +48,6 @@ from upkeep.workspace import Workspace
 
 Say = Callable[[str], None]
 BACKUP_ID = re.compile(r"\d{8}T\d{6}Z")  # a backup's directory name: when it was taken
-DUMP_OPTIONS = "--single-transaction --quick --routines --triggers --events"
-TABLE_DUMP_OPTIONS = "--single-transaction --quick --triggers"  # routines and events come after
 
 
 def refresh_pipeline(*, db_only: bool, files_only: bool, outside: bool) -> Pipeline[_Refresh]:
@@ -535,13 +532,19 @@ def _transform(run: _Refresh) -> stream.Transform:
     return for_refresh(run.project, source, target, run.salt, schema=_schema(run))
 
 
+def _ends(run: _Refresh) -> database.Ends:
+    return database.Ends(
+        run.source_host, run.dump_defaults, run.source_database, run.target_host, _backup_plan(run)
+    )
+
+
 def _schema(run: _Refresh) -> Mapping[str, tuple[str, ...]]:
     return run.facts.columns if run.facts else {}
 
 
 def _database(run: _Refresh) -> str:
     meter = Meter("database", total=run.facts.bytes if run.facts else None)
-    streams, why_one = _streams(run)
+    streams, why_one = database.streams(_ends(run), run.facts, run.streams)
     transforms: list[stream.Transform] = []
 
     def new_transform() -> stream.Transform:
@@ -553,15 +556,7 @@ def _database(run: _Refresh) -> str:
         rows = sum(t.rows_read() for t in counting) if counting else None
         run.tick(meter.line(dump_in, rows))
 
-    if streams == 1:
-        stats = stream.pipe(
-            ssh_argv(run.source_host, root_command(f"{_dump(run)} | gzip -1")),
-            ssh_argv(run.target_host, root_command(load_command(_backup_plan(run)))),
-            new_transform(),
-            progress,
-        )
-    else:
-        stats = _parallel(run, streams, new_transform, progress)
+    stats = database.copy(_ends(run), run.facts, streams, new_transform, progress)
     reports = [t.report() for t in transforms if isinstance(t, Transformer)]
     if reports:
         report = run.transform = TransformReport.merged(reports)
@@ -590,118 +585,6 @@ def _database(run: _Refresh) -> str:
             f"truncated: {', '.join(run.data.truncated) or 'none'}"
         )
     return detail
-
-
-def _dump(run: _Refresh) -> str:
-    return dump_command(run.dump_defaults, run.source_database)
-
-
-def _streams(run: _Refresh) -> tuple[int, str]:
-    """How many streams, and why only one when more were possible."""
-    sizes = run.facts.sizes if run.facts else {}
-    if run.streams == 1 or len(sizes) < 2:
-        return 1, ""
-    odd = [name for name in run.facts.columns if not _plain(name)] if run.facts else []
-    if odd:
-        return 1, f" (a table's name holds a control character or a backslash: {odd[0]!r})"
-    if run.streams is not None:
-        return min(run.streams, len(sizes)), ""
-    cores = [
-        int(check_root(host, "nproc", "counting the cores").strip() or 1)
-        for host in (run.source_host, run.target_host)
-    ]
-    return default_streams(source_cores=cores[0], target_cores=cores[1], tables=len(sizes)), ""
-
-
-def _plain(name: str) -> bool:
-    """A name the information_schema's batch output carries as it is, fit for argv."""
-    return "\\" not in name and all(ord(c) >= 32 and c != "\x7f" for c in name)
-
-
-def _parallel(
-    run: _Refresh,
-    streams: int,
-    transform: Callable[[], stream.Transform],
-    progress: Callable[[int, int], None],
-) -> stream.StreamStats:
-    """The tables in ``streams`` streams from one snapshot, then what depends on them."""
-    assert run.facts is not None
-    plan = _backup_plan(run)
-    check_root(run.target_host, drop_all_tables(plan), "emptying the target's database")
-    load = ssh_argv(run.target_host, root_command(import_command(plan)))
-    tables = {name: size.bytes for name, size in run.facts.sizes.items()}
-    shares = partition(tables, streams)
-    routes = [
-        parallel.Route(
-            ssh_argv(
-                run.source_host,
-                root_command(
-                    f"{table_dump_command(run.dump_defaults, run.source_database, share.tables)}"
-                    " | gzip -1"
-                ),
-            ),
-            load,
-        )
-        for share in shares
-    ]
-    after = [
-        parallel.Route(ssh_argv(run.source_host, root_command(f"{command} | gzip -1")), load)
-        for command in after_tables_commands(
-            run.dump_defaults, run.source_database, sorted(set(run.facts.columns) - set(tables))
-        )
-    ]
-    lock = ssh_argv(
-        run.source_host,
-        root_command(
-            f"mariadb --defaults-extra-file={shlex.quote(run.dump_defaults)} -N -B --unbuffered "
-            f"{shlex.quote(run.source_database)}"
-        ),
-    )
-    stats, _ = parallel.run(lock, sorted(tables), routes, after, transform, progress)
-    return stats
-
-
-def dump_command(defaults_file: str, database: str) -> str:
-    """The source's side: one consistent snapshot of ``database``, as the read-only user."""
-    return (
-        f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} {DUMP_OPTIONS} "
-        f"{shlex.quote(database)}"
-    )
-
-
-def load_command(plan: BackupPlan) -> str:
-    """The target's side: its tables dropped, then the gzipped dump on stdin imported."""
-    return f"{drop_all_tables(plan)} && {import_command(plan)}"
-
-
-def import_command(plan: BackupPlan) -> str:
-    """One stream's side on the target: the gzipped dump on stdin imported."""
-    return f"gunzip | mariadb {shlex.quote(plan.database)}"
-
-
-def table_dump_command(defaults_file: str, database: str, tables: Sequence[str]) -> str:
-    """One stream's side on the source: ``tables``, each's rows then its triggers, from a
-    snapshot of its own (``-v`` says on stderr when it is open; ``--`` ends the options,
-    so no name is read as one)."""
-    names = " ".join(shlex.quote(table) for table in tables)
-    return (
-        f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} -v "
-        f"{TABLE_DUMP_OPTIONS} -- {shlex.quote(database)} {names}"
-    )
-
-
-def after_tables_commands(defaults_file: str, database: str, others: Sequence[str]) -> list[str]:
-    """What depends on the tables, dumped once they are in: the routines and events, then
-    the views (and any other object that is not a base table), in that order."""
-    dump = f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} --single-transaction"
-    commands = [
-        f"{dump} --no-create-info --no-data --skip-triggers --routines --events "
-        f"-- {shlex.quote(database)}"
-    ]
-    if others:
-        names = " ".join(shlex.quote(name) for name in others)
-        commands.append(f"{dump} --quick --skip-triggers -- {shlex.quote(database)} {names}")
-    return commands
 
 
 def _files(run: _Refresh) -> str:

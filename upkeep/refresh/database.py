@@ -1,0 +1,155 @@
+"""The refresh's database copy: the commands on each side, in one stream or in several.
+
+One stream is one ``mariadb-dump`` of the whole database, in one
+transaction, imported by one session (``upkeep.refresh.stream``). Several
+(``upkeep.refresh.parallel``) share the base tables out, largest first
+(``upkeep.refresh.partition``), each dumped from the same moment of the
+source and imported by its own session; then the routines and events, then
+the views. Either way each stream goes through its own transformer, and the
+target's tables are dropped first.
+
+    >>> print(table_dump_command("/etc/upkeep/demo-production-dump.cnf", "demo", ["users"]))
+    mariadb-dump --defaults-extra-file=/etc/upkeep/demo-production-dump.cnf -v --single-transaction --quick --triggers -- demo users
+    >>> stats = copy(ends, facts, streams(ends, facts, None)[0], Passthrough)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from upkeep.inventory import Host
+from upkeep.refresh import parallel, stream
+from upkeep.refresh.backup import BackupPlan, drop_all_tables
+from upkeep.refresh.partition import default_streams, partition
+from upkeep.refresh.preflight import SourceFacts
+from upkeep.ssh import check_root, root_command, ssh_argv
+
+DUMP_OPTIONS = "--single-transaction --quick --routines --triggers --events"
+TABLE_DUMP_OPTIONS = "--single-transaction --quick --triggers"  # routines and events come after
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Ends:
+    """Where the database comes from (read as the dump user) and where it goes."""
+
+    source: Host
+    dump_defaults: str  # the source's read-only dump user's client settings
+    source_database: str
+    target: Host
+    plan: BackupPlan  # the target's database (and how it is emptied)
+
+
+def streams(ends: Ends, facts: SourceFacts | None, wanted: int | None) -> tuple[int, str]:
+    """How many streams (``wanted``, or the smaller end's cores when None), and why only
+    one where more were possible."""
+    sizes = facts.sizes if facts else {}
+    if wanted == 1 or len(sizes) < 2 or facts is None:
+        return 1, ""
+    odd = [name for name in facts.columns if not _plain(name)]
+    if odd:
+        return 1, f" (a table's name holds a control character or a backslash: {odd[0]!r})"
+    if wanted is not None:
+        return min(wanted, len(sizes)), ""
+    source, target = (
+        int(check_root(host, "nproc", "counting the cores").strip() or 1)
+        for host in (ends.source, ends.target)
+    )
+    return default_streams(source_cores=source, target_cores=target, tables=len(sizes)), ""
+
+
+def _plain(name: str) -> bool:
+    """A name the information_schema's batch output carries as it is, fit for argv."""
+    return "\\" not in name and all(ord(c) >= 32 and c != "\x7f" for c in name)
+
+
+def copy(
+    ends: Ends,
+    facts: SourceFacts | None,
+    count: int,
+    transform: Callable[[], stream.Transform],
+    progress: Progress = lambda _in, _out: None,
+) -> stream.StreamStats:
+    """The source's database into the target's, in ``count`` streams (see ``streams``)."""
+    if count == 1 or facts is None:
+        return stream.pipe(
+            _source(ends, dump_command(ends.dump_defaults, ends.source_database)),
+            ssh_argv(ends.target, root_command(load_command(ends.plan))),
+            transform(),
+            progress,
+        )
+    check_root(ends.target, drop_all_tables(ends.plan), "emptying the target's database")
+    load = ssh_argv(ends.target, root_command(import_command(ends.plan)))
+    tables = {name: size.bytes for name, size in facts.sizes.items()}
+    routes = [
+        parallel.Route(
+            _source(
+                ends, table_dump_command(ends.dump_defaults, ends.source_database, share.tables)
+            ),
+            load,
+        )
+        for share in partition(tables, count)
+    ]
+    others = sorted(set(facts.columns) - set(tables))
+    after = [
+        parallel.Route(_source(ends, command), load)
+        for command in after_tables_commands(ends.dump_defaults, ends.source_database, others)
+    ]
+    lock = ssh_argv(
+        ends.source,
+        root_command(
+            f"mariadb --defaults-extra-file={shlex.quote(ends.dump_defaults)} -N -B --unbuffered "
+            f"{shlex.quote(ends.source_database)}"
+        ),
+    )
+    stats, _ = parallel.run(lock, sorted(tables), routes, after, transform, progress)
+    return stats
+
+
+def _source(ends: Ends, dump: str) -> list[str]:
+    return ssh_argv(ends.source, root_command(f"{dump} | gzip -1"))
+
+
+def dump_command(defaults_file: str, database: str) -> str:
+    """The source's side: one consistent snapshot of ``database``, as the read-only user."""
+    return (
+        f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} {DUMP_OPTIONS} "
+        f"{shlex.quote(database)}"
+    )
+
+
+def load_command(plan: BackupPlan) -> str:
+    """The target's side: its tables dropped, then the gzipped dump on stdin imported."""
+    return f"{drop_all_tables(plan)} && {import_command(plan)}"
+
+
+def import_command(plan: BackupPlan) -> str:
+    """One stream's side on the target: the gzipped dump on stdin imported."""
+    return f"gunzip | mariadb {shlex.quote(plan.database)}"
+
+
+def table_dump_command(defaults_file: str, database: str, tables: Sequence[str]) -> str:
+    """One stream's side on the source: ``tables``, each's rows then its triggers, from a
+    snapshot of its own (``-v`` says on stderr when it is open; ``--`` ends the options,
+    so no name is read as one)."""
+    names = " ".join(shlex.quote(table) for table in tables)
+    return (
+        f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} -v "
+        f"{TABLE_DUMP_OPTIONS} -- {shlex.quote(database)} {names}"
+    )
+
+
+def after_tables_commands(defaults_file: str, database: str, others: Sequence[str]) -> list[str]:
+    """What depends on the tables, dumped once they are in: the routines and events, then
+    the views (and any other object that is not a base table), in that order."""
+    dump = f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} --single-transaction"
+    commands = [
+        f"{dump} --no-create-info --no-data --skip-triggers --routines --events "
+        f"-- {shlex.quote(database)}"
+    ]
+    if others:
+        names = " ".join(shlex.quote(name) for name in others)
+        commands.append(f"{dump} --quick --skip-triggers -- {shlex.quote(database)} {names}")
+    return commands
