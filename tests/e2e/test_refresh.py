@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import shlex
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +24,10 @@ from upkeep.cli.main import main
 from upkeep.errors import ConnectionFailed, UsageError
 from upkeep.inventory import Project, load_project
 from upkeep.inventory.pins import Pins, load_pins
+from upkeep.layout import SiteLayout
 from upkeep.locks import Lock, LockHeld
+from upkeep.refresh import database, preflight
+from upkeep.refresh.backup import BackupPlan
 from upkeep.refresh.stream import Passthrough, Transform
 from upkeep.refresh.transform import for_refresh
 from upkeep.refresh.workflow import RefreshFailed, refresh
@@ -109,6 +114,9 @@ def test_refresh_clones_production_into_staging_sanitized_at_the_staging_domain(
         "verify",
         "smoke",
     ]
+    # By default the database came in as many streams as the lab's hosts have cores.
+    copied = next(step for step in report["steps"] if step["name"] == "database")
+    assert "2 streams" in copied["detail"]
     assert report["data"]["values_sanitized"] >= 400  # 200 names and 200 addresses at least
     assert report["data"]["serialized_rewritten"] > 0 and report["data"]["truncated"] == [
         "activity_log"
@@ -333,3 +341,62 @@ def test_a_second_refresh_is_refused_while_one_holds_the_lock(
 def test_production_is_never_a_refresh_target(provisioned: RunningLab) -> None:
     with pytest.raises(UsageError, match="never the target"):
         refresh(provisioned.workspace, *_model(provisioned), source="staging", target="production")
+
+
+# -- parallel streams -------------------------------------------------------------
+# What depends on the tables, in the order it must be created: a function, a view calling
+# it, a trigger. The parallel copy loads them after the tables, from their own streams.
+_DEPENDENTS = (
+    "CREATE FUNCTION cents_to_euros(cents INT) RETURNS DECIMAL(12,2) DETERMINISTIC "
+    "RETURN cents / 100; "
+    "CREATE VIEW euro_totals AS SELECT user_id, cents_to_euros(SUM(total_cents)) AS euros "
+    "FROM orders GROUP BY user_id; "
+    "CREATE TRIGGER orders_keep_status BEFORE UPDATE ON orders FOR EACH ROW "
+    "SET NEW.status = NEW.status"
+)
+_DROP_DEPENDENTS = (
+    "DROP TRIGGER IF EXISTS orders_keep_status; DROP VIEW IF EXISTS euro_totals; "
+    "DROP FUNCTION IF EXISTS cents_to_euros"
+)
+# Each base table's CHECKSUM TABLE, then everything else as SQL (views, routines, triggers).
+_PER_TABLE = (
+    'for t in $(mariadb -N -B -e "SELECT table_name FROM information_schema.tables '
+    "WHERE table_schema = 'demo' AND table_type = 'BASE TABLE' ORDER BY 1\"); do "
+    'mariadb -N -B -e "CHECKSUM TABLE \\`$t\\`" demo; done; '
+    "mariadb-dump --no-data --skip-comments --skip-dump-date --routines --triggers --events demo"
+)
+
+
+def test_a_parallel_copy_gives_the_same_database_as_one_stream(provisioned: RunningLab) -> None:
+    project, _ = _model(provisioned)
+    production, staging = project.environment("production"), project.environment("staging")
+    ends = database.Ends(
+        production.hosts[0],
+        SiteLayout.of("demo", "production").dump_defaults,
+        project.database_of("production").name,
+        staging.hosts[0],
+        BackupPlan.of(
+            SiteLayout.of("demo", "staging"), project.database_of("staging").name, (), keep=1
+        ),
+    )
+    salt = os.urandom(32)  # one for both copies: the same fakes either way
+
+    def transform() -> Transform:
+        return for_refresh(project, production, staging, salt)
+
+    _root(provisioned, "production", f"mariadb demo -e {shlex.quote(_DEPENDENTS)}")
+    try:
+        facts = preflight.source_facts(ends.source, ends.source_database, ends.dump_defaults)
+        assert database.streams(ends, facts, None)[0] >= 2  # the lab's hosts have 2 cores
+        database.copy(ends, facts, 1, transform)
+        one_stream = _root(provisioned, "staging", _PER_TABLE)
+        database.copy(ends, facts, 2, transform)
+        two_streams = _root(provisioned, "staging", _PER_TABLE)
+    finally:
+        for environment in ("production", "staging"):
+            _root(provisioned, environment, f"mariadb demo -e {shlex.quote(_DROP_DEPENDENTS)}")
+    assert two_streams == one_stream
+    for table in ("demo.users", "demo.orders", "demo.settings", "demo.activity_log"):
+        assert table in one_stream
+    assert "euro_totals" in one_stream and "cents_to_euros" in one_stream
+    assert "orders_keep_status" in one_stream

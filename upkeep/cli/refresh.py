@@ -73,8 +73,22 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="instead of refreshing, put the target's database and shared files back from one "
         "of its backups (the directory a failed refresh names; one project)",
     )
+    parser.add_argument(
+        "--streams",
+        type=_streams,
+        metavar="N",
+        help="copy the database in N streams at once, every one from the same moment of the "
+        "source (default: as many as the smaller of the two hosts has cores; 1: one "
+        "mariadb-dump)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=_refresh)
+
+
+def _streams(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of streams (1 or more)")
+    return int(text)
 
 
 def _refresh(args: argparse.Namespace) -> int:
@@ -121,6 +135,7 @@ def _one(args: argparse.Namespace, workspace: Workspace, project: Project) -> Ou
             project,
             pins,
             force_unlock=args.force_unlock,
+            streams=args.streams,
             say=console.say,
             tick=console.tick,
             **options,
