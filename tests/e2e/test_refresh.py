@@ -14,8 +14,10 @@ import json
 import os
 import re
 import shlex
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -207,25 +209,40 @@ def _bulk_production(lab: RunningLab) -> Iterator[None]:
 
 
 class _Interrupting:
-    """The project's real transform, with ``action`` run once at the first chunk."""
+    """The project's real transform, with ``action`` run at the first chunk.
 
-    def __init__(self, lab: RunningLab, action: str, environment: str) -> None:
+    A refresh in several streams makes one transform per stream: ``interrupting``
+    makes them share one action, run once, by whichever stream reads first.
+    """
+
+    def __init__(self, lab: RunningLab, action: str, environment: str, once: _Once) -> None:
         project = load_project(lab.workspace, "demo")
         self.inner: Transform = for_refresh(
             project, project.environment("production"), project.environment("staging"), b"t" * 32
         )
-        self.lab, self.action, self.environment = lab, action, environment
-        self.done = False
+        self.lab, self.action, self.environment, self.once = lab, action, environment, once
 
     def feed(self, chunk: bytes) -> bytes:
-        if not self.done:
-            self.done = True
-            console(self.lab, self.environment, self.action)
-            time.sleep(1)
+        with self.once.lock:
+            if not self.once.done:
+                self.once.done = True
+                console(self.lab, self.environment, self.action)
+                time.sleep(1)
         return self.inner.feed(chunk)
 
     def close(self) -> bytes:
         return self.inner.close()
+
+
+@dataclass
+class _Once:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    done: bool = False
+
+
+def interrupting(lab: RunningLab, action: str, environment: str) -> Callable[[], Transform]:
+    once = _Once()
+    return lambda: _Interrupting(lab, action, environment, once)
 
 
 def test_ssh_dropped_mid_stream_restores_staging(provisioned: RunningLab) -> None:
@@ -236,7 +253,7 @@ def test_ssh_dropped_mid_stream_restores_staging(provisioned: RunningLab) -> Non
             refresh(
                 provisioned.workspace,
                 *_model(provisioned),
-                transform_factory=lambda: _Interrupting(provisioned, drop, "production"),
+                transform_factory=interrupting(provisioned, drop, "production"),
             )
         assert "dump on the source failed" in str(failed.value)
         assert failed.value.report.restored
@@ -264,7 +281,7 @@ def test_target_disk_full_midway_restores_staging(provisioned: RunningLab) -> No
                 refresh(
                     provisioned.workspace,
                     *_model(provisioned),
-                    transform_factory=lambda: _Interrupting(provisioned, fill, "staging"),
+                    transform_factory=interrupting(provisioned, fill, "staging"),
                 )
             assert "import on the target failed" in str(failed.value)
             assert failed.value.report.restored
