@@ -8,8 +8,8 @@ source and imported by its own session; then the routines and events, then
 the views. Either way each stream goes through its own transformer, and the
 target's tables are dropped first.
 
-    >>> print(table_dump_command("/etc/upkeep/demo-production-dump.cnf", "demo", ["users"]))
-    mariadb-dump --defaults-extra-file=/etc/upkeep/demo-production-dump.cnf -v --single-transaction --quick --triggers -- demo users
+    >>> print(table_dump_command("dump.cnf", "demo", ["users"]))
+    mariadb-dump --defaults-extra-file=dump.cnf -v --single-transaction --quick --triggers -- demo users
     >>> stats = copy(ends, facts, streams(ends, facts, None)[0], Passthrough)  # doctest: +SKIP
 """
 
