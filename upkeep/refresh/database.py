@@ -94,8 +94,10 @@ def copy(
     ]
     others = sorted(set(facts.columns) - set(tables))
     after = [
-        parallel.Route(_source(ends, command), load)
-        for command in after_tables_commands(ends.dump_defaults, ends.source_database, others)
+        parallel.Route(
+            _source(ends, after_tables_command(ends.dump_defaults, ends.source_database, others)),
+            load,
+        )
     ]
     lock = ssh_argv(
         ends.source,
@@ -141,15 +143,16 @@ def table_dump_command(defaults_file: str, database: str, tables: Sequence[str])
     )
 
 
-def after_tables_commands(defaults_file: str, database: str, others: Sequence[str]) -> list[str]:
+def after_tables_command(defaults_file: str, database: str, others: Sequence[str]) -> str:
     """What depends on the tables, dumped once they are in: the routines and events, then
-    the views (and any other object that is not a base table), in that order."""
+    the views (and any other object that is not a base table), one dump after the other
+    on one stream."""
     dump = f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} --single-transaction"
-    commands = [
+    routines = (
         f"{dump} --no-create-info --no-data --skip-triggers --routines --events "
         f"-- {shlex.quote(database)}"
-    ]
-    if others:
-        names = " ".join(shlex.quote(name) for name in others)
-        commands.append(f"{dump} --quick --skip-triggers -- {shlex.quote(database)} {names}")
-    return commands
+    )
+    if not others:
+        return routines
+    names = " ".join(shlex.quote(name) for name in others)
+    return f"{{ {routines} && {dump} --quick --skip-triggers -- {shlex.quote(database)} {names}; }}"
