@@ -1,0 +1,69 @@
+"""How many streams a refresh's database takes, and what each side runs (no host needed)."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+from upkeep.inventory import Host
+from upkeep.layout import SiteLayout
+from upkeep.refresh.backup import BackupPlan
+from upkeep.refresh.database import (
+    Ends,
+    after_tables_command,
+    streams,
+    table_dump_command,
+)
+from upkeep.refresh.preflight import SourceFacts, TableSize
+
+ENDS = Ends(
+    Host(name="prod", address="10.0.0.1"),
+    "dump.cnf",
+    "demo",
+    Host(name="stage", address="10.0.0.2"),
+    BackupPlan.of(SiteLayout.of("demo", "staging"), "demo", (), keep=1),
+)
+
+
+def _facts(*tables: str, views: tuple[str, ...] = ()) -> SourceFacts:
+    return SourceFacts(
+        {name: ("id",) for name in (*tables, *views)},
+        {name: TableSize(1000, 10) for name in tables},
+    )
+
+
+@pytest.mark.parametrize(
+    ("facts", "wanted", "expected"),
+    [
+        (_facts("a", "b", "c"), 2, 2),
+        (_facts("a", "b", "c"), 8, 3),  # never more streams than tables
+        (_facts("a", "b", "c"), 1, 1),
+        (_facts("a", views=("v",)), 4, 1),  # one table: nothing to share
+    ],
+)
+def test_the_streams_asked_for_as_far_as_the_tables_go(
+    facts: SourceFacts, wanted: int, expected: int
+) -> None:
+    assert streams(ENDS, facts, wanted) == (expected, "")
+
+
+def test_a_name_batch_output_would_mangle_keeps_the_single_stream() -> None:
+    count, why = streams(ENDS, _facts("a", "b", "odd\\name"), 2)
+    assert count == 1 and "backslash" in why and "odd" in why
+
+
+def test_each_stream_dumps_its_tables_with_names_after_the_end_of_the_options() -> None:
+    command = table_dump_command("dump.cnf", "demo", ["users", "--where=1", "it's"])
+    words = shlex.split(command)
+    assert words[words.index("--") :] == ["--", "demo", "users", "--where=1", "it's"]
+    assert "-v" in words and "--single-transaction" in words and "--routines" not in words
+
+
+def test_routines_and_events_come_before_the_views_after_the_tables() -> None:
+    command = after_tables_command("dump.cnf", "demo", ["v1", "v2"])
+    words = shlex.split(command)
+    routines = words.index("--routines")
+    assert words.index("v1") > routines and "--no-data" in words[:routines]
+    assert command.endswith(" -- demo v1 v2; }")
+    assert "v1" not in shlex.split(after_tables_command("dump.cnf", "demo", []))
