@@ -1,7 +1,8 @@
 """Which tables each of a parallel refresh's streams carries, and how many streams.
 
-Tables go to streams the largest first, each to the stream with the fewest
-bytes so far (the longest-processing-time rule, as mydumper balances its
+Tables go to streams the largest first, each to the stream with the least
+work so far (a table's work is its bytes and a cost per row, estimated by the
+caller) (the longest-processing-time rule, as mydumper balances its
 threads): the biggest table starts at once and the streams end close
 together. Within a stream the largest comes first too. Ties go by name (and
 to the stream with fewer tables), so the same sizes always give the same plan.
@@ -24,14 +25,15 @@ MAX_STREAMS = 8
 
 @dataclass(frozen=True)
 class Share:
-    """One stream's tables, in the order it dumps them, and their bytes."""
+    """One stream's tables, in the order it dumps them, and their work summed."""
 
     tables: tuple[str, ...]
-    bytes: int
+    work: int
 
 
 def partition(sizes: Mapping[str, int], streams: int) -> tuple[Share, ...]:
-    """``sizes`` (table → bytes) split into at most ``streams`` shares, none empty."""
+    """``sizes`` (table → its work, e.g. bytes) split into at most ``streams`` shares,
+    none empty."""
     if streams < 1:
         raise ValueError(f"streams must be at least 1, not {streams}")
     shares: list[list[str]] = [[] for _ in range(min(streams, len(sizes)))]

@@ -14,7 +14,9 @@ from upkeep.refresh.database import (
     after_tables_command,
     streams,
     table_dump_command,
+    table_work,
 )
+from upkeep.refresh.partition import partition
 from upkeep.refresh.preflight import SourceFacts, TableSize
 
 ENDS = Ends(
@@ -67,3 +69,18 @@ def test_routines_and_events_come_before_the_views_after_the_tables() -> None:
     assert words.index("v1") > routines and "--no-data" in words[:routines]
     assert command.endswith(" -- demo v1 v2; }")
     assert "v1" not in shlex.split(after_tables_command("dump.cnf", "demo", []))
+
+
+def test_many_small_rows_weigh_more_than_their_bytes_alone() -> None:
+    facts = SourceFacts(
+        {},
+        {
+            "products": TableSize(400_000_000, 220_000),  # few big rows
+            "orders": TableSize(150_000_000, 1_450_000),  # many small ones
+            "users": TableSize(25_000_000, 198_000),
+            "activity_log": TableSize(40_000_000, 308_000),
+        },
+    )
+    shares = partition(table_work(facts), 2)
+    # By bytes alone orders, users and the log would share a stream, which took longest.
+    assert [share.tables for share in shares] == [("products", "users"), ("orders", "activity_log")]

@@ -17,14 +17,14 @@ def test_every_table_is_carried_exactly_once() -> None:
     shares = partition(sizes, 3)
     carried = [table for share in shares for table in share.tables]
     assert sorted(carried) == sorted(sizes)
-    assert [share.bytes for share in shares] == [
+    assert [share.work for share in shares] == [
         sum(sizes[table] for table in share.tables) for share in shares
     ]
 
 
 def test_the_streams_end_close_together() -> None:
     sizes = {f"t{i}": 1 + (i * 7919) % 1000 for i in range(200)}
-    loads = [share.bytes for share in partition(sizes, 4)]
+    loads = [share.work for share in partition(sizes, 4)]
     assert max(loads) - min(loads) <= max(sizes.values())
 
 
