@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+# A real PostgreSQL (Debian's package, set up when absent), for the store's tests.
+from tests.postgresql import postgresql_server, postgresql_url  # noqa: F401
+
 # Real local HTTP and SMTP servers, for whatever sends webhooks or mail.
 from tests.unit.local_servers import smtp_server, webhook_server  # noqa: F401
 

@@ -1,7 +1,9 @@
 """``upkeep state check [--json]``: where the state store is, its schema, and whether it is sound.
 
-Exit 0 when the store opens, is migrated to this upkeep's schema and SQLite's
-integrity check says ``ok``; exit 1 otherwise, saying why.
+Exit 0 when the store opens, is migrated to this upkeep's schema and its
+integrity check says ``ok`` (SQLite's own; on PostgreSQL: the tables are there
+and the server takes writes); exit 1 otherwise, saying why; exit 2 when the
+URL is not one upkeep can use or the server cannot be reached.
 """
 
 from __future__ import annotations
@@ -30,13 +32,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _check(args: argparse.Namespace) -> int:
-    health = examine(locate())  # a refused URL (PostgreSQL, for now) is a usage error
+    health = examine(locate())  # a URL upkeep cannot use is a usage error
     code = ExitCode.OK if health.healthy else ExitCode.FAILED
     if args.json:
         data = {**asdict(health), "healthy": health.healthy}
         return print_json(args, data, code, errors=[health.problem] if health.problem else [])
     rows = [
         ("store", health.url),
+        ("backend", health.server or health.backend),
         ("schema version", "-" if health.schema_version is None else health.schema_version),
         ("migrations", ", ".join(f"{m.version} ({m.applied_at})" for m in health.migrations)),
         ("integrity", "; ".join(health.integrity) or "-"),

@@ -1,12 +1,12 @@
-"""Is the state store sound: where it is, its schema, SQLite's integrity check, its rows.
+"""Is the state store sound: where it is, on which engine, its schema, integrity, its rows.
 
 >>> import tempfile
 >>> from pathlib import Path
 >>> with tempfile.TemporaryDirectory() as folder:
 ...     path = Path(folder) / "upkeep.db"
 ...     health = examine(Location(f"sqlite:///{path}", path))
->>> health.healthy, health.integrity, health.rows["runs"]
-(True, ('ok',), 0)
+>>> health.healthy, health.backend, health.integrity, health.rows["runs"]
+(True, 'sqlite', ('ok',), 0)
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ class Health:
     """What ``state check`` found; ``problem`` is empty when the store is healthy."""
 
     url: str
+    backend: str = ""
+    server: str = ""  # the engine and its version: "SQLite 3.40.1", "PostgreSQL 15.18 ..."
     schema_version: int | None = None
     migrations: tuple[Applied, ...] = ()
     integrity: tuple[str, ...] = ()
@@ -41,15 +43,17 @@ def examine(location: Location) -> Health:
             integrity = tuple(store.integrity())
             health = Health(
                 location.url,
+                store.backend,
+                store.server_version(),
                 store.schema_version,
                 tuple(store.migrations()),
                 integrity,
                 store.rows(),
             )
     except UpkeepError as error:
-        return Health(location.url, problem=str(error))
+        return Health(location.url, location.backend, problem=str(error))
     except Exception as error:  # a damaged file fails in SQLite's own words; say them
-        return Health(location.url, problem=f"{location.url}: {error}")
+        return Health(location.url, location.backend, problem=f"{location.url}: {error}")
     if integrity != ("ok",):
         return Health(**{**asdict(health), "problem": "integrity check: " + "; ".join(integrity)})
     return health

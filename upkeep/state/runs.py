@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from upkeep.state.database import Database
 
 _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 _COLUMNS = (
@@ -59,7 +61,7 @@ def stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime(_TIME)
 
 
-def insert(db: sqlite3.Connection, run: Run) -> None:
+def insert(db: Database, run: Run) -> None:
     """``run`` and its projects, inside the caller's transaction."""
     db.execute(
         f"INSERT INTO runs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -84,7 +86,7 @@ def insert(db: sqlite3.Connection, run: Run) -> None:
 
 
 def select(
-    db: sqlite3.Connection, *, project: str | None, since: dt.datetime | None, limit: int
+    db: Database, *, project: str | None, since: dt.datetime | None, limit: int
 ) -> list[Run]:
     """Runs started at or after ``since`` (for ``project``), newest first, at most ``limit``."""
     where, values = [], []
@@ -98,7 +100,7 @@ def select(
     rows = db.execute(
         f"SELECT {_COLUMNS} FROM runs {clause}ORDER BY started DESC, id DESC LIMIT ?",
         (*values, limit),
-    ).fetchall()
+    )
     projects: dict[str, list[str]] = {row[0]: [] for row in rows}
     if projects:
         marks = ", ".join("?" for _ in projects)

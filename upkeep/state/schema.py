@@ -5,8 +5,9 @@ with no ORM to generate them from; a list of statements per version does the
 same job without a second tool, its configuration and its environment to
 carry. The versions applied are kept in a ``schema_migrations`` table (version
 and when), not SQLite's ``PRAGMA user_version``, so the same list and the same
-bookkeeping can run on PostgreSQL later. Keep the statements portable: TEXT,
-INTEGER, REAL, plain indexes; ids are made by upkeep, not by the database.
+bookkeeping run on PostgreSQL. Keep the statements portable: TEXT, INTEGER,
+DOUBLE PRECISION (SQLite reads it as REAL; PostgreSQL's REAL would round to
+float4), plain indexes; ids are made by upkeep, not by the database.
 
     >>> [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
     True
@@ -46,7 +47,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 command TEXT NOT NULL,
                 status TEXT NOT NULL,
                 exit_code INTEGER NOT NULL,
-                duration_seconds REAL NOT NULL,
+                duration_seconds DOUBLE PRECISION NOT NULL,
                 reports TEXT NOT NULL
             )""",
             "CREATE INDEX runs_by_time ON runs (started)",

@@ -1,10 +1,12 @@
 """The one store: opened, migrated forward, written in short transactions.
 
 SQLite in WAL mode with a busy timeout (as upkeep.monitor.history), so a
-timer's run and an operator's can write at once: one waits its turn. Opening
+timer's run and an operator's can write at once: one waits its turn; or
+PostgreSQL for a team (upkeep.state.database keeps what differs). Opening
 applies the migrations this upkeep knows and the store lacks
-(upkeep.state.schema), in one transaction; a store newer than this upkeep is
-refused.
+(upkeep.state.schema), in one transaction that holds the migration lock, so
+two processes opening a fresh store at once migrate it once; a store newer
+than this upkeep is refused.
 
     >>> import tempfile
     >>> from pathlib import Path
@@ -18,12 +20,13 @@ refused.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Self
 
-from upkeep.errors import RunFailed, UsageError
-from upkeep.state import runs, sqlite
+from upkeep.errors import UsageError
+from upkeep.state import database, runs
+from upkeep.state.database import Database
 from upkeep.state.location import Location, locate
 from upkeep.state.runs import Run
 from upkeep.state.schema import BOOKKEEPING, MIGRATIONS, Migration
@@ -39,7 +42,7 @@ class Applied:
     applied_at: str
 
 
-class Store(sqlite.Closing):
+class Store:
     """The state store; use it as a context manager (or close it)."""
 
     def __init__(
@@ -52,25 +55,25 @@ class Store(sqlite.Closing):
         self.location = location
         self.busy_timeout = busy_timeout
         self._migrations = tuple(migrations)
-        self._db = self._open()
+        self._db = database.connect(location, busy_timeout=busy_timeout, prepare=self._migrate)
 
-    # ---- opening and closing ----------------------------------------------------
+    def close(self) -> None:
+        self._db.close()
 
-    def _open(self) -> sqlite3.Connection:
-        return sqlite.connect(
-            self.location.path,
-            "the state store",
-            "an upkeep state store",
-            busy_timeout=self.busy_timeout,
-            busy=self._busy,
-            prepare=self._migrate,
-        )
+    def __enter__(self) -> Self:
+        return self
 
-    def _migrate(self, db: sqlite3.Connection) -> None:
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- migrating ----------------------------------------------------------------
+
+    def _migrate(self, db: Database) -> None:
         known = len(self._migrations)
-        if _has_bookkeeping(db) and _version(db) == known:
+        if db.has_table("schema_migrations") and _version(db) == known:
             return
-        with sqlite.write_transaction(db, self._busy):
+        with db.transaction():
+            db.migration_lock()  # a second process starting now waits here, then finds it done
             db.execute(BOOKKEEPING)
             version = _version(db)  # another process may have migrated meanwhile
             if version > known:
@@ -87,16 +90,10 @@ class Store(sqlite.Closing):
                     (migration.version, now),
                 )
 
-    def _busy(self) -> RunFailed:
-        return RunFailed(
-            f"{self.location.url}: the state store stayed busy for {self.busy_timeout:g}s "
-            "(another upkeep run is writing to it); try again"
-        )
-
     # ---- runs -------------------------------------------------------------------
 
     def record_run(self, run: Run) -> None:
-        with sqlite.write_transaction(self._db, self._busy) as db:
+        with self._db.transaction() as db:
             runs.insert(db, run)
 
     def runs(
@@ -108,25 +105,31 @@ class Store(sqlite.Closing):
     # ---- health -----------------------------------------------------------------
 
     @property
+    def backend(self) -> str:
+        return self._db.backend
+
+    def server_version(self) -> str:
+        return self._db.server_version()
+
+    @property
     def schema_version(self) -> int:
         return _version(self._db)
 
     def migrations(self) -> list[Applied]:
         rows = self._db.execute(
             "SELECT version, applied_at FROM schema_migrations ORDER BY version"
-        ).fetchall()
+        )
         return [Applied(int(version), str(at)) for version, at in rows]
 
     def rows(self) -> dict[str, int]:
         """How many rows each table holds."""
         return {
-            table: int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
-            for table in TABLES
+            table: int(self._db.execute(f"SELECT COUNT(*) FROM {table}")[0][0]) for table in TABLES
         }
 
     def integrity(self) -> list[str]:
-        """SQLite's own check of the file: ``["ok"]``, or what is damaged."""
-        return [str(row[0]) for row in self._db.execute("PRAGMA integrity_check").fetchall()]
+        """The engine's own check: ``["ok"]``, or what is damaged (see Database.integrity)."""
+        return self._db.integrity(TABLES)
 
 
 def open_store(location: Location | None = None) -> Store:
@@ -134,13 +137,5 @@ def open_store(location: Location | None = None) -> Store:
     return Store(location if location is not None else locate())
 
 
-def _has_bookkeeping(db: sqlite3.Connection) -> bool:
-    row = db.execute(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-    ).fetchone()
-    return bool(row[0])
-
-
-def _version(db: sqlite3.Connection) -> int:
-    row = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
-    return int(row[0] or 0)
+def _version(db: Database) -> int:
+    return int(db.execute("SELECT MAX(version) FROM schema_migrations")[0][0] or 0)

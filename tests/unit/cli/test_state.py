@@ -1,4 +1,5 @@
-"""``upkeep state check`` on a real SQLite store: healthy, damaged, newer, refused URL."""
+"""``upkeep state check`` on a real SQLite store (healthy, damaged, newer) and a real
+PostgreSQL one (healthy, out of reach)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.unit.run_cli import run_cli as run
 from upkeep.state import Location, Store
 from upkeep.state.schema import MIGRATIONS, Migration
+from upkeep.state.store import TABLES
 
 
 def test_a_healthy_store_says_where_it_is_its_version_and_its_rows(
@@ -26,7 +29,10 @@ def test_a_healthy_store_says_where_it_is_its_version_and_its_rows(
     assert code == 0 and data["healthy"] and data["problem"] == ""
     assert data["schema_version"] == len(MIGRATIONS) and data["integrity"] == ["ok"]
     assert [m["version"] for m in data["migrations"]] == [m.version for m in MIGRATIONS]
-    assert data["rows"] == {"schema_migrations": len(MIGRATIONS), "runs": 1, "run_projects": 0}
+    assert data["rows"] == {name: 0 for name in TABLES} | {
+        "schema_migrations": len(MIGRATIONS),
+        "runs": 1,
+    }
 
 
 def test_a_file_that_is_not_a_store_is_unhealthy(
@@ -68,13 +74,32 @@ def test_a_newer_store_is_unhealthy_for_this_upkeep_and_refused_by_runs(
     assert (code, out) == (2, "") and err.count("\n") == 1 and "newer upkeep" in err
 
 
-def test_a_postgresql_url_is_refused_with_exit_2(
+def test_a_postgresql_store_says_its_server_version_and_never_its_password(
+    workspace: Path,
+    postgresql_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("UPKEEP_DATABASE_URL", postgresql_url)
+    password = urlsplit(postgresql_url).password
+    assert password
+    run(capsys, "provision", "nosuch", "staging")  # one run on record, on PostgreSQL
+    code, out, err = run(capsys, "state", "check")
+    assert code == 0 and "healthy" in out.splitlines()[-1] and "PostgreSQL 15" in out
+    assert password not in out + err and ":***@127.0.0.1:" in out
+    code, out, _ = run(capsys, "state", "check", "--json")
+    data = json.loads(out)["data"]
+    assert data["backend"] == "postgresql" and data["integrity"] == ["ok"]
+    assert data["rows"]["runs"] == 1 and password not in out
+
+
+def test_a_postgresql_server_out_of_reach_is_unhealthy_and_stops_runs_with_exit_2(
     workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("UPKEEP_DATABASE_URL", "postgresql://ops:hunter2@db.example/upkeep")
-    code, out, err = run(capsys, "state", "check")
-    assert (code, out) == (2, "")
-    assert err == (
-        "upkeep: UPKEEP_DATABASE_URL=postgresql://ops:***@db.example/upkeep: PostgreSQL support "
-        "is not built yet; unset it (SQLite in the state home) or use sqlite:///PATH\n"
-    )
+    monkeypatch.setenv("UPKEEP_DATABASE_URL", "postgresql://ops:hunter2@127.0.0.1:1/upkeep")
+    shown = "postgresql://ops:***@127.0.0.1:1/upkeep: cannot reach the state store ("
+    code, out, err = run(capsys, "state", "check")  # a health check: says so, exit 1
+    assert code == 1 and "NOT healthy: " + shown in out and "hunter2" not in out + err
+    code, out, err = run(capsys, "runs")
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert err.startswith("upkeep: " + shown) and "hunter2" not in err

@@ -1,17 +1,23 @@
-"""The state store on a real SQLite file: created, migrated forward, a newer one refused,
-runs written and read back, its place chosen by UPKEEP_DATABASE_URL."""
+"""The state store on a real SQLite file and a real PostgreSQL database (the ``location``
+fixture runs each test on both): created, migrated forward (once, however many processes
+open it at once), a newer one refused, runs written and read back, its place chosen by
+UPKEEP_DATABASE_URL, PostgreSQL's password never shown."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from tests.postgresql import Server
 from upkeep.errors import UsageError
-from upkeep.state import Location, Run, Store, locate, open_store
+from upkeep.state import Location, Run, Store, database, locate, open_store
 from upkeep.state.schema import MIGRATIONS, Migration
+from upkeep.state.store import TABLES
 
 # A later upkeep's migration: what an old store meets when this upkeep grows.
 LATER = Migration(
@@ -42,23 +48,39 @@ def a_run(run_id: str, started: dt.datetime, *projects: str, command: str = "ref
     )
 
 
-@pytest.fixture
-def location(tmp_path: Path) -> Location:
-    path = tmp_path / "upkeep.db"
-    return Location(f"sqlite:///{path}", path)
-
-
 def test_a_fresh_store_has_every_migration_recorded_with_its_time(location: Location) -> None:
     with Store(location) as store:
         applied = store.migrations()
         assert store.schema_version == len(MIGRATIONS)
-        assert store.rows() == {"schema_migrations": len(MIGRATIONS), "runs": 0, "run_projects": 0}
+        assert store.rows() == {name: 0 for name in TABLES} | {"schema_migrations": len(MIGRATIONS)}
         assert store.integrity() == ["ok"]
+        assert store.backend == location.backend
     assert [m.version for m in applied] == [m.version for m in MIGRATIONS]
     assert all(dt.datetime.strptime(m.applied_at, "%Y-%m-%dT%H:%M:%S.%fZ") for m in applied)
-    assert location.path.stat().st_mode & 0o777 == 0o600
-    with sqlite3.connect(location.path) as db:  # the version is in the table, not user_version
+
+
+def test_a_fresh_sqlite_store_is_private_and_versioned_in_its_table(tmp_path: Path) -> None:
+    path = tmp_path / "upkeep.db"
+    Store(Location(f"sqlite:///{path}", path)).close()
+    assert path.stat().st_mode & 0o777 == 0o600
+    with sqlite3.connect(path) as db:  # the version is in the table, not user_version
         assert db.execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+def test_stores_opened_at_once_are_migrated_once(location: Location) -> None:
+    # Eight processes' worth of connections opening one fresh store at the same moment.
+    start = threading.Barrier(8)
+
+    def opened() -> int:
+        start.wait()
+        with Store(location) as store:
+            return store.schema_version
+
+    with ThreadPoolExecutor(8) as pool:
+        versions = list(pool.map(lambda _: opened(), range(8)))
+    assert versions == [len(MIGRATIONS)] * 8
+    with Store(location) as store:
+        assert [m.version for m in store.migrations()] == [m.version for m in MIGRATIONS]
 
 
 def test_an_old_store_is_migrated_forward_and_keeps_its_runs(location: Location) -> None:
@@ -70,8 +92,9 @@ def test_an_old_store_is_migrated_forward_and_keeps_its_runs(location: Location)
         assert [m.version for m in newer.migrations()][: len(first)] == [m.version for m in first]
         assert newer.migrations()[: len(first)] == first  # applied_at of the old ones kept
         assert [run.id for run in newer.runs()] == ["r1"]
-    with sqlite3.connect(location.path) as db:
-        assert db.execute("SELECT note FROM runs").fetchall() == [("",)]
+    db = database.connect(location, busy_timeout=5.0)
+    assert db.execute("SELECT note FROM runs") == [("",)]
+    db.close()
 
 
 def test_a_store_newer_than_this_upkeep_is_refused_in_one_line(location: Location) -> None:
@@ -107,14 +130,27 @@ def test_the_default_store_is_in_the_state_home(monkeypatch: pytest.MonkeyPatch)
     )
 
 
-def test_postgresql_is_refused_for_now_without_showing_its_password() -> None:
-    with pytest.raises(UsageError) as refused:
-        locate({"UPKEEP_DATABASE_URL": "postgresql://ops:hunter2@db.example/upkeep"})
-    message = str(refused.value)
-    assert "PostgreSQL support is not built yet" in message
-    assert "hunter2" not in message and "ops:***@db.example" in message
+def test_a_postgresql_url_is_located_without_showing_its_password() -> None:
+    team = locate({"UPKEEP_DATABASE_URL": "postgresql://ops:hunter2@db.example/upkeep"})
+    assert team.backend == "postgresql" and team.path is None
+    assert team.url == "postgresql://ops:***@db.example/upkeep"
+    assert "hunter2" not in repr(team) and "hunter2" in team.dsn
     with pytest.raises(UsageError, match="not a store upkeep knows"):
         locate({"UPKEEP_DATABASE_URL": "mysql://db/upkeep"})
+    with pytest.raises(UsageError, match="name the database"):
+        locate({"UPKEEP_DATABASE_URL": "postgresql://ops:hunter2@db.example"})
+
+
+def test_a_postgresql_server_that_cannot_be_reached_is_one_line_without_the_password(
+    postgresql_server: Server,
+) -> None:
+    wrong = postgresql_server.url("upkeep").replace(postgresql_server.password, "hunter2")
+    for url in (wrong, "postgresql://ops:hunter2@127.0.0.1:1/upkeep"):
+        with pytest.raises(UsageError) as refused:
+            open_store(locate({"UPKEEP_DATABASE_URL": url}))
+        message = str(refused.value)
+        assert "\n" not in message and "cannot reach the state store" in message
+        assert "hunter2" not in message and ":***@127.0.0.1:" in message
 
 
 def test_open_store_follows_upkeep_database_url(
