@@ -129,14 +129,20 @@ def test_an_interrupt_while_writing_leaves_no_temporary_file(
     assert os.listdir(tmp_path) == ["state.json"]
 
 
-def test_each_writer_keeps_the_mode_it_had_before_the_helper(tmp_path: Path) -> None:
-    # The journal stays private (mkstemp's 0600, as before); generated unit
-    # files are read by systemd and cron as other users.
-    JournalStore(tmp_path / "updates").save(started("demo", "8.2.32", "8.2.36", ("lock",)))
+def test_each_writer_keeps_the_mode_it_had_before_the_helper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The journal stays private (in the state store's file, 0600 as its file was); generated
+    # unit files are read by systemd and cron as other users.
+    monkeypatch.setenv("UPKEEP_DATABASE_URL", f"sqlite:///{tmp_path}/state/upkeep.db")
+    JournalStore("update").save(started("demo", "8.2.32", "8.2.36", ("lock",)))
     sync(tmp_path / "units", [GeneratedFile("upkeep-check.timer", "[Timer]\n", "")], frozenset())
     modes = {
         path.relative_to(tmp_path).as_posix(): stat.S_IMODE(path.stat().st_mode)
         for path in tmp_path.rglob("*")
         if path.is_file()
     }
-    assert modes == {"updates/demo.json": 0o600, "units/upkeep-check.timer": 0o644}
+    assert {name: mode for name, mode in modes.items() if not name.endswith(("-wal", "-shm"))} == {
+        "state/upkeep.db": 0o600,  # its -wal and -shm follow suit
+        "units/upkeep-check.timer": 0o644,
+    }

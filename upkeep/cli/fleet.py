@@ -99,10 +99,10 @@ def recorded_sources(workspace: Workspace, args: argparse.Namespace) -> Sources:
 
 
 def _last_fleet_update() -> tuple[Journal, str] | None:
-    """The last ``update minor --all`` run's journal and its file, if there was one."""
+    """The last ``update minor --all`` run's journal and where it is, if there was one."""
     store = fleet_updates.store()
     journal = store.load(fleet_updates.RUN_KEY)
-    return (journal, str(store.path(fleet_updates.RUN_KEY))) if journal is not None else None
+    return (journal, store.source(fleet_updates.RUN_KEY)) if journal is not None else None
 
 
 def render(status: FleetStatus) -> str:

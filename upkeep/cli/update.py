@@ -15,9 +15,10 @@ from upkeep.inventory import Project, load_project
 from upkeep.inventory.loader import load_all
 from upkeep.inventory.pins import Pins, load_pins
 from upkeep.locks import Liveness, LockStatus
-from upkeep.pipeline import RunState
+from upkeep.pipeline import JournalStore, RunState
 from upkeep.progress import Console
 from upkeep.update import fleet, waves, workflow
+from upkeep.update import runs as update_runs
 from upkeep.update.proposal import UpdateCheck, check_for_update
 from upkeep.update.publish import Published, publish
 from upkeep.update.runs import from_build, to_build
@@ -194,14 +195,25 @@ def _fleet_verb(args: argparse.Namespace) -> bool:
     return bool(args.fleet)
 
 
+def _saved(journals: JournalStore, key: str) -> tuple[str, dict[str, str] | None]:
+    """Where ``key``'s journal is and who saved it last (any machine sharing the store)."""
+    saved = journals.saved(key)
+    if saved is None:
+        return "", None
+    who = {"machine": saved.machine, "state_home": saved.state_home, "saved": saved.saved}
+    return f"journal: {journals.source(key)}, {saved.described()}", who
+
+
 def _fleet_status(args: argparse.Namespace) -> int:
     journal = fleet.status()
+    line, who = _saved(fleet.store(), fleet.RUN_KEY)
     if args.json:
-        return print_json(args, journal.to_dict() if journal else None)
+        return print_json(args, {**journal.to_dict(), "saved_by": who} if journal else None)
     if journal is None:
         print("fleet: no fleet update has run")
         return ExitCode.OK
     print(f"fleet: run {journal.run_id}: {journal.where()}")
+    print(line)
     rows = [(s.name, str(s.state), s.detail) for s in journal.steps]
     print(table(("step", "state", "detail"), rows))
     if not journal.state.finished:
@@ -215,10 +227,11 @@ def _status(args: argparse.Namespace) -> int:
     workspace = find_workspace(args.root)
     project = load_project(workspace, args.project)  # an unknown project is a usage error
     journal = workflow.status(project)
+    line, who = _saved(update_runs.store(), project.name)
     unfinished = journal is not None and not journal.state.finished
     lock = workflow.holder(project) if unfinished else None
     if args.json:
-        data = journal.to_dict() if journal else None
+        data = {**journal.to_dict(), "saved_by": who} if journal else None
         if data is not None and unfinished:
             data["holder"] = _holder_dict(lock)
         return print_json(args, data)
@@ -229,6 +242,7 @@ def _status(args: argparse.Namespace) -> int:
         f"{journal.project}: run {journal.run_id}, PHP {from_build(journal)} → "
         f"{to_build(journal)}: {journal.where()}"
     )
+    print(line)
     rows = [
         (s.name, str(s.state), f"{s.seconds:.1f} s" if s.seconds is not None else "", s.detail)
         for s in journal.steps

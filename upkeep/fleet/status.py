@@ -135,7 +135,7 @@ def fleet_status(
             pins = sources.pins(project.name)
             report = drift(project, pins) if drift else None
             journal = sources.updates.load(project.name)
-            journal_source = str(sources.updates.path(project.name))
+            journal_source = sources.updates.source(project.name)
             monitoring = observe_monitoring(history, project.name, now)
             warranty = warranty_of(project, now, monitoring, report)
             if journal is not None and journal.state in _NEEDS_A_PERSON:

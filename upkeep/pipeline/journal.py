@@ -2,9 +2,10 @@
 
 Every job that runs on the pipeline keeps one. A job that can be resumed or
 aborted after a kill (an update) saves it after every step, in a
-``JournalStore``; the others keep it in memory and report from it. A finished
-run stays in its file until the next run starts; an unfinished one must be
-resumed or aborted first.
+``JournalStore`` (the state store, shared by every machine that points at
+it); the others keep it in memory and report from it. A finished run stays in
+the store until the next run starts; an unfinished one must be resumed or
+aborted first.
 
     >>> journal = Journal.start("update", "demo", ("lock", "bump"))
     >>> journal.next_step(), journal.state
@@ -26,8 +27,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from upkeep.atomic import write_atomic
 from upkeep.errors import UpkeepError
+from upkeep.state import Location, Store, locate, open_store
+from upkeep.state.journals import Saved
+from upkeep.workspace import state_home
 
 
 class StepState(StrEnum):
@@ -176,26 +179,89 @@ def control_here() -> str:
 
 
 class JournalStore:
-    """Where one job's journals live: ``<directory>/<key>.json``, one per project (or target)."""
+    """One job's journals in the state store, one per key (a project, or a target).
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    Every machine that shares the store (UPKEEP_DATABASE_URL) sees the same
+    journals: a run killed on one is resumed or aborted from another. Each save
+    records this machine and state home. ``old_files`` is where this job kept
+    ``<key>.json`` files before the store: they are imported on first use (a
+    key the store has already keeps the store's) and renamed ``.json.imported``.
 
-    def path(self, key: str) -> Path:
-        return self.directory / f"{key}.json"
+        >>> import tempfile
+        >>> from upkeep.state import Location
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = Path(folder) / "upkeep.db"
+        ...     journals = JournalStore("update", location=Location(f"sqlite:///{path}", path))
+        ...     journals.save(Journal.start("update", "shop", ("lock",)))
+        ...     journals.load("shop").next_step()
+        'lock'
+    """
+
+    def __init__(
+        self, job: str, *, old_files: Path | None = None, location: Location | None = None
+    ) -> None:
+        self.job = job
+        self.old_files = old_files
+        self.location = location
+
+    def _open(self) -> Store:
+        store = open_store(self.location)
+        if self.old_files is not None:
+            try:
+                _import(store, self.job, self.old_files)  # once: an imported file is renamed
+            except BaseException:
+                store.close()
+                raise
+        return store
+
+    def saved(self, key: str) -> Saved | None:
+        """The key's journal as the store keeps it (who saved it, from where), or None."""
+        with self._open() as store:
+            return store.journal(self.job, key)
 
     def load(self, key: str) -> Journal | None:
-        path = self.path(key)
-        if not path.exists():
+        saved = self.saved(key)
+        if saved is None:
             return None
-        try:
-            return Journal.from_dict(json.loads(path.read_text()))
-        except (ValueError, KeyError, TypeError) as error:
-            raise UpkeepError(
-                f"the run journal {path} cannot be read ({error}); move it away to start over"
-            ) from None
+        return _journal(saved.body, self.source(key), "start a new run to replace it")
 
     def save(self, journal: Journal, key: str | None = None) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(journal.to_dict(), indent=2) + "\n"
-        write_atomic(self.path(key or journal.project), text, mode=0o600)
+        with self._open() as store:
+            store.save_journal(_saved(self.job, key or journal.project, journal))
+
+    def source(self, key: str) -> str:
+        """Where the key's journal is, for people (a report's footnote)."""
+        url = (self.location or locate()).url
+        return f"{url} journal {self.job}/{key}"
+
+
+def _saved(job: str, key: str, journal: Journal) -> Saved:
+    return Saved(
+        job,
+        key,
+        journal.run_id,
+        str(journal.state),
+        socket.gethostname(),
+        str(state_home()),
+        _now(),
+        json.dumps(journal.to_dict()),
+    )
+
+
+def _journal(text: str, where: str, remedy: str) -> Journal:
+    try:
+        return Journal.from_dict(json.loads(text))
+    except (ValueError, KeyError, TypeError) as error:
+        raise UpkeepError(f"the run journal {where} cannot be read ({error}); {remedy}") from None
+
+
+def _import(store: Store, job: str, directory: Path) -> None:
+    """The ``<key>.json`` journals in ``directory`` into the store, each file then renamed."""
+    files = sorted(directory.glob("*.json")) if directory.is_dir() else []
+    if not files:
+        return
+    readable = "move it away to import the others"
+    found = [_saved(job, p.stem, _journal(p.read_text(), str(p), readable)) for p in files]
+    store.import_journals(found)  # a key the store has already keeps the store's journal
+    for path in files:
+        path.rename(path.with_name(path.name + ".imported"))

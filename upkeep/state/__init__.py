@@ -1,9 +1,10 @@
-"""The one state store: a record of every run today; journals, check results and incidents next.
+"""The one state store: a record of every run and the run journals; check results next.
 
 SQLite by default (``<state home>/upkeep.db``), another file with
-``UPKEEP_DATABASE_URL=sqlite:///PATH``; PostgreSQL is refused until it is
-built. One small API: ``open_store()`` gives a ``Store`` (a context manager),
-values come back as frozen dataclasses.
+``UPKEEP_DATABASE_URL=sqlite:///PATH``, PostgreSQL for a team with
+``UPKEEP_DATABASE_URL=postgresql://USER:PASSWORD@HOST/DATABASE``. One small
+API: ``open_store()`` gives a ``Store`` (a context manager), values come back
+as frozen dataclasses.
 
     >>> from upkeep.state import open_store, Run, Store
 """

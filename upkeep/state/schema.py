@@ -59,5 +59,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX run_projects_by_project ON run_projects (project)",
         ),
     ),
+    Migration(
+        2,
+        "run journals in the store, so a run started on one machine is resumed on another",
+        (
+            """CREATE TABLE journals (
+                job TEXT NOT NULL,
+                run_key TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                machine TEXT NOT NULL,
+                state_home TEXT NOT NULL,
+                saved TEXT NOT NULL,
+                body TEXT NOT NULL,
+                PRIMARY KEY (job, run_key)
+            )""",
+        ),
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

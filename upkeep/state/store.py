@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from typing import Self
 
 from upkeep.errors import UsageError
-from upkeep.state import database, runs
+from upkeep.state import database, journals, runs
 from upkeep.state.database import Database
+from upkeep.state.journals import Saved
 from upkeep.state.location import Location, locate
 from upkeep.state.runs import Run
 from upkeep.state.schema import BOOKKEEPING, MIGRATIONS, Migration
 
-TABLES = ("schema_migrations", "runs", "run_projects")
+TABLES = ("schema_migrations", "runs", "run_projects", "journals")
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,21 @@ class Store:
     ) -> list[Run]:
         """Past runs, newest first (see upkeep.state.runs.select)."""
         return runs.select(self._db, project=project, since=since, limit=limit)
+
+    # ---- journals ---------------------------------------------------------------
+
+    def save_journal(self, saved: Saved) -> None:
+        with self._db.transaction() as db:
+            journals.put(db, saved)
+
+    def journal(self, job: str, key: str) -> Saved | None:
+        """``job``'s journal for ``key`` (a project, a target), or None."""
+        return journals.get(self._db, job, key)
+
+    def import_journals(self, found: Sequence[Saved]) -> list[Saved]:
+        """``found`` (from files) where their keys have no journal yet; the ones that went in."""
+        with self._db.transaction() as db:
+            return [saved for saved in found if journals.put_new(db, saved)]
 
     # ---- health -----------------------------------------------------------------
 

@@ -54,7 +54,7 @@ RUN_KEY = "run"  # the fleet run's journal; each server's is ``server-<name>``
 
 
 def store() -> JournalStore:
-    return JournalStore(state_home() / "updates" / "fleet")
+    return JournalStore(JOB, old_files=state_home() / "updates" / "fleet")
 
 
 def _real_smoke(project: Project, environment: Environment, build: str) -> SmokeResult:

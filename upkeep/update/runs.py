@@ -1,7 +1,8 @@
 """An update run's journal: the pipeline's, with the builds it moves between in its facts.
 
-One file per project (``<state>/updates/<project>.json``); a journal written
-before jobs were named (the builds at its top level) still loads.
+One per project in the state store (job ``update``); the files of before
+(``<state home>/updates/<project>.json``) are imported on first use, and a
+journal written before jobs were named (the builds at its top level) still loads.
 
     >>> journal = started("demo", "8.2.32-1~deb12u1", "8.2.36-1~deb12u1", ("lock", "bump"))
     >>> journal.job, from_build(journal), to_build(journal)
@@ -19,7 +20,7 @@ JOB = "update"
 
 
 def store() -> JournalStore:
-    return JournalStore(state_home() / "updates")
+    return JournalStore(JOB, old_files=state_home() / "updates")
 
 
 def started(project: str, old: str, new: str, steps: Sequence[str]) -> Journal:

@@ -112,11 +112,11 @@ def test_an_unfinished_or_failed_update_needs_attention(
     assert cell(status, "staging", "php_offered") == "8.2.36-1~deb12u1"
     assert cell(status, "staging", "last_update") == journal.where()
     source = next(iter(status.rows)).last_update.source
-    assert str(runs.store().path("shop")) in source and journal.run_id in source
+    assert runs.store().source("shop") in source and journal.run_id in source
     assert status.needs_attention is attention
     if attention:
         assert status.attention == (
-            f"shop: update {journal.where()} ({runs.store().path('shop')})",
+            f"shop: update {journal.where()} ({runs.store().source('shop')})",
         )
 
 
@@ -268,7 +268,7 @@ def test_the_table_lists_rows_sources_and_says_nothing_needs_attention(
         "shop     staging     shop-staging     not pinned  8.2.36-1~deb12u1 [1]"
     )
     assert lines[3].startswith("shop     production  shop-production")
-    assert lines[4] == f"[1] update run {journal.run_id}, {runs.store().path('shop')}"
+    assert lines[4] == f"[1] update run {journal.run_id}, {runs.store().source('shop')}"
     assert lines[-1] == "nothing needs attention"
 
 

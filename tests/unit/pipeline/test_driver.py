@@ -191,7 +191,7 @@ KILLED_RUN = textwrap.dedent(
     from pathlib import Path
     from upkeep.pipeline import JournalStore, Pipeline, Step
 
-    log = Path(sys.argv[2])
+    log = Path(sys.argv[1])
 
     def step(name):
         def action(_):
@@ -202,7 +202,7 @@ KILLED_RUN = textwrap.dedent(
             return name + " done"
         return action
 
-    store = JournalStore(Path(sys.argv[1]))
+    store = JournalStore("test")  # the state store UPKEEP_DATABASE_URL names
     pipeline = Pipeline("test", tuple(Step(n, step(n)) for n in ("backup", "database", "files", "smoke")))
     pipeline.run(None, pipeline.start("demo"), save=store.save)
     """
@@ -210,21 +210,22 @@ KILLED_RUN = textwrap.dedent(
 
 
 def test_a_run_killed_mid_step_resumes_from_that_step(tmp_path: Path) -> None:
-    store, log = tmp_path / "journals", tmp_path / "log"
+    log = tmp_path / "log"
     killed = subprocess.run(
-        [sys.executable, "-c", KILLED_RUN, str(store), str(log)], capture_output=True, text=True
+        [sys.executable, "-c", KILLED_RUN, str(log)], capture_output=True, text=True
     )
     assert killed.returncode == -9, killed.stderr
-    journal = JournalStore(store).load("demo")
+    journal = JournalStore("test").load("demo")
     assert journal is not None
     assert journal.where() == "stopped during files"
-    assert json.loads((store / "demo.json").read_text())["steps"][1]["state"] == "done"
+    saved = JournalStore("test").saved("demo")
+    assert saved is not None and json.loads(saved.body)["steps"][1]["state"] == "done"
 
     trail = Trail()
-    resumed = job().run(trail, journal, save=JournalStore(store).save)
+    resumed = job().run(trail, journal, save=JournalStore("test").save)
     assert trail.events == ["files", "smoke"]  # backup and database were done: not run again
     assert resumed.state is RunState.SUCCEEDED
-    assert JournalStore(store).load("demo").state is RunState.SUCCEEDED  # type: ignore[union-attr]
+    assert JournalStore("test").load("demo").state is RunState.SUCCEEDED  # type: ignore[union-attr]
 
 
 def test_a_resumed_run_that_fails_undoes_the_steps_done_before_the_kill_too() -> None:
@@ -268,8 +269,8 @@ def test_a_journal_from_before_jobs_were_named_still_loads(tmp_path: Path) -> No
         "facts": {"shared_host": False},
         "undo": [],
     }
-    (tmp_path / "demo.json").write_text(json.dumps(old))
-    journal = JournalStore(tmp_path).load("demo")
+    (tmp_path / "demo.json").write_text(json.dumps(old))  # as the file journals were
+    journal = JournalStore("update", old_files=tmp_path).load("demo")
     assert journal is not None and journal.job == "update"
     assert journal.facts["to_build"] == "8.2.36-1~deb12u1"
     assert journal.facts["shared_host"] is False

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -184,6 +185,30 @@ def test_an_unfinished_fleet_run_refuses_a_new_one_until_it_is_settled(
     assert json.loads(out)["data"]["state"] == "aborted"
 
 
+def test_a_fleet_run_killed_on_one_runner_is_seen_and_aborted_from_another(
+    fleet_repo: Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan = _model(fleet_repo)[2]
+    monkeypatch.setenv("UPKEEP_STATE_DIR", str(tmp_path / "runner-a"))
+    journal = fleet.fleet_pipeline(plan).start("fleet")
+    journal.facts["plan"] = plan.to_dict()
+    fleet.store().save(journal, fleet.RUN_KEY)  # runner A dies here; the store is shared
+    monkeypatch.setenv("UPKEEP_STATE_DIR", str(tmp_path / "runner-b"))
+    code, out, _ = run(capsys, "update", "status", "--fleet")
+    assert code == 0 and f"run {journal.run_id}: next step: wait-1" in out
+    assert f"saved by {socket.gethostname()} (state home {tmp_path / 'runner-a'}) at " in out
+    code, out, _ = run(capsys, "update", "status", "--fleet", "--json")
+    assert json.loads(out)["data"]["saved_by"]["state_home"] == str(tmp_path / "runner-a")
+    code, out, err = run(capsys, "update", "abort", "--fleet", "--yes", "--json")
+    assert code == 0, err
+    assert json.loads(out)["data"]["state"] == "aborted"
+    saved = fleet.store().saved(fleet.RUN_KEY)
+    assert saved is not None and saved.state_home == str(tmp_path / "runner-b")
+
+
 def test_a_servers_pins_move_in_one_commit_across_projects(fleet_repo: Workspace) -> None:
     import git
 
@@ -244,7 +269,7 @@ def test_fleet_status_shows_the_fleet_updates_outcome_for_each_site_it_planned(
     fleet.minor_fleet(fleet_repo, projects, pins, plan, clock=FakeClock(SATURDAY_NIGHT))
     run = fleet.store().load(fleet.RUN_KEY)
     assert run is not None
-    where = str(fleet.store().path(fleet.RUN_KEY))
+    where = fleet.store().source(fleet.RUN_KEY)
     sources = Sources(
         pins=partial(load_pins, fleet_repo),
         updates=runs.store(),

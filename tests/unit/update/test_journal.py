@@ -1,22 +1,26 @@
-"""The update's run journal: where a run is, across a crash, on disk."""
+"""The update's run journal: where a run is, across a crash, in the state store (both engines)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from upkeep.errors import UpkeepError
 from upkeep.pipeline import JournalStore, RunState, StepState
+from upkeep.state import Location, open_store
 from upkeep.update.runs import started
 from upkeep.update.workflow import STEPS
 
 OLD, NEW = "8.2.32-1~deb12u1", "8.2.36-1~deb12u1"
 
 
-def test_a_run_killed_midway_reads_back_stopped_at_its_running_step(tmp_path: Path) -> None:
-    store = JournalStore(tmp_path / "updates")
+def test_a_run_killed_midway_reads_back_stopped_at_its_running_step(
+    store_location: Location,
+) -> None:
+    store = JournalStore("update", location=store_location)
     journal = started("demo", OLD, NEW, STEPS)
     for name in STEPS[:5]:
         journal.step(name).begin()
@@ -59,12 +63,20 @@ def test_step_times_come_from_their_stamps() -> None:
     assert step.seconds == 90.5
 
 
-def test_the_file_is_replaced_whole_and_a_broken_one_is_a_clear_error(tmp_path: Path) -> None:
-    store = JournalStore(tmp_path)
+def test_a_journal_is_replaced_whole_and_a_broken_one_is_a_clear_error(
+    store_location: Location, tmp_path: Path
+) -> None:
+    store = JournalStore("update", location=store_location)
+    store.save(started("demo", OLD, "8.2.34-1~deb12u1", STEPS))
     store.save(started("demo", OLD, NEW, STEPS))
-    assert [p.name for p in tmp_path.iterdir()] == ["demo.json"]  # no temporary left behind
-    assert json.loads(store.path("demo").read_text())["facts"]["to_build"] == NEW
+    saved = store.saved("demo")
+    assert saved is not None and json.loads(saved.body)["facts"]["to_build"] == NEW
     assert store.load("other") is None
-    store.path("demo").write_text('{"run_id": "x"')
-    with pytest.raises(UpkeepError, match=r"demo\.json cannot be read .* move it away"):
+    with open_store(store_location) as raw:
+        raw.save_journal(replace(saved, body='{"run_id": "x"'))
+    with pytest.raises(UpkeepError, match=r"update/demo cannot be read .* start a new run"):
         store.load("demo")
+    (tmp_path / "shop.json").write_text('{"run_id": "x"')  # a broken file of before
+    old = JournalStore("update", old_files=tmp_path, location=store_location)
+    with pytest.raises(UpkeepError, match=r"shop\.json cannot be read .* move it away"):
+        old.load("shop")
