@@ -33,7 +33,8 @@ from upkeep.exitcodes import ExitCode
 from upkeep.reports.envelope import STATUS
 from upkeep.state import Run, open_store
 from upkeep.state.current import Notes, noting
-from upkeep.workspace import find_workspace
+from upkeep.state.runs import STARTED
+from upkeep.workspace import find_workspace, state_home
 
 READ_OUTS = frozenset(
     {
@@ -60,11 +61,18 @@ def run_recorded(args: argparse.Namespace) -> int:
     if command in READ_OUTS:
         return int(args.handler(args))
     started, clock = dt.datetime.now(dt.UTC), time.monotonic()
+    run_id = uuid.uuid4().hex
     with noting() as notes:
 
-        def record(code: int, status: str) -> None:
+        def record(code: int, status: str) -> bool:
             projects = notes.projects or _named_projects(args)
-            _record(command, projects, notes, started, time.monotonic() - clock, code, status)
+            seconds = time.monotonic() - clock
+            return _record(run_id, command, projects, notes, started, seconds, code, status)
+
+        # On record from its start, so a run killed midway (kill -9, a lost CI runner) is
+        # still listed, as started with no end; its end replaces that below.
+        if not record(-1, STARTED):
+            record = _not_again  # one warning per run is enough
 
         try:
             code = int(args.handler(args))
@@ -81,7 +89,12 @@ def run_recorded(args: argparse.Namespace) -> int:
     return code
 
 
+def _not_again(code: int, status: str) -> bool:
+    return False
+
+
 def _record(
+    run_id: str,
     command: str,
     projects: list[str],
     notes: Notes,
@@ -89,10 +102,11 @@ def _record(
     seconds: float,
     code: int,
     status: str,
-) -> None:
+) -> bool:
+    """Whether ``run_id`` went on record as it stands now (else a warning line was printed)."""
     machine = socket.gethostname()
     run = Run(
-        id=uuid.uuid4().hex,
+        id=run_id,
         started=started,
         ended=dt.datetime.now(dt.UTC),
         who=f"{_user()}@{machine}",
@@ -104,12 +118,15 @@ def _record(
         exit_code=code,
         duration_seconds=round(seconds, 3),
         reports=tuple(notes.reports),
+        state_home=str(state_home()),
     )
     try:
         with open_store() as store:
             store.record_run(run)
     except Exception as error:  # whatever the store's trouble, the command's outcome stands
         print(f"upkeep: warning: this run was not recorded ({error})", file=sys.stderr)
+        return False
+    return True
 
 
 def _named_projects(args: argparse.Namespace) -> list[str]:

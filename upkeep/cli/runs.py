@@ -79,7 +79,7 @@ def _table(found: list[Run]) -> str:
             run.who,
             run.command,
             ", ".join(run.projects) or "-",
-            f"{run.status} ({run.exit_code})",
+            f"{run.status} ({run.exit_code if run.exit_code >= 0 else 'no end recorded'})",
             f"{run.duration_seconds:.1f}s",
             ", ".join(run.reports) or "-",
         )

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 _COLUMNS = (
     "id, started, ended, who, machine, upkeep_version, command, status, exit_code, "
-    "duration_seconds, reports"
+    "duration_seconds, reports, state_home"
 )
+STARTED = "started"  # a run's status until its end is recorded (a killed run's for good)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Run:
     exit_code: int
     duration_seconds: float
     reports: tuple[str, ...]
+    state_home: str = ""  # which of the machine's upkeep homes ran it (a CI runner's, a user's)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -62,9 +64,13 @@ def stamp(moment: dt.datetime) -> str:
 
 
 def insert(db: Database, run: Run) -> None:
-    """``run`` and its projects, inside the caller's transaction."""
+    """``run`` and its projects, inside the caller's transaction; a run recorded when it
+    started gets its end (status, exit code, duration, reports) and any further projects."""
     db.execute(
-        f"INSERT INTO runs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO runs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET ended = excluded.ended, status = excluded.status, "
+        "exit_code = excluded.exit_code, duration_seconds = excluded.duration_seconds, "
+        "reports = excluded.reports",
         (
             run.id,
             stamp(run.started),
@@ -77,10 +83,11 @@ def insert(db: Database, run: Run) -> None:
             run.exit_code,
             run.duration_seconds,
             json.dumps(list(run.reports)),
+            run.state_home,
         ),
     )
     db.executemany(
-        "INSERT INTO run_projects (run_id, project) VALUES (?, ?)",
+        "INSERT INTO run_projects (run_id, project) VALUES (?, ?) ON CONFLICT DO NOTHING",
         [(run.id, project) for project in dict.fromkeys(run.projects)],
     )
 
@@ -114,7 +121,9 @@ def select(
 
 
 def _run(row: tuple[Any, ...], projects: tuple[str, ...]) -> Run:
-    run_id, started, ended, who, machine, version, command, status, code, seconds, reports = row
+    run_id, started, ended, who, machine, version, command, status, code, seconds, reports, home = (
+        row
+    )
     return Run(
         run_id,
         _time(started),
@@ -128,6 +137,7 @@ def _run(row: tuple[Any, ...], projects: tuple[str, ...]) -> Run:
         int(code),
         float(seconds),
         tuple(json.loads(reports)),
+        home,
     )
 
 

@@ -61,7 +61,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         2,
-        "run journals in the store, so a run started on one machine is resumed on another",
+        "run journals in the store, so a run started on one machine is resumed on another; "
+        "each run's state home, to tell two runners on one machine apart",
         (
             """CREATE TABLE journals (
                 job TEXT NOT NULL,
@@ -74,6 +75,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 body TEXT NOT NULL,
                 PRIMARY KEY (job, run_key)
             )""",
+            "ALTER TABLE runs ADD COLUMN state_home TEXT NOT NULL DEFAULT ''",
         ),
     ),
 )

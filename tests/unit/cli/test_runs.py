@@ -20,6 +20,7 @@ from tests.unit.run_cli import run_cli as run
 from upkeep import __version__
 from upkeep.monitor.history import one_recorder
 from upkeep.state import Location, Run, Store
+from upkeep.state.runs import STARTED
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = "Pa55-hunter2-s3cret"
@@ -99,7 +100,13 @@ def test_read_outs_are_not_recorded(
     assert recorded(state_store) == []
 
 
-def test_an_interrupted_run_is_recorded(repo: Path, state_store: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("sent", "status", "code"),
+    [(signal.SIGINT, "interrupted", 1), (signal.SIGKILL, STARTED, -1)],  # kill -9: no end
+)
+def test_an_interrupted_or_killed_run_is_recorded(
+    repo: Path, state_store: Path, tmp_path: Path, sent: signal.Signals, status: str, code: int
+) -> None:
     history = tmp_path / "history.db"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with one_recorder(history):  # the check waits for this "other run" until interrupted
@@ -116,16 +123,18 @@ def test_an_interrupted_run_is_recorded(repo: Path, state_store: Path, tmp_path:
         deadline = time.monotonic() + 60
         while "waiting for it" not in child.stderr.readline():
             assert time.monotonic() < deadline and child.poll() is None
-        child.send_signal(signal.SIGINT)
+        child.send_signal(sent)
         _, err = child.communicate(timeout=60)
-    assert child.returncode == 1 and "upkeep: interrupted" in err
+    if sent is signal.SIGINT:
+        assert child.returncode == 1 and "upkeep: interrupted" in err
     [interrupted] = recorded(state_store)
     assert (interrupted.command, interrupted.projects, interrupted.status) == (
         "check",
         ("shop",),
-        "interrupted",
+        status,
     )
-    assert interrupted.exit_code == 1
+    assert interrupted.exit_code == code
+    assert interrupted.state_home == str(tmp_path / "state")
 
 
 def test_values_typed_on_the_command_line_never_reach_the_store(
