@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import git
 import pytest
 
+from tests.postgresql import postgresql_server, postgresql_url  # noqa: F401  (a real PostgreSQL)
 from upkeep import lab
 from upkeep.inventory import Project, load_project
 from upkeep.inventory.pins import Pins, load_pins

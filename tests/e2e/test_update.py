@@ -3,7 +3,8 @@
 The lab's environments were first provisioned at the oldest build Debian
 offers, so there is a minor update to take. The tests take it four ways: a
 smoke failure on production after the bump (rolled back), a run killed during
-promotion and aborted (old build), one killed and resumed (new build), and a
+promotion and aborted (old build), one killed on "runner A" and resumed from
+"runner B" (two state homes, one store on PostgreSQL: new build), and a
 clean run with a request loop against production the whole time (no failed
 request), after which a second run finds nothing to do.
 
@@ -21,11 +22,13 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import git
 import pytest
@@ -179,9 +182,10 @@ def test_a_staging_failure_stops_the_run_before_production_is_touched(
 
 
 @contextlib.contextmanager
-def _killed_during_promotion(lab: RunningLab) -> Iterator[None]:
-    """`upkeep update minor demo --yes` in a process of its own, killed (SIGKILL) a few
-    seconds into production's bump: the control machine dying at the worst moment."""
+def _killed_during_promotion(lab: RunningLab, env: dict[str, str] | None = None) -> Iterator[None]:
+    """`upkeep update minor demo --yes` in a process of its own (with ``env`` added to its
+    environment), killed (SIGKILL) a few seconds into production's bump: the control
+    machine dying at the worst moment."""
     store = workflow.store()
     earlier = store.load("demo")
     process = subprocess.Popen(
@@ -199,6 +203,7 @@ def _killed_during_promotion(lab: RunningLab) -> Iterator[None]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        env={**os.environ, **(env or {})},
     )
     deadline = time.monotonic() + 900
     try:
@@ -245,11 +250,34 @@ def test_a_run_killed_during_promotion_then_aborted_ends_on_the_old_build(
     assert _pinned(provisioned, "production") == old and _pinned(provisioned, "staging") == old
 
 
-def test_a_run_killed_during_promotion_then_resumed_ends_updated(
-    provisioned: RunningLab, builds: tuple[str, str], capsys: pytest.CaptureFixture[str]
+def _runner(lab_env: dict[str, str], home: Path) -> str:
+    """A CI runner's own state home; it reaches the lab with the lab's keys, as a runner
+    would with the deploy keys from its CI variables."""
+    home.mkdir()
+    (home / "lab").symlink_to(Path(lab_env["UPKEEP_STATE_DIR"]) / "lab")
+    return str(home)
+
+
+def test_a_run_killed_during_promotion_on_one_runner_is_resumed_from_another_and_ends_updated(
+    provisioned: RunningLab,
+    builds: tuple[str, str],
+    lab_env: dict[str, str],
+    postgresql_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Runner A and runner B: two processes, two state homes, one store on PostgreSQL."""
     old, new = builds
-    with _killed_during_promotion(provisioned):
+    runner_a = _runner(lab_env, tmp_path / "runner-a")
+    runner_b = _runner(lab_env, tmp_path / "runner-b")
+    monkeypatch.setenv("UPKEEP_DATABASE_URL", postgresql_url)
+    monkeypatch.setenv("UPKEEP_STATE_DIR", runner_b)
+    with _killed_during_promotion(provisioned, {"UPKEEP_STATE_DIR": runner_a}):
+        code, out, _ = _cli(provisioned, capsys, "update", "status", "demo")
+        assert code == 0 and "stopped during bump_production" in out
+        assert f"(state home {runner_a})" in out  # the journal says who saved it
+        assert f"on {socket.gethostname()}" in out  # and the lock names its machine
         code, out, err = _cli(provisioned, capsys, "update", "resume", "demo", "--yes", "--json")
     assert code == 0, err
     report = json.loads(out)["data"]
@@ -257,6 +285,12 @@ def test_a_run_killed_during_promotion_then_resumed_ends_updated(
     assert [s["state"] for s in report["steps"]] == [str(StepState.DONE)] * len(workflow.STEPS)
     assert _served(provisioned, "production") == _upstream(new)
     assert _pinned(provisioned, "production") == new
+    code, out, _ = _cli(provisioned, capsys, "runs", "--project", "demo", "--json")
+    runs = json.loads(out)["data"]
+    assert [(r["command"], r["status"], r["state_home"]) for r in runs] == [
+        ("update resume", "ok", runner_b),
+        ("update minor", "started", runner_a),  # killed: on record, with no end
+    ]
     _rearm(provisioned, old)
 
 
