@@ -28,8 +28,9 @@ its own URL rules for a seam of one small class per engine.
 from __future__ import annotations
 
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,37 +44,37 @@ Prepare = Callable[["Database"], None]
 MIGRATION_LOCK = 0x75706B70  # "upkp"
 
 
-class Database:
+class Database(ABC):
     """One connection to the store's database; statements use ``?`` placeholders."""
 
     backend = ""
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
-    @contextmanager
-    def transaction(self) -> Iterator[Database]:
-        raise NotImplementedError
-        yield self
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Database]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
 
+    @abstractmethod
     def migration_lock(self) -> None:
         """Inside a transaction: wait until no other process is migrating this store."""
 
-    def has_table(self, name: str) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def has_table(self, name: str) -> bool: ...
 
+    @abstractmethod
     def integrity(self, tables: Sequence[str]) -> list[str]:
         """``["ok"]``, or what is wrong with the store's ``tables`` as the engine sees them."""
-        raise NotImplementedError
 
-    def server_version(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def server_version(self) -> str: ...
 
-    def close(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def close(self) -> None: ...
 
 
 class SqliteDatabase(Database):
@@ -106,6 +107,9 @@ class SqliteDatabase(Database):
     def transaction(self) -> Iterator[Database]:
         with sqlite.write_transaction(self._db, self._busy):
             yield self
+
+    def migration_lock(self) -> None:
+        """Nothing more: the write transaction (BEGIN IMMEDIATE) already excludes the others."""
 
     def has_table(self, name: str) -> bool:
         found = self.execute(
