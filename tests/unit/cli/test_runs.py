@@ -105,7 +105,13 @@ def test_read_outs_are_not_recorded(
     [(signal.SIGINT, "interrupted", 1), (signal.SIGKILL, STARTED, -1)],  # kill -9: no end
 )
 def test_an_interrupted_or_killed_run_is_recorded(
-    repo: Path, state_store: Path, tmp_path: Path, sent: signal.Signals, status: str, code: int
+    repo: Path,
+    state_store: Path,
+    tmp_path: Path,
+    sent: signal.Signals,
+    status: str,
+    code: int,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     history = tmp_path / "history.db"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -135,6 +141,9 @@ def test_an_interrupted_or_killed_run_is_recorded(
     )
     assert interrupted.exit_code == code
     assert interrupted.state_home == str(tmp_path / "state")
+    _, out, _ = run(capsys, "runs")
+    shown = "started (no end recorded)" if code < 0 else "interrupted (1)"
+    assert shown in out.splitlines()[2]
 
 
 def test_values_typed_on_the_command_line_never_reach_the_store(
