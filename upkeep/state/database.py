@@ -82,6 +82,7 @@ class SqliteDatabase(Database):
 
     def __init__(self, path: Path, busy_timeout: float, busy: Busy, prepare: Prepare) -> None:
         self._busy = busy
+        self._path = path
 
         def prepared(db: sqlite3.Connection) -> None:
             # Inside sqlite.connect, so a file that is no store is refused in its words.
@@ -98,10 +99,24 @@ class SqliteDatabase(Database):
         )
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self._db.execute(sql, tuple(params)).fetchall()]
+        with self._failures():
+            return [tuple(row) for row in self._db.execute(sql, tuple(params)).fetchall()]
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._db.executemany(sql, [tuple(row) for row in rows])
+        with self._failures():
+            self._db.executemany(sql, [tuple(row) for row in rows])
+
+    @contextmanager
+    def _failures(self) -> Iterator[None]:
+        """A damaged file (pages that do not read) in one line, as PostgreSQL's failures."""
+        try:
+            yield
+        except sqlite3.OperationalError:
+            raise  # busy and locked: sqlite.write_transaction's own wait handles them
+        except sqlite3.DatabaseError as error:
+            raise RunFailed(
+                f"{self._path}: the state store failed ({error}); `upkeep state check` says more"
+            ) from None
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:

@@ -46,19 +46,34 @@ def test_a_file_that_is_not_a_store_is_unhealthy(
 def test_damaged_pages_are_found_by_the_integrity_check(
     workspace: Path, state_store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for _ in range(5):  # the runs table on one page (its root, page 3, a leaf)
-        run(capsys, "provision", "nosuch", "staging")
-    with closing(sqlite3.connect(state_store)) as db:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the file itself
-    data = bytearray(state_store.read_bytes())
-    page = int.from_bytes(data[16:18], "big")
-    data[2 * page + 8 : 3 * page] = b"\xa5" * (page - 8)  # the third page, past its header
-    state_store.write_bytes(bytes(data))
+    _damage_the_third_page(capsys, state_store, runs=5)  # the runs table's root, a leaf
     code, out, _ = run(capsys, "state", "check", "--json")
     wrapped = json.loads(out)
     assert code == 1 and wrapped["exit_code"] == 1 and not wrapped["data"]["healthy"]
     assert wrapped["errors"] and wrapped["errors"][0]["message"] == wrapped["data"]["problem"]
     assert wrapped["data"]["problem"].startswith("integrity check: ")
+
+
+def test_a_store_too_damaged_to_read_fails_in_one_line(
+    workspace: Path, state_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _damage_the_third_page(capsys, state_store, runs=30)  # an inner page: reads fail
+    code, out, err = run(capsys, "runs")
+    assert (code, out) == (1, "") and err.count("\n") == 1, err
+    assert "the state store failed (database disk image is malformed)" in err
+    code, out, _ = run(capsys, "state", "check")
+    assert code == 1 and "NOT healthy" in out
+
+
+def _damage_the_third_page(capsys: pytest.CaptureFixture[str], store: Path, runs: int) -> None:
+    for _ in range(runs):
+        run(capsys, "provision", "nosuch", "staging")
+    with closing(sqlite3.connect(store)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the file itself
+    data = bytearray(store.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    data[2 * page + 8 : 3 * page] = b"\xa5" * (page - 8)  # the third page, past its header
+    store.write_bytes(bytes(data))
 
 
 def test_a_newer_store_is_unhealthy_for_this_upkeep_and_refused_by_runs(
