@@ -148,15 +148,15 @@ class _Progress(BaseStateCallback):
         self, state: State, host: PyinfraHost, op_hash: str, retry_count: int = 0
     ) -> None:
         # Called before pyinfra records the result, so "changed" is not known yet.
-        self.say(f"{host.name}: {_op_name(state, op_hash)}: done")
+        self.say(f"{host.name}: {operation_name(state, op_hash)}: done")
 
     def operation_host_error(  # type: ignore[override]
         self, state: State, host: PyinfraHost, op_hash: str, *args: Any
     ) -> None:
-        self.say(f"{host.name}: {_op_name(state, op_hash)}: FAILED")
+        self.say(f"{host.name}: {operation_name(state, op_hash)}: FAILED")
 
 
-def _op_name(state: State, op_hash: str) -> str:
+def operation_name(state: State, op_hash: str) -> str:
     """The operation's name; one operation may carry a name per host (``vhost {domain}``),
     then the part they share."""
     names = sorted(state.get_op_meta(op_hash).names)
@@ -292,7 +292,7 @@ class Runner:
     def _collect(self, dry_run: bool) -> Iterator[OpResult]:
         """Results of every queued operation, in pyinfra's order."""
         for op_hash in self.state.get_op_order():
-            name = _op_name(self.state, op_hash)
+            name = operation_name(self.state, op_hash)
             for host in self.state.inventory:
                 host_ops = self.state.ops.get(host, {})
                 if op_hash in host_ops:

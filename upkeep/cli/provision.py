@@ -23,7 +23,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="make an environment match its desired state (idempotent)",
         description="Applies deploys/site.py to every host of the environment: base host, "
         "PHP-FPM at the pinned build, MariaDB, nginx with HTTPS and friendly error pages, "
-        "and the pinned release of the code. Changes only what differs; records the pins.",
+        "and the pinned release of the code. Changes only what differs; records the pins. "
+        "Each host is checked first (every operation against facts read in a few batched "
+        "commands); a host already in sync is left alone, the others run (--full: all run).",
     )
     add_selection_arguments(parser, environments=True)
     parser.add_argument(
@@ -40,6 +42,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="let a first provision move a host to an older PHP build than it runs (undoing "
         "its security fixes; refused without this)",
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="run every operation on every host, even on hosts the check finds in sync",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=_provision)
@@ -62,6 +69,7 @@ def _provision(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             php_build=args.php_build,
             allow_downgrade=args.allow_downgrade,
+            full=args.full,
             say=console.say,
             tick=console.tick,  # each operation: redrawn on a terminal, now and then in a log
         )
@@ -100,6 +108,13 @@ def _print(result: ProvisionResult) -> None:
             f"{result.project} {outcome.environment}: PHP {outcome.php_build}, "
             f"code {str(outcome.commit)[:10]}"
         )
+    for check in result.checks:
+        done = (
+            f"in sync: nothing to do (checked {check.checked} operations)"
+            if check.in_sync
+            else f"ran its operations ({check.reason})"
+        )
+        print(f"{check.host} ({check.environment}): {done}")
     if result.dry_run:
         rows = [(op.host, op.operation) for op in run.ops if op.will_change]
         if not rows:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pyinfra import host
@@ -34,6 +34,7 @@ from upkeep.locks import Lock
 from upkeep.pipeline import Pipeline, Step
 from upkeep.progress import Tick
 from upkeep.provision import plan
+from upkeep.provision.insync import HostCheck, check_hosts
 from upkeep.runner import Runner, RunResult, Target
 from upkeep.ssh import run_root
 from upkeep.update import changelog
@@ -74,6 +75,7 @@ class ProvisionResult:
     pins: Pins  # after the run: what a nested run goes on with
     pins_commit: str | None = None
     seconds: float = 0.0
+    checks: tuple[HostCheck, ...] = ()  # hosts checked before the run (none with ``full``)
 
     @property
     def ok(self) -> bool:
@@ -90,6 +92,7 @@ class ProvisionResult:
             ],
             "pins_commit": self.pins_commit,
             "seconds": round(self.seconds, 2),
+            "checks": [check.to_dict() for check in self.checks],
             **self.run.to_dict(),
         }
 
@@ -113,6 +116,8 @@ class _Provision:
     states: dict[str, SiteState] = field(default_factory=dict)
     run: RunResult | None = None
     pins_commit: str | None = None
+    full: bool = False  # every host through the full run, the in-sync check skipped
+    checks: dict[str, HostCheck] = field(default_factory=dict)
 
 
 def provision(
@@ -125,6 +130,7 @@ def provision(
     php_build: str | None = None,
     deploy_ref: str | None = None,
     allow_downgrade: bool = False,
+    full: bool = False,
     say: Say = lambda _: None,
     tick: Tick = lambda _: None,
 ) -> ProvisionResult:
@@ -132,7 +138,8 @@ def provision(
 
     ``php_build`` (a first provision only): a build, ``newest``, ``oldest`` or
     ``installed`` (adopt what the hosts run). A host already running a newer
-    build than the one chosen keeps it unless ``allow_downgrade``.
+    build than the one chosen keeps it unless ``allow_downgrade``. A host already in
+    sync is checked, not run (upkeep.provision.insync); ``full`` runs every host.
     """
     started = time.monotonic()
     run = _Provision(
@@ -146,6 +153,7 @@ def provision(
         tick,
         deploy_ref,
         allow_downgrade,
+        full=full,
     )
     job = pipeline()
     job.run(run, job.start(project.name), locks=lambda: _locks(run), say=say, raising=True)
@@ -163,6 +171,7 @@ def provision(
         pins=run.pins,
         pins_commit=run.pins_commit,
         seconds=time.monotonic() - started,
+        checks=tuple(run.checks.values()),
     )
 
 
@@ -356,12 +365,28 @@ def _apply(run: _Provision) -> str:
         environment = host.data.upkeep_environment
         site(run.states[environment], urls[environment])  # type: ignore[call-arg, arg-type]
 
-    with Runner(run.targets, progress=run.tick) as runner:
-        run.run = runner.run_deploy(each_host_its_site, dry_run=run.dry_run)
+    targets = run.targets
+    if not run.full:
+        with Runner(run.targets, progress=run.tick) as checker:
+            run.checks = check_hosts(checker, each_host_its_site)
+        targets = [t for t in run.targets if not _in_sync(run, t.name)]
+    in_sync = [op for c in run.checks.values() for op in c.results(dry_run=run.dry_run)]
+    if targets:
+        with Runner(targets, progress=run.tick) as runner:
+            ran = runner.run_deploy(each_host_its_site, dry_run=run.dry_run)
+        run.run = replace(ran, ops=ran.ops + tuple(in_sync))
+    else:
+        run.run = RunResult(ops=tuple(in_sync))
+    checked = f"; {len(run.targets) - len(targets)} of {len(run.targets)} hosts in sync"
     if run.dry_run:
         changing = sum(bool(op.will_change) for op in run.run.ops)
-        return f"{changing} of {len(run.run.ops)} operations would change (dry run)"
-    return f"{run.run.changed} of {len(run.run.ops)} operations changed"
+        return f"{changing} of {len(run.run.ops)} operations would change (dry run){checked}"
+    return f"{run.run.changed} of {len(run.run.ops)} operations changed{checked}"
+
+
+def _in_sync(run: _Provision, host_name: str) -> bool:
+    check = run.checks.get(host_name)
+    return check is not None and check.in_sync
 
 
 def _record_pins(run: _Provision) -> str:

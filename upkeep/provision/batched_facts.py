@@ -1,0 +1,177 @@
+"""pyinfra facts read many at a time: one shell command per host carries every fact asked.
+
+pyinfra reads each fact with its own command over SSH, and an operation asks
+again each time it is evaluated: a no-op provision spent its time in ~400
+round trips per host. Here the facts an evaluation asks for are collected,
+read together in one command (each in its own subshell, its exit status kept)
+and answered from memory, exactly as pyinfra's ``get_fact`` would have
+answered them (same command, same ``process()``, same default).
+
+    >>> script, read = batch_script(["echo a", "printf b; exit 3"], nonce="n")
+    >>> read(["a", "", "n 0 0", "b", "n 1 3"])
+    [(0, ['a']), (3, ['b'])]
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import gevent
+from pyinfra.api import FactBase, ShortFactBase, State, StringCommand
+from pyinfra.api.arguments import CONNECTOR_ARGUMENT_KEYS
+from pyinfra.api.facts import (  # pyinfra's own steps of get_fact, so the answers are its answers
+    _MISSING_COMMAND_MARKER,
+    _handle_fact_kwargs,
+    _make_command,
+)
+from pyinfra.api.host import Host as PyinfraHost
+from pyinfra.context import ctx_host, ctx_state
+
+# Connector arguments that change how the batch runs, not what a fact's command is.
+_PER_FACT = {"_timeout", "_success_exit_codes", "_retries", "_retry_delay", "_retry_until"}
+
+
+class FactMissing(Exception):
+    """Raised into an evaluation that asked a fact not read yet; it is read, then retried."""
+
+
+class FactUnreadable(Exception):
+    """A fact's command failed on the host: pyinfra itself would fail the host here."""
+
+
+@dataclass(frozen=True)
+class _Request:
+    fact: FactBase[Any]  # the instance whose command() ran: some keep what process() reads
+    key: str
+    command: str
+    executor: dict[str, Any] = field(compare=False, hash=False)
+    group: str = ""
+
+
+@dataclass
+class HostFacts:
+    """The facts read from one host so far, and the ones asked for but not read yet."""
+
+    host: PyinfraHost
+    known: dict[str, Any] = field(default_factory=dict)
+    asked: dict[str, _Request] = field(default_factory=dict)
+    reads: int = 0  # commands sent to the host
+    unreadable: str = ""
+
+    def get_fact(self, cls: type[FactBase[Any]], *args: Any, **kwargs: Any) -> Any:
+        """``host.get_fact`` answered from memory; a fact not read yet raises FactMissing."""
+        if issubclass(cls, ShortFactBase):
+            return cls().process_data(self.get_fact(cls.fact, *args, **kwargs))
+        state = self.host.state
+        fact_kwargs, global_kwargs = _handle_fact_kwargs(state, self.host, cls, args, kwargs)
+        fact_kwargs.pop("self", None)  # getcallargs names the bound method's instance too
+        key = f"{cls.__module__}.{cls.__qualname__}({sorted(fact_kwargs.items())!r})"
+        if key in self.known:
+            return self.known[key]
+        fact = cls()
+        if fact.check_preconditions(state, self.host):
+            return fact.default()  # pyinfra, before it executes: the default
+        command = _command_text(
+            _make_command(fact.command, dict(fact_kwargs)),
+            _make_command(fact.requires_command, dict(fact_kwargs)),
+        )
+        executor = {k: v for k, v in global_kwargs.items() if k in CONNECTOR_ARGUMENT_KEYS}
+        if fact.shell_executable:
+            executor["_shell_executable"] = fact.shell_executable
+        group = repr(sorted((k, repr(v)) for k, v in executor.items() if k not in _PER_FACT))
+        self.asked[key] = _Request(fact, key, command, executor, group)
+        raise FactMissing(key)
+
+    def read_asked(self) -> None:
+        """Read every fact asked for: one command per set of connector arguments (sudo, env)."""
+        groups: dict[str, list[_Request]] = {}
+        for request in self.asked.values():
+            groups.setdefault(request.group, []).append(request)
+        self.asked = {}
+        for requests in groups.values():
+            self._read(requests)
+
+    def _read(self, requests: list[_Request]) -> None:
+        script, read = batch_script([r.command for r in requests])
+        executor = {k: v for k, v in requests[0].executor.items() if k not in _PER_FACT}
+        self.reads += 1
+        with ctx_state.use(self.host.state), ctx_host.use(self.host):
+            ok, output = self.host.run_shell_command(
+                StringCommand(script), print_output=False, print_input=False, **executor
+            )
+        results = read(output.stdout_lines) if ok else []
+        if len(results) != len(requests):
+            raise FactUnreadable(f"reading {len(requests)} facts at once failed")
+        for request, (code, lines) in zip(requests, results, strict=True):
+            self.known[request.key] = _processed(request, code, lines)
+
+
+def _command_text(command: Any, requires: Any) -> str:
+    text = command.get_raw_value() if isinstance(command, StringCommand) else str(command)
+    if not requires:
+        return text
+    # pyinfra's guard: without the command the fact is its default, not a failure.
+    return (
+        f"if command -v {requires} >/dev/null 2>&1; then ( {text} ); "
+        f"else echo '{_MISSING_COMMAND_MARKER}'; fi"
+    )
+
+
+def _processed(request: _Request, code: int, lines: list[str]) -> Any:
+    """What pyinfra's get_fact makes of one fact's output and exit status."""
+    fact = request.fact
+    if code not in set(request.executor.get("_success_exit_codes") or (0,)):
+        raise FactUnreadable(f"fact {request.key} exited {code}")
+    if not lines or lines == [_MISSING_COMMAND_MARKER]:
+        return fact.default()  # no output, or the command it needs is not installed (yet)
+    try:
+        return fact.process(lines)
+    except Exception as error:  # pyinfra fails the host on a fact it cannot process
+        raise FactUnreadable(f"fact {request.key}: {error}") from error
+
+
+def batch_script(
+    commands: Sequence[str], nonce: str | None = None
+) -> tuple[str, Callable[[Iterable[str]], list[tuple[int, list[str]]]]]:
+    """One sh script running ``commands`` each in a subshell, and the reader of its output.
+
+    After each command an empty line and ``<nonce> <index> <status>`` close its output:
+    the empty line ends an unterminated last line, and it alone is dropped again.
+    """
+    mark = nonce or secrets.token_hex(12)
+    script = "\n".join(
+        f'( {command}\n) </dev/null 2>/dev/null; s=$?; echo; echo "{mark} {i} $s"'
+        for i, command in enumerate(commands)
+    )
+
+    def read(lines: Iterable[str]) -> list[tuple[int, list[str]]]:
+        results: list[tuple[int, list[str]]] = []
+        current: list[str] = []
+        for line in lines:
+            parts = line.split(" ")
+            if len(parts) == 3 and parts[0] == mark and parts[1] == str(len(results)):
+                if current and current[-1] == "":
+                    current.pop()
+                results.append((int(parts[2]), current))
+                current = []
+            else:
+                current.append(line)
+        return results
+
+    return script + "\ntrue", read
+
+
+def read_in_parallel(state: State, hosts: Iterable[HostFacts]) -> None:
+    """Every host's asked facts, the hosts at once (pyinfra's own greenlet pool)."""
+
+    def one(facts: HostFacts) -> None:
+        try:
+            facts.read_asked()
+        except FactUnreadable as error:
+            facts.unreadable = str(error)
+
+    greenlets = [state.pool.spawn(one, facts) for facts in hosts if facts.asked]
+    gevent.joinall(greenlets, raise_error=True)

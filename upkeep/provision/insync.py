@@ -1,0 +1,175 @@
+"""Which hosts already are what a deploy makes them: each of its operations asked, facts batched.
+
+The check is the deploy itself: the same ``@deploy`` queued for the same hosts,
+every operation's own comparison (pyinfra's, or ours in tasks/) evaluated
+against the host, only the facts read in a few batched commands instead of
+one round trip each (upkeep.provision.batched_facts). A host is in sync when
+no operation would yield a command; an operation that only follows a change
+(``_if=after_change(...)``) runs only when one of those would, so it is in
+sync with them. Anything the check cannot decide — a fact that failed, a
+condition that is not ours, an operation that raised — sends the host to the
+full run, which does what pyinfra always did there. So nothing provision
+manages can be missed: there is no second list of what it manages.
+
+    >>> with Runner(targets) as runner:                    # doctest: +SKIP
+    ...     checks = check_hosts(runner, site, state, url)
+    >>> checks["web1"].in_sync, checks["web1"].checked      # doctest: +SKIP
+    (True, 62)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, cast
+
+from pyinfra.api.deploy import add_deploy
+from pyinfra.api.host import Host as PyinfraHost
+from pyinfra.api.state import State
+from pyinfra.context import ctx_host, ctx_state
+
+from tasks.conditions import AfterChange
+from upkeep.provision.batched_facts import (
+    FactMissing,
+    FactUnreadable,
+    HostFacts,
+    read_in_parallel,
+)
+from upkeep.runner import OpResult, OpStatus, Runner, operation_name
+
+# Enough for the deepest chain of facts one operation asks one after another.
+MAX_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class HostCheck:
+    """Whether one host needs its deploy run, and how that was found."""
+
+    host: str
+    environment: str
+    in_sync: bool
+    checked: int  # operations evaluated against the host
+    reads: int  # commands sent to read their facts
+    reason: str = ""  # not in sync: the first operation that would change, or what was unknown
+    operations: tuple[str, ...] = ()  # what was checked, by name, in the deploy's order
+
+    def results(self, *, dry_run: bool) -> tuple[OpResult, ...]:
+        """The host's operations as a run reports them: checked, nothing to change."""
+        status = OpStatus.NOT_RUN if dry_run else OpStatus.NO_CHANGE
+        return tuple(
+            OpResult(
+                self.host, self.environment, name, status, will_change=False if dry_run else None
+            )
+            for name in self.operations
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "environment": self.environment,
+            "in_sync": self.in_sync,
+            "checked": self.checked,
+            "reads": self.reads,
+            **({"reason": self.reason} if self.reason else {}),
+        }
+
+
+class _Verdict(Enum):
+    SAME = "same"
+    CHANGES = "changes"
+    ASKED = "asked"  # a fact it needs is being read
+
+
+def check_hosts(
+    runner: Runner, deploy: Callable[..., Any], *args: Any, **kwargs: Any
+) -> dict[str, HostCheck]:
+    """Each reachable host of ``runner``: is ``deploy`` a no-op there? Nothing is changed."""
+    state = runner.state
+    state.check_for_changes = False  # queue only: the evaluation below is the check
+    try:
+        add_deploy(state, deploy, *args, **kwargs)
+    finally:
+        state.check_for_changes = True
+    hosts = list(state.inventory.get_active_hosts())
+    facts = {host: HostFacts(host) for host in hosts}
+    for host in hosts:
+        host.get_fact = facts[host].get_fact  # type: ignore[method-assign, assignment]
+    try:
+        reasons = _evaluate_all(state, hosts, facts)
+    finally:
+        for host in hosts:
+            del host.get_fact
+    checks = {}
+    for host in hosts:
+        names = tuple(operation_name(state, op) for op in _ops_of(state, host))
+        reason = reasons.get(host, f"undecided after {MAX_ROUNDS} rounds of facts")
+        checks[host.name] = HostCheck(
+            host.name,
+            runner.targets[host.name].environment,
+            in_sync=reason is None,
+            checked=len(names),
+            reads=facts[host].reads,
+            reason=reason or "",
+            operations=names if reason is None else (),
+        )
+    return checks
+
+
+def _ops_of(state: State, host: PyinfraHost) -> list[str]:
+    return [op for op in state.get_op_order() if op in state.ops.get(host, {})]
+
+
+def _evaluate_all(
+    state: State, hosts: list[PyinfraHost], facts: dict[PyinfraHost, HostFacts]
+) -> dict[PyinfraHost, str | None]:
+    """Per host, None when in sync, else why not; rounds until every operation is decided."""
+    waiting = {host: _ops_of(state, host) for host in hosts}
+    reasons: dict[PyinfraHost, str | None] = {}
+    for _ in range(MAX_ROUNDS):
+        for host in [h for h in hosts if h not in reasons]:
+            still: list[str] = []
+            for op in waiting[host]:
+                verdict, why = _evaluate(state, host, op)
+                if verdict is _Verdict.CHANGES:
+                    reasons[host] = why
+                    break
+                if verdict is _Verdict.ASKED:
+                    still.append(op)
+            else:
+                waiting[host] = still
+                if not still:
+                    reasons[host] = None
+        read_in_parallel(state, (facts[h] for h in hosts if h not in reasons))
+        for host in hosts:
+            if host not in reasons and facts[host].unreadable:
+                reasons[host] = f"could not read its facts: {facts[host].unreadable}"
+        if len(reasons) == len(hosts):
+            break
+    return reasons
+
+
+def _evaluate(state: State, host: PyinfraHost, op: str) -> tuple[_Verdict, str]:
+    """Would this operation yield a command on this host? Asked from the facts read so far."""
+    data = state.get_op_data_for_host(host, op)
+    name = operation_name(state, op)
+    conditions = data.global_arguments.get("_if")
+    if conditions:
+        listed = conditions if isinstance(conditions, list) else [conditions]
+        if all(isinstance(condition, AfterChange) for condition in listed):
+            # It follows operations of this deploy: if none of them changes, neither does it.
+            return _Verdict.SAME, ""
+        return _Verdict.CHANGES, f"{name}: a condition the check cannot foresee"
+    with ctx_state.use(state), ctx_host.use(host):
+        commands = cast(Generator[Any, None, None], data.command_generator())
+        try:
+            first = next(commands, None)
+        except FactMissing:
+            return _Verdict.ASKED, ""
+        except FactUnreadable as error:
+            return _Verdict.CHANGES, f"{name}: {error}"
+        except Exception as error:  # the full run meets it too and reports it as pyinfra does
+            return _Verdict.CHANGES, f"{name}: {type(error).__name__}"
+        finally:
+            commands.close()
+    return (_Verdict.SAME, "") if first is None else (_Verdict.CHANGES, f"{name} would change")
