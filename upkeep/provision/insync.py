@@ -19,8 +19,8 @@ manages can be missed: there is no second list of what it manages.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, cast
 
@@ -32,6 +32,7 @@ from pyinfra.context import ctx_host, ctx_state
 from tasks.conditions import AfterChange
 from upkeep.provision.batched_facts import (
     FactMissing,
+    FactRequest,
     FactUnreadable,
     HostFacts,
     read_in_parallel,
@@ -51,8 +52,16 @@ class HostCheck:
     in_sync: bool
     checked: int  # operations evaluated against the host
     reads: int  # commands sent to read their facts
-    reason: str = ""  # not in sync: the first operation that would change, or what was unknown
-    operations: tuple[str, ...] = ()  # what was checked, by name, in the deploy's order
+    changes: tuple[
+        str, ...
+    ] = ()  # not in sync: each operation that would change, or what was unknown
+    operations: tuple[str, ...] = ()  # in sync: what was checked, by name, in the deploy's order
+    facts: tuple[str, ...] = field(default=(), repr=False)  # every fact read, as keyed
+
+    @property
+    def reason(self) -> str:
+        shown = "; ".join(self.changes[:3])
+        return shown + (f" and {len(self.changes) - 3} more" if len(self.changes) > 3 else "")
 
     def results(self, *, dry_run: bool) -> tuple[OpResult, ...]:
         """The host's operations as a run reports them: checked, nothing to change."""
@@ -71,7 +80,7 @@ class HostCheck:
             "in_sync": self.in_sync,
             "checked": self.checked,
             "reads": self.reads,
-            **({"reason": self.reason} if self.reason else {}),
+            "changes": list(self.changes),
         }
 
 
@@ -85,33 +94,46 @@ def check_hosts(
     runner: Runner, deploy: Callable[..., Any], *args: Any, **kwargs: Any
 ) -> dict[str, HostCheck]:
     """Each reachable host of ``runner``: is ``deploy`` a no-op there? Nothing is changed."""
-    state = runner.state
+    environments = {name: target.environment for name, target in runner.targets.items()}
+    return check_state(runner.state, environments, deploy, *args, **kwargs)
+
+
+def check_state(
+    state: State,
+    environments: Mapping[str, str],
+    deploy: Callable[..., Any],
+    *args: Any,
+    answer: Callable[[list[FactRequest]], list[Any]] | None = None,
+    **kwargs: Any,
+) -> dict[str, HostCheck]:
+    """``check_hosts`` on a pyinfra state; ``answer`` gives the facts instead of the hosts."""
     state.check_for_changes = False  # queue only: the evaluation below is the check
     try:
         add_deploy(state, deploy, *args, **kwargs)
     finally:
         state.check_for_changes = True
     hosts = list(state.inventory.get_active_hosts())
-    facts = {host: HostFacts(host) for host in hosts}
+    facts = {host: HostFacts(host, answer=answer) for host in hosts}
     for host in hosts:
         host.get_fact = facts[host].get_fact  # type: ignore[method-assign, assignment]
     try:
-        reasons = _evaluate_all(state, hosts, facts)
+        changes = _evaluate_all(state, hosts, facts)
     finally:
         for host in hosts:
             del host.get_fact
     checks = {}
     for host in hosts:
         names = tuple(operation_name(state, op) for op in _ops_of(state, host))
-        reason = reasons.get(host, f"undecided after {MAX_ROUNDS} rounds of facts")
+        found = changes.get(host, (f"undecided after {MAX_ROUNDS} rounds of facts",))
         checks[host.name] = HostCheck(
             host.name,
-            runner.targets[host.name].environment,
-            in_sync=reason is None,
+            environments[host.name],
+            in_sync=not found,
             checked=len(names),
             reads=facts[host].reads,
-            reason=reason or "",
-            operations=names if reason is None else (),
+            changes=found,
+            operations=names if not found else (),
+            facts=tuple(facts[host].known),
         )
     return checks
 
@@ -122,31 +144,37 @@ def _ops_of(state: State, host: PyinfraHost) -> list[str]:
 
 def _evaluate_all(
     state: State, hosts: list[PyinfraHost], facts: dict[PyinfraHost, HostFacts]
-) -> dict[PyinfraHost, str | None]:
-    """Per host, None when in sync, else why not; rounds until every operation is decided."""
+) -> dict[PyinfraHost, tuple[str, ...]]:
+    """Per host, what would change (nothing: in sync); rounds until every operation is decided.
+
+    Every operation is decided, not just up to the first change: the output names
+    them all, and the same facts are read in the same rounds either way.
+    """
     waiting = {host: _ops_of(state, host) for host in hosts}
-    reasons: dict[PyinfraHost, str | None] = {}
+    found: dict[PyinfraHost, list[str]] = {host: [] for host in hosts}
+    decided: dict[PyinfraHost, tuple[str, ...]] = {}
     for _ in range(MAX_ROUNDS):
-        for host in [h for h in hosts if h not in reasons]:
+        for host in [h for h in hosts if h not in decided]:
             still: list[str] = []
             for op in waiting[host]:
                 verdict, why = _evaluate(state, host, op)
                 if verdict is _Verdict.CHANGES:
-                    reasons[host] = why
-                    break
-                if verdict is _Verdict.ASKED:
+                    found[host].append(why)
+                elif verdict is _Verdict.ASKED:
                     still.append(op)
-            else:
-                waiting[host] = still
-                if not still:
-                    reasons[host] = None
-        read_in_parallel(state, (facts[h] for h in hosts if h not in reasons))
+            waiting[host] = still
+            if not still:
+                decided[host] = tuple(found[host])
+        read_in_parallel(state, (facts[h] for h in hosts if h not in decided))
         for host in hosts:
-            if host not in reasons and facts[host].unreadable:
-                reasons[host] = f"could not read its facts: {facts[host].unreadable}"
-        if len(reasons) == len(hosts):
+            if host not in decided and facts[host].unreadable:
+                decided[host] = (
+                    *found[host],
+                    f"could not read its facts: {facts[host].unreadable}",
+                )
+        if len(decided) == len(hosts):
             break
-    return reasons
+    return decided
 
 
 def _evaluate(state: State, host: PyinfraHost, op: str) -> tuple[_Verdict, str]:

@@ -365,11 +365,12 @@ def _apply(run: _Provision) -> str:
         environment = host.data.upkeep_environment
         site(run.states[environment], urls[environment])  # type: ignore[call-arg, arg-type]
 
-    targets = run.targets
-    if not run.full:
-        with Runner(run.targets, progress=run.tick) as checker:
+    # A first provision has nothing to find in sync: straight to the full run.
+    checked = [t for t in run.targets if run.pins.get(t.environment).php_build]
+    if checked and not run.full:
+        with Runner(checked, progress=run.tick) as checker:
             run.checks = check_hosts(checker, each_host_its_site)
-        targets = [t for t in run.targets if not _in_sync(run, t.name)]
+    targets = [t for t in run.targets if not _in_sync(run, t.name)]
     in_sync = [op for c in run.checks.values() for op in c.results(dry_run=run.dry_run)]
     if targets:
         with Runner(targets, progress=run.tick) as runner:
@@ -377,11 +378,11 @@ def _apply(run: _Provision) -> str:
         run.run = replace(ran, ops=ran.ops + tuple(in_sync))
     else:
         run.run = RunResult(ops=tuple(in_sync))
-    checked = f"; {len(run.targets) - len(targets)} of {len(run.targets)} hosts in sync"
+    synced = f"; {len(run.targets) - len(targets)} of {len(run.targets)} hosts in sync"
     if run.dry_run:
         changing = sum(bool(op.will_change) for op in run.run.ops)
-        return f"{changing} of {len(run.run.ops)} operations would change (dry run){checked}"
-    return f"{run.run.changed} of {len(run.run.ops)} operations changed{checked}"
+        return f"{changing} of {len(run.run.ops)} operations would change (dry run){synced}"
+    return f"{run.run.changed} of {len(run.run.ops)} operations changed{synced}"
 
 
 def _in_sync(run: _Provision, host_name: str) -> bool:

@@ -1,0 +1,62 @@
+"""The in-sync check: facts read many at a time, answered as pyinfra answers them; the deploy
+itself is what is checked, so every file provision manages is."""
+
+from __future__ import annotations
+
+import subprocess
+
+from pyinfra.api import Config, Inventory, State
+
+from deploys.site import site
+from tasks.managed import managed_files
+from upkeep.desired import SiteState
+from upkeep.provision.batched_facts import FactRequest, batch_script
+from upkeep.provision.insync import check_state
+
+# Outputs that trip a naive split: no final newline, none at all, blank lines, an exit
+# inside the command (a fact's own `|| exit 0`), a failing status, a trailing comment.
+COMMANDS = [
+    "printf 'a\\nb\\n'",
+    "printf 'no newline'",
+    "true",
+    "printf '\\n\\n'",
+    "echo x; exit 3",
+    "cd /nonexistent 2>/dev/null || exit 0; echo never",
+    "echo '# kept' # a comment to the end of the line",
+    "echo to-stderr >&2; echo out",
+]
+
+
+def test_a_batch_gives_each_command_the_lines_and_status_it_gives_alone() -> None:
+    alone = [
+        subprocess.run(["sh", "-c", command], capture_output=True, text=True)
+        for command in COMMANDS
+    ]
+    script, read = batch_script(COMMANDS)
+    batch = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True)
+    assert read(batch.stdout.split("\n")) == [(p.returncode, p.stdout.splitlines()) for p in alone]
+
+
+def bare_host_defaults(requests: list[FactRequest]) -> list[object]:
+    """A host with nothing on it: every fact its default, as when its command prints nothing."""
+    return [request.fact.default() for request in requests]
+
+
+def test_the_check_reads_every_file_provision_manages() -> None:
+    """A managed file no operation of the deploy looks at would be one the check misses."""
+    state = State(Inventory((["web1"], {})), Config())
+    state.activate_host(state.inventory.get_host("web1"))
+    wanted = SiteState.example()
+    checks = check_state(
+        state,
+        {"web1": "staging"},
+        site,
+        wanted,
+        "https://staging.demo.lab",
+        answer=bare_host_defaults,
+    )
+    check = checks["web1"]
+    read = "\n".join(check.facts)
+    assert [path for path in managed_files(wanted) if repr(path) not in read] == []
+    assert not check.in_sync
+    assert any("Site vhost would change" in change for change in check.changes)
