@@ -1,36 +1,53 @@
-"""Provision on the lab: first run from nothing and a no-op re-run, 3 and 12 hosts.
+"""Provision on the lab: first run from nothing, then no-op runs, 3 and 12 hosts.
 
-    python benchmarks/bench_provision.py            # both sizes
-    python benchmarks/bench_provision.py --sizes 1  # three hosts only
+    python benchmarks/bench_provision.py                 # both sizes
+    python benchmarks/bench_provision.py --sizes 1       # three hosts only
+    python benchmarks/bench_provision.py --repeat 5      # medians of five
 
-Each size gets a lab of its own (``upkeep-bench``, 10.89.79.0/24) with fresh
-containers, provisions dev, staging and production at once, provisions them
-again, prints a table and removes the lab. Wall seconds, measured, never asserted.
+Each size gets a lab of its own (``UPKEEP_LAB_NAME``/``UPKEEP_LAB_SUBNET``,
+default ``upkeep-bench`` on 10.89.79.0/24) with fresh containers, provisions
+dev, staging and production at once from nothing, then measures the no-op:
+the hosts checked and left alone (the default) beside the baseline, every
+operation run on every host (``full=True``, what provision always did), both
+in the same run; and drift over the same hosts. Medians of ``--repeat`` runs;
+wall seconds, measured, never asserted. The lab is removed afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from labs import operator_repo
 
 from upkeep import lab
+from upkeep.drift.workflow import drift
 from upkeep.inventory import load_project
 from upkeep.inventory.pins import Pins
-from upkeep.provision.workflow import provision
+from upkeep.provision.workflow import ProvisionResult, provision
 
 ENVIRONMENTS = ["dev", "staging", "production"]
 
 
-def measure(hosts_per_environment: int) -> dict[str, float | int]:
+def median_seconds(repeat: int, run: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.monotonic()
+        run()
+        times.append(time.monotonic() - started)
+    return round(statistics.median(times), 1)
+
+
+def measure(hosts_per_environment: int, repeat: int) -> dict[str, float | int]:
     with tempfile.TemporaryDirectory(prefix="upkeep-bench-") as tmp:
         os.environ.update(
-            UPKEEP_LAB_NAME="upkeep-bench",
-            UPKEEP_LAB_SUBNET="10.89.79.0/24",
+            UPKEEP_LAB_NAME=os.environ.get("UPKEEP_LAB_NAME", "upkeep-bench"),
+            UPKEEP_LAB_SUBNET=os.environ.get("UPKEEP_LAB_SUBNET", "10.89.79.0/24"),
             UPKEEP_LAB_HOSTS_PER_ENV=str(hosts_per_environment),
             UPKEEP_STATE_DIR=str(Path(tmp) / "state"),
         )
@@ -45,8 +62,15 @@ def measure(hosts_per_environment: int) -> dict[str, float | int]:
             first = provision(
                 workspace, project, Pins(project="demo"), ENVIRONMENTS, php_build="oldest"
             )
-            # The pins the first run wrote are the second's, as the CLI would load them.
-            again = provision(workspace, project, first.pins, ENVIRONMENTS)
+            pins = first.pins  # the pins the first run wrote, as the CLI would load them
+            runs: list[ProvisionResult] = []
+
+            def again(full: bool) -> None:
+                runs.append(provision(workspace, project, pins, ENVIRONMENTS, full=full))
+
+            full_seconds = median_seconds(repeat, lambda: again(True))
+            checked_seconds = median_seconds(repeat, lambda: again(False))
+            drift_seconds = median_seconds(repeat, lambda: drift(project, pins))
         finally:
             lab.down(spec)
     return {
@@ -54,8 +78,10 @@ def measure(hosts_per_environment: int) -> dict[str, float | int]:
         "lab up s": round(lab_seconds, 1),
         "first s": round(first.seconds, 1),
         "first changed": first.run.changed,
-        "again s": round(again.seconds, 1),
-        "again changed": again.run.changed,
+        "no-op full s": full_seconds,
+        "no-op s": checked_seconds,
+        "no-op changed": max(run.run.changed for run in runs),
+        "drift s": drift_seconds,
     }
 
 
@@ -64,10 +90,14 @@ def main() -> None:
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=[1, 4], help="hosts per environment"
     )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per median")
     args = parser.parse_args()
-    rows = [measure(size) for size in args.sizes]
+    rows = [measure(size, args.repeat) for size in args.sizes]
     headers = list(rows[0])
-    print("\nprovision on the lab (wall seconds)")
+    print(
+        f"\nprovision on the lab (wall seconds, medians of {args.repeat}; "
+        "no-op full: every operation run, the baseline; no-op: hosts in sync checked)"
+    )
     print("  ".join(f"{h:>13}" for h in headers))
     for row in rows:
         print("  ".join(f"{row[h]!s:>13}" for h in headers))
