@@ -39,6 +39,7 @@ import shlex
 import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import KW_ONLY, asdict, dataclass, field
 from enum import StrEnum
@@ -538,9 +539,18 @@ def acquire_all(locks: Sequence[Lock]) -> list[Lock]:
 
 
 def release_all(locks: list[Lock]) -> None:
-    """Release what ``acquire_all`` took, the last taken first (the list ends empty)."""
-    while locks:
-        locks.pop().release()
+    """Release what ``acquire_all`` took (the list ends empty), all at once: each is a round
+    trip to its own host. Every one is tried; the first failure is raised after."""
+    taken = locks[::-1]
+    locks.clear()
+    if len(taken) <= 1:
+        for lock in taken:
+            lock.release()
+        return
+    with ThreadPoolExecutor(max_workers=len(taken)) as pool:
+        releases = [pool.submit(lock.release) for lock in taken]
+    for release in releases:
+        release.result()
 
 
 @contextmanager
