@@ -22,6 +22,13 @@ BASE_PACKAGES = (
 )
 
 
+# Fresh lists serve installing and nothing else: on a host with nothing to install, their age
+# changes nothing provision manages (unattended-upgrades refreshes them daily on its own), so
+# the in-sync check (upkeep.provision.insync) does not count it as a change.
+REFRESH_PACKAGE_LISTS = "Refresh package lists"
+SERVES_OTHERS_ONLY = frozenset({REFRESH_PACKAGE_LISTS})
+
+
 def base_files(site: SiteState) -> dict[str, str]:
     """The files this task renders, by remote path."""
     return {
@@ -36,7 +43,7 @@ def base_files(site: SiteState) -> dict[str, str]:
 
 @deploy("Base host")
 def base_host(site: SiteState) -> None:
-    apt.update(name="Refresh package lists", cache_time=3600)
+    apt.update(name=REFRESH_PACKAGE_LISTS, cache_time=3600)
     apt.packages(name="Base packages", packages=list(BASE_PACKAGES), no_recommends=True)
     files.link(
         name=f"Timezone {site.timezone}",

@@ -19,7 +19,7 @@ manages can be missed: there is no second list of what it manages.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Collection, Generator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, cast
@@ -39,6 +39,7 @@ from upkeep.provision.batched_facts import (
 )
 from upkeep.runner import OpResult, OpStatus, Runner, operation_name
 
+WOULD_CHANGE = " would change"
 # Enough for the deepest chain of facts one operation asks one after another.
 MAX_ROUNDS = 8
 
@@ -91,11 +92,21 @@ class _Verdict(Enum):
 
 
 def check_hosts(
-    runner: Runner, deploy: Callable[..., Any], *args: Any, **kwargs: Any
+    runner: Runner,
+    deploy: Callable[..., Any],
+    *args: Any,
+    serving_others: Collection[str] = (),
+    **kwargs: Any,
 ) -> dict[str, HostCheck]:
-    """Each reachable host of ``runner``: is ``deploy`` a no-op there? Nothing is changed."""
+    """Each reachable host of ``runner``: is ``deploy`` a no-op there? Nothing is changed.
+
+    Operations named in ``serving_others`` only serve the others (a package lists'
+    refresh serves installs): alone, they do not take a host out of sync.
+    """
     environments = {name: target.environment for name, target in runner.targets.items()}
-    return check_state(runner.state, environments, deploy, *args, **kwargs)
+    return check_state(
+        runner.state, environments, deploy, *args, serving_others=serving_others, **kwargs
+    )
 
 
 def check_state(
@@ -104,6 +115,7 @@ def check_state(
     deploy: Callable[..., Any],
     *args: Any,
     answer: Callable[[list[FactRequest]], list[Any]] | None = None,
+    serving_others: Collection[str] = (),
     **kwargs: Any,
 ) -> dict[str, HostCheck]:
     """``check_hosts`` on a pyinfra state; ``answer`` gives the facts instead of the hosts."""
@@ -117,7 +129,7 @@ def check_state(
     for host in hosts:
         host.get_fact = facts[host].get_fact  # type: ignore[method-assign, assignment]
     try:
-        changes = _evaluate_all(state, hosts, facts)
+        changes = _evaluate_all(state, hosts, facts, frozenset(serving_others))
     finally:
         for host in hosts:
             del host.get_fact
@@ -143,7 +155,10 @@ def _ops_of(state: State, host: PyinfraHost) -> list[str]:
 
 
 def _evaluate_all(
-    state: State, hosts: list[PyinfraHost], facts: dict[PyinfraHost, HostFacts]
+    state: State,
+    hosts: list[PyinfraHost],
+    facts: dict[PyinfraHost, HostFacts],
+    serving_others: frozenset[str],
 ) -> dict[PyinfraHost, tuple[str, ...]]:
     """Per host, what would change (nothing: in sync); rounds until every operation is decided.
 
@@ -164,7 +179,7 @@ def _evaluate_all(
                     still.append(op)
             waiting[host] = still
             if not still:
-                decided[host] = tuple(found[host])
+                decided[host] = _unless_serving_others_only(found[host], serving_others)
         read_in_parallel(state, (facts[h] for h in hosts if h not in decided))
         for host in hosts:
             if host not in decided and facts[host].unreadable:
@@ -175,6 +190,17 @@ def _evaluate_all(
         if len(decided) == len(hosts):
             break
     return decided
+
+
+def _unless_serving_others_only(
+    changes: list[str], serving_others: frozenset[str]
+) -> tuple[str, ...]:
+    """No change when every change found serves others only (and so has nothing to serve)."""
+    if all(
+        change.split(" | ")[-1].removesuffix(WOULD_CHANGE) in serving_others for change in changes
+    ):
+        return ()
+    return tuple(changes)
 
 
 def _evaluate(state: State, host: PyinfraHost, op: str) -> tuple[_Verdict, str]:
@@ -200,4 +226,4 @@ def _evaluate(state: State, host: PyinfraHost, op: str) -> tuple[_Verdict, str]:
             return _Verdict.CHANGES, f"{name}: {type(error).__name__}"
         finally:
             commands.close()
-    return (_Verdict.SAME, "") if first is None else (_Verdict.CHANGES, f"{name} would change")
+    return (_Verdict.SAME, "") if first is None else (_Verdict.CHANGES, name + WOULD_CHANGE)

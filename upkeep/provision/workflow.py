@@ -24,6 +24,7 @@ from pyinfra.facts.deb import DebPackages
 from pyinfra.operations import apt
 
 from deploys.site import site
+from tasks.base import SERVES_OTHERS_ONLY
 from tasks.facts import PhpCandidates
 from upkeep.desired import SiteState
 from upkeep.envlocks import environment_locks
@@ -369,7 +370,7 @@ def _apply(run: _Provision) -> str:
     checked = [t for t in run.targets if run.pins.get(t.environment).php_build]
     if checked and not run.full:
         with Runner(checked, progress=run.tick) as checker:
-            run.checks = check_hosts(checker, each_host_its_site)
+            run.checks = check_hosts(checker, each_host_its_site, serving_others=SERVES_OTHERS_ONLY)
     targets = [t for t in run.targets if not _in_sync(run, t.name)]
     in_sync = [op for c in run.checks.values() for op in c.results(dry_run=run.dry_run)]
     if targets:

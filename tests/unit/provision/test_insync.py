@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import subprocess
 
-from pyinfra.api import Config, Inventory, State
+from pyinfra.api import Config, Inventory, State, deploy
+from pyinfra.operations import apt, files
 
 from deploys.site import site
+from tasks.base import REFRESH_PACKAGE_LISTS, SERVES_OTHERS_ONLY
 from tasks.managed import managed_files
 from upkeep.desired import SiteState
 from upkeep.provision.batched_facts import FactRequest, batch_script
-from upkeep.provision.insync import check_state
+from upkeep.provision.insync import HostCheck, check_state
 
 # Outputs that trip a naive split: no final newline, none at all, blank lines, an exit
 # inside the command (a fact's own `|| exit 0`), a failing status, a trailing comment.
@@ -60,3 +62,31 @@ def test_the_check_reads_every_file_provision_manages() -> None:
     assert [path for path in managed_files(wanted) if repr(path) not in read] == []
     assert not check.in_sync
     assert any("Site vhost would change" in change for change in check.changes)
+
+
+@deploy("Lists, then a directory")
+def lists_then_directory(with_directory: bool) -> None:
+    apt.update(name=REFRESH_PACKAGE_LISTS, cache_time=3600)
+    if with_directory:
+        files.directory(name="A directory", path="/srv/example")
+
+
+def bare_check(with_directory: bool, serving_others: frozenset[str]) -> HostCheck:
+    state = State(Inventory((["web1"], {})), Config())
+    state.activate_host(state.inventory.get_host("web1"))
+    return check_state(
+        state,
+        {"web1": "staging"},
+        lists_then_directory,
+        with_directory,
+        answer=bare_host_defaults,
+        serving_others=serving_others,
+    )["web1"]
+
+
+def test_stale_package_lists_alone_leave_a_host_in_sync_but_never_hide_a_change() -> None:
+    assert not bare_check(False, frozenset()).in_sync  # the lists' refresh would run
+    assert bare_check(False, SERVES_OTHERS_ONLY).in_sync  # ... and serves nothing here
+    with_directory = bare_check(True, SERVES_OTHERS_ONLY)
+    assert not with_directory.in_sync
+    assert any("A directory would change" in change for change in with_directory.changes)
