@@ -119,11 +119,11 @@ def check_state(
     **kwargs: Any,
 ) -> dict[str, HostCheck]:
     """``check_hosts`` on a pyinfra state; ``answer`` gives the facts instead of the hosts."""
-    state.check_for_changes = False  # queue only: the evaluation below is the check
+    checking, state.check_for_changes = state.check_for_changes, False
     try:
-        add_deploy(state, deploy, *args, **kwargs)
+        add_deploy(state, deploy, *args, **kwargs)  # queued only: the evaluation below checks
     finally:
-        state.check_for_changes = True
+        state.check_for_changes = checking
     hosts = list(state.inventory.get_active_hosts())
     facts = {host: HostFacts(host, answer=answer) for host in hosts}
     for host in hosts:
