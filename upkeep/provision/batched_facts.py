@@ -59,6 +59,7 @@ class HostFacts:
 
     host: PyinfraHost
     known: dict[str, Any] = field(default_factory=dict)
+    keys: dict[tuple[Any, ...], str] = field(default_factory=dict)  # how each was asked: its key
     asked: dict[str, FactRequest] = field(default_factory=dict)
     reads: int = 0  # commands sent to the host
     unreadable: str = ""
@@ -69,10 +70,17 @@ class HostFacts:
         """``host.get_fact`` answered from memory; a fact not read yet raises FactMissing."""
         if issubclass(cls, ShortFactBase):
             return cls().process_data(self.get_fact(cls.fact, *args, **kwargs))
+        # The same question from the same operation, asked again in a later round: pyinfra's
+        # argument handling is the costly part, so it is done once.
+        asked_as = (cls, repr(args), repr(kwargs), id(self.host.current_op_global_arguments))
+        if self.keys.get(asked_as) in self.known:
+            return self.known[self.keys[asked_as]]
         state = self.host.state
         fact_kwargs, global_kwargs = _handle_fact_kwargs(state, self.host, cls, args, kwargs)
         fact_kwargs.pop("self", None)  # getcallargs names the bound method's instance too
-        key = f"{cls.__module__}.{cls.__qualname__}({sorted(fact_kwargs.items())!r})"
+        key = self.keys[asked_as] = (
+            f"{cls.__module__}.{cls.__qualname__}({sorted(fact_kwargs.items())!r})"
+        )
         if key in self.known:
             return self.known[key]
         fact = cls()
