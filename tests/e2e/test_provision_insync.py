@@ -71,9 +71,6 @@ def test_a_drifted_thing_is_found_fixed_and_then_in_sync(
 ) -> None:
     workspace = provisioned.workspace
     drifted = CASES[case]
-    before = provision(workspace, *model(workspace), ["staging"])
-    assert before.ok and staging_check(before)[0], staging_check(before)  # starts in sync
-
     shell(provisioned, "staging", drifted.drift)
     fixing = provision(workspace, *model(workspace), ["staging"])
     assert fixing.ok, fixing.run.problems
