@@ -51,7 +51,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "schedule",
         help="write systemd timers, a cron file and CI pipelines for scheduled runs",
         description="Writes ready-to-install files that run the minor PHP update weekly, the "
-        "staging refresh before it, and the monitoring checks every few minutes: systemd "
+        "staging refresh before it, the monitoring checks every few minutes, and the weekly "
+        "major-upgrade proposal (upkeep propose) where the care plan asks for one: systemd "
         "services and timers, an /etc/cron.d file, a GitLab CI file and a GitHub Actions "
         "workflow. Secrets are referenced by name, never written.",
         epilog="WHEN is 'DAYS HH:MM' in --timezone: a day (Tue), a list (Mon,Thu), a range "
@@ -86,6 +87,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     every = f"how often to run the checks (default {model.DEFAULT_CHECK_EVERY})"
     _job_option(
         parser, "--check-every INTERVAL", model.DEFAULT_CHECK_EVERY, every, "--no-checks", "check"
+    )
+    when = (
+        f"when to write major-upgrade proposals (default {model.DEFAULT_PROPOSE_AT!r}; only for "
+        "projects whose care plan has major_proposals)"
+    )
+    _job_option(
+        parser, "--propose-at WHEN", model.DEFAULT_PROPOSE_AT, when, "--no-propose", "propose"
     )
     parser.add_argument(
         "--user",
@@ -179,6 +187,7 @@ def _request(args: argparse.Namespace, project: str) -> Request:
         update_at=args.update_at,
         refresh_at=args.refresh_at,
         check_every=args.check_every,
+        propose_at=args.propose_at,
         user=args.user,
         repo_dir=args.repo_dir,
     )

@@ -2,7 +2,7 @@
 
 ``upkeep schedule --all --fanout`` (or any selection) writes, instead of the
 per-project directories, ``fleet-gitlab-ci.yml`` and ``fleet-github-workflow.yml``:
-each scheduled job (update, refresh, check; update-check by hand) is one
+each scheduled job (update, refresh, check, propose; update-check by hand) is one
 matrix job with an entry per project, or per shard of projects past the
 matrix limit, each entry locked by its servers' group (``upkeep.schedule.fanout``).
 Secrets are read from masked CI variables (``UPKEEP_SECRET_*``) and the state
@@ -26,7 +26,7 @@ from upkeep.schedule.fanout import MATRIX_LIMIT, Shard, group_name, members_of, 
 from upkeep.schedule.jobs import JOBS, JobCommand
 from upkeep.schedule.model import Job, Schedule
 from upkeep.schedule.needs import Needs, fleet_needs
-from upkeep.schedule.plan import Request, make_timing
+from upkeep.schedule.plan import Request, make_timing, proposes
 from upkeep.schedule.render import Entry, GeneratedFile, entry_of, github_expression, yaml_string
 from upkeep.templating import render as render_template
 from upkeep.workspace import Workspace
@@ -121,7 +121,14 @@ def make_fanout(
         timing.update,
         timing.refresh,
         timing.check,
+        timing.propose,
+        proposals=any(proposes(project) for project in projects),
     )
+    if not schedule.jobs():
+        raise UsageError(
+            "nothing to schedule: --no-update, --no-refresh and --no-checks given, and no "
+            "selected project's care plan has major_proposals for the propose job"
+        )
     every = members_of(projects, load_fleet(workspace.inventories))
     members = {member.project: member for member in every}
     jobs = []
@@ -211,10 +218,14 @@ def github_if(jobs: Sequence[str], crons: Sequence[str]) -> str:
 
 
 def _runnable(name: str, projects: Sequence[Project]) -> tuple[list[Project], tuple[str, ...]]:
-    """The projects ``name`` can run on, and those it cannot (a refresh needs staging)."""
-    if name != Job.refresh:
+    """The projects ``name`` can run on, and those it cannot (a refresh needs staging, a
+    proposal a care plan with major_proposals)."""
+    if name == Job.refresh:
+        fit = [p for p in projects if EnvName.staging in p.environments]
+    elif name == Job.propose:
+        fit = [p for p in projects if proposes(p)]
+    else:
         return list(projects), ()
-    fit = [p for p in projects if EnvName.staging in p.environments]
     return fit, tuple(p.name for p in projects if p not in fit)
 
 
@@ -222,7 +233,8 @@ def _warnings(jobs: Sequence[MatrixJob], needs: Needs) -> tuple[str, ...]:
     found = [
         f"{job.name}: {', '.join(job.left_out)} left out (no staging environment to refresh)"
         for job in jobs
-        if job.left_out
+        # A project left out of the proposals is its care plan's choice, not a mistake.
+        if job.left_out and job.name == Job.refresh
     ]
     if needs.hosts_without_key:
         found.append(

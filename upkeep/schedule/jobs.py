@@ -24,6 +24,7 @@ class JobCommand:
     warn_codes: tuple[int, ...] = ()
     changes_hosts: bool = True  # runs under the project's one-at-a-time lock/group
     commits_pins: bool = False  # may commit inventories/PROJECT.pins.yml
+    writes_reports: bool = False  # its reports are the point: CI keeps them after success too
 
     def argv(self, project: str) -> tuple[str, ...]:
         return tuple(project if word == "PROJECT" else word for word in self.args)
@@ -66,6 +67,18 @@ JOBS = {
             ((0, "OK"), (1, "WARNING"), (2, "CRITICAL"), (3, "UNKNOWN")),
             warn_codes=(1,),
             changes_hosts=False,
+        ),
+        JobCommand(
+            "propose",
+            "major PHP upgrade proposal",
+            ("propose", "PROJECT"),
+            (
+                (0, "done, whether or not anything was proposed"),
+                (1, "production's package source could not be read"),
+                (2, "bad input"),
+            ),
+            changes_hosts=False,  # reads the offered PHP lines; writes reports/proposals/ here
+            writes_reports=True,
         ),
     )
 }

@@ -1,7 +1,8 @@
 """What to schedule for a project, and the strict parsing of each option.
 
-A schedule holds three optional jobs: the weekly minor PHP update, the staging
-refresh before it, and the monitoring checks every few minutes. Times are wall
+A schedule holds four optional jobs: the weekly minor PHP update, the staging
+refresh before it, the monitoring checks every few minutes, and the weekly
+major-upgrade proposal (only for a project whose care plan has major_proposals). Times are wall
 clock times in the schedule's time zone.
 
     >>> at = parse_weekly("Mon..Fri 06:30", "--update-at")
@@ -40,6 +41,7 @@ DEFAULT_TIMEZONE = "UTC"
 DEFAULT_UPDATE_AT = "Tue 06:00"
 DEFAULT_REFRESH_AT = "Tue 04:00"  # staging is fresh when the update tries it first
 DEFAULT_CHECK_EVERY = "5m"
+DEFAULT_PROPOSE_AT = "Mon 07:00"  # the week's proposals are read at its start
 DEFAULT_USER = "upkeep"
 
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
@@ -55,6 +57,7 @@ class Job(StrEnum):
     update = "update"
     refresh = "refresh"
     check = "check"
+    propose = "propose"
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ class Schedule:
     update: Weekly | None
     refresh: Weekly | None
     check: Every | None
+    propose: Weekly | None = None  # as asked; runs only if ``proposals``
+    proposals: bool = False  # the project's care plan has major_proposals
 
     @property
     def upkeep(self) -> str:
@@ -121,6 +126,7 @@ class Schedule:
             (Job.refresh, self.refresh),
             (Job.update, self.update),
             (Job.check, self.check),
+            (Job.propose, self.propose if self.proposals else None),
         ]
         return [(job, when) for job, when in wanted if when is not None]
 
@@ -136,6 +142,11 @@ class Schedule:
         words += ["--update-at", str(self.update)] if self.update else ["--no-update"]
         words += ["--refresh-at", str(self.refresh)] if self.refresh else ["--no-refresh"]
         words += ["--check-every", str(self.check)] if self.check else ["--no-checks"]
+        # Only when not the default, so headers from before the propose job read the same.
+        if self.propose is None:
+            words.append("--no-propose")
+        elif str(self.propose) != DEFAULT_PROPOSE_AT:
+            words += ["--propose-at", str(self.propose)]
         return words
 
     def to_dict(self) -> dict[str, object]:
@@ -147,6 +158,7 @@ class Schedule:
             "update": str(self.update) if self.update else None,
             "refresh": str(self.refresh) if self.refresh else None,
             "check_every": str(self.check) if self.check else None,
+            "propose": str(self.propose) if self.propose and self.proposals else None,
         }
 
 

@@ -34,6 +34,7 @@ class Request:
     update_at: str | None = model.DEFAULT_UPDATE_AT
     refresh_at: str | None = model.DEFAULT_REFRESH_AT
     check_every: str | None = model.DEFAULT_CHECK_EVERY
+    propose_at: str | None = model.DEFAULT_PROPOSE_AT
     user: str = model.DEFAULT_USER
     repo_dir: str | None = None  # default: the workspace's own path
 
@@ -53,6 +54,7 @@ class Timing:
     update: Weekly | None
     refresh: Weekly | None
     check: Every | None
+    propose: Weekly | None
 
 
 def make_timing(workspace: Workspace, request: Request) -> Timing:
@@ -60,8 +62,11 @@ def make_timing(workspace: Workspace, request: Request) -> Timing:
     update = model.parse_weekly(request.update_at, "--update-at") if request.update_at else None
     refresh = model.parse_weekly(request.refresh_at, "--refresh-at") if request.refresh_at else None
     check = model.parse_every(request.check_every, "--check-every") if request.check_every else None
-    if update is None and refresh is None and check is None:
-        raise UsageError("nothing to schedule: --no-update, --no-refresh and --no-checks all given")
+    propose = model.parse_weekly(request.propose_at, "--propose-at") if request.propose_at else None
+    if update is None and refresh is None and check is None and propose is None:
+        raise UsageError(
+            "nothing to schedule: --no-update, --no-refresh, --no-checks and --no-propose all given"
+        )
     model.check_distinct(update, refresh)
     timezone = check_timezone(request.timezone)
     user = model.check_user(request.user)
@@ -69,7 +74,7 @@ def make_timing(workspace: Workspace, request: Request) -> Timing:
         repo_dir = model.check_repo_dir(request.repo_dir)
     else:
         repo_dir = model.check_repo_dir(str(workspace.root), "the repository path")
-    return Timing(timezone, user, repo_dir, update, refresh, check)
+    return Timing(timezone, user, repo_dir, update, refresh, check, propose)
 
 
 def _validated(workspace: Workspace, request: Request) -> tuple[Schedule, Project]:
@@ -80,8 +85,28 @@ def _validated(workspace: Workspace, request: Request) -> tuple[Schedule, Projec
             f"project {project.name} has no staging environment to refresh "
             "(add environments.staging, or pass --no-refresh)"
         )
-    schedule = Schedule(project.name, t.timezone, t.user, t.repo_dir, t.update, t.refresh, t.check)
+    schedule = Schedule(
+        project.name,
+        t.timezone,
+        t.user,
+        t.repo_dir,
+        t.update,
+        t.refresh,
+        t.check,
+        t.propose,
+        proposals=proposes(project),
+    )
+    if not schedule.jobs():
+        raise UsageError(
+            f"nothing to schedule for {project.name}: --no-update, --no-refresh and --no-checks "
+            "given, and its care plan has no major_proposals for the propose job"
+        )
     return schedule, project
+
+
+def proposes(project: Project) -> bool:
+    """Whether ``project``'s care plan asks for major-upgrade proposals (the propose job)."""
+    return project.care is not None and project.care.major_proposals
 
 
 def make_plan(

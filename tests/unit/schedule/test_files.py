@@ -72,6 +72,7 @@ UNIT_KEYS = {
 TUESDAY_6 = Weekly((1,), 6, 0)
 TUESDAY_4 = Weekly((1,), 4, 0)
 EVERY_5 = Every(5)
+MONDAY_7 = Weekly((0,), 7, 0)
 _TIME_SPAN = re.compile(r"[0-9]+(min|h|s)")
 
 
@@ -98,11 +99,22 @@ def make_plan(
     refresh: Weekly | None = TUESDAY_4,
     check: Every | None = EVERY_5,
     zone: str = "Europe/Warsaw",
+    propose: Weekly | None = None,
 ) -> Plan:
     # The repository beside the home, not around it: where a path lies decides its CI form.
     repository = root / "ops"
     project = load_file(write_inventory(repository))
-    schedule = Schedule("shop", zone, "upkeep", PurePosixPath("/srv/ops"), update, refresh, check)
+    schedule = Schedule(
+        "shop",
+        zone,
+        "upkeep",
+        PurePosixPath("/srv/ops"),
+        update,
+        refresh,
+        check,
+        propose,
+        proposals=propose is not None,
+    )
     return render(schedule, needs_of(project, repository, home, "upkeep"), year=2025)
 
 
@@ -118,7 +130,7 @@ def read_unit(text: str) -> configparser.ConfigParser:
 
 
 def test_every_name_is_one_render_can_make(tmp_path: Path, home: Path) -> None:
-    plan = make_plan(tmp_path, home)
+    plan = make_plan(tmp_path, home, propose=MONDAY_7)
     names = [file.name for file in plan.files]
     assert len(names) == len(set(names))
     assert set(names) <= possible_names("shop")
