@@ -1,5 +1,5 @@
 """``upkeep schedule PROJECT...`` (or --all, --where): files for scheduled updates,
-refreshes and checks.
+refreshes, checks and major-upgrade proposals.
 
     upkeep schedule demo --timezone Europe/Warsaw --update-at "Tue 06:00" --dry-run
 
