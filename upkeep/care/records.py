@@ -1,6 +1,7 @@
 """What upkeep recorded about a project, read for the care report (no host is reached).
 
-Update runs from their reports (``reports/update/PROJECT-RUN.json``), refreshes
+Update runs from their reports (``reports/update/PROJECT-RUN.json``, and a
+fleet run's ``fleet-RUN.json`` as it reached production), refreshes
 from theirs (``reports/refresh/``, upkeep.fleet.refreshes), certificates from
 the last certificate check result of each environment, drift and provision
 runs from the state store's run record, pins, and production's monitoring
@@ -33,9 +34,11 @@ from upkeep.inventory.pins import load_pins
 from upkeep.monitor.history import History
 from upkeep.pipeline.journal import parse_time
 from upkeep.state import open_store
+from upkeep.update.fleet_report import SERVER_WORDS
 from upkeep.workspace import Workspace
 
 CERTIFICATE_KIND = "tls"
+PRODUCTION = "production"  # whose update the client's report tells
 _MANY = 100_000  # every run of a month
 
 
@@ -63,16 +66,61 @@ def read_records(
 
 
 def updates(directory: Path, project: str) -> list[RecordedUpdate]:
-    """Every update report of ``project`` in ``directory``, by start."""
+    """Every update report of ``project`` in ``directory``, its own and the fleet's
+    (``update minor --all``), by start."""
     found = []
-    for path in directory.glob(f"{project}-*.json"):
+    for path in [*directory.glob(f"{project}-*.json"), *directory.glob("fleet-*.json")]:
         try:
             data = json.loads(path.read_text())
         except (ValueError, OSError):
             continue  # half written, or not ours
-        if isinstance(data, dict) and (update := update_of(data, project, str(path))):
+        if not isinstance(data, dict):
+            continue
+        read = fleet_update_of if path.name.startswith("fleet-") else update_of
+        if update := read(data, project, str(path)):
             found.append(update)
     return sorted(found, key=lambda update: update.started)
+
+
+# A fleet report's server outcome in the run states a project's own report uses.
+_FLEET_STATES = {words: state for state, words in SERVER_WORDS.items()}
+
+
+def fleet_update_of(data: dict[str, Any], project: str, source: str) -> RecordedUpdate | None:
+    """A fleet update as it reached ``project``'s production: its server's builds and outcome
+    (None: production was not in it, or not reached).
+
+    >>> server = {"server": "web1", "sites": ["demo/production"], "state": "updated",
+    ...           "from_build": "8.2.32", "to_build": "8.2.36"}
+    >>> report = {"run_id": "r2", "started": "2026-12-06T19:51:43.574486Z", "finished": None,
+    ...           "security": [], "waves": [{"servers": [server]}]}
+    >>> fleet_update_of(report, "demo", "fleet-r2.json").state
+    'succeeded'
+    """
+    try:
+        moved = [
+            server
+            for wave in data["waves"]
+            for server in wave["servers"]
+            if f"{project}/{PRODUCTION}" in server["sites"]
+        ]
+        if not moved or moved[0]["state"] not in _FLEET_STATES:
+            return None  # not in the run, or not reached
+        server = moved[0]
+        return RecordedUpdate(
+            run_id=str(data["run_id"]),
+            state=_FLEET_STATES[server["state"]],
+            from_build=str(server["from_build"]),
+            to_build=str(server["to_build"]),
+            started=parse_time(data["started"]),
+            finished=parse_time(data["finished"]) if data.get("finished") else None,
+            security=tuple(str(line) for line in data.get("security") or ()),
+            offered=None,
+            newer_lines=(),
+            source=source,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None  # an older shape
 
 
 def update_of(data: dict[str, Any], project: str, source: str) -> RecordedUpdate | None:

@@ -32,9 +32,12 @@ from upkeep.pipeline import RunState
 from upkeep.reports import update as update_report
 from upkeep.reports.care import render, render_pdf
 from upkeep.reports.locale import LOCALE_DIR, Language
+from upkeep.reports.update import write_fleet
 from upkeep.sla.monthly import report_from_history
 from upkeep.state import Run, open_store
+from upkeep.update.fleet_report import FleetReport, ServerResult, WaveResult
 from upkeep.update.report import UpdateReport
+from upkeep.update.waves import FleetPlan
 from upkeep.workspace import Workspace
 
 PLANS = """\
@@ -280,3 +283,39 @@ def test_a_proposal_on_file_is_what_is_coming(workspace: Path, shop: Path) -> No
         "Złożona propozycja: PHP 8.2 → 8.4, około 12,5 godz. pracy, "
         "zalecany termin niedz. 10 sty 2027, 03:00." in render(pl, "md")
     )
+
+
+def test_a_fleet_update_is_an_update_of_the_project_it_reached(workspace: Path, shop: Path) -> None:
+    """``update minor --all`` writes one fleet report: production's server outcome is the
+    shop's update; a server it never reached is no update at all."""
+
+    def server(name: str, sites: tuple[str, ...], state: str) -> ServerResult:
+        return ServerResult(name, sites, "8.2.36-1~deb12u1", "8.2.37-1~deb12u1", state)
+
+    def fleet(run_id: str, started: str, production: ServerResult) -> FleetReport:
+        waves = (
+            WaveResult("staging", "staging", (server("web2", ("shop/staging",), "updated"),), None),
+            WaveResult("canary", "production", (production,), None),
+        )
+        return FleetReport(
+            run_id, RunState.SUCCEEDED, started, None, None, FleetPlan(()), waves, (SECURITY,)
+        )
+
+    reached = fleet(
+        "20261125T020000Z-cd34",
+        "2026-11-25T02:00:00.000000Z",
+        server("web1", ("shop/production", "blog/production"), "updated"),
+    )
+    missed = fleet(
+        "20261126T020000Z-ef56",
+        "2026-11-26T02:00:00.000000Z",
+        server("web1", ("shop/production",), "not reached"),
+    )
+    for report in (reached, missed):
+        write_fleet(report, workspace / "reports" / "update")
+    project = load_project(Workspace(workspace), "shop")
+    care = care_report(Workspace(workspace), project, "2026-11", "en", shop, NOW).to_dict()
+    assert [(u["run_id"], u["state"], u["to_build"]) for u in care["updates"]] == [
+        ("20261112T091500Z-ab12", "succeeded", "8.2.36-1~deb12u1"),
+        ("20261125T020000Z-cd34", "succeeded", "8.2.37-1~deb12u1"),
+    ]
