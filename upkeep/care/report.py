@@ -182,6 +182,7 @@ class CareReport:
     now: dt.datetime
     care: Care | None
     sla: SlaReport | None  # None: the plan has no SLA
+    sla_name: str | None  # the plan's policy by name; None: the project's own, or none
     response_times: tuple[ResponseTime, ...]
     updates: tuple[RecordedUpdate, ...]  # finished (or begun) in the month
     refreshes: tuple[RecordedRefresh, ...]
@@ -336,6 +337,7 @@ def build_care_report(
         now=now.astimezone(zone),
         care=care,
         sla=sla,
+        sla_name=care.sla if care is not None and project.sla_from_plan else None,
         response_times=_response_times(sla),
         updates=tuple(u for u in records.updates if start <= (u.finished or u.started) < as_of),
         refreshes=tuple(r for r in records.refreshes if start <= r.at < as_of),

@@ -469,6 +469,12 @@ class Project(Model):
     care: Care | None = None
 
     _source: Path | None = PrivateAttr(default=None)
+    _sla_from_plan: bool = PrivateAttr(default=False)
+
+    @property
+    def sla_from_plan(self) -> bool:
+        """The SLA is the care plan's policy (the project wrote no ``sla:`` of its own)."""
+        return self._sla_from_plan
 
     @field_validator("environments")
     @classmethod
@@ -492,6 +498,7 @@ class Project(Model):
         context = info.context if isinstance(info.context, dict) else {}
         if self.sla is None and self.care is not None:  # the plan's policy, written once
             object.__setattr__(self, "sla", self.care.policy(context.get("sla_policies") or {}))
+            self._sla_from_plan = self.sla is not None
         source = context.get("source")
         if isinstance(source, Path):
             self._source = source

@@ -126,7 +126,7 @@ def _plan(report: CareReport, say: Language) -> dict[str, Any] | None:
         "name": care.plan,
         "parts": [
             (say("Monitoring"), yes if care.monitoring else no),
-            (say("SLA"), care.sla or (say("the project's own") if report.sla else say("none"))),
+            (say("SLA"), report.sla_name or (say("the project's own") if report.sla else say("none"))),
             (say("Environments kept"), ", ".join(care.environments)),
             (say("Minor PHP updates"), yes if care.minor_updates else no),
             (say("Major upgrade proposals"), yes if care.major_proposals else no),

@@ -319,3 +319,24 @@ def test_a_fleet_update_is_an_update_of_the_project_it_reached(workspace: Path, 
         ("20261112T091500Z-ab12", "succeeded", "8.2.36-1~deb12u1"),
         ("20261125T020000Z-cd34", "succeeded", "8.2.37-1~deb12u1"),
     ]
+
+
+@pytest.mark.parametrize("own", [True, False])
+def test_the_plan_names_the_sla_the_report_measures(workspace: Path, shop: Path, own: bool) -> None:
+    """A project's own sla: wins over its plan's policy, and the report says whose it is."""
+    (workspace / "inventories" / "plans.yml").write_text(
+        "sla:\n  round-the-clock: {target: 99.95, calendar: {timezone: Europe/Warsaw}}\n"
+        "plans:\n  standard: {sla: round-the-clock, major_proposals: true}\n"
+    )
+    if not own:
+        path = workspace / "inventories" / "shop.yml"
+        text = path.read_text()
+        start = text.index("sla:\n")
+        path.write_text(text[:start] + text[text.index("environments:\n") :])
+    project = load_project(Workspace(workspace), "shop")
+    assert project.sla is not None and project.sla_from_plan is not own
+    care = care_report(Workspace(workspace), project, "2026-11", "en", shop, NOW)
+    said = "the project's own" if own else "round-the-clock"
+    assert f"| SLA | {said} |" in render(care, "md")
+    target = "99.9 %" if own else "99.95 %"
+    assert f"(target {target})" in render(care, "md")
