@@ -259,6 +259,6 @@ def _sla(project: Project) -> Evidence:
         return Evidence("sla", False, "no SLA (neither the project's sla: nor its plan's)")
     care = project.care
     where = "the project's sla:"
-    if care is not None and care.sla is not None and "sla" not in project.model_fields_set:
+    if care is not None and project.sla_from_plan:
         where = f"policy {care.sla} of plan {care.plan}"  # filled in from the plan
     return Evidence("sla", True, f"SLA {project.sla.target:g}% ({where})", project.source.name)

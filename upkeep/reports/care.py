@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 
 from upkeep.care.report import CareReport, Certificate
-from upkeep.care.warranty import WarrantyStatus
+from upkeep.care.warranty import Warranty, WarrantyStatus
 from upkeep.errors import UsageError
 from upkeep.inventory.service_calendar import ServiceCalendar
 from upkeep.reports.care_charts import days_chart, response_chart
@@ -126,7 +126,10 @@ def _plan(report: CareReport, say: Language) -> dict[str, Any] | None:
         "name": care.plan,
         "parts": [
             (say("Monitoring"), yes if care.monitoring else no),
-            (say("SLA"), report.sla_name or (say("the project's own") if report.sla else say("none"))),
+            (
+                say("SLA"),
+                report.sla_name or (say("the project's own") if report.sla else say("none")),
+            ),
             (say("Environments kept"), ", ".join(care.environments)),
             (say("Minor PHP updates"), yes if care.minor_updates else no),
             (say("Major upgrade proposals"), yes if care.major_proposals else no),
@@ -216,6 +219,23 @@ WARRANTY = {
 }
 
 
+# Why a warranty is void, by the evidence that failed (upkeep.care.warranty), for the client.
+VOID_BECAUSE = {
+    "monitoring": word("monitoring is not running: no check result of production in the last day"),
+    "dev": word("the dev environment is missing, unreachable or not in sync"),
+    "staging": word("the staging environment is missing, unreachable or not in sync"),
+    "sla": word("there is no SLA"),
+}
+
+
+def _void_because(warranty: Warranty, say: Language) -> list[str]:
+    """The failed evidence in the report's language (the warranty's own text is English),
+    the first capitalised: they follow a full stop."""
+    failed = [item for item in warranty.evidence if item.holds is False]
+    said = [say(VOID_BECAUSE.get(item.what, item.text)) for item in failed]
+    return [text[:1].upper() + text[1:] if n == 0 else text for n, text in enumerate(said)]
+
+
 def _word(value: str, say: Language, words: dict[str, str] = WORDS) -> str:
     return say(words.get(value) or WORDS.get(value, value))
 
@@ -259,7 +279,7 @@ def _coming(report: CareReport, say: Language) -> dict[str, Any]:
         ],
         "warranty": status,
         "warranty_void": warranty.status is WarrantyStatus.VOID,
-        "warranty_reasons": list(warranty.reasons),
+        "warranty_reasons": _void_because(warranty, say),
         "warranty_ends": say.date(ends.astimezone(report.zone).date()) if ends else None,
     }
 

@@ -125,6 +125,9 @@ def test_polish_and_english_say_the_same_figures(workspace: Path, shop: Path) ->
     assert f"Podatności usunięte w tym miesiącu: {CVE}." in polish
     assert "Gwarancja: utraciła ważność, ostatni dzień wt. 29 gru 2026." in polish
     assert "Warranty: void, last day Tue 29 Dec 2026." in english
+    # why, in the client's language: the shop keeps no dev (nor staging)
+    assert "2026. Środowisko dev nie istnieje, jest nieosiągalne lub niezgodne" in polish
+    assert "2026. The dev environment is missing, unreachable or not in sync;" in english
     html = render(pl, "html")
     assert '<html lang="pl">' in html and "<script" not in html and "http" not in html
     assert html.count('<g class="open">') == 25  # the 6th to the 30th were watched
