@@ -21,17 +21,22 @@ from upkeep.update import packages
 UPDATE_BACKUP = "^update-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$"  # update-<run id>, see Journal.start
 
 
-def keep_packages(host: Host, line: str, directory: str) -> dict[str, str]:
-    """The PHP packages installed on ``host``, their .debs kept in ``directory``/debs."""
-    installed = packages.parse_installed(
+def installed(host: Host, line: str) -> dict[str, str]:
+    """The PHP ``line`` packages installed on ``host``, by name: their exact versions."""
+    return packages.parse_installed(
         check_root(host, packages.installed_script(line), "listing the PHP packages")
     )
+
+
+def keep_packages(host: Host, line: str, directory: str) -> dict[str, str]:
+    """The PHP packages installed on ``host``, their .debs kept in ``directory``/debs."""
+    kept = installed(host, line)
     check_root(
         host,
-        packages.keep_debs_script(f"{directory}/debs", installed),
+        packages.keep_debs_script(f"{directory}/debs", kept),
         f"keeping the PHP packages on {host.name}",
     )
-    return installed
+    return kept
 
 
 def dump_database(host: Host, database: str, directory: str) -> None:

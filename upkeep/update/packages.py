@@ -2,8 +2,9 @@
 
 What is installed (exactly: name and Debian version), the .deb files of those
 exact versions kept on the host before an update — so a rollback reinstalls
-them with ``dpkg -i`` and needs no network — and the changelog of an offered
-build, read from its own .deb.
+them with ``dpkg -i`` and needs no network — the new build installed from
+apt's cache where the prefetch put it (no network either), and the changelog
+of an offered build, read from its own .deb.
 
     >>> parse_installed("php8.2-fpm\\t8.2.32-1~deb12u1\\tii \\nphp8.2-gd\\t8.2.32-1~deb12u1\\trc \\n")
     {'php8.2-fpm': '8.2.32-1~deb12u1'}
@@ -12,24 +13,19 @@ build, read from its own .deb.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from tasks.php import QUIET_APT
+from tasks.php import POLICY_RC_D, QUIET_APT
+from tasks.prefetch import InstalledPhp, build_specs
 
 
 def installed_script(line: str) -> str:
-    pattern = shlex.quote(f"php{line}*")
-    return f"dpkg-query -W -f='${{Package}}\\t${{Version}}\\t${{db:Status-Abbrev}}\\n' {pattern}"
+    return InstalledPhp().command(line)
 
 
 def parse_installed(output: str) -> dict[str, str]:
     """Installed packages (status ``ii``) and their versions."""
-    packages = {}
-    for line in output.splitlines():
-        parts = line.split("\t")
-        if len(parts) == 3 and parts[2].strip() == "ii":
-            packages[parts[0]] = parts[1]
-    return packages
+    return InstalledPhp().process(output.splitlines())
 
 
 def keep_debs_script(directory: str, packages: Mapping[str, str]) -> str:
@@ -45,13 +41,52 @@ def keep_debs_script(directory: str, packages: Mapping[str, str]) -> str:
 
 def reinstall_script(directory: str, line: str) -> str:
     """Install the kept .debs (no network), then reload PHP-FPM gracefully."""
-    env = " ".join(f"{key}={value}" for key, value in QUIET_APT.items())
     d = shlex.quote(directory)
     return (
         f'set -euo pipefail; test -n "$(ls {d}/*.deb 2>/dev/null)"; '
-        f"{env} DEBIAN_FRONTEND=noninteractive dpkg -i {d}/*.deb >/dev/null; "
-        f"systemctl reload-or-restart php{line}-fpm"  # started if it had stopped
+        f"{_QUIET} dpkg -i {d}/*.deb >/dev/null; {graceful_reload_script(line)}"
     )
+
+
+def install_prefetched_script(
+    line: str, build: str, names: Iterable[str], guards: Mapping[str, str]
+) -> str:
+    """The packages ``names`` at ``build`` from apt's cache, never the network (apt fails
+    before it changes anything when a .deb is missing), after the ``guards`` files (path:
+    text; the pin and policy-rc.d, as provision writes them); then a graceful reload."""
+    written = "; ".join(_written(path, text) for path, text in guards.items())
+    specs = " ".join(shlex.quote(spec) for spec in build_specs(names, build))
+    return (
+        f"set -euo pipefail; {written}; "
+        f"{_QUIET} apt-get install -y -q --no-download --no-install-recommends --allow-downgrades "
+        f'-o Dpkg::Options::="--force-confdef" -o Dpkg::Options::="--force-confold" {specs} '
+        f">/dev/null; {graceful_reload_script(line)}"
+    )
+
+
+def _written(path: str, text: str) -> str:
+    """``text`` in ``path``, swapped in whole (apt never reads half a pin)."""
+    new = shlex.quote(f"{path}.upkeep-new")
+    mode = "755" if path == POLICY_RC_D else "644"
+    return f"printf %s {shlex.quote(text)} > {new} && chmod {mode} {new} && mv -f {new} {shlex.quote(path)}"
+
+
+def graceful_reload_script(line: str) -> str:
+    """Reload PHP-FPM (started if it had stopped) and wait until its master runs the binary
+    now installed: on a reload it lets its workers finish, then re-executes itself, and a
+    smoke check before that would still meet the old build."""
+    service = f"php{line}-fpm"
+    return (
+        f"pid=$(systemctl show -p MainPID --value {service}); "
+        f"systemctl reload-or-restart {service}; "
+        'for _ in $(seq 600); do case "$(readlink /proc/$pid/exe 2>/dev/null)" in '
+        '*" (deleted)") sleep 0.1 ;; *) break ;; esac; done'
+    )
+
+
+_QUIET = " ".join(
+    f"{key}={value}" for key, value in {**QUIET_APT, "DEBIAN_FRONTEND": "noninteractive"}.items()
+)
 
 
 def changelog_script(line: str, build: str) -> str:

@@ -28,12 +28,17 @@ from upkeep.update.runs import from_build, to_build
 # The journal's step names in the report's own words: (done, not done).
 STEP_WORDS = {
     "lock": ("Locked the environments", "Lock the environments"),
+    "prefetch": (
+        "Downloaded the new PHP packages ahead (nothing installed)",
+        "Download the new PHP packages ahead (nothing installed)",
+    ),
     "refresh_staging": ("Refreshed staging from production", "Refresh staging from production"),
     "bump_staging": ("Updated PHP on staging", "Update PHP on staging"),
     "smoke_staging": ("Smoke-checked staging", "Smoke-check staging"),
     "backup_production": ("Backed up production", "Back up production"),
     "bump_production": ("Updated PHP on production", "Update PHP on production"),
     "smoke_production": ("Smoke-checked production", "Smoke-check production"),
+    "provision_production": ("Provisioned production", "Provision production"),
     "sync_dev": ("Brought the dev server along", "Bring the dev server along"),
     "unlock": ("Unlocked the environments", "Unlock the environments"),
 }

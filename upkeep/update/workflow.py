@@ -1,10 +1,15 @@
 """``upkeep update minor``: a newer PHP build on the same line, staging first, then production.
 
-lock → refresh staging from production → bump staging (pin committed,
-staging provisioned) → smoke staging → back up production (database, the
-exact package versions and their .deb files, kept on the host) → bump
-production (pin committed, packages installed, PHP-FPM reloaded gracefully)
-→ smoke production → bring the shared dev server along → unlock.
+lock → prefetch (the new build's packages downloaded and verified into apt's
+cache on staging and production: nothing installed) → refresh staging from
+production → bump staging (pin committed, staging provisioned) → smoke
+staging → back up production (database, the exact package versions and
+their .deb files, kept on the host) → bump production (pin committed, the
+packages unpacked from the cache on every host at once, PHP-FPM reloaded
+gracefully) → smoke production → provision production (the rest of its
+desired state, which a bump does not change) → bring the shared dev server
+along → unlock. Production is affected from its first package change to its
+smoke checks passing: the unpack and the reload, never a download.
 
 The steps run on the pipeline (``upkeep.pipeline``), which saves the journal
 before and after each, so ``resume`` carries on from the step that was
@@ -38,9 +43,11 @@ from upkeep.pipeline.journal import control_here
 from upkeep.progress import Tick
 from upkeep.provision.workflow import provision
 from upkeep.refresh.workflow import refresh
+from upkeep.runner import Target
 from upkeep.smoke import SmokeResult, smoke
 from upkeep.update import backup
 from upkeep.update.backup import prune_script as prune_script  # where tests have found it
+from upkeep.update.prefetch import install_prefetched, prefetch, site_at
 from upkeep.update.proposal import UpdateCheck, check_for_update
 from upkeep.update.report import UpdateReport, report_of
 from upkeep.update.runs import from_build, started, store, to_build
@@ -50,14 +57,18 @@ Say = Callable[[str], None]
 Smoke = Callable[[Project, Environment, str], SmokeResult]
 
 
-def minor_pipeline(*, shared_host: bool) -> Pipeline[_Update]:
+def minor_pipeline(*, shared_host: bool, prefetch: bool = True) -> Pipeline[_Update]:
     """The update's steps. With staging on production's host the build is the host's, so
     staging's bump moves production too: production is backed up first, its pin moves with
-    staging's in one commit, and its undo runs once staging's bump has started."""
+    staging's in one commit, and its undo runs once staging's bump has started.
+
+    ``prefetch=False``: no prefetch, production's bump provisions it and downloads inside
+    the window, as upkeep did before (the baseline benchmarks/bench_update.py measures).
+    """
     staging = Step("bump_staging", _bump_staging, undo=_staging_back, restores="staging")
     production = Step(
         "bump_production",
-        _bump_production,
+        _bump_production if prefetch else _bump_production_provisioned,
         undo=_production_back,
         restores="production",
         touched_by=("bump_staging",) if shared_host else (),
@@ -69,13 +80,17 @@ def minor_pipeline(*, shared_host: bool) -> Pipeline[_Update]:
         trial = (refresh_staging, backup, staging, smoke_staging)
     else:
         trial = (refresh_staging, staging, smoke_staging, backup)
+    fetched = (Step("prefetch", _prefetch),) if prefetch else ()  # downloads only: no undo
+    provisioned = (Step("provision_production", _provision_production),) if prefetch else ()
     return Pipeline(
         "update",
         locked=True,
         steps=(
+            *fetched,
             *trial,
             production,
             Step("smoke_production", _smoke_production),
+            *provisioned,
             Step("sync_dev", _sync_dev, undo=_dev_back, restores="dev"),
             Step("unlock", _unlock),
         ),
@@ -129,7 +144,8 @@ class _Update:
 
     @property
     def pipeline(self) -> Pipeline[_Update]:
-        return minor_pipeline(shared_host=self.shared_host)
+        prefetch = bool(self.journal.facts.get("prefetch", True))
+        return minor_pipeline(shared_host=self.shared_host, prefetch=prefetch)
 
     def environment_locks(self) -> list[Lock]:
         """The lock of every environment the update touches, before anything can change or undo."""
@@ -200,10 +216,12 @@ def minor(
     tick: Tick = lambda _: None,
     smoke_check: Smoke = _real_smoke,
     shared_host: bool = False,
+    prefetch: bool = True,
 ) -> UpdateReport:
     """Run a minor update from the start; a report whatever the outcome (see its state).
 
-    ``shared_host`` allows staging on production's host (see ``shared_hosts_refusal``).
+    ``shared_host`` allows staging on production's host (see ``shared_hosts_refusal``);
+    ``prefetch=False`` downloads inside production's window (see ``minor_pipeline``).
     """
     refusal = shared_hosts_refusal(project)
     if refusal and not shared_host:
@@ -238,10 +256,11 @@ def minor(
             run.journal.end(RunState.NOTHING_TO_DO)
         return run.report(found)
     assert found.proposal.offered is not None
-    job = minor_pipeline(shared_host=refusal is not None)
+    job = minor_pipeline(shared_host=refusal is not None, prefetch=prefetch)
     journal = started(project.name, found.proposal.pinned, found.proposal.offered, job.names())
     journal.facts["security"] = [entry.summary() for entry in found.notes]
     journal.facts["shared_host"] = refusal is not None
+    journal.facts["prefetch"] = prefetch
     run = _Update(workspace, project, pins, journal, journals, say, tick, smoke_check)
     run.drive()  # locks held by another run: LockHeld, nothing recorded, nothing to undo
     return run.report(found)
@@ -321,6 +340,14 @@ def _refresh_staging(run: _Update) -> str:
 def _bump(run: _Update, environment: str, build: str, key: str) -> str:
     """Pin ``environment`` at ``build`` (one commit) and provision it there."""
     before = run.pins.get(environment).php_build
+    _move_pin(run, environment, build, key)
+    _settle_dpkg(run, environment)
+    _provision(run, environment, build)
+    return f"{environment} on PHP {build} (was {before}); pins {str(run.journal.facts.get(key, ''))[:10]}"
+
+
+def _move_pin(run: _Update, environment: str, build: str, key: str) -> None:
+    """``environment``'s pin at ``build``, committed; the commit noted under ``key``."""
     reason = f"upkeep update minor, run {run.journal.run_id}"
     moved = run.pins.with_env(environment, php_build=build)
     if environment == "staging" and run.shared_host:  # the host's build is production's too
@@ -333,14 +360,17 @@ def _bump(run: _Update, environment: str, build: str, key: str) -> str:
         if environment == "staging" and run.shared_host:
             run.journal.facts["production_commit"] = commit
         run.save()
-    _settle_dpkg(run, environment)
+
+
+def _provision(run: _Update, environment: str, build: str) -> int:
+    """``environment`` provisioned at its pins; how many operations changed something."""
     result = provision(run.workspace, run.project, run.pins, [environment], say=lambda _: None)
     if not result.ok:
         failed = result.run.failed[0] if result.run.failed else None
         where = f" ({failed.host}: {failed.operation})" if failed else ""
         raise RunFailed(f"provisioning {environment} at PHP {build} failed{where}")
     run.pins = result.pins
-    return f"{environment} on PHP {build} (was {before}); pins {str(run.journal.facts.get(key, ''))[:10]}"
+    return result.run.changed
 
 
 def _settle_dpkg(run: _Update, environment: str) -> None:
@@ -380,10 +410,44 @@ def _backup_production(run: _Update) -> str:
     return f"database and {count} PHP packages ({run.from_build}) kept in {directory}"
 
 
+def _prefetch(run: _Update) -> str:
+    """The new build's packages into apt's cache on staging's and production's hosts."""
+    targets = [
+        Target(name, host)
+        for name in ("staging", "production")
+        if name in run.project.environments
+        for host in run.environment(name).hosts
+    ]
+    return prefetch(targets, site_at(run.project, "production", run.to_build))
+
+
 def _bump_production(run: _Update) -> str:
+    """Production's pin moved, then its window: the prefetched packages unpacked on every
+    host at once and PHP-FPM reloaded gracefully (the rest is provisioned after the smoke)."""
+    before = run.pins.get("production").php_build
+    _move_pin(run, "production", run.to_build, "production_commit")
+    _settle_dpkg(run, "production")
+    run.journal.facts.setdefault("production_touched_at", time.time())
+    run.save()
+    hosts = run.environment("production").hosts
+    kept = run.journal.facts.get("packages", {})
+    installed = {
+        host.name: kept.get(host.name) or backup.installed(host, run.line) for host in hosts
+    }
+    install_prefetched(hosts, site_at(run.project, "production", run.to_build), installed)
+    commit = str(run.journal.facts.get("production_commit", ""))[:10]
+    return f"production on PHP {run.to_build} (was {before}), from apt's cache; pins {commit}"
+
+
+def _bump_production_provisioned(run: _Update) -> str:
     run.journal.facts.setdefault("production_touched_at", time.time())
     run.save()
     return _bump(run, "production", run.to_build, "production_commit")
+
+
+def _provision_production(run: _Update) -> str:
+    changed = _provision(run, "production", run.to_build)
+    return f"production provisioned at PHP {run.to_build}: {changed} operations changed something"
 
 
 def _smoke_production(run: _Update) -> str:
@@ -453,10 +517,7 @@ def _put_back(run: _Update, environment: str, key: str) -> str:
             reason = f"upkeep update: put {environment} back, run {run.journal.run_id}"
             reverted = write_pins(run.workspace, back, reason) or ""
             run.pins = back
-    result = provision(run.workspace, run.project, run.pins, [environment], say=lambda _: None)
-    if not result.ok:
-        raise RunFailed(f"provisioning {environment} back at PHP {old} failed")
-    run.pins = result.pins
+    _provision(run, environment, old)
     checked = run.smoke(run.project, run.environment(environment), old)
     run.smoke_results.append(checked)
     run.journal.facts.setdefault("smoke", []).append(checked.to_dict())

@@ -11,12 +11,17 @@ from upkeep.inventory.notify import Notify
 from upkeep.pipeline import RunState
 from upkeep.reports.update import write
 from upkeep.update.changelog import Entry
-from upkeep.update.packages import keep_debs_script, parse_installed, reinstall_script
+from upkeep.update.packages import (
+    install_prefetched_script,
+    keep_debs_script,
+    parse_installed,
+    reinstall_script,
+)
 from upkeep.update.proposal import other_lines
 from upkeep.update.publish import notify
 from upkeep.update.report import report_of
 from upkeep.update.runs import started
-from upkeep.update.workflow import STEPS
+from upkeep.update.workflow import STEPS, minor_pipeline
 
 OLD, NEW = "8.2.32-1~deb12u1", "8.2.36-1~deb12u1"
 
@@ -36,6 +41,34 @@ def test_the_reinstall_needs_no_network_and_reloads_gracefully() -> None:
     script = reinstall_script("/var/backups/x/debs", "8.2")
     assert "dpkg -i /var/backups/x/debs/*.deb" in script and "apt-get" not in script
     assert "NEEDRESTART_SUSPEND=1" in script and "systemctl reload-or-restart php8.2-fpm" in script
+
+
+def test_the_window_installs_from_apt_cache_after_the_pin_and_waits_for_the_reload() -> None:
+    pin = "/etc/apt/preferences.d/upkeep-php8.2.pref"
+    guards = {pin: "Package: php8.2 php8.2-*\nPin: version 8.2.36-1~deb12u1\n"}
+    script = install_prefetched_script("8.2", NEW, ["php8.2-fpm", "php8.2-cli"], guards)
+    install = script.index("apt-get install")
+    assert "--no-download" in script[install:]  # never the network inside the window
+    assert "'php8.2-cli=8.2.36-1~deb12u1' 'php8.2-fpm=8.2.36-1~deb12u1'" in script[install:]
+    assert script.index(f"mv -f {pin}.upkeep-new {pin}") < install  # the pin holds it first
+    assert "NEEDRESTART_SUSPEND=1" in script and "systemctl reload-or-restart php8.2-fpm" in script
+    assert script.index("systemctl reload-or-restart") > install
+    assert '" (deleted)") sleep' in script  # waits for the master's re-exec on the new binary
+
+
+def test_the_prefetch_runs_first_and_production_is_provisioned_only_after_its_smoke() -> None:
+    for shared_host in (False, True):
+        job = minor_pipeline(shared_host=shared_host)
+        names = job.names()
+        assert names[names.index("lock") + 1] == "prefetch"
+        assert [s.undo for s in job.steps if s.name == "prefetch"] == [None]  # downloads only
+        assert (
+            names.index("bump_production")
+            < names.index("smoke_production")
+            < names.index("provision_production")
+        )
+    before = minor_pipeline(shared_host=False, prefetch=False).names()
+    assert "prefetch" not in before and "provision_production" not in before
 
 
 def test_other_lines_are_read_from_fpm_package_names_only() -> None:

@@ -277,12 +277,14 @@ def test_steps_are_in_the_reports_words_and_times_to_the_second(tmp_path: Path) 
     steps = [row.split("|")[1:3] for row in rows[2 : 2 + len(STEPS)]]  # after head and rule
     assert [(label.strip(), state.strip()) for label, state in steps] == [
         ("Locked the environments", "done"),
+        ("Downloaded the new PHP packages ahead (nothing installed)", "done"),
         ("Refreshed staging from production", "done"),
         ("Updated PHP on staging", "done"),
         ("Smoke-checked staging", "done"),
         ("Backed up production", "done"),
         ("Updated PHP on production", "done"),
         ("Smoke-check production", "failed"),
+        ("Provision production", "not run"),
         ("Bring the dev server along", "not run"),
         ("Unlock the environments", "not run"),
     ]
@@ -290,8 +292,9 @@ def test_steps_are_in_the_reports_words_and_times_to_the_second(tmp_path: Path) 
     for text in (markdown, html_text(html)):
         assert not re.search(r"\d\d:\d\d:\d\d\.\d", text), "a time with microseconds"
         assert not re.search(r"\b(bump|smoke|sync)_(staging|production|dev)\b \|", text)
-    assert [s["label"] for s in data["steps"]][:2] == [
+    assert [s["label"] for s in data["steps"]][:3] == [
         "Locked the environments",
+        "Downloaded the new PHP packages ahead (nothing installed)",
         "Refreshed staging from production",
     ]
 
