@@ -7,6 +7,7 @@ production wave's first step waiting for its projects' maintenance windows
 too, under the locks of every site on it:
 
     back up (the PHP packages as .debs; each production site's database)
+    → prefetch (the new build's packages into apt's cache; nothing installed)
     → move the build (every site's pin on the server, one commit; provision
       each project there, PHP-FPM reloaded gracefully)
     → smoke-check every site on the server
@@ -39,9 +40,11 @@ from upkeep.locks import Lock
 from upkeep.pipeline import Journal, JournalStore, Pipeline, RunState, Step, StepState
 from upkeep.pipeline.journal import control_here
 from upkeep.provision.workflow import provision
+from upkeep.runner import Target
 from upkeep.smoke import SmokeResult, smoke
 from upkeep.update import backup
 from upkeep.update.fleet_report import FleetReport, report_of
+from upkeep.update.prefetch import prefetch, site_at
 from upkeep.update.runs import store as project_store
 from upkeep.update.waves import PRODUCTION, FleetPlan, ServerMove, Wave
 from upkeep.update.windows import Clock, SystemClock, next_opening, wait_for_windows
@@ -376,6 +379,7 @@ def server_pipeline() -> Pipeline[_ServerRun]:
         locked=True,
         steps=(
             Step("backup", _backup),
+            Step("prefetch", _prefetch),  # downloads only: the move then unpacks from the cache
             Step("move_build", _move_build, undo=_put_back, restores="the server's PHP build"),
             Step("smoke", _smoke_sites),
         ),
@@ -403,6 +407,12 @@ def _backup(run: _ServerRun) -> str:
     run.journal.facts.update(backup_dir=directory, packages=kept)
     databases = f"databases of {', '.join(dumped)} and " if dumped else ""
     return f"{databases}{len(kept)} PHP packages ({run.move.from_build}) kept in {directory}"
+
+
+def _prefetch(run: _ServerRun) -> str:
+    first = run.move.sites[0]
+    site = site_at(run.project(first.project), first.environment, run.move.to_build)
+    return prefetch([Target(first.environment, run.host)], site)
 
 
 def _move_build(run: _ServerRun) -> str:
