@@ -1,0 +1,189 @@
+"""A minor PHP update on the lab: how long production is affected, with the prefetch and without.
+
+    python benchmarks/bench_update.py              # a lab of its own, removed at the end
+    python benchmarks/bench_update.py --keep-lab   # leave it up for a look
+
+A lab of its own (``UPKEEP_LAB_NAME`` / ``UPKEEP_LAB_SUBNET``; by default
+``upkeep-bench`` on 10.89.79.0/24) with fresh containers: the demo provisioned
+at the oldest PHP build Debian offers, then the minor update taken twice in
+the same run, each from the old build with apt's cache emptied first (both
+download the same packages): without the prefetch (the baseline: production's
+bump downloads inside its window, as upkeep did before), then with it.
+
+"Production affected" is from the first package change on a production host
+(dpkg's own log there) to production's smoke checks passing (the end of the
+smoke step in the run's journal); the journal's own figure and the whole
+update's wall time are printed beside it. A request loop runs against every
+production host during each update and counts the failed requests. Wall
+seconds, measured, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from labs import operator_repo  # noqa: E402
+
+from tests.e2e.web import fetch  # noqa: E402
+from upkeep import lab  # noqa: E402
+from upkeep.inventory import Project, load_project  # noqa: E402
+from upkeep.inventory.pins import Pins, load_pins, write_pins  # noqa: E402
+from upkeep.pipeline.journal import parse_time  # noqa: E402
+from upkeep.provision.workflow import provision  # noqa: E402
+from upkeep.ssh import check_root  # noqa: E402
+from upkeep.update import workflow  # noqa: E402
+from upkeep.update.report import UpdateReport  # noqa: E402
+from upkeep.workspace import Workspace, state_home  # noqa: E402
+
+ENVIRONMENTS = ["dev", "staging", "production"]
+
+
+class Load:
+    """GET the health page on every production host in turn, until stopped."""
+
+    def __init__(self, project: Project) -> None:
+        self.environment = project.environment("production")
+        self.path = project.app.health_path
+        self.requests = 0
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> Load:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        ca = state_home() / "lab" / "ca.crt"
+        for host in itertools.cycle(self.environment.hosts):
+            if self._stop.is_set():
+                return
+            self.requests += 1
+            try:
+                page = fetch(host.address, self.environment.domain, self.path, ca)
+                if page.status != 200:
+                    self.failures.append(f"{host.name}: {page.status}")
+            except OSError as error:
+                self.failures.append(f"{host.name}: {error!r}")
+            time.sleep(0.05)
+
+
+def first_package_change(project: Project, since: dt.datetime) -> dt.datetime | None:
+    """The earliest PHP package dpkg changed on a production host at or after ``since``."""
+    found = []
+    line = project.php.line
+    for host in project.environment("production").hosts:
+        log = check_root(host, "cat /var/log/dpkg.log", "reading dpkg's log")
+        for entry in log.splitlines():
+            parts = entry.split()
+            if len(parts) >= 4 and parts[2] == "upgrade" and parts[3].startswith(f"php{line}"):
+                stamp = dt.datetime.fromisoformat(f"{parts[0]}T{parts[1]}+00:00")
+                if stamp >= since.replace(microsecond=0):
+                    found.append(stamp)
+    return min(found, default=None)
+
+
+def empty_apt_caches(project: Project) -> None:
+    for name in ENVIRONMENTS:
+        for host in project.environment(name).hosts:
+            check_root(host, "apt-get clean", "emptying apt's cache")
+
+
+def back_to(workspace: Workspace, build: str) -> None:
+    """Every environment on ``build`` again, as a fresh subscription would find them."""
+    pins = load_pins(workspace, "demo")
+    for name in ENVIRONMENTS:
+        pins = pins.with_env(name, php_build=build)
+    write_pins(workspace, pins, "bench: back to the old build")
+    result = provision(workspace, load_project(workspace, "demo"), pins, ENVIRONMENTS)
+    if not result.ok:
+        raise SystemExit(f"putting the lab back on {build} failed: {result.run.problems}")
+
+
+def measure(workspace: Workspace, prefetch: bool) -> dict[str, str]:
+    project = load_project(workspace, "demo")
+    empty_apt_caches(project)
+    started = dt.datetime.now(dt.UTC)
+    clock = time.monotonic()
+    with Load(project) as load:
+        report = workflow.minor(
+            workspace, project, load_pins(workspace, "demo"), prefetch=prefetch, say=_say
+        )
+    seconds = time.monotonic() - clock
+    if not report.ok:
+        raise SystemExit(f"the update did not go through: {report.state} {report.error}")
+    return {
+        "prefetch": "yes" if prefetch else "no (baseline)",
+        "affected s (dpkg log → smoke OK)": _affected(project, report, started),
+        "affected s (journal)": f"{report.production_affected_seconds}",
+        "whole update s": f"{seconds:.1f}",
+        "requests": str(load.requests),
+        "failed": str(len(load.failures)),
+    }
+
+
+def _affected(project: Project, report: UpdateReport, started: dt.datetime) -> str:
+    first = first_package_change(project, started)
+    smoke = next(s for s in report.steps if s.name == "smoke_production")
+    if first is None or smoke.started is None or smoke.seconds is None:
+        return "?"
+    smoked = parse_time(smoke.started) + dt.timedelta(seconds=smoke.seconds)
+    return f"{(smoked - first).total_seconds():.1f}"
+
+
+def _say(line: str) -> None:
+    print(f"  {line}", file=sys.stderr, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep-lab", action="store_true", help="leave the lab up at the end")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="upkeep-bench-") as tmp:
+        os.environ.setdefault("UPKEEP_LAB_NAME", "upkeep-bench")
+        os.environ.setdefault("UPKEEP_LAB_SUBNET", "10.89.79.0/24")
+        os.environ["UPKEEP_STATE_DIR"] = str(Path(tmp) / "state")
+        spec = lab.LabSpec.from_env()
+        workspace = operator_repo(Path(tmp) / "operator")
+        lab.down(spec)  # containers of an interrupted earlier run
+        try:
+            lab.up(spec, workspace)
+            project = load_project(workspace, "demo")
+            first = provision(
+                workspace, project, Pins(project="demo"), ENVIRONMENTS, php_build="oldest"
+            )
+            old = first.pins.get("production").php_build
+            assert old is not None
+            for prefetch in (False, True):
+                if prefetch:
+                    back_to(workspace, old)
+                rows.append(measure(workspace, prefetch))
+                print(rows[-1], file=sys.stderr, flush=True)
+        finally:
+            if not args.keep_lab:
+                lab.down(spec)
+    headers = list(rows[0])
+    print("\nminor PHP update on the lab: production affected = first package change to smoke OK")
+    print("  ".join(f"{h:>{max(len(h), 13)}}" for h in headers))
+    for row in rows:
+        print("  ".join(f"{row[h]:>{max(len(h), 13)}}" for h in headers))
+
+
+if __name__ == "__main__":
+    main()
