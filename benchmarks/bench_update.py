@@ -128,7 +128,6 @@ def measure(workspace: Workspace, prefetch: bool) -> dict[str, str]:
     if not report.ok:
         raise SystemExit(f"the update did not go through: {report.state} {report.error}")
     return {
-        "prefetch": "yes" if prefetch else "no (baseline)",
         "affected s (dpkg log → smoke OK)": _affected(project, report, started),
         "affected s (journal)": f"{report.production_affected_seconds}",
         "whole update s": f"{seconds:.1f}",
@@ -178,11 +177,13 @@ def main() -> None:
         finally:
             if not args.keep_lab:
                 lab.down(spec)
-    headers = list(rows[0])
-    print("\nminor PHP update on the lab: production affected = first package change to smoke OK")
-    print("  ".join(f"{h:>{max(len(h), 13)}}" for h in headers))
-    for row in rows:
-        print("  ".join(f"{row[h]:>{max(len(h), 13)}}" for h in headers))
+    baseline, prefetched = rows
+    print(
+        "\nminor PHP update on the lab (wall seconds; affected: first package change to smoke OK)"
+    )
+    print(f"{'':<36} {'without prefetch':>17} {'with prefetch':>14}")
+    for what in baseline:
+        print(f"{what:<36} {baseline[what]:>17} {prefetched[what]:>14}")
 
 
 if __name__ == "__main__":

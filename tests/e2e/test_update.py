@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import git
@@ -39,12 +39,13 @@ from upkeep.inventory.pins import Pins, load_pins, write_pins
 from upkeep.pipeline import RunState, StepState
 from upkeep.provision.workflow import provision
 from upkeep.smoke import SmokeResult, smoke
-from upkeep.update import workflow
+from upkeep.ssh import check_root
+from upkeep.update import packages, workflow
 from upkeep.update.proposal import check_for_update
 from upkeep.versions import PhpBuild
 
 from .conftest import ENVIRONMENTS, RunningLab, model
-from .hosts import console, get
+from .hosts import console, get, shell
 
 DATA = "mariadb-dump --skip-dump-date --single-transaction --skip-comments demo | sha256sum | cut -c1-64"
 
@@ -186,6 +187,22 @@ def _killed_during_promotion(lab: RunningLab, env: dict[str, str] | None = None)
     """`upkeep update minor demo --yes` in a process of its own (with ``env`` added to its
     environment), killed (SIGKILL) a few seconds into production's bump: the control
     machine dying at the worst moment."""
+    with _killed_during(lab, "bump_production", _four_seconds_on, env):
+        yield
+
+
+def _four_seconds_on() -> bool:
+    time.sleep(4)
+    return True
+
+
+@contextlib.contextmanager
+def _killed_during(
+    lab: RunningLab, step: str, ready: Callable[[], bool], env: dict[str, str] | None = None
+) -> Iterator[None]:
+    """`upkeep update minor demo --yes` in a process of its own (with ``env`` added to its
+    environment), killed (SIGKILL) once its journal says ``step`` is running and
+    ``ready()`` says so too (polled)."""
     store = workflow.store()
     earlier = store.load("demo")
     process = subprocess.Popen(
@@ -214,17 +231,12 @@ def _killed_during_promotion(lab: RunningLab, env: dict[str, str] | None = None)
                 and (
                     earlier is None or journal.run_id != earlier.run_id
                 )  # this run's, not the last
-                and any(
-                    step.name == "bump_production" and step.state is StepState.RUNNING
-                    for step in journal.steps
-                )
+                and any(s.name == step and s.state is StepState.RUNNING for s in journal.steps)
+                and ready()
             ):
-                time.sleep(4)
                 break
             time.sleep(0.2)
-        assert process.poll() is None, (
-            f"the run ended before production's bump (exit {process.returncode})"
-        )
+        assert process.poll() is None, f"the run ended before {step} (exit {process.returncode})"
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         yield
@@ -291,6 +303,77 @@ def test_a_run_killed_during_promotion_on_one_runner_is_resumed_from_another_and
         ("update resume", "ok", runner_b),
         ("update minor", "started", runner_a),  # killed: on record, with no end
     ]
+    _rearm(provisioned, old)
+
+
+SLOW_APT = "/etc/apt/apt.conf.d/99e2e-slow-downloads"
+
+
+@contextlib.contextmanager
+def _slow_downloads(lab: RunningLab) -> Iterator[Callable[[], bool]]:
+    """apt's cache on production's hosts emptied (earlier runs filled it) and its downloads
+    held to 50 kB/s (index files apt already has cost nothing), so a prefetch there takes
+    minutes. Yields whether a .deb is arriving on the first host; after, the limit goes
+    and the slow download is ended."""
+    limit = 'Acquire::http::Dl-Limit "50";'
+    shell(lab, "production", f"apt-get clean; echo '{limit}' > {SLOW_APT}")
+    try:
+        yield lambda: bool(
+            console(
+                lab, "production", "ls /var/cache/apt/archives/partial/ | grep '[.]deb$' || true"
+            )
+        )
+    finally:
+        # The killed run's apt-get on the host downloads on at 50 kB/s, holding apt's lock.
+        shell(lab, "production", f"rm -f {SLOW_APT}; pkill -x apt-get || true")
+
+
+def _production_packages(lab: RunningLab) -> list[str]:
+    project = model(lab.workspace)[0]
+    return [
+        check_root(host, packages.installed_script("8.2"), "listing PHP")
+        for host in project.environment("production").hosts
+    ]
+
+
+@contextlib.contextmanager
+def _killed_during_the_prefetch(lab: RunningLab, old: str) -> Iterator[list[str]]:
+    """The update killed while its prefetch downloads on production (slowly); production
+    checked as it was (its packages, pin and served build). Yields its packages."""
+    before = _production_packages(lab)
+    with _slow_downloads(lab) as arriving, _killed_during(lab, "prefetch", arriving):
+        assert _production_packages(lab) == before
+        assert _pinned(lab, "production") == old
+        assert _served(lab, "production") == _upstream(old)
+        yield before
+
+
+def test_a_run_killed_during_the_prefetch_leaves_production_untouched_and_aborts_cleanly(
+    provisioned: RunningLab, builds: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, _ = builds
+    with _killed_during_the_prefetch(provisioned, old) as before:
+        code, out, _ = _cli(provisioned, capsys, "update", "status", "demo")
+        assert code == 0 and "stopped during prefetch" in out
+    code, out, err = _cli(provisioned, capsys, "update", "abort", "demo", "--yes", "--json")
+    assert code == 0, err
+    assert json.loads(out)["data"]["state"] == "aborted"
+    assert _production_packages(provisioned) == before
+    assert _pinned(provisioned, "production") == old and _pinned(provisioned, "staging") == old
+    assert _served(provisioned, "production") == _upstream(old)
+
+
+@pytest.mark.exhaustive  # CI: the abort above and the kill-then-resume in production's bump
+def test_a_run_killed_during_the_prefetch_then_resumed_ends_updated(
+    provisioned: RunningLab, builds: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = builds
+    with _killed_during_the_prefetch(provisioned, old):
+        pass
+    code, out, err = _cli(provisioned, capsys, "update", "resume", "demo", "--yes", "--json")
+    assert code == 0, err
+    assert json.loads(out)["data"]["state"] == "succeeded"
+    assert _served(provisioned, "production") == _upstream(new)
     _rearm(provisioned, old)
 
 
