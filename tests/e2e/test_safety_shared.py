@@ -31,7 +31,7 @@ from upkeep.inventory import load_project
 from upkeep.inventory.pins import load_pins
 from upkeep.locks import Liveness
 from upkeep.locks import inspect as inspect_lock
-from upkeep.pipeline import StepRecord, StepState
+from upkeep.pipeline import RunState, StepRecord, StepState
 from upkeep.provision.workflow import provision
 from upkeep.ssh import check_root
 from upkeep.update.runs import started
@@ -315,8 +315,9 @@ def test_resume_of_a_live_run_is_refused_and_undoes_nothing(
         step.state = StepState.DONE
     journal.steps[5] = StepRecord("bump_production", StepState.RUNNING, started=journal.started)
     journals = store()
+    earlier = journals.load("demo")
     journals.save(journal)
-    saved = journals.path("demo").read_text()
+    saved = journals.saved("demo")
     try:
         process = holder("production", "update minor demo 8.2.32-1~deb12u1 → 8.2.36-1~deb12u1")
         code, out, _ = _cli(running_lab, capsys, "update", "status", "demo")
@@ -327,15 +328,17 @@ def test_resume_of_a_live_run_is_refused_and_undoes_nothing(
             assert code == 1, (verb, err)
             assert f"pid {process.pid}" in err and "update minor demo" in err
             # Nothing was undone or redone: the journal and the pins are as they were.
-            assert journals.path("demo").read_text() == saved
+            assert journals.saved("demo") == saved
             assert (pins.read_text() if pins.exists() else None) == pins_before
 
         process.send_signal(signal.SIGKILL)
         process.wait()
         code, out, _ = _cli(running_lab, capsys, "update", "status", "demo")
         assert "not running" in out and "upkeep update resume demo" in out
-    finally:
-        journals.path("demo").unlink()
+    finally:  # the store keeps a key's last journal: the one before this test's, or its own ended
+        if earlier is None:
+            journal.end(RunState.ABORTED, "the test's own run, never begun")
+        journals.save(earlier or journal)
         check_root(
             _production(running_lab), "rm -rf /var/lib/upkeep/locks/demo-production", "clearing"
         )
