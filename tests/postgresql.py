@@ -9,7 +9,6 @@ Nothing is skipped: a server that cannot be set up fails the test, saying why.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import subprocess
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.system_packages import ensure_packages
 
 ROLE = "upkeep_test"
 
@@ -42,22 +43,8 @@ def _run(*command: str, stdin: str | None = None) -> str:
 
 
 def _installed() -> None:
-    if shutil.which("pg_ctlcluster") and shutil.which("pg_lsclusters"):
-        return
-    if os.geteuid() != 0:
-        pytest.fail(
-            "PostgreSQL is not installed and the tests are not root: apt-get install postgresql"
-        )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (
-        ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "postgresql"],
-    ):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            pytest.fail(
-                f"PostgreSQL set-up: {' '.join(command)} failed: {done.stderr.strip()[-300:]}"
-            )
+    if not (shutil.which("pg_ctlcluster") and shutil.which("pg_lsclusters")):
+        ensure_packages("postgresql")
 
 
 def _cluster() -> tuple[str, str, int]:

@@ -6,12 +6,11 @@ Installed by the test's own set-up when absent (CI is a fresh Debian 12, as root
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+
+from tests.system_packages import ensure_packages
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -23,19 +22,7 @@ PACKAGES = ("chromium", "chromium-driver")
 
 def ensure_chromium() -> None:
     """Debian's chromium and chromium-driver, installed with apt-get if either is missing."""
-    if os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK):
-        return
-    apt = shutil.which("apt-get")
-    if apt is None or os.geteuid() != 0:
-        raise RuntimeError(f"install {' '.join(PACKAGES)} (apt-get install -y, as root)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run([apt, "update", "-qq"], check=True, env=env, capture_output=True)
-    subprocess.run(
-        [apt, "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
+    ensure_packages(*PACKAGES)
 
 
 @contextmanager
