@@ -54,7 +54,11 @@ def _report(
     start: dt.datetime,
     end: dt.datetime,
 ) -> CareReport:
-    sla = period_report(project, month, history, now) if project.sla is not None else None
+    sla = (
+        period_report(project, month, history, now, year_to_date=True)
+        if project.sla is not None
+        else None
+    )
     records = read_records(workspace, project, history, start, min(now, end))
     return build_care_report(project, month, sla, records, now, language)
 

@@ -77,39 +77,45 @@ def current_month(project: Project, now: dt.datetime) -> str:
 
 
 def period_report(
-    project: Project, month: str, history: History | None, now: dt.datetime
+    project: Project,
+    period: str,
+    history: History | None,
+    now: dt.datetime,
+    *,
+    year_to_date: bool = False,
 ) -> SlaReport:
-    """``project``'s SLA over ``month`` (or a ``YYYY`` year) as of ``now`` (no history: no
-    incidents recorded); a month's report carries its year to date."""
+    """``project``'s SLA over ``period`` (a ``YYYY-MM`` month or a ``YYYY`` year) as of ``now``
+    (no history: no incidents recorded); a month's with its ``year_to_date`` when asked (it
+    reads the whole year's history)."""
     if project.sla is None:
         raise UsageError(_no_sla(project))
     policy = project.sla
-    start, end = period_bounds(month, policy.service_calendar)
+    start, end = period_bounds(period, policy.service_calendar)
     incidents, maintenance, moments = _recorded(project, history, start, end)
     gap = observation_gap(moments)
-    year_to_date = None
-    if len(month.strip()) != 4 and now > start:
-        year_start = year_period(month.strip()[:4], policy.service_calendar)[0]
-        so_far = _recorded(project, history, year_start, end)
-        year_to_date = availability_between(
+    so_far = None
+    if year_to_date and len(period.strip()) != 4 and now > start:
+        year_start = year_period(period.strip()[:4], policy.service_calendar)[0]
+        earlier, excused, watched = _recorded(project, history, year_start, end)
+        so_far = availability_between(
             policy,
             year_start,
             end,
-            so_far[0],
-            so_far[1],
+            earlier,
+            excused,
             now,
-            observed=observations(so_far[2], observation_gap(so_far[2])),
+            observed=observations(watched, observation_gap(watched)),
         )
     return build_report(
         policy,
         project.name,
-        month,
+        period,
         incidents=incidents,
         maintenance=maintenance,
         now=now,
         observed=observations(moments, gap),
         observation_gap=gap,
-        year_to_date=year_to_date,
+        year_to_date=so_far,
     )
 
 
@@ -132,17 +138,17 @@ def _recorded(
 def report_from_history(
     project: Project, month: str | None, history_path: Path | None, now: dt.datetime
 ) -> SlaReport:
-    """``project``'s SLA over ``month`` (None: this month; ``YYYY``: a year) from the history
-    at ``history_path``
-    (None: the one ``upkeep check`` keeps; none kept yet: no incidents recorded)."""
+    """``project``'s SLA over ``month`` (None: this month; ``YYYY``: a year), a month's with its
+    year to date, from the history at ``history_path`` (None: the one ``upkeep check``
+    keeps; none kept yet: no incidents recorded)."""
     month = month or current_month(project, now)
     path = history_path or default_path()
     if history_path is not None and not path.exists():
         raise UsageError(f"{path}: no such monitoring history (check the path)")
     if not path.exists():
-        return period_report(project, month, None, now)
+        return period_report(project, month, None, now, year_to_date=True)
     with History(path) as history:
-        return period_report(project, month, history, now)
+        return period_report(project, month, history, now, year_to_date=True)
 
 
 def _no_sla(project: Project) -> str:
