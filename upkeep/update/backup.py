@@ -66,9 +66,19 @@ def prune_script(backups_dir: str, keep: int) -> str:
     )
 
 
+# A run killed during an install leaves dpkg half-done, and finishing it is always safe; but
+# the killed run's own apt may still be at work on the host (its SSH session's end does not
+# stop it): wait for it to let go of dpkg's lock (up to 10 minutes), then finish.
+SETTLE_DPKG = (
+    "for _ in $(seq 600); do said=$(dpkg --configure -a 2>&1) && exit 0; "
+    'case "$said" in *"locked by another process"*) sleep 1 ;; '
+    '*) printf "%s\\n" "$said" >&2; exit 1 ;; esac; done; '
+    'printf "%s\\n" "$said" >&2; exit 1'
+)
+
+
 def settle_dpkg(host: Host) -> None:
-    # A run killed during an install leaves dpkg half-done; finishing it is always safe.
-    check_root(host, "dpkg --configure -a", f"finishing interrupted installs on {host.name}")
+    check_root(host, SETTLE_DPKG, f"finishing interrupted installs on {host.name}")
 
 
 def reinstall_kept(host: Host, directory: str, line: str, old: str) -> None:
