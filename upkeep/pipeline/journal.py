@@ -212,6 +212,7 @@ class JournalStore:
             except BaseException:
                 store.close()
                 raise
+            self.old_files = None  # looked at: a run's every save need not look again
         return store
 
     def saved(self, key: str) -> Saved | None:
