@@ -60,13 +60,13 @@ from upkeep.monitor.result import CheckResult, Metric, Status
 from upkeep.state import sqlite
 from upkeep.workspace import state_home
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 _TIME_EXAMPLE = "2026-11-20T16:30:00.000000Z"
 # A stored result's columns, in the order ``_recorded`` reads them.
 _RESULT_COLUMNS = (
     "id, project, environment, check_name, at, status, summary, seconds, kind, "
-    "affects_availability, in_maintenance, metrics, details, headline, cause"
+    "affects_availability, in_maintenance, metrics, details, headline, cause, location"
 )
 _T = TypeVar("_T")
 
@@ -137,6 +137,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE incidents ADD COLUMN details TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE check_state ADD COLUMN streak_details TEXT",
     ),
+    # Checks taken from several places: each result says from where.
+    ("ALTER TABLE results ADD COLUMN location TEXT NOT NULL DEFAULT ''",),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -541,8 +543,8 @@ def _insert_result(db: sqlite3.Connection, result: CheckResult, in_maintenance: 
     metrics = {name: asdict(metric) for name, metric in result.metrics.items()}
     db.execute(
         "INSERT INTO results (project, environment, check_name, at, status, summary, seconds, "
-        "kind, affects_availability, in_maintenance, metrics, details, headline, cause) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "kind, affects_availability, in_maintenance, metrics, details, headline, cause, "
+        "location) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             result.project,
             result.environment,
@@ -558,6 +560,7 @@ def _insert_result(db: sqlite3.Connection, result: CheckResult, in_maintenance: 
             json.dumps(list(result.details)),
             result.headline,
             result.cause,
+            result.location,
         ),
     )
 
@@ -585,6 +588,7 @@ def _recorded(row: Sequence[Any]) -> Recorded:
         details=tuple(json.loads(row[12])),
         headline=row[13],
         cause=row[14],
+        location=row[15],
     )
     return Recorded(id_, result, bool(muted))
 

@@ -67,6 +67,9 @@ class CheckResult:
     # The check whose failure in the same run this one follows from (upkeep.monitor.causes):
     # it opens no incident of its own and is listed under that check's. "": its own.
     cause: str = ""
+    # Where the check was taken from (a location name: a runner, an office); "" when
+    # upkeep was not told (one place only).
+    location: str = ""
 
     @property
     def title(self) -> str:

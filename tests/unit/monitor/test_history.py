@@ -124,6 +124,7 @@ def test_results_come_back_as_they_went_in(history: History) -> None:
             }
         ),
         details=("/ 82%", "/var 40%"),
+        location="office",
     )
     history.record([rich, result(4, OK, check="disk")], in_maintenance=lambda r: r.status is OK)
     stored = history.results("demo", "production", "disk", at(0), at(10))

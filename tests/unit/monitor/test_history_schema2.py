@@ -1,5 +1,5 @@
-"""A history written by the previous upkeep (schema 1) is migrated in place, its rows kept:
-results gain ``headline`` and ``cause`` (none), incidents ``details`` (none)."""
+"""A history written by an older upkeep (schema 1) is migrated in place, its rows kept:
+results gain ``headline``, ``cause`` and ``location`` (none), incidents ``details`` (none)."""
 
 from __future__ import annotations
 
@@ -44,13 +44,14 @@ def test_a_schema_1_file_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "monitor.db"
     schema_1_history(path)
     with History(path) as history:
-        assert history.schema_version == SCHEMA_VERSION == 2
+        assert history.schema_version == SCHEMA_VERSION == 3
         [kept] = history.results("shop", "production", "health", AT, AT + dt.timedelta(1))
-        assert (kept.result.summary, kept.result.headline, kept.result.cause) == (
-            "no response",
-            "",
-            "",
-        )
+        assert (
+            kept.result.summary,
+            kept.result.headline,
+            kept.result.cause,
+            kept.result.location,
+        ) == ("no response", "", "", "")
         [incident] = history.open_incidents("shop")
         assert (incident.id, incident.summary, incident.details) == (1, "no response", ())
         assert history.consequences(incident) == []
