@@ -39,7 +39,7 @@ import shlex
 import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import KW_ONLY, asdict, dataclass, field
 from enum import StrEnum
@@ -404,6 +404,14 @@ class _Holding:
 # finding themselves as the holder.
 _HELD: dict[tuple[str, str], _Holding] = {}
 _HELD_GUARD = threading.RLock()
+# One take of a lock at a time in this process (its second taker re-enters), while takes
+# of other locks, each a round trip to its own host, go on at once.
+_TAKING: dict[tuple[str, str], threading.Lock] = {}
+
+
+def _taking(key: tuple[str, str]) -> threading.Lock:
+    with _HELD_GUARD:
+        return _TAKING.setdefault(key, threading.Lock())
 
 
 # -- the lock ------------------------------------------------------------------------
@@ -444,15 +452,18 @@ class Lock:
 
     def acquire(self) -> LockInfo:
         """Take the lock (or re-enter it); LockHeld naming the holder while it is alive."""
-        with _HELD_GUARD:
-            holding = _HELD.get(self._key)
+        with _taking(self._key):
+            with _HELD_GUARD:
+                holding = _HELD.get(self._key)
             if holding is None:
                 info = self._take_on_host()
                 beat = _Heartbeat(lambda: self._beat(info.token), self.heartbeat_seconds)
-                holding = _HELD[self._key] = _Holding(info, 0, beat)
-            holding.depth += 1
-            self._depth += 1
-            self.info = holding.info
+                holding = _Holding(info, 0, beat)
+            with _HELD_GUARD:
+                _HELD[self._key] = holding
+                holding.depth += 1
+                self._depth += 1
+                self.info = holding.info
             return holding.info
 
     def _take_on_host(self) -> LockInfo:
@@ -526,16 +537,35 @@ class Lock:
 
 
 def acquire_all(locks: Sequence[Lock]) -> list[Lock]:
-    """Take every lock, in order; a held one stops here (LockHeld) with none kept."""
+    """Take every lock; a held one stops here (LockHeld) with none kept.
+
+    The first is taken alone, so two runs after the same locks (listed in the same
+    order) meet there and one of them goes on; the rest, each a round trip to its own
+    host, are taken at once.
+    """
     taken: list[Lock] = []
+    rest: list[tuple[Lock, Future[LockInfo]]] = []
     try:
-        for lock in locks:
+        for lock in locks[:1]:
             lock.acquire()
             taken.append(lock)
+        if len(locks) > 1:
+            with ThreadPoolExecutor(max_workers=len(locks) - 1) as pool:
+                rest = [(lock, pool.submit(lock.acquire)) for lock in locks[1:]]
+            for lock, take in rest:
+                take.result()
+                taken.append(lock)
     except BaseException:
+        kept = {id(lock) for lock in taken}
+        taken += [lock for lock, take in rest if id(lock) not in kept and _took(take)]
         release_all(taken)
         raise
     return taken
+
+
+def _took(take: Future[LockInfo]) -> bool:
+    """Whether the take succeeded, once it has ended (it may still run after a Ctrl-C)."""
+    return take.exception() is None
 
 
 def release_all(locks: list[Lock]) -> None:

@@ -29,7 +29,9 @@ from upkeep.locks import (
     LockInfo,
     LockLost,
     RunScript,
+    acquire_all,
     inspect,
+    release_all,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -329,3 +331,43 @@ def test_release_never_removes_a_lock_someone_else_holds(tmp_path: Path) -> None
     assert _dir(tmp_path).exists()
     second.release()
     assert not _dir(tmp_path).exists()
+
+
+def _env_lock(tmp_path: Path, name: str, run: RunScript = local) -> Lock:
+    return Lock(str(tmp_path / "locks" / name), f"provision demo {name}", run)
+
+
+def test_acquire_all_takes_the_locks_after_the_first_at_once(tmp_path: Path) -> None:
+    """Each take of staging's and production's locks waits to see the other's begin:
+    taken one after the other, the first would wait in vain."""
+    saw_the_other: dict[str, bool] = {}
+
+    def meeting(script: str) -> tuple[int, str]:
+        for name in ("staging", "production"):
+            if f"locks/{name}" in script and name not in saw_the_other:
+                (tmp_path / f"{name}.taking").touch()
+                other = tmp_path / f"{'production' if name == 'staging' else 'staging'}.taking"
+                saw_the_other[name] = _eventually(other.exists, seconds=10)
+        return local(script)
+
+    locks = [_env_lock(tmp_path, name, meeting) for name in ("dev", "staging", "production")]
+    taken = acquire_all(locks)
+    try:
+        assert saw_the_other == {"staging": True, "production": True}
+        assert all(
+            (tmp_path / "locks" / name).exists() for name in ("dev", "staging", "production")
+        )
+    finally:
+        release_all(taken)
+    assert not any(path.is_dir() for path in (tmp_path / "locks").iterdir())
+
+
+def test_acquire_all_keeps_none_when_one_is_held(tmp_path: Path) -> None:
+    with _env_lock(tmp_path, "production"):
+        locks = [_env_lock(tmp_path, name) for name in ("dev", "staging", "production", "extra")]
+        with pytest.raises(LockHeld, match="locked by provision demo production"):
+            acquire_all(locks)
+        assert sorted(p.name for p in (tmp_path / "locks").iterdir() if p.is_dir()) == [
+            "production"
+        ]
+        assert [lock.info for lock in locks] == [None] * 4
