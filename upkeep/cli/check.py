@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,8 @@ from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project, load_project
 from upkeep.monitor import nagios, output, prometheus
 from upkeep.monitor.history import History, default_path
-from upkeep.monitor.incidents import Consequence, Transition
+from upkeep.monitor.incidents import Consequence, Incident, Transition
+from upkeep.monitor.quorum import location_name
 from upkeep.monitor.result import CheckResult, Status
 from upkeep.monitor.workflow import CheckRun, run_checks
 from upkeep.progress import Console
@@ -65,6 +67,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "last kept run stopped, without moving on)",
     )
     check.add_argument("--no-alerts", action="store_true", help="record, but send no alerts")
+    check.add_argument(
+        "--location",
+        metavar="NAME",
+        help=f"where the checks run from (a runner's or an office's name; default: "
+        f"{LOCATION_VARIABLE}, else one unnamed place): with results from several locations "
+        "an incident opens only when the inventory's alerts: quorum of them agree",
+    )
     check.set_defaults(handler=_check)
 
     incident = commands.add_parser(
@@ -96,6 +105,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     ack.add_argument("--json", action="store_true", help="print the incident as JSON")
     history_option(ack)
     ack.set_defaults(handler=_ack)
+
+
+LOCATION_VARIABLE = "UPKEEP_LOCATION"
+
+
+def location_of(args: argparse.Namespace) -> str:
+    """``--location``, else ``UPKEEP_LOCATION`` (unset or empty: "", one unnamed place)."""
+    if args.location is not None:
+        return location_name(args.location, "--location")
+    named = os.environ.get(LOCATION_VARIABLE, "")
+    return location_name(named, LOCATION_VARIABLE) if named else ""
 
 
 def history_option(parser: argparse.ArgumentParser) -> None:
@@ -162,6 +182,7 @@ def _run_check(args: argparse.Namespace) -> int:
         raise UsageError("--no-history and --history contradict each other; choose one")
     if args.prometheus is not None:
         prometheus.check_path(args.prometheus)
+    location = location_of(args)
     workspace = find_workspace(args.root)
     selection = select(workspace, args)
     if args.nagios and not selection.single:
@@ -182,6 +203,7 @@ def _run_check(args: argparse.Namespace) -> int:
             history_path=args.history,
             record=not args.no_history,
             alerts=not args.no_alerts,
+            location=location,
             say=console.say,
         )
         found.extend(done.results)
@@ -223,9 +245,15 @@ def _transition_lines(transitions: Sequence[Transition]) -> list[str]:
         muted = " (in a maintenance window: no alert)" if t.in_maintenance else ""
         lines.append(
             f"incident #{incident.id} {t.change.value}: {incident.environment} {incident.check} "
-            f"({incident.priority.value}, {incident.worst.name}): {incident.summary}{muted}"
+            f"({incident.priority.value}, {incident.worst.name}): {incident.summary}"
+            f"{_seen_from(incident)}{muted}"
         )
     return lines
+
+
+def _seen_from(incident: Incident) -> str:
+    """`` (seen from ci, office)``: the locations that agreed; nothing from one unnamed place."""
+    return f" (seen from {', '.join(incident.locations)})" if incident.locations else ""
 
 
 def _open_history(args: argparse.Namespace) -> History:
@@ -262,7 +290,7 @@ def _list(args: argparse.Namespace) -> int:
                 f"{i.opened:%Y-%m-%d %H:%M}",
                 f"{i.acknowledged:%Y-%m-%d %H:%M}" if i.acknowledged else "-",
                 f"{i.resolved:%Y-%m-%d %H:%M}" if i.resolved else "open",
-                i.summary,
+                i.summary + _seen_from(i),
             )
         )
         rows += [_consequence_row(c) for c in under[i.id]]

@@ -5,26 +5,33 @@ Every key is optional::
     alerts:
       failure_threshold: 2          # problem results in a row before an incident opens
       success_threshold: 2          # OK results in a row before it is resolved
+      quorum: all                   # checks from several locations: how many must agree
+      quorum_window: 10m            # a location's newest result counts for this long
       min_priority: P2              # alert on P1 and P2 incidents (default P4: all)
       environments: [production]    # default: every environment
       webhooks:                     # default: notify.webhook
         - url: {secret: slack_alerts_url}
       mail: [oncall@example.com]    # default: notify.mail.to, sent through notify.mail
 
-Composing and sending the alerts is upkeep.monitor.alerts' business.
+Composing and sending the alerts is upkeep.monitor.alerts' business; how the
+locations' results agree is upkeep.monitor.quorum's (``quorum``: ``all`` the
+locations that reported within ``quorum_window``, or a number of them).
 
     >>> Alerts.model_validate({"min_priority": "p2"}).min_priority
     <Priority.P2: 'P2'>
+    >>> Alerts.model_validate({"quorum": 2, "quorum_window": "15m"}).quorum_window
+    900
 """
 
 from __future__ import annotations
 
 import typing
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, Strict
+from pydantic import BeforeValidator, Field, PlainValidator, Strict
 
 from upkeep.inventory.base import EnvironmentName, Model
+from upkeep.inventory.checks import Interval
 from upkeep.inventory.notify import Address, Notify, Webhook
 from upkeep.inventory.priority import Priority, read_priority
 
@@ -34,11 +41,23 @@ KeyPath = tuple[str | int, ...]  # a place in the YAML, as upkeep.inventory.yaml
 Threshold = Annotated[int, Strict(), Field(ge=1, le=100)]
 
 
+def _quorum(value: Any) -> Any:
+    """``all`` or a whole number of locations, 1 to 100."""
+    if value == "all" or (type(value) is int and 1 <= value <= 100):
+        return value
+    raise ValueError(f"expected 'all' or a number of locations from 1 to 100, got {value!r:.60}")
+
+
+QuorumSize = Annotated[Literal["all"] | int, PlainValidator(_quorum)]
+
+
 class Alerts(Model):
     """The ``alerts:`` section; its thresholds also decide when incidents open and close."""
 
     failure_threshold: Threshold = 2
     success_threshold: Threshold = 2
+    quorum: QuorumSize = "all"
+    quorum_window: Interval = 600  # seconds; None (written as null): the default
     min_priority: Annotated[Priority, BeforeValidator(read_priority)] = Priority.P4  # all
     environments: tuple[EnvironmentName, ...] = ()  # empty: all
     webhooks: tuple[Webhook, ...] | None = None  # None: notify.webhook

@@ -33,14 +33,23 @@ from upkeep.inventory.alerts import Alerts
 from upkeep.inventory.notify import Notify
 from upkeep.inventory.priority import Priority
 from upkeep.monitor.incidents import Change, IncidentPolicy, Transition
+from upkeep.monitor.quorum import DEFAULT_WINDOW, Quorum
 from upkeep.notify import Delivery, post, send_mail
 
 log = logging.getLogger(__name__)
 
 
 def incident_policy(alerts: Alerts) -> IncidentPolicy:
-    """The section's thresholds, as the incidents' state machine takes them."""
-    return IncidentPolicy(alerts.failure_threshold, alerts.success_threshold)
+    """The section's thresholds and quorum, as the incidents' state machine takes them."""
+    needed = None if alerts.quorum == "all" else int(alerts.quorum)
+    window = (
+        DEFAULT_WINDOW
+        if alerts.quorum_window is None
+        else dt.timedelta(seconds=alerts.quorum_window)
+    )
+    return IncidentPolicy(
+        alerts.failure_threshold, alerts.success_threshold, quorum=Quorum(needed, window)
+    )
 
 
 def wants(alerts: Alerts, transition: Transition) -> bool:

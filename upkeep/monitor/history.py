@@ -56,11 +56,12 @@ from upkeep.monitor.incidents import (
     never,
     step,
 )
+from upkeep.monitor.quorum import Quorum, agree
 from upkeep.monitor.result import CheckResult, Metric, Status
 from upkeep.state import sqlite
 from upkeep.workspace import state_home
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 _TIME_EXAMPLE = "2026-11-20T16:30:00.000000Z"
 # A stored result's columns, in the order ``_recorded`` reads them.
@@ -139,6 +140,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # Checks taken from several places: each result says from where.
     ("ALTER TABLE results ADD COLUMN location TEXT NOT NULL DEFAULT ''",),
+    # An incident names the locations that agreed it failed (upkeep.monitor.quorum).
+    ("ALTER TABLE incidents ADD COLUMN locations TEXT NOT NULL DEFAULT '[]'",),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -280,7 +283,9 @@ class History(sqlite.Closing):
                 muted = bool(in_maintenance(result))
                 _insert_result(db, result, muted)
                 before = states.get(result.key) or self._load_state(db, result.key)
-                after, transition = step(before, result, policy_for(result), muted)
+                rules = policy_for(result)
+                agreed = agree(_newest_per_location(db, result, rules.quorum), result, rules.quorum)
+                after, transition = step(before, agreed.result, rules, muted, agreed.locations)
                 after, transition = _store_incident(db, before, after, transition)
                 states[result.key] = after
                 if transition is not None:
@@ -427,7 +432,7 @@ class History(sqlite.Closing):
     ) -> list[Incident]:
         rows = (db or self._db).execute(
             "SELECT id, project, environment, check_name, priority, worst, summary, opened, "
-            f"down_since, acknowledged, resolved, details FROM incidents WHERE {where} "
+            f"down_since, acknowledged, resolved, details, locations FROM incidents WHERE {where} "
             "ORDER BY opened, id",
             tuple(params),
         )
@@ -613,7 +618,7 @@ def _column(name: str, text: Any, read: Callable[[Any], _T], wanted: str) -> _T:
 
 def _incident(row: Sequence[Any]) -> Incident:
     id_, project, environment, check, priority, worst, summary = row[:7]
-    opened, down_since, acknowledged, resolved, details = row[7:]
+    opened, down_since, acknowledged, resolved, details, locations = row[7:]
 
     def moment(name: str, text: str | None) -> dt.datetime | None:
         return _column(name, text, _time_or_none, f"a UTC time like {_TIME_EXAMPLE}")
@@ -631,6 +636,7 @@ def _incident(row: Sequence[Any]) -> Incident:
         acknowledged=moment("acknowledged", acknowledged),
         id=id_,
         details=_column("details", details, _lines, "a JSON list of text"),
+        locations=_column("locations", locations, _lines, "a JSON list of text"),
     )
 
 
@@ -645,7 +651,7 @@ def _store_incident(
         incident = transition.incident
         cursor = db.execute(
             "INSERT INTO incidents (project, environment, check_name, priority, worst, summary, "
-            "opened, down_since, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "opened, down_since, details, locations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 incident.project,
                 incident.environment,
@@ -656,6 +662,7 @@ def _store_incident(
                 _stamp(incident.opened, "opened"),
                 _stamp_or_none(incident.down_since),
                 json.dumps(list(incident.details)),
+                json.dumps(list(incident.locations)),
             ),
         )
         stored = replace(incident, id=cursor.lastrowid)
@@ -665,7 +672,7 @@ def _store_incident(
         # Only the machine's own columns: an acknowledgement made meanwhile stays.
         db.execute(
             "UPDATE incidents SET priority = ?, worst = ?, summary = ?, down_since = ?, "
-            "resolved = ?, details = ? WHERE id = ?",
+            "resolved = ?, details = ?, locations = ? WHERE id = ?",
             (
                 changed.priority.value,
                 int(changed.worst),
@@ -673,10 +680,25 @@ def _store_incident(
                 _stamp_or_none(changed.down_since),
                 _stamp_or_none(changed.resolved),
                 json.dumps(list(changed.details)),
+                json.dumps(list(changed.locations)),
                 changed.id,
             ),
         )
     return after, transition
+
+
+def _newest_per_location(
+    db: sqlite3.Connection, result: CheckResult, quorum: Quorum
+) -> list[CheckResult]:
+    """Each location's newest result for ``result``'s check within the quorum's window up to it
+    (upkeep.monitor.quorum.newest_per_location does the picking, on values)."""
+    since, until = _stamp(result.at - quorum.window, "since"), _stamp(result.at, "at")
+    rows = db.execute(
+        f"SELECT {_RESULT_COLUMNS} FROM results WHERE project = ? AND environment = ? "
+        "AND check_name = ? AND at > ? AND at <= ? ORDER BY at DESC, id DESC",
+        (*result.key, since, until),
+    ).fetchall()
+    return [_recorded(row).result for row in rows]
 
 
 def _save_state(db: sqlite3.Connection, key: tuple[str, str, str], state: CheckState) -> None:

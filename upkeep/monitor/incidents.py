@@ -50,6 +50,7 @@ from enum import Enum
 
 from upkeep.inventory.priority import Priority
 from upkeep.monitor.causes import attribute
+from upkeep.monitor.quorum import ALL, Quorum, agree
 from upkeep.monitor.result import CheckResult, Status
 
 
@@ -88,6 +89,8 @@ class IncidentPolicy:
     success_threshold: int = 2
     # The priority a problem result calls for (called for problem results only).
     priority: Callable[[CheckResult], Priority | None] = priority_of
+    # With results from several locations, how many must agree (upkeep.monitor.quorum).
+    quorum: Quorum = ALL
 
     def __post_init__(self) -> None:
         for name in ("failure_threshold", "success_threshold"):
@@ -110,6 +113,9 @@ class Incident:
     acknowledged: dt.datetime | None = None  # first response (for the SLA)
     id: int | None = None  # given by the history when stored
     details: tuple[str, ...] = ()  # what that result's check said (raw tool output included)
+    # The locations that agreed it failed (upkeep.monitor.quorum), sorted; () when checks
+    # ran from one unnamed place.
+    locations: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -193,10 +199,13 @@ def step(
     result: CheckResult,
     policy: IncidentPolicy,
     in_maintenance: bool = False,
+    locations: tuple[str, ...] | None = None,
 ) -> tuple[CheckState, Transition | None]:
     """The state after ``result``, and the transition it caused, if any.
 
-    A result not newer than the last one taken in (a slower concurrent run)
+    ``result`` is what the locations agreed on (upkeep.monitor.quorum) and
+    ``locations`` those that agreed (None: the result's own location). A
+    result not newer than the last one taken in (a slower concurrent run)
     changes nothing: the history still keeps it.
     """
     if state.last_at is not None and result.at <= state.last_at:
@@ -207,7 +216,8 @@ def step(
     if in_maintenance or (result.cause and state.incident is None):
         # Never counts towards an incident, but it is not an OK either.
         return replace(state, streak=None), None
-    return _problem(state, result, policy)
+    seen = (result.location,) if result.location else ()
+    return _problem(state, result, policy, seen if locations is None else locations)
 
 
 def _ok(
@@ -227,7 +237,7 @@ def _ok(
 
 
 def _problem(
-    state: CheckState, result: CheckResult, policy: IncidentPolicy
+    state: CheckState, result: CheckResult, policy: IncidentPolicy, locations: tuple[str, ...]
 ) -> tuple[CheckState, Transition | None]:
     priority = policy.priority(result)
     if priority is None:
@@ -243,6 +253,7 @@ def _problem(
             summary=result.title if raised else incident.summary,
             details=result.raw if raised else incident.details,
             down_since=incident.down_since or down_at,
+            locations=tuple(sorted({*incident.locations, *locations})),
         )
         transition = Transition(Change.ESCALATED, incident, result) if raised else None
         failing = Streak(ok=False, count=1, since=result.at)
@@ -277,6 +288,7 @@ def _problem(
         summary=streak.summary,
         down_since=streak.down_since,
         details=streak.details,
+        locations=locations,
     )
     return replace(state, streak=streak, incident=opened), Transition(Change.OPENED, opened, result)
 
@@ -292,12 +304,20 @@ def replay(
     in_maintenance: Callable[[CheckResult], bool] = never,
 ) -> list[Transition]:
     """Every transition the results cause, from a fresh start (for tests and what-ifs),
-    consequences marked as the history marks them."""
+    consequences marked and locations agreeing as the history does it."""
     states: dict[tuple[str, str, str], CheckState] = {}
+    newest: dict[tuple[str, str, str], dict[str, CheckResult]] = {}
     transitions = []
     for result in sorted(attribute(results), key=lambda r: r.at):
+        seen = newest.setdefault(result.key, {})
+        agreed = agree(list(seen.values()), result, policy.quorum)
+        seen[result.location] = result
         state, transition = step(
-            states.get(result.key, CheckState()), result, policy, in_maintenance(result)
+            states.get(result.key, CheckState()),
+            agreed.result,
+            policy,
+            in_maintenance(result),
+            agreed.locations,
         )
         states[result.key] = state
         if transition is not None:

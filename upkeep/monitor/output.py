@@ -75,6 +75,7 @@ def result_dict(result: CheckResult) -> dict[str, Any]:
         "summary": result.summary,
         "headline": result.headline or None,
         "cause": result.cause or None,  # the check whose failure this one follows from
+        "location": result.location or None,  # where it was taken from; None: not named
         "at": result.at.isoformat(),
         "seconds": _finite(result.seconds),
         "affects_availability": result.affects_availability,
@@ -143,6 +144,7 @@ def incident_dict(
         "resolved": _when(incident.resolved),
         "affects_availability": incident.affects_availability,
         "details": list(incident.details),
+        "locations": list(incident.locations),  # those that agreed it failed
         **listed,
     }
 

@@ -89,9 +89,11 @@ def run_checks(
     history_path: Path | None = None,
     record: bool = True,
     alerts: bool = True,
+    location: str = "",
     say: Say = lambda _: None,
 ) -> CheckRun:
-    """Every check of the environments (all by default), recorded and alerted."""
+    """Every check of the environments (all by default), recorded and alerted; each result
+    stamped with the ``location`` it was taken from ("": one unnamed place)."""
     project = load_project(workspace, project_name)
     names = list(environments) or [str(name) for name in project.environments]
     for name in names:
@@ -104,10 +106,10 @@ def run_checks(
         else:
             with History(path) as kept:
                 found = collect.collect(plans, kept, say=say)
-        return CheckRun(project.name, tuple(names), attribute(found.results))
+        return CheckRun(project.name, tuple(names), _stamped(found.results, location))
     with one_recorder(path, say=say), History(path) as history:
         found = collect.collect(plans, history, say=say)
-        results = attribute(found.results)  # the history marks them the same way
+        results = _stamped(found.results, location)  # the history marks causes the same way
         transitions = history.record(
             results,
             policy=policy_for(project, plans),
@@ -126,3 +128,8 @@ def run_checks(
         tuple(deliveries),
         history=path,
     )
+
+
+def _stamped(results: Sequence[CheckResult], location: str) -> tuple[CheckResult, ...]:
+    """The results with their location, consequences marked (upkeep.monitor.causes)."""
+    return attribute(replace(r, location=location) if location else r for r in results)

@@ -436,3 +436,76 @@ def test_bad_input_under_nagios_is_unknown_on_stdout_and_exit_3(
     code, out, err = run(capsys, *args)
     assert code == 3 and err == ""
     assert out == line.format(inventories=repo / "inventories") + "\n"
+
+
+# ---- locations -----------------------------------------------------------------------------
+
+
+def test_a_location_stamps_every_result_and_the_incident_names_it(
+    repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    history = tmp_path / "h.db"
+    where = ["--history", str(history), "--location", "office"]
+    check_json(capsys, "production", *where)
+    code, second = check_json(capsys, "production", *where)
+    assert {r["location"] for r in second["results"]} == {"office"}
+    assert [(i["check"], i["locations"]) for i in second["incidents"]] == [("health", ["office"])]
+    with sqlite3.connect(history) as db:
+        assert db.execute("SELECT DISTINCT location FROM results").fetchall() == [("office",)]
+    code, out, _ = run(capsys, "incident", "list", "shop", "--history", str(history))
+    assert code == 0 and "(seen from office)" in out
+
+
+def test_without_a_location_results_name_none(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UPKEEP_LOCATION", "")  # set but empty, as an unset CI variable expands
+    _, report = check_json(capsys, "staging", "--no-history")
+    assert {r["location"] for r in report["results"]} == {None}
+    monkeypatch.setenv("UPKEEP_LOCATION", "ci-runner-2")
+    _, report = check_json(capsys, "staging", "--no-history")
+    assert {r["location"] for r in report["results"]} == {"ci-runner-2"}
+
+
+@pytest.mark.parametrize(
+    ("args", "variable", "message"),
+    [
+        (["--location", "two words"], "", "--location: 'two words' is not a location name"),
+        (["--location", ""], "", "--location: '' is not a location name"),
+        ([], "a/b", "UPKEEP_LOCATION: 'a/b' is not a location name"),
+    ],
+)
+def test_a_bad_location_is_one_line_and_exit_2(
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    args: list[str],
+    variable: str,
+    message: str,
+) -> None:
+    monkeypatch.setenv("UPKEEP_LOCATION", variable)
+    history = tmp_path / "h.db"
+    code, out, err = run(capsys, "check", "shop", "--history", str(history), *args)
+    assert code == 2 and out == "" and not history.exists()
+    assert len(err.splitlines()) == 1 and message in err, err
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("quorum: most", "alerts.quorum: expected 'all' or a number of locations from 1 to 100"),
+        ("quorum: 0", "alerts.quorum: expected 'all' or a number of locations from 1 to 100"),
+        ("quorum_window: 5s", "alerts.quorum_window: '5s' is out of range"),
+    ],
+)
+def test_a_bad_quorum_is_reported_with_file_and_line(
+    repo: Path, capsys: pytest.CaptureFixture[str], setting: str, message: str
+) -> None:
+    inventory = repo / "inventories" / "shop.yml"
+    inventory.write_text(INVENTORY + f"alerts:\n  failure_threshold: 2\n  {setting}\n")
+    line = len(INVENTORY.splitlines()) + 3
+    for args in (["inventory", "check", str(inventory)], ["check", "shop", "production"]):
+        code, out, err = run(capsys, *args)
+        assert code == 2 and out == "", err
+        assert f"shop.yml:{line}: {message}" in err, err

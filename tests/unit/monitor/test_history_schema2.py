@@ -1,5 +1,6 @@
 """A history written by an older upkeep (schema 1) is migrated in place, its rows kept:
-results gain ``headline``, ``cause`` and ``location`` (none), incidents ``details`` (none)."""
+results gain ``headline``, ``cause`` and ``location`` (none), incidents ``details`` and
+``locations`` (none)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def test_a_schema_1_file_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "monitor.db"
     schema_1_history(path)
     with History(path) as history:
-        assert history.schema_version == SCHEMA_VERSION == 3
+        assert history.schema_version == SCHEMA_VERSION == 4
         [kept] = history.results("shop", "production", "health", AT, AT + dt.timedelta(1))
         assert (
             kept.result.summary,
@@ -53,7 +54,12 @@ def test_a_schema_1_file_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
             kept.result.location,
         ) == ("no response", "", "", "")
         [incident] = history.open_incidents("shop")
-        assert (incident.id, incident.summary, incident.details) == (1, "no response", ())
+        assert (incident.id, incident.summary, incident.details, incident.locations) == (
+            1,
+            "no response",
+            (),
+            (),
+        )
         assert history.consequences(incident) == []
         # The incident machine carries on from the migrated state: an OK pair resolves it.
         ok = [

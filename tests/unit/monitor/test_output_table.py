@@ -85,6 +85,7 @@ def test_result_dict() -> None:
         "summary": "expires in 8d",
         "headline": None,
         "cause": None,
+        "location": None,
         "at": "2026-11-23T09:00:00+00:00",
         "seconds": 0.2,
         "affects_availability": False,
