@@ -364,6 +364,17 @@ class History(sqlite.Closing):
         ).fetchall()
         return [_column("at", row[0], _time, f"a UTC time like {_TIME_EXAMPLE}") for row in rows]
 
+    def locations(
+        self, project: str, environment: str, start: dt.datetime, end: dt.datetime
+    ) -> list[str]:
+        """The named locations results came from, ``start <= at < end``, sorted (for the SLA)."""
+        rows = self._db.execute(
+            "SELECT DISTINCT location FROM results WHERE project = ? AND environment = ? "
+            "AND location != '' AND at >= ? AND at < ? ORDER BY location",
+            (project, environment, _stamp(start, "start"), _stamp(end, "end")),
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def consequences(self, incident: Incident) -> list[Consequence]:
         """The checks that failed only because of ``incident``'s check while it was open,
         in the order they first did (upkeep.monitor.causes)."""

@@ -63,6 +63,7 @@ def _context(report: SlaReport) -> dict[str, Any]:
         "generated": _when(report.local(report.now)),
         "timezone": report.calendar.timezone,
         "calendar": report.calendar.describe(),
+        "locations": ", ".join(report.locations),
         "complete": a.complete,
         "measured_until": _when(report.local(a.until)),
         "target": f"{float(a.target):g} %",
@@ -133,6 +134,7 @@ def _incident_view(report: SlaReport, line: IncidentLine) -> dict[str, Any]:
         "summary_md": _md(incident.summary),
         "consequences": list(incident.consequences),
         "consequences_md": _md("; ".join(incident.consequences)),
+        "locations": ", ".join(incident.locations),
         "down": incident.affects_availability,
         "opened": _when(report.local(incident.opened)),
         "responded": _when(report.local(line.response.done))

@@ -59,6 +59,8 @@ class SlaIncident:
     # Checks that failed only because of this one (the site down takes its certificate
     # check with it): one line each, shown under it, costing no time of their own.
     consequences: tuple[str, ...] = ()
+    # The check locations that agreed it was down (upkeep.monitor.quorum); (): one unnamed place.
+    locations: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", str(self.id))

@@ -54,6 +54,7 @@ def for_sla(
         down_since=incident.down_since,
         summary=incident.summary,
         consequences=tuple(c.describe() for c in consequences),
+        locations=incident.locations,
     )
 
 
@@ -93,6 +94,7 @@ def period_report(
     start, end = period_bounds(period, policy.service_calendar)
     incidents, maintenance, moments = _recorded(project, history, start, end)
     gap = observation_gap(moments)
+    locations = history.locations(project.name, ENVIRONMENT, start, end) if history else []
     so_far = None
     if year_to_date and len(period.strip()) != 4 and now > start:
         year_start = year_period(period.strip()[:4], policy.service_calendar)[0]
@@ -116,6 +118,7 @@ def period_report(
         observed=observations(moments, gap),
         observation_gap=gap,
         year_to_date=so_far,
+        locations=locations,
     )
 
 

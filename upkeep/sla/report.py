@@ -75,6 +75,9 @@ class SlaReport:
     observation_gap: dt.timedelta = OBSERVATION_GAP  # how long one result vouched for at most
     months: tuple[Availability, ...] = ()  # a year's, each judged on its own
     year_to_date: Availability | None = None  # a month's year, from 1 January to its end
+    # Where production was checked from in the period (upkeep.monitor.quorum); (): one
+    # unnamed place.
+    locations: tuple[str, ...] = ()
 
     @property
     def is_year(self) -> bool:
@@ -110,6 +113,7 @@ class SlaReport:
             "availability_percent": None if a.percent is None else float(a.percent),
             "verdict": a.verdict,
             "observation": {"max_gap_seconds": self.observation_gap.total_seconds()},
+            "locations": list(self.locations),
             "seconds": {
                 "service": a.service.total_seconds(),
                 "measured": a.measured.total_seconds(),
@@ -164,6 +168,7 @@ class SlaReport:
             "priority": None if incident.priority is None else str(incident.priority),
             "summary": incident.summary,
             "consequences": list(incident.consequences),
+            "locations": list(incident.locations),
             "affects_availability": incident.affects_availability,
             "opened": _iso(self.local(incident.opened)),
             "down_since": _iso(self.local(incident.down_since)),
@@ -193,6 +198,7 @@ def build_report(
     observed: Iterable[Interval] | None = None,
     observation_gap: dt.timedelta = OBSERVATION_GAP,
     year_to_date: Availability | None = None,
+    locations: Iterable[str] = (),
 ) -> SlaReport:
     """The SLA of ``project`` over ``period`` (``YYYY-MM`` or ``YYYY`` in the calendar's zone),
     as of ``now``.
@@ -202,7 +208,8 @@ def build_report(
     results watched (upkeep.sla.availability.observations; None: all of it),
     each for at most ``observation_gap`` (what the report says it was).
     ``year_to_date`` (``availability_between`` 1 January and the month's
-    end) goes into a month's report as it is.
+    end) goes into a month's report as it is; ``locations`` are where the checks
+    ran from, named in the report.
     """
     if not isinstance(now, dt.datetime) or now.utcoffset() is None:
         raise UsageError(f"the report's now {now!r} has no time zone (give an aware datetime)")
@@ -248,6 +255,7 @@ def build_report(
         observation_gap=observation_gap,
         months=months_of(availability, calendar) if len(period) == 4 else (),
         year_to_date=year_to_date,
+        locations=tuple(sorted(set(locations))),
     )
 
 
