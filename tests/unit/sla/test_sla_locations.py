@@ -18,11 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from upkeep.cli.main import main
 from upkeep.monitor.history import History
 from upkeep.monitor.result import CheckResult, Status
 
-from .test_sla_observed import ALWAYS, WARSAW, inventory
+from .test_sla_observed import ALWAYS, WARSAW, inventory, report
 
 CUT = (dt.datetime(2026, 11, 5, 12, tzinfo=WARSAW), dt.datetime(2026, 11, 5, 13, tzinfo=WARSAW))
 DOWN = (
@@ -62,23 +61,8 @@ def test_only_agreed_downtime_counts_and_the_report_names_the_locations(
     workspace: Path, history: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     inventory(workspace, ALWAYS, 99.9)
-    out = tmp_path / "out"
-    capsys.readouterr()
-    code = main(
-        [
-            "sla",
-            "report",
-            "shop",
-            "--month",
-            "2026-11",
-            "--output",
-            str(out),
-            "--history",
-            str(history),
-        ]
-    )
-    assert (code, capsys.readouterr().err) == (0, "")
-    data = json.loads((out / "shop-2026-11.json").read_text())
+    files = report(capsys, tmp_path / "out", "2026-11", "--history", str(history))
+    data = json.loads(files["json"])
     assert data["locations"] == ["ci", "office"]
     [incident] = data["incidents"]
     assert incident["locations"] == ["ci", "office"]
@@ -86,8 +70,8 @@ def test_only_agreed_downtime_counts_and_the_report_names_the_locations(
     assert incident["resolved"] == "2026-11-10T12:30:00+01:00"
     assert data["seconds"]["downtime"] == 1740.0
     assert data["seconds"]["unobserved"] == 0.0
-    md = (out / "shop-2026-11.md").read_text()
+    md = files["md"]
     assert "Checked from: ci, office." in md
     assert "no response: connection timed out (seen from ci, office)" in md
-    html = (out / "shop-2026-11.html").read_text()
+    html = files["html"]
     assert "<b>Checked from:</b> ci, office." in html and "seen from ci, office" in html
