@@ -7,8 +7,10 @@ images are shared with the operator's lab, so only the first run builds them.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import git
@@ -17,6 +19,7 @@ import pytest
 from tests.postgresql import postgresql_server, postgresql_url  # noqa: F401  (a real PostgreSQL)
 from upkeep import lab
 from upkeep.inventory import Project, load_project
+from upkeep.inventory.maintenance import in_maintenance
 from upkeep.inventory.pins import Pins, load_pins
 from upkeep.workspace import Workspace
 
@@ -39,6 +42,27 @@ class RunningLab:
     spec: lab.LabSpec
     workspace: Workspace
     first_up: lab.LabReport
+
+
+@contextmanager
+def outside_maintenance(lab: RunningLab) -> Iterator[RunningLab]:
+    """The lab outside the demo's maintenance windows (else results are muted and no
+    incident opens): if a run falls in one, the windows are left out meanwhile."""
+    project = load_project(lab.workspace, "demo")
+    path = lab.workspace.inventories / "demo.yml"
+    text = path.read_text()
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
+    muted = any(
+        in_maintenance(project.maintenance, env, moment)
+        for env in ("dev", "staging", "production")
+        for moment in (dt.datetime.now(dt.UTC), soon)
+    )
+    if muted:
+        path.write_text(text.split("\nmaintenance:", 1)[0] + "\n")
+    try:
+        yield lab
+    finally:
+        path.write_text(text)
 
 
 # The lab's own tests replace hosts (a container whose processes are gone), so they run

@@ -22,13 +22,12 @@ import pytest
 from upkeep.cli.main import main
 from upkeep.drift.workflow import drift
 from upkeep.inventory import load_project
-from upkeep.inventory.maintenance import in_maintenance
 from upkeep.monitor import web
 from upkeep.provision.workflow import provision
 from upkeep.tls import CertificateAuthority
 from upkeep.workspace import state_home
 
-from .conftest import RunningLab, model
+from .conftest import RunningLab, model, outside_maintenance
 from .hosts import console, get, shell
 
 BRANDED = '<div class="code">'
@@ -42,20 +41,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def lab(provisioned: RunningLab) -> Iterator[RunningLab]:
     """The provisioned lab, outside the demo's maintenance windows (else results are muted
-    and no incident opens): if a run falls in one, the windows are left out meanwhile."""
-    project = load_project(provisioned.workspace, "demo")
-    path = provisioned.workspace.inventories / "demo.yml"
-    text = path.read_text()
-    soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
-    muted = any(
-        in_maintenance(project.maintenance, env, moment)
-        for env in ("dev", "staging", "production")
-        for moment in (dt.datetime.now(dt.UTC), soon)
-    )
-    if muted:
-        path.write_text(text.split("\nmaintenance:", 1)[0] + "\n")
-    yield provisioned
-    path.write_text(text)
+    and no incident opens)."""
+    with outside_maintenance(provisioned) as unmuted:
+        yield unmuted
 
 
 def upkeep(lab: RunningLab, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:

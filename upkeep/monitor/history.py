@@ -284,7 +284,7 @@ class History(sqlite.Closing):
                 _insert_result(db, result, muted)
                 before = states.get(result.key) or self._load_state(db, result.key)
                 rules = policy_for(result)
-                agreed = agree(_newest_per_location(db, result, rules.quorum), result, rules.quorum)
+                agreed = agree(_other_locations(db, result, rules.quorum), result, rules.quorum)
                 after, transition = step(before, agreed.result, rules, muted, agreed.locations)
                 after, transition = _store_incident(db, before, after, transition)
                 states[result.key] = after
@@ -698,16 +698,16 @@ def _store_incident(
     return after, transition
 
 
-def _newest_per_location(
+def _other_locations(
     db: sqlite3.Connection, result: CheckResult, quorum: Quorum
 ) -> list[CheckResult]:
-    """Each location's newest result for ``result``'s check within the quorum's window up to it
-    (upkeep.monitor.quorum.newest_per_location does the picking, on values)."""
+    """Other locations' results for ``result``'s check within the quorum's window up to it
+    (upkeep.monitor.quorum.agree picks each one's newest, on values). None from one place."""
     since, until = _stamp(result.at - quorum.window, "since"), _stamp(result.at, "at")
     rows = db.execute(
         f"SELECT {_RESULT_COLUMNS} FROM results WHERE project = ? AND environment = ? "
-        "AND check_name = ? AND at > ? AND at <= ? ORDER BY at DESC, id DESC",
-        (*result.key, since, until),
+        "AND check_name = ? AND at > ? AND at <= ? AND location != ? ORDER BY at DESC, id DESC",
+        (*result.key, since, until, result.location),
     ).fetchall()
     return [_recorded(row).result for row in rows]
 
