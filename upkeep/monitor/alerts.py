@@ -114,6 +114,11 @@ def compose(transition: Transition) -> Alert:
         f"Env:      {incident.environment}",
         f"Check:    {incident.check}",
         f"Priority: {incident.priority.value} ({_WHAT[incident.priority]})",
+        *(
+            [f"Where:    {', '.join(incident.locations)} (the check locations that agreed)"]
+            if incident.locations
+            else []
+        ),
     ]
     duration = None
     if transition.change is Change.RESOLVED:
@@ -156,6 +161,7 @@ def compose(transition: Transition) -> Alert:
         "resolved": incident.resolved.astimezone(dt.UTC).isoformat() if incident.resolved else None,
         "duration_seconds": int(duration.total_seconds()) if duration is not None else None,
         "affects_availability": incident.affects_availability,
+        "locations": list(incident.locations),  # those that agreed (upkeep.monitor.quorum)
         "text": subject.removeprefix("[upkeep] "),  # what Slack-style receivers show
     }
     return Alert(transition, subject, text, payload)

@@ -89,6 +89,7 @@ def test_an_opened_incident_in_words() -> None:
         "resolved": None,
         "duration_seconds": None,
         "affects_availability": True,
+        "locations": [],
         "text": "P1 opened: demo production health — CRITICAL: 502 Bad Gateway",
     }
     assert json.loads(json.dumps(alert.payload)) == alert.payload
@@ -382,3 +383,12 @@ def test_the_model_follows_the_inventory_model() -> None:
     assert Alerts.model_config == Model.model_config
     assert issubclass(Alerts, Model)
     assert list(typing.get_args(EnvironmentName)) == [name.value for name in EnvName]
+
+
+def test_an_alert_names_the_locations_that_agreed() -> None:
+    agreed = incident(locations=("ci", "office"))
+    alert = compose(Transition(Change.OPENED, agreed, check_result(0, Status.CRITICAL)))
+    assert "Where:    ci, office (the check locations that agreed)" in alert.text.splitlines()
+    assert alert.payload["locations"] == ["ci", "office"]
+    alone = compose(Transition(Change.OPENED, incident(), check_result(0, Status.CRITICAL)))
+    assert "Where:" not in alone.text
