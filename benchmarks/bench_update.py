@@ -37,7 +37,7 @@ from labs import operator_repo  # noqa: E402
 
 from tests.e2e.web import fetch  # noqa: E402
 from upkeep import lab  # noqa: E402
-from upkeep.inventory import Project, load_project  # noqa: E402
+from upkeep.inventory import Host, Project, load_project  # noqa: E402
 from upkeep.inventory.pins import Pins, load_pins, write_pins  # noqa: E402
 from upkeep.pipeline.journal import parse_time  # noqa: E402
 from upkeep.provision.workflow import provision  # noqa: E402
@@ -85,17 +85,98 @@ class Load:
 
 def first_package_change(project: Project, since: dt.datetime) -> dt.datetime | None:
     """The earliest PHP package dpkg changed on a production host at or after ``since``."""
-    found = []
-    line = project.php.line
-    for host in project.environment("production").hosts:
-        log = check_root(host, "cat /var/log/dpkg.log", "reading dpkg's log")
-        for entry in log.splitlines():
-            parts = entry.split()
-            if len(parts) >= 4 and parts[2] == "upgrade" and parts[3].startswith(f"php{line}"):
-                stamp = dt.datetime.fromisoformat(f"{parts[0]}T{parts[1]}+00:00")
-                if stamp >= since.replace(microsecond=0):
-                    found.append(stamp)
+    found = [
+        stamp
+        for host in project.environment("production").hosts
+        for stamp, words in dpkg_log(host, project.php.line, since)
+        if words[0] == "upgrade"
+    ]
     return min(found, default=None)
+
+
+def dpkg_log(host: Host, line: str, since: dt.datetime) -> list[tuple[dt.datetime, list[str]]]:
+    """dpkg's log lines about php<line> packages on ``host`` from ``since`` on (whole seconds):
+    each its time and its words after the time ('upgrade php8.2-fpm:amd64 …')."""
+    log = check_root(host, "cat /var/log/dpkg.log", "reading dpkg's log")
+    entries = []
+    for entry in log.splitlines():
+        parts = entry.split()
+        # 'upgrade php8.2-fpm:amd64 OLD NEW', 'configure php8.2-fpm:amd64 …', 'status installed php8.2-fpm:amd64 …'
+        if any(word.startswith(f"php{line}") for word in parts[3:5]):
+            stamp = dt.datetime.fromisoformat(f"{parts[0]}T{parts[1]}+00:00")
+            if stamp >= since.replace(microsecond=0):
+                entries.append((stamp, parts[2:]))
+    return entries
+
+
+def fpm_reloads(host: Host, line: str, since: dt.datetime) -> list[tuple[dt.datetime, str]]:
+    """PHP-FPM's reloads on ``host`` from ``since`` on, from systemd's journal (microseconds):
+    'reloading' when systemd sends the signal, 'new master' when the re-executed master
+    takes over its sockets."""
+    log = check_root(
+        host,
+        f"journalctl -u php{line}-fpm -o short-iso-precise --no-pager "
+        f"--since=@{int(since.timestamp())}",
+        "reading PHP-FPM's journal",
+    )
+    events = []
+    for entry in log.splitlines():
+        what = (
+            "reloading"
+            if "Reloading php" in entry
+            else "new master"
+            if "using inherited socket" in entry
+            else None
+        )
+        if what:
+            events.append((dt.datetime.fromisoformat(entry.split()[0]), what))
+    return events
+
+
+def window_phases(project: Project, report: UpdateReport, since: dt.datetime) -> dict[str, str]:
+    """Where production's window went, from each production host's own logs and the journal:
+    the bump's start to the first package change (outside the dpkg-log window), dpkg's
+    unpack, its configure and triggers, the reload until the new master runs, the way back
+    to the control machine, and the smoke checks. Whole seconds where dpkg's log says it."""
+    line = project.php.line
+    steps = {s.name: s for s in report.steps}
+    bump, smoke = steps.get("bump_production"), steps.get("smoke_production")
+    if not bump or not smoke or None in (bump.started, bump.seconds, smoke.started, smoke.seconds):
+        return {}
+    assert bump.started and bump.seconds is not None
+    assert smoke.started and smoke.seconds is not None
+    bumped = parse_time(bump.started)
+    unpacked, configured, installed, reloading, master = [], [], [], [], []
+    for host in project.environment("production").hosts:
+        log = dpkg_log(host, line, since)
+        unpacked += [t for t, w in log if w[0] == "upgrade"]
+        configured += [t for t, w in log if w[0] == "configure"]
+        installed += [t for t, w in log if w[:2] == ["status", "installed"]]
+        reloads = fpm_reloads(host, line, max(installed, default=since))
+        reloading += [t for t, what in reloads if what == "reloading"][:1]
+        master += [t for t, what in reloads if what == "new master"][:1]
+    marks = [
+        ("bump started → first package change", bumped, min(unpacked, default=None)),
+        ("  dpkg: unpack", min(unpacked, default=None), min(configured, default=None)),
+        (
+            "  dpkg: configure + triggers",
+            min(configured, default=None),
+            max(installed, default=None),
+        ),
+        ("  dpkg done → reload sent", max(installed, default=None), min(reloading, default=None)),
+        ("  reload sent → new master", min(reloading, default=None), max(master, default=None)),
+        (
+            "  new master → bump step ends",
+            max(master, default=None),
+            bumped + dt.timedelta(seconds=bump.seconds),
+        ),
+    ]
+    phases = {
+        what: f"{(end - start).total_seconds():.1f}" if start and end else "?"
+        for what, start, end in marks
+    }
+    phases["  smoke checks"] = f"{smoke.seconds:.1f}"
+    return phases
 
 
 def empty_apt_caches(project: Project) -> None:
@@ -129,6 +210,7 @@ def measure(workspace: Workspace, prefetch: bool) -> dict[str, str]:
         raise SystemExit(f"the update did not go through: {report.state} {report.error}")
     return {
         "affected s (dpkg log → smoke OK)": _affected(project, report, started),
+        **window_phases(project, report, started),
         "affected s (journal)": f"{report.production_affected_seconds}",
         "whole update s": f"{seconds:.1f}",
         "requests": str(load.requests),
@@ -181,9 +263,10 @@ def main() -> None:
     print(
         "\nminor PHP update on the lab (wall seconds; affected: first package change to smoke OK)"
     )
-    print(f"{'':<36} {'without prefetch':>17} {'with prefetch':>14}")
-    for what in baseline:
-        print(f"{what:<36} {baseline[what]:>17} {prefetched[what]:>14}")
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
+    print(f"{'':<40} {'without prefetch':>17} {'with prefetch':>14}")
+    for what in {**baseline, **prefetched}:
+        print(f"{what:<40} {baseline.get(what, '?'):>17} {prefetched.get(what, '?'):>14}")
 
 
 if __name__ == "__main__":
