@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -68,11 +71,16 @@ def smoke(
     developer environment's published port); its host is the one the site is asked for."""
     expected = str(PhpBuild.parse(expect_php).upstream) if expect_php else None
     host_header = urlsplit(base_url).netloc if base_url else None
-    checks = []
+    checks: list[Callable[[], SmokeCheck]] = []
     for host in environment.hosts:
-        checks.append(_health(host, environment, project.app.health_path, expected, host_header))
-        checks.append(_home(host, environment, host_header))
-    return SmokeResult(str(environment.name), tuple(checks))
+        checks.append(
+            partial(_health, host, environment, project.app.health_path, expected, host_header)
+        )
+        checks.append(partial(_home, host, environment, host_header))
+    # All at once: after an update they end production's window, so their round trips overlap.
+    with ThreadPoolExecutor(max_workers=len(checks) or 1) as pool:
+        done = [pool.submit(check) for check in checks]
+        return SmokeResult(str(environment.name), tuple(d.result() for d in done))
 
 
 def _health(
