@@ -13,7 +13,13 @@ bump downloads inside its window, as upkeep did before), then with it.
 "Production affected" is from the first package change on a production host
 (dpkg's own log there) to production's smoke checks passing (the end of the
 smoke step in the run's journal); the journal's own figure and the whole
-update's wall time are printed beside it. A request loop runs against every
+update's wall time are printed beside it, and where the window's seconds went
+(dpkg's unpack, its configure and triggers, the reload, the way back, the
+smoke), read from the production host's dpkg log (whole seconds) and
+systemd's journal. "Served by the new build" is from the reload being sent
+to the smoke checks passing: until then the old FPM master serves every
+request from the binary and modules it loaded at its start, whatever dpkg
+has put on the disk. A request loop runs against every
 production host during each update and counts the failed requests. Wall
 seconds, measured, never asserted.
 """
@@ -146,13 +152,16 @@ def window_phases(project: Project, report: UpdateReport, since: dt.datetime) ->
     assert bump.started and bump.seconds is not None
     assert smoke.started and smoke.seconds is not None
     bumped = parse_time(bump.started)
+    bump_end = bumped + dt.timedelta(seconds=bump.seconds)
+    smoked = parse_time(smoke.started) + dt.timedelta(seconds=smoke.seconds)
     unpacked, configured, installed, reloading, master = [], [], [], [], []
     for host in project.environment("production").hosts:
         log = dpkg_log(host, line, since)
         unpacked += [t for t, w in log if w[0] == "upgrade"]
         configured += [t for t, w in log if w[0] == "configure"]
-        installed += [t for t, w in log if w[:2] == ["status", "installed"]]
-        reloads = fpm_reloads(host, line, max(installed, default=since))
+        done = [t for t, w in log if w[:2] == ["status", "installed"]]
+        installed += done
+        reloads = fpm_reloads(host, line, max(done, default=since))
         reloading += [t for t, what in reloads if what == "reloading"][:1]
         master += [t for t, what in reloads if what == "new master"][:1]
     marks = [
@@ -165,18 +174,14 @@ def window_phases(project: Project, report: UpdateReport, since: dt.datetime) ->
         ),
         ("  dpkg done → reload sent", max(installed, default=None), min(reloading, default=None)),
         ("  reload sent → new master", min(reloading, default=None), max(master, default=None)),
-        (
-            "  new master → bump step ends",
-            max(master, default=None),
-            bumped + dt.timedelta(seconds=bump.seconds),
-        ),
+        ("  new master → bump step ends", max(master, default=None), bump_end),
+        ("  bump step ends → smoke checks pass", bump_end, smoked),
+        ("served by the new build s (reload → smoke OK)", min(reloading, default=None), smoked),
     ]
-    phases = {
+    return {
         what: f"{(end - start).total_seconds():.1f}" if start and end else "?"
         for what, start, end in marks
     }
-    phases["  smoke checks"] = f"{smoke.seconds:.1f}"
-    return phases
 
 
 def empty_apt_caches(project: Project) -> None:
