@@ -176,7 +176,7 @@ def window_phases(project: Project, report: UpdateReport, since: dt.datetime) ->
         ("  reload sent → new master", min(reloading, default=None), max(master, default=None)),
         ("  new master → bump step ends", max(master, default=None), bump_end),
         ("  bump step ends → smoke checks pass", bump_end, smoked),
-        ("served by the new build s (reload → smoke OK)", min(reloading, default=None), smoked),
+        ("new build served s (reload → smoke OK)", min(reloading, default=None), smoked),
     ]
     return {
         what: f"{(end - start).total_seconds():.1f}" if start and end else "?"
