@@ -16,7 +16,7 @@ from upkeep.care.warranty import zone_of
 from upkeep.errors import UsageError
 from upkeep.inventory import Project
 from upkeep.inventory.service_calendar import ServiceCalendar
-from upkeep.monitor.history import History, default_path
+from upkeep.monitor.history import History
 from upkeep.sla.availability import month_period
 from upkeep.sla.monthly import period_report
 from upkeep.workspace import Workspace
@@ -31,16 +31,13 @@ def care_report(
     now: dt.datetime,
 ) -> CareReport:
     """``project``'s care over ``month`` (None: the last complete month in its zone), as of
-    ``now``, from the history at ``history_path`` (None: the one ``upkeep check`` keeps)."""
+    ``now``, from the history at ``history_path`` (None: the state store, where ``upkeep check`` keeps it)."""
     zone = zone_of(project)
     month = month or last_complete_month(now, zone)
     start, end = month_period(month, ServiceCalendar(zone.key))
-    path = history_path or default_path()
-    if history_path is not None and not path.exists():
-        raise UsageError(f"{path}: no such monitoring history (check the path)")
-    if not path.exists():
-        return _report(workspace, project, month, language, None, now, start, end)
-    with History(path) as history:
+    if history_path is not None and not history_path.exists():
+        raise UsageError(f"{history_path}: no such monitoring history (check the path)")
+    with History(history_path) as history:  # None: the state store
         return _report(workspace, project, month, language, history, now, start, end)
 
 

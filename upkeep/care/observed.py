@@ -23,26 +23,27 @@ from upkeep.care.warranty import (
 from upkeep.drift.compare import DriftReport
 from upkeep.inventory import Project
 from upkeep.monitor.history import History
+from upkeep.state import Location
 
 
 def observe_monitoring(history: History | None, project: str, now: dt.datetime) -> Monitoring:
     """Production's results in the day before ``now`` that watched the site (an UNKNOWN,
     "could not check", watched nothing), from ``history`` (None: none kept)."""
-    if history is None:
+    if history is None or not history.kept():
         return Monitoring(None, 0)
     end = now + dt.timedelta(microseconds=1)  # a result recorded at ``now`` counts
     watched = history.watched(project, WATCHED_ENVIRONMENT, now - MONITORING_WINDOW, end)
-    return Monitoring(watched[-1] if watched else None, len(watched), f"history {history.path}")
+    return Monitoring(watched[-1] if watched else None, len(watched), f"history {history.where}")
 
 
 def warranties(
     projects: Sequence[Project],
-    history_path: Path | None,
+    history_path: Path | Location | None,
     now: dt.datetime,
     drift: Callable[[Project], DriftReport] | None = None,
 ) -> tuple[Warranty, ...]:
     """Each project's warranty at ``now``, sorted by name, from the monitoring history at
-    ``history_path`` (None: none kept) and, when given, ``drift`` read live."""
+    ``history_path`` (a file, the state store's Location; None: none kept) and, when given, ``drift`` read live."""
     history = History(history_path) if history_path is not None else None
     try:
         return tuple(

@@ -23,12 +23,13 @@ from upkeep.errors import UpkeepError, UsageError
 from upkeep.exitcodes import ExitCode
 from upkeep.inventory import Project, load_project
 from upkeep.monitor import nagios, output, prometheus
-from upkeep.monitor.history import History, default_path
+from upkeep.monitor.history import History
 from upkeep.monitor.incidents import Consequence, Incident, Transition
 from upkeep.monitor.quorum import location_name
 from upkeep.monitor.result import CheckResult, Status
 from upkeep.monitor.workflow import CheckRun, run_checks
 from upkeep.progress import Console
+from upkeep.state import Location, locate
 from upkeep.workspace import find_workspace
 
 
@@ -123,22 +124,20 @@ def history_option(parser: argparse.ArgumentParser) -> None:
         "--history",
         metavar="PATH",
         type=Path,
-        help=f"the monitoring history, an SQLite file (default: {_shown(default_path())})",
+        help="keep or read the monitoring history in this SQLite store file instead of the "
+        "state store (default: the state store, UPKEEP_DATABASE_URL or "
+        "~/.local/state/upkeep/upkeep.db, shared by every machine that uses it); an old "
+        "monitor.db given here is imported into it once and kept as PATH.imported",
     )
 
 
-def history_file(args: argparse.Namespace) -> Path | None:
-    """The history ``--history`` names (it must exist), else the default one if it is kept;
-    None when none is kept yet."""
-    path = args.history or default_path()
-    if args.history is not None and not path.exists():
-        raise UsageError(f"{path}: no such monitoring history (check the path)")
-    return path if path.exists() else None
-
-
-def _shown(path: Path) -> str:
-    home = Path.home()
-    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
+def history_file(args: argparse.Namespace) -> Path | Location:
+    """The history ``--history`` names (it must exist), else the state store's."""
+    if args.history is None:
+        return locate()
+    if not args.history.exists():
+        raise UsageError(f"{args.history}: no such monitoring history (check the path)")
+    return Path(args.history)
 
 
 def _nagios_aware(parser: argparse.ArgumentParser) -> None:
@@ -257,10 +256,10 @@ def _seen_from(incident: Incident) -> str:
 
 
 def _open_history(args: argparse.Namespace) -> History:
-    path = args.history or default_path()
-    if not path.exists():
+    path = args.history
+    if path is not None and not path.exists():
         raise UsageError(f"{path}: no monitoring history yet (run `upkeep check {args.project}`)")
-    return History(path)
+    return History(path)  # None: the state store
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -32,6 +32,7 @@ from upkeep.pipeline import Journal, JournalStore, RunState
 from upkeep.sla.availability import percent_text
 from upkeep.sla.monthly import ENVIRONMENT as SLA_ENVIRONMENT
 from upkeep.sla.monthly import current_month, period_report
+from upkeep.state import Location
 
 NOT_CHECKED = "not checked"
 # An update left like this needs a person: unfinished (or died), rolled back, or not put back.
@@ -107,12 +108,13 @@ class FleetStatus:
 @dataclass(frozen=True)
 class Sources:
     """Where the recorded figures are read: pins per project, the update journals,
-    the refresh reports' directory, and the monitoring history (None: none kept yet)."""
+    the refresh reports' directory, and the monitoring history (an SQLite file, the state
+    store's Location; None: none kept)."""
 
     pins: Callable[[str], Pins]
     updates: JournalStore
     refreshes: Path
-    history: Path | None
+    history: Path | Location | None
     # The last fleet update's journal and where it is kept (None: no fleet update yet).
     fleet_update: tuple[Journal, str] | None = None
 
@@ -251,7 +253,7 @@ def _incidents(project: str, env: str, history: History | None) -> Cell:
     if history is None:
         return Figure(NOT_CHECKED), None
     found = history.open_incidents(project, env)
-    figure = Figure(str(len(found)), f"history {history.path}")
+    figure = Figure(str(len(found)), f"history {history.where}")
     if not found:
         return figure, None
     return figure, "open incidents: " + "; ".join(f"#{i.id} {i.summary}" for i in found)
@@ -267,9 +269,9 @@ def _sla(project: Project, env: str, history: History | None, now: dt.datetime) 
     availability = period_report(project, current_month(project, now), history, now).availability
     percent = availability.percent
     if percent is None:
-        return Figure("not observed", f"history {history.path}"), None
+        return Figure("not observed", f"history {history.where}"), None
     text = f"{percent_text(percent)}% (target {float(availability.target):g}%)"
-    figure = Figure(text, f"history {history.path}")
+    figure = Figure(text, f"history {history.where}")
     if percent < availability.target:
         return figure, f"SLA this month {text}: under target"
     return figure, None

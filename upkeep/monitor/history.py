@@ -1,17 +1,21 @@
-"""Monitoring's memory: every result, the incidents they opened, and checks' own state, in SQLite.
+"""Monitoring's memory: every result, the incidents they opened, and checks' own state.
 
-One file (default ``<state home>/monitor.db``), in WAL mode with a busy
-timeout. Each ``record`` is one write transaction that reads a check's state,
-steps the incident machine (``upkeep.monitor.incidents``) and writes it back,
-so no two writers interleave inside one check; and whole recording runs (a
-timer's and an operator's) take turns (``one_recorder``), because each reads
-the log cursors first and writes them last. The schema is created or migrated
-on open (``PRAGMA user_version``); a newer file than this upkeep knows is
-refused.
+Kept in the one state store (upkeep.state: SQLite by default, PostgreSQL with
+UPKEEP_DATABASE_URL), so checks run from CI runners share one past; or, with
+``History(PATH)`` (``--history PATH``), in an SQLite store file of its own. A
+history kept the old way (``<state home>/monitor.db``, or an old file given as
+PATH) is imported on first use (upkeep.monitor.old_history).
 
-Times are stored as UTC text (``2026-11-23T09:00:00.000000Z``, sortable and
-readable with the sqlite3 shell). Summaries and details pass through
-``upkeep.credentials.redact`` on the way in.
+Each ``record`` is one write transaction that reads a check's state, steps the
+incident machine (``upkeep.monitor.incidents``) and writes it back, so no two
+writers interleave inside one check; and whole recording runs (a timer's, an
+operator's, another CI runner's) take turns (``one_recorder``), because each
+reads the log cursors first and writes them last. Ids come from the store's
+counters (upkeep.state.counters), so incident numbers stay dense on both engines.
+
+Times are stored as UTC text (``2026-11-23T09:00:00.000000Z``), which sorts the
+same on both engines and reads well in any SQL shell. Summaries and details
+pass through ``upkeep.credentials.redact`` on the way in.
 
     >>> import tempfile
     >>> at = lambda minute: dt.datetime(2026, 11, 23, 9, minute, tzinfo=dt.UTC)
@@ -27,21 +31,18 @@ readable with the sqlite3 shell). Summaries and details pass through
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
-import os
-import sqlite3
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from upkeep.credentials import redact
-from upkeep.errors import RunFailed, UsageError
+from upkeep.errors import UsageError
 from upkeep.inventory.priority import Priority
+from upkeep.monitor import old_history
 from upkeep.monitor.causes import attribute
 from upkeep.monitor.evaluate import severity
 from upkeep.monitor.incidents import (
@@ -58,10 +59,14 @@ from upkeep.monitor.incidents import (
 )
 from upkeep.monitor.quorum import Quorum, agree
 from upkeep.monitor.result import CheckResult, Metric, Status
-from upkeep.state import sqlite
-from upkeep.workspace import state_home
+from upkeep.state import Location, Store, locate
+from upkeep.state.counters import take
+from upkeep.state.database import Database
+from upkeep.state.schema import SCHEMA_VERSION
+from upkeep.state.turns import taking_turns
 
-SCHEMA_VERSION = 4
+__all__ = ["SCHEMA_VERSION", "History", "Recorded", "default_path", "one_recorder"]
+
 _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 _TIME_EXAMPLE = "2026-11-20T16:30:00.000000Z"
 # A stored result's columns, in the order ``_recorded`` reads them.
@@ -71,130 +76,39 @@ _RESULT_COLUMNS = (
 )
 _T = TypeVar("_T")
 
-# Migration n takes a file from user_version n to n + 1. Statements, not a
-# script: executescript() would commit in the middle of the transaction.
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE results (
-            id INTEGER PRIMARY KEY,
-            project TEXT NOT NULL,
-            environment TEXT NOT NULL,
-            check_name TEXT NOT NULL,
-            at TEXT NOT NULL,
-            status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),
-            summary TEXT NOT NULL,
-            seconds REAL NOT NULL,
-            kind TEXT NOT NULL,
-            affects_availability INTEGER NOT NULL,
-            in_maintenance INTEGER NOT NULL,
-            metrics TEXT NOT NULL,
-            details TEXT NOT NULL
-        )""",
-        "CREATE INDEX results_by_check ON results (project, environment, check_name, at)",
-        "CREATE INDEX results_by_time ON results (at)",
-        """CREATE TABLE incidents (
-            id INTEGER PRIMARY KEY,
-            project TEXT NOT NULL,
-            environment TEXT NOT NULL,
-            check_name TEXT NOT NULL,
-            priority TEXT NOT NULL,
-            worst INTEGER NOT NULL,
-            summary TEXT NOT NULL,
-            opened TEXT NOT NULL,
-            down_since TEXT,
-            acknowledged TEXT,
-            resolved TEXT
-        )""",
-        "CREATE INDEX incidents_by_time ON incidents (opened, resolved)",
-        "CREATE INDEX incidents_open ON incidents (project, environment) WHERE resolved IS NULL",
-        """CREATE TABLE check_state (
-            project TEXT NOT NULL,
-            environment TEXT NOT NULL,
-            check_name TEXT NOT NULL,
-            last_at TEXT,
-            streak_ok INTEGER,
-            streak_count INTEGER,
-            streak_since TEXT,
-            streak_priority TEXT,
-            streak_worst INTEGER,
-            streak_summary TEXT,
-            streak_down_since TEXT,
-            incident_id INTEGER REFERENCES incidents (id),
-            PRIMARY KEY (project, environment, check_name)
-        )""",
-        """CREATE TABLE kv (
-            key TEXT PRIMARY KEY,
-            value TEXT NOT NULL,
-            updated TEXT NOT NULL
-        )""",
-    ),
-    # One outage, one incident: a result names the check it follows from (upkeep.monitor.causes)
-    # and its words for an incident's title; an incident keeps the raw output apart.
-    (
-        "ALTER TABLE results ADD COLUMN headline TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE results ADD COLUMN cause TEXT NOT NULL DEFAULT ''",
-        "CREATE INDEX results_by_cause ON results (project, environment, cause, at) "
-        "WHERE cause != ''",
-        "ALTER TABLE incidents ADD COLUMN details TEXT NOT NULL DEFAULT '[]'",
-        "ALTER TABLE check_state ADD COLUMN streak_details TEXT",
-    ),
-    # Checks taken from several places: each result says from where.
-    ("ALTER TABLE results ADD COLUMN location TEXT NOT NULL DEFAULT ''",),
-    # An incident names the locations that agreed it failed (upkeep.monitor.quorum).
-    ("ALTER TABLE incidents ADD COLUMN locations TEXT NOT NULL DEFAULT '[]'",),
-)
-assert len(_MIGRATIONS) == SCHEMA_VERSION
+Where = Path | Location | None
 
 
 def default_path() -> Path:
-    return state_home() / "monitor.db"
+    """Where a machine kept its history before the store (imported on first use)."""
+    return old_history.default_path()
+
+
+def where_kept(where: Where) -> Location:
+    """The store a history lives in: ``where`` itself, an SQLite store file at a path,
+    or (None) the state store UPKEEP_DATABASE_URL names."""
+    if where is None:
+        return locate()
+    if isinstance(where, Path):
+        return Location(f"sqlite:///{where}", where)
+    return where
 
 
 @contextmanager
 def one_recorder(
-    path: Path, *, wait_seconds: float = 600.0, say: Callable[[str], None] = lambda _: None
+    where: Where = None, *, wait_seconds: float = 600.0, say: Callable[[str], None] = lambda _: None
 ) -> Iterator[None]:
-    """Recording runs into ``path`` one at a time; a second waits for the first.
+    """Recording runs into the history at ``where`` one at a time; a second waits for the first.
 
     A run reads the log cursors when it starts and writes them when it ends:
     two at once would both report the same new log lines and count them twice
-    towards an incident. The lock is an flock on a file beside the history,
-    so the kernel drops it when its holder dies and a crashed run blocks nobody.
+    towards an incident. Across machines sharing a PostgreSQL store, too
+    (upkeep.state.turns says how, and why not a transaction).
     """
-    lock_path = path.with_name(path.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as lock:
-        if not _try_lock(lock):
-            holder = _holder(lock)
-            say(f"another check run ({holder}) is recording into {path}: waiting for it")
-            deadline = time.monotonic() + wait_seconds
-            while not _try_lock(lock):
-                if time.monotonic() >= deadline:
-                    raise RunFailed(
-                        f"another check run ({holder}) has been recording into {path} for "
-                        f"over {wait_seconds:.0f} s; not recording alongside it"
-                    )
-                time.sleep(0.2)
-        lock.truncate(0)
-        lock.write(f"pid {os.getpid()}\n")
-        lock.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _try_lock(lock: IO[str]) -> bool:
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _holder(lock: IO[str]) -> str:
-    lock.seek(0)
-    return lock.read().strip() or "pid unknown"
+    with taking_turns(
+        where_kept(where), "recorder", what="check run", wait_seconds=wait_seconds, say=say
+    ):
+        yield
 
 
 @dataclass(frozen=True)
@@ -209,54 +123,51 @@ class Recorded:
 PolicyFor = IncidentPolicy | Callable[[CheckResult], IncidentPolicy]
 
 
-class History(sqlite.Closing):
-    """The monitoring database; open it, use it, close it (or use it as a context manager)."""
+class History:
+    """The monitoring history; open it, use it, close it (or use it as a context manager).
 
-    def __init__(self, path: Path | None = None, *, busy_timeout: float = 30.0) -> None:
-        self.path = path if path is not None else default_path()
+    ``where``: None for the state store (UPKEEP_DATABASE_URL, or SQLite in the state
+    home), a path for an SQLite store file of its own, or a store's Location.
+    """
+
+    def __init__(self, where: Where = None, *, busy_timeout: float = 30.0) -> None:
+        self.location = where_kept(where)
+        self.path = self.location.path  # None on PostgreSQL
+        self.where = str(self.path) if self.path is not None else self.location.url
         self.busy_timeout = busy_timeout
-        self._db = self._open()
+        # An old history at the path itself makes way for the store it goes into.
+        claimed = old_history.claim(self.path) if self.path is not None else None
+        if where is None:
+            claimed = claimed or old_history.claim(default_path())
+        self._store = Store(self.location, busy_timeout=busy_timeout)
+        self._db = self._store.database
+        if claimed is not None:
+            try:
+                old_history.bring_in(self._db, claimed)
+            except BaseException:
+                self.close()
+                raise
 
-    # ---- opening and closing ----------------------------------------------------
+    def close(self) -> None:
+        self._store.close()
 
-    def _open(self) -> sqlite3.Connection:
-        return sqlite.connect(
-            self.path,
-            "the monitoring history",
-            "a monitoring history database",
-            busy_timeout=self.busy_timeout,
-            busy=self._busy,
-            prepare=self._migrate,
-        )
+    def __enter__(self) -> Self:
+        return self
 
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        if _version(db) == SCHEMA_VERSION:
-            return
-        with sqlite.write_transaction(db, self._busy):
-            version = _version(db)  # another process may have migrated meanwhile
-            if version > SCHEMA_VERSION:
-                raise UsageError(
-                    f"{self.path}: written by a newer upkeep (schema {version}, this one "
-                    f"knows {SCHEMA_VERSION}); upgrade upkeep or choose another path"
-                )
-            for statements in _MIGRATIONS[version:]:
-                for statement in statements:
-                    db.execute(statement)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def schema_version(self) -> int:
-        return _version(self._db)
+        return self._store.schema_version
 
-    def _busy(self) -> RunFailed:
-        return RunFailed(
-            f"{self.path}: the monitoring history stayed busy for {self.busy_timeout:g}s "
-            "(another upkeep run is writing to it); try again"
-        )
+    def kept(self) -> bool:
+        """Whether anything was ever recorded here (pruning keeps the checks' state)."""
+        return bool(self._db.execute("SELECT 1 FROM check_state LIMIT 1"))
 
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One write transaction, taken at once so two runs queue instead of deadlocking."""
-        return sqlite.write_transaction(self._db, self._busy)
+    def _write(self) -> AbstractContextManager[Database]:
+        """One write transaction (SQLite: taken at once, so two runs queue)."""
+        return self._db.transaction()
 
     # ---- recording ----------------------------------------------------------------
 
@@ -276,15 +187,19 @@ class History(sqlite.Closing):
         """
         policy_for = policy if callable(policy) else (lambda _: policy)
         transitions: list[Transition] = []
+        rows: list[tuple[Any, ...]] = []
         with self._write() as db:
             states: dict[tuple[str, str, str], CheckState] = {}
+            batch: list[CheckResult] = []  # written at the end, read here as if already stored
             for result in sorted(attribute(results), key=lambda r: _utc(r.at, "a result's time")):
                 result = _redacted(result)
                 muted = bool(in_maintenance(result))
-                _insert_result(db, result, muted)
+                rows.append(_result_row(result, muted))
                 before = states.get(result.key) or self._load_state(db, result.key)
                 rules = policy_for(result)
-                agreed = agree(_other_locations(db, result, rules.quorum), result, rules.quorum)
+                others = _other_locations(db, result, rules.quorum, batch)
+                batch.append(result)
+                agreed = agree(others, result, rules.quorum)
                 after, transition = step(before, agreed.result, rules, muted, agreed.locations)
                 after, transition = _store_incident(db, before, after, transition)
                 states[result.key] = after
@@ -292,17 +207,25 @@ class History(sqlite.Closing):
                     transitions.append(transition)
             for key, state in states.items():
                 _save_state(db, key, state)
+            if rows:  # one round trip for the run's results, their ids taken at once
+                first = take(db, "results", len(rows))
+                db.executemany(
+                    f"INSERT INTO results ({_RESULT_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(first + n, *row) for n, row in enumerate(rows)],
+                )
         return transitions
 
-    def _load_state(self, db: sqlite3.Connection, key: tuple[str, str, str]) -> CheckState:
-        row = db.execute(
+    def _load_state(self, db: Database, key: tuple[str, str, str]) -> CheckState:
+        found = db.execute(
             "SELECT last_at, streak_ok, streak_count, streak_since, streak_priority, "
             "streak_worst, streak_summary, streak_down_since, incident_id, streak_details "
             "FROM check_state WHERE project = ? AND environment = ? AND check_name = ?",
             key,
-        ).fetchone()
-        if row is None:
+        )
+        if not found:
             return CheckState()
+        row = found[0]
         last_at, ok, count, since, priority, worst, summary, down_since, incident_id = row[:9]
         streak = None
         if ok is not None:
@@ -335,17 +258,17 @@ class History(sqlite.Closing):
             "WHERE project = ? AND environment = ? AND check_name = ? AND at >= ? AND at < ? "
             "ORDER BY at, id",
             (project, environment, check, _stamp(start, "start"), _stamp(end, "end")),
-        ).fetchall()
+        )
         return [_recorded(row) for row in rows]
 
     def last_result(self, project: str, environment: str, kind: str) -> Recorded | None:
         """The newest result of any check of ``kind`` (``tls``, say) there; None if none."""
-        row = self._db.execute(
+        rows = self._db.execute(
             f"SELECT {_RESULT_COLUMNS} FROM results "
             "WHERE project = ? AND environment = ? AND kind = ? ORDER BY at DESC, id DESC LIMIT 1",
             (project, environment, kind),
-        ).fetchone()
-        return None if row is None else _recorded(row)
+        )
+        return _recorded(rows[0]) if rows else None
 
     def watched(
         self, project: str, environment: str, start: dt.datetime, end: dt.datetime
@@ -361,7 +284,7 @@ class History(sqlite.Closing):
             "SELECT DISTINCT at FROM results WHERE project = ? AND environment = ? "
             "AND affects_availability = 1 AND status != ? AND at >= ? AND at < ? ORDER BY at",
             (project, environment, int(Status.UNKNOWN), _stamp(start, "start"), _stamp(end, "end")),
-        ).fetchall()
+        )
         return [_column("at", row[0], _time, f"a UTC time like {_TIME_EXAMPLE}") for row in rows]
 
     def locations(
@@ -372,25 +295,26 @@ class History(sqlite.Closing):
             "SELECT DISTINCT location FROM results WHERE project = ? AND environment = ? "
             "AND location != '' AND at >= ? AND at < ? ORDER BY location",
             (project, environment, _stamp(start, "start"), _stamp(end, "end")),
-        ).fetchall()
+        )
         return [str(row[0]) for row in rows]
 
     def consequences(self, incident: Incident) -> list[Consequence]:
         """The checks that failed only because of ``incident``'s check while it was open,
         in the order they first did (upkeep.monitor.causes)."""
+        # A resolved incident's end as a bound of its own: PostgreSQL cannot type "? IS NULL".
+        until = "" if incident.resolved is None else " AND at < ?"
         rows = self._db.execute(
             "SELECT check_name, at, status, summary, headline FROM results "
-            "WHERE project = ? AND environment = ? AND cause = ? AND at >= ? "
-            "AND (? IS NULL OR at < ?) ORDER BY at, id",
+            f"WHERE project = ? AND environment = ? AND cause = ? AND at >= ?{until} "
+            "ORDER BY at, id",
             (
                 incident.project,
                 incident.environment,
                 incident.check,
                 _stamp(incident.opened, "opened"),
-                _stamp_or_none(incident.resolved),
-                _stamp_or_none(incident.resolved),
+                *([] if incident.resolved is None else [_stamp(incident.resolved, "resolved")]),
             ),
-        ).fetchall()
+        )
         found: dict[str, Consequence] = {}
         for check, at, status, summary, headline in rows:
             moment, status = _time(at), Status(status)
@@ -431,15 +355,15 @@ class History(sqlite.Closing):
         found = self._incident(self._db, incident_id)
         if found is None:
             open_ones = ", ".join(str(i.id) for i in self.open_incidents()[:20]) or "none"
-            raise UsageError(f"no incident {incident_id} in {self.path} (open ones: {open_ones})")
+            raise UsageError(f"no incident {incident_id} in {self.where} (open ones: {open_ones})")
         return found
 
-    def _incident(self, db: sqlite3.Connection, incident_id: int) -> Incident | None:
+    def _incident(self, db: Database, incident_id: int) -> Incident | None:
         found = self._incidents("id = ?", (incident_id,), db)
         return found[0] if found else None
 
     def _incidents(
-        self, where: str, params: Sequence[Any], db: sqlite3.Connection | None = None
+        self, where: str, params: Sequence[Any], db: Database | None = None
     ) -> list[Incident]:
         rows = (db or self._db).execute(
             "SELECT id, project, environment, check_name, priority, worst, summary, opened, "
@@ -447,7 +371,7 @@ class History(sqlite.Closing):
             "ORDER BY opened, id",
             tuple(params),
         )
-        return [self._read_incident(row) for row in rows.fetchall()]
+        return [self._read_incident(row) for row in rows]
 
     def _read_incident(self, row: Sequence[Any]) -> Incident:
         """One row as an incident, or a UsageError naming the row and what is wrong in it."""
@@ -455,8 +379,8 @@ class History(sqlite.Closing):
             return _incident(row)
         except BadColumn as error:
             raise UsageError(
-                f"{self.path}: table incidents, id {row[0]}, {error}; correct or delete that "
-                "row (sqlite3), the history cannot be reported on as it is"
+                f"{self.where}: table incidents, id {row[0]}, {error}; correct or delete that "
+                "row (an SQL shell), the history cannot be reported on as it is"
             ) from None
 
     # ---- changes by hand ------------------------------------------------------------
@@ -467,7 +391,7 @@ class History(sqlite.Closing):
         with self._write() as db:
             incident = self._incident(db, incident_id)
             if incident is None:
-                raise UsageError(f"no incident {incident_id} in {self.path}")
+                raise UsageError(f"no incident {incident_id} in {self.where}")
             if at < incident.opened:
                 raise UsageError(
                     f"incident {incident_id} opened at {_stamp(incident.opened, 'opened')}; "
@@ -481,15 +405,17 @@ class History(sqlite.Closing):
     def prune(self, before: dt.datetime) -> int:
         """Delete results older than ``before`` (incidents stay); how many went."""
         with self._write() as db:
-            cursor = db.execute("DELETE FROM results WHERE at < ?", (_stamp(before, "before"),))
-        return cursor.rowcount
+            gone = db.execute(
+                "DELETE FROM results WHERE at < ? RETURNING id", (_stamp(before, "before"),)
+            )
+        return len(gone)
 
     # ---- checks' own memory ---------------------------------------------------------
 
     def get_state(self, key: str) -> str | None:
         """What a check stored under ``key`` (a log cursor, say), or None."""
-        row = self._db.execute("SELECT value FROM kv WHERE key = ?", (_key(key),)).fetchone()
-        return None if row is None else str(row[0])
+        rows = self._db.execute("SELECT value FROM kv WHERE key = ?", (_key(key),))
+        return str(rows[0][0]) if rows else None
 
     def set_state(self, key: str, value: str) -> None:
         if not isinstance(value, str):
@@ -504,10 +430,6 @@ class History(sqlite.Closing):
 
 
 # ---- rows <-> values ----------------------------------------------------------------
-
-
-def _version(db: sqlite3.Connection) -> int:
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
 def _utc(moment: dt.datetime, what: str) -> dt.datetime:
@@ -554,30 +476,26 @@ def _redacted(result: CheckResult) -> CheckResult:
     return replace(result, summary=summary, details=details)
 
 
-def _insert_result(db: sqlite3.Connection, result: CheckResult, in_maintenance: bool) -> None:
+def _result_row(result: CheckResult, in_maintenance: bool) -> tuple[Any, ...]:
+    """The result's columns after its id, as ``_RESULT_COLUMNS`` lists them."""
     # Every Metric field by name, so fields added later round-trip too.
     metrics = {name: asdict(metric) for name, metric in result.metrics.items()}
-    db.execute(
-        "INSERT INTO results (project, environment, check_name, at, status, summary, seconds, "
-        "kind, affects_availability, in_maintenance, metrics, details, headline, cause, "
-        "location) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            result.project,
-            result.environment,
-            result.check,
-            _stamp(result.at, "a result's time"),
-            int(result.status),
-            result.summary,
-            float(result.seconds),
-            result.kind,
-            int(result.affects_availability),
-            int(in_maintenance),
-            json.dumps(metrics, sort_keys=True),
-            json.dumps(list(result.details)),
-            result.headline,
-            result.cause,
-            result.location,
-        ),
+    return (
+        result.project,
+        result.environment,
+        result.check,
+        _stamp(result.at, "a result's time"),
+        int(result.status),
+        result.summary,
+        float(result.seconds),
+        result.kind,
+        int(result.affects_availability),
+        int(in_maintenance),
+        json.dumps(metrics, sort_keys=True),
+        json.dumps(list(result.details)),
+        result.headline,
+        result.cause,
+        result.location,
     )
 
 
@@ -652,7 +570,7 @@ def _incident(row: Sequence[Any]) -> Incident:
 
 
 def _store_incident(
-    db: sqlite3.Connection,
+    db: Database,
     before: CheckState,
     after: CheckState,
     transition: Transition | None,
@@ -660,10 +578,13 @@ def _store_incident(
     """Write what the step changed about the check's incident; give a new one its id."""
     if transition is not None and transition.change is Change.OPENED:
         incident = transition.incident
-        cursor = db.execute(
-            "INSERT INTO incidents (project, environment, check_name, priority, worst, summary, "
-            "opened, down_since, details, locations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        number = take(db, "incidents")
+        db.execute(
+            "INSERT INTO incidents (id, project, environment, check_name, priority, worst, "
+            "summary, opened, down_since, details, locations) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
+                number,
                 incident.project,
                 incident.environment,
                 incident.check,
@@ -676,7 +597,7 @@ def _store_incident(
                 json.dumps(list(incident.locations)),
             ),
         )
-        stored = replace(incident, id=cursor.lastrowid)
+        stored = replace(incident, id=number)
         return replace(after, incident=stored), replace(transition, incident=stored)
     changed = transition.incident if transition is not None else after.incident
     if changed is not None and changed != before.incident:
@@ -699,26 +620,51 @@ def _store_incident(
 
 
 def _other_locations(
-    db: sqlite3.Connection, result: CheckResult, quorum: Quorum
+    db: Database, result: CheckResult, quorum: Quorum, batch: Sequence[CheckResult]
 ) -> list[CheckResult]:
-    """Other locations' results for ``result``'s check within the quorum's window up to it
+    """Other locations' results for ``result``'s check within the quorum's window up to it,
+    newest first, the stored ones and those earlier in this ``batch`` (not written yet)
     (upkeep.monitor.quorum.agree picks each one's newest, on values). None from one place."""
     since, until = _stamp(result.at - quorum.window, "since"), _stamp(result.at, "at")
     rows = db.execute(
         f"SELECT {_RESULT_COLUMNS} FROM results WHERE project = ? AND environment = ? "
         "AND check_name = ? AND at > ? AND at <= ? AND location != ? ORDER BY at DESC, id DESC",
         (*result.key, since, until, result.location),
-    ).fetchall()
-    return [_recorded(row).result for row in rows]
+    )
+    pending = [
+        r
+        for r in reversed(batch)  # newest first, as a later id would be
+        if r.key == result.key
+        and r.location != result.location
+        and result.at - quorum.window < r.at <= result.at
+    ]
+    # Stable: at one time, the batch's (the later ids) stay ahead of the stored ones.
+    return sorted(
+        [*pending, *(_recorded(row).result for row in rows)], key=lambda r: r.at, reverse=True
+    )
 
 
-def _save_state(db: sqlite3.Connection, key: tuple[str, str, str], state: CheckState) -> None:
+_STATE_COLUMNS = (
+    "last_at",
+    "streak_ok",
+    "streak_count",
+    "streak_since",
+    "streak_priority",
+    "streak_worst",
+    "streak_summary",
+    "streak_down_since",
+    "incident_id",
+    "streak_details",
+)
+
+
+def _save_state(db: Database, key: tuple[str, str, str], state: CheckState) -> None:
     streak = state.streak
     db.execute(
-        "INSERT OR REPLACE INTO check_state (project, environment, check_name, last_at, "
-        "streak_ok, streak_count, streak_since, streak_priority, streak_worst, streak_summary, "
-        "streak_down_since, incident_id, streak_details) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO check_state (project, environment, check_name, {', '.join(_STATE_COLUMNS)}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (project, environment, check_name) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in _STATE_COLUMNS),
         (
             *key,
             _stamp_or_none(state.last_at),

@@ -39,7 +39,7 @@ from upkeep.inventory.priority import Priority
 from upkeep.monitor import alerts as alerting
 from upkeep.monitor import collect
 from upkeep.monitor.causes import attribute
-from upkeep.monitor.history import History, default_path, one_recorder
+from upkeep.monitor.history import History, one_recorder
 from upkeep.monitor.incidents import IncidentPolicy, Transition, priority_of
 from upkeep.monitor.result import CheckResult
 from upkeep.notify import Delivery
@@ -55,7 +55,7 @@ class CheckRun:
     results: tuple[CheckResult, ...]
     transitions: tuple[Transition, ...] = ()
     deliveries: tuple[Delivery, ...] = ()
-    history: Path | None = None  # where the results were kept; None: not kept
+    history: str | None = None  # where the results were kept (History.where); None: not kept
 
 
 def priority_rule(
@@ -99,15 +99,11 @@ def run_checks(
     for name in names:
         project.environment(name)  # a UsageError naming the ones there are
     plans = collect.plan(project, load_pins(workspace, project.name), names)
-    path = history_path or default_path()
     if not record:
-        if not path.exists():
-            found = collect.collect(plans, collect.NoMemory(), say=say)
-        else:
-            with History(path) as kept:
-                found = collect.collect(plans, kept, say=say)
+        with History(history_path) as kept:  # None: the state store (upkeep.monitor.history)
+            found = collect.collect(plans, kept, say=say)
         return CheckRun(project.name, tuple(names), _stamped(found.results, location))
-    with one_recorder(path, say=say), History(path) as history:
+    with one_recorder(history_path, say=say), History(history_path) as history:
         found = collect.collect(plans, history, say=say)
         results = _stamped(found.results, location)  # the history marks causes the same way
         transitions = history.record(
@@ -126,7 +122,7 @@ def run_checks(
         results,
         tuple(transitions),
         tuple(deliveries),
-        history=path,
+        history=history.where,
     )
 
 

@@ -23,7 +23,7 @@ from upkeep.errors import UsageError
 from upkeep.inventory import Project
 from upkeep.inventory.maintenance import MaintenanceWindow
 from upkeep.monitor import incidents as monitor
-from upkeep.monitor.history import History, default_path
+from upkeep.monitor.history import History
 from upkeep.sla.availability import (
     LONGEST_GAP,
     observation_gap,
@@ -142,15 +142,12 @@ def report_from_history(
     project: Project, month: str | None, history_path: Path | None, now: dt.datetime
 ) -> SlaReport:
     """``project``'s SLA over ``month`` (None: this month; ``YYYY``: a year), a month's with its
-    year to date, from the history at ``history_path`` (None: the one ``upkeep check``
-    keeps; none kept yet: no incidents recorded)."""
+    year to date, from the history at ``history_path`` (None: the state store, where
+    ``upkeep check`` keeps it; nothing kept yet: no incidents recorded)."""
     month = month or current_month(project, now)
-    path = history_path or default_path()
-    if history_path is not None and not path.exists():
-        raise UsageError(f"{path}: no such monitoring history (check the path)")
-    if not path.exists():
-        return period_report(project, month, None, now, year_to_date=True)
-    with History(path) as history:
+    if history_path is not None and not history_path.exists():
+        raise UsageError(f"{history_path}: no such monitoring history (check the path)")
+    with History(history_path) as history:  # None: the state store
         return period_report(project, month, history, now, year_to_date=True)
 
 

@@ -1,4 +1,4 @@
-"""The one state store: a record of every run and the run journals; check results next.
+"""The one state store: a record of every run, the run journals, the monitoring history.
 
 SQLite by default (``<state home>/upkeep.db``), another file with
 ``UPKEEP_DATABASE_URL=sqlite:///PATH``, PostgreSQL for a team with

@@ -78,5 +78,79 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE runs ADD COLUMN state_home TEXT NOT NULL DEFAULT ''",
         ),
     ),
+    Migration(
+        3,
+        "the monitoring history in the store (it was monitor.db beside each machine's runs): "
+        "check results, incidents and their acknowledgements, each check's state, checks' own "
+        "memory (kv); counters make the ids, one number at a time for every writer",
+        (
+            """CREATE TABLE counters (
+                name TEXT PRIMARY KEY,
+                last BIGINT NOT NULL
+            )""",
+            "INSERT INTO counters (name, last) VALUES ('results', 0), ('incidents', 0)",
+            """CREATE TABLE results (
+                id BIGINT PRIMARY KEY,
+                project TEXT NOT NULL,
+                environment TEXT NOT NULL,
+                check_name TEXT NOT NULL,
+                at TEXT NOT NULL,
+                status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),
+                summary TEXT NOT NULL,
+                seconds DOUBLE PRECISION NOT NULL,
+                kind TEXT NOT NULL,
+                affects_availability INTEGER NOT NULL,
+                in_maintenance INTEGER NOT NULL,
+                metrics TEXT NOT NULL,
+                details TEXT NOT NULL,
+                headline TEXT NOT NULL DEFAULT '',
+                cause TEXT NOT NULL DEFAULT '',
+                location TEXT NOT NULL DEFAULT ''
+            )""",
+            "CREATE INDEX results_by_check ON results (project, environment, check_name, at)",
+            "CREATE INDEX results_by_time ON results (at)",
+            "CREATE INDEX results_by_cause ON results (project, environment, cause, at) "
+            "WHERE cause != ''",
+            """CREATE TABLE incidents (
+                id INTEGER PRIMARY KEY,
+                project TEXT NOT NULL,
+                environment TEXT NOT NULL,
+                check_name TEXT NOT NULL,
+                priority TEXT NOT NULL,
+                worst INTEGER NOT NULL,
+                summary TEXT NOT NULL,
+                opened TEXT NOT NULL,
+                down_since TEXT,
+                acknowledged TEXT,
+                resolved TEXT,
+                details TEXT NOT NULL DEFAULT '[]',
+                locations TEXT NOT NULL DEFAULT '[]'
+            )""",
+            "CREATE INDEX incidents_by_time ON incidents (opened, resolved)",
+            "CREATE INDEX incidents_open ON incidents (project, environment) "
+            "WHERE resolved IS NULL",
+            """CREATE TABLE check_state (
+                project TEXT NOT NULL,
+                environment TEXT NOT NULL,
+                check_name TEXT NOT NULL,
+                last_at TEXT,
+                streak_ok INTEGER,
+                streak_count INTEGER,
+                streak_since TEXT,
+                streak_priority TEXT,
+                streak_worst INTEGER,
+                streak_summary TEXT,
+                streak_down_since TEXT,
+                incident_id INTEGER REFERENCES incidents (id),
+                streak_details TEXT,
+                PRIMARY KEY (project, environment, check_name)
+            )""",
+            """CREATE TABLE kv (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                updated TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -32,7 +32,19 @@ from upkeep.state.location import Location, locate
 from upkeep.state.runs import Run
 from upkeep.state.schema import BOOKKEEPING, MIGRATIONS, Migration
 
-TABLES = ("schema_migrations", "runs", "run_projects", "journals")
+TABLES = (
+    "schema_migrations",
+    "runs",
+    "run_projects",
+    "journals",
+    # the monitoring history (upkeep.monitor.history)
+    "results",
+    "incidents",
+    "check_state",
+    "kv",
+)
+# The ids' counters (upkeep.state.counters): checked for, not counted.
+COUNTERS = "counters"
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,12 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def database(self) -> Database:
+        """The open connection, for the store's other tables' own modules (the monitoring
+        history: upkeep.monitor.history)."""
+        return self._db
 
     # ---- migrating ----------------------------------------------------------------
 
@@ -145,7 +163,7 @@ class Store:
 
     def integrity(self) -> list[str]:
         """The engine's own check: ``["ok"]``, or what is damaged (see Database.integrity)."""
-        return self._db.integrity(TABLES)
+        return self._db.integrity((*TABLES, COUNTERS))
 
 
 def open_store(location: Location | None = None) -> Store:

@@ -62,7 +62,7 @@ def check_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dic
 
 
 def test_a_site_that_does_not_answer_is_critical_and_its_hosts_unknown(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+    repo: Path, capsys: pytest.CaptureFixture[str], state_store: Path
 ) -> None:
     code, report = check_json(capsys, "staging")
     assert code == 2  # CRITICAL: Nagios's numbering, in every format
@@ -87,7 +87,7 @@ def test_a_site_that_does_not_answer_is_critical_and_its_hosts_unknown(
             "could not check: shop-staging cannot be reached over SSH"
         ), results[name]
     assert report["status"] == "CRITICAL" and report["counts"]["UNKNOWN"] == 7
-    assert report["history"] == str(repo / "state" / "monitor.db")  # UPKEEP_STATE_DIR's
+    assert report["history"] == str(state_store)  # the state store (UPKEEP_DATABASE_URL's)
 
 
 def test_the_history_keeps_every_result_and_opens_incidents_after_the_threshold(

@@ -43,8 +43,10 @@ def project(repo: Path) -> Project:
 
 
 @pytest.fixture
-def history_path(tmp_path: Path) -> Path:
-    return tmp_path / "state" / "monitor.db"
+def history_path(state_store: Path) -> Path:
+    """Where ``upkeep check`` keeps the history by default: the state store
+    (UPKEEP_DATABASE_URL, tests/unit/conftest.py)."""
+    return state_store
 
 
 def status_of(repo: Path, project: Project, history: Path | None, **kwargs: object) -> FleetStatus:

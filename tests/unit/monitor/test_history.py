@@ -1,8 +1,11 @@
-"""The monitoring history on a real SQLite file: results kept, incidents opened and closed, concurrency."""
+"""The monitoring history in the state store, on both engines (SQLite and a real PostgreSQL):
+results kept, incidents opened and closed, concurrency; an SQLite store file's own ways."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -21,6 +24,7 @@ from upkeep.inventory.priority import Priority
 from upkeep.monitor.history import SCHEMA_VERSION, History, default_path, one_recorder
 from upkeep.monitor.incidents import Change, IncidentPolicy
 from upkeep.monitor.result import CheckResult, Metric, Status
+from upkeep.state import Location
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 OK, W, C = Status.OK, Status.WARNING, Status.CRITICAL
@@ -44,8 +48,14 @@ def path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def history(path: Path) -> Iterator[History]:
-    with History(path) as opened:
+def where(store_location: Location) -> Location:
+    """A state store on each engine in turn (tests/unit/conftest.py)."""
+    return store_location
+
+
+@pytest.fixture
+def history(where: Location) -> Iterator[History]:
+    with History(where) as opened:
         yield opened
 
 
@@ -57,18 +67,22 @@ def test_a_new_file_gets_the_schema_in_wal_mode_readable_by_its_owner_only(path:
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"results", "incidents", "check_state", "kv"} <= tables
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    # The store's schema bookkeeping (upkeep.state.schema), the same on both engines.
+    assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == SCHEMA_VERSION
     db.close()
 
 
-def test_the_default_path_is_in_the_state_home(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_by_default_the_history_is_in_the_state_store_and_the_old_file_in_the_state_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state_store: Path
 ) -> None:
     monkeypatch.setenv("UPKEEP_STATE_DIR", str(tmp_path / "state-home"))
     assert default_path() == tmp_path / "state-home" / "monitor.db"
     with History() as history:
-        assert history.path == default_path()
-    assert default_path().is_file()
+        assert history.path == state_store  # UPKEEP_DATABASE_URL's (tests/unit/conftest.py)
+        history.set_state("k", "v")
+    assert not default_path().exists()
+    with sqlite3.connect(state_store) as db:
+        assert db.execute("SELECT value FROM kv WHERE key = 'k'").fetchone() == ("v",)
 
 
 def test_an_empty_file_is_migrated_and_reopening_keeps_the_data(path: Path) -> None:
@@ -85,7 +99,11 @@ def test_an_empty_file_is_migrated_and_reopening_keeps_the_data(path: Path) -> N
 def test_a_file_from_a_newer_upkeep_is_refused(path: Path) -> None:
     History(path).close()
     db = sqlite3.connect(path)
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.execute(
+        "INSERT INTO schema_migrations (version, applied_at) VALUES (?, 'x')",
+        (SCHEMA_VERSION + 1,),
+    )
+    db.commit()
     db.close()
     with pytest.raises(
         UsageError, match=f"written by a newer upkeep \\(schema {SCHEMA_VERSION + 1}"
@@ -96,13 +114,13 @@ def test_a_file_from_a_newer_upkeep_is_refused(path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_refused(path: Path) -> None:
     path.parent.mkdir(parents=True)
     path.write_text("these are my notes, not a database\n" * 100)
-    with pytest.raises(UsageError, match=r"not a monitoring history database.*move it aside"):
+    with pytest.raises(UsageError, match=r"not an upkeep state store.*move it aside"):
         History(path)
 
 
 def test_a_directory_that_cannot_be_created_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
-    with pytest.raises(UsageError, match="cannot create the monitoring history"):
+    with pytest.raises(UsageError, match="cannot create the state store"):
         History(tmp_path / "file" / "monitor.db")
 
 
@@ -140,7 +158,7 @@ def test_the_period_is_half_open_and_other_checks_stay_out(history: History) -> 
 
 
 def test_secrets_are_masked_before_they_are_stored(
-    history: History, path: Path, monkeypatch: pytest.MonkeyPatch
+    history: History, where: Location, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("UPKEEP_SECRET_HISTORY_TEST_PW", "s3cret-in-a-message")
     reveal(SecretRef(secret="history_test_pw"))
@@ -156,25 +174,26 @@ def test_secrets_are_masked_before_they_are_stored(
     (opened,) = history.record([leaky], policy=IncidentPolicy(1, 1))
     assert "s3cret" not in opened.incident.summary
     history.close()
-    assert b"s3cret-in-a-message" not in path.read_bytes()
-    with History(path) as again:
+    if where.path is not None:
+        assert b"s3cret-in-a-message" not in where.path.read_bytes()
+    with History(where) as again:
         (stored,) = again.results("demo", "production", "database", at(0), at(1))
     assert stored.result.summary == "login failed with ***"
     assert stored.result.details == ("dsn mysql://u:***@db",)
 
 
-def test_an_incident_spans_runs_and_separate_openings_of_the_file(path: Path) -> None:
+def test_an_incident_spans_runs_and_separate_openings_of_the_file(where: Location) -> None:
     runs = [[result(0, C)], [result(5, C)], [result(10, OK)], [result(15, C)], [result(20, OK)]]
     runs += [[result(25, OK)]]
     transitions = []
     for batch in runs:  # a new process each time, as a timer runs it
-        with History(path) as history:
+        with History(where) as history:
             transitions += history.record(batch)
     assert [t.change for t in transitions] == [Change.OPENED, Change.RESOLVED]
     opened, resolved = (t.incident for t in transitions)
     assert opened.id == resolved.id == 1
     assert (resolved.opened, resolved.resolved) == (at(0), at(20))
-    with History(path) as history:
+    with History(where) as history:
         assert history.open_incidents() == []
         (stored,) = history.incidents(at(0), at(60))
     assert stored == resolved
@@ -279,12 +298,12 @@ def test_prune_deletes_old_results_and_keeps_incidents(history: History) -> None
     assert history.prune(at(12)) == 0
 
 
-def test_checks_keep_their_own_state(path: Path) -> None:
-    with History(path) as history:
+def test_checks_keep_their_own_state(where: Location) -> None:
+    with History(where) as history:
         assert history.get_state("logs/demo/production/php") is None
         history.set_state("logs/demo/production/php", '{"inode": 12, "offset": 3400}')
         history.set_state("logs/demo/production/php", '{"inode": 12, "offset": 5100}')
-    with History(path) as history:
+    with History(where) as history:
         assert history.get_state("logs/demo/production/php") == '{"inode": 12, "offset": 5100}'
         with pytest.raises(ValueError, match="a state key must be text of 1-500 characters"):
             history.get_state("")
@@ -333,13 +352,13 @@ def test_a_run_that_waits_too_long_says_so(path: Path) -> None:
     )
 
 
-def test_two_runs_recording_at_once_lose_nothing(path: Path) -> None:
-    History(path).close()
+def test_two_runs_recording_at_once_lose_nothing(where: Location) -> None:
+    History(where).close()
     errors: list[BaseException] = []
 
     def run(check: str) -> None:
         try:
-            with History(path) as history:
+            with History(where) as history:
                 for minute in range(0, 100, 5):
                     history.record([result(minute, C if minute < 50 else OK, check=check)])
         except BaseException as error:  # reported below, in the test's thread
@@ -351,7 +370,7 @@ def test_two_runs_recording_at_once_lose_nothing(path: Path) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    with History(path) as history:
+    with History(where) as history:
         for check in ("a", "b"):
             assert len(history.results("demo", "production", check, at(0), at(100))) == 20
         incidents = history.incidents(at(0), at(100))
@@ -364,13 +383,13 @@ def test_two_runs_recording_at_once_lose_nothing(path: Path) -> None:
 # ---- one recording run at a time --------------------------------------------------------
 
 
-def test_a_second_recording_run_waits_for_the_first(path: Path) -> None:
+def test_a_second_recording_run_waits_for_the_first(where: Location) -> None:
     order: list[str] = []
     said: list[str] = []
     first_in = threading.Event()
 
     def first() -> None:
-        with one_recorder(path):
+        with one_recorder(where):
             first_in.set()
             time.sleep(0.5)
             order.append("first done")
@@ -378,37 +397,39 @@ def test_a_second_recording_run_waits_for_the_first(path: Path) -> None:
     thread = threading.Thread(target=first)
     thread.start()
     first_in.wait(5)
-    with one_recorder(path, say=said.append):
+    with one_recorder(where, say=said.append):
         order.append("second in")
     thread.join()
     assert order == ["first done", "second in"]
     assert said and "is recording into" in said[0] and "pid " in said[0]
 
 
-def test_a_run_that_waits_too_long_says_who_holds_the_history(path: Path) -> None:
-    held = pytest.raises(RunFailed, match=r"another check run \(pid \d+\)")
-    with one_recorder(path), held, one_recorder(path, wait_seconds=0.3):
+def test_a_run_that_waits_too_long_says_who_holds_the_history(where: Location) -> None:
+    # Across machines (PostgreSQL) the holder's machine is named too.
+    machine = "" if where.path is not None else f" on {re.escape(socket.gethostname())}"
+    held = pytest.raises(RunFailed, match=rf"another check run \(pid \d+{machine}\)")
+    with one_recorder(where), held, one_recorder(where, wait_seconds=0.3):
         pass
 
 
-def test_a_killed_holder_leaves_the_history_free(path: Path) -> None:
+def test_a_killed_holder_leaves_the_history_free(where: Location) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD, where.dsn or where.url], stdout=subprocess.PIPE, text=True
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-    with pytest.raises(RunFailed), one_recorder(path, wait_seconds=0.2):
+    with pytest.raises(RunFailed), one_recorder(where, wait_seconds=0.2):
         pass
     holder.kill()  # SIGKILL: no clean-up of its own
     holder.wait()
-    with one_recorder(path, wait_seconds=2):
+    with one_recorder(where, wait_seconds=2):
         pass
 
 
 HOLD = """
 import sys, time
-from pathlib import Path
 from upkeep.monitor.history import one_recorder
-with one_recorder(Path(sys.argv[1])):
+from upkeep.state import locate
+with one_recorder(locate({"UPKEEP_DATABASE_URL": sys.argv[1]})):
     print("holding", flush=True)
     time.sleep(60)
 """

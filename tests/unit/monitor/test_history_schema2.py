@@ -1,4 +1,4 @@
-"""A history written by an older upkeep (schema 1) is migrated in place, its rows kept:
+"""A history written by an older upkeep (schema 1) is imported into the store, its rows kept:
 results gain ``headline``, ``cause`` and ``location`` (none), incidents ``details`` and
 ``locations`` (none)."""
 
@@ -8,7 +8,8 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from upkeep.monitor.history import _MIGRATIONS, SCHEMA_VERSION, History
+from tests.unit.monitor.old_files import OLD_MIGRATIONS
+from upkeep.monitor.history import SCHEMA_VERSION, History
 from upkeep.monitor.result import CheckResult, Status
 
 AT = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
@@ -17,7 +18,7 @@ AT = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
 def schema_1_history(path: Path) -> None:
     """A file as upkeep with schema 1 left it: one result, one open incident, its check state."""
     db = sqlite3.connect(path)
-    for statement in _MIGRATIONS[0]:
+    for statement in OLD_MIGRATIONS[0]:
         db.execute(statement)
     db.execute("PRAGMA user_version = 1")
     db.execute(
@@ -45,7 +46,7 @@ def test_a_schema_1_file_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "monitor.db"
     schema_1_history(path)
     with History(path) as history:
-        assert history.schema_version == SCHEMA_VERSION == 4
+        assert history.schema_version == SCHEMA_VERSION
         [kept] = history.results("shop", "production", "health", AT, AT + dt.timedelta(1))
         assert (
             kept.result.summary,
