@@ -5,7 +5,9 @@ An incident alerts when it opens, when its priority rises, and when it is
 resolved (with how long it lasted), if its priority reaches ``min_priority``
 and its environment is listed. Transitions inside a maintenance window send
 nothing. A failed delivery is a ``Delivery`` value (and a log line), never an
-exception: the check run that caused the alert goes on.
+exception: the check run that caused the alert goes on. Given a ``Ledger`` (the
+history), each event's deliveries are noted there, and an event noted already
+(by this machine or another runner) is not sent again.
 
     >>> from upkeep.monitor.incidents import Incident
     >>> from upkeep.monitor.result import CheckResult, Status
@@ -25,14 +27,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from upkeep.inventory.alerts import Alerts
 from upkeep.inventory.notify import Notify
 from upkeep.inventory.priority import Priority
 from upkeep.monitor.incidents import Change, IncidentPolicy, Transition
+from upkeep.monitor.notifications import Told
 from upkeep.monitor.quorum import DEFAULT_WINDOW, Quorum
 from upkeep.notify import Delivery, post, send_mail
 
@@ -167,20 +170,47 @@ def compose(transition: Transition) -> Alert:
     return Alert(transition, subject, text, payload)
 
 
+class Ledger(Protocol):
+    """Where deliveries are noted (upkeep.monitor.history.History)."""
+
+    def told(self, incident_id: int) -> list[Told]: ...
+
+    def note_told(
+        self, incident_id: int, event: str, priority: str, sent: Sequence[Delivery]
+    ) -> None: ...
+
+
 def send(
-    transitions: Iterable[Transition], alerts: Alerts, notify: Notify | None
+    transitions: Iterable[Transition],
+    alerts: Alerts,
+    notify: Notify | None,
+    ledger: Ledger | None = None,
 ) -> list[Delivery]:
-    """Send every wanted transition to its webhooks and recipients; one Delivery each."""
+    """Send every wanted transition to its webhooks and recipients; one Delivery each.
+
+    With a ``ledger``, an event it holds already is skipped, and what is sent is noted."""
     deliveries: list[Delivery] = []
-    webhooks = alerts.webhooks_with(notify)
-    recipients = alerts.recipients_with(notify)
     for transition in transitions:
         if not wants(alerts, transition):
             continue
-        alert = compose(transition)
-        deliveries += [post(webhook, alert.payload) for webhook in webhooks]
-        if not recipients:
-            continue
+        incident = transition.incident
+        event, priority = transition.change.value, incident.priority.value
+        if ledger is not None and incident.id is not None:
+            told = ledger.told(incident.id)
+            if any((t.event, t.priority) == (event, priority) for t in told):
+                continue  # another run sent it (or tried to) already
+        sent = _deliver(compose(transition), alerts, notify)
+        if ledger is not None and incident.id is not None:
+            ledger.note_told(incident.id, event, priority, sent)
+        deliveries += sent
+    return deliveries
+
+
+def _deliver(alert: Alert, alerts: Alerts, notify: Notify | None) -> list[Delivery]:
+    """``alert`` to the webhooks and recipients; one Delivery each."""
+    recipients = alerts.recipients_with(notify)
+    deliveries = [post(webhook, alert.payload) for webhook in alerts.webhooks_with(notify)]
+    if recipients:
         if notify is None or notify.mail is None:
             unsent = Delivery(
                 "mail",
@@ -190,6 +220,6 @@ def send(
             )
             log.warning("%s", unsent)
             deliveries.append(unsent)
-            continue
-        deliveries.append(send_mail(notify.mail, recipients, alert.subject, alert.text))
+        else:
+            deliveries.append(send_mail(notify.mail, recipients, alert.subject, alert.text))
     return deliveries

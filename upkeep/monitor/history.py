@@ -42,7 +42,7 @@ from typing import Any, Self, TypeVar
 from upkeep.credentials import redact
 from upkeep.errors import UsageError
 from upkeep.inventory.priority import Priority
-from upkeep.monitor import old_history
+from upkeep.monitor import notifications, old_history
 from upkeep.monitor.causes import attribute
 from upkeep.monitor.evaluate import severity
 from upkeep.monitor.incidents import (
@@ -57,8 +57,10 @@ from upkeep.monitor.incidents import (
     never,
     step,
 )
+from upkeep.monitor.notifications import Told
 from upkeep.monitor.quorum import Quorum, agree
 from upkeep.monitor.result import CheckResult, Metric, Status
+from upkeep.notify import Delivery
 from upkeep.state import Location, Store, locate
 from upkeep.state.counters import take
 from upkeep.state.database import Database
@@ -409,6 +411,18 @@ class History:
                 "DELETE FROM results WHERE at < ? RETURNING id", (_stamp(before, "before"),)
             )
         return len(gone)
+
+    # ---- notifications sent (upkeep.monitor.alerts) ------------------------------------
+
+    def told(self, incident_id: int) -> list[Told]:
+        """Who was told of the incident's events, how and by which machine; oldest first."""
+        return notifications.told(self._db, incident_id)
+
+    def note_told(
+        self, incident_id: int, event: str, priority: str, sent: Sequence[Delivery]
+    ) -> None:
+        with self._write() as db:
+            notifications.note(db, incident_id, event, priority, sent)
 
     # ---- checks' own memory ---------------------------------------------------------
 

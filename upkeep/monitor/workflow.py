@@ -113,9 +113,9 @@ def run_checks(
         )
         for key, value in found.cursors.items():
             history.set_state(key, value)
-    deliveries: list[Delivery] = []
-    if alerts and transitions:
-        deliveries = alerting.send(transitions, project.alerts, project.notify)
+        deliveries: list[Delivery] = []
+        if alerts and transitions:  # in the run's turn, noted: no runner sends it twice
+            deliveries = alerting.send(transitions, project.alerts, project.notify, history)
     return CheckRun(
         project.name,
         tuple(names),

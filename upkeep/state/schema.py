@@ -152,5 +152,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        4,
+        "notifications sent: each alert's delivery (when, incident, channel, the safe "
+        "address, outcome, from which machine), so a second runner does not send it again "
+        "and people can see who was told",
+        (
+            """CREATE TABLE notifications (
+                incident_id INTEGER NOT NULL REFERENCES incidents (id),
+                event TEXT NOT NULL,
+                priority TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                target TEXT NOT NULL,
+                ok INTEGER NOT NULL,
+                detail TEXT NOT NULL,
+                at TEXT NOT NULL,
+                machine TEXT NOT NULL
+            )""",
+            "CREATE INDEX notifications_by_incident ON notifications (incident_id, at)",
+        ),
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

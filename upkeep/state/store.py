@@ -42,6 +42,7 @@ TABLES = (
     "incidents",
     "check_state",
     "kv",
+    "notifications",
 )
 # The ids' counters (upkeep.state.counters): checked for, not counted.
 COUNTERS = "counters"

@@ -27,6 +27,7 @@ from upkeep.monitor.alerts import compose, human_duration, incident_policy, send
 from upkeep.monitor.history import History
 from upkeep.monitor.incidents import Change, Incident, Transition
 from upkeep.monitor.result import CheckResult, Status
+from upkeep.state import Location
 
 # The notify tests' private secrets (the servers' fixtures are in tests/unit/conftest.py).
 private_secrets = test_notify.private_secrets
@@ -206,6 +207,32 @@ def test_an_incident_from_the_history_reaches_the_webhook_and_the_mailbox(
         "[upkeep] resolved after 10m: demo production health (P1)",
     ]
     assert mail.inbox.mails[0].rcpt_tos == ["ops@agency.example"]
+
+
+def test_deliveries_are_noted_in_the_store_and_a_second_runner_does_not_send_them_again(
+    store_location: Location,
+    webhook_server: Callable[..., WebhookServer],
+    smtp_server: Callable[..., SmtpServer],
+) -> None:
+    hook, mail, notify = both(webhook_server, smtp_server)
+    settings = Alerts()
+    with History(store_location) as history:
+        (opened,) = history.record(
+            [check_result(m, Status.CRITICAL) for m in (0, 5)], policy=incident_policy(settings)
+        )
+        first = send([opened], settings, notify, history)
+    # A second runner comes by with the same event (its run crashed after recording, say).
+    with History(store_location) as again:
+        second = send([opened], settings, notify, again)
+        told = again.told(1)
+    assert [(d.channel, d.ok) for d in first] == [("webhook", True), ("mail", True)]
+    assert second == []
+    assert len(hook.received) == len(mail.inbox.mails) == 1
+    assert [(t.event, t.priority, t.channel, t.target, t.ok) for t in told] == [
+        ("opened", "P1", "webhook", first[0].target, True),
+        ("opened", "P1", "mail", "ops@agency.example", True),
+    ]
+    assert all(t.machine and t.at.startswith("20") for t in told)
 
 
 def test_maintenance_mutes_the_resolution(
