@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+from dataclasses import asdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -272,8 +273,16 @@ def _list(args: argparse.Namespace) -> int:
             found = history.open_incidents(project.name)
         # Checks that failed only because of an incident's check are listed under it.
         under = {i.id: history.consequences(i) for i in found}
+        told = {i.id: history.told(i.id) for i in found if i.id is not None}
     if args.json:
-        return print_json(args, [output.incident_dict(i, under[i.id]) for i in found])
+        return print_json(
+            args,
+            [
+                output.incident_dict(i, under[i.id]) | {"told": [asdict(t) for t in told[i.id]]}
+                for i in found
+                if i.id is not None
+            ],
+        )
     if not found:
         print(f"{project.name}: no {'incidents' if args.all else 'open incidents'}")
         return int(ExitCode.OK)
@@ -305,6 +314,9 @@ def _list(args: argparse.Namespace) -> int:
         "SUMMARY",
     )
     print(table(headers, rows))
+    for number, deliveries in told.items():  # who was told, from the store's notifications
+        for t in deliveries:
+            print(f"#{number} {t}")
     return int(ExitCode.OK)
 
 

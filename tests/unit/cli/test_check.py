@@ -221,6 +221,16 @@ def test_an_incident_alerts_the_webhook_once(
     assert len(hook.received) == count  # still down: no new alert
     run(capsys, "check", "shop", "staging", "--history", history)
     assert len(hook.received) == count  # staging is not in alerts.environments
+    # Who was told is kept in the store and shown with the incident.
+    code, out, _ = run(capsys, "incident", "list", "shop", "--json", "--history", history)
+    incidents = json.loads(out)["data"]
+    (health,) = [i for i in incidents if (i["environment"], i["check"]) == ("production", "health")]
+    assert [(t["event"], t["channel"], t["ok"]) for t in health["told"]] == [
+        ("opened", "webhook", True)
+    ]
+    assert health["told"][0]["target"].startswith("http://127.0.0.1")
+    code, out, _ = run(capsys, "incident", "list", "shop", "--history", history)
+    assert f"#{health['id']} opened (P1): webhook to http://127.0.0.1" in out
 
 
 def test_no_alerts_records_but_sends_nothing(
