@@ -12,8 +12,8 @@ import argparse
 import datetime as dt
 import os
 import sys
-from dataclasses import asdict
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn
 

@@ -77,6 +77,8 @@ _RESULT_COLUMNS = (
     "affects_availability, in_maintenance, metrics, details, headline, cause, location"
 )
 _T = TypeVar("_T")
+# Recording's read-then-write of the checks' state, one transaction at a time on any engine.
+_RECORDING = 0x75706B72  # "upkr"
 
 Where = Path | Location | None
 
@@ -191,6 +193,7 @@ class History:
         transitions: list[Transition] = []
         rows: list[tuple[Any, ...]] = []
         with self._write() as db:
+            db.one_writer(_RECORDING)  # two at once would step one state twice: two incidents
             states: dict[tuple[str, str, str], CheckState] = {}
             batch: list[CheckResult] = []  # written at the end, read here as if already stored
             for result in sorted(attribute(results), key=lambda r: _utc(r.at, "a result's time")):
@@ -401,8 +404,13 @@ class History:
                 )
             if incident.acknowledged is not None:
                 return incident
-            db.execute("UPDATE incidents SET acknowledged = ? WHERE id = ?", (stamp, incident_id))
-        return replace(incident, acknowledged=_time(stamp))
+            # Only if still unacknowledged: another machine's ack may have come meanwhile.
+            db.execute(
+                "UPDATE incidents SET acknowledged = ? WHERE id = ? AND acknowledged IS NULL",
+                (stamp, incident_id),
+            )
+            stored = self._incident(db, incident_id)
+        return stored if stored is not None else replace(incident, acknowledged=_time(stamp))
 
     def prune(self, before: dt.datetime) -> int:
         """Delete results older than ``before`` (incidents stay); how many went."""

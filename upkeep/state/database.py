@@ -64,6 +64,11 @@ class Database(ABC):
         """Inside a transaction: wait until no other process is migrating this store."""
 
     @abstractmethod
+    def one_writer(self, key: int) -> None:
+        """Inside a transaction: wait until no other transaction that asked for ``key`` runs
+        (a read-then-write that must not interleave, such as a check's incident step)."""
+
+    @abstractmethod
     def has_table(self, name: str) -> bool: ...
 
     @abstractmethod
@@ -124,6 +129,9 @@ class SqliteDatabase(Database):
             yield self
 
     def migration_lock(self) -> None:
+        """Nothing more: the write transaction (BEGIN IMMEDIATE) already excludes the others."""
+
+    def one_writer(self, key: int) -> None:
         """Nothing more: the write transaction (BEGIN IMMEDIATE) already excludes the others."""
 
     def has_table(self, name: str) -> bool:
@@ -204,7 +212,11 @@ class PostgresDatabase(Database):
             yield self
 
     def migration_lock(self) -> None:
-        self.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+        self.one_writer(MIGRATION_LOCK)
+
+    def one_writer(self, key: int) -> None:
+        # Held until commit or rollback; READ COMMITTED alone would let two read one state.
+        self.execute("SELECT pg_advisory_xact_lock(?)", (key,))
 
     def has_table(self, name: str) -> bool:
         return self.execute("SELECT to_regclass(?) IS NOT NULL", (name,))[0][0] is True

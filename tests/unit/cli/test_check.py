@@ -230,6 +230,7 @@ def test_an_incident_alerts_the_webhook_once(
     ]
     assert health["told"][0]["target"].startswith("http://127.0.0.1")
     code, out, _ = run(capsys, "incident", "list", "shop", "--history", history)
+    assert code == 0
     assert f"#{health['id']} opened (P1): webhook to http://127.0.0.1" in out
 
 

@@ -433,3 +433,63 @@ with one_recorder(locate({"UPKEEP_DATABASE_URL": sys.argv[1]})):
     print("holding", flush=True)
     time.sleep(60)
 """
+
+
+# ---- two machines, one PostgreSQL store ---------------------------------------------------
+
+RECORDER = """
+import datetime as dt, sys
+from upkeep.monitor.history import History, one_recorder
+from upkeep.monitor.result import CheckResult, Status
+from upkeep.state import locate
+where, first, turns = locate({"UPKEEP_DATABASE_URL": sys.argv[1]}), int(sys.argv[2]), sys.argv[3]
+t0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+print("ready", flush=True)
+sys.stdin.readline()  # both start together
+for minute in range(first, 200, 2):
+    status = Status.CRITICAL if minute < 100 else Status.OK
+    batch = [
+        CheckResult("demo", "production", check, status, status.name,
+                    at=t0 + dt.timedelta(minutes=minute, seconds=n), location=sys.argv[2])
+        for n, check in enumerate(["health"] + [f"c{i}" for i in range(11)])
+    ]
+    if turns == "turns":
+        with one_recorder(where), History(where) as history:
+            history.record(batch)
+    else:
+        with History(where) as history:
+            history.record(batch)
+"""
+
+
+@pytest.mark.parametrize("turns", ["turns", "records only"])
+def test_two_processes_recording_into_one_postgresql_store_lose_nothing_and_open_one_incident(
+    postgresql_url: str, turns: str
+) -> None:
+    """Two machines' check runs (their own processes) record the same checks at once, with
+    one_recorder's turns and without (each record's own transaction still one at a time)."""
+    runners = [
+        subprocess.Popen(
+            [sys.executable, "-c", RECORDER, postgresql_url, str(first), turns],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for first in (0, 1)
+    ]
+    for runner in runners:
+        assert runner.stdout is not None and runner.stdout.readline().strip() == "ready"
+    for runner in runners:
+        assert runner.stdin is not None
+        runner.stdin.write("go\n")
+        runner.stdin.close()
+    assert [runner.wait(120) for runner in runners] == [0, 0]
+    with History(Location("postgresql://test", None, postgresql_url)) as history:
+        end = at(300)
+        for check in ["health"] + [f"c{i}" for i in range(11)]:
+            assert len(history.results("demo", "production", check, at(0), end)) == 200
+        incidents = history.incidents(at(0), end)
+    # One outage of each check, one incident each, numbered 1 to 12 without a gap.
+    assert sorted(i.check for i in incidents) == sorted(["health"] + [f"c{i}" for i in range(11)])
+    assert sorted(i.id for i in incidents) == list(range(1, 13))
+    assert all(i.resolved is not None for i in incidents)
