@@ -194,13 +194,14 @@ class History:
         rows: list[tuple[Any, ...]] = []
         with self._write() as db:
             db.one_writer(_RECORDING)  # two at once would step one state twice: two incidents
-            states: dict[tuple[str, str, str], CheckState] = {}
+            ordered = sorted(attribute(results), key=lambda r: _utc(r.at, "a result's time"))
+            states = self._load_states(db, {result.key for result in ordered})
             batch: list[CheckResult] = []  # written at the end, read here as if already stored
-            for result in sorted(attribute(results), key=lambda r: _utc(r.at, "a result's time")):
+            for result in ordered:
                 result = _redacted(result)
                 muted = bool(in_maintenance(result))
                 rows.append(_result_row(result, muted))
-                before = states.get(result.key) or self._load_state(db, result.key)
+                before = states[result.key]
                 rules = policy_for(result)
                 others = _other_locations(db, result, rules.quorum, batch)
                 batch.append(result)
@@ -210,8 +211,7 @@ class History:
                 states[result.key] = after
                 if transition is not None:
                     transitions.append(transition)
-            for key, state in states.items():
-                _save_state(db, key, state)
+            _save_states(db, states)
             if rows:  # one round trip for the run's results, their ids taken at once
                 first = take(db, "results", len(rows))
                 db.executemany(
@@ -221,31 +221,26 @@ class History:
                 )
         return transitions
 
-    def _load_state(self, db: Database, key: tuple[str, str, str]) -> CheckState:
-        found = db.execute(
-            "SELECT last_at, streak_ok, streak_count, streak_since, streak_priority, "
-            "streak_worst, streak_summary, streak_down_since, incident_id, streak_details "
-            "FROM check_state WHERE project = ? AND environment = ? AND check_name = ?",
-            key,
+    def _load_states(
+        self, db: Database, keys: set[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], CheckState]:
+        """The checks' states, a query per project and environment and one for their
+        incidents: a check run's batch in a few round trips, not two per check."""
+        found: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+        for place in sorted({key[:2] for key in keys}):
+            for row in db.execute(
+                f"SELECT project, environment, check_name, {', '.join(_STATE_COLUMNS)} "
+                "FROM check_state WHERE project = ? AND environment = ?",
+                place,
+            ):
+                if row[:3] in keys:
+                    found[(row[0], row[1], row[2])] = row[3:]
+        numbers = sorted({row[8] for row in found.values() if row[8] is not None})
+        marks = ", ".join("?" for _ in numbers)
+        incidents = (
+            {i.id: i for i in self._incidents(f"id IN ({marks})", numbers, db)} if numbers else {}
         )
-        if not found:
-            return CheckState()
-        row = found[0]
-        last_at, ok, count, since, priority, worst, summary, down_since, incident_id = row[:9]
-        streak = None
-        if ok is not None:
-            streak = Streak(
-                ok=bool(ok),
-                count=count,
-                since=_time(since),
-                priority=Priority(priority) if priority else None,
-                worst=Status(worst),
-                summary=summary,
-                down_since=_time_or_none(down_since),
-                details=tuple(json.loads(row[9] or "[]")),
-            )
-        incident = self._incident(db, incident_id) if incident_id is not None else None
-        return CheckState(_time_or_none(last_at), streak, incident)
+        return {key: _state(found.get(key), incidents) for key in keys}
 
     # ---- queries --------------------------------------------------------------------
 
@@ -498,6 +493,27 @@ def _redacted(result: CheckResult) -> CheckResult:
     return replace(result, summary=summary, details=details)
 
 
+def _state(row: Sequence[Any] | None, incidents: dict[int | None, Incident]) -> CheckState:
+    """A check_state row (its _STATE_COLUMNS) as the incident machine's state."""
+    if row is None:
+        return CheckState()
+    last_at, ok, count, since, priority, worst, summary, down_since, incident_id = row[:9]
+    streak = None
+    if ok is not None:
+        streak = Streak(
+            ok=bool(ok),
+            count=count,
+            since=_time(since),
+            priority=Priority(priority) if priority else None,
+            worst=Status(worst),
+            summary=summary,
+            down_since=_time_or_none(down_since),
+            details=tuple(json.loads(row[9] or "[]")),
+        )
+    incident = incidents.get(incident_id) if incident_id is not None else None
+    return CheckState(_time_or_none(last_at), streak, incident)
+
+
 def _result_row(result: CheckResult, in_maintenance: bool) -> tuple[Any, ...]:
     """The result's columns after its id, as ``_RESULT_COLUMNS`` lists them."""
     # Every Metric field by name, so fields added later round-trip too.
@@ -680,24 +696,29 @@ _STATE_COLUMNS = (
 )
 
 
-def _save_state(db: Database, key: tuple[str, str, str], state: CheckState) -> None:
-    streak = state.streak
-    db.execute(
+def _save_states(db: Database, states: dict[tuple[str, str, str], CheckState]) -> None:
+    """Every state the batch stepped, in one round trip."""
+    db.executemany(
         f"INSERT INTO check_state (project, environment, check_name, {', '.join(_STATE_COLUMNS)}) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (project, environment, check_name) DO UPDATE SET "
         + ", ".join(f"{name} = excluded.{name}" for name in _STATE_COLUMNS),
-        (
-            *key,
-            _stamp_or_none(state.last_at),
-            None if streak is None else int(streak.ok),
-            None if streak is None else streak.count,
-            None if streak is None else _stamp(streak.since, "since"),
-            None if streak is None or streak.priority is None else streak.priority.value,
-            None if streak is None else int(streak.worst),
-            None if streak is None else streak.summary,
-            None if streak is None else _stamp_or_none(streak.down_since),
-            None if state.incident is None else state.incident.id,
-            None if streak is None else json.dumps(list(streak.details)),
-        ),
+        [(*key, *_state_row(state)) for key, state in sorted(states.items())],
+    )
+
+
+def _state_row(state: CheckState) -> tuple[Any, ...]:
+    """The state's _STATE_COLUMNS."""
+    streak = state.streak
+    return (
+        _stamp_or_none(state.last_at),
+        None if streak is None else int(streak.ok),
+        None if streak is None else streak.count,
+        None if streak is None else _stamp(streak.since, "since"),
+        None if streak is None or streak.priority is None else streak.priority.value,
+        None if streak is None else int(streak.worst),
+        None if streak is None else streak.summary,
+        None if streak is None else _stamp_or_none(streak.down_since),
+        None if state.incident is None else state.incident.id,
+        None if streak is None else json.dumps(list(streak.details)),
     )
