@@ -1,4 +1,4 @@
-"""An old monitor.db (schema 1, 2 or 3, beside each machine's runs) is imported into the state
+"""An old monitor.db (schema 1 to 4, beside each machine's runs) is imported into the state
 store on first use, on both engines: nothing lost, incident numbers kept, never imported twice."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def result(minute: int, status: Status = Status.OK, environment: str = "producti
     return CheckResult("shop", environment, "health", status, status.name, at=at)
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_an_old_monitor_db_is_imported_once_with_its_incident_numbers(
     store: Location, version: int
 ) -> None:
@@ -110,10 +110,10 @@ def test_an_old_monitor_db_is_imported_once_with_its_incident_numbers(
 def test_a_second_machine_s_file_runs_on_after_the_numbers_the_store_gave_out(
     store: Location, tmp_path: Path
 ) -> None:
-    a_machine_s_history(default_path(), 3).close()
+    a_machine_s_history(default_path(), 4).close()
     History().close()  # the first machine's: incidents 7 and 12
     second = tmp_path / "other-home" / "monitor.db"
-    a_machine_s_history(second, 3).close()
+    a_machine_s_history(second, 4).close()
     pending = importing.claim(second)
     assert pending is not None
     with History() as history:
@@ -128,7 +128,7 @@ def test_a_second_machine_s_file_runs_on_after_the_numbers_the_store_gave_out(
 
 
 def test_an_import_cut_off_after_its_commit_is_not_done_twice(store: Location) -> None:
-    a_machine_s_history(default_path(), 3).close()
+    a_machine_s_history(default_path(), 4).close()
     pending = importing.claim(default_path())
     assert pending is not None and pending.name == "monitor.db.importing"
     with History() as history:  # imports it, and renames it .imported
@@ -141,9 +141,9 @@ def test_an_import_cut_off_after_its_commit_is_not_done_twice(store: Location) -
 
 
 def test_an_old_file_from_a_newer_upkeep_is_refused_in_one_line(store: Location) -> None:
-    a_machine_s_history(default_path(), 3).close()
+    a_machine_s_history(default_path(), 4).close()
     with sqlite3.connect(default_path()) as db:
-        db.execute("PRAGMA user_version = 4")
+        db.execute("PRAGMA user_version = 5")
     with pytest.raises(UsageError, match="a monitoring history written by a newer upkeep"):
         History()
     assert default_path().is_file()  # left as it was
