@@ -82,7 +82,7 @@ def postgresql() -> Iterator[Location]:
         return
     import psycopg
 
-    from tests.postgresql import start_server
+    from tests.postgresql import start_server, stop_using
 
     server = start_server()
     name = f"upkeep_bench_{uuid.uuid4().hex[:8]}"
@@ -93,6 +93,7 @@ def postgresql() -> Iterator[Location]:
     finally:
         with psycopg.connect(server.url("postgres"), autocommit=True) as db:
             db.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        stop_using(server)
 
 
 def timed(count: int, action: Callable[[int], None]) -> float:

@@ -2,8 +2,10 @@
 
 As CI runs it on a fresh Debian machine as root: install the package if
 ``pg_ctlcluster`` is missing, create a cluster if there is none, start it,
-and make a login role (``upkeep_test``, a fresh password each session) that
-may create databases. Each test then gets its own database, dropped after.
+and make a login role of the session's own (``upkeep_test_<random>``, a fresh
+password; test runs side by side on one machine never reset each other's) that
+may create databases, dropped when the session ends. Each test then gets its
+own database, dropped after.
 Nothing is skipped: a server that cannot be set up fails the test, saying why.
 """
 
@@ -20,18 +22,19 @@ import pytest
 
 from tests.system_packages import ensure_packages
 
-ROLE = "upkeep_test"
+ROLE_PREFIX = "upkeep_test_"
 
 
 @dataclass(frozen=True)
 class Server:
-    """A running cluster on localhost and the test role's password."""
+    """A running cluster on localhost and the session's test role with its password."""
 
     port: int
+    role: str
     password: str
 
     def url(self, database: str) -> str:
-        return f"postgresql://{ROLE}:{self.password}@127.0.0.1:{self.port}/{database}"
+        return f"postgresql://{self.role}:{self.password}@127.0.0.1:{self.port}/{database}"
 
 
 def _run(*command: str, stdin: str | None = None) -> str:
@@ -64,21 +67,27 @@ def start_server() -> Server:
     """A running PostgreSQL with the test role, set up as far as it is missing."""
     _installed()
     _, _, port = _cluster()
-    password = secrets.token_hex(12)
+    role, password = f"{ROLE_PREFIX}{secrets.token_hex(4)}", secrets.token_hex(12)
     # The password goes in on stdin, never on a command line.
-    script = f"""
-        SELECT 'CREATE ROLE {ROLE} LOGIN CREATEDB'
-        WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') \\gexec
-        ALTER ROLE {ROLE} LOGIN CREATEDB PASSWORD '{password}';
-    """
+    _as_postgres(port, f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{password}';")
+    return Server(port, role, password)
+
+
+def stop_using(server: Server) -> None:
+    """The session's role dropped (its databases were dropped test by test)."""
+    _as_postgres(server.port, f"DROP ROLE IF EXISTS {server.role};")
+
+
+def _as_postgres(port: int, script: str) -> None:
     psql = ("psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", "-p", str(port), "-d", "postgres")
     _run("runuser", "-u", "postgres", "--", *psql, stdin=script)
-    return Server(port, password)
 
 
 @pytest.fixture(scope="session")
-def postgresql_server() -> Server:
-    return start_server()
+def postgresql_server() -> Iterator[Server]:
+    server = start_server()
+    yield server
+    stop_using(server)
 
 
 @pytest.fixture
