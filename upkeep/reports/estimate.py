@@ -30,6 +30,7 @@ from upkeep.estimate.catalogue import Severity
 from upkeep.estimate.effort import split_hours
 from upkeep.estimate.model import Estimate, plural
 from upkeep.estimate.report import ReportHeader
+from upkeep.reports.envelope import in_blocks
 
 if TYPE_CHECKING:
     import jinja2
@@ -169,8 +170,8 @@ def write_json(estimate: Estimate, header: ReportHeader | None, stream: TextIO) 
     neither the pieces nor the text are ever whole in memory.
     """
     encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
-    for chunk in encoder.iterencode(to_data(estimate, header)):
-        stream.write(chunk)
+    for block in in_blocks(encoder.iterencode(to_data(estimate, header))):
+        stream.write(block)
     stream.write("\n")
 
 
