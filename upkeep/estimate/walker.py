@@ -161,10 +161,7 @@ class Walker:
         self.m = matchers
         self.handlers = handlers
         self.token_handlers = token_handlers
-        # subtrees where no handler can find anything: not entered at all
-        self.opaque = frozenset(
-            kind for kind, inside in _NOTHING_INSIDE.items() if not inside & handlers.keys()
-        )
+        self.dispatch = _dispatch(handlers)
         self.variables_as_written = frozenset(b"$" + name.encode() for name in matchers.variables)
         self.hits: list[Hit] = []
         self.facts: set[str] = set()
@@ -296,44 +293,48 @@ class Walker:
             self.token_pass(root)
 
     def _walk(self, top: Node, ctx: Ctx, label: str) -> None:
-        handlers = self.handlers
-        opaque = self.opaque
+        dispatch = self.dispatch
         cursor = top.walk()
+        first_child, next_sibling, parent = (
+            cursor.goto_first_child,
+            cursor.goto_next_sibling,
+            cursor.goto_parent,
+        )
         # one frame per open parent: (context for its children, their label after
-        # the first, and the (field, label) of a child whose field relabels it)
-        frames: list[tuple[Ctx, str, tuple[str, str] | None]] = []
+        # the first, and the (field id, label) of a child whose field relabels it)
+        frames: list[tuple[Ctx, str, tuple[int, str] | None]] = []
+        push, pop = frames.append, frames.pop
         while True:
             node = cursor.node
             assert node is not None
-            kind = node.type
-            handler = handlers.get(kind)
+            kind, handler, enters, relabelled = dispatch[node.kind_id]
             child_ctx = ctx
             if handler is not None:
                 outcome = handler(self, node, ctx, label)
                 if outcome is SKIP:
-                    kind = ""  # no descent
+                    enters = False
                 elif outcome is not None:
                     child_ctx = outcome  # type: ignore[assignment]
-            if kind and kind not in opaque and cursor.goto_first_child():
+            if enters and first_child():
                 ctx = child_ctx
-                if kind in _RELABELLED:
+                if relabelled:
                     label, following, relabel = _roles(node, kind)
-                    if relabel is not None and cursor.field_name == relabel[0]:
+                    if relabel is not None and cursor.field_id == relabel[0]:
                         label = relabel[1]
-                    frames.append((ctx, following, relabel))
+                    push((ctx, following, relabel))
                 else:
-                    frames.append((ctx, kind, None))
+                    push((ctx, kind, None))
                     label = kind
                 continue
-            while not cursor.goto_next_sibling():
+            while not next_sibling():
                 if not frames:
                     return
-                cursor.goto_parent()
-                frames.pop()
+                parent()
+                pop()
             if not frames:
                 return
             ctx, label, relabel = frames[-1]
-            if relabel is not None and cursor.field_name == relabel[0]:
+            if relabel is not None and cursor.field_id == relabel[0]:
                 label = relabel[1]
 
     def token_pass(self, root: Node) -> None:
@@ -406,9 +407,46 @@ _NOTHING_INSIDE: dict[str, frozenset[str]] = {
 }
 # Children whose role differs from what their parent's type says.
 _RELABELLED = frozenset({"subscript_expression", "const_element", "binary_expression", "argument"})
+_ARGUMENT_NAME = (language().field_id_for_name("name") or 0, "argument_name")
+_INSTANCEOF_CLASS = (language().field_id_for_name("right") or 0, "instanceof_class")
+_ERROR_KIND_ID = 0xFFFF  # tree-sitter's id for ERROR nodes, outside the grammar's own ids
+
+# What the walk does with a node of one kind: its name, its handler, whether to
+# enter it, whether its children are relabelled.
+DispatchEntry = tuple[str, "Handler | None", bool, bool]
+_DISPATCH: dict[int, tuple[dict[str, Handler], dict[int, DispatchEntry]]] = {}
 
 
-def _roles(node: Node, kind: str) -> tuple[str, str, tuple[str, str] | None]:
+def _dispatch(handlers: dict[str, Handler]) -> dict[int, DispatchEntry]:
+    """Every node kind id of the grammar → what the walk does with it (one table per handlers).
+
+    A kind id costs the walk less than the node's type name (a new string to
+    hash for every node) and one lookup answers all four questions.
+
+        >>> table = _dispatch({})
+        >>> table[language().id_for_node_kind("name", True)]
+        ('name', None, False, False)
+    """
+    cached = _DISPATCH.get(id(handlers))
+    if cached is not None and cached[0] is handlers:
+        return cached[1]
+    grammar = language()
+    kinds = {
+        kind_id: grammar.node_kind_for_id(kind_id) for kind_id in range(grammar.node_kind_count)
+    }
+    kinds[_ERROR_KIND_ID] = "ERROR"
+    # subtrees where no handler can find anything: not entered at all
+    opaque = {kind for kind, inside in _NOTHING_INSIDE.items() if not inside & handlers.keys()}
+    table: dict[int, DispatchEntry] = {
+        kind_id: (kind, handlers.get(kind), kind not in opaque, kind in _RELABELLED)
+        for kind_id, kind in kinds.items()
+        if kind is not None
+    }
+    _DISPATCH[id(handlers)] = (handlers, table)
+    return table
+
+
+def _roles(node: Node, kind: str) -> tuple[str, str, tuple[int, str] | None]:
     """Labels of a relabelled parent's children: the first's, the rest's, one by field.
 
     Only named children meet handlers, so tokens' labels do not matter: in
@@ -420,8 +458,8 @@ def _roles(node: Node, kind: str) -> tuple[str, str, tuple[str, str] | None]:
     if kind == "const_element":
         return "const_name", kind, None
     if kind == "argument":
-        return kind, kind, ("name", "argument_name")
+        return kind, kind, _ARGUMENT_NAME
     operator = node.child_by_field_name("operator")
     if operator is not None and operator.type == "instanceof":
-        return kind, kind, ("right", "instanceof_class")
+        return kind, kind, _INSTANCEOF_CLASS
     return kind, kind, None
