@@ -25,12 +25,12 @@ Brackets are matched on the grammar's own tokens, never on raw text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from tree_sitter import Node, Point, Query, QueryCursor, Tree
+from tree_sitter import Node, Point, Tree
 
-from upkeep.estimate.phpast import language, parser
+from upkeep.estimate.phpast import parser
 from upkeep.estimate.walker import previous_token
 
 MAX_ROUNDS = 4  # a repair can reveal another one; each round re-parses the file
@@ -70,7 +70,7 @@ def repair(source: bytes) -> tuple[bytes, Tree, list[Repair]]:
     for _ in range(MAX_ROUNDS):
         if not tree.root_node.has_error:
             break
-        tokens = _tokens(tree.root_node)
+        tokens = _tokens(tree.root_node, source)
         edits = _curly_offsets(source, tokens["brace"]) + _keyword_constants(tokens["keyword"])
         del tokens
         if not edits:
@@ -92,15 +92,42 @@ def repair(source: bytes) -> tuple[bytes, Tree, list[Repair]]:
     return source, tree, repairs
 
 
-@lru_cache(maxsize=1)
-def _query() -> Query:
-    return Query(language(), '"{" @brace\n["self" "parent"] @keyword\n')
+# Where a "{" may open a curly offset: right after a name's last character (ASCII
+# word or any byte of a multi-byte character) or a "]", across blanks only. A
+# comment in between is a token of its own, so that "{" is no offset; Unicode
+# blanks the grammar skips end in a byte >= 0x80 and so count as the character.
+_BRACE_AFTER_NAME = re.compile(rb"[0-9A-Za-z_\x80-\xff\]][ \t\n\r\f\v]*\{")
+_KEYWORD_TEXT = re.compile(rb"self|parent", re.IGNORECASE)
 
 
-def _tokens(root: Node) -> dict[str, list[Node]]:
-    """The tokens a repair looks at, by kind (one query over the tree)."""
-    captures = QueryCursor(_query()).captures(root)
-    return {kind: list(captures.get(kind, ())) for kind in ("brace", "keyword")}
+def _tokens(root: Node, source: bytes) -> dict[str, list[Node]]:
+    """The tokens a repair looks at, by kind, in document order.
+
+    Found from the bytes and confirmed on the tree (a query capturing every
+    "{" of the tree cost more than the repair's re-parse): every "{" that
+    follows a name or "]", and every ``self`` / ``parent`` keyword.
+    """
+    braces = [
+        token
+        for match in _BRACE_AFTER_NAME.finditer(source)
+        if (token := _token_at(root, match.end() - 1, match.end(), ("{",))) is not None
+    ]
+    keywords = [
+        token
+        for match in _KEYWORD_TEXT.finditer(source)
+        if (token := _token_at(root, match.start(), match.end(), _KEYWORD_CONSTANTS)) is not None
+    ]
+    return {"brace": braces, "keyword": keywords}
+
+
+def _token_at(
+    root: Node, start: int, end: int, kinds: tuple[str, ...] | frozenset[str]
+) -> Node | None:
+    """The token of one of ``kinds`` spanning exactly ``start``..``end``, if there is one."""
+    node = root.descendant_for_byte_range(start, end)
+    if node is None or node.type not in kinds or node.start_byte != start or node.end_byte != end:
+        return None
+    return node
 
 
 def next_token(node: Node) -> Node | None:

@@ -6,7 +6,8 @@ it visits every child of every node, in document order, with the labels
 computed from the children. Both must give identical hits, facts and errors
 on a generated legacy tree, the fixture corpus and a few constructs the
 shortcuts touch. Likewise a repaired file's tree, re-parsed incrementally,
-is the tree a fresh parse of the repaired source gives.
+is the tree a fresh parse of the repaired source gives, and the tokens a
+repair finds from the bytes are those a query over the whole tree finds.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from __future__ import annotations
 import random
 
 import pytest
-from tree_sitter import Node, Tree
+from tree_sitter import Node, Query, QueryCursor, Tree
 
 from benchmarks.bench_estimate import php_class, php_template
 from tests.unit.estimate.conftest import FIXTURES
 from upkeep.estimate.catalogue import load_catalogue
 from upkeep.estimate.files import is_php
 from upkeep.estimate.matchers import compile_matchers
-from upkeep.estimate.phpast import parser
-from upkeep.estimate.repair import repair
+from upkeep.estimate.phpast import language, parser
+from upkeep.estimate.repair import _tokens, offset_owner, repair
 from upkeep.estimate.scanner import scan_source
 from upkeep.estimate.walker import SKIP, Ctx, Walker
 
@@ -161,3 +162,38 @@ def test_an_incrementally_repaired_tree_is_the_tree_a_fresh_parse_gives():
             repaired += 1
             assert _nodes(tree) == _nodes(parser().parse(fixed)), name
     assert repaired > 20
+
+
+# Next to the byte search's edges: blanks (ASCII and Unicode) and comments
+# before "{", names ending in a digit or a multi-byte character, "]{", keywords
+# in any case and inside longer words or strings.
+TOKEN_SNIPPETS = [
+    "<?php $s{0}; $s {1}; $s\t\n{2}; $s\u00a0{3}; $s /* c */ {4}; $s // c\n{5};",
+    "<?php $a1{0}; $é{0}; $a[1]{0}; $o->p{0}; $o->p [0]{1}; ${'x'}{0}; \"$s{0}\";",
+    "<?php class A { const X = SELF; function f() { return Parent::g() + self::$x + $selfish{0}; } }",
+    "<?php if (PARENT == 'parent' || $a->self{0}) { $x = <<<E\n{$s{0}} self\nE;\n}",
+]
+
+
+def _query_tokens(root: Node) -> tuple[list[int], list[int]]:
+    """Curly-offset braces and self/parent keywords, by a query capturing every one."""
+    query = Query(language(), '"{" @brace\n["self" "parent"] @keyword\n')
+    captures = QueryCursor(query).captures(root)
+    braces = sorted(b.start_byte for b in captures.get("brace", ()) if offset_owner(b))
+    return braces, sorted(k.start_byte for k in captures.get("keyword", ()))
+
+
+def test_a_repair_finds_the_tokens_a_query_over_the_tree_finds():
+    sources = SOURCES + [(f"tokens{i}.php", text.encode()) for i, text in enumerate(TOKEN_SNIPPETS)]
+    braces = keywords = 0
+    for name, source in sources:
+        root = parser().parse(source).root_node
+        found = _tokens(root, source)
+        from_bytes = (
+            sorted(b.start_byte for b in found["brace"] if offset_owner(b)),
+            [k.start_byte for k in found["keyword"]],
+        )
+        assert from_bytes == _query_tokens(root), name
+        braces += len(from_bytes[0])
+        keywords += len(from_bytes[1])
+    assert braces > 100 and keywords > 5
