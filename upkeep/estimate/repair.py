@@ -25,7 +25,6 @@ Brackets are matched on the grammar's own tokens, never on raw text.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from tree_sitter import Node, Point, Tree
@@ -96,28 +95,56 @@ def repair(source: bytes) -> tuple[bytes, Tree, list[Repair]]:
 # word or any byte of a multi-byte character) or a "]", across blanks only. A
 # comment in between is a token of its own, so that "{" is no offset; Unicode
 # blanks the grammar skips end in a byte >= 0x80 and so count as the character.
-_BRACE_AFTER_NAME = re.compile(rb"[0-9A-Za-z_\x80-\xff\]][ \t\n\r\f\v]*\{")
-_KEYWORD_TEXT = re.compile(rb"self|parent", re.IGNORECASE)
+_NAME_END = frozenset(
+    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_]"
+) | frozenset(range(0x80, 0x100))
+_BLANKS = frozenset(b" \t\n\r\f\v")
 
 
 def _tokens(root: Node, source: bytes) -> dict[str, list[Node]]:
     """The tokens a repair looks at, by kind, in document order.
 
-    Found from the bytes and confirmed on the tree (a query capturing every
-    "{" of the tree cost more than the repair's re-parse): every "{" that
-    follows a name or "]", and every ``self`` / ``parent`` keyword.
+    Found in the bytes and confirmed on the tree (a query capturing every "{"
+    of the tree cost more than the repair's re-parse): every "{" that follows
+    a name or "]", and every ``self`` / ``parent`` keyword (in any case).
     """
     braces = [
         token
-        for match in _BRACE_AFTER_NAME.finditer(source)
-        if (token := _token_at(root, match.end() - 1, match.end(), ("{",))) is not None
+        for offset in _braces_after_names(source)
+        if (token := _token_at(root, offset, offset + 1, ("{",))) is not None
     ]
+    lowered = source.lower()  # ASCII only, as the grammar's keywords
+    starts = sorted(
+        (offset, offset + len(word))
+        for word in (b"self", b"parent")
+        for offset in _occurrences(lowered, word)
+    )
     keywords = [
         token
-        for match in _KEYWORD_TEXT.finditer(source)
-        if (token := _token_at(root, match.start(), match.end(), _KEYWORD_CONSTANTS)) is not None
+        for start, end in starts
+        if (token := _token_at(root, start, end, _KEYWORD_CONSTANTS)) is not None
     ]
     return {"brace": braces, "keyword": keywords}
+
+
+def _occurrences(source: bytes, word: bytes) -> list[int]:
+    found = []
+    offset = source.find(word)
+    while offset != -1:
+        found.append(offset)
+        offset = source.find(word, offset + 1)
+    return found
+
+
+def _braces_after_names(source: bytes) -> list[int]:
+    found = []
+    for offset in _occurrences(source, b"{"):
+        before = offset - 1
+        while before >= 0 and source[before] in _BLANKS:
+            before -= 1
+        if before >= 0 and source[before] in _NAME_END:
+            found.append(offset)
+    return found
 
 
 def _token_at(
