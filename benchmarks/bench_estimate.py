@@ -19,8 +19,10 @@ process so its peak RSS is its own:
 The checker is set up here: Debian's php-codesniffer (``apt-get install -y
 php-cli php-codesniffer php-xml php-mbstring`` when ``phpcs`` is missing) and
 PHPCompatibility 9.3.5 unpacked from ../shared/tools into the user's cache
-directory. Prints a table (files, lines, seconds, × phpcs, peak RSS); the
-figures are measurements, never assertions.
+directory. Prints a table (files, lines, seconds, × phpcs, peak RSS, and the
+machine's 1-minute load average as each run ended: other work on the machine
+slows every row, so compare rows of one run); the figures are measurements,
+never assertions.
 """
 
 from __future__ import annotations
@@ -182,6 +184,7 @@ class Row:
     seconds: float
     peak_rss_mb: float
     note: str = ""
+    load: float = 0.0  # the 1-minute load average as the run ended
 
 
 def measure(label: str, argv: list[str], env: dict[str, str] | None = None) -> Row:
@@ -194,7 +197,7 @@ def measure(label: str, argv: list[str], env: dict[str, str] | None = None) -> R
         text=True,
     )
     result = json.loads(probe.stdout.strip().splitlines()[-1])
-    return Row(label, result["seconds"], result["rss_mb"], result["note"])
+    return Row(label, result["seconds"], result["rss_mb"], result["note"], os.getloadavg()[0])
 
 
 def measure_here(argv: list[str]) -> dict[str, object]:
@@ -245,7 +248,7 @@ def print_table(rows: list[Row], files: int, lines: int) -> None:
     baseline = rows[0].seconds if rows and rows[0].label.startswith("phpcs") else None
     header = (
         f"{'run':<40}  {'files':>6}  {'lines':>9}  {'seconds':>8}  {'x phpcs':>7}  "
-        f"{'peak RSS MB':>11}  result"
+        f"{'peak RSS MB':>11}  {'load':>5}  result"
     )
     print(header)
     print("-" * len(header))
@@ -253,7 +256,7 @@ def print_table(rows: list[Row], files: int, lines: int) -> None:
         speed = f"{baseline / row.seconds:.1f}" if baseline else "-"
         print(
             f"{row.label:<40}  {files:>6,}  {lines:>9,}  {row.seconds:>8.2f}  {speed:>7}  "
-            f"{row.peak_rss_mb:>11.0f}  {row.note}"
+            f"{row.peak_rss_mb:>11.0f}  {row.load:>5.1f}  {row.note}"
         )
 
 
