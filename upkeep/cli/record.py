@@ -119,6 +119,7 @@ def _record(
         duration_seconds=round(seconds, 3),
         reports=tuple(notes.reports),
         state_home=str(state_home()),
+        pins_commits=tuple(notes.pins_commits),
     )
     try:
         with open_store() as store:

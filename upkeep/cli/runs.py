@@ -82,9 +82,11 @@ def _table(found: list[Run]) -> str:
             f"{run.status} ({run.exit_code if run.exit_code >= 0 else 'no end recorded'})",
             f"{run.duration_seconds:.1f}s",
             ", ".join(run.reports) or "-",
+            ", ".join(sha[:10] for sha in run.pins_commits) or "-",
         )
         for run in found
     ]
     return table(
-        ("when (UTC)", "who", "command", "projects", "status", "duration", "reports"), rows
+        ("when (UTC)", "who", "command", "projects", "status", "duration", "reports", "pins"),
+        rows,
     )

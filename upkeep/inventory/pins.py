@@ -38,6 +38,7 @@ from upkeep.inventory.base import Model
 from upkeep.inventory.files import display, present, read_text
 from upkeep.inventory.model import EnvName, FrozenMap, ProjectName
 from upkeep.inventory.problems import Problem, from_document, from_validation, sort_lines
+from upkeep.state.current import note_pins_commit
 from upkeep.versions import InvalidBuild, PhpBuild
 from upkeep.workspace import Workspace
 
@@ -382,7 +383,9 @@ def write_all_pins(workspace: Workspace, every: Sequence[Pins], reason: str) -> 
         # --only: commit these paths alone, whatever else the operator has staged.
         with repo.git.custom_environment(**_fallback_identity(repo)):
             repo.git.commit("--only", "-m", message, "--", *paths)
-    return repo.head.commit.hexsha
+    sha = repo.head.commit.hexsha
+    note_pins_commit(sha)  # the run's record points to it (upkeep runs)
+    return sha
 
 
 @contextlib.contextmanager

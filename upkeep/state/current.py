@@ -1,4 +1,5 @@
-"""What the run in progress has done so far: the projects it selected, the reports it wrote.
+"""What the run in progress has done so far: the projects it selected, the reports it wrote,
+the pins commits it made.
 
 The CLI opens a run (``noting()``) around each command; the places that
 select projects and write reports note them here, without knowing about the
@@ -7,8 +8,9 @@ store. Outside a run (a library caller, a test) a note goes nowhere.
     >>> with noting() as notes:
     ...     note_projects(["shop"])
     ...     note_report(Path("reports/sla/shop-2026-11.md"))
-    >>> notes.projects, notes.reports
-    (['shop'], ['reports/sla/shop-2026-11.md'])
+    ...     note_pins_commit("4f1c0de5")
+    >>> notes.projects, notes.reports, notes.pins_commits
+    (['shop'], ['reports/sla/shop-2026-11.md'], ['4f1c0de5'])
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from pathlib import Path
 
 @dataclass
 class Notes:
-    """The projects and report files of one run, in the order they came."""
+    """The projects, report files and pins commits of one run, in the order they came."""
 
     projects: list[str] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)
+    pins_commits: list[str] = field(default_factory=list)
 
 
 _CURRENT: ContextVar[Notes | None] = ContextVar("upkeep_current_run", default=None)
@@ -52,3 +55,9 @@ def note_report(path: Path) -> None:
     notes = _CURRENT.get()
     if notes is not None:
         notes.reports.append(str(path))
+
+
+def note_pins_commit(sha: str) -> None:
+    notes = _CURRENT.get()
+    if notes is not None:
+        notes.pins_commits.append(sha)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 _COLUMNS = (
     "id, started, ended, who, machine, upkeep_version, command, status, exit_code, "
-    "duration_seconds, reports, state_home"
+    "duration_seconds, reports, state_home, pins_commits"
 )
 STARTED = "started"  # a run's status until its end is recorded (a killed run's for good)
 
@@ -44,6 +44,8 @@ class Run:
     duration_seconds: float
     reports: tuple[str, ...]
     state_home: str = ""  # which of the machine's upkeep homes ran it (a CI runner's, a user's)
+    # The pins commits it made, in the operator's repository: where its changes are recorded.
+    pins_commits: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -52,6 +54,7 @@ class Run:
             ended=stamp(self.ended),
             projects=list(self.projects),
             reports=list(self.reports),
+            pins_commits=list(self.pins_commits),
         )
         return data
 
@@ -67,10 +70,10 @@ def insert(db: Database, run: Run) -> None:
     """``run`` and its projects, inside the caller's transaction; a run recorded when it
     started gets its end (status, exit code, duration, reports) and any further projects."""
     db.execute(
-        f"INSERT INTO runs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        f"INSERT INTO runs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET ended = excluded.ended, status = excluded.status, "
         "exit_code = excluded.exit_code, duration_seconds = excluded.duration_seconds, "
-        "reports = excluded.reports",
+        "reports = excluded.reports, pins_commits = excluded.pins_commits",
         (
             run.id,
             stamp(run.started),
@@ -84,6 +87,7 @@ def insert(db: Database, run: Run) -> None:
             run.duration_seconds,
             json.dumps(list(run.reports)),
             run.state_home,
+            json.dumps(list(run.pins_commits)),
         ),
     )
     db.executemany(
@@ -121,9 +125,8 @@ def select(
 
 
 def _run(row: tuple[Any, ...], projects: tuple[str, ...]) -> Run:
-    run_id, started, ended, who, machine, version, command, status, code, seconds, reports, home = (
-        row
-    )
+    run_id, started, ended, who, machine, version, command, status, code, seconds = row[:10]
+    reports, home, pins_commits = row[10:]
     return Run(
         run_id,
         _time(started),
@@ -138,6 +141,7 @@ def _run(row: tuple[Any, ...], projects: tuple[str, ...]) -> Run:
         float(seconds),
         tuple(json.loads(reports)),
         home,
+        tuple(json.loads(pins_commits)),
     )
 
 

@@ -172,5 +172,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX notifications_by_incident ON notifications (incident_id, at)",
         ),
     ),
+    Migration(
+        5,
+        "the pins' history's pointers: the pins commits each run made (the pins themselves "
+        "stay in the operator's git repository, their history)",
+        ("ALTER TABLE runs ADD COLUMN pins_commits TEXT NOT NULL DEFAULT '[]'",),
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

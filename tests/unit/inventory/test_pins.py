@@ -20,6 +20,7 @@ from upkeep.inventory.pins import (
     pins_path,
     write_pins,
 )
+from upkeep.state.current import noting
 from upkeep.workspace import Workspace
 
 
@@ -96,6 +97,16 @@ def test_nothing_changed_means_no_commit(repo: git.Repo, workspace: Workspace) -
     assert write_pins(workspace, load_pins(workspace, "shop"), "again") is None
     assert write_pins(workspace, pins, "again") is None
     assert repo.head.commit.hexsha == head
+
+
+def test_the_run_notes_each_pins_commit_it_made(workspace: Workspace) -> None:
+    """The run's record points to them (``upkeep runs``), the way into the pins' history."""
+    pins = Pins(project="shop").with_env("production", ref="v1.2.0@0123abc")
+    with noting() as notes:
+        first = write_pins(workspace, pins, "deploy")
+        assert write_pins(workspace, pins, "again") is None  # no commit, nothing noted
+        second = write_pins(workspace, pins.with_env("dev", ref="main@abc1234"), "dev")
+    assert notes.pins_commits == [first, second]
 
 
 def test_setting_the_same_values_keeps_the_pins(workspace: Workspace) -> None:

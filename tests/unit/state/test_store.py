@@ -45,6 +45,7 @@ def a_run(run_id: str, started: dt.datetime, *projects: str, command: str = "ref
         0,
         90.0,
         (f"reports/{command}/{run_id}.md",),
+        pins_commits=(f"{run_id}{'0' * 39}",),
     )
 
 
