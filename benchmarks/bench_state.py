@@ -287,6 +287,7 @@ def history_rows(folder: Path, team: Location, results: int) -> list[tuple[str, 
 
         def old_report(project: Project) -> None:
             with before.History(month_file) as history:
+                history.locations = lambda *_: []  # it predates check locations: none to name
                 period_report(project, MONTH, history, now, year_to_date=True)
 
         rows.append((month, "monitor.db (before)", sla_month(projects, old_report)))
