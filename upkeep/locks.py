@@ -551,7 +551,8 @@ def acquire_all(locks: Sequence[Lock]) -> list[Lock]:
             taken.append(lock)
         if len(locks) > 1:
             with ThreadPoolExecutor(max_workers=len(locks) - 1) as pool:
-                rest = [(lock, pool.submit(lock.acquire)) for lock in locks[1:]]
+                for lock in locks[1:]:  # each kept as it starts, so a Ctrl-C loses none
+                    rest.append((lock, pool.submit(lock.acquire)))
             for lock, take in rest:
                 take.result()
                 taken.append(lock)
