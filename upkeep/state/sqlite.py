@@ -1,7 +1,7 @@
 """SQLite as upkeep's stores use it: a private file, WAL, a busy timeout, writes taken at once.
 
-Shared by the state store and the monitoring history, so both open, wait and
-commit the same way.
+How the state store's SQLite engine (upkeep.state.database) opens a file, waits
+for another writer and commits; the monitoring history lives in that store.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -20,8 +20,6 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from upkeep.errors import UsageError
 
@@ -101,23 +99,3 @@ def write_transaction(
 
 def locked(error: sqlite3.OperationalError) -> bool:
     return "locked" in str(error) or "busy" in str(error)
-
-
-class Closing:
-    """A store on one SQLite connection (``_db``): close it, or use it as a context manager."""
-
-    _db: sqlite3.Connection
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
