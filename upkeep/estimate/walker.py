@@ -300,13 +300,16 @@ class Walker:
             cursor.goto_next_sibling,
             cursor.goto_parent,
         )
-        # one frame per open parent: (context for its children, their label after
-        # the first, and the (field id, label) of a child whose field relabels it)
+        # The level being walked: its context, the label of its children after
+        # the first, and the (field id, label) of a child whose field relabels
+        # it. Entering a node saves the level above in a frame; leaving it
+        # restores it, so a step to the next sibling (most steps) touches none.
+        following, relabel = label, None
         frames: list[tuple[Ctx, str, tuple[int, str] | None]] = []
         push, pop = frames.append, frames.pop
         while True:
-            node = cursor.node
-            assert node is not None
+            # a cursor on a tree always stands on a node (no assert: it runs per node)
+            node: Node = cursor.node  # type: ignore[assignment]
             kind, handler, enters, relabelled = dispatch[node.kind_id]
             child_ctx = ctx
             if handler is not None:
@@ -316,24 +319,24 @@ class Walker:
                 elif outcome is not None:
                     child_ctx = outcome  # type: ignore[assignment]
             if enters and first_child():
+                push((ctx, following, relabel))
                 ctx = child_ctx
                 if relabelled:
                     label, following, relabel = _roles(node, kind)
                     if relabel is not None and cursor.field_id == relabel[0]:
                         label = relabel[1]
-                    push((ctx, following, relabel))
                 else:
-                    push((ctx, kind, None))
-                    label = kind
+                    label = following = kind
+                    relabel = None
                 continue
             while not next_sibling():
                 if not frames:
                     return
                 parent()
-                pop()
+                ctx, following, relabel = pop()
             if not frames:
-                return
-            ctx, label, relabel = frames[-1]
+                return  # the cursor never leaves ``top``; kept as a guard
+            label = following
             if relabel is not None and cursor.field_id == relabel[0]:
                 label = relabel[1]
 
@@ -414,14 +417,15 @@ _ERROR_KIND_ID = 0xFFFF  # tree-sitter's id for ERROR nodes, outside the grammar
 # What the walk does with a node of one kind: its name, its handler, whether to
 # enter it, whether its children are relabelled.
 DispatchEntry = tuple[str, "Handler | None", bool, bool]
-_DISPATCH: dict[int, tuple[dict[str, Handler], dict[int, DispatchEntry]]] = {}
+_DISPATCH: dict[int, tuple[dict[str, Handler], list[DispatchEntry]]] = {}
 
 
-def _dispatch(handlers: dict[str, Handler]) -> dict[int, DispatchEntry]:
-    """Every node kind id of the grammar → what the walk does with it (one table per handlers).
+def _dispatch(handlers: dict[str, Handler]) -> list[DispatchEntry]:
+    """What the walk does with a node, by its kind id (one table per handlers).
 
     A kind id costs the walk less than the node's type name (a new string to
-    hash for every node) and one lookup answers all four questions.
+    hash for every node), a list indexed by it less than a dict, and one
+    lookup answers all four questions.
 
         >>> table = _dispatch({})
         >>> table[language().id_for_node_kind("name", True)]
@@ -437,11 +441,11 @@ def _dispatch(handlers: dict[str, Handler]) -> dict[int, DispatchEntry]:
     kinds[_ERROR_KIND_ID] = "ERROR"
     # subtrees where no handler can find anything: not entered at all
     opaque = {kind for kind, inside in _NOTHING_INSIDE.items() if not inside & handlers.keys()}
-    table: dict[int, DispatchEntry] = {
-        kind_id: (kind, handlers.get(kind), kind not in opaque, kind in _RELABELLED)
-        for kind_id, kind in kinds.items()
-        if kind is not None
-    }
+    unknown: DispatchEntry = ("?", None, True, False)  # no node has such an id
+    table = [unknown] * (_ERROR_KIND_ID + 1)
+    for kind_id, kind in kinds.items():
+        if kind is not None:
+            table[kind_id] = (kind, handlers.get(kind), kind not in opaque, kind in _RELABELLED)
     _DISPATCH[id(handlers)] = (handlers, table)
     return table
 
