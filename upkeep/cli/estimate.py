@@ -195,13 +195,15 @@ def report_header(request: Request, name: str) -> ReportHeader:
 
 
 def run(args: argparse.Namespace) -> int:
-    from upkeep.cli.across import Outcome, run_across
     from upkeep.cli.output import print_json
 
     if args.path:
         request, name = _path_request(args)
         data, _ = _estimate(args, request, None, name)
         return print_json(args, data) if args.json else int(ExitCode.OK)
+    # only here: the fleet's machinery and the inventory cost a path run 0.2 s to import
+    from upkeep.cli.across import Outcome, run_across
+
     _check_project_arguments(args)
     workspace = _workspace(args, required=True)
     assert workspace is not None

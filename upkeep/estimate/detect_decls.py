@@ -23,6 +23,10 @@ from upkeep.estimate.walker import (
     add_imports,
 )
 
+# Declarations whose parameters are the scope's (the ``formal_parameters`` child of each)
+_FUNCTION_KINDS = frozenset(
+    {"function_definition", "method_declaration", "anonymous_function", "arrow_function"}
+)
 _CLASS_KINDS = {
     "class_declaration": "class",
     "interface_declaration": "interface",
@@ -159,62 +163,55 @@ def _method_node(class_node: Node, name: str) -> Node | None:
     return None
 
 
-def _void_by_reference(w: Walker, node: Node, name: str) -> None:
+def _modifiers(node: Node) -> frozenset[str]:
+    """The types of a declaration's direct children, asked once (``static_modifier`` ...)."""
+    return frozenset(child.type for child in node.children)
+
+
+def _void_by_reference(w: Walker, node: Node, name: str, modifiers: frozenset[str]) -> None:
+    if "reference_modifier" not in modifiers:
+        return
     returns = node.child_by_field_name("return_type")
-    by_reference = any(child.type == "reference_modifier" for child in node.children)
-    if by_reference and returns is not None and text(returns).lower() == "void":
+    if returns is not None and text(returns).lower() == "void":
         w.hit("void-by-reference", node, name)
 
 
 def on_function(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
     name_node = node.child_by_field_name("name")
+    name = text(name_node) if name_node is not None else "?"
     if name_node is not None:
-        name = text(name_node)
         w.facts.add(f"function:{ctx.ns_prefix}{name.lower()}")
         if name.lower() == "__autoload" and not ctx.namespace:
             w.hit("autoload-function", node, name)
         if name.lower() == "assert" and ctx.namespace:
             w.hit("namespaced-assert", node, f"{ctx.namespace}\\{name}")
-        _void_by_reference(w, node, name)
-    scope = _scope(node, "function", f"function {text(name_node) if name_node else '?'}()")
+        _void_by_reference(w, node, name, _modifiers(node))
+    scope = Scope("function", f"function {name}()")
     return ctx.but(klass=None, has_this=False, breakable=None, scope=scope)
 
 
 def on_method(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
-    static = any(child.type == "static_modifier" for child in node.children)
+    modifiers = _modifiers(node)
+    static = "static_modifier" in modifiers
     name_node = node.child_by_field_name("name")
+    name = text(name_node) if name_node is not None else "?"
     if name_node is not None:
-        _void_by_reference(w, node, text(name_node))
+        _void_by_reference(w, node, name, modifiers)
     owner = ctx.klass.name if ctx.klass is not None else "?"
-    method = f"{owner}::{text(name_node) if name_node else '?'}()"
     scope = (
-        _scope(node, "static-method", f"static method {method}")
+        Scope("static-method", f"static method {owner}::{name}()")
         if static
-        else _scope(node, "method", f"method {method}")
+        else Scope("method", f"method {owner}::{name}()")
     )
     return ctx.but(has_this=not static, breakable=None, scope=scope)
 
 
 def on_closure(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx:
-    static = node.child_by_field_name("static_modifier") is not None or any(
-        child.type == "static_modifier" for child in node.children
+    static = node.child_by_field_name("static_modifier") is not None or (
+        "static_modifier" in _modifiers(node)
     )
-    scope = (
-        _scope(node, "static-closure", "static closure")
-        if static
-        else _scope(node, "closure", "closure")
-    )
+    scope = Scope("static-closure", "static closure") if static else Scope("closure", "closure")
     return ctx.but(has_this=ctx.has_this and not static, breakable=None, scope=scope)
-
-
-def _scope(node: Node, kind: str, title: str) -> Scope:
-    parameters = node.child_by_field_name("parameters")
-    names = tuple(
-        text(variable)
-        for parameter in (parameters.named_children if parameters is not None else ())
-        if (variable := parameter.child_by_field_name("name")) is not None
-    )
-    return Scope(kind, title, names)
 
 
 def _nullable(type_node: Node) -> bool:
@@ -238,6 +235,7 @@ def on_parameters(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
         if p.type in ("simple_parameter", "variadic_parameter", "property_promotion_parameter")
     ]
     seen: set[str] = set()
+    names: list[str] = []  # as the function's scope knows them
     last_required = -1
     for index, parameter in enumerate(parameters):
         variable = parameter.child_by_field_name("name")
@@ -245,6 +243,8 @@ def on_parameters(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
         if name in seen:
             w.hit("duplicate-parameter", parameter, name)
         seen.add(name)
+        if variable is not None:
+            names.append(name)
         default = parameter.child_by_field_name("default_value")
         if parameter.type != "variadic_parameter" and default is None:
             last_required = index
@@ -257,6 +257,10 @@ def on_parameters(w: Walker, node: Node, ctx: Ctx, label: str) -> None:
             and not _nullable(type_node)
         ):
             w.hit("implicitly-nullable", parameter, name)
+    if ctx.scope is not None and label in _FUNCTION_KINDS:
+        # the function's own scope (its handler made it): its body, walked
+        # next, changes these
+        ctx.scope.parameters = tuple(names)
     for parameter in parameters[: max(last_required, 0)]:
         default = parameter.child_by_field_name("default_value")
         if default is None or parameter.type == "variadic_parameter":

@@ -88,7 +88,7 @@ class Scope:
 
     kind: str
     title: str  # how a finding names it: "static method Foo::bar()"
-    parameters: tuple[str, ...]  # names with the $
+    parameters: tuple[str, ...] = ()  # names with the $ (set when the walk reaches them)
     changed: dict[str, int] = field(default_factory=dict)  # parameter → end byte of 1st change
 
 
