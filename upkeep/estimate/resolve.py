@@ -41,6 +41,7 @@ def resolve_findings(
 ) -> tuple[Finding, ...]:
     facts = project_facts(outcomes)
     findings = []
+    messages: dict[tuple[str, str], str] = {}  # (rule, name) → its text: most repeat
     for outcome in outcomes:
         if outcome.scan is None:
             continue
@@ -48,13 +49,16 @@ def resolve_findings(
             severity = applicable.get(hit.rule)
             if severity is None:
                 continue
-            if any(fact in facts for fact in hit.unless):
+            if hit.unless and not facts.isdisjoint(hit.unless):
                 continue
             if hit.only_if is not None and hit.only_if not in facts:
                 continue
             if hit.review or (hit.review_if is not None and hit.review_if in facts):
                 severity = Severity.REVIEW
             rule = catalogue.rule(hit.rule)
+            message = messages.get((rule.id, hit.name))
+            if message is None:
+                message = messages[rule.id, hit.name] = rule.describe(hit.name)
             findings.append(
                 Finding(
                     path=outcome.path,
@@ -66,7 +70,7 @@ def resolve_findings(
                     tier=rule.tier,
                     rector=rule.rector,
                     name=hit.name,
-                    message=rule.describe(hit.name),
+                    message=message,
                     hint=rule.hint,
                 )
             )
