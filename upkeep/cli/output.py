@@ -10,7 +10,8 @@ from typing import Any
 from upkeep.errors import UpkeepError
 from upkeep.exitcodes import ExitCode
 from upkeep.progress import muted, wanted
-from upkeep.reports.envelope import chunks, envelope
+from upkeep.reports.envelope import envelope
+from upkeep.reports.jsontext import dump
 from upkeep.reports.text import table
 
 __all__ = ["command_of", "notice", "print_error", "print_json", "progress", "table"]
@@ -29,8 +30,7 @@ def print_json(
     Every ``--json`` output goes through here, so each carries the same envelope.
     """
     wrapped = envelope(command_of(args), exit_code, data, status=status, errors=errors)
-    for chunk in chunks(wrapped):
-        sys.stdout.write(chunk)
+    dump(wrapped, sys.stdout)
     return int(exit_code)
 
 

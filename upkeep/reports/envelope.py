@@ -14,8 +14,7 @@ removed or changes meaning; new fields may be added within a version.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from upkeep import __version__
@@ -44,37 +43,3 @@ def envelope(
         "data": data,
         "errors": [{"message": message} for message in errors],
     }
-
-
-def chunks(wrapped: dict[str, Any]) -> Iterator[str]:
-    """The envelope as indented JSON, piece by piece (an estimate's can be tens of MB).
-
-    Values JSON has no type for (paths, times) are written as their text; text stays as
-    written (UTF-8), as the JSON before the envelope was.
-
-    >>> "".join(chunks({"data": [1]})).splitlines()
-    ['{', '  "data": [', '    1', '  ]', '}']
-    """
-    encoder = json.JSONEncoder(indent=2, default=str, ensure_ascii=False)
-    yield from in_blocks(encoder.iterencode(wrapped))
-    yield "\n"
-
-
-def in_blocks(pieces: Iterable[str], count: int = 4096) -> Iterator[str]:
-    """``pieces`` joined ``count`` at a time: one write per block, not per piece.
-
-    The indenting JSON encoder yields every bracket, key and value apart (1.7
-    million pieces for a 10,000-file estimate); a write each cost more than
-    the encoding itself, while blocks of a few thousand stay small in memory.
-
-    >>> list(in_blocks(["{", "1", "}"], count=2))
-    ['{1', '}']
-    """
-    block: list[str] = []
-    for piece in pieces:
-        block.append(piece)
-        if len(block) == count:
-            yield "".join(block)
-            block.clear()
-    if block:
-        yield "".join(block)

@@ -19,7 +19,6 @@ for the client), its collapsed sections open.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from upkeep.estimate.catalogue import Severity
 from upkeep.estimate.effort import split_hours
 from upkeep.estimate.model import Estimate, plural
 from upkeep.estimate.report import ReportHeader
-from upkeep.reports.envelope import in_blocks
+from upkeep.reports.jsontext import dumps
 
 if TYPE_CHECKING:
     import jinja2
@@ -159,20 +158,7 @@ def to_data(estimate: Estimate, header: ReportHeader | None = None) -> dict[str,
 
 
 def render_json(estimate: Estimate, header: ReportHeader | None = None) -> str:
-    return json.dumps(to_data(estimate, header), indent=2, ensure_ascii=False) + "\n"
-
-
-def write_json(estimate: Estimate, header: ReportHeader | None, stream: TextIO) -> None:
-    """``render_json``'s bytes, written piece by piece.
-
-    Tens of thousands of findings make a JSON text of tens of MB, and the
-    indenting encoder holds every piece of it until it joins them: streamed,
-    neither the pieces nor the text are ever whole in memory.
-    """
-    encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
-    for block in in_blocks(encoder.iterencode(to_data(estimate, header))):
-        stream.write(block)
-    stream.write("\n")
+    return dumps(to_data(estimate, header))
 
 
 @dataclass(frozen=True)
@@ -325,8 +311,5 @@ RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
 
 
 def render(estimate: Estimate, header: ReportHeader, fmt: str, stream: TextIO) -> None:
-    """One format of the report onto ``stream``; the JSON streamed, never whole in memory."""
-    if fmt == "json":
-        write_json(estimate, header, stream)
-    else:
-        stream.write(RENDERERS[fmt](estimate, header))
+    """One format of the report onto ``stream``."""
+    stream.write(RENDERERS[fmt](estimate, header))

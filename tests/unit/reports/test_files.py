@@ -9,8 +9,9 @@ from typing import TextIO
 import pytest
 
 from upkeep.errors import UsageError
-from upkeep.reports.envelope import chunks, envelope
+from upkeep.reports.envelope import envelope
 from upkeep.reports.files import FORMATS, Destination, destinations, write_atomically, write_reports
+from upkeep.reports.jsontext import dumps
 
 
 def where(wanted: list[Destination]) -> list[tuple[str, str | None]]:
@@ -113,5 +114,5 @@ def test_write_reports_sends_dash_to_stdout_and_files_whole(tmp_path: Path) -> N
 
 
 def test_the_json_envelope_keeps_text_as_written() -> None:
-    text = "".join(chunks(envelope("sla report", 0, {"holiday": "Święto Niepodległości"})))
+    text = dumps(envelope("sla report", 0, {"holiday": "Święto Niepodległości"}))
     assert '"holiday": "Święto Niepodległości"' in text
