@@ -445,7 +445,11 @@ def _dispatch(handlers: dict[str, Handler]) -> list[DispatchEntry]:
     table = [unknown] * (_ERROR_KIND_ID + 1)
     for kind_id, kind in kinds.items():
         if kind is not None:
-            table[kind_id] = (kind, handlers.get(kind), kind not in opaque, kind in _RELABELLED)
+            # tokens (anonymous kinds) are leaves: not worth asking for a first child
+            enters = kind not in opaque and (
+                kind_id == _ERROR_KIND_ID or grammar.node_kind_is_named(kind_id)
+            )
+            table[kind_id] = (kind, handlers.get(kind), enters, kind in _RELABELLED)
     _DISPATCH[id(handlers)] = (handlers, table)
     return table
 
