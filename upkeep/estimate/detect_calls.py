@@ -434,6 +434,8 @@ def _class_used(w: Walker, node: Node, owner: str) -> None:
 
 
 def on_name(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx | _Skip | None:
+    if label in _ROLE_BY_PLACE:
+        label = _role(node, label)
     if ctx.string_key and label == "subscript_index":
         return None
     if label in CONSTANT_CONTEXTS:
@@ -441,6 +443,32 @@ def on_name(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx | _Skip | None:
     elif label in CLASS_CONTEXTS:
         _class_used(w, node, w.resolve_class(text(node), ctx))
     return None
+
+
+# Parents whose children differ in role by place: asked of a name under one
+# of them, not of every such parent's every child by the walk.
+_ROLE_BY_PLACE = frozenset(
+    {"subscript_expression", "const_element", "argument", "binary_expression"}
+)
+
+
+def _role(name: Node, parent: str) -> str:
+    """The role of a name under a parent in ``_ROLE_BY_PLACE``.
+
+    ``$a[KEY]``: the index (``subscript_index``, where a bare word is a
+    string); ``const NAME = VALUE``: the declared ``const_name``, no use of a
+    constant; ``f(name: X)``: the ``argument_name``, no constant either;
+    ``$o instanceof Foo``: the ``instanceof_class``, a class.
+    """
+    if parent == "subscript_expression":
+        return "subscript_index" if name.prev_sibling is not None else parent
+    if parent == "const_element":
+        return "const_name" if name.prev_sibling is None else parent
+    if parent == "argument":
+        after = name.next_sibling
+        return "argument_name" if after is not None and after.type == ":" else parent
+    before = name.prev_sibling
+    return "instanceof_class" if before is not None and before.type == "instanceof" else parent
 
 
 def on_qualified_name(w: Walker, node: Node, ctx: Ctx, label: str) -> Ctx | _Skip | None:

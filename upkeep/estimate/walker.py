@@ -300,17 +300,15 @@ class Walker:
             cursor.goto_next_sibling,
             cursor.goto_parent,
         )
-        # The level being walked: its context, the label of its children after
-        # the first, and the (field id, label) of a child whose field relabels
-        # it. Entering a node saves the level above in a frame; leaving it
-        # restores it, so a step to the next sibling (most steps) touches none.
-        following, relabel = label, None
-        frames: list[tuple[Ctx, str, tuple[int, str] | None]] = []
+        # Entering a node saves the level above (its context and label) in a
+        # frame and leaving it restores them, so a step to the next sibling
+        # (most steps) touches neither.
+        frames: list[tuple[Ctx, str]] = []
         push, pop = frames.append, frames.pop
         while True:
             # a cursor on a tree always stands on a node (no assert: it runs per node)
             node: Node = cursor.node  # type: ignore[assignment]
-            kind, handler, enters, relabelled = dispatch[node.kind_id]
+            kind, handler, enters = dispatch[node.kind_id]
             child_ctx = ctx
             if handler is not None:
                 outcome = handler(self, node, ctx, label)
@@ -319,26 +317,16 @@ class Walker:
                 elif outcome is not None:
                     child_ctx = outcome  # type: ignore[assignment]
             if enters and first_child():
-                push((ctx, following, relabel))
-                ctx = child_ctx
-                if relabelled:
-                    label, following, relabel = _roles(node, kind)
-                    if relabel is not None and cursor.field_id == relabel[0]:
-                        label = relabel[1]
-                else:
-                    label = following = kind
-                    relabel = None
+                push((ctx, label))
+                ctx, label = child_ctx, kind
                 continue
             while not next_sibling():
                 if not frames:
                     return
                 parent()
-                ctx, following, relabel = pop()
+                ctx, label = pop()
             if not frames:
                 return  # the cursor never leaves ``top``; kept as a guard
-            label = following
-            if relabel is not None and cursor.field_id == relabel[0]:
-                label = relabel[1]
 
     def token_pass(self, root: Node) -> None:
         """Errors, missing tokens, and the tokens the token handlers look at."""
@@ -408,15 +396,10 @@ _NOTHING_INSIDE: dict[str, frozenset[str]] = {
     "string": frozenset({"string_content", "escape_sequence"}),  # single-quoted: no variables
     "name": frozenset(),  # a leaf: not even worth asking for a first child
 }
-# Children whose role differs from what their parent's type says.
-_RELABELLED = frozenset({"subscript_expression", "const_element", "binary_expression", "argument"})
-_ARGUMENT_NAME = (language().field_id_for_name("name") or 0, "argument_name")
-_INSTANCEOF_CLASS = (language().field_id_for_name("right") or 0, "instanceof_class")
 _ERROR_KIND_ID = 0xFFFF  # tree-sitter's id for ERROR nodes, outside the grammar's own ids
 
-# What the walk does with a node of one kind: its name, its handler, whether to
-# enter it, whether its children are relabelled.
-DispatchEntry = tuple[str, "Handler | None", bool, bool]
+# What the walk does with a node of one kind: its name, its handler, whether to enter it.
+DispatchEntry = tuple[str, "Handler | None", bool]
 _DISPATCH: dict[int, tuple[dict[str, Handler], list[DispatchEntry]]] = {}
 
 
@@ -425,11 +408,11 @@ def _dispatch(handlers: dict[str, Handler]) -> list[DispatchEntry]:
 
     A kind id costs the walk less than the node's type name (a new string to
     hash for every node), a list indexed by it less than a dict, and one
-    lookup answers all four questions.
+    lookup answers all three questions.
 
         >>> table = _dispatch({})
         >>> table[language().id_for_node_kind("name", True)]
-        ('name', None, False, False)
+        ('name', None, False)
     """
     cached = _DISPATCH.get(id(handlers))
     if cached is not None and cached[0] is handlers:
@@ -441,7 +424,7 @@ def _dispatch(handlers: dict[str, Handler]) -> list[DispatchEntry]:
     kinds[_ERROR_KIND_ID] = "ERROR"
     # subtrees where no handler can find anything: not entered at all
     opaque = {kind for kind, inside in _NOTHING_INSIDE.items() if not inside & handlers.keys()}
-    unknown: DispatchEntry = ("?", None, True, False)  # no node has such an id
+    unknown: DispatchEntry = ("?", None, True)  # no node has such an id
     table = [unknown] * (_ERROR_KIND_ID + 1)
     for kind_id, kind in kinds.items():
         if kind is not None:
@@ -449,25 +432,6 @@ def _dispatch(handlers: dict[str, Handler]) -> list[DispatchEntry]:
             enters = kind not in opaque and (
                 kind_id == _ERROR_KIND_ID or grammar.node_kind_is_named(kind_id)
             )
-            table[kind_id] = (kind, handlers.get(kind), enters, kind in _RELABELLED)
+            table[kind_id] = (kind, handlers.get(kind), enters)
     _DISPATCH[id(handlers)] = (handlers, table)
     return table
-
-
-def _roles(node: Node, kind: str) -> tuple[str, str, tuple[int, str] | None]:
-    """Labels of a relabelled parent's children: the first's, the rest's, one by field.
-
-    Only named children meet handlers, so tokens' labels do not matter: in
-    ``$a[k]`` the target comes first and every named child after it is the
-    index; ``f(name: X)`` and ``$o instanceof C`` single out a child by field.
-    """
-    if kind == "subscript_expression":
-        return kind, "subscript_index", None
-    if kind == "const_element":
-        return "const_name", kind, None
-    if kind == "argument":
-        return kind, kind, _ARGUMENT_NAME
-    operator = node.child_by_field_name("operator")
-    if operator is not None and operator.type == "instanceof":
-        return kind, kind, _INSTANCEOF_CLASS
-    return kind, kind, None
