@@ -196,11 +196,13 @@ def report_header(request: Request, name: str) -> ReportHeader:
 
 def run(args: argparse.Namespace) -> int:
     from upkeep.cli.output import print_json
+    from upkeep.estimate.pool import collector_paused
 
     if args.path:
         request, name = _path_request(args)
-        data, _ = _estimate(args, request, None, name)
-        return print_json(args, data) if args.json else int(ExitCode.OK)
+        with collector_paused():
+            data, _ = _estimate(args, request, None, name)
+            return print_json(args, data) if args.json else int(ExitCode.OK)
     # only here: the fleet's machinery and the inventory cost a path run 0.2 s to import
     from upkeep.cli.across import Outcome, run_across
 
@@ -216,7 +218,8 @@ def run(args: argparse.Namespace) -> int:
 
     def one(project: Project) -> Outcome:
         request = _project_request(args, workspace, project.name)
-        data, _ = _estimate(args, request, workspace, project.name)
+        with collector_paused():
+            data, _ = _estimate(args, request, workspace, project.name)
         return Outcome(project.name, ExitCode.OK, data)
 
     return run_across(args, selection, one, read_only=True)  # reads a checkout, no server

@@ -20,12 +20,14 @@ the scan forever), and binary data named ``.php`` is "not PHP text".
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -92,6 +94,28 @@ _CACHE: Path | None = None
 def _start(matchers: Matchers, cache: Path | None) -> None:
     global _MATCHERS, _CACHE
     _MATCHERS, _CACHE = matchers, cache
+    # a worker is forked from a parent that may have paused the collector
+    # (``collector_paused``): its own heap stays small, let it collect
+    gc.enable()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while an estimate runs in this process.
+
+    The parent holds every file's results (hundreds of thousands of objects,
+    none in a cycle), and each pass of the collector walks them all: with it
+    on, resolving 10,000 files' findings took 0.3 s instead of 0.16 s, and
+    so on for every step after the scan. Whatever cycles the run leaves are
+    collected when it ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class NotPhpText(Exception):

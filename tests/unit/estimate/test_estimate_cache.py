@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from upkeep.estimate.catalogue import load_catalogue
 from upkeep.estimate.files import discover
 from upkeep.estimate.matchers import compile_matchers
-from upkeep.estimate.pool import cache_salt, scan_files
+from upkeep.estimate.pool import _start, cache_salt, collector_paused, scan_files
 
 MATCHERS = compile_matchers(load_catalogue())
 
@@ -61,3 +62,19 @@ def test_two_workers_give_the_results_of_one(tmp_path: Path):
 
 def test_the_cache_key_covers_the_catalogue():
     assert cache_salt("aaaa") != cache_salt("bbbb")
+
+
+def _collector_enabled(_: int) -> bool:
+    return gc.isenabled()
+
+
+def test_the_collector_is_paused_in_the_parent_only_while_an_estimate_runs():
+    from concurrent.futures import ProcessPoolExecutor
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        # workers are forked from the paused parent: their start turns it back on
+        with ProcessPoolExecutor(1, initializer=_start, initargs=(MATCHERS, None)) as pool:
+            assert pool.submit(_collector_enabled, 0).result()
+    assert gc.isenabled()
