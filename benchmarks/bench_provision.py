@@ -3,6 +3,7 @@
     python benchmarks/bench_provision.py                 # both sizes
     python benchmarks/bench_provision.py --sizes 1       # three hosts only
     python benchmarks/bench_provision.py --repeat 5      # medians of five
+    python benchmarks/bench_provision.py --keep-lab DIR  # the last lab left up, to iterate on
 
 Each size gets a lab of its own (``UPKEEP_LAB_NAME``/``UPKEEP_LAB_SUBNET``,
 default ``upkeep-bench`` on 10.89.79.0/24) with fresh containers, provisions
@@ -10,7 +11,9 @@ dev, staging and production at once from nothing, then measures the no-op:
 the hosts checked and left alone (the default) beside the baseline, every
 operation run on every host (``full=True``, what provision always did), both
 in the same run; and drift over the same hosts. Medians of ``--repeat`` runs;
-wall seconds, measured, never asserted. The lab is removed afterwards.
+wall seconds, measured, never asserted. The lab is removed afterwards; with
+``--keep-lab DIR`` each size works in ``DIR/<size>`` (its operator repository
+and lab state kept) and the last size's lab stays up.
 
 The first run also shows the CPU seconds its hosts spent (``first CPU s``, mostly
 package scripts: docs/first-provision.md) and that over the machine's cores
@@ -20,6 +23,7 @@ package scripts: docs/first-provision.md) and that over the machine's cores
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import tempfile
@@ -47,8 +51,15 @@ def median_seconds(repeat: int, run: Callable[[], object]) -> float:
     return round(statistics.median(times), 1)
 
 
-def measure(hosts_per_environment: int, repeat: int) -> dict[str, float | int]:
-    with tempfile.TemporaryDirectory(prefix="upkeep-bench-") as tmp:
+def measure(hosts_per_environment: int, repeat: int, keep: Path | None) -> dict[str, float | int]:
+    kept = keep / str(hosts_per_environment) if keep else None
+    if kept:
+        kept.mkdir(parents=True)
+    with (
+        contextlib.nullcontext(str(kept))
+        if kept
+        else tempfile.TemporaryDirectory(prefix="upkeep-bench-")
+    ) as tmp:
         os.environ.update(
             UPKEEP_LAB_NAME=os.environ.get("UPKEEP_LAB_NAME", "upkeep-bench"),
             UPKEEP_LAB_SUBNET=os.environ.get("UPKEEP_LAB_SUBNET", "10.89.79.0/24"),
@@ -78,7 +89,8 @@ def measure(hosts_per_environment: int, repeat: int) -> dict[str, float | int]:
             checked_seconds = median_seconds(repeat, lambda: again(False))
             drift_seconds = median_seconds(repeat, lambda: drift(project, pins))
         finally:
-            lab.down(spec)
+            if not kept:
+                lab.down(spec)
     return {
         "hosts": len(spec.demo_members()),  # the ones provisioned here
         "lab up s": round(lab_seconds, 1),
@@ -101,8 +113,14 @@ def main() -> None:
         "--sizes", type=int, nargs="+", default=[1, 4], help="hosts per environment"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per median")
+    parser.add_argument(
+        "--keep-lab",
+        type=Path,
+        metavar="DIR",
+        help="work in DIR/<size> (a new directory) and leave the last size's lab up",
+    )
     args = parser.parse_args()
-    rows = [measure(size, args.repeat) for size in args.sizes]
+    rows = [measure(size, args.repeat, args.keep_lab) for size in args.sizes]
     headers = list(rows[0])
     print(
         f"\nprovision on the lab (wall seconds, medians of {args.repeat}; "
