@@ -34,13 +34,14 @@ from pyinfra.api.state import BaseStateCallback
 from pyinfra.context import ctx_host, ctx_state
 
 from tasks.conditions import foreseen
-from upkeep import credentials
+from upkeep import credentials, pyinfra_once
 from upkeep.errors import ConnectionFailed
 
 # pyinfra logs for its own CLI; through the API its lines would be noise on
 # stderr. Failures reach the caller as values instead.
 logging.getLogger("pyinfra").addHandler(logging.NullHandler())
 logging.getLogger("pyinfra").propagate = False
+pyinfra_once.use()
 
 
 class SshHost(Protocol):
