@@ -31,6 +31,7 @@ from pyinfra.context import ctx_host, ctx_state
 
 from tasks.conditions import AfterChange
 from upkeep.provision.batched_facts import (
+    FactArguments,
     FactMissing,
     FactRequest,
     FactUnreadable,
@@ -125,7 +126,8 @@ def check_state(
     finally:
         state.check_for_changes = checking
     hosts = list(state.inventory.get_active_hosts())
-    facts = {host: HostFacts(host, answer=answer) for host in hosts}
+    arguments = FactArguments()  # shared: the same operations ask the same facts on each host
+    facts = {host: HostFacts(host, answer=answer, arguments=arguments) for host in hosts}
     for host in hosts:
         host.get_fact = facts[host].get_fact  # type: ignore[method-assign, assignment]
     try:

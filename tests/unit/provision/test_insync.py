@@ -6,13 +6,16 @@ from __future__ import annotations
 import subprocess
 
 from pyinfra.api import Config, Inventory, State, deploy
+from pyinfra.api.arguments import pop_global_arguments
+from pyinfra.api.facts import _handle_fact_kwargs
+from pyinfra.facts.files import File
 from pyinfra.operations import apt, files
 
 from deploys.site import site
 from tasks.base import REFRESH_PACKAGE_LISTS, SERVES_OTHERS_ONLY
 from tasks.managed import managed_files
 from upkeep.desired import SiteState
-from upkeep.provision.batched_facts import FactRequest, batch_script
+from upkeep.provision.batched_facts import FactArguments, FactRequest, batch_script
 from upkeep.provision.insync import HostCheck, check_state
 
 # Outputs that trip a naive split: no final newline, none at all, blank lines, an exit
@@ -90,3 +93,40 @@ def test_stale_package_lists_alone_leave_a_host_in_sync_but_never_hide_a_change(
     with_directory = bare_check(True, SERVES_OTHERS_ONLY)
     assert not with_directory.in_sync
     assert any("A directory would change" in change for change in with_directory.changes)
+
+
+@deploy("A directory")
+def a_directory() -> None:
+    files.directory(name="A directory", path="/srv/example")
+
+
+def test_hosts_share_a_facts_arguments_only_where_pyinfra_gives_them_the_same() -> None:
+    """web2 reads as root and web1 does not: sharing must not hand one's sudo to the other."""
+    state = State(Inventory((["web1", ("web2", {"_sudo": True})], {})), Config())
+    for host in state.inventory:
+        state.activate_host(host)
+    asked: set[tuple[str, object]] = set()
+
+    def answer(requests: list[FactRequest]) -> list[object]:
+        asked.update((request.key, request.executor.get("_sudo")) for request in requests)
+        return bare_host_defaults(requests)
+
+    check_state(state, {"web1": "staging", "web2": "staging"}, a_directory, answer=answer)
+    assert {sudo for _, sudo in asked} == {False, True}
+    assert len({key for key, _ in asked}) == 1
+
+
+def test_a_facts_arguments_are_worked_out_once_for_hosts_asking_alike() -> None:
+    state = State(Inventory((["web1", "web2", ("web3", {"_sudo": True})], {})), Config())
+    hosts = list(state.inventory)
+    arguments = FactArguments()
+    answers = []
+    for host in hosts:
+        host.current_op_global_arguments, _ = pop_global_arguments(state, host, {"name": "op"})
+        answers.append(arguments.of(host, File, ("/srv/x",), {}))
+    assert len(arguments.known) == 2  # web1 and web2 alike, web3 with sudo
+    assert answers[0] == answers[1] != answers[2]
+    for host, answer in zip(hosts, answers, strict=True):
+        own, global_arguments = _handle_fact_kwargs(state, host, File, ("/srv/x",), {})
+        own.pop("self", None)
+        assert answer == (own, global_arguments)
