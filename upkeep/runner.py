@@ -16,17 +16,18 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+import gevent
 from pyinfra.api import Config, Inventory, State
 from pyinfra.api.connect import connect_all, disconnect_all
 from pyinfra.api.deploy import add_deploy
 from pyinfra.api.exceptions import PyinfraError
-from pyinfra.api.facts import get_facts
+from pyinfra.api.facts import get_fact, get_facts
 from pyinfra.api.host import Host as PyinfraHost
 from pyinfra.api.operation import add_op
 from pyinfra.api.operations import run_ops
@@ -262,6 +263,21 @@ class Runner:
         """One fact from every reachable host, by host name."""
         results = get_facts(self.state, fact, args or None, kwargs or None)
         return {host.name: value for host, value in results.items()}
+
+    def facts_each(self, fact: type, arguments: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        """One fact from each reachable host named in ``arguments``, with its own arguments.
+
+        The hosts are read at once; a host not named is not asked (``facts`` asks them all).
+        """
+        hosts = [h for h in self.state.inventory.get_active_hosts() if h.name in arguments]
+
+        def one(host: PyinfraHost) -> Any:
+            with ctx_state.use(self.state), ctx_host.use(host):
+                return get_fact(self.state, host, fact, kwargs=dict(arguments[host.name]))
+
+        reading = {host.name: self.state.pool.spawn(one, host) for host in hosts}
+        gevent.joinall(list(reading.values()), raise_error=True)
+        return {name: greenlet.get() for name, greenlet in reading.items()}
 
     # -- operations -------------------------------------------------------
     def run_op(

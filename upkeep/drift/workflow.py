@@ -98,13 +98,14 @@ def drift(project: Project, pins: Pins, say: Say = lambda _: None) -> DriftRepor
         packages = runner.facts(DebPackages)
         sums = runner.facts(FileChecksums, paths=tuple(paths))
         ini = runner.facts(EffectivePhpIni, line=project.php.line)
-        releases = {
-            target.name: runner.facts(ReleaseState, base_dir=base_dirs[target.environment]).get(
-                target.name
-            )
-            for target in targets
-            if target.environment in base_dirs
-        }
+        releases = runner.facts_each(
+            ReleaseState,
+            {
+                target.name: {"base_dir": base_dirs[target.environment]}
+                for target in targets
+                if target.environment in base_dirs
+            },
+        )
         unreachable = tuple(f"{u.host} ({u.environment}): {u.reason}" for u in runner.unreachable)
     for target in targets:
         if target.name not in packages:
