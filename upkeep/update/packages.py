@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from tasks.php import POLICY_RC_D, QUIET_APT
 from tasks.prefetch import InstalledPhp, build_specs
+from upkeep.update.debconf import under_one_frontend
 
 
 def installed_script(line: str) -> str:
@@ -53,15 +54,15 @@ def install_prefetched_script(
 ) -> str:
     """The packages ``names`` at ``build`` from apt's cache, never the network (apt fails
     before it changes anything when a .deb is missing), after the ``guards`` files (path:
-    text; the pin and policy-rc.d, as provision writes them); then a graceful reload."""
+    text; the pin and policy-rc.d, as provision writes them), their scripts under one
+    debconf frontend (``upkeep.update.debconf``); then a graceful reload."""
     written = "; ".join(_written(path, text) for path, text in guards.items())
     specs = " ".join(shlex.quote(spec) for spec in build_specs(names, build))
-    return (
-        f"set -euo pipefail; {written}; "
-        f"{_QUIET} apt-get install -y -q --no-download --no-install-recommends --allow-downgrades "
-        f'-o Dpkg::Options::="--force-confdef" -o Dpkg::Options::="--force-confold" {specs} '
-        f">/dev/null; {graceful_reload_script(line)}"
+    install = (
+        "apt-get install -y -q --no-download --no-install-recommends --allow-downgrades "
+        f'-o Dpkg::Options::="--force-confdef" -o Dpkg::Options::="--force-confold" {specs}'
     )
+    return f"set -euo pipefail; {written}; export {_QUIET}; {under_one_frontend(install, names)}; {graceful_reload_script(line)}"
 
 
 def _written(path: str, text: str) -> str:

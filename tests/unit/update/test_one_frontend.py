@@ -1,0 +1,88 @@
+"""The window's package scripts talk to one debconf frontend, not one each.
+
+The script runs in a real bash with Debian's real debconf (its frontend and the
+confmodule ucf sources; its database in a temporary directory). ``apt-get`` is
+a stand-in that behaves as apt does where it matters here: its simulation
+(``-s``) lists what it would install, it closes the descriptors it was not
+told to keep (``APT::Keep-Fds``) before the package scripts run, and each
+script runs a ``ucf`` that sources the confmodule as Debian's does. debconf's own debug log counts the
+frontends started.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from upkeep.update.debconf import under_one_frontend
+
+APT = "apt-get install -y -q --no-download 'php8.2-fpm=8.2.36-1~deb12u1' 'php8.2-cli=8.2.36-1~deb12u1'"
+NAMED = ["php8.2-cli", "php8.2-fpm"]
+ONLY_NAMED = "Inst php8.2-cli [8.2.32-1~deb12u1] (8.2.36-1~deb12u1 Debian-Security:12/stable-security [amd64])\nInst php8.2-fpm [8.2.32-1~deb12u1] (8.2.36-1~deb12u1 Debian-Security:12/stable-security [amd64])"
+WITH_ANOTHER = f"{ONLY_NAMED}\nInst libssl3 [3.0.17-1~deb12u2] (3.0.18-1~deb12u1 Debian-Security:12/stable-security [amd64])"
+
+STAND_IN_APT = """#!/bin/bash
+case " $* " in *" -s "*) printf '%s\\n' "$SIMULATED"; exit 0 ;; esac
+# apt closes every descriptor above 2 it was not told to keep before dpkg runs the scripts
+case " $* " in *" APT::Keep-Fds::=3 "*) ;; *) exec 3>&- ;; esac
+for ini in calendar.ini ctype.ini; do ucf "$ini"; done  # a postinst, once a module
+exit "${APT_EXIT:-0}"
+"""
+STAND_IN_UCF = """#!/bin/sh
+. /usr/share/debconf/confmodule
+db_version >/dev/null
+echo "$1 ${DEBIAN_HAS_FRONTEND:-}" >> "$SCRIPTS_LOG"
+"""
+
+
+def install(tmp_path: Path, simulated: str, apt_exit: int = 0) -> tuple[int, int, list[str]]:
+    """The script's exit code, the debconf frontends started, and what each package script saw."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in (("apt-get", STAND_IN_APT), ("ucf", STAND_IN_UCF)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    db = tmp_path / "debconf"
+    db.mkdir()
+    (db / "debconf.conf").write_text(
+        "Config: configdb\nTemplates: templatedb\n\n"
+        f"Name: configdb\nDriver: File\nFilename: {db}/config.dat\n\n"
+        f"Name: templatedb\nDriver: File\nFilename: {db}/templates.dat\n"
+    )
+    scripts_log = tmp_path / "scripts.log"
+    done = subprocess.run(
+        ["bash", "-c", f"set -euo pipefail; {under_one_frontend(APT, NAMED)}"],
+        env={
+            "PATH": f"{bin_dir}:/usr/sbin:/usr/bin:/sbin:/bin",
+            "DEBIAN_FRONTEND": "noninteractive",
+            "DEBCONF_SYSTEMRC": str(db / "debconf.conf"),
+            "DEBCONF_DEBUG": "developer",
+            "SIMULATED": simulated,
+            "APT_EXIT": str(apt_exit),
+            "SCRIPTS_LOG": str(scripts_log),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    seen = scripts_log.read_text().splitlines() if scripts_log.exists() else []
+    return done.returncode, done.stderr.count("frontend started"), seen
+
+
+def test_the_package_scripts_share_one_frontend(tmp_path: Path) -> None:
+    code, frontends, seen = install(tmp_path, ONLY_NAMED)
+    assert (code, frontends) == (0, 1)
+    assert seen == ["calendar.ini 1", "ctype.ini 1"]  # each found the frontend running
+
+
+def test_a_package_apt_would_bring_along_installs_as_before_a_frontend_each(
+    tmp_path: Path,
+) -> None:
+    code, frontends, seen = install(tmp_path, WITH_ANOTHER)
+    assert (code, frontends) == (0, 2)
+    assert seen == ["calendar.ini 1", "ctype.ini 1"]
+
+
+def test_apt_failing_under_the_frontend_fails_the_script(tmp_path: Path) -> None:
+    code, frontends, _ = install(tmp_path, ONLY_NAMED, apt_exit=100)
+    assert code != 0 and frontends == 1
