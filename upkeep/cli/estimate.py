@@ -196,13 +196,11 @@ def report_header(request: Request, name: str) -> ReportHeader:
 
 def run(args: argparse.Namespace) -> int:
     from upkeep.cli.output import print_json
-    from upkeep.estimate.pool import collector_paused
 
     if args.path:
         request, name = _path_request(args)
-        with collector_paused():
-            data, _ = _estimate(args, request, None, name)
-            return print_json(args, data) if args.json else int(ExitCode.OK)
+        data, _ = _estimate(args, request, None, name)
+        return print_json(args, data) if args.json else int(ExitCode.OK)
     # only here: the fleet's machinery and the inventory cost a path run 0.2 s to import
     from upkeep.cli.across import Outcome, run_across
 
@@ -218,8 +216,7 @@ def run(args: argparse.Namespace) -> int:
 
     def one(project: Project) -> Outcome:
         request = _project_request(args, workspace, project.name)
-        with collector_paused():
-            data, _ = _estimate(args, request, workspace, project.name)
+        data, _ = _estimate(args, request, workspace, project.name)
         return Outcome(project.name, ExitCode.OK, data)
 
     return run_across(args, selection, one, read_only=True)  # reads a checkout, no server
@@ -243,6 +240,7 @@ def _estimate(
     """Scan, write the reports ``args`` ask for, print the summary; the JSON report's data
     and the files written."""
     from upkeep.cli.output import progress
+    from upkeep.estimate.pool import collector_paused
     from upkeep.estimate.workflow import run_estimate
     from upkeep.reports import estimate as estimate_report
     from upkeep.reports.files import destinations, write_reports
@@ -257,13 +255,15 @@ def _estimate(
         json_asked=args.json,
     )
     progress(f"estimate: scanning {name} for PHP {request.from_line} → {request.to_line}")
-    estimate = run_estimate(request)
-    header = report_header(request, name)
+    with collector_paused():  # the run, its reports and its data: every file's results held
+        estimate = run_estimate(request)
+        header = report_header(request, name)
 
-    def render(fmt: str, stream: TextIO) -> None:
-        estimate_report.render(estimate, header, fmt, stream)
+        def render(fmt: str, stream: TextIO) -> None:
+            estimate_report.render(estimate, header, fmt, stream)
 
-    written = write_reports(wanted, render, sys.stdout)
+        written = write_reports(wanted, render, sys.stdout)
+        data = estimate_report.to_data(estimate, header)
     aside = args.json or any(destination.to_stdout for destination in wanted)
     stream = sys.stderr if aside else sys.stdout
     print(estimate_report.render_summary(estimate), file=stream)
@@ -273,4 +273,4 @@ def _estimate(
         print(
             "  no report written: give --output DIR (Markdown, HTML, JSON) or --json", file=stream
         )
-    return estimate_report.to_data(estimate, header), written
+    return data, written
