@@ -361,20 +361,24 @@ def test_production_is_never_a_refresh_target(provisioned: RunningLab) -> None:
 
 
 # -- parallel streams -------------------------------------------------------------
-# What depends on the tables, in the order it must be created: a view, a view of that
-# view, a trigger. The parallel copy loads them after the tables, from a stream of their
-# own. (No stored function: the read-only dump user may not read one's body, in one
-# stream or in several.)
+# What depends on the tables, in the order it must be created: a stored function and a
+# procedure (whose bodies the read-only dump user may not read: root dumps them), a view
+# calling the function, a view of a view, a trigger. The parallel copy loads them after
+# the tables, from a stream of their own; the single stream puts the routines first.
 _DEPENDENTS = (
-    "CREATE VIEW order_totals AS SELECT user_id, SUM(total_cents) AS cents "
-    "FROM orders GROUP BY user_id; "
+    "CREATE FUNCTION in_units(cents INT) RETURNS DECIMAL(12,2) DETERMINISTIC "
+    "RETURN cents / 100; "
+    "CREATE PROCEDURE count_orders(OUT n INT) SELECT COUNT(*) INTO n FROM orders; "
+    "CREATE VIEW order_totals AS SELECT user_id, SUM(total_cents) AS cents, "
+    "in_units(SUM(total_cents)) AS units FROM orders GROUP BY user_id; "
     "CREATE VIEW big_spenders AS SELECT user_id FROM order_totals WHERE cents > 10000; "
     "CREATE TRIGGER orders_keep_status BEFORE UPDATE ON orders FOR EACH ROW "
     "SET NEW.status = NEW.status"
 )
 _DROP_DEPENDENTS = (
     "DROP TRIGGER IF EXISTS orders_keep_status; DROP VIEW IF EXISTS big_spenders; "
-    "DROP VIEW IF EXISTS order_totals"
+    "DROP VIEW IF EXISTS order_totals; DROP PROCEDURE IF EXISTS count_orders; "
+    "DROP FUNCTION IF EXISTS in_units"
 )
 # Each base table's CHECKSUM TABLE, then everything else as SQL (views, routines, triggers).
 _PER_TABLE = (
@@ -418,3 +422,4 @@ def test_a_parallel_copy_gives_the_same_database_as_one_stream(provisioned: Runn
         assert table in one_stream
     assert "order_totals" in one_stream and "big_spenders" in one_stream
     assert "orders_keep_status" in one_stream
+    assert "FUNCTION `in_units`" in one_stream and "PROCEDURE `count_orders`" in one_stream

@@ -26,12 +26,18 @@ from upkeep.refresh.partition import default_streams, partition
 from upkeep.refresh.preflight import SourceFacts
 from upkeep.ssh import check_root, root_command, ssh_argv
 
-DUMP_OPTIONS = "--single-transaction --quick --routines --triggers --events"
+TABLE_DUMP_OPTIONS = "--single-transaction --quick --triggers"  # routines and events come after
+# The routines and events are read by root over the source's socket, not by the dump
+# user: MariaDB shows a stored function's or procedure's body only to its definer or to
+# whoever may SELECT from mysql.proc, and that grant would show the dump user every
+# database's routines on a shared server. Root's dump reads this database's alone.
+ROUTINES_DUMP_OPTIONS = (
+    "--single-transaction --no-create-info --no-data --skip-triggers --routines --events"
+)
 # What a row costs the import beside its bytes, in bytes: measured on bench_refresh's
 # data, a table of many small rows (orders) loads at a third of the bytes per second of
 # one of few big rows (products); about 200 bytes a row makes both cost what they take.
 ROW_COST = 200
-TABLE_DUMP_OPTIONS = "--single-transaction --quick --triggers"  # routines and events come after
 Progress = Callable[[int, int], None]
 
 
@@ -124,11 +130,25 @@ def _source(ends: Ends, dump: str) -> list[str]:
 
 
 def dump_command(defaults_file: str, database: str) -> str:
-    """The source's side: one consistent snapshot of ``database``, as the read-only user."""
-    return (
-        f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} {DUMP_OPTIONS} "
-        f"{shlex.quote(database)}"
+    """The source's side in one stream: ``database``'s routines and events
+    (``routines_command``), then one consistent snapshot of its tables and views, as the
+    read-only user. The routines come first so that a view calling one finds it.
+
+    >>> print(dump_command("dump.cnf", "demo"))  # doctest: +NORMALIZE_WHITESPACE
+    { mariadb-dump --single-transaction --no-create-info --no-data --skip-triggers --routines
+      --events -- demo && mariadb-dump --defaults-extra-file=dump.cnf --single-transaction
+      --quick --triggers -- demo; }
+    """
+    tables = (
+        f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} {TABLE_DUMP_OPTIONS} "
+        f"-- {shlex.quote(database)}"
     )
+    return f"{{ {routines_command(database)} && {tables}; }}"
+
+
+def routines_command(database: str) -> str:
+    """``database``'s stored routines and events, as root (see ``ROUTINES_DUMP_OPTIONS``)."""
+    return f"mariadb-dump {ROUTINES_DUMP_OPTIONS} -- {shlex.quote(database)}"
 
 
 def load_command(plan: BackupPlan) -> str:
@@ -153,15 +173,12 @@ def table_dump_command(defaults_file: str, database: str, tables: Sequence[str])
 
 
 def after_tables_command(defaults_file: str, database: str, others: Sequence[str]) -> str:
-    """What depends on the tables, dumped once they are in: the routines and events, then
-    the views (and any other object that is not a base table), one dump after the other
-    on one stream."""
-    dump = f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} --single-transaction"
-    routines = (
-        f"{dump} --no-create-info --no-data --skip-triggers --routines --events "
-        f"-- {shlex.quote(database)}"
-    )
+    """What depends on the tables, dumped once they are in: the routines and events (as
+    root, see ``ROUTINES_DUMP_OPTIONS``), then the views (and any other object that is not
+    a base table), one dump after the other on one stream."""
+    routines = routines_command(database)
     if not others:
         return routines
+    dump = f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} --single-transaction"
     names = " ".join(shlex.quote(name) for name in others)
     return f"{{ {routines} && {dump} --quick --skip-triggers -- {shlex.quote(database)} {names}; }}"

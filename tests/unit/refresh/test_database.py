@@ -12,6 +12,7 @@ from upkeep.refresh.backup import BackupPlan
 from upkeep.refresh.database import (
     Ends,
     after_tables_command,
+    dump_command,
     streams,
     table_dump_command,
     table_work,
@@ -69,6 +70,19 @@ def test_routines_and_events_come_before_the_views_after_the_tables() -> None:
     assert words.index("v1") > routines and "--no-data" in words[:routines]
     assert command.endswith(" -- demo v1 v2; }")
     assert "v1" not in shlex.split(after_tables_command("dump.cnf", "demo", []))
+
+
+def test_routines_are_read_by_root_and_tables_by_the_dump_user_routines_first() -> None:
+    # The dump user may not read a stored function's body (MariaDB shows it to its
+    # definer, or to whoever may read mysql.proc: every database's routines).
+    for command in (
+        dump_command("dump.cnf", "demo"),
+        after_tables_command("dump.cnf", "demo", ["v"]),
+    ):
+        parts = [shlex.split(part) for part in command.strip("{} ;").split(" && ")]
+        routines, tables = parts
+        assert "--routines" in routines and not any(w.startswith("--defaults") for w in routines)
+        assert "--defaults-extra-file=dump.cnf" in tables and "--routines" not in tables
 
 
 def test_many_small_rows_weigh_more_than_their_bytes_alone() -> None:
