@@ -284,6 +284,7 @@ class Runner:
         self, op: Callable[..., Any], *args: Any, dry_run: bool = False, **kwargs: Any
     ) -> RunResult:
         """Queue one pyinfra operation on every reachable host and run it."""
+        self._foresee(dry_run)
         add_op(self.state, op, *args, **kwargs)
         return self._execute(dry_run)
 
@@ -291,8 +292,16 @@ class Runner:
         self, deploy: Callable[..., Any], *args: Any, dry_run: bool = False, **kwargs: Any
     ) -> RunResult:
         """Queue a packaged deploy (``@deploy``) on every reachable host and run it."""
+        self._foresee(dry_run)
         add_deploy(self.state, deploy, *args, **kwargs)
         return self._execute(dry_run)
+
+    def _foresee(self, dry_run: bool) -> None:
+        # pyinfra evaluates each operation while queueing it, its facts read one round trip
+        # at a time, only to foresee whether it will change; a real run evaluates it again
+        # when it runs, from the facts then, and that alone decides what executes. So only a
+        # dry run, which reports the foresight, pays for it (a first provision: 20 s and more).
+        self.state.check_for_changes = dry_run
 
     def _execute(self, dry_run: bool) -> RunResult:
         # pyinfra runs every queued operation of a State, so a State runs once:
@@ -318,7 +327,11 @@ class Runner:
     def _result(self, host: PyinfraHost, name: str, op_hash: str, dry_run: bool) -> OpResult:
         environment = self.targets[host.name].environment
         meta = self.state.ops[host][op_hash].operation_meta
-        if dry_run or not meta.is_complete():
+        if not dry_run and not meta.is_complete():
+            # An earlier operation on the host failed: nothing was foreseen, and the host is
+            # no place to ask now.
+            return OpResult(host.name, environment, name, OpStatus.NOT_RUN)
+        if dry_run:
             conditions = self.state.ops[host][op_hash].global_arguments.get("_if")
             with ctx_state.use(self.state), ctx_host.use(host):
                 # A reload that only follows a change is no change when nothing else is.
