@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shlex
 from io import StringIO
 
-from pyinfra.api import deploy
-from pyinfra.operations import apt, files, systemd
+from pyinfra import host
+from pyinfra.api import deploy, operation
+from pyinfra.facts.deb import DebPackages
+from pyinfra.operations import files, systemd
 
 from tasks.conditions import after_change
+from tasks.debconf import under_one_frontend
 from tasks.operations import file_copied
 from upkeep.desired import SiteState
 from upkeep.templating import render
@@ -61,6 +65,34 @@ def php_ini_pairs(site: SiteState) -> dict[str, str]:
     }
 
 
+# pyinfra's apt.packages install, no recommends; downgrades allowed: a rollback installs the
+# previous build.
+APT_INSTALL = (
+    'apt-get -y -o Dpkg::Options::="--force-confdef" -o Dpkg::Options::="--force-confold" '
+    "install --no-install-recommends --allow-downgrades"
+)
+
+
+@operation()
+def php_packages(packages: list[str]):
+    """Each ``name=version`` spec installed, as pyinfra's ``apt.packages`` does it (the same
+    comparison, the same apt-get install of the specs that differ), the install's package
+    scripts under one debconf frontend (tasks.debconf)."""
+    installed = host.get_fact(DebPackages)
+    wanted = [
+        spec
+        for spec in packages
+        if spec.partition("=")[2] not in installed.get(spec.partition("=")[0], ())
+    ]
+    if not wanted:
+        host.noop(f"{', '.join(packages)} installed")
+        return
+    apt = f"{APT_INSTALL} {shlex.join(wanted)}"
+    env = " ".join(f"{key}={value}" for key, value in QUIET_APT.items())
+    names = [spec.partition("=")[0] for spec in wanted]
+    yield f"export DEBIAN_FRONTEND=noninteractive {env}; {under_one_frontend(apt, names)}"
+
+
 @deploy("PHP-FPM")
 def php_fpm(site: SiteState) -> None:
     line = site.php_line
@@ -78,12 +110,8 @@ def php_fpm(site: SiteState) -> None:
         src=StringIO(guards[apt_pin_path(site)]),
         dest=apt_pin_path(site),
     )
-    packages = apt.packages(
-        name=f"PHP {line} packages at {site.php_build}",
-        packages=php_package_specs(site),
-        no_recommends=True,
-        allow_downgrades=True,  # a rollback installs the previous build
-        _env=QUIET_APT,
+    packages = php_packages(
+        name=f"PHP {line} packages at {site.php_build}", packages=php_package_specs(site)
     )
     managed = [
         files.put(name=f"Managed file {path}", src=StringIO(text), dest=path)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable, Mapping
 
+from tasks.debconf import under_one_frontend
 from tasks.php import POLICY_RC_D, QUIET_APT
 from tasks.prefetch import InstalledPhp, build_specs
-from upkeep.update.debconf import under_one_frontend
 
 
 def installed_script(line: str) -> str:
@@ -55,7 +55,7 @@ def install_prefetched_script(
     """The packages ``names`` at ``build`` from apt's cache, never the network (apt fails
     before it changes anything when a .deb is missing), after the ``guards`` files (path:
     text; the pin and policy-rc.d, as provision writes them), their scripts under one
-    debconf frontend (``upkeep.update.debconf``); then a graceful reload."""
+    debconf frontend (``tasks.debconf``); then a graceful reload."""
     written = "; ".join(_written(path, text) for path, text in guards.items())
     specs = " ".join(shlex.quote(spec) for spec in build_specs(names, build))
     install = (

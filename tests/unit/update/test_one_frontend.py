@@ -6,7 +6,8 @@ a stand-in that behaves as apt does where it matters here: its simulation
 (``-s``) lists what it would install, it closes the descriptors it was not
 told to keep (``APT::Keep-Fds``) before the package scripts run, and each
 script runs a ``ucf`` that sources the confmodule as Debian's does. debconf's own debug log counts the
-frontends started.
+frontends started. The .debs of what apt brings along are real ones (``dpkg-deb
+--build``), in an archives directory of the test's own (``apt-config``'s answer).
 """
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from upkeep.update.debconf import under_one_frontend
+from tasks.debconf import under_one_frontend
 
 APT = "apt-get install -y -q --no-download 'php8.2-fpm=8.2.36-1~deb12u1' 'php8.2-cli=8.2.36-1~deb12u1'"
 NAMED = ["php8.2-cli", "php8.2-fpm"]
 ONLY_NAMED = "Inst php8.2-cli [8.2.32-1~deb12u1] (8.2.36-1~deb12u1 Debian-Security:12/stable-security [amd64])\nInst php8.2-fpm [8.2.32-1~deb12u1] (8.2.36-1~deb12u1 Debian-Security:12/stable-security [amd64])"
 WITH_ANOTHER = f"{ONLY_NAMED}\nInst libssl3 [3.0.17-1~deb12u2] (3.0.18-1~deb12u1 Debian-Security:12/stable-security [amd64])"
+WITH_A_NEW_ONE = f"{ONLY_NAMED}\nInst php-common (2:93 Debian:12.12/stable [all])"
+LIBSSL3_DEB = "libssl3_3.0.18-1~deb12u1_amd64.deb"
+PHP_COMMON_DEB = "php-common_2%3a93_all.deb"  # apt's name for it: the epoch's colon escaped
 
 STAND_IN_APT = """#!/bin/bash
 case " $* " in *" -s "*) printf '%s\\n' "$SIMULATED"; exit 0 ;; esac
+case " $* " in *" --download-only "*) echo download-only >> "$SCRIPTS_LOG"; exit 0 ;; esac
 # apt closes every descriptor above 2 it was not told to keep before dpkg runs the scripts
 case " $* " in *" APT::Keep-Fds::=3 "*) ;; *) exec 3>&- ;; esac
 for ini in calendar.ini ctype.ini; do ucf "$ini"; done  # a postinst, once a module
@@ -35,11 +40,37 @@ echo "$1 ${DEBIAN_HAS_FRONTEND:-}" >> "$SCRIPTS_LOG"
 """
 
 
+def downloaded(tmp_path: Path, name: str, *, templates: bool) -> None:
+    """A real .deb in the test's archives directory, with debconf templates or without."""
+    package = tmp_path / "build" / name
+    (package / "DEBIAN").mkdir(parents=True)
+    (package / "DEBIAN" / "control").write_text(
+        f"Package: {name.partition('_')[0]}\nVersion: 1\nArchitecture: all\n"
+        "Maintainer: upkeep <upkeep@example.org>\nDescription: a stand-in\n"
+    )
+    if templates:
+        (package / "DEBIAN" / "templates").write_text(
+            "Template: stand-in/question\nType: boolean\nDescription: asked?\n"
+        )
+    archives = tmp_path / "archives"
+    archives.mkdir(exist_ok=True)
+    subprocess.run(
+        ["dpkg-deb", "--build", "--root-owner-group", str(package), str(archives / name)],
+        check=True,
+        capture_output=True,
+    )
+
+
 def install(tmp_path: Path, simulated: str, apt_exit: int = 0) -> tuple[int, int, list[str]]:
     """The script's exit code, the debconf frontends started, and what each package script saw."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for name, text in (("apt-get", STAND_IN_APT), ("ucf", STAND_IN_UCF)):
+    stand_in_apt_config = f"#!/bin/sh\necho \"archives='{tmp_path / 'archives'}/'\"\n"
+    for name, text in (
+        ("apt-get", STAND_IN_APT),
+        ("ucf", STAND_IN_UCF),
+        ("apt-config", stand_in_apt_config),
+    ):
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
     db = tmp_path / "debconf"
@@ -75,12 +106,27 @@ def test_the_package_scripts_share_one_frontend(tmp_path: Path) -> None:
     assert seen == ["calendar.ini 1", "ctype.ini 1"]  # each found the frontend running
 
 
-def test_a_package_apt_would_bring_along_installs_as_before_a_frontend_each(
-    tmp_path: Path,
-) -> None:
-    code, frontends, seen = install(tmp_path, WITH_ANOTHER)
+def test_packages_apt_brings_along_without_templates_share_it_too(tmp_path: Path) -> None:
+    downloaded(tmp_path, LIBSSL3_DEB, templates=False)
+    downloaded(tmp_path, PHP_COMMON_DEB, templates=False)
+    code, frontends, seen = install(tmp_path, f"{WITH_ANOTHER}\n{WITH_A_NEW_ONE}")
+    assert (code, frontends) == (0, 1)
+    assert seen == ["download-only", "calendar.ini 1", "ctype.ini 1"]
+
+
+def test_a_package_with_templates_installs_as_before_a_frontend_each(tmp_path: Path) -> None:
+    downloaded(tmp_path, LIBSSL3_DEB, templates=False)
+    downloaded(tmp_path, PHP_COMMON_DEB, templates=True)
+    code, frontends, seen = install(tmp_path, f"{WITH_ANOTHER}\n{WITH_A_NEW_ONE}")
     assert (code, frontends) == (0, 2)
-    assert seen == ["calendar.ini 1", "ctype.ini 1"]
+    assert seen == ["download-only", "calendar.ini 1", "ctype.ini 1"]
+
+
+def test_a_deb_not_found_installs_as_before_a_frontend_each(tmp_path: Path) -> None:
+    downloaded(tmp_path, PHP_COMMON_DEB, templates=False)
+    code, frontends, seen = install(tmp_path, f"{WITH_ANOTHER}\n{WITH_A_NEW_ONE}")
+    assert (code, frontends) == (0, 2)
+    assert seen == ["download-only", "calendar.ini 1", "ctype.ini 1"]
 
 
 def test_apt_failing_under_the_frontend_fails_the_script(tmp_path: Path) -> None:
