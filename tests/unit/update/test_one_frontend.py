@@ -15,6 +15,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tasks.debconf import under_one_frontend
 
 APT = "apt-get install -y -q --no-download 'php8.2-fpm=8.2.36-1~deb12u1' 'php8.2-cli=8.2.36-1~deb12u1'"
@@ -106,26 +108,21 @@ def test_the_package_scripts_share_one_frontend(tmp_path: Path) -> None:
     assert seen == ["calendar.ini 1", "ctype.ini 1"]  # each found the frontend running
 
 
-def test_packages_apt_brings_along_without_templates_share_it_too(tmp_path: Path) -> None:
-    downloaded(tmp_path, LIBSSL3_DEB, templates=False)
-    downloaded(tmp_path, PHP_COMMON_DEB, templates=False)
-    code, frontends, seen = install(tmp_path, f"{WITH_ANOTHER}\n{WITH_A_NEW_ONE}")
-    assert (code, frontends) == (0, 1)
-    assert seen == ["download-only", "calendar.ini 1", "ctype.ini 1"]
-
-
-def test_a_package_with_templates_installs_as_before_a_frontend_each(tmp_path: Path) -> None:
-    downloaded(tmp_path, LIBSSL3_DEB, templates=False)
-    downloaded(tmp_path, PHP_COMMON_DEB, templates=True)
-    code, frontends, seen = install(tmp_path, f"{WITH_ANOTHER}\n{WITH_A_NEW_ONE}")
-    assert (code, frontends) == (0, 2)
-    assert seen == ["download-only", "calendar.ini 1", "ctype.ini 1"]
-
-
-def test_a_deb_not_found_installs_as_before_a_frontend_each(tmp_path: Path) -> None:
-    downloaded(tmp_path, PHP_COMMON_DEB, templates=False)
-    code, frontends, seen = install(tmp_path, f"{WITH_ANOTHER}\n{WITH_A_NEW_ONE}")
-    assert (code, frontends) == (0, 2)
+@pytest.mark.parametrize(
+    ("debs", "frontends"),
+    [
+        pytest.param({LIBSSL3_DEB: False, PHP_COMMON_DEB: False}, 1, id="none-templated"),
+        pytest.param({LIBSSL3_DEB: False, PHP_COMMON_DEB: True}, 2, id="one-templated"),
+        pytest.param({PHP_COMMON_DEB: False}, 2, id="one-not-found"),
+    ],
+)
+def test_what_apt_brings_along_shares_it_unless_a_deb_has_templates_or_is_not_found(
+    tmp_path: Path, debs: dict[str, bool], frontends: int
+) -> None:
+    for name, templates in debs.items():
+        downloaded(tmp_path, name, templates=templates)
+    code, started, seen = install(tmp_path, f"{WITH_ANOTHER}\n{WITH_A_NEW_ONE}")
+    assert (code, started) == (0, frontends)  # 2: a frontend each, as before
     assert seen == ["download-only", "calendar.ini 1", "ctype.ini 1"]
 
 
