@@ -7,6 +7,7 @@ from io import StringIO
 from pyinfra.api import deploy
 from pyinfra.operations import apt, files, server
 
+from tasks.operations import system_user
 from upkeep.desired import SiteState
 from upkeep.templating import render
 
@@ -54,15 +55,12 @@ def base_host(site: SiteState) -> None:
     for path, text in base_files(site).items():
         files.put(name=f"Managed file {path}", src=StringIO(text), dest=path)
     server.group(name="Site group", group=site.app_user, system=True)
-    server.user(
+    system_user(
         name="Site user",
         user=site.app_user,
         group=site.app_user,
         home=site.base_dir,
         shell="/usr/sbin/nologin",
-        system=True,
-        create_home=False,
-        ensure_home=False,  # pyinfra would hand the home (the site directory) to the user
     )
     # root's, not the site user's: root-run scripts work in it, and a name the site user
     # (PHP-FPM, so any vulnerable plugin) could plant there must never steer them.

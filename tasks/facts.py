@@ -212,3 +212,37 @@ class ReleasesNotRootOwned(FactBase[tuple[str, ...]]):
 
     def process(self, output: Iterable[str]) -> tuple[str, ...]:
         return tuple(sorted(line.strip() for line in output if is_release_id(line.strip())))
+
+
+@dataclass(frozen=True)
+class Account:
+    """What of a user pyinfra's ``server.user`` compares: its home, shell and primary group."""
+
+    home: str | None
+    shell: str | None
+    group: str
+
+
+class UserAccount(FactBase[Account | None]):
+    """One user as pyinfra's ``Users`` fact sees it (its line in /etc/passwd, ``id -gn``),
+    None when there is no such user. ``Users`` walks every user, their groups, last login
+    and password: most of a no-op check's CPU on the host, for the one user we manage."""
+
+    def command(self, user: str = "") -> str:
+        name = shlex.quote(user)
+        return (
+            f"awk -F: -v u={name} '$1 == u' /etc/passwd | head -1 | "
+            f'while IFS= read -r entry; do echo "$entry|$(id -gn {name})"; done'
+        )
+
+    @staticmethod
+    def default() -> None:
+        return None
+
+    def process(self, output: Iterable[str]) -> Account | None:
+        for line in output:
+            entry, _, group = line.rpartition("|")
+            fields = entry.split(":")
+            if len(fields) == 7:
+                return Account(home=fields[5] or None, shell=fields[6] or None, group=group)
+        return None

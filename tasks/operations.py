@@ -6,8 +6,9 @@ import shlex
 
 from pyinfra import host
 from pyinfra.api import operation
+from pyinfra.operations import server
 
-from tasks.facts import FileChecksums
+from tasks.facts import Account, FileChecksums, UserAccount
 
 
 @operation()
@@ -21,3 +22,21 @@ def file_copied(src: str, dest: str):
         host.noop(f"{dest} already matches {src}")
         return
     yield f"cp {shlex.quote(src)} {shlex.quote(dest)}"
+
+
+@operation()
+def system_user(user: str, group: str, home: str, shell: str):
+    """A system user, as ``server.user`` makes one (no home created, none handed over),
+    that reads only this user: pyinfra's, with every user's fact, only when it differs."""
+    if host.get_fact(UserAccount, user=user) == Account(home=home, shell=shell, group=group):
+        host.noop(f"user {user} already has its home, shell and group")
+        return
+    yield from server.user._inner(
+        user=user,
+        group=group,
+        home=home,
+        shell=shell,
+        system=True,
+        create_home=False,
+        ensure_home=False,  # pyinfra would hand the home (the site directory) to the user
+    )

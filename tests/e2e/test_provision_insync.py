@@ -1,7 +1,7 @@
 """The in-sync check finds one drifted thing and provision fixes it; then it is in sync again.
 
 Each case drifts ONE thing on staging's host (a managed file, a package build,
-a php.ini value, a pool setting, the vhost), provisions staging, and asserts
+a php.ini value, a pool setting, the vhost, the site user), provisions staging, and asserts
 that the check sent the host to the full run for that thing, that the thing is
 fixed, and that the next provision finds the host in sync and changes nothing.
 """
@@ -18,6 +18,10 @@ from upkeep.provision.workflow import ProvisionResult, provision
 from .conftest import RunningLab, model
 from .hosts import console, shell
 
+SITE_USER_AS_MADE = (
+    'test "$(getent passwd demo-staging | cut -d: -f6-)" = /srv/www/demo-staging:/usr/sbin/nologin'
+    ' && test "$(id -gn demo-staging)" = demo-staging'
+)
 NEWER = "$(apt-cache madison php8.2-cli | awk '{print $3}' | sort -V | tail -1)"
 
 
@@ -56,6 +60,28 @@ CASES = {
         "/etc/nginx/sites-available/demo-staging.conf",
         "Site vhost",
         "grep -q 'client_max_body_size 16m;' /etc/nginx/sites-available/demo-staging.conf",
+    ),
+    # The site user is read narrowly (tasks.facts.UserAccount); each thing pyinfra's
+    # server.user compares must still be found.
+    "site user shell": Drift(
+        "usermod -s /bin/bash demo-staging",
+        "Site user",
+        SITE_USER_AS_MADE,
+    ),
+    "site user primary group": Drift(
+        "usermod -g users demo-staging",
+        "Site user",
+        SITE_USER_AS_MADE,
+    ),
+    "site user home": Drift(
+        "usermod -d /home/demo-staging demo-staging",
+        "Site user",
+        SITE_USER_AS_MADE,
+    ),
+    "site user missing": Drift(
+        "userdel -f demo-staging",
+        "Site user",
+        SITE_USER_AS_MADE,
     ),
 }
 
