@@ -26,7 +26,7 @@ from upkeep.refresh.partition import default_streams, partition
 from upkeep.refresh.preflight import SourceFacts
 from upkeep.ssh import check_root, root_command, ssh_argv
 
-TABLE_DUMP_OPTIONS = "--single-transaction --quick --triggers"  # routines and events come after
+TABLE_DUMP_OPTIONS = "--single-transaction --quick --triggers"  # routines and events: below
 # The routines and events are read by root over the source's socket, not by the dump
 # user: MariaDB shows a stored function's or procedure's body only to its definer or to
 # whoever may SELECT from mysql.proc, and that grant would show the dump user every
