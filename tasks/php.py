@@ -54,6 +54,10 @@ def php_files(site: SiteState) -> dict[str, str]:
 POLICY_RC_D = "/usr/sbin/policy-rc.d"
 # needrestart's apt hook would restart PHP-FPM after the packages change; upkeep reloads it.
 QUIET_APT = {"NEEDRESTART_SUSPEND": "1"}
+# The same, with apt's answers unasked, as a shell line's exports (provision's and the update's).
+QUIET_APT_EXPORT = "export DEBIAN_FRONTEND=noninteractive " + " ".join(
+    f"{key}={value}" for key, value in QUIET_APT.items()
+)
 
 
 def php_ini_pairs(site: SiteState) -> dict[str, str]:
@@ -88,9 +92,8 @@ def php_packages(packages: list[str]):
         host.noop(f"{', '.join(packages)} installed")
         return
     apt = f"{APT_INSTALL} {shlex.join(wanted)}"
-    env = " ".join(f"{key}={value}" for key, value in QUIET_APT.items())
     names = [spec.partition("=")[0] for spec in wanted]
-    yield f"export DEBIAN_FRONTEND=noninteractive {env}; {under_one_frontend(apt, names)}"
+    yield f"{QUIET_APT_EXPORT}; {under_one_frontend(apt, names)}"
 
 
 @deploy("PHP-FPM")

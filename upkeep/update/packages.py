@@ -16,7 +16,7 @@ import shlex
 from collections.abc import Iterable, Mapping
 
 from tasks.debconf import under_one_frontend
-from tasks.php import POLICY_RC_D, QUIET_APT
+from tasks.php import POLICY_RC_D, QUIET_APT_EXPORT
 from tasks.prefetch import InstalledPhp, build_specs
 
 
@@ -45,7 +45,7 @@ def reinstall_script(directory: str, line: str) -> str:
     d = shlex.quote(directory)
     return (
         f'set -euo pipefail; test -n "$(ls {d}/*.deb 2>/dev/null)"; '
-        f"{_QUIET} dpkg -i {d}/*.deb >/dev/null; {graceful_reload_script(line)}"
+        f"{QUIET_APT_EXPORT}; dpkg -i {d}/*.deb >/dev/null; {graceful_reload_script(line)}"
     )
 
 
@@ -62,7 +62,7 @@ def install_prefetched_script(
         "apt-get install -y -q --no-download --no-install-recommends --allow-downgrades "
         f'-o Dpkg::Options::="--force-confdef" -o Dpkg::Options::="--force-confold" {specs}'
     )
-    return f"set -euo pipefail; {written}; export {_QUIET}; {under_one_frontend(install, names)}; {graceful_reload_script(line)}"
+    return f"set -euo pipefail; {written}; {QUIET_APT_EXPORT}; {under_one_frontend(install, names)}; {graceful_reload_script(line)}"
 
 
 def _written(path: str, text: str) -> str:
@@ -83,11 +83,6 @@ def graceful_reload_script(line: str) -> str:
         'for _ in $(seq 600); do case "$(readlink /proc/$pid/exe 2>/dev/null)" in '
         '*" (deleted)") sleep 0.1 ;; *) break ;; esac; done'
     )
-
-
-_QUIET = " ".join(
-    f"{key}={value}" for key, value in {**QUIET_APT, "DEBIAN_FRONTEND": "noninteractive"}.items()
-)
 
 
 def changelog_script(line: str, build: str) -> str:
