@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, cast
 
+import gevent
 from pyinfra.api.deploy import add_deploy
 from pyinfra.api.host import Host as PyinfraHost
 from pyinfra.api.state import State
@@ -36,7 +37,6 @@ from upkeep.provision.batched_facts import (
     FactRequest,
     FactUnreadable,
     HostFacts,
-    read_in_parallel,
 )
 from upkeep.runner import OpResult, OpStatus, Runner, operation_name
 
@@ -162,36 +162,49 @@ def _evaluate_all(
     facts: dict[PyinfraHost, HostFacts],
     serving_others: frozenset[str],
 ) -> dict[PyinfraHost, tuple[str, ...]]:
-    """Per host, what would change (nothing: in sync); rounds until every operation is decided.
+    """Per host, what would change (nothing: in sync); hosts decided undecided are left out.
+
+    Each host goes its own rounds in a greenlet of its own: evaluated, its facts read,
+    evaluated again. So one host is evaluated here while the others read theirs,
+    instead of every host waiting for the slowest read of each round.
+    """
+    decided: dict[PyinfraHost, tuple[str, ...]] = {}
+
+    def one(host: PyinfraHost) -> None:
+        found = _evaluate_host(state, host, facts[host], serving_others)
+        if found is not None:
+            decided[host] = found
+
+    gevent.joinall([state.pool.spawn(one, host) for host in hosts], raise_error=True)
+    return decided
+
+
+def _evaluate_host(
+    state: State, host: PyinfraHost, facts: HostFacts, serving_others: frozenset[str]
+) -> tuple[str, ...] | None:
+    """What would change on one host, in rounds until every operation is decided (None: not).
 
     Every operation is decided, not just up to the first change: the output names
     them all, and the same facts are read in the same rounds either way.
     """
-    waiting = {host: _ops_of(state, host) for host in hosts}
-    found: dict[PyinfraHost, list[str]] = {host: [] for host in hosts}
-    decided: dict[PyinfraHost, tuple[str, ...]] = {}
+    waiting = _ops_of(state, host)
+    found: list[str] = []
     for _ in range(MAX_ROUNDS):
-        for host in [h for h in hosts if h not in decided]:
-            still: list[str] = []
-            for op in waiting[host]:
-                verdict, why = _evaluate(state, host, op)
-                if verdict is _Verdict.CHANGES:
-                    found[host].append(why)
-                elif verdict is _Verdict.ASKED:
-                    still.append(op)
-            waiting[host] = still
-            if not still:
-                decided[host] = _unless_serving_others_only(found[host], serving_others)
-        read_in_parallel(state, (facts[h] for h in hosts if h not in decided))
-        for host in hosts:
-            if host not in decided and facts[host].unreadable:
-                decided[host] = (
-                    *found[host],
-                    f"could not read its facts: {facts[host].unreadable}",
-                )
-        if len(decided) == len(hosts):
-            break
-    return decided
+        still: list[str] = []
+        for op in waiting:
+            verdict, why = _evaluate(state, host, op)
+            if verdict is _Verdict.CHANGES:
+                found.append(why)
+            elif verdict is _Verdict.ASKED:
+                still.append(op)
+        waiting = still
+        if not waiting:
+            return _unless_serving_others_only(found, serving_others)
+        try:
+            facts.read_asked()
+        except FactUnreadable as error:
+            return (*found, f"could not read its facts: {error}")
+    return None
 
 
 def _unless_serving_others_only(
