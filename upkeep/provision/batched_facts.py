@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import gevent
-from pyinfra.api import FactBase, ShortFactBase, State, StringCommand
+from pyinfra.api import FactBase, ShortFactBase, StringCommand
 from pyinfra.api.arguments import CONNECTOR_ARGUMENT_KEYS
 from pyinfra.api.facts import (  # pyinfra's own steps of get_fact, so the answers are its answers
     _MISSING_COMMAND_MARKER,
@@ -29,6 +28,8 @@ from pyinfra.api.facts import (  # pyinfra's own steps of get_fact, so the answe
 )
 from pyinfra.api.host import Host as PyinfraHost
 from pyinfra.context import ctx_host, ctx_state
+
+from upkeep.provision import file_facts
 
 # Connector arguments that change how the batch runs, not what a fact's command is.
 _PER_FACT = {"_timeout", "_success_exit_codes", "_retries", "_retry_delay", "_retry_until"}
@@ -51,6 +52,8 @@ class FactRequest:
     command: str
     executor: dict[str, Any] = field(compare=False, hash=False)
     group: str = ""
+    tool: str | None = None  # file facts: the tool that reads this path with others
+    path: str = ""
 
 
 @dataclass
@@ -62,7 +65,6 @@ class HostFacts:
     keys: dict[tuple[Any, ...], str] = field(default_factory=dict)  # how each was asked: its key
     asked: dict[str, FactRequest] = field(default_factory=dict)
     reads: int = 0  # commands sent to the host
-    unreadable: str = ""
     # Where the values come from instead of the host (tests feed facts in, as pyinfra's do).
     answer: Callable[[list[FactRequest]], list[Any]] | None = None
     # A fact's arguments as pyinfra works them out, shared by the hosts of one check.
@@ -95,7 +97,11 @@ class HostFacts:
         if fact.shell_executable:
             executor["_shell_executable"] = fact.shell_executable
         group = repr(sorted((k, repr(v)) for k, v in executor.items() if k not in _PER_FACT))
-        self.asked[key] = FactRequest(fact, key, command, executor, group)
+        path = fact_kwargs.get("path")
+        tool = file_facts.tool_for(fact, path) if _only_zero_succeeds(executor) else None
+        self.asked[key] = FactRequest(
+            fact, key, command, executor, group, tool, str(path) if tool else ""
+        )
         raise FactMissing(key)
 
     def read_asked(self) -> None:
@@ -112,8 +118,10 @@ class HostFacts:
             else:
                 self._read(requests)
 
-    def _read(self, requests: list[FactRequest]) -> None:
-        script, read = batch_script([r.command for r in requests])
+    def _read(self, requests: list[FactRequest], *, together: bool = True) -> None:
+        """One command for ``requests``; file facts ``together`` where they can be."""
+        reads = _reads(requests) if together else [_alone(request) for request in requests]
+        script, read = batch_script([each.command for each in reads])
         executor = {k: v for k, v in requests[0].executor.items() if k not in _PER_FACT}
         self.reads += 1
         with ctx_state.use(self.host.state), ctx_host.use(self.host):
@@ -121,10 +129,53 @@ class HostFacts:
                 StringCommand(script), print_output=False, print_input=False, **executor
             )
         results = read(output.stdout_lines) if ok else []
-        if len(results) != len(requests):
+        if len(results) != len(reads):
             raise FactUnreadable(f"reading {len(requests)} facts at once failed")
-        for request, (code, lines) in zip(requests, results, strict=True):
-            self.known[request.key] = _processed(request, code, lines)
+        unsure: list[FactRequest] = []
+        for each, (code, lines) in zip(reads, results, strict=True):
+            answers = each.split(code, lines)
+            if answers is None:  # a shared file read it cannot vouch for: ask each alone
+                unsure.extend(each.requests)
+                continue
+            for request, (status, own) in zip(each.requests, answers, strict=True):
+                self.known[request.key] = _processed(request, status, own)
+        if unsure:
+            self._read(unsure, together=False)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One command of a batch, the facts it answers and how its output splits among them."""
+
+    command: str
+    requests: list[FactRequest]
+    split: Callable[[int, list[str]], list[tuple[int, list[str]]] | None]
+
+
+def _alone(request: FactRequest) -> _Read:
+    return _Read(request.command, [request], lambda code, lines: [(code, lines)])
+
+
+def _reads(requests: list[FactRequest]) -> list[_Read]:
+    """Each fact its own command, except file facts: one command per tool for them all."""
+    reads: list[_Read] = []
+    by_tool: dict[str, list[FactRequest]] = {}
+    for request in requests:
+        if request.tool:
+            by_tool.setdefault(request.tool, []).append(request)
+        else:
+            reads.append(_alone(request))
+    for tool, asked in by_tool.items():
+        if len(asked) == 1:
+            reads.append(_alone(asked[0]))
+            continue
+        shared = file_facts.FileRead(tool, [request.path for request in asked])
+        reads.append(_Read(shared.command, asked, shared.split))
+    return reads
+
+
+def _only_zero_succeeds(executor: dict[str, Any]) -> bool:
+    return set(executor.get("_success_exit_codes") or (0,)) == {0}
 
 
 @dataclass
@@ -218,16 +269,3 @@ def batch_script(
         return results
 
     return script + "\ntrue", read
-
-
-def read_in_parallel(state: State, hosts: Iterable[HostFacts]) -> None:
-    """Every host's asked facts, the hosts at once (pyinfra's own greenlet pool)."""
-
-    def one(facts: HostFacts) -> None:
-        try:
-            facts.read_asked()
-        except FactUnreadable as error:
-            facts.unreadable = str(error)
-
-    greenlets = [state.pool.spawn(one, facts) for facts in hosts if facts.asked]
-    gevent.joinall(greenlets, raise_error=True)
