@@ -5,7 +5,8 @@ again each time it is evaluated: a no-op provision spent its time in ~400
 round trips per host. Here the facts an evaluation asks for are collected,
 read together in one command (each in its own subshell, its exit status kept)
 and answered from memory, exactly as pyinfra's ``get_fact`` would have
-answered them (same command, same ``process()``, same default).
+answered them (same command, same ``process()``, same default). File facts
+of many paths share one ``stat`` and one ``sha1sum`` (upkeep.provision.file_facts).
 
     >>> script, read = batch_script(["echo a", "printf b; exit 3"], nonce="n")
     >>> read(["a", "", "n 0 0", "b", "n 1 3"])

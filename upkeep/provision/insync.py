@@ -162,7 +162,7 @@ def _evaluate_all(
     facts: dict[PyinfraHost, HostFacts],
     serving_others: frozenset[str],
 ) -> dict[PyinfraHost, tuple[str, ...]]:
-    """Per host, what would change (nothing: in sync); hosts decided undecided are left out.
+    """Per host, what would change (nothing: in sync); a host undecided after MAX_ROUNDS is left out.
 
     Each host goes its own rounds in a greenlet of its own: evaluated, its facts read,
     evaluated again. So one host is evaluated here while the others read theirs,
