@@ -152,6 +152,9 @@ def run(
         for thread in threads:
             thread.start()
         results, failure = _gather(events, len(routes), snapshot_wait, coordinator, group)
+    except BaseException:
+        group.stop()  # interrupted: no stream goes on without us
+        raise
     finally:
         coordinator.release()
     for thread in threads:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import shutil
 import subprocess
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -61,3 +62,22 @@ def feed_in_pieces(transform: object, data: bytes, size: int) -> bytes:
     feed = transform.feed  # type: ignore[attr-defined]
     out = [feed(data[i : i + size]) for i in range(0, len(data), size)]
     return b"".join(out) + transform.close()  # type: ignore[attr-defined]
+
+
+def processes_alive(marker: str, wait: float = 3.0) -> list[str]:
+    """The command lines holding ``marker`` of the processes still running (not zombies)
+    after up to ``wait`` seconds (a killed process takes a moment to end on a busy machine)."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                line = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if marker in line and state != "Z":
+                found.append(line)
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)

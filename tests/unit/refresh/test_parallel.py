@@ -7,10 +7,14 @@ session ends (the unlock); each source says its snapshot is open on stderr as
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from pathlib import Path
 
 import pytest
 
+from tests.unit.refresh.conftest import processes_alive
 from upkeep.refresh.parallel import Route, lock_sql, run
 from upkeep.refresh.stream import Passthrough, StreamFailed
 
@@ -100,3 +104,18 @@ def test_a_snapshot_that_never_opens_ends_the_run(tmp_path: Path) -> None:
 
 def test_the_lock_names_each_table_quoted() -> None:
     assert "LOCK TABLES `a``b` READ, `c` READ;" in lock_sql(["a`b", "c"])
+
+
+def test_an_interrupt_stops_every_stream(tmp_path: Path) -> None:
+    log, out = tmp_path / "log", tmp_path / "out"
+    marker = f"sleep 7.{os.getpid()}"  # long enough, and a name to find the sources by
+    routes = [Route(_source(log, n, f"{n};\n", after=marker), _target(log, out, n)) for n in "ab"]
+    # Ctrl-C as the terminal sends it (SIGINT to this process), once both streams run.
+    timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+
+    with pytest.raises(KeyboardInterrupt):
+        run(_lock(log), ["a", "b"], routes, [], Passthrough)
+
+    timer.join()
+    assert processes_alive(marker) == []  # before: both sources went on, orphaned
