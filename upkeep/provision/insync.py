@@ -120,21 +120,22 @@ def check_state(
     **kwargs: Any,
 ) -> dict[str, HostCheck]:
     """``check_hosts`` on a pyinfra state; ``answer`` gives the facts instead of the hosts."""
-    checking, state.check_for_changes = state.check_for_changes, False
-    try:
-        add_deploy(state, deploy, *args, **kwargs)  # queued only: the evaluation below checks
-    finally:
-        state.check_for_changes = checking
     hosts = list(state.inventory.get_active_hosts())
     arguments = FactArguments()  # shared: the same operations ask the same facts on each host
     facts = {host: HostFacts(host, answer=answer, arguments=arguments) for host in hosts}
-    for host in hosts:
+
+    def queue(host: PyinfraHost) -> None:
+        add_deploy(state, deploy, *args, host=host, **kwargs)  # queued only: evaluated next
         host.get_fact = facts[host].get_fact  # type: ignore[method-assign, assignment]
+
+    # Queueing evaluates nothing (and so reads nothing): the evaluation is the check.
+    checking, state.check_for_changes = state.check_for_changes, False
     try:
-        changes = _evaluate_all(state, hosts, facts, frozenset(serving_others))
+        changes = _evaluate_all(state, hosts, facts, frozenset(serving_others), queue)
     finally:
+        state.check_for_changes = checking
         for host in hosts:
-            del host.get_fact
+            host.__dict__.pop("get_fact", None)
     checks = {}
     for host in hosts:
         names = tuple(operation_name(state, op) for op in _ops_of(state, host))
@@ -161,16 +162,19 @@ def _evaluate_all(
     hosts: list[PyinfraHost],
     facts: dict[PyinfraHost, HostFacts],
     serving_others: frozenset[str],
+    queue: Callable[[PyinfraHost], None],
 ) -> dict[PyinfraHost, tuple[str, ...]]:
     """Per host, what would change (nothing: in sync); a host undecided after MAX_ROUNDS is left out.
 
-    Each host goes its own rounds in a greenlet of its own: evaluated, its facts read,
-    evaluated again. So one host is evaluated here while the others read theirs,
-    instead of every host waiting for the slowest read of each round.
+    Each host goes its own way in a greenlet of its own: its deploy queued, evaluated,
+    its facts read, evaluated again. So this side queues and evaluates one host while
+    the others read theirs, instead of every host waiting for all to be queued and
+    then for the slowest read of each round.
     """
     decided: dict[PyinfraHost, tuple[str, ...]] = {}
 
     def one(host: PyinfraHost) -> None:
+        queue(host)
         found = _evaluate_host(state, host, facts[host], serving_others)
         if found is not None:
             decided[host] = found
