@@ -164,7 +164,7 @@ def _evaluate_all(
     serving_others: frozenset[str],
     queue: Callable[[PyinfraHost], None],
 ) -> dict[PyinfraHost, tuple[str, ...]]:
-    """Per host, what would change (nothing: in sync); a host undecided after MAX_ROUNDS is left out.
+    """Per host, what would change (nothing: in sync); a host still undecided is left out.
 
     Each host goes its own way in a greenlet of its own: its deploy queued, evaluated,
     its facts read, evaluated again. So this side queues and evaluates one host while
