@@ -32,8 +32,8 @@ from pyinfra.facts.files import LINUX_STAT_COMMAND, Directory, File, Link, Sha1F
 
 STAT = "stat"
 SHA1 = "sha1sum"
-# The facts answered from one tool's line per path, exactly these classes (a subclass
-# may ask something else), with the test pyinfra's own command makes first.
+# The facts answered from one tool's line per path: exactly these classes (a subclass
+# may ask something else).
 _TOOL_OF: dict[type[FactBase], str] = {
     File: STAT,
     Directory: STAT,
@@ -41,6 +41,7 @@ _TOOL_OF: dict[type[FactBase], str] = {
     Socket: STAT,
     Sha1File: SHA1,
 }
+# Whether a path gets the tool's line: the test pyinfra's own command makes first.
 _EXISTS = {STAT: 'test -e "$p" || test -L "$p"', SHA1: 'test -e "$p"'}
 _RUN = {STAT: LINUX_STAT_COMMAND.removeprefix("stat") + " --", SHA1: " --"}
 
