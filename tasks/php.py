@@ -52,12 +52,9 @@ def php_files(site: SiteState) -> dict[str, str]:
 
 
 POLICY_RC_D = "/usr/sbin/policy-rc.d"
-# needrestart's apt hook would restart PHP-FPM after the packages change; upkeep reloads it.
-QUIET_APT = {"NEEDRESTART_SUSPEND": "1"}
-# The same, with apt's answers unasked, as a shell line's exports (provision's and the update's).
-QUIET_APT_EXPORT = "export DEBIAN_FRONTEND=noninteractive " + " ".join(
-    f"{key}={value}" for key, value in QUIET_APT.items()
-)
+# apt's questions unasked, and needrestart's apt hook kept from restarting PHP-FPM after
+# the packages change (upkeep reloads it): a shell line's exports, provision's and the update's.
+QUIET_APT_EXPORT = "export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1"
 
 
 def php_ini_pairs(site: SiteState) -> dict[str, str]:
