@@ -56,11 +56,14 @@ class AccountFact(FactBase[Account | None]):
         return "mariadb"
 
     def command(self, user: str = "", hostname: str = "localhost") -> str:
-        sql = (
+        return f"mariadb -N -B -e {shlex.quote(self.statement(user, hostname))}"
+
+    @staticmethod
+    def statement(user: str = "", hostname: str = "localhost") -> str:
+        return (
             "SELECT plugin, authentication_string FROM mysql.user "
             f"WHERE User = {quote_string(user)} AND Host = {quote_string(hostname)}"
         )
-        return f"mariadb -N -B -e {shlex.quote(sql)}"
 
     @staticmethod
     def default() -> Account | None:

@@ -30,7 +30,7 @@ from pyinfra.api.facts import (  # pyinfra's own steps of get_fact, so the answe
 from pyinfra.api.host import Host as PyinfraHost
 from pyinfra.context import ctx_host, ctx_state
 
-from upkeep.provision import file_facts
+from upkeep.provision import file_facts, mysql_facts
 
 # Connector arguments that change how the batch runs, not what a fact's command is.
 _PER_FACT = {"_timeout", "_success_exit_codes", "_retries", "_retry_delay", "_retry_until"}
@@ -53,8 +53,8 @@ class FactRequest:
     command: str
     executor: dict[str, Any] = field(compare=False, hash=False)
     group: str = ""
-    tool: str | None = None  # file facts: the tool that reads this path with others
-    path: str = ""
+    tool: str | None = None  # the tool that reads this fact with others of its kind
+    item: Any = None  # what the tool is given for it: a path, a statement
 
 
 @dataclass
@@ -98,11 +98,10 @@ class HostFacts:
         if fact.shell_executable:
             executor["_shell_executable"] = fact.shell_executable
         group = repr(sorted((k, repr(v)) for k, v in executor.items() if k not in _PER_FACT))
-        path = fact_kwargs.get("path")
-        tool = file_facts.tool_for(fact, path) if _only_zero_succeeds(executor) else None
-        self.asked[key] = FactRequest(
-            fact, key, command, executor, group, tool, str(path) if tool else ""
+        tool, item = (
+            _shared_read(fact, fact_kwargs) if _only_zero_succeeds(executor) else (None, None)
         )
+        self.asked[key] = FactRequest(fact, key, command, executor, group, tool, item)
         raise FactMissing(key)
 
     def read_asked(self) -> None:
@@ -158,7 +157,7 @@ def _alone(request: FactRequest) -> _Read:
 
 
 def _reads(requests: list[FactRequest]) -> list[_Read]:
-    """Each fact its own command, except file facts: one command per tool for them all."""
+    """Each fact its own command, except file and MariaDB facts: one per tool for them all."""
     reads: list[_Read] = []
     by_tool: dict[str, list[FactRequest]] = {}
     for request in requests:
@@ -170,9 +169,24 @@ def _reads(requests: list[FactRequest]) -> list[_Read]:
         if len(asked) == 1:
             reads.append(_alone(asked[0]))
             continue
-        shared = file_facts.FileRead(tool, [request.path for request in asked])
+        items = [request.item for request in asked]
+        shared = (
+            mysql_facts.MysqlRead(items)
+            if tool == mysql_facts.MYSQL
+            else file_facts.FileRead(tool, items)
+        )
         reads.append(_Read(shared.command, asked, shared.split))
     return reads
+
+
+def _shared_read(fact: FactBase[Any], fact_kwargs: dict[str, Any]) -> tuple[str | None, Any]:
+    """The tool that can read this fact with others of its kind, and what it is given."""
+    path = fact_kwargs.get("path")
+    tool = file_facts.tool_for(fact, path)
+    if tool:
+        return tool, str(path)
+    statement = mysql_facts.statement_of(fact, fact_kwargs)
+    return (mysql_facts.MYSQL, statement) if statement else (None, None)
 
 
 def _only_zero_succeeds(executor: dict[str, Any]) -> bool:
