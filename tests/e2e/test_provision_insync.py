@@ -61,6 +61,12 @@ CASES = {
         "Site vhost",
         "grep -q 'client_max_body_size 16m;' /etc/nginx/sites-available/demo-staging.conf",
     ),
+    # MariaDB's facts are read in one client call (upkeep.provision.mysql_facts).
+    "database grant": Drift(
+        "mariadb -e \"REVOKE INSERT ON demo.* FROM 'demo'@'localhost'\"",
+        "Privileges of demo on demo",
+        "mariadb -N -e \"SHOW GRANTS FOR 'demo'@'localhost'\" | grep -q INSERT",
+    ),
     # The site user is read narrowly (tasks.facts.UserAccount); each thing pyinfra's
     # server.user compares must still be found.
     "site user shell": Drift(
