@@ -380,6 +380,21 @@ _DROP_DEPENDENTS = (
     "DROP VIEW IF EXISTS order_totals; DROP PROCEDURE IF EXISTS count_orders; "
     "DROP FUNCTION IF EXISTS in_units"
 )
+# A parent table that takes one stream seconds to load, and a small child of it (a foreign
+# key) that the other stream creates meanwhile, after a filler table: loaded under LOCK
+# TABLES … WRITE, the parent's next INSERT would fail (ERROR 1100: the child "was not
+# locked"), as it did on the bench lab before the streams loaded without those locks.
+_FOREIGN_KEYED = (
+    "CREATE TABLE fk_parent (id INT PRIMARY KEY, note VARCHAR(200)) ENGINE=InnoDB; "
+    "INSERT INTO fk_parent SELECT seq, REPEAT('p', 150) FROM seq_1_to_300000; "
+    "CREATE TABLE fk_filler (id INT PRIMARY KEY, note VARCHAR(200)) ENGINE=InnoDB; "
+    "INSERT INTO fk_filler SELECT seq, REPEAT('f', 150) FROM seq_1_to_30000; "
+    "CREATE TABLE fk_child (id INT PRIMARY KEY, parent_id INT, KEY (parent_id), "
+    "CONSTRAINT fk_child_parent FOREIGN KEY (parent_id) REFERENCES fk_parent (id)) "
+    "ENGINE=InnoDB; INSERT INTO fk_child SELECT seq, seq FROM seq_1_to_10; "
+    "ANALYZE TABLE fk_parent, fk_filler, fk_child"  # the sizes the streams are shared by
+)
+_DROP_FOREIGN_KEYED = "DROP TABLE IF EXISTS fk_child, fk_filler, fk_parent"
 # Each base table's CHECKSUM TABLE, then everything else as SQL (views, routines, triggers).
 _PER_TABLE = (
     'for t in $(mariadb -N -B -e "SELECT table_name FROM information_schema.tables '
@@ -407,6 +422,7 @@ def test_a_parallel_copy_gives_the_same_database_as_one_stream(provisioned: Runn
         return for_refresh(project, production, staging, salt)
 
     _root(provisioned, "production", f"mariadb demo -e {shlex.quote(_DEPENDENTS)}")
+    _root(provisioned, "production", f"mariadb demo -e {shlex.quote(_FOREIGN_KEYED)}")
     try:
         facts = preflight.source_facts(ends.source, ends.source_database, ends.dump_defaults)
         assert database.streams(ends, facts, None)[0] >= 2  # the lab's hosts have 2 cores
@@ -417,7 +433,9 @@ def test_a_parallel_copy_gives_the_same_database_as_one_stream(provisioned: Runn
     finally:
         for environment in ("production", "staging"):
             _root(provisioned, environment, f"mariadb demo -e {shlex.quote(_DROP_DEPENDENTS)}")
+            _root(provisioned, environment, f"mariadb demo -e {shlex.quote(_DROP_FOREIGN_KEYED)}")
     assert two_streams == one_stream
+    assert "CONSTRAINT `fk_child_parent` FOREIGN KEY" in one_stream
     for table in ("demo.users", "demo.orders", "demo.settings", "demo.activity_log"):
         assert table in one_stream
     assert "order_totals" in one_stream and "big_spenders" in one_stream

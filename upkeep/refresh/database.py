@@ -9,7 +9,7 @@ the views. Either way each stream goes through its own transformer, and the
 target's tables are dropped first.
 
     >>> print(table_dump_command("dump.cnf", "demo", ["users"]))
-    mariadb-dump --defaults-extra-file=dump.cnf -v --single-transaction --quick --triggers -- demo users
+    mariadb-dump --defaults-extra-file=dump.cnf -v --single-transaction --quick --skip-add-locks --triggers -- demo users
     >>> stats = copy(ends, facts, streams(ends, facts, None)[0], Passthrough)  # doctest: +SKIP
 """
 
@@ -26,7 +26,12 @@ from upkeep.refresh.partition import default_streams, partition
 from upkeep.refresh.preflight import SourceFacts
 from upkeep.ssh import check_root, root_command, ssh_argv
 
-TABLE_DUMP_OPTIONS = "--single-transaction --quick --triggers"  # routines and events: below
+# --skip-add-locks: no LOCK TABLES … WRITE around a table's rows. A parent table loaded
+# under that lock fails at its next INSERT once another stream creates a child of it (a
+# foreign key to it): MariaDB's ERROR 1100, the child "was not locked with LOCK TABLES".
+TABLE_DUMP_OPTIONS = (
+    "--single-transaction --quick --skip-add-locks --triggers"  # routines and events: below
+)
 # The routines and events are read by root over the source's socket, not by the dump
 # user: MariaDB shows a stored function's or procedure's body only to its definer or to
 # whoever may SELECT from mysql.proc, and that grant would show the dump user every
@@ -137,7 +142,7 @@ def dump_command(defaults_file: str, database: str) -> str:
     >>> print(dump_command("dump.cnf", "demo"))  # doctest: +NORMALIZE_WHITESPACE
     { mariadb-dump --single-transaction --no-create-info --no-data --skip-triggers --routines
       --events -- demo && mariadb-dump --defaults-extra-file=dump.cnf --single-transaction
-      --quick --triggers -- demo; }
+      --quick --skip-add-locks --triggers -- demo; }
     """
     tables = (
         f"mariadb-dump --defaults-extra-file={shlex.quote(defaults_file)} {TABLE_DUMP_OPTIONS} "
