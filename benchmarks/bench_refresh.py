@@ -18,7 +18,8 @@ Then, on the same two hosts and in the same run, each import going into an
 emptied ``demo`` on staging (emptied outside the timing):
 
   raw pipe        ``ssh production "mariadb-dump …" | ssh staging "mariadb demo"``
-  gzip pipe       upkeep's stream with ``Passthrough``: gzip on the wire, no transformer
+  packed pipe     upkeep's stream with ``Passthrough``: zstd on the wire (gzip where a
+                  host lacks zstd), no transformer
   refresh stream  the same with ``for_refresh()``: sanitize and URL rewrite on
                   (the refresh's database step in one stream, ``--streams 1``)
   parallel        the refresh's database step in N streams from one snapshot
@@ -47,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import resource
 import statistics
@@ -75,15 +77,16 @@ from upkeep.provision.workflow import provision  # noqa: E402
 from upkeep.refresh import database, preflight, stream  # noqa: E402
 from upkeep.refresh.backup import BackupPlan, drop_all_tables  # noqa: E402
 from upkeep.refresh.transform import Transformer, TransformReport, for_refresh  # noqa: E402
+from upkeep.refresh.wire import Wire  # noqa: E402
 from upkeep.refresh.workflow import RefreshFailed, refresh  # noqa: E402
 from upkeep.ssh import check_root, root_command, ssh_argv  # noqa: E402
 from upkeep.workspace import Workspace  # noqa: E402
 
 DATABASE = "demo"
-METHODS = ("raw", "gzip", "stream", "parallel", "refresh", "mydumper")
+METHODS = ("raw", "packed", "stream", "parallel", "refresh", "mydumper")
 LABELS = {
     "raw": "raw pipe (mariadb-dump | mariadb)",
-    "gzip": "gzip pipe (stream, Passthrough)",
+    "packed": "packed pipe (stream, Passthrough)",
     "stream": "refresh stream (sanitize+rewrite)",
     "parallel": "refresh streams, parallel (s+r)",
     "refresh": "refresh db_only (whole)",
@@ -388,7 +391,13 @@ class Bench:
     @property
     def ends(self) -> database.Ends:
         plan = BackupPlan.of(SiteLayout.of("demo", "staging"), DATABASE, (), keep=1)
-        return database.Ends(self.source, self.dump_defaults, DATABASE, self.target, plan)
+        return database.Ends(
+            self.source, self.dump_defaults, DATABASE, self.target, plan, self.wire
+        )
+
+    @functools.cached_property
+    def wire(self) -> Wire:
+        return database.wire_between(self.source, self.target)
 
     def empty_staging(self) -> None:
         check_root(self.target, drop_all_tables(self.ends.plan), "emptying staging's database")
@@ -459,7 +468,7 @@ class Bench:
                 f"values sanitized, {report.urls_rewritten:,} URLs rewritten "
                 f"({report.serialized_rewritten:,} serialized), truncated "
                 f"{', '.join(sorted(report.truncated))}; {stats.dump_out / 1e6:.0f} MB imported; "
-                f"streams: {streams}"
+                f"streams: {streams}; {self.wire.name} on the wire"
             )
 
     def passthrough(self, result: Result) -> None:
@@ -655,7 +664,7 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
             install_mydumper(bench)
         runs: dict[str, Callable[[Result], None]] = {
             "raw": bench.raw,
-            "gzip": bench.passthrough,
+            "packed": bench.passthrough,
             "stream": bench.transformed,
             "parallel": lambda result: bench.parallel(result, args.streams),
             "refresh": bench.whole_refresh,
@@ -733,11 +742,11 @@ def print_results(results: list[Result], production_rows: int) -> None:
     for method in METHODS:
         for note in dict.fromkeys(r.note for r in by_method.get(method, []) if r.note):
             print(f"{LABELS[method]}: {note}")
-    if "stream" in by_method and "gzip" in by_method:
-        # The transformer's own CPU: the stream's control CPU less the gzip pipe's (inflate,
-        # deflate, relaying), which it also pays.
+    if "stream" in by_method and "packed" in by_method:
+        # The transformer's own CPU: the stream's control CPU less the packed pipe's (unpack,
+        # pack, relaying), which it also pays.
         cpu = statistics.median(r.cpu_self for r in by_method["stream"]) - statistics.median(
-            r.cpu_self for r in by_method["gzip"]
+            r.cpu_self for r in by_method["packed"]
         )
         print(
             f"\nthe transformer's CPU on the control machine: {cpu:.1f} s "

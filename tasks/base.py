@@ -20,6 +20,7 @@ BASE_PACKAGES = (
     "rsync",
     "tzdata",
     "unattended-upgrades",
+    "zstd",  # the refresh packs its dumps with it (upkeep.refresh.wire)
 )
 
 

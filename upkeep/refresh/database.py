@@ -6,7 +6,8 @@ transaction, imported by one session (``upkeep.refresh.stream``). Several
 (``upkeep.refresh.partition``), each dumped from the same moment of the
 source and imported by its own session; then the routines and events, then
 the views. Either way each stream goes through its own transformer, and the
-target's tables are dropped first.
+target's tables are dropped first. The wire is zstd where both hosts have it
+(``upkeep.refresh.wire``).
 
     >>> print(table_dump_command("dump.cnf", "demo", ["users"]))
     mariadb-dump --defaults-extra-file=dump.cnf -v --single-transaction --quick --skip-add-locks --triggers -- demo users
@@ -20,10 +21,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from upkeep.inventory import Host
-from upkeep.refresh import parallel, stream
+from upkeep.refresh import parallel, stream, wire
 from upkeep.refresh.backup import BackupPlan, drop_all_tables
 from upkeep.refresh.partition import default_streams, partition
 from upkeep.refresh.preflight import SourceFacts
+from upkeep.refresh.wire import GZIP, Wire
 from upkeep.ssh import check_root, root_command, ssh_argv
 
 # --skip-add-locks: no LOCK TABLES … WRITE around a table's rows. A parent table loaded
@@ -55,6 +57,12 @@ class Ends:
     source_database: str
     target: Host
     plan: BackupPlan  # the target's database (and how it is emptied)
+    wire: Wire = GZIP  # how the dump is packed between the hosts (``wire_between``)
+
+
+def wire_between(source: Host, target: Host) -> Wire:
+    """zstd when both hosts have it, else gzip."""
+    return wire.chosen(check_root(host, wire.PROBE, "asking for zstd") for host in (source, target))
 
 
 def streams(ends: Ends, facts: SourceFacts | None, wanted: int | None) -> tuple[int, str]:
@@ -91,12 +99,13 @@ def copy(
     if count == 1 or facts is None:
         return stream.pipe(
             _source(ends, dump_command(ends.dump_defaults, ends.source_database)),
-            ssh_argv(ends.target, root_command(load_command(ends.plan))),
+            ssh_argv(ends.target, root_command(load_command(ends.plan, ends.wire))),
             transform(),
             progress,
+            wire=ends.wire,
         )
     check_root(ends.target, drop_all_tables(ends.plan), "emptying the target's database")
-    load = ssh_argv(ends.target, root_command(import_command(ends.plan)))
+    load = ssh_argv(ends.target, root_command(import_command(ends.plan, ends.wire)))
     tables = table_work(facts)
     routes = [
         parallel.Route(
@@ -121,7 +130,9 @@ def copy(
             f"{shlex.quote(ends.source_database)}"
         ),
     )
-    stats, _ = parallel.run(lock, sorted(tables), routes, after, transform, progress)
+    stats, _ = parallel.run(
+        lock, sorted(tables), routes, after, transform, progress, wire=ends.wire
+    )
     return stats
 
 
@@ -131,7 +142,7 @@ def table_work(facts: SourceFacts) -> dict[str, int]:
 
 
 def _source(ends: Ends, dump: str) -> list[str]:
-    return ssh_argv(ends.source, root_command(f"{dump} | gzip -1"))
+    return ssh_argv(ends.source, root_command(f"{dump} | {ends.wire.pack}"))
 
 
 def dump_command(defaults_file: str, database: str) -> str:
@@ -156,14 +167,14 @@ def routines_command(database: str) -> str:
     return f"mariadb-dump {ROUTINES_DUMP_OPTIONS} -- {shlex.quote(database)}"
 
 
-def load_command(plan: BackupPlan) -> str:
-    """The target's side: its tables dropped, then the gzipped dump on stdin imported."""
-    return f"{drop_all_tables(plan)} && {import_command(plan)}"
+def load_command(plan: BackupPlan, packed: Wire = GZIP) -> str:
+    """The target's side: its tables dropped, then the packed dump on stdin imported."""
+    return f"{drop_all_tables(plan)} && {import_command(plan, packed)}"
 
 
-def import_command(plan: BackupPlan) -> str:
-    """One stream's side on the target: the gzipped dump on stdin imported."""
-    return f"gunzip | mariadb {shlex.quote(plan.database)}"
+def import_command(plan: BackupPlan, packed: Wire = GZIP) -> str:
+    """One stream's side on the target: the packed dump on stdin imported."""
+    return f"{packed.unpack} | mariadb {shlex.quote(plan.database)}"
 
 
 def table_dump_command(defaults_file: str, database: str, tables: Sequence[str]) -> str:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from upkeep import credentials, sqlnames
 from upkeep.refresh import stream
 from upkeep.refresh.stream import StreamFailed, StreamStats, Transform
+from upkeep.refresh.wire import GZIP, Wire
 
 LOCK_WAIT = 30  # seconds the lock may wait for the source's writes in flight
 SNAPSHOT_WAIT = 120.0  # seconds for every stream to connect and open its snapshot
@@ -46,7 +47,7 @@ LOCKED = b"upkeep: locked"
 
 @dataclass(frozen=True)
 class Route:
-    """One stream's two commands: the source's dump (gzip out), the target's load (gzip in)."""
+    """One stream's two commands: the source's dump (packed), the target's load (unpacking)."""
 
     source: Sequence[str]
     target: Sequence[str]
@@ -114,6 +115,7 @@ def run(
     on_progress: Callable[[int, int], None] = lambda _in, _out: None,
     *,
     snapshot_wait: float = SNAPSHOT_WAIT,
+    wire: Wire = GZIP,
 ) -> tuple[StreamStats, list[Transform]]:
     """Lock ``tables`` with ``lock`` (a SQL session on the source, reading stdin), run the
     ``routes`` together, unlock once each has opened its snapshot, then the ``after``
@@ -136,6 +138,7 @@ def run(
                 progress.of(index),
                 ready=(SNAPSHOT_OPEN, ready),
                 group=group,
+                wire=wire,
             )
         except BaseException as error:  # handed to the caller's thread
             events.put((index, error))
@@ -163,7 +166,9 @@ def run(
         raise failure
     for index, route in enumerate(after, start=len(routes)):
         results.append(
-            stream.pipe(route.source, route.target, transforms[index], progress.of(index))
+            stream.pipe(
+                route.source, route.target, transforms[index], progress.of(index), wire=wire
+            )
         )
     return _sum(results, time.monotonic() - started), transforms
 

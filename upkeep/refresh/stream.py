@@ -1,8 +1,9 @@
 """Pipe a database from one host to another through the control machine, transformed.
 
-The source host dumps and gzips; the control machine inflates, passes the
-dump through the transformer (sanitize, rewrite URLs), deflates and writes it
-to the target host, which inflates and imports. Nothing lands on the control
+The source host dumps and packs (``upkeep.refresh.wire``: zstd or gzip); the
+control machine unpacks, passes the dump through the transformer (sanitize,
+rewrite URLs), packs and writes it to the target host, which unpacks and
+imports. Nothing lands on the control
 machine's disk and the wire carries compressed bytes both ways. Either side
 failing (a dropped SSH connection, a full disk, a dump error) ends the stream
 with ``StreamFailed``; the caller restores the target.
@@ -19,16 +20,15 @@ import signal
 import subprocess
 import threading
 import time
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Protocol
 
 from upkeep import credentials
 from upkeep.errors import UpkeepError
+from upkeep.refresh.wire import GZIP, Packer, Wire
 
 CHUNK = 1 << 20
-GZIP = 31  # zlib's wbits for the gzip container
 
 
 class StreamFailed(UpkeepError):
@@ -124,13 +124,13 @@ class Group:
 
 
 class _Writer:
-    """Compresses and writes to the target in its own thread, so the transform of the
-    next chunk overlaps the import of this one (zlib and pipe writes release the GIL)."""
+    """Packs and writes to the target in its own thread, so the transform of the next
+    chunk overlaps the import of this one (zlib, zstd and pipe writes release the GIL)."""
 
-    def __init__(self, stdin: IO[bytes]) -> None:
+    def __init__(self, stdin: IO[bytes], packer: Packer) -> None:
         self.stdin = stdin
         self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
-        self.deflate = zlib.compressobj(1, zlib.DEFLATED, GZIP)
+        self.packer = packer
         self.wire_out = 0
         self.failed = False
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -139,10 +139,10 @@ class _Writer:
     def _run(self) -> None:
         try:
             while (item := self.queue.get()) is not None:
-                packed = self.deflate.compress(item)
+                packed = self.packer.compress(item)
                 self.wire_out += len(packed)
                 self.stdin.write(packed)
-            packed = self.deflate.flush()
+            packed = self.packer.flush()
             self.wire_out += len(packed)
             self.stdin.write(packed)
             self.stdin.close()
@@ -187,12 +187,14 @@ def pipe(
     *,
     ready: tuple[bytes, Callable[[], None]] | None = None,
     group: Group | None = None,
+    wire: Wire = GZIP,
 ) -> StreamStats:
     """Run both commands and move the dump from one to the other through ``transform``.
 
     ``ready`` (a marker and a callback): the callback runs when the source writes a
     line starting with the marker to its stderr (``mariadb-dump -v`` saying its
     snapshot is open). ``group``: the two processes join it, to be stopped with it.
+    ``wire``: how the source packs and the target unpacks.
     """
     started = time.monotonic()
     # Each end in its own process group, so stopping it stops all it started.
@@ -213,26 +215,26 @@ def pipe(
     errors = _Drain(source.stderr) if ready is None else _Watch(source.stderr, b"", *ready)
     drains = [errors, _Drain(target.stdout), _Drain(target.stderr)]
     threads = [drain.start() for drain in drains]
-    inflate = zlib.decompressobj(GZIP)
-    writer = _Writer(target.stdin)
+    unpacker = wire.unpacker()
+    writer = _Writer(target.stdin, wire.packer())
     wire_in = dump_in = dump_out = 0
     broken: str | None = None
     try:
         while chunk := source.stdout.read1(CHUNK):  # type: ignore[attr-defined]
             wire_in += len(chunk)
-            raw = inflate.decompress(chunk)
+            raw = unpacker.decompress(chunk)
             dump_in += len(raw)
             out = transform.feed(raw)
             dump_out += len(out)
             writer.put(out)
             on_progress(dump_in, dump_out)
-        tail = transform.feed(inflate.flush()) + transform.close()
+        tail = transform.feed(unpacker.flush()) + transform.close()
         dump_out += len(tail)
         writer.put(tail)
         writer.finish()
     except BrokenPipeError:
         broken = "the target stopped reading"
-    except zlib.error as error:
+    except wire.broken as error:
         broken = f"the source sent a broken stream ({error})"
     except BaseException:
         # The transformer failed (or we were interrupted): stop both ends, import nothing more.
@@ -268,8 +270,10 @@ def read(
     source_argv: Sequence[str],
     consume: Callable[[bytes], None],
     on_progress: Callable[[int], None] = lambda _in: None,
+    wire: Wire = GZIP,
 ) -> int:
-    """Run ``source_argv`` (writing gzip) and hand its inflated output to ``consume``.
+    """Run ``source_argv`` (writing ``wire``'s packing) and hand its unpacked output to
+    ``consume``.
 
     For reading a host's dump on the control machine without keeping it (the
     checks after an import). Returns the bytes consumed.
@@ -280,18 +284,18 @@ def read(
     assert source.stdout and source.stderr
     errors = _Drain(source.stderr)
     thread = errors.start()
-    inflate = zlib.decompressobj(GZIP)
+    unpacker = wire.unpacker()
     total = 0
     try:
         while chunk := source.stdout.read1(CHUNK):  # type: ignore[attr-defined]
-            raw = inflate.decompress(chunk)
+            raw = unpacker.decompress(chunk)
             total += len(raw)
             consume(raw)
             on_progress(total)
-        rest = inflate.flush()
+        rest = unpacker.flush()
         total += len(rest)
         consume(rest)
-    except zlib.error as error:
+    except wire.broken as error:
         stop(source)
         raise StreamFailed(f"the host sent a broken stream ({error})") from error
     except BaseException:

@@ -42,6 +42,7 @@ from upkeep.refresh.sanitize import RuleSet
 from upkeep.refresh.transform import Transformer, TransformReport, for_refresh
 from upkeep.refresh.urls import site_url
 from upkeep.refresh.verify import TargetScan, compare_counts
+from upkeep.refresh.wire import GZIP, Wire
 from upkeep.smoke import smoke
 from upkeep.ssh import check_root, root_command, run_root, ssh_argv
 from upkeep.workspace import Workspace
@@ -179,6 +180,7 @@ class _Refresh:
     target_url: str | None = None  # the target's base URL, when not its domain's
     streams: int | None = None  # the database's streams; None: as many as the hosts' cores
     facts: preflight.SourceFacts | None = None
+    wire: Wire = GZIP  # how the dump is packed between the hosts; zstd where both have it
     source_ref: str = ""
     target_ref_before: str | None = None  # set once the code step has moved the target
     backup: str | None = None
@@ -534,7 +536,12 @@ def _transform(run: _Refresh) -> stream.Transform:
 
 def _ends(run: _Refresh) -> database.Ends:
     return database.Ends(
-        run.source_host, run.dump_defaults, run.source_database, run.target_host, _backup_plan(run)
+        run.source_host,
+        run.dump_defaults,
+        run.source_database,
+        run.target_host,
+        _backup_plan(run),
+        run.wire,
     )
 
 
@@ -544,6 +551,7 @@ def _schema(run: _Refresh) -> Mapping[str, tuple[str, ...]]:
 
 def _database(run: _Refresh) -> str:
     meter = Meter("database", total=run.facts.bytes if run.facts else None)
+    run.wire = database.wire_between(run.source_host, run.target_host)
     streams, why_one = database.streams(_ends(run), run.facts, run.streams)
     transforms: list[stream.Transform] = []
 
@@ -574,7 +582,7 @@ def _database(run: _Refresh) -> str:
     rate = stats.dump_in / max(stats.seconds, 1e-9) / 1e6
     detail = (
         f"{stats.dump_in / 1e6:.1f} MB dumped ({rate:.1f} MB/s), "
-        f"{(stats.wire_in + stats.wire_out) / 1e6:.1f} MB on the wire, "
+        f"{(stats.wire_in + stats.wire_out) / 1e6:.1f} MB on the wire ({run.wire.name}), "
         f"{_count(streams, 'stream')}{why_one}"
     )
     if run.transform is not None:
@@ -650,11 +658,12 @@ def _verify(run: _Refresh) -> str:
             run.target_host,
             root_command(
                 f"mariadb-dump --skip-comments --single-transaction --quick "
-                f"{shlex.quote(run.target_database)} | gzip -1"
+                f"{shlex.quote(run.target_database)} | {run.wire.pack}"
             ),
         ),
         scan.feed,
         lambda done: run.tick(meter.line(done)),
+        wire=run.wire,
     )
     found = scan.close()
     if not found.leaks.clean:
