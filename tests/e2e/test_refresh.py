@@ -395,13 +395,25 @@ _FOREIGN_KEYED = (
     "ANALYZE TABLE fk_parent, fk_filler, fk_child"  # the sizes the streams are shared by
 )
 _DROP_FOREIGN_KEYED = "DROP TABLE IF EXISTS fk_child, fk_filler, fk_parent"
+
+
+def _each_base_table(command: str) -> str:
+    """A script running ``command`` (a statement on table ``$t``) for each base table."""
+    return (
+        'for t in $(mariadb -N -B -e "SELECT table_name FROM information_schema.tables '
+        "WHERE table_schema = 'demo' AND table_type = 'BASE TABLE' ORDER BY 1\"); do "
+        f'mariadb -N -B -e "{command}" demo; done'
+    )
+
+
 # Each base table's CHECKSUM TABLE, then everything else as SQL (views, routines, triggers).
 _PER_TABLE = (
-    'for t in $(mariadb -N -B -e "SELECT table_name FROM information_schema.tables '
-    "WHERE table_schema = 'demo' AND table_type = 'BASE TABLE' ORDER BY 1\"); do "
-    'mariadb -N -B -e "CHECKSUM TABLE \\`$t\\`" demo; done; '
-    "mariadb-dump --no-data --skip-comments --skip-dump-date --routines --triggers --events demo"
+    _each_base_table("CHECKSUM TABLE \\`$t\\`")
+    + "; mariadb-dump --no-data --skip-comments --skip-dump-date --routines --triggers --events demo"
 )
+# Each base table's CREATE TABLE: its keys and foreign keys, added after its rows on the
+# target (upkeep.refresh.keys), must come out as the source has them.
+_TABLE_SCHEMAS = _each_base_table("SHOW CREATE TABLE \\`$t\\`")
 
 
 def test_a_parallel_copy_gives_the_same_database_as_one_stream(provisioned: RunningLab) -> None:
@@ -430,12 +442,17 @@ def test_a_parallel_copy_gives_the_same_database_as_one_stream(provisioned: Runn
         one_stream = _root(provisioned, "staging", _PER_TABLE)
         database.copy(ends, facts, 2, transform)
         two_streams = _root(provisioned, "staging", _PER_TABLE)
+        schemas = {
+            env: _root(provisioned, env, _TABLE_SCHEMAS) for env in ("production", "staging")
+        }
     finally:
         for environment in ("production", "staging"):
             _root(provisioned, environment, f"mariadb demo -e {shlex.quote(_DROP_DEPENDENTS)}")
             _root(provisioned, environment, f"mariadb demo -e {shlex.quote(_DROP_FOREIGN_KEYED)}")
     assert two_streams == one_stream
     assert "CONSTRAINT `fk_child_parent` FOREIGN KEY" in one_stream
+    assert schemas["staging"] == schemas["production"]
+    assert "KEY `orders_user_id_fk`" in schemas["staging"]
     for table in ("demo.users", "demo.orders", "demo.settings", "demo.activity_log"):
         assert table in one_stream
     assert "order_totals" in one_stream and "big_spenders" in one_stream

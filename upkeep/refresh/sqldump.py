@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 from upkeep.errors import UpkeepError
+from upkeep.refresh import keys
 
 # One SQL value as mysqldump writes it. A quoted string may also hold a
 # doubled quote (valid SQL, though mysqldump writes \' instead).
@@ -48,6 +49,7 @@ _INSERT = re.compile(
     rb" VALUES ?"
 )
 _CREATE = re.compile(rb"CREATE TABLE (?:IF NOT EXISTS )?" + _NAME + rb" \(")
+_ENABLE_KEYS = re.compile(rb"/\*!40000 ALTER TABLE " + _NAME + rb" ENABLE KEYS \*/;")
 _COLUMN = re.compile(rb"  " + _NAME + rb" ")
 _LISTED = re.compile(_NAME)
 _UNESCAPE = re.compile(rb"\\(.)|''", re.DOTALL)
@@ -234,11 +236,13 @@ class DumpRewriter:
 
     ``plan_for(table, columns)`` is asked once per table, at its first rows;
     ``columns`` come from the table's CREATE TABLE (or the INSERT's column
-    list), else from ``schema``, else they are None.
+    list), else from ``schema``, else they are None. ``defer_keys``: each
+    table's secondary keys are added after its rows (``upkeep.refresh.keys``).
     """
 
     plan_for: PlanFor
     schema: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    defer_keys: bool = False
     bytes_in: int = 0
     bytes_out: int = 0
     completed: bool = False  # the dump's closing "-- Dump completed" line was seen
@@ -249,6 +253,8 @@ class DumpRewriter:
         self._columns: dict[str, tuple[str, ...]] = {}
         self._tables: dict[str, _Table] = {}
         self._creating: tuple[str, list[str]] | None = None
+        self._held: list[bytes] = []  # the CREATE TABLE's lines so far, when keys are deferred
+        self._deferred: dict[str, list[bytes]] = {}  # table → key clauses not added yet
         self._inserting: _Table | None = None
 
     def feed(self, chunk: bytes) -> bytes:
@@ -274,6 +280,7 @@ class DumpRewriter:
         if self._inserting is not None and not rest.endswith(b";"):
             rest = b""
         out = self._region(rest + b"\n")[:-1] if rest else b""
+        out += self._add_keys()
         self.bytes_out += len(out)
         return out
 
@@ -301,7 +308,12 @@ class DumpRewriter:
             newline = data.index(b"\n", pos)
             first = data[pos : pos + 1]
             if self._creating is not None:
+                creating = self._creating[0]
                 self._create_line(data[pos:newline])
+                if self.defer_keys:
+                    out.append(self._hold(creating, data[pos : newline + 1]))
+                    pos = newline + 1
+                    continue
             elif first == b"I" or first == b"R":
                 header = _INSERT.match(data, pos, newline)
                 if header is not None:
@@ -317,10 +329,16 @@ class DumpRewriter:
             elif first == b"C":
                 created = _CREATE.match(data, pos, newline)
                 if created is not None:
+                    out.append(self._add_keys())  # a table before had no rows to follow
                     self._creating = (_name(created.group(1)), [])
             elif first == b"-" and data.startswith(b"-- Dump completed", pos):
+                out.append(self._add_keys())
                 self.completed = True
             out.append(data[pos : newline + 1])
+            if first == b"/" and self._deferred:
+                enabled = _ENABLE_KEYS.match(data, pos, newline)
+                if enabled is not None:  # the table's rows are in
+                    out.append(self._add_keys(_name(enabled.group(1))))
             pos = newline + 1
         self._lines_before += data.count(b"\n")
         return b"".join(out)
@@ -334,6 +352,26 @@ class DumpRewriter:
         elif line.startswith(b")"):
             self._columns[name] = tuple(columns)
             self._creating = None
+
+    def _hold(self, table: str, line: bytes) -> bytes:
+        """A line of ``table``'s CREATE TABLE kept back until its last, then the statement
+        without the keys to add after the rows."""
+        self._held.append(line)
+        if self._creating is not None:
+            return b""
+        body, closing = [held[:-1] for held in self._held[:-1]], self._held[-1]
+        self._held = []
+        kept, later = keys.deferred(body)
+        if later:
+            self._deferred[table] = later
+        return b"".join(line + b"\n" for line in kept) + closing
+
+    def _add_keys(self, table: str | None = None) -> bytes:
+        """The deferred keys of ``table`` (or of every table) added."""
+        names = [table] if table is not None else list(self._deferred)
+        return b"".join(
+            keys.alter(name, self._deferred.pop(name)) for name in names if name in self._deferred
+        )
 
     def _start_insert(self, header: re.Match[bytes]) -> _Table:
         name = _name(header.group(1))

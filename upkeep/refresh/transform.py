@@ -156,7 +156,7 @@ class Transformer:
         # Packed as they come (8 bytes each; the same address may come often), sorted at the end.
         self._seen = array("Q")
         self._truncated: set[str] = set()
-        self._dump = DumpRewriter(self._plan, schema or {})
+        self._dump = DumpRewriter(self._plan, schema or {}, defer_keys=True)
 
     def feed(self, chunk: bytes) -> bytes:
         return self._dump.feed(chunk)

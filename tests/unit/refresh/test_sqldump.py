@@ -294,3 +294,55 @@ def test_unquote_reads_every_escape_as_mysql_does(pieces: list[bytes]) -> None:
     """The quick way (only the escapes of plain text) and the general way agree with MySQL."""
     inner = b"".join(pieces)
     assert unquote(b"'" + inner + b"'") == mysql_unescape(inner)
+
+
+# -- secondary keys after the rows ----------------------------------------------------
+def test_a_table_s_keys_and_foreign_keys_are_added_after_its_rows() -> None:
+    data = (FIXTURES / "demo.sql").read_bytes()
+    out = DumpRewriter(identity, defer_keys=True).feed(data)
+    keys = (
+        b",\n  KEY `orders_created_at` (`created_at`),\n  KEY `orders_user_id_fk` (`user_id`),\n"
+        b"  CONSTRAINT `orders_user_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`)\n"
+    )
+    added = (
+        b"SET @upkeep_fk_checks = @@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS = 0;\n"
+        b"ALTER TABLE `orders` ADD KEY `orders_created_at` (`created_at`), "
+        b"ADD KEY `orders_user_id_fk` (`user_id`), ADD CONSTRAINT `orders_user_id_fk` "
+        b"FOREIGN KEY (`user_id`) REFERENCES `users` (`id`);\n"
+        b"SET FOREIGN_KEY_CHECKS = @upkeep_fk_checks;\n"
+    )
+    enabled = b"/*!40000 ALTER TABLE `orders` ENABLE KEYS */;\n"
+    assert keys in data and out.count(added) == 1
+    assert out.index(added) == out.index(enabled) + len(enabled)  # right after the rows
+    # Nothing else changed: primary and unique keys (users' e-mail) stay where they were.
+    assert out.replace(added, b"") == data.replace(keys, b"\n")
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 4096])
+def test_keys_are_deferred_alike_whatever_the_chunks(size: int) -> None:
+    data = (FIXTURES / "demo.sql").read_bytes()
+    whole = DumpRewriter(identity, defer_keys=True).feed(data)
+    assert feed_in_pieces(DumpRewriter(identity, defer_keys=True), data, size) == whole
+
+
+def test_keys_of_a_table_without_rows_are_added_before_the_next_table_or_the_end() -> None:
+    dump = (
+        b"CREATE TABLE `a` (\n  `id` int NOT NULL,\n  `b` int,\n  PRIMARY KEY (`id`),\n"
+        b"  KEY `by_b` (`b`)\n) ENGINE=InnoDB;\n"
+        b"CREATE TABLE `c` (\n  `id` int NOT NULL,\n  KEY `by_id` (`id`)\n) ENGINE=InnoDB;\n"
+    )
+    rewriter = DumpRewriter(identity, defer_keys=True)
+    out = rewriter.feed(dump) + rewriter.close()
+    assert out.index(b"ALTER TABLE `a` ADD KEY `by_b` (`b`);") < out.index(b"CREATE TABLE `c`")
+    assert out.rstrip().endswith(b"SET FOREIGN_KEY_CHECKS = @upkeep_fk_checks;")
+    assert b"ALTER TABLE `c` ADD KEY `by_id` (`id`);" in out
+    assert b"  `b` int,\n  PRIMARY KEY (`id`)\n) ENGINE" in out
+
+
+def test_a_table_with_a_fulltext_key_keeps_all_its_keys() -> None:
+    create = (
+        b"CREATE TABLE `posts` (\n  `id` int NOT NULL,\n  `body` text,\n  PRIMARY KEY (`id`),\n"
+        b"  KEY `by_body` (`body`(10)),\n  FULLTEXT KEY `words` (`body`)\n) ENGINE=InnoDB;\n"
+    )
+    rewriter = DumpRewriter(identity, defer_keys=True)
+    assert rewriter.feed(create) + rewriter.close() == create

@@ -22,7 +22,7 @@ from upkeep.refresh.leaks import LeakReport, scan
 from upkeep.refresh.pseudonyms import EMAIL, Fakes
 from upkeep.refresh.sanitize import RuleSet
 from upkeep.refresh.serialized import loads, looks_serialized
-from upkeep.refresh.sqldump import DumpFormatError, split_row, unquote
+from upkeep.refresh.sqldump import DumpFormatError, DumpRewriter, TablePlan, split_row, unquote
 from upkeep.refresh.transform import Transformer, TransformReport, for_refresh
 
 URL_MAP = [(SOURCE, TARGET)]
@@ -98,6 +98,8 @@ def test_the_report_counts_rows_values_and_urls() -> None:
 
 def test_only_the_rows_with_something_to_change_change() -> None:
     out, _, data = transform("demo.sql", {"preset": "demo"})
+    # The keys of orders move after its rows (upkeep.refresh.keys), whatever the rules.
+    data = DumpRewriter(lambda table, columns: TablePlan(), defer_keys=True).feed(data)
     before = [
         line for line in data.split(b"\n") if not line.startswith(b"(") or b"signed up" not in line
     ]
