@@ -67,6 +67,17 @@ CASES = {
         "Privileges of demo on demo",
         "mariadb -N -e \"SHOW GRANTS FOR 'demo'@'localhost'\" | grep -q INSERT",
     ),
+    # The services' states are read in one systemctl call (upkeep.provision.systemd_facts).
+    "service stopped": Drift(
+        "systemctl stop nginx",
+        "nginx running",
+        "systemctl is-active -q nginx",
+    ),
+    "service disabled": Drift(
+        "systemctl disable -q mariadb",
+        "MariaDB running",
+        "systemctl is-enabled -q mariadb",
+    ),
     # The site user is read narrowly (tasks.facts.UserAccount); each thing pyinfra's
     # server.user compares must still be found.
     "site user shell": Drift(

@@ -30,7 +30,7 @@ from pyinfra.api.facts import (  # pyinfra's own steps of get_fact, so the answe
 from pyinfra.api.host import Host as PyinfraHost
 from pyinfra.context import ctx_host, ctx_state
 
-from upkeep.provision import file_facts, mysql_facts
+from upkeep.provision import file_facts, mysql_facts, systemd_facts
 
 # Connector arguments that change how the batch runs, not what a fact's command is.
 _PER_FACT = {"_timeout", "_success_exit_codes", "_retries", "_retry_delay", "_retry_until"}
@@ -157,7 +157,8 @@ def _alone(request: FactRequest) -> _Read:
 
 
 def _reads(requests: list[FactRequest]) -> list[_Read]:
-    """Each fact its own command, except file and MariaDB facts: one per tool for them all."""
+    """Each fact its own command, except file, MariaDB and systemd facts: one per tool for
+    them all."""
     reads: list[_Read] = []
     by_tool: dict[str, list[FactRequest]] = {}
     for request in requests:
@@ -170,11 +171,13 @@ def _reads(requests: list[FactRequest]) -> list[_Read]:
             reads.append(_alone(asked[0]))
             continue
         items = [request.item for request in asked]
-        shared = (
-            mysql_facts.MysqlRead(items)
-            if tool == mysql_facts.MYSQL
-            else file_facts.FileRead(tool, items)
-        )
+        shared: mysql_facts.MysqlRead | systemd_facts.SystemdRead | file_facts.FileRead
+        if tool == mysql_facts.MYSQL:
+            shared = mysql_facts.MysqlRead(items)
+        elif tool == systemd_facts.SYSTEMCTL:
+            shared = systemd_facts.SystemdRead(items)
+        else:
+            shared = file_facts.FileRead(tool, items)
         reads.append(_Read(shared.command, asked, shared.split))
     return reads
 
@@ -186,7 +189,10 @@ def _shared_read(fact: FactBase[Any], fact_kwargs: dict[str, Any]) -> tuple[str 
     if tool:
         return tool, str(path)
     statement = mysql_facts.statement_of(fact, fact_kwargs)
-    return (mysql_facts.MYSQL, statement) if statement else (None, None)
+    if statement:
+        return mysql_facts.MYSQL, statement
+    unit = systemd_facts.unit_of(fact, fact_kwargs)
+    return (systemd_facts.SYSTEMCTL, unit) if unit else (None, None)
 
 
 def _only_zero_succeeds(executor: dict[str, Any]) -> bool:
