@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import os
 import resource
@@ -76,8 +77,8 @@ from upkeep.layout import SiteLayout  # noqa: E402
 from upkeep.provision.workflow import provision  # noqa: E402
 from upkeep.refresh import database, preflight, stream  # noqa: E402
 from upkeep.refresh.backup import BackupPlan, drop_all_tables  # noqa: E402
+from upkeep.refresh.sanitize import RuleSet  # noqa: E402
 from upkeep.refresh.transform import Transformer, TransformReport, for_refresh  # noqa: E402
-from upkeep.refresh.wire import Wire  # noqa: E402
 from upkeep.refresh.workflow import RefreshFailed, refresh  # noqa: E402
 from upkeep.ssh import check_root, root_command, ssh_argv  # noqa: E402
 from upkeep.workspace import Workspace  # noqa: E402
@@ -391,13 +392,12 @@ class Bench:
     @property
     def ends(self) -> database.Ends:
         plan = BackupPlan.of(SiteLayout.of("demo", "staging"), DATABASE, (), keep=1)
-        return database.Ends(
-            self.source, self.dump_defaults, DATABASE, self.target, plan, self.wire
-        )
+        return database.Ends(self.source, self.dump_defaults, DATABASE, self.target, plan)
 
     @functools.cached_property
-    def wire(self) -> Wire:
-        return database.wire_between(self.source, self.target)
+    def facts(self) -> preflight.SourceFacts:
+        # Read once, as the refresh's check step reads them before the database step.
+        return preflight.source_facts(self.source, DATABASE, self.dump_defaults)
 
     def empty_staging(self) -> None:
         check_root(self.target, drop_all_tables(self.ends.plan), "emptying staging's database")
@@ -442,9 +442,16 @@ class Bench:
     # a'. and b. upkeep's stream: the refresh's database step's commands on each side,
     # in one stream or (b'.) in several from one snapshot
     def stream(
-        self, result: Result, transform: Callable[[], stream.Transform], streams: int = 1
+        self,
+        result: Result,
+        transform: Callable[[], stream.Transform],
+        streams: int | None = 1,
+        dropped: frozenset[str] = frozenset(),
     ) -> None:
-        facts = preflight.source_facts(self.source, DATABASE, self.dump_defaults)
+        # As the refresh's database step: both hosts asked (cores, zstd), then the copy.
+        hosts = database.ask_hosts(self.source, self.target)
+        ends = dataclasses.replace(self.ends, wire=hosts.wire)
+        count, _ = database.streams(self.facts, streams, hosts.cores)
         transforms: list[stream.Transform] = []
         ticker = Ticker(result.method)
 
@@ -457,7 +464,7 @@ class Bench:
             shown = f", {sum(t.rows_read() for t in counting):,} rows" if counting else ""
             ticker(f"{dump_in / 1e6:.0f} MB read, {dump_out / 1e6:.0f} MB written{shown}")
 
-        stats = database.copy(self.ends, facts, streams, new_transform, progress)
+        stats = database.copy(ends, self.facts, count, new_transform, progress, dropped=dropped)
         result.dump_bytes = stats.dump_in
         result.wire_bytes = stats.wire_in + stats.wire_out
         reports = [t.report() for t in transforms if isinstance(t, Transformer)]
@@ -468,27 +475,27 @@ class Bench:
                 f"values sanitized, {report.urls_rewritten:,} URLs rewritten "
                 f"({report.serialized_rewritten:,} serialized), truncated "
                 f"{', '.join(sorted(report.truncated))}; {stats.dump_out / 1e6:.0f} MB imported; "
-                f"streams: {streams}; {self.wire.name} on the wire"
+                f"streams: {count}; {ends.wire.name} on the wire"
             )
 
     def passthrough(self, result: Result) -> None:
         self.stream(result, stream.Passthrough)
 
-    def transformed(self, result: Result, streams: int = 1) -> None:
+    def transformed(self, result: Result, streams: int | None = 1) -> None:
         production = self.project.environment("production")
         staging = self.project.environment("staging")
-        schema = preflight.source_facts(self.source, DATABASE, self.dump_defaults).columns
+        schema = self.facts.columns
         salt = os.urandom(32)  # one refresh's: every stream's fakes and fingerprints agree
+        dropped = frozenset(RuleSet.from_project(self.project).truncated(schema))
         self.stream(
             result,
             lambda: for_refresh(self.project, production, staging, salt, schema=schema),
             streams,
+            dropped,
         )
 
     def parallel(self, result: Result, streams: int | None) -> None:
-        facts = preflight.source_facts(self.source, DATABASE, self.dump_defaults)
-        count, _ = database.streams(self.ends, facts, streams)
-        self.transformed(result, count)
+        self.transformed(result, streams)
 
     # c. the whole refresh, as the operator runs it
     def whole_refresh(self, result: Result) -> None:
@@ -660,6 +667,9 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
         generate(bench.source, data)
         production_rows = sum(preflight.table_counts(bench.source, DATABASE).values())
         say(f"production holds {production_rows:,} rows in {DATABASE}")
+        say(
+            f"its tables' sizes, read once as the refresh's check step does: {bench.facts.bytes:,} bytes"
+        )
         if "mydumper" in args.methods:
             install_mydumper(bench)
         runs: dict[str, Callable[[Result], None]] = {

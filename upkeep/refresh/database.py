@@ -11,13 +11,15 @@ target's tables are dropped first. The wire is zstd where both hosts have it
 
     >>> print(table_dump_command("dump.cnf", "demo", ["users"]))
     mariadb-dump --defaults-extra-file=dump.cnf -v --single-transaction --quick --skip-add-locks --triggers -- demo users
-    >>> stats = copy(ends, facts, streams(ends, facts, None)[0], Passthrough)  # doctest: +SKIP
+    >>> hosts = ask_hosts(ends.source, ends.target)  # doctest: +SKIP
+    >>> stats = copy(replace(ends, wire=hosts.wire), facts, streams(facts, None, hosts.cores)[0], Passthrough)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from upkeep.inventory import Host
@@ -44,6 +46,8 @@ ROUTINES_DUMP_OPTIONS = (
 # What a row costs the import beside its bytes, in bytes: measured on bench_refresh's
 # data, a table of many small rows (orders) loads at a third of the bytes per second of
 # one of few big rows (products); about 200 bytes a row makes both cost what they take.
+# A table whose rows the transformer drops (truncated) is read and carried, never loaded:
+# its bytes alone.
 ROW_COST = 200
 Progress = Callable[[int, int], None]
 
@@ -57,17 +61,35 @@ class Ends:
     source_database: str
     target: Host
     plan: BackupPlan  # the target's database (and how it is emptied)
-    wire: Wire = GZIP  # how the dump is packed between the hosts (``wire_between``)
+    wire: Wire = GZIP  # how the dump is packed between the hosts (``ask_hosts``)
 
 
-def wire_between(source: Host, target: Host) -> Wire:
-    """zstd when both hosts have it, else gzip."""
-    return wire.chosen(check_root(host, wire.PROBE, "asking for zstd") for host in (source, target))
+@dataclass(frozen=True)
+class HostTraits:
+    """What the copy asks of both hosts before it starts."""
+
+    cores: tuple[int, int]  # the source's, the target's
+    wire: Wire  # zstd when both have it, else gzip
 
 
-def streams(ends: Ends, facts: SourceFacts | None, wanted: int | None) -> tuple[int, str]:
-    """How many streams (``wanted``, or the smaller end's cores when None), and why only
-    one where more were possible."""
+def ask_hosts(source: Host, target: Host) -> HostTraits:
+    """Both hosts' cores and whether they have zstd: one command each, both at once."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        (source_cores, source_zstd), (target_cores, target_zstd) = pool.map(_ask, (source, target))
+    return HostTraits((source_cores, target_cores), wire.chosen([source_zstd, target_zstd]))
+
+
+def _ask(host: Host) -> tuple[int, str]:
+    words = check_root(host, f"nproc; {wire.PROBE}", "asking for cores and zstd").split()
+    cores = int(words[0]) if words and words[0].isdigit() else 1
+    return max(cores, 1), " ".join(words[1:])
+
+
+def streams(
+    facts: SourceFacts | None, wanted: int | None, cores: tuple[int, int]
+) -> tuple[int, str]:
+    """How many streams (``wanted``, or the smaller end's ``cores`` when None), and why
+    only one where more were possible."""
     sizes = facts.sizes if facts else {}
     if wanted == 1 or len(sizes) < 2 or facts is None:
         return 1, ""
@@ -76,10 +98,7 @@ def streams(ends: Ends, facts: SourceFacts | None, wanted: int | None) -> tuple[
         return 1, f" (a table's name holds a control character or a backslash: {odd[0]!r})"
     if wanted is not None:
         return min(wanted, len(sizes)), ""
-    source, target = (
-        int(check_root(host, "nproc", "counting the cores").strip() or 1)
-        for host in (ends.source, ends.target)
-    )
+    source, target = cores
     return default_streams(source_cores=source, target_cores=target, tables=len(sizes)), ""
 
 
@@ -94,8 +113,11 @@ def copy(
     count: int,
     transform: Callable[[], stream.Transform],
     progress: Progress = lambda _in, _out: None,
+    *,
+    dropped: Collection[str] = (),
 ) -> stream.StreamStats:
-    """The source's database into the target's, in ``count`` streams (see ``streams``)."""
+    """The source's database into the target's, in ``count`` streams (see ``streams``);
+    ``dropped``: tables whose rows the transformer drops (they weigh less)."""
     if count == 1 or facts is None:
         return stream.pipe(
             _source(ends, dump_command(ends.dump_defaults, ends.source_database)),
@@ -106,7 +128,7 @@ def copy(
         )
     check_root(ends.target, drop_all_tables(ends.plan), "emptying the target's database")
     load = ssh_argv(ends.target, root_command(import_command(ends.plan, ends.wire)))
-    tables = table_work(facts)
+    tables = table_work(facts, dropped)
     routes = [
         parallel.Route(
             _source(
@@ -136,9 +158,13 @@ def copy(
     return stats
 
 
-def table_work(facts: SourceFacts) -> dict[str, int]:
-    """What each base table costs to carry and load: its bytes and ``ROW_COST`` a row."""
-    return {name: size.bytes + ROW_COST * size.rows for name, size in facts.sizes.items()}
+def table_work(facts: SourceFacts, dropped: Collection[str] = ()) -> dict[str, int]:
+    """What each base table costs to carry and load: its bytes and ``ROW_COST`` a row
+    (its bytes alone when its rows are ``dropped``, not loaded)."""
+    return {
+        name: size.bytes + (0 if name in dropped else ROW_COST * size.rows)
+        for name, size in facts.sizes.items()
+    }
 
 
 def _source(ends: Ends, dump: str) -> list[str]:

@@ -551,8 +551,9 @@ def _schema(run: _Refresh) -> Mapping[str, tuple[str, ...]]:
 
 def _database(run: _Refresh) -> str:
     meter = Meter("database", total=run.facts.bytes if run.facts else None)
-    run.wire = database.wire_between(run.source_host, run.target_host)
-    streams, why_one = database.streams(_ends(run), run.facts, run.streams)
+    hosts = database.ask_hosts(run.source_host, run.target_host)
+    run.wire = hosts.wire
+    streams, why_one = database.streams(run.facts, run.streams, hosts.cores)
     transforms: list[stream.Transform] = []
 
     def new_transform() -> stream.Transform:
@@ -564,7 +565,9 @@ def _database(run: _Refresh) -> str:
         rows = sum(t.rows_read() for t in counting) if counting else None
         run.tick(meter.line(dump_in, rows))
 
-    stats = database.copy(_ends(run), run.facts, streams, new_transform, progress)
+    # Only the project's rules are known to truncate; a given transform's are not.
+    dropped = run.rules.truncated(_schema(run)) if run.transform_factory is None else set()
+    stats = database.copy(_ends(run), run.facts, streams, new_transform, progress, dropped=dropped)
     reports = [t.report() for t in transforms if isinstance(t, Transformer)]
     if reports:
         report = run.transform = TransformReport.merged(reports)
