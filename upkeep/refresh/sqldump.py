@@ -88,7 +88,9 @@ class DumpFormatError(UpkeepError):
 
 RowFunction = Callable[[list[bytes]], bool]  # edits the literals in place; True when changed
 StringFunction = Callable[[bytes], bytes | None]  # a quoted literal's new literal, or None
-# A row line rewritten whole, or None to have ``string`` called value by value.
+# Row lines rewritten whole, or None to have ``string`` called value by value. It is
+# given a block of lines first, then (on None) each line with a needle: it must give
+# for the block what it gives line by line.
 LineFunction = Callable[[bytes], bytes | None]
 
 
@@ -100,7 +102,7 @@ class TablePlan:
     row: RowFunction | None = None
     string: StringFunction | None = None
     needles: tuple[bytes, ...] = ()  # ``string`` sees only values that contain one
-    line: LineFunction | None = None  # tried first on a line with a needle (no row function)
+    line: LineFunction | None = None  # tried first on lines with a needle (no row function)
 
 
 @dataclass(frozen=True)
@@ -477,10 +479,15 @@ class DumpRewriter:
     def _strings(self, block: bytes, plan: TablePlan) -> bytes:
         """Rows of a table without row rules: the quoted values with needles change.
 
-        Only the lines that hold a needle are read (quotes are only paired
-        right from the start of a line).
+        The line function is tried on the whole block first: one call instead
+        of one per line. Else only the lines that hold a needle are read
+        (quotes are only paired right from the start of a line).
         """
         assert plan.string is not None
+        if plan.line is not None:
+            whole = plan.line(block)
+            if whole is not None:
+                return whole
         string = plan.string
         needles = plan.needles
 
