@@ -11,8 +11,10 @@ every newline, so a line never ends inside a value.
 
 ``DumpRewriter`` leaves every line byte for byte as it came unless a table's
 ``TablePlan`` changes something: its rows dropped (``truncate``), a row
-function called on every row's values (sanitizing), or a string function
-called on each quoted value that holds one of the plan's needles (URLs).
+function called on every row's values (sanitizing; when that is one
+function per column, called instead once per block of rows on each column),
+or a string function called on each quoted value that holds one of the plan's
+needles (URLs).
 Values are handed over as their SQL literals (``'it\\'s'``, ``NULL``, ``12``);
 ``unquote`` and ``quote`` turn them into bytes and back. A changed row is
 written back with only the changed values re-encoded.
@@ -87,6 +89,8 @@ class DumpFormatError(UpkeepError):
 
 
 RowFunction = Callable[[list[bytes]], bool]  # edits the literals in place; True when changed
+# One column's literals in a block of rows → their new literals, or None when none changed.
+ColumnFunction = Callable[[list[bytes]], list[bytes] | None]
 StringFunction = Callable[[bytes], bytes | None]  # a quoted literal's new literal, or None
 # Row lines rewritten whole, or None to have ``string`` called value by value. It is
 # given a block of lines first, then (on None) each line with a needle: it must give
@@ -103,6 +107,9 @@ class TablePlan:
     string: StringFunction | None = None
     needles: tuple[bytes, ...] = ()  # ``string`` sees only values that contain one
     line: LineFunction | None = None  # tried first on lines with a needle (no row function)
+    # The row function by column, when it is one function per column (no row rules): used on
+    # blocks without needles, with one regex split and one call per column for all their rows.
+    columns: tuple[tuple[int, ColumnFunction], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,6 +219,7 @@ def count_rows(data: bytes) -> int:
 
 
 _ROW_PATTERNS: dict[int, re.Pattern[bytes]] = {}
+_COLUMN_PATTERNS: dict[tuple[int, tuple[int, ...]], re.Pattern[bytes]] = {}
 
 
 def _row_pattern(width: int) -> re.Pattern[bytes]:
@@ -220,6 +228,20 @@ def _row_pattern(width: int) -> re.Pattern[bytes]:
     if pattern is None:
         body = rb",".join([rb"(" + _VALUE + rb")"] * width)
         pattern = _ROW_PATTERNS[width] = re.compile(rb"\(" + body + rb"\)", re.DOTALL)
+    return pattern
+
+
+def _columns_pattern(width: int, columns: tuple[int, ...]) -> re.Pattern[bytes]:
+    """A regex for a tuple of ``width`` values whose groups are the given columns and the
+    text around them, each in turn: ``(1,'a',2)`` with column 1 is ``(1,``, ``'a'``, ``,2)``."""
+    key = (width, columns)
+    pattern = _COLUMN_PATTERNS.get(key)
+    if pattern is None:
+        body = [rb"(\("]
+        for index in range(width):
+            body.append(rb")(" + _VALUE + rb")(" if index in columns else _VALUE)
+            body.append(rb"," if index < width - 1 else rb"\))")
+        pattern = _COLUMN_PATTERNS[key] = re.compile(b"".join(body), re.DOTALL)
     return pattern
 
 
@@ -426,6 +448,10 @@ class DumpRewriter:
         needles = plan.needles if string is not None else ()
         # Where the next needle is: only rows that reach it can have a URL to rewrite.
         ahead = _find(block, needles, 0)
+        if plan.columns and table.width and ahead == len(block):
+            by_column = self._by_column(table, block)
+            if by_column is not None:
+                return by_column
         pattern = _row_pattern(table.width) if table.width else None
         pieces: list[bytes] = []
         copied = pos = rows = 0
@@ -475,6 +501,36 @@ class DumpRewriter:
             return block
         pieces.append(block[copied:])
         return b"".join(pieces)
+
+    def _by_column(self, table: _Table, block: bytes) -> bytes | None:
+        """The rows of a block without needles, the plan's column functions applied; None
+        when a row or what follows it is not as ``_rows`` requires (it says what is wrong).
+
+        One split finds every row (C speed, no Python call per row): when the text
+        between them is only the separators, each row was matched where ``_rows``
+        would have matched it, so the columns are the values it would have read.
+        """
+        assert table.width is not None
+        columns = sorted(table.plan.columns, key=lambda column: column[0])
+        pattern = _columns_pattern(table.width, tuple(index for index, _ in columns))
+        parts = pattern.split(block)
+        step = 2 * len(columns) + 2  # what split gives per row: its groups and the text after
+        between = parts[::step]
+        if between[0] or between[-1] not in _LAST_SEPARATORS:
+            return None
+        if not _SEPARATORS.issuperset(between[1:-1]):
+            return None
+        rows = len(between) - 1
+        changed = False
+        for place, (_, column) in enumerate(columns):
+            start = 2 + 2 * place
+            new = column(parts[start::step])
+            if new is not None:
+                parts[start::step] = new
+                changed = True
+        table.rows_in += rows
+        table.rows_out += rows
+        return b"".join(parts) if changed else block
 
     def _strings(self, block: bytes, plan: TablePlan) -> bytes:
         """Rows of a table without row rules: the quoted values with needles change.
@@ -531,6 +587,10 @@ class DumpRewriter:
             f"cannot read the dump at line {line} (table {table.name}): {why}; stopped before "
             "writing that row (upkeep reads mariadb-dump's own output: check the dump options)"
         )
+
+
+_SEPARATORS = frozenset((b",", b",\n"))  # between rows
+_LAST_SEPARATORS = (b",\n", b";\n")  # after a block's last row
 
 
 def _find(data: bytes, needles: tuple[bytes, ...], start: int) -> int:

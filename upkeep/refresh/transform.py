@@ -45,7 +45,14 @@ from upkeep.inventory.model import Environment, Project, SanitizeKind
 from upkeep.refresh import serialized
 from upkeep.refresh.pseudonyms import Fakes, Fingerprints
 from upkeep.refresh.sanitize import RuleSet, Schema, TableRules
-from upkeep.refresh.sqldump import DumpRewriter, RowFunction, TablePlan, quote, unquote
+from upkeep.refresh.sqldump import (
+    ColumnFunction,
+    DumpRewriter,
+    RowFunction,
+    TablePlan,
+    quote,
+    unquote,
+)
 from upkeep.refresh.urls import UrlRewriter, site_url
 
 
@@ -209,7 +216,8 @@ class Transformer:
         rules = self.rules.for_table(table, columns)
         row = None if rules.empty else self._row_function(rules)
         line = self._rewrite_line if needles else None
-        return TablePlan(row=row, string=string, needles=needles, line=line)
+        by_column = self._column_functions(rules) if row is not None and not rules.rows else ()
+        return TablePlan(row=row, string=string, needles=needles, line=line, columns=by_column)
 
     def _row_function(self, rules: TableRules) -> RowFunction:
         action = self._action
@@ -249,6 +257,50 @@ class Transformer:
 
         return row
 
+    def _column_functions(self, rules: TableRules) -> tuple[tuple[int, ColumnFunction], ...]:
+        """The row function's work column by column: the same actions, counted the same."""
+        counts = self._counters.sanitized
+        table = rules.table
+
+        def column(kind: SanitizeKind, fixed: str | None) -> ColumnFunction:
+            apply = self._action(kind, fixed)
+            if kind is SanitizeKind.null or kind is SanitizeKind.fixed:
+                return constant(apply, _constant(kind, fixed))
+
+            def each(literals: list[bytes]) -> list[bytes] | None:
+                new = [apply(literal) for literal in literals]
+                changed = len(new) - new.count(None)
+                if not changed:
+                    return None
+                counts[table] += changed
+                return [
+                    old if value is None else value
+                    for old, value in zip(literals, new, strict=True)
+                ]
+
+            return each
+
+        def constant(apply: Callable[[bytes], bytes | None], replacement: bytes) -> ColumnFunction:
+            # What ``apply`` would do to each, by list methods: a call only where an '@' is.
+            def each(literals: list[bytes]) -> list[bytes] | None:
+                kept = literals.count(b"NULL")
+                if replacement != b"NULL":
+                    kept += literals.count(replacement)
+                if kept == len(literals):
+                    return None
+                counts[table] += len(literals) - kept
+                if b"@" in b"".join(literals):
+                    for literal in literals:
+                        if b"@" in literal:
+                            apply(literal)  # fingerprints it, unless it is kept
+                if b"NULL" in literals:
+                    return [b"NULL" if old == b"NULL" else replacement for old in literals]
+                return [replacement] * len(literals)
+
+            return each
+
+        return tuple((index, column(kind, value)) for index, kind, value in rules.columns)
+
     # ---- values --------------------------------------------------------------------
 
     def _action(self, kind: SanitizeKind, fixed: str | None) -> Callable[[bytes], bytes | None]:
@@ -266,7 +318,7 @@ class Transformer:
         if kind is SanitizeKind.keep:
             return keep
         if kind is SanitizeKind.null or kind is SanitizeKind.fixed:
-            replacement = b"NULL" if kind is SanitizeKind.null else quote((fixed or "").encode())
+            replacement = _constant(kind, fixed)
 
             def constant(literal: bytes) -> bytes | None:
                 if literal == b"NULL" or literal == replacement:
@@ -339,6 +391,11 @@ class Transformer:
         new, count = self._urls.sub(text)
         self._counters.urls += count
         return new
+
+
+def _constant(kind: SanitizeKind, fixed: str | None) -> bytes:
+    """The literal that a ``null`` or ``fixed`` action writes."""
+    return b"NULL" if kind is SanitizeKind.null else quote((fixed or "").encode())
 
 
 def _same(text: bytes) -> bytes:

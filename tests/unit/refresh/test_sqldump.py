@@ -346,3 +346,90 @@ def test_a_table_with_a_fulltext_key_keeps_all_its_keys() -> None:
     )
     rewriter = DumpRewriter(identity, defer_keys=True)
     assert rewriter.feed(create) + rewriter.close() == create
+
+
+# ---- by column: what row by row gives, or its error ------------------------------------------
+
+
+def email_to_x(by_column: bool, row_too: bool = True):  # type: ignore[no-untyped-def]
+    """users.email, but NULL, becomes 'x': by a row function, and maybe by column too."""
+
+    def row(values: list[bytes]) -> bool:
+        assert row_too, "the row function was called: the quick way was not taken"
+        if values[2] == b"NULL":
+            return False
+        values[2] = b"'x'"
+        return True
+
+    def column(literals: list[bytes]) -> list[bytes]:
+        return [literal if literal == b"NULL" else b"'x'" for literal in literals]
+
+    def plan(table: str, columns: tuple[str, ...] | None) -> TablePlan:
+        if table != "users":
+            return TablePlan()
+        assert columns is not None and columns.index("email") == 2
+        return TablePlan(row=row, columns=((2, column),) if by_column else ())
+
+    return plan
+
+
+@pytest.mark.parametrize("name", ["demo.sql", "demo-one-row-per-insert.sql", "edge.sql"])
+@pytest.mark.parametrize("size", [1, 333, 1 << 20])
+def test_columns_rewritten_by_column_are_those_rewritten_row_by_row(name: str, size: int) -> None:
+    data = (FIXTURES / name).read_bytes()
+    quick, quick_rewriter = run(data, email_to_x(True, row_too=False), size)
+    general, general_rewriter = run(data, email_to_x(False), size)
+    assert quick == general and (quick != data or name == "edge.sql")
+    assert quick_rewriter.counts() == general_rewriter.counts()
+
+
+def test_many_rows_on_a_line_and_quoted_separators_are_read_by_column_too() -> None:
+    data = (
+        b"CREATE TABLE `users` (\n  `id` int,\n  `name` text,\n  `email` text\n);\n"
+        b"INSERT INTO `users` VALUES (1,'a),(b','c\\'),(d'),(2,NULL,NULL),"
+        b"(3,'\\\\','e@f.example'),\n(4,'),\\n(',''),(5,'z','y');\n"
+    )
+    quick, _ = run(data, email_to_x(True, row_too=False))
+    assert quick == run(data, email_to_x(False))[0]
+    assert quick.count(b"'x'") == 4 and b"(2,NULL,NULL)" in quick
+
+
+ROW_1 = b"weber1@example.com','2024-01-05 09:10:11')"
+BROKEN_ROWS = {
+    "a value too many": (b"(3,'Anna Taylor'", b"(3,'Anna Taylor',42", "a row has 5 values"),
+    "no comma": (ROW_1 + b",\n(", ROW_1 + b"\n(", "expected ',' between rows"),
+    "a space": (ROW_1 + b",\n(", ROW_1 + b" ,\n(", "expected ',' between rows"),
+    "a semicolon": (ROW_1 + b",\n(", ROW_1 + b";(", "expected ',' between rows"),
+    "an empty line": (ROW_1 + b",\n(", ROW_1 + b",\n\n(", "expected '\\(' at byte"),
+    "a quote": (b"(3,'Anna Taylor'", b"(3,'Anna Taylor", "unreadable value"),
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN_ROWS, ids=str)
+def test_rows_that_do_not_read_by_column_get_the_row_by_row_error(broken: str) -> None:
+    good, bad, why = BROKEN_ROWS[broken]
+    data = (FIXTURES / "demo.sql").read_bytes()
+    assert data.count(good) == 1
+    data = data.replace(good, bad)
+    errors = []
+    for by_column in (True, False):
+        with pytest.raises(DumpFormatError, match=why) as error:
+            run(data, email_to_x(by_column))
+        errors.append(str(error.value))
+    assert errors[0] == errors[1]
+
+
+def test_a_block_of_row_lines_goes_to_the_line_function_at_once() -> None:
+    lines: list[bytes] = []
+
+    def plan(table: str, columns: tuple[str, ...] | None) -> TablePlan:
+        def line(text: bytes) -> bytes:
+            lines.append(text)
+            return text.replace(b"example", b"EXAMPLE")
+
+        return TablePlan(string=lambda literal: None, needles=(b"example",), line=line)
+
+    data = (FIXTURES / "demo.sql").read_bytes()
+    out, _ = run(data, plan)
+    assert out == data.replace(b"example", b"EXAMPLE")
+    assert len(lines) == data.count(b"INSERT INTO `users`") + data.count(b"INSERT INTO `orders`")

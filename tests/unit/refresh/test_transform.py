@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from tests.unit.refresh.conftest import (
     FIXTURES,
@@ -22,7 +24,14 @@ from upkeep.refresh.leaks import LeakReport, scan
 from upkeep.refresh.pseudonyms import EMAIL, Fakes
 from upkeep.refresh.sanitize import RuleSet
 from upkeep.refresh.serialized import loads, looks_serialized
-from upkeep.refresh.sqldump import DumpFormatError, DumpRewriter, TablePlan, split_row, unquote
+from upkeep.refresh.sqldump import (
+    DumpFormatError,
+    DumpRewriter,
+    TablePlan,
+    quote,
+    split_row,
+    unquote,
+)
 from upkeep.refresh.transform import Transformer, TransformReport, for_refresh
 
 URL_MAP = [(SOURCE, TARGET)]
@@ -284,3 +293,75 @@ def test_a_refresh_of_the_demo_project_uses_its_inventory_and_domains() -> None:
     out = feed_in_pieces(t, (FIXTURES / "demo.sql").read_bytes(), 1 << 16)
     assert b"https://dev.demo.lab/uploads/logo.png" in out and b"www.demo.lab" not in out
     assert t.report().truncated == {"activity_log"}
+
+
+# ---- the quick ways give what the row-by-row way gives ------------------------------------
+# A table's rules with a row rule that matches no row are applied row by row, value by value
+# (the general way); without it, by column (constant and fake columns, blocks without a URL)
+# and by whole blocks of row lines (tables without rules).
+
+COLUMNS = ("a", "b", "c", "d", "e")
+BY_COLUMN = {"tables": {"t": {"b": {"fixed": "x@y.example"}, "c": "null", "d": "fake_email"}}}
+NO_ROW = {"table": "t", "where": {"a": "-1"}, "set": {"e": "null"}}
+TRICKY = ["a", "'", "\\", '"', "\n", "\r", "),(", "),\n(", ";", ",", "@", "ann@example.com", "é"]
+URLS = ["www.demo.lab", "https://www.demo.lab/x", "\\/\\/www.demo.lab", "%2F%2Fwww.demo.lab"]
+SERIALIZED = ['s:22:"https://www.demo.lab/";', 'a:1:{i:0;s:12:"www.demo.lab";}']
+
+
+def literals(fragments: list[str]) -> st.SearchStrategy[bytes]:
+    text = st.lists(st.sampled_from(fragments), max_size=6).map(lambda p: "".join(p).encode())
+    return st.one_of(
+        text.map(quote),
+        st.sampled_from([b"NULL", b"12", b"-1.5", b"''", b"'x@y.example'", b"0x41"]),
+    )
+
+
+def dump_of(rows: list[tuple[bytes, ...]], glued: list[bool]) -> bytes:
+    """Table t's rows in one INSERT; where ``glued`` says so, two rows share a line."""
+    create = "".join(f"  `{column}` text,\n" for column in COLUMNS)
+    lines = [f"CREATE TABLE `t` (\n{create});\nINSERT INTO `t` VALUES\n".encode()]
+    for number, row in enumerate(rows):
+        lines.append(b"(%d," % number + b",".join(row) + b")")
+        last = number == len(rows) - 1
+        lines.append(b";\n" if last else b"," if glued[number % len(glued)] else b",\n")
+    return b"".join(lines) + b"-- Dump completed\n"
+
+
+def both_ways(fast: dict[str, Any], slow: dict[str, Any], data: bytes) -> None:
+    quick, general = transformer(fast), transformer(slow)
+    assert quick.feed(data) + quick.close() == general.feed(data) + general.close()
+    one, other = quick.report(), general.report()
+    assert (one.rows_in(), one.rows_out(), one.values_sanitized) == (
+        other.rows_in(),
+        other.rows_out(),
+        other.values_sanitized,
+    )
+    assert (one.urls_rewritten, one.serialized_rewritten, one.serialized_failed) == (
+        other.urls_rewritten,
+        other.serialized_rewritten,
+        other.serialized_failed,
+    )
+    assert one.email_fingerprints == other.email_fingerprints
+
+
+@given(
+    st.lists(st.tuples(*[literals(TRICKY)] * 4), min_size=1, max_size=6),
+    st.lists(st.booleans(), min_size=1, max_size=3),
+)
+@example([(b"'a@b.example'", b"'x@y.example'", b"NULL", b"'c\\'),(d@e.example'")], [False])
+def test_constant_and_fake_columns_are_rewritten_by_column_as_row_by_row(
+    rows: list[tuple[bytes, ...]], glued: list[bool]
+) -> None:
+    both_ways(BY_COLUMN, {**BY_COLUMN, "rows": [NO_ROW]}, dump_of(rows, glued))
+
+
+@given(
+    st.lists(st.tuples(*[literals(TRICKY + URLS + SERIALIZED)] * 4), min_size=1, max_size=6),
+    st.lists(st.booleans(), min_size=1, max_size=3),
+)
+@example([(b"'www.demo.lab'", b"'x\\nwww.demo.lab'", b"'%2F%2Fwww.demo.lab.x'", b"NULL")], [True])
+def test_urls_are_rewritten_in_whole_blocks_as_value_by_value(
+    rows: list[tuple[bytes, ...]], glued: list[bool]
+) -> None:
+    both_ways({}, {"rows": [NO_ROW]}, dump_of(rows, glued))
+    both_ways(BY_COLUMN, {**BY_COLUMN, "rows": [NO_ROW]}, dump_of(rows, glued))
