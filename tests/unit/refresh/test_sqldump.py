@@ -402,6 +402,7 @@ BROKEN_ROWS = {
     "a semicolon": (ROW_1 + b",\n(", ROW_1 + b";(", "expected ',' between rows"),
     "an empty line": (ROW_1 + b",\n(", ROW_1 + b",\n\n(", "expected '\\(' at byte"),
     "a quote": (b"(3,'Anna Taylor'", b"(3,'Anna Taylor", "unreadable value"),
+    "a space first": (b"VALUES\n(1,'Paul", b"VALUES\n (1,'Paul", "expected '\\(' at byte"),
 }
 
 
