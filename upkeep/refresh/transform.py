@@ -2,13 +2,15 @@
 
 It reads the dump as ``upkeep.refresh.sqldump`` does and plans each table:
 truncated tables lose their rows; tables with sanitize rules have every row
-looked at; in all tables a quoted value holding the source host is rewritten
-(``upkeep.refresh.urls``), inside PHP-serialized data with its lengths
-recomputed (``upkeep.refresh.serialized``). Everything else passes through
-byte for byte, at the cost of a substring test per line. A row line that can
-hold no serialized value, and whose values hold no backslash, is rewritten
-whole without unquoting a value (``UrlRewriter.sub_sql``): the common case
-(HTML and plain text), and most of the rewriting's speed.
+looked at (when the rules are one action per column, a column of a block of
+rows at a time); in all tables a quoted value holding the source host is
+rewritten (``upkeep.refresh.urls``), inside PHP-serialized data with its
+lengths recomputed (``upkeep.refresh.serialized``). Everything else passes
+through byte for byte, at the cost of a substring test per line. Row lines
+that can hold no serialized value, and whose values hold no backslash, are
+rewritten whole without unquoting a value (``UrlRewriter.sub_sql``), a block
+of them at once: the common case (HTML and plain text), and most of the
+rewriting's speed.
 
 The layers of one value, outside in: the SQL literal (mysqldump's escaping,
 undone first and redone last) → maybe PHP-serialized (strings rewritten one by
