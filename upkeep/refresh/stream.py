@@ -28,7 +28,10 @@ from upkeep import credentials
 from upkeep.errors import UpkeepError
 from upkeep.refresh.wire import GZIP, Packer, Wire
 
-CHUNK = 1 << 20
+# Packed bytes read at a time: about 1 MB unpacked at zstd's or gzip's ratio on a dump.
+# The transformer costs less fed in such pieces than in bigger ones (the bench dump:
+# 6.3 CPU s fed 1 MiB at a time, 7.6 s fed 4 MiB).
+CHUNK = 1 << 16
 
 
 class StreamFailed(UpkeepError):
