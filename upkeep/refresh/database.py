@@ -193,12 +193,12 @@ def routines_command(database: str) -> str:
     return f"mariadb-dump {ROUTINES_DUMP_OPTIONS} -- {shlex.quote(database)}"
 
 
-def load_command(plan: BackupPlan, packed: Wire = GZIP) -> str:
+def load_command(plan: BackupPlan, packed: Wire) -> str:
     """The target's side: its tables dropped, then the packed dump on stdin imported."""
     return f"{drop_all_tables(plan)} && {import_command(plan, packed)}"
 
 
-def import_command(plan: BackupPlan, packed: Wire = GZIP) -> str:
+def import_command(plan: BackupPlan, packed: Wire) -> str:
     """One stream's side on the target: the packed dump on stdin imported."""
     return f"{packed.unpack} | mariadb {shlex.quote(plan.database)}"
 
