@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 
 import gevent
 from pyinfra.api import Config, Inventory, State
-from pyinfra.api.connect import connect_all, disconnect_all
+from pyinfra.api.connect import disconnect_all
 from pyinfra.api.deploy import add_deploy
 from pyinfra.api.exceptions import PyinfraError
 from pyinfra.api.facts import get_fact, get_facts
@@ -43,6 +44,9 @@ from upkeep.errors import ConnectionFailed
 logging.getLogger("pyinfra").addHandler(logging.NullHandler())
 logging.getLogger("pyinfra").propagate = False
 pyinfra_once.use()
+
+# Handshakes at once: each is a few round trips and the hosts' work, little here.
+MAX_CONNECTING = 32
 
 
 class SshHost(Protocol):
@@ -178,6 +182,24 @@ class _ConnectErrors(BaseStateCallback):
         self.reasons[host.name] = credentials.redact(str(error))
 
 
+def _connect_all(state: State) -> None:
+    """pyinfra's ``connect_all``, each host's SSH handshake in a thread of its own.
+
+    pyinfra connects in greenlets, which overlap only under gevent's monkey
+    patching (its CLI's, not an API user's): paramiko's wait for the handshake
+    blocks the hub, so the hosts were connected one after another (12 lab hosts:
+    0.9 s of a 2.9 s no-op). pyinfra's connector is stateless across hosts.
+    """
+    hosts = list(state.inventory)
+    with ThreadPoolExecutor(max_workers=min(len(hosts), MAX_CONNECTING)) as pool:
+        for connecting in [pool.submit(host.connect) for host in hosts]:
+            connecting.result()  # anything but a ConnectError (a bug) is raised here
+    for host in hosts:
+        if host.connected:
+            state.activate_host(host)
+    state.fail_hosts({host for host in hosts if not host.connected}, activated_count=len(hosts))
+
+
 def pyinfra_host_data(target: Target) -> dict[str, Any]:
     """The pyinfra host data for one target: SSH with its known_hosts, strictly."""
     host = target.host
@@ -242,7 +264,7 @@ class Runner:
     def connect(self) -> tuple[Unreachable, ...]:
         # "No hosts remaining!" is raised when all fail; each is in failed_hosts anyway.
         with contextlib.suppress(PyinfraError):
-            connect_all(self.state)
+            _connect_all(self.state)
         self.unreachable = tuple(
             Unreachable(
                 host=host.name,
