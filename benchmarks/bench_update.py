@@ -22,6 +22,13 @@ request from the binary and modules it loaded at its start, whatever dpkg
 has put on the disk. A request loop runs against every
 production host during each update and counts the failed requests. Wall
 seconds, measured, never asserted.
+
+Last, the floor under the window: one production host's install alone, from
+apt's cache with no request load, timed on the host (wall, and the CPU of apt,
+dpkg and the packages' scripts): back to the old build, then to the new one
+again. It is CPU-bound, so on the lab, whose production hosts share the
+machine's cores, the window cannot be shorter than their install CPU together
+over the cores.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import argparse
 import datetime as dt
 import itertools
 import os
+import shlex
 import sys
 import tempfile
 import threading
@@ -49,6 +57,7 @@ from upkeep.pipeline.journal import parse_time  # noqa: E402
 from upkeep.provision.workflow import provision  # noqa: E402
 from upkeep.ssh import check_root  # noqa: E402
 from upkeep.update import workflow  # noqa: E402
+from upkeep.update.packages import install_prefetched_script  # noqa: E402
 from upkeep.update.report import UpdateReport  # noqa: E402
 from upkeep.workspace import Workspace, state_home  # noqa: E402
 
@@ -223,6 +232,37 @@ def measure(workspace: Workspace, prefetch: bool) -> dict[str, str]:
     }
 
 
+def install_alone(project: Project, old: str, new: str) -> dict[str, str]:
+    """One production host's install from apt's cache, timed there, no load: to ``old``,
+    then to ``new`` again (the lab ends as the update left it). 'wall s / CPU s' each."""
+    host = project.environment("production").hosts[0]
+    line = project.php.line
+    listed = check_root(
+        host,
+        f"dpkg-query -W -f='${{db:Status-Abbrev}} ${{Package}}\\n' 'php{line}-*'",
+        "listing the PHP packages",
+    )
+    names = [words[1] for words in map(str.split, listed.splitlines()) if words[0] == "ii"]
+    specs = " ".join(shlex.quote(f"{name}={old}") for name in names)
+    check_root(
+        host,
+        f"apt-get install -y -q --download-only --allow-downgrades {specs} >/dev/null",
+        f"downloading PHP {old}",
+    )
+    timed = {}
+    for build in (old, new):
+        script = install_prefetched_script(line, build, names, {})
+        took = check_root(
+            host,
+            "TIMEFORMAT='%R %U %S'; "
+            f"{{ time bash -c {shlex.quote(script)} >/dev/null 2>&1; }} 2>&1",
+            f"installing PHP {build}",
+        )
+        wall, user, system = map(float, took.split()[-3:])
+        timed[f"one host alone, to {build} (wall s / CPU s)"] = f"{wall:.1f} / {user + system:.1f}"
+    return timed
+
+
 def _affected(project: Project, report: UpdateReport, started: dt.datetime) -> str:
     first = first_package_change(project, started)
     smoke = next(s for s in report.steps if s.name == "smoke_production")
@@ -261,6 +301,9 @@ def main() -> None:
                     back_to(workspace, old)
                 rows.append(measure(workspace, prefetch))
                 print(rows[-1], file=sys.stderr, flush=True)
+            new = load_pins(workspace, "demo").get("production").php_build
+            assert new is not None
+            alone = install_alone(project, old, new)
         finally:
             if not args.keep_lab:
                 lab.down(spec)
@@ -272,6 +315,9 @@ def main() -> None:
     print(f"{'':<40} {'without prefetch':>17} {'with prefetch':>14}")
     for what in {**baseline, **prefetched}:
         print(f"{what:<40} {baseline.get(what, '?'):>17} {prefetched.get(what, '?'):>14}")
+    print("\nthe floor: one production host's install from apt's cache, no load")
+    for what, figure in alone.items():
+        print(f"{what:<56} {figure:>15}")
 
 
 if __name__ == "__main__":

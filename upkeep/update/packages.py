@@ -56,13 +56,21 @@ def install_prefetched_script(
     before it changes anything when a .deb is missing), after the ``guards`` files (path:
     text; the pin and policy-rc.d, as provision writes them), their scripts under one
     debconf frontend (``tasks.debconf``); then a graceful reload."""
-    written = "; ".join(_written(path, text) for path, text in guards.items())
+    written = [_written(path, text) for path, text in guards.items()]
     specs = " ".join(shlex.quote(spec) for spec in build_specs(names, build))
     install = (
         "apt-get install -y -q --no-download --no-install-recommends --allow-downgrades "
         f'-o Dpkg::Options::="--force-confdef" -o Dpkg::Options::="--force-confold" {specs}'
     )
-    return f"set -euo pipefail; {written}; {QUIET_APT_EXPORT}; {under_one_frontend(install, names)}; {graceful_reload_script(line)}"
+    return "; ".join(
+        [
+            "set -euo pipefail",
+            *written,
+            QUIET_APT_EXPORT,
+            under_one_frontend(install, names),
+            graceful_reload_script(line),
+        ]
+    )
 
 
 def _written(path: str, text: str) -> str:
