@@ -1,4 +1,5 @@
-"""The runner opens its hosts' SSH connections at once, not one after another.
+"""The runner opens its hosts' SSH connections at once, not one after another, and a
+Ctrl-C while they open stops it at once.
 
 A real listening socket stands in for the hosts: it answers no one until every
 host has connected, then sends each an SSH banner paramiko refuses. Connected
@@ -7,10 +8,14 @@ one after another, the first host would wait for a banner that never comes.
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +67,42 @@ def test_every_host_is_connecting_before_any_handshake_ends(server: GatheringSer
     assert server.gathered == HOSTS
     assert [u.host for u in unreachable] == [f"web{n}" for n in range(HOSTS)]
     assert all("Incompatible version (1.0" in u.reason for u in unreachable), unreachable
+
+
+# A child that connects to a server which never answers (paramiko waits 30 s for the
+# banner), with Python's own Ctrl-C handler whatever the test runner's shell ignores.
+SILENT_HOSTS = """
+import signal, socket, sys, threading
+from dataclasses import replace
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from tests.unit.test_runner_facts import LocalHost
+from upkeep.runner import Runner, Target
+listener = socket.create_server(("127.0.0.1", 0))
+held = []
+threading.Thread(target=lambda: [held.append(listener.accept()) for _ in range(2)], daemon=True).start()
+port = listener.getsockname()[1]
+targets = [Target("dev", replace(LocalHost(), name=f"web{n}", address="127.0.0.1", port=port))
+           for n in range(2)]
+print("connecting", flush=True)
+Runner(targets, require_all=False, connect_timeout=30).connect()
+"""
+
+
+def test_a_ctrl_c_while_connecting_stops_at_once() -> None:
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, "-c", SILENT_HOSTS],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "connecting\n"
+        threading.Event().wait(1)  # into the handshakes
+        child.send_signal(signal.SIGINT)
+        _, errors = child.communicate(timeout=10)  # the banner's wait would be 30 s
+    finally:
+        child.kill()
+    assert child.returncode != 0
+    assert errors.rstrip().endswith("KeyboardInterrupt"), errors[-500:]
