@@ -45,7 +45,7 @@ logging.getLogger("pyinfra").addHandler(logging.NullHandler())
 logging.getLogger("pyinfra").propagate = False
 pyinfra_once.use()
 
-# Handshakes at once: each is a few round trips and the hosts' work, little here.
+# SSH handshakes under way at once, at most (a fleet run can name a hundred hosts).
 MAX_CONNECTING = 32
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.unit.local_servers import SmtpServer, WebhookServer
 from upkeep.inventory.notify import Notify
@@ -54,6 +57,13 @@ def test_the_window_installs_from_apt_cache_after_the_pin_and_waits_for_the_relo
     assert "NEEDRESTART_SUSPEND=1" in script and "systemctl reload-or-restart php8.2-fpm" in script
     assert script.index("systemctl reload-or-restart") > install
     assert '" (deleted)") sleep' in script  # waits for the master's re-exec on the new binary
+
+
+@pytest.mark.parametrize("guards", [{}, {"/etc/apt/preferences.d/upkeep-php8.2.pref": "x\n"}])
+def test_the_window_script_is_valid_bash_with_or_without_guards(guards: dict[str, str]) -> None:
+    script = install_prefetched_script("8.2", NEW, ["php8.2-fpm"], guards)
+    parsed = subprocess.run(["bash", "-n", "-c", script], capture_output=True, text=True)
+    assert parsed.returncode == 0, parsed.stderr
 
 
 def test_the_prefetch_runs_first_and_production_is_provisioned_only_after_its_smoke() -> None:
