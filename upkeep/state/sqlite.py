@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,7 +52,7 @@ def connect(
     db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
     try:
         db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        db.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(db, busy_timeout)
         db.execute("PRAGMA synchronous = NORMAL")  # WAL keeps it consistent on a crash
         db.execute("PRAGMA foreign_keys = ON")
         prepare(db)
@@ -69,6 +70,21 @@ def connect(
         db.close()
         raise
     return db
+
+
+def _switch_to_wal(db: sqlite3.Connection, busy_timeout: float) -> None:
+    """WAL mode, which the file keeps. Connections switching a fresh file at the same
+    moment can each hold the read lock the other must get past: SQLite then answers
+    "locked" at once instead of waiting, so the switch is tried again until the timeout."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if not locked(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 @contextmanager
