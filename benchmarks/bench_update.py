@@ -26,9 +26,9 @@ seconds, measured, never asserted.
 Last, the floor under the window: one production host's install alone, from
 apt's cache with no request load, timed on the host (wall, and the CPU of apt,
 dpkg and the packages' scripts): back to the old build, then to the new one
-again. It is CPU-bound, so on the lab, whose production hosts share the
-machine's cores, the window cannot be shorter than their install CPU together
-over the cores.
+again. It is CPU-bound, one program after another (Debian's maintainer
+scripts), so the window cannot be shorter than it on this machine's cores; on
+the lab it is longer only where the production hosts outnumber the cores.
 """
 
 from __future__ import annotations
