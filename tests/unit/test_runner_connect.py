@@ -69,7 +69,7 @@ def test_every_host_is_connecting_before_any_handshake_ends(server: GatheringSer
     assert all("Incompatible version (1.0" in u.reason for u in unreachable), unreachable
 
 
-# A child that connects to a server which never answers (paramiko waits 30 s for the
+# A child that connects to a server which never answers (paramiko waits 15 s for its
 # banner), with Python's own Ctrl-C handler whatever the test runner's shell ignores.
 SILENT_HOSTS = """
 import signal, socket, sys, threading
@@ -101,7 +101,7 @@ def test_a_ctrl_c_while_connecting_stops_at_once() -> None:
         assert child.stdout is not None and child.stdout.readline() == "connecting\n"
         threading.Event().wait(1)  # into the handshakes
         child.send_signal(signal.SIGINT)
-        _, errors = child.communicate(timeout=10)  # the banner's wait would be 30 s
+        _, errors = child.communicate(timeout=10)  # the banner's wait: 14 s more
     finally:
         child.kill()
     assert child.returncode != 0
