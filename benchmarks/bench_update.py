@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from labs import operator_repo  # noqa: E402
 
+from tasks.prefetch import build_specs  # noqa: E402
 from tests.e2e.web import fetch  # noqa: E402
 from upkeep import lab  # noqa: E402
 from upkeep.inventory import Host, Project, load_project  # noqa: E402
@@ -56,7 +57,7 @@ from upkeep.inventory.pins import Pins, load_pins, write_pins  # noqa: E402
 from upkeep.pipeline.journal import parse_time  # noqa: E402
 from upkeep.provision.workflow import provision  # noqa: E402
 from upkeep.ssh import check_root  # noqa: E402
-from upkeep.update import workflow  # noqa: E402
+from upkeep.update import backup, workflow  # noqa: E402
 from upkeep.update.packages import install_prefetched_script  # noqa: E402
 from upkeep.update.report import UpdateReport  # noqa: E402
 from upkeep.workspace import Workspace, state_home  # noqa: E402
@@ -237,13 +238,8 @@ def install_alone(project: Project, old: str, new: str) -> dict[str, str]:
     then to ``new`` again (the lab ends as the update left it). 'wall s / CPU s' each."""
     host = project.environment("production").hosts[0]
     line = project.php.line
-    listed = check_root(
-        host,
-        f"dpkg-query -W -f='${{db:Status-Abbrev}} ${{Package}}\\n' 'php{line}-*'",
-        "listing the PHP packages",
-    )
-    names = [words[1] for words in map(str.split, listed.splitlines()) if words[0] == "ii"]
-    specs = " ".join(shlex.quote(f"{name}={old}") for name in names)
+    names = list(backup.installed(host, line))
+    specs = " ".join(shlex.quote(spec) for spec in build_specs(names, old))
     check_root(
         host,
         f"apt-get install -y -q --download-only --allow-downgrades {specs} >/dev/null",
